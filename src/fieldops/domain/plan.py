@@ -18,12 +18,18 @@ class StepKind(enum.StrEnum):
 
 
 class UnassignedReason(enum.StrEnum):
-    """Why a job is not in the plan. The first five come from the pre-solve diagnosis."""
+    """Why a job is not in the plan.
+
+    All but ``not_enough_capacity`` come from the pre-solve diagnosis, which proves
+    the job cannot be placed in any plan; ``not_enough_capacity`` means it could be
+    placed alone but the solver found no room for it next to the other work.
+    """
 
     NO_QUALIFIED_TECHNICIAN = "no_qualified_technician"
     EXCLUDED_EVERYWHERE = "excluded_everywhere"
     REQUIRED_TECHNICIAN_UNAVAILABLE = "required_technician_unavailable"
     OUTSIDE_ALL_SHIFTS = "outside_all_shifts"
+    UNREACHABLE_IN_TIME = "unreachable_in_time"
     EXCEEDS_CAPACITY = "exceeds_capacity"
     PIN_INFEASIBLE = "pin_infeasible"
     NOT_ENOUGH_CAPACITY = "not_enough_capacity"

@@ -1,13 +1,57 @@
-"""Entry point of the dispatch solver (being written; see the model modules)."""
+"""Entry point of the dispatch solver.
+
+Pipeline: travel matrix → pre-solve diagnosis (jobs no plan can contain leave with
+a reason) → integer routing model, one constraint module at a time
+(:mod:`.constraints`) → OR-Tools search under a time limit → extraction into a
+:class:`DispatchPlan` with KPIs and penalties in real units.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from fieldops.domain.plan import DispatchPlan
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from fieldops.domain.location import Location
+from fieldops.domain.plan import DispatchPlan, PlanStatus, Unassigned, UnassignedReason
 from fieldops.domain.problem import DispatchProblem
-from fieldops.solver.dispatch.params import Progress, SolveParams
+from fieldops.geo import build_matrix
+from fieldops.solver.dispatch import constraints
+from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
+from fieldops.solver.dispatch.diagnosis import diagnose
+from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
+from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, Progress, SolveParams
+
+_FIRST = {
+    FirstSolution.PATH_CHEAPEST_ARC: routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
+    FirstSolution.PARALLEL_CHEAPEST_INSERTION:
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
+    FirstSolution.LOCAL_CHEAPEST_INSERTION:
+        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION,
+    FirstSolution.SAVINGS: routing_enums_pb2.FirstSolutionStrategy.SAVINGS,
+    FirstSolution.CHRISTOFIDES: routing_enums_pb2.FirstSolutionStrategy.CHRISTOFIDES,
+}
+_META = {
+    Metaheuristic.GUIDED_LOCAL_SEARCH:
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH,
+    Metaheuristic.SIMULATED_ANNEALING:
+        routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
+    Metaheuristic.TABU_SEARCH: routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
+    Metaheuristic.GREEDY_DESCENT: routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
+}
+
+
+def _first_solution(params: SolveParams, n_jobs: int) -> int:
+    if params.first_solution is not FirstSolution.AUTOMATIC:
+        return _FIRST[params.first_solution]
+    # Insertion heuristics cope with optional jobs and tight windows far better than
+    # arc-by-arc construction, which often finds no first plan on large days.
+    return routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
 
 
 def solve_dispatch(
@@ -22,4 +66,184 @@ def solve_dispatch(
     ``progress`` is called each time a better plan is found. Setting ``stop`` ends
     the search early; the best plan so far is returned with status ``cancelled``.
     """
-    raise NotImplementedError("solver under construction")
+    params = params or SolveParams()
+    clock = time.monotonic()
+    # Travel between every location the day touches: jobs, then shift start/end.
+    locations: list[Location] = [r.location for r in problem.requests]
+    locations += [problem.shift_start_location(s) for s in problem.shifts]
+    locations += [problem.shift_end_location(s) for s in problem.shifts]
+    travel = build_matrix(problem.travel, locations)
+    n_req, n_shift = len(problem.requests), len(problem.shifts)
+    job_loc = np.arange(n_req)
+    start_loc = n_req + np.arange(n_shift)
+    end_loc = n_req + n_shift + np.arange(n_shift)
+    diagnosis = diagnose(problem, travel.durations, job_loc, start_loc, end_loc)
+
+    job_ids = [i for i, allowed in enumerate(diagnosis.allowed) if allowed]
+    used_shifts = sorted({k for i in job_ids for k in diagnosis.allowed[i]})
+    shift_pos = {k: v for v, k in enumerate(used_shifts)}
+    vehicles = [problem.shifts[k] for k in used_shifts]
+    unassigned = list(diagnosis.unassigned)
+
+    def leg(a: tuple[str, object], b: tuple[str, object]) -> Legs:
+        ia, ib = _loc_of(a), _loc_of(b)
+        seconds = float(travel.durations[ia, ib])
+        return Legs(seconds, float(travel.distances[ia, ib]), math.ceil(seconds - 1e-9))
+
+    shift_index = {s.id: k for k, s in enumerate(problem.shifts)}
+
+    def _loc_of(key: tuple[str, object]) -> int:
+        kind, ident = key
+        if kind == "j":
+            return int(ident)  # type: ignore[call-overload]
+        k = shift_index[str(ident)]
+        return int(start_loc[k] if kind == "s" else end_loc[k])
+
+    info: dict[str, object] = {
+        "engine": "ortools-routing",
+        "time_limit": params.time_limit,
+        "first_solution": params.first_solution.value,
+        "metaheuristic": params.metaheuristic.value,
+        "seed": params.seed,
+        "jobs_modelled": len(job_ids),
+        "vehicles_modelled": len(vehicles),
+    }
+    if not job_ids:
+        return build_plan(problem, [], leg, unassigned, PlanStatus.OPTIMAL,
+                          timedelta(seconds=time.monotonic() - clock), 0.0, info)
+
+    node_location = np.concatenate([
+        job_loc[job_ids],
+        np.ravel(np.column_stack([start_loc[used_shifts], end_loc[used_shifts]])),
+    ])
+    travel_seconds = np.ceil(travel.durations[np.ix_(node_location, node_location)] - 1e-9)
+    travel_seconds = travel_seconds.astype("int64")
+    origin = min([problem.horizon.start] + [s.start for s in vehicles])
+    last = max([problem.horizon.end] + [s.latest_end for s in vehicles])
+    horizon = math.ceil((last - origin).total_seconds())
+    n_nodes = len(node_location)
+    starts = [len(job_ids) + 2 * v for v in range(len(vehicles))]
+    ends = [len(job_ids) + 2 * v + 1 for v in range(len(vehicles))]
+    manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    jobs = [problem.requests[i] for i in job_ids]
+    # Most travel any plan can hold: every job entered once, every vehicle back once,
+    # each leg no costlier than the costliest one.
+    w = problem.weights
+    max_arc = float(
+        w.travel_time * travel_seconds.max()
+        + w.travel_distance * travel.distances.max() / 1000
+    )
+    travel_bound = max(1.0, max_arc) * (len(jobs) + len(vehicles))
+    ctx = ModelContext(
+        problem=problem,
+        jobs=jobs,
+        vehicles=vehicles,
+        allowed=[[shift_pos[k] for k in diagnosis.allowed[i]] for i in job_ids],
+        travel=travel,
+        node_location=node_location,
+        origin=origin,
+        horizon=horizon,
+        manager=manager,
+        routing=routing,
+        travel_seconds=travel_seconds,
+        service_seconds=[math.ceil(j.duration.total_seconds() - 1e-9) for j in jobs]
+        + [0] * (2 * len(vehicles)),
+        travel_bound=round(travel_bound * COST_SCALE),
+    )
+    for add in constraints.HARD + constraints.SOFT:
+        add(ctx)
+
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = _first_solution(params, len(jobs))
+    search.local_search_metaheuristic = _META[params.metaheuristic]
+    remaining = max(0.05, params.time_limit - (time.monotonic() - clock))
+    search.time_limit.FromMilliseconds(int(remaining * 1000))
+
+    state = {"solutions": 0, "best": math.inf}
+
+    def on_solution() -> None:
+        state["solutions"] += 1
+        cost = routing.CostVar().Value()
+        if cost < state["best"]:
+            state["best"] = cost
+            if progress is not None:
+                assigned = sum(
+                    1 for j in range(len(jobs))
+                    if routing.NextVar(manager.NodeToIndex(j)).Value() != manager.NodeToIndex(j)
+                )
+                progress(Progress(objective=cost / COST_SCALE,
+                                  elapsed=time.monotonic() - clock,
+                                  solutions=int(state["solutions"]),
+                                  assigned=assigned + len(problem.requests) - len(unassigned)
+                                  - len(jobs)))
+        if stop is not None and stop.is_set():
+            routing.solver().FinishCurrentSearch()
+
+    routing.AddAtSolutionCallback(on_solution)
+    if stop is not None:
+        routing.AddSearchMonitor(routing.solver().CustomLimit(stop.is_set))
+    solution = routing.SolveWithParameters(search)
+    cancelled = stop is not None and stop.is_set()
+    info["solutions"] = state["solutions"]
+    info["routing_status"] = int(routing.status())
+    elapsed = timedelta(seconds=time.monotonic() - clock)
+    if solution is None:
+        for j, job in enumerate(jobs):
+            unassigned.append(Unassigned(job.id, job.priority, UnassignedReason.NOT_ENOUGH_CAPACITY,
+                                         "no plan was found within the time limit"))
+            del j
+        status = PlanStatus.CANCELLED if cancelled else PlanStatus.NO_SOLUTION
+        return build_plan(problem, [], leg, unassigned, status, elapsed,
+                          travel_bound, info)
+
+    dim = routing.GetDimensionOrDie(TIME_DIMENSION)
+    raw_routes: list[RawRoute] = []
+
+    def at(seconds: int) -> datetime:
+        return origin + timedelta(seconds=int(seconds))
+
+    break_starts: dict[str, int] = {}
+    container = solution.IntervalVarContainer()
+    for i in range(container.Size()):
+        element = container.Element(i)
+        break_starts[element.Var().Name()] = element.StartValue()
+    for v, shift in enumerate(vehicles):
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        if routing.IsEnd(index):
+            continue
+        order: list[int] = []
+        starts_at: list[datetime] = []
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            order.append(job_ids[node])
+            starts_at.append(at(solution.Value(dim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        break_start = None
+        if v in ctx.break_intervals:
+            break_start = at(break_starts[f"lunch {shift.id}"])
+        raw_routes.append(RawRoute(
+            shift=shift, jobs=order, starts=starts_at,
+            departure=at(solution.Value(dim.CumulVar(routing.Start(v)))),
+            break_start=break_start,
+        ))
+    for j, job in enumerate(jobs):
+        index = manager.NodeToIndex(j)
+        if solution.Value(routing.NextVar(index)) == index:
+            reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_technician is not None
+                      else UnassignedReason.NOT_ENOUGH_CAPACITY)
+            unassigned.append(Unassigned(
+                job.id, job.priority, reason,
+                "no room next to the other work within the shifts and windows",
+            ))
+    if cancelled:
+        status = PlanStatus.CANCELLED
+    elif routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
+        status = PlanStatus.OPTIMAL
+    elif elapsed.total_seconds() >= params.time_limit * 0.95:
+        status = PlanStatus.TIME_LIMIT
+    else:
+        status = PlanStatus.FEASIBLE
+    info["objective_internal"] = solution.ObjectiveValue() / COST_SCALE
+    return build_plan(problem, raw_routes, leg, unassigned, status, elapsed,
+                      travel_bound, info)

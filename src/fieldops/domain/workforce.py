@@ -1,0 +1,416 @@
+"""Contact-center workforce types: queues, history, forecast, service-level targets, staffing.
+
+Volumes are contacts per interval; handle times and waits are seconds in the
+DataFrame columns (``*_seconds``) and ``timedelta`` in targets. Rates and
+probabilities are fractions in ``[0, 1]``. See docs/workforce.md.
+"""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from fieldops.domain._checks import require_aware, require_duration, require_id, require_number
+from fieldops.domain.errors import FieldError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+VOLUME_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
+DEFAULT_INTERVAL = timedelta(minutes=15)
+FORECAST_METHODS = ("seasonal_profile", "holt_winters")
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+    BACKOFFICE = "backoffice"
+
+
+class ServiceLevelBasis(StrEnum):
+    """Which contacts the service level is counted over (docs/workforce.md)."""
+
+    OFFERED = "offered"
+    ANSWERED = "answered"
+    OFFERED_EXCL_SHORT_ABANDONS = "offered_excl_short_abandons"
+
+
+def _require_fraction(field_name: str, value: object, *, allow_one: bool = True) -> float:
+    number = require_number(field_name, value, minimum=0)
+    if number > 1 or (not allow_one and number >= 1):
+        raise FieldError(field_name, "must be a fraction below 1" if not allow_one
+                         else "must be a fraction between 0 and 1")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    """How one queue is staffed.
+
+    ``patience`` is the mean customer patience: given, the queue is modelled with
+    Erlang A (customers abandon); ``None`` means Erlang C (nobody abandons).
+    ``concurrency`` is how many contacts one agent handles at once (chat).
+    ``response_deadline`` applies to email and back-office work, which may wait
+    up to that long; it must be at least one interval.
+    """
+
+    id: str
+    channel: Channel = Channel.VOICE
+    concurrency: int = 1
+    patience: timedelta | None = None
+    response_deadline: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        require_id("id", self.id)
+        try:
+            object.__setattr__(self, "channel", Channel(self.channel))
+        except ValueError:
+            raise FieldError(
+                "channel", f"must be one of {', '.join(c.value for c in Channel)}"
+            ) from None
+        if (
+            isinstance(self.concurrency, bool)
+            or not isinstance(self.concurrency, int)
+            or not 1 <= self.concurrency <= 20
+        ):
+            raise FieldError("concurrency", "must be an integer from 1 to 20")
+        if self.patience is not None:
+            require_duration("patience", self.patience, allow_zero=False)
+        if self.response_deadline is not None:
+            require_duration("response_deadline", self.response_deadline, allow_zero=False)
+        if self.deferred and self.response_deadline is None:
+            raise FieldError("response_deadline", f"is required for {self.channel.value} queues")
+
+    @property
+    def deferred(self) -> bool:
+        """Work that may wait (email, back office): staffed by deadline, not by Erlang."""
+        return self.channel in (Channel.EMAIL, Channel.BACKOFFICE)
+
+    @classmethod
+    def infer(cls, queue_id: str) -> QueueSpec:
+        """Default spec from the id prefix (``voice/``, ``chat/``, ``email/``, ``backoffice/``)."""
+        prefix = queue_id.split("/", 1)[0].strip().lower()
+        try:
+            channel = Channel(prefix)
+        except ValueError:
+            channel = Channel.VOICE
+        deadline = timedelta(hours=4) if channel in (Channel.EMAIL, Channel.BACKOFFICE) else None
+        return cls(id=queue_id, channel=channel, response_deadline=deadline)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One interval of one queue: contacts offered and their average handle time."""
+
+    interval_start: datetime
+    queue: str
+    offered: float
+    aht: timedelta
+
+    def __post_init__(self) -> None:
+        require_aware("interval_start", self.interval_start)
+        require_id("queue", self.queue)
+        require_number("offered", self.offered, minimum=0)
+        require_duration("aht", self.aht)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialDay:
+    """A day added by hand (a sale, an outage, a local holiday).
+
+    ``factor`` multiplies the day's normal volume; ``None`` uses the holiday
+    factor learnt from the history.
+    """
+
+    day: date
+    name: str = "special day"
+    factor: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.day, date) or isinstance(self.day, datetime):
+            raise FieldError("day", "must be a date like 2026-12-24")
+        if not isinstance(self.name, str):
+            raise FieldError("name", "must be a string")
+        if self.factor is not None:
+            require_number("factor", self.factor, minimum=0)
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSettings:
+    """Options of :func:`fieldops.solver.forecast.forecast` (table in docs/workforce.md)."""
+
+    horizon_days: int = 14
+    timezone: str = "Europe/Berlin"
+    country: str | None = "DE"
+    subdivision: str | None = None
+    special_days: tuple[SpecialDay, ...] = ()
+    backtest_weeks: int = 4
+    profile_weeks: int = 8
+    methods: tuple[str, ...] = FORECAST_METHODS
+    max_missing_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("horizon_days", 1, 366), ("backtest_weeks", 1, 26),
+                                ("profile_weeks", 1, 52)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise FieldError(name, f"must be an integer from {low} to {high}")
+        if not isinstance(self.timezone, str):
+            raise FieldError("timezone", "must be an IANA time zone name like 'Europe/Berlin'")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise FieldError("timezone", f"{self.timezone!r} is not an IANA time zone") from None
+        if self.country is not None:
+            import holidays
+
+            try:
+                holidays.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError:
+                raise FieldError("country", f"{self.country!r} is not a supported country "
+                                 "code (ISO 3166-1 alpha-2, e.g. 'DE')") from None
+            except Exception as exc:  # holidays raises its own error types for subdivisions
+                raise FieldError("subdivision", str(exc)) from None
+        object.__setattr__(self, "special_days", tuple(self.special_days))
+        for i, day in enumerate(self.special_days):
+            if not isinstance(day, SpecialDay):
+                raise FieldError(f"special_days[{i}]", "must be a SpecialDay")
+        object.__setattr__(self, "methods", tuple(self.methods))
+        if not self.methods:
+            raise FieldError("methods", "must name at least one method")
+        for i, method in enumerate(self.methods):
+            if method not in FORECAST_METHODS:
+                raise FieldError(f"methods[{i}]", f"must be one of {', '.join(FORECAST_METHODS)}")
+        _require_fraction("max_missing_fraction", self.max_missing_fraction)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingTarget:
+    """What every interval must achieve, and how agents are counted.
+
+    ``service_level`` of contacts answered within ``answer_time`` (counted over
+    ``basis``), optionally an ASA ceiling, a maximum occupancy and a maximum
+    abandonment rate. ``shrinkage`` is the fraction of paid time agents are not
+    available for contacts (breaks, training, absence): scheduled = agents / (1 - shrinkage).
+    """
+
+    service_level: float | None = 0.8
+    answer_time: timedelta = timedelta(seconds=20)
+    asa: timedelta | None = None
+    max_occupancy: float = 1.0
+    max_abandon: float | None = None
+    shrinkage: float = 0.0
+    basis: ServiceLevelBasis = ServiceLevelBasis.OFFERED
+
+    def __post_init__(self) -> None:
+        if self.service_level is not None:
+            _require_fraction("service_level", self.service_level, allow_one=False)
+        require_duration("answer_time", self.answer_time)
+        if self.asa is not None:
+            require_duration("asa", self.asa, allow_zero=False)
+        occ = require_number("max_occupancy", self.max_occupancy, positive=True)
+        if occ > 1:
+            raise FieldError("max_occupancy", "must be a fraction between 0 and 1")
+        if self.max_abandon is not None:
+            _require_fraction("max_abandon", self.max_abandon)
+        _require_fraction("shrinkage", self.shrinkage, allow_one=False)
+        try:
+            object.__setattr__(self, "basis", ServiceLevelBasis(self.basis))
+        except ValueError:
+            raise FieldError(
+                "basis", f"must be one of {', '.join(b.value for b in ServiceLevelBasis)}"
+            ) from None
+        if self.service_level is None and self.asa is None and self.max_abandon is None:
+            raise FieldError("service_level", "give a service level, an ASA or a maximum "
+                             "abandonment rate")
+
+
+@dataclass(frozen=True, eq=False)
+class ContactVolumes:
+    """Contacts per interval and queue: a validated history or a forecast.
+
+    ``frame`` has columns ``interval_start`` (tz-aware UTC), ``queue``,
+    ``offered`` and ``aht_seconds`` (plus ``method`` in a forecast), sorted by
+    queue then time, with no duplicates and every instant on the interval grid.
+    Build it with the readers in :mod:`fieldops.solver.forecast`, which validate.
+    """
+
+    frame: pd.DataFrame
+    interval: timedelta = DEFAULT_INTERVAL
+
+    @property
+    def queues(self) -> list[str]:
+        return sorted(self.frame["queue"].unique().tolist())
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestScore:
+    """Back-test of one method on one queue over the most recent weeks.
+
+    ``wape`` = sum |forecast - actual| / sum actual; ``bias`` = sum (forecast -
+    actual) / sum actual (positive: over-forecast). Both per interval.
+    """
+
+    queue: str
+    method: str
+    wape: float
+    bias: float
+    chosen: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    volumes: ContactVolumes
+    history: ContactVolumes
+    scores: tuple[BacktestScore, ...]
+    settings: ForecastSettings
+    missing_intervals: dict[str, int] = field(default_factory=dict)
+    fit_seconds: float = 0.0
+
+    def chosen(self) -> dict[str, BacktestScore]:
+        return {s.queue: s for s in self.scores if s.chosen}
+
+
+@dataclass(frozen=True, eq=False)
+class StaffingPlan:
+    """Required agents per interval and queue (columns in docs/workforce.md)."""
+
+    frame: pd.DataFrame
+    target: StaffingTarget
+    queues: dict[str, QueueSpec]
+    interval: timedelta = DEFAULT_INTERVAL
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Simulated KPIs per interval and queue with 95 % confidence half-widths."""
+
+    frame: pd.DataFrame
+    replications: int
+    seed: int
+
+
+# ---------------------------------------------------------------- JSON helpers
+def _obj(data: object, path: str, allowed: set[str]) -> Mapping[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise FieldError(path, "must be a JSON object")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise FieldError(f"{path}.{unknown[0]}", "is not a known field")
+    return data
+
+
+def _duration(value: object, path: str) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise FieldError(path, "must be an ISO 8601 duration like 'PT20S'")
+    if isinstance(value, int | float) and math.isfinite(value):
+        return timedelta(seconds=float(value))
+    from fieldops.domain.codec import parse_duration
+
+    return parse_duration(value, path)
+
+
+def _build(path: str, factory: Any, **kwargs: Any) -> Any:
+    try:
+        return factory(**kwargs)
+    except FieldError as exc:
+        raise exc.within(path) from None
+
+
+def forecast_settings_from_json(
+    data: Mapping[str, object] | None, path: str = "settings"
+) -> ForecastSettings:
+    """Strict JSON → :class:`ForecastSettings`; special days as ``{"day", "name", "factor"}``."""
+    fields = {"horizon_days", "timezone", "country", "subdivision", "special_days",
+              "backtest_weeks", "profile_weeks", "methods", "max_missing_fraction"}
+    o = _obj(data, path, fields)
+    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o and k != "special_days"}
+    if "methods" in kwargs and not isinstance(kwargs["methods"], list):
+        raise FieldError(f"{path}.methods", "must be a JSON array")
+    days = []
+    raw_days = o.get("special_days") or []
+    if not isinstance(raw_days, list):
+        raise FieldError(f"{path}.special_days", "must be a JSON array")
+    for i, item in enumerate(raw_days):
+        p = f"{path}.special_days[{i}]"
+        d = _obj(item, p, {"day", "name", "factor"})
+        try:
+            day = date.fromisoformat(str(d.get("day")))
+        except ValueError:
+            raise FieldError(f"{p}.day", "must be a date like 2026-12-24") from None
+        days.append(_build(p, SpecialDay, day=day, name=d.get("name", "special day"),
+                           factor=d.get("factor")))
+    kwargs["special_days"] = tuple(days)
+    return _build(path, ForecastSettings, **kwargs)  # type: ignore[no-any-return]
+
+
+def staffing_target_from_json(
+    data: Mapping[str, object] | None, path: str = "target"
+) -> StaffingTarget:
+    """Strict JSON → :class:`StaffingTarget`; durations as ISO 8601 or seconds."""
+    fields = {"service_level", "answer_time", "asa", "max_occupancy", "max_abandon",
+              "shrinkage", "basis"}
+    o = _obj(data, path, fields)
+    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o}
+    for key in ("answer_time", "asa"):
+        if kwargs.get(key) is not None:
+            kwargs[key] = _duration(kwargs[key], f"{path}.{key}")
+    return _build(path, StaffingTarget, **kwargs)  # type: ignore[no-any-return]
+
+
+def queue_specs_from_json(
+    data: Mapping[str, object] | None, path: str = "queues"
+) -> dict[str, QueueSpec]:
+    """Strict JSON ``{queue_id: {channel, concurrency, patience, response_deadline}}``."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise FieldError(path, "must be a JSON object {queue id: settings}")
+    specs: dict[str, QueueSpec] = {}
+    for queue_id, item in data.items():
+        p = f"{path}.{queue_id}"
+        o = _obj(item, p, {"channel", "concurrency", "patience", "response_deadline"})
+        base = QueueSpec.infer(str(queue_id))
+        kwargs: dict[str, Any] = {
+            "id": queue_id,
+            "channel": o.get("channel", base.channel),
+            "concurrency": o.get("concurrency", base.concurrency),
+            "patience": base.patience,
+            "response_deadline": base.response_deadline,
+        }
+        for key in ("patience", "response_deadline"):
+            if o.get(key) is not None:
+                kwargs[key] = _duration(o[key], f"{p}.{key}")
+        specs[str(queue_id)] = _build(p, QueueSpec, **kwargs)
+    return specs
+
+
+__all__ = [
+    "FORECAST_METHODS",
+    "VOLUME_COLUMNS",
+    "BacktestScore",
+    "Channel",
+    "ContactVolumes",
+    "Forecast",
+    "ForecastSettings",
+    "HistoryRow",
+    "QueueSpec",
+    "ServiceLevelBasis",
+    "SimulationResult",
+    "SpecialDay",
+    "StaffingPlan",
+    "StaffingTarget",
+    "forecast_settings_from_json",
+    "queue_specs_from_json",
+    "staffing_target_from_json",
+]

@@ -1,0 +1,27 @@
+"""Van load against capacity (hard).
+
+When any job carries a load, the summed loads of one route must not exceed the
+technician's van capacity (no capacity: unlimited). Loads are scaled to integers
+(``LOAD_SCALE`` per unit), capacities rounded down and loads up, so the integer
+model never accepts a route the exact one would reject.
+"""
+
+from __future__ import annotations
+
+import math
+
+from fieldops.solver.dispatch.context import LOAD_DIMENSION, LOAD_SCALE, ModelContext
+
+
+def apply(ctx: ModelContext) -> None:
+    if not any(job.load > 0 for job in ctx.jobs):
+        return
+    demands = [math.ceil(job.load * LOAD_SCALE - 1e-9) for job in ctx.jobs]
+    demands += [0] * (2 * len(ctx.vehicles))
+    unlimited = sum(demands) + 1
+    capacities = []
+    for shift in ctx.vehicles:
+        cap = ctx.problem.technician_by_id[shift.technician_id].capacity
+        capacities.append(unlimited if cap is None else math.floor(cap * LOAD_SCALE + 1e-9))
+    callback = ctx.routing.RegisterUnaryTransitVector(demands)
+    ctx.routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, LOAD_DIMENSION)

@@ -1,0 +1,45 @@
+"""Shift windows, return to the end location, and overtime.
+
+Hard: a technician leaves the shift's start location no earlier than ``shift.start``
+and is back at its end location no later than ``shift.end + max_overtime``.
+Soft: every second back after ``shift.end`` costs ``weights.overtime_per_hour / 3600``.
+Also creates the time dimension (transit = service at the origin node + travel).
+"""
+
+from __future__ import annotations
+
+from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
+
+
+def apply(ctx: ModelContext) -> None:
+    routing, manager = ctx.routing, ctx.manager
+    n_nodes = ctx.travel_seconds.shape[0]
+    service = ctx.service_seconds
+    transit = (ctx.travel_seconds + [[s] for s in service]).astype("int64")
+    callback = routing.RegisterTransitMatrix(transit.tolist())
+    # Slack is waiting time (and room for a break); bounded by the horizon.
+    routing.AddDimension(callback, ctx.horizon, ctx.horizon, False, TIME_DIMENSION)
+    dim = routing.GetDimensionOrDie(TIME_DIMENSION)
+    ctx.time_dimension = dim
+    assert n_nodes == ctx.n_jobs + 2 * len(ctx.vehicles)
+    for v, shift in enumerate(ctx.vehicles):
+        dim.CumulVar(routing.Start(v)).SetRange(ctx.seconds(shift.start), ctx.horizon)
+        dim.CumulVar(routing.End(v)).SetRange(0, ctx.seconds(shift.latest_end))
+        # Leave as late as possible and come back as early as possible: no idle
+        # waiting at the depot is reported as work time.
+        routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v)))
+    for job in range(ctx.n_jobs):
+        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(manager.NodeToIndex(job)))
+
+
+def apply_overtime(ctx: ModelContext) -> None:
+    dim = ctx.time_dimension
+    assert dim is not None
+    per_second = ctx.problem.weights.overtime_per_hour / 3600 * COST_SCALE
+    coefficient = max(1, round(per_second)) if per_second > 0 else 0
+    for v, shift in enumerate(ctx.vehicles):
+        if shift.max_overtime.total_seconds() > 0 and coefficient:
+            dim.SetCumulVarSoftUpperBound(
+                ctx.routing.End(v), ctx.seconds(shift.end), coefficient
+            )

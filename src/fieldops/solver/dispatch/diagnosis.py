@@ -1,0 +1,126 @@
+"""Pre-solve diagnosis: which shifts could take each job, and why some can't go anywhere.
+
+A job is left out before the search, with a reason, only when no plan at all could
+contain it. The checks run in this order and the first failing one is reported:
+
+===============================  =====================================================
+reason                           meaning
+===============================  =====================================================
+no_qualified_technician          no technician holds every required skill at the level
+excluded_everywhere              every qualified technician is excluded for this job
+required_technician_unavailable  required / pinned technicians lack the skills
+outside_all_shifts               no appointment window overlaps a shift of an allowed
+                                 technician
+unreachable_in_time              windows overlap, but no allowed shift can drive there,
+                                 do the work and get back in time (or has no shift)
+exceeds_capacity                 the job's load exceeds every allowed technician's van
+pin_infeasible                   the pinned start cannot be met by the pinned technician
+===============================  =====================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fieldops.domain.plan import Unassigned, UnassignedReason
+from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.requests import ServiceRequest
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """``allowed[i]`` lists the shift indices that could serve ``problem.requests[i]``
+    (empty for the jobs in ``unassigned``)."""
+
+    allowed: list[list[int]]
+    unassigned: list[Unassigned]
+
+
+def _epoch(instant: object) -> float:
+    return instant.timestamp()  # type: ignore[attr-defined, no-any-return]
+
+
+def diagnose(
+    problem: DispatchProblem,
+    travel_seconds: np.ndarray,
+    job_loc: np.ndarray,
+    shift_start_loc: np.ndarray,
+    shift_end_loc: np.ndarray,
+) -> Diagnosis:
+    """Work out the candidate shifts of every job.
+
+    ``travel_seconds`` is the location matrix; ``job_loc`` / ``shift_*_loc`` give the
+    row of each job / shift start / shift end location in it.
+    """
+    shifts = problem.shifts
+    shift_start = np.array([_epoch(s.start) for s in shifts], dtype=float)
+    shift_end = np.array([_epoch(s.latest_end) for s in shifts], dtype=float)
+    shifts_of: dict[str, list[int]] = {}
+    for k, s in enumerate(shifts):
+        shifts_of.setdefault(s.technician_id, []).append(k)
+    allowed: list[list[int]] = []
+    unassigned: list[Unassigned] = []
+
+    def fail(job: ServiceRequest, reason: UnassignedReason, detail: str) -> None:
+        allowed.append([])
+        unassigned.append(Unassigned(job.id, job.priority, reason, detail))
+
+    for i, job in enumerate(problem.requests):
+        qualified = [t.id for t in problem.technicians if t.qualifies_for(job.required_skills)]
+        if not qualified:
+            needs = ", ".join(f"{s.name}≥{s.level}" for s in job.required_skills)
+            fail(job, UnassignedReason.NO_QUALIFIED_TECHNICIAN, f"needs {needs}")
+            continue
+        candidates = [t for t in qualified if t not in job.excluded_technicians]
+        if not candidates:
+            fail(job, UnassignedReason.EXCLUDED_EVERYWHERE,
+                 "every qualified technician is excluded")
+            continue
+        for restriction in (job.required_technicians, (job.pinned_technician,)):
+            if restriction and restriction != (None,):
+                candidates = [t for t in candidates if t in restriction]
+        if not candidates:
+            fail(job, UnassignedReason.REQUIRED_TECHNICIAN_UNAVAILABLE,
+                 "the required or pinned technician lacks the skills")
+            continue
+        ks = np.array([k for t in candidates for k in shifts_of.get(t, [])], dtype=int)
+        if ks.size == 0:
+            fail(job, UnassignedReason.UNREACHABLE_IN_TIME,
+                 "no qualified technician has a shift")
+            continue
+        duration = job.duration.total_seconds()
+        windows = [(_epoch(w.start), _epoch(w.end)) for w in job.windows]
+        if job.pinned_start is not None:
+            at = _epoch(job.pinned_start)
+            windows = [(at, at)]
+        if windows and not any(
+            np.any((shift_start[ks] <= end) & (start <= shift_end[ks])) for start, end in windows
+        ):
+            fail(job, UnassignedReason.OUTSIDE_ALL_SHIFTS,
+                 "no appointment window overlaps an allowed technician's shift")
+            continue
+        travel_in = travel_seconds[shift_start_loc[ks], job_loc[i]]
+        travel_out = travel_seconds[job_loc[i], shift_end_loc[ks]]
+        earliest = shift_start[ks] + travel_in
+        feasible = np.zeros(ks.size, dtype=bool)
+        for start, end in windows or [(-np.inf, np.inf)]:
+            begin = np.maximum(earliest, start)
+            feasible |= (begin <= end + 1e-6) & (begin + duration + travel_out <= shift_end[ks] + 1e-6)
+        if not feasible.any():
+            reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_start is not None
+                      else UnassignedReason.UNREACHABLE_IN_TIME)
+            fail(job, reason, "no allowed shift can reach the job, do it and return in time")
+            continue
+        ks = ks[feasible]
+        if job.load > 0:
+            capacities = [problem.technician_by_id[shifts[k].technician_id].capacity for k in ks]
+            caps = np.array([np.inf if c is None else c for c in capacities])
+            ks = ks[caps >= job.load]
+            if ks.size == 0:
+                fail(job, UnassignedReason.EXCEEDS_CAPACITY,
+                     f"load {job.load:g} exceeds every allowed van's capacity")
+                continue
+        allowed.append([int(k) for k in ks])
+    return Diagnosis(allowed=allowed, unassigned=unassigned)
