@@ -22,15 +22,16 @@ def apply(ctx: ModelContext) -> None:
     dim = routing.GetDimensionOrDie(TIME_DIMENSION)
     ctx.time_dimension = dim
     assert n_nodes == ctx.n_jobs + 2 * len(ctx.vehicles)
+    # Finalizers fix times in the order they are added: first every job as early as
+    # possible, then departures as late as that allows (no idle wait at the first
+    # site) and returns as early as possible.
+    for job in range(ctx.n_jobs):
+        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(manager.NodeToIndex(job)))
     for v, shift in enumerate(ctx.vehicles):
         dim.CumulVar(routing.Start(v)).SetRange(ctx.seconds(shift.start), ctx.horizon)
         dim.CumulVar(routing.End(v)).SetRange(0, ctx.seconds(shift.latest_end))
-        # Leave as late as possible and come back as early as possible: no idle
-        # waiting at the depot is reported as work time.
         routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(v)))
         routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v)))
-    for job in range(ctx.n_jobs):
-        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(manager.NodeToIndex(job)))
 
 
 def apply_overtime(ctx: ModelContext) -> None:
