@@ -94,6 +94,10 @@ def diagnose(
         windows = [(_epoch(w.start), _epoch(w.end)) for w in job.windows]
         if job.pinned_start is not None:
             at = _epoch(job.pinned_start)
+            if windows and not any(start <= at <= end for start, end in windows):
+                fail(job, UnassignedReason.PIN_INFEASIBLE,
+                     "the pinned start is outside the job's appointment windows")
+                continue
             windows = [(at, at)]
         if windows and not any(
             np.any((shift_start[ks] <= end) & (start <= shift_end[ks])) for start, end in windows

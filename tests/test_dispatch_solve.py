@@ -1,0 +1,108 @@
+"""The solve loop itself: progress, stopping, time limits, parameters, summaries."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from line_world import LineWorld, solve
+
+from fieldops.data.sample import load_demo_day
+from fieldops.domain import FieldError, PlanStatus, Priority
+from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+from fieldops.solver.validate import assert_valid
+
+
+@pytest.fixture(scope="module")
+def demo_problem():  # type: ignore[no-untyped-def]
+    return load_demo_day()
+
+
+def test_progress_reports_improving_objectives_and_stop_keeps_best(demo_problem) -> None:  # type: ignore[no-untyped-def]
+    # Stop as soon as the third improving plan arrives: the solver must return
+    # that best-so-far plan (valid, status cancelled) rather than nothing.
+    seen: list[Progress] = []
+    stop = threading.Event()
+
+    def on_progress(p: Progress) -> None:
+        seen.append(p)
+        if len(seen) >= 3:
+            stop.set()
+
+    plan = solve_dispatch(demo_problem, SolveParams(time_limit=60), progress=on_progress,
+                          stop=stop)
+    assert plan.status is PlanStatus.CANCELLED
+    assert len(seen) >= 3
+    objectives = [p.objective for p in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert plan.solve_time.total_seconds() < 30  # stopped well before the 60 s limit
+    assert_valid(demo_problem, plan)
+
+
+def test_time_limit_returns_best_plan_found(demo_problem) -> None:  # type: ignore[no-untyped-def]
+    plan = solve_dispatch(demo_problem, SolveParams(time_limit=2))
+    assert plan.status is PlanStatus.TIME_LIMIT
+    assert_valid(demo_problem, plan)
+    # Every job is routed once or listed once as unassigned.
+    routed = [rid for r in plan.routes for rid in r.request_ids]
+    listed = [u.request_id for u in plan.unassigned]
+    assert sorted(routed + listed) == sorted(r.id for r in demo_problem.requests)
+    assert plan.kpis.jobs_assigned == len(routed)
+    # The critical jobs of the demo day are all placeable, so none may be dropped.
+    assert plan.kpis.unassigned_by_priority[Priority.CRITICAL] == 0
+
+
+def test_summary_lists_totals_routes_and_unassigned() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    far = w.job("FAR", 400, windows=())
+    near = w.job("NEAR", 5)
+    plan = solve(w.problem([a], [far, near]))
+    text = plan.summary()
+    assert "1 / 2" in text  # jobs assigned
+    assert "S-A" in text and "FAR" in text and "unreachable_in_time" in text
+
+
+def test_empty_day_gives_an_empty_valid_plan() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [])
+    plan = solve(problem)
+    assert plan.routes == () and plan.unassigned == () and plan.kpis.jobs_total == 0
+
+
+def test_objective_is_the_sum_of_the_penalties() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    plan = solve(w.problem([a], [w.job("J1", 10), w.job("J2", 900)]))
+    assert plan.objective == pytest.approx(sum(plan.penalties.values()), abs=0.01)
+    assert plan.penalties["travel"] == 20 * 60  # 10 km out and back at 1 km/min, 1 per s
+    assert plan.penalties["unassigned"] > plan.penalties["travel"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"time_limit": 0}, "time_limit"),
+        ({"time_limit": -5}, "time_limit"),
+        ({"seed": -1}, "seed"),
+        ({"workers": 0}, "workers"),
+        ({"first_solution": "magic"}, "first_solution"),
+        ({"metaheuristic": "annealing?"}, "metaheuristic"),
+    ],
+)
+def test_bad_parameters_name_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(FieldError) as err:
+        SolveParams(**kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("strategy", ["path_cheapest_arc", "savings", "local_cheapest_insertion"])
+def test_other_first_solution_strategies_give_valid_plans(strategy: str) -> None:
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 50)]
+    jobs = [w.job(f"J{i}", i * 7 % 60, duration=20) for i in range(8)]
+    problem = w.problem(techs, jobs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=1, first_solution=strategy))
+    assert_valid(problem, plan)
+    assert plan.kpis.jobs_assigned == 8
