@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import threading
 import time
 from pathlib import Path
@@ -134,10 +133,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     violations = validate_plan(problem, plan)
     dump_json(problem_to_json(problem), out / "problem.json")
     dump_json(plan_to_json(plan), out / "plan.json")
-    written = [out / "problem.json", out / "plan.json"]
-    written += _write_extras(problem, plan, out)
-    for path in written:
+    report, calendars = _write_extras(problem, plan, out)
+    for path in (out / "problem.json", out / "plan.json", report):
         console.print(f"wrote {path}")
+    console.print(f"wrote {len(calendars)} technician calendars (.ics) to {out / 'calendars'}")
     if violations:
         console.print(f"[red]validator found {len(violations)} problems[/red]")
         return 1
@@ -145,13 +144,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_extras(problem: DispatchProblem, plan: DispatchPlan, out: Path) -> list[Path]:
+def _write_extras(
+    problem: DispatchProblem, plan: DispatchPlan, out: Path
+) -> tuple[Path, list[Path]]:
     """The HTML report and each technician's calendar, next to the plan."""
     from fieldops.cli_reports import write_calendars, write_report
 
     report = out / "report.html"
     write_report(problem, plan, report)
-    return [report, *write_calendars(problem, plan, out / "calendars")]
+    return report, write_calendars(problem, plan, out / "calendars")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -176,6 +177,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="run the contact-center chain instead: history → forecast → staff")
     demo.set_defaults(func=cmd_demo)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)

@@ -1,0 +1,71 @@
+"""``fieldops solve``, ``validate`` and ``demo`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from line_world import LineWorld
+
+from fieldops.cli import main
+from fieldops.domain.codec import dump_json, problem_to_json
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path) -> Path:
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 40)]
+    jobs = [w.job(f"J{i}", i * 9 % 50, duration=30) for i in range(6)]
+    path = tmp_path / "problem.json"
+    dump_json(problem_to_json(w.problem(techs, jobs)), path)
+    return path
+
+
+def test_solve_then_validate(problem_file: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(plan_file), "--time-limit", "1"]) == 0
+    plan = json.loads(plan_file.read_text())
+    assert plan["kpis"]["jobs_assigned"] == 6
+    assert main(["validate", str(problem_file), str(plan_file)]) == 0
+    assert "valid: 6 jobs" in capsys.readouterr().out
+
+
+def test_validate_catches_a_tampered_plan(problem_file: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    plan_file = tmp_path / "plan.json"
+    main(["solve", str(problem_file), "-o", str(plan_file), "--time-limit", "1"])
+    plan = json.loads(plan_file.read_text())
+    # Hand a route to the other technician's shift without changing anything else:
+    # the homes are 40 km apart, so its start and end are now in the wrong place.
+    route = next(r for r in plan["routes"] if len(r["steps"]) > 3)
+    route["shift_id"] = "S-B" if route["shift_id"] == "S-A" else "S-A"
+    plan["routes"] = [route]
+    plan_file.write_text(json.dumps(plan))
+    capsys.readouterr()
+    assert main(["validate", str(problem_file), str(plan_file)]) == 1
+    out = capsys.readouterr().out
+    assert "wrong_location" in out
+
+
+def test_bad_problem_is_reported_with_its_field(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"timezone": "Mars/Olympus", "horizon": {
+        "start": "2026-03-02T00:00:00+01:00", "end": "2026-03-03T00:00:00+01:00"}}))
+    assert main(["solve", str(bad), "-o", str(tmp_path / "p.json")]) == 2
+    assert "timezone" in capsys.readouterr().err
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_demo_writes_plan_report_and_calendars(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--output-dir", str(out), "--time-limit", "2"]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    problem = json.loads((out / "problem.json").read_text())
+    assert plan["kpis"]["jobs_total"] == len(problem["requests"]) >= 200
+    assert (out / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    used = {r["technician_id"] for r in plan["routes"] if len(r["steps"]) > 2}
+    calendars = {p.stem for p in (out / "calendars").glob("*.ics")}
+    assert used <= calendars
