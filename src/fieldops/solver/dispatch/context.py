@@ -48,7 +48,6 @@ class ModelContext:
     travel_bound: int
     time_dimension: pywrapcp.RoutingDimension | None = None
     break_intervals: dict[int, object] = field(default_factory=dict)
-    cost_evaluators: dict[int, int] = field(default_factory=dict)
 
     @property
     def n_jobs(self) -> int:

@@ -34,8 +34,8 @@ HARD: list[Apply] = [
     pins.apply,
 ]
 SOFT: list[Apply] = [
-    preferences.apply,  # before travel: it may install per-vehicle arc costs
     travel.apply,
+    preferences.apply,
     priority.apply,
     sla.apply,
     shifts.apply_overtime,

@@ -1,45 +1,45 @@
 """Preferred technicians (soft).
 
 Serving a job that names preferred technicians with anyone else costs
-``weights.non_preferred``. Modelled as vehicle-dependent arc costs: the cost of
-arriving at such a job carries the penalty except for the vehicles (shifts) of its
-preferred technicians. Only vehicles preferred by some job get their own cost
-evaluator, so a day without preferences costs nothing extra.
+``weights.non_preferred``. Each vehicle counts, along its route, the jobs it serves
+that did not prefer it (a per-vehicle unary transit: a vector of n values, not an
+n × n matrix, so memory stays linear); a soft upper bound of zero on that count at
+the route's end charges the weight per job.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+
+PREFERENCE_DIMENSION = "non_preferred"
 
 
 def apply(ctx: ModelContext) -> None:
     penalty = round(ctx.problem.weights.non_preferred * COST_SCALE)
-    preferred_by: dict[int, list[int]] = {}
-    has_preference = np.zeros(ctx.travel_seconds.shape[0], dtype=bool)
-    for j, job in enumerate(ctx.jobs):
-        if not job.preferred_technicians:
-            continue
-        has_preference[j] = True
-        wanted = set(job.preferred_technicians)
-        for v, shift in enumerate(ctx.vehicles):
-            if shift.technician_id in wanted:
-                preferred_by.setdefault(v, []).append(j)
-    if penalty == 0 or not has_preference.any():
+    with_preference = [j for j, job in enumerate(ctx.jobs) if job.preferred_technicians]
+    if penalty == 0 or not with_preference:
         return
     routing = ctx.routing
-    base = base_cost_matrix(ctx)
-    penalised = base + np.where(has_preference, penalty, 0)[None, :]
-    shared = routing.RegisterTransitMatrix(penalised.tolist())
+    n_nodes = routing.nodes()
+    base = [0] * n_nodes
+    for j in with_preference:
+        base[j] = 1
+    shared = routing.RegisterUnaryTransitVector(base)
+    evaluators = []
+    own: dict[str, int] = {}
+    for shift in ctx.vehicles:
+        tech = shift.technician_id
+        if tech not in own:
+            vector = list(base)
+            preferred_here = [j for j in with_preference
+                              if tech in ctx.jobs[j].preferred_technicians]
+            for j in preferred_here:
+                vector[j] = 0
+            own[tech] = routing.RegisterUnaryTransitVector(vector) if preferred_here else shared
+        evaluators.append(own[tech])
+    routing.AddDimensionWithVehicleTransits(
+        evaluators, 0, len(with_preference), True, PREFERENCE_DIMENSION
+    )
+    dim = routing.GetDimensionOrDie(PREFERENCE_DIMENSION)
     for v in range(len(ctx.vehicles)):
-        jobs = preferred_by.get(v)
-        if jobs is None:
-            evaluator = shared
-        else:
-            own = penalised.copy()
-            own[:, jobs] -= penalty
-            evaluator = routing.RegisterTransitMatrix(own.tolist())
-        routing.SetArcCostEvaluatorOfVehicle(evaluator, v)
-        ctx.cost_evaluators[v] = evaluator
+        dim.SetCumulVarSoftUpperBound(routing.End(v), 0, penalty)

@@ -20,9 +20,8 @@ def base_cost_matrix(ctx: ModelContext) -> np.ndarray:
 
 def apply(ctx: ModelContext) -> None:
     routing = ctx.routing
-    if not ctx.cost_evaluators:
-        evaluator = routing.RegisterTransitMatrix(base_cost_matrix(ctx).tolist())
-        routing.SetArcCostEvaluatorOfAllVehicles(evaluator)
+    evaluator = routing.RegisterTransitMatrix(base_cost_matrix(ctx).tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(evaluator)
     labour = ctx.problem.weights.labour
     if labour > 0:
         dim = routing.GetDimensionOrDie(TIME_DIMENSION)
