@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from line_world import LineWorld
 
 from fieldops.cli import main
 from fieldops.domain.codec import dump_json, problem_to_json
+from line_world import LineWorld
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from line_world import LineWorld, assignment, job_step, mins, reasons, shift, solve, t
-
 from fieldops.domain import ContractTier, LunchBreak, Priority, Skill, StepKind
+from line_world import LineWorld, assignment, job_step, mins, reasons, shift, solve, t
 
 
 # --------------------------------------------------------------------- skills

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from line_world import LineWorld, mins, shift, t
 
 from fieldops.domain import (
     ContractTier,
@@ -18,6 +17,7 @@ from fieldops.domain import (
 )
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.validate import validate_plan
+from line_world import LineWorld, mins, shift, t
 
 SKILLS = ["hvac", "gas", "electrical"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from line_world import LineWorld, solve
 
 from fieldops.data.sample import load_demo_day
 from fieldops.domain import FieldError, PlanStatus, Priority
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 from fieldops.solver.validate import assert_valid
+from line_world import LineWorld, solve
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,12 @@ def test_time_limit_returns_best_plan_found(demo_problem) -> None:  # type: igno
     listed = [u.request_id for u in plan.unassigned]
     assert sorted(routed + listed) == sorted(r.id for r in demo_problem.requests)
     assert plan.kpis.jobs_assigned == len(routed)
-    # The critical jobs of the demo day are all placeable, so none may be dropped.
-    assert plan.kpis.unassigned_by_priority[Priority.CRITICAL] == 0
+    # The demo day has far more work than shift time, so jobs must be left out; a
+    # critical job may only be among them when the diagnosis proves nobody can do
+    # it, never for want of room (dropping one costs more than ten high jobs).
+    critical_out = [u for u in plan.unassigned if u.priority is Priority.CRITICAL]
+    assert all(u.reason.value != "not_enough_capacity" for u in critical_out)
+    assert plan.kpis.unassigned_by_priority[Priority.LOW] > 0
 
 
 def test_summary_lists_totals_routes_and_unassigned() -> None:

@@ -155,7 +155,7 @@ def _write_extras(
     return report, write_calendars(problem, plan, out / "calendars")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     solve = subparsers.add_parser("solve", help="solve a dispatch problem (JSON) into a plan")
     solve.add_argument("problem", type=Path, help="problem JSON (docs/json-format.md)")
     solve.add_argument("-o", "--output", type=Path, required=True, help="plan JSON to write")

@@ -213,7 +213,7 @@ def shift_from_json(data: object, path: str) -> Shift:
         lunch = _build(
             o.at("lunch"),
             LunchBreak,
-            duration=lo.duration("duration") or lo.need("duration"),
+            duration=lo.duration("duration") if lo.has("duration") else lo.need("duration"),
             earliest_start=lo.instant("earliest_start"),
             latest_start=lo.instant("latest_start"),
         )
@@ -269,7 +269,7 @@ def request_from_json(data: object, path: str) -> ServiceRequest:
         id=o.need("id"),
         customer_id=o.raw("customer_id"),
         location=location_from_json(o.raw("location"), o.at("location")),
-        duration=o.duration("duration") or o.need("duration"),
+        duration=o.duration("duration") if o.has("duration") else o.need("duration"),
         windows=tuple(window_from_json(item, p) for p, item in o.items("windows")),
         required_skills=_skills(o, "required_skills"),
         priority=o.raw("priority", Priority.NORMAL.value),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -211,7 +212,7 @@ class DispatchProblem:
             by_tech.setdefault(shift.technician_id, []).append(shift)
         for shifts in by_tech.values():
             shifts.sort(key=lambda s: s.start)
-            for a, b in zip(shifts, shifts[1:], strict=False):
+            for a, b in itertools.pairwise(shifts):
                 if b.start < a.latest_end:
                     i = self.shifts.index(b)
                     raise FieldError(f"shifts[{i}].start", f"overlaps shift {a.id!r}")

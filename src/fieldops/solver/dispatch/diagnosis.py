@@ -39,7 +39,7 @@ class Diagnosis:
 
 
 def _epoch(instant: object) -> float:
-    return instant.timestamp()  # type: ignore[attr-defined, no-any-return]
+    return float(instant.timestamp())  # type: ignore[attr-defined]
 
 
 def diagnose(
@@ -111,7 +111,9 @@ def diagnose(
         feasible = np.zeros(ks.size, dtype=bool)
         for start, end in windows or [(-np.inf, np.inf)]:
             begin = np.maximum(earliest, start)
-            feasible |= (begin <= end + 1e-6) & (begin + duration + travel_out <= shift_end[ks] + 1e-6)
+            in_window = begin <= end + 1e-6
+            back_in_time = begin + duration + travel_out <= shift_end[ks] + 1e-6
+            feasible |= in_window & back_in_time
         if not feasible.any():
             reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_start is not None
                       else UnassignedReason.UNREACHABLE_IN_TIME)

@@ -7,6 +7,7 @@ same way the independent validator recomputes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,7 +73,7 @@ def _place_break(
 def build_plan(
     problem: DispatchProblem,
     raw_routes: list[RawRoute],
-    leg: callable,  # type: ignore[valid-type]
+    leg: Callable[[tuple[str, object], tuple[str, object]], Legs],
     unassigned: list[Unassigned],
     status: PlanStatus,
     solve_time: timedelta,

@@ -22,6 +22,8 @@ from fieldops.domain.plan import DispatchPlan, PlanStatus, Unassigned, Unassigne
 from fieldops.domain.problem import DispatchProblem
 from fieldops.geo import build_matrix
 from fieldops.solver.dispatch import constraints
+from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
 from fieldops.solver.dispatch.diagnosis import diagnose
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
@@ -157,93 +159,135 @@ def solve_dispatch(
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = _first_solution(params, len(jobs))
     search.local_search_metaheuristic = _META[params.metaheuristic]
-    remaining = max(0.05, params.time_limit - (time.monotonic() - clock))
-    search.time_limit.FromMilliseconds(int(remaining * 1000))
-
-    state = {"solutions": 0, "best": math.inf}
-
-    def on_solution() -> None:
-        state["solutions"] += 1
-        cost = routing.CostVar().Value()
-        if cost < state["best"]:
-            state["best"] = cost
-            if progress is not None:
-                assigned = sum(
-                    1 for j in range(len(jobs))
-                    if routing.NextVar(manager.NodeToIndex(j)).Value() != manager.NodeToIndex(j)
-                )
-                progress(Progress(objective=cost / COST_SCALE,
-                                  elapsed=time.monotonic() - clock,
-                                  solutions=int(state["solutions"]),
-                                  assigned=assigned + len(problem.requests) - len(unassigned)
-                                  - len(jobs)))
-        if stop is not None and stop.is_set():
-            routing.solver().FinishCurrentSearch()
-
-    routing.AddAtSolutionCallback(on_solution)
-    if stop is not None:
-        routing.AddSearchMonitor(routing.solver().CustomLimit(stop.is_set))
-    solution = routing.SolveWithParameters(search)
-    cancelled = stop is not None and stop.is_set()
-    info["solutions"] = state["solutions"]
-    info["routing_status"] = int(routing.status())
-    elapsed = timedelta(seconds=time.monotonic() - clock)
-    if solution is None:
-        for j, job in enumerate(jobs):
-            unassigned.append(Unassigned(job.id, job.priority, UnassignedReason.NOT_ENOUGH_CAPACITY,
-                                         "no plan was found within the time limit"))
-            del j
-        status = PlanStatus.CANCELLED if cancelled else PlanStatus.NO_SOLUTION
-        return build_plan(problem, [], leg, unassigned, status, elapsed,
-                          travel_bound, info)
 
     dim = routing.GetDimensionOrDie(TIME_DIMENSION)
-    raw_routes: list[RawRoute] = []
 
     def at(seconds: int) -> datetime:
         return origin + timedelta(seconds=int(seconds))
 
-    break_starts: dict[str, int] = {}
-    container = solution.IntervalVarContainer()
-    for i in range(container.Size()):
-        element = container.Element(i)
-        break_starts[element.Var().Name()] = element.StartValue()
-    for v, shift in enumerate(vehicles):
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        if routing.IsEnd(index):
-            continue
-        order: list[int] = []
-        starts_at: list[datetime] = []
-        while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
-            order.append(job_ids[node])
-            starts_at.append(at(solution.Value(dim.CumulVar(index))))
-            index = solution.Value(routing.NextVar(index))
-        break_start = None
-        if v in ctx.break_intervals:
-            break_start = at(break_starts[f"lunch {shift.id}"])
-        raw_routes.append(RawRoute(
-            shift=shift, jobs=order, starts=starts_at,
-            departure=at(solution.Value(dim.CumulVar(routing.Start(v)))),
-            break_start=break_start,
-        ))
-    for j, job in enumerate(jobs):
-        index = manager.NodeToIndex(j)
-        if solution.Value(routing.NextVar(index)) == index:
+    best: dict[str, object] = {"cost": math.inf, "routes": None, "solutions": 0}
+
+    def capture() -> list[RawRoute]:
+        """The current solution's routes, read while its variables are bound."""
+        routes: list[RawRoute] = []
+        for v, shift in enumerate(vehicles):
+            index = routing.NextVar(routing.Start(v)).Value()
+            if routing.IsEnd(index):
+                continue
+            order: list[int] = []
+            starts_at: list[datetime] = []
+            while not routing.IsEnd(index):
+                order.append(job_ids[manager.IndexToNode(index)])
+                starts_at.append(at(dim.CumulVar(index).Value()))
+                index = routing.NextVar(index).Value()
+            interval = ctx.break_intervals.get(v)
+            break_start = None
+            if interval is not None:
+                break_start = at(interval.StartMin())  # type: ignore[attr-defined]
+            routes.append(RawRoute(
+                shift=shift, jobs=order, starts=starts_at,
+                departure=at(dim.CumulVar(routing.Start(v)).Value()),
+                break_start=break_start,
+            ))
+        return routes
+
+    def on_solution() -> None:
+        best["solutions"] = int(best["solutions"]) + 1  # type: ignore[call-overload]
+        cost = routing.CostVar().Value()
+        if cost < best["cost"]:
+            routes = capture()
+            best["cost"], best["routes"] = cost, routes
+            if progress is not None:
+                progress(Progress(objective=cost / COST_SCALE,
+                                  elapsed=time.monotonic() - clock,
+                                  solutions=int(best["solutions"]),  # type: ignore[call-overload]
+                                  assigned=sum(len(r.jobs) for r in routes)))
+        if stop is not None and stop.is_set():
+            routing.solver().FinishCurrentSearch()
+
+    def dropped_from(routed: set[int]) -> list[Unassigned]:
+        out = []
+        for j, job in enumerate(jobs):
+            if job_ids[j] in routed:
+                continue
             reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_technician is not None
                       else UnassignedReason.NOT_ENOUGH_CAPACITY)
-            unassigned.append(Unassigned(
-                job.id, job.priority, reason,
-                "no room next to the other work within the shifts and windows",
+            out.append(Unassigned(job.id, job.priority, reason,
+                                  "no room next to the other work within the shifts and windows"))
+        return out
+
+    def as_nodes(routes: list[RawRoute]) -> list[list[int]]:
+        node_of = {i: j for j, i in enumerate(job_ids)}
+        by_shift = {r.shift.id: r for r in routes}
+        return [[manager.NodeToIndex(node_of[i]) for i in by_shift[s.id].jobs]
+                if s.id in by_shift else [] for s in vehicles]
+
+    routing.AddAtSolutionCallback(on_solution)
+    if stop is not None:
+        routing.AddSearchMonitor(routing.solver().CustomLimit(stop.is_set))
+    start_from: list[list[int]] | None = None
+    if params.first_solution is FirstSolution.AUTOMATIC:
+        builder = Constructor(ctx)
+        routes_built = builder.build()
+        constructed: list[RawRoute] = []
+        for v, route in enumerate(routes_built):
+            if not route:
+                continue
+            sched = builder.schedules[v]
+            first_drive = int(travel_seconds[ctx.start_node(v), route[0]])
+            departure = builder.vehicles[v].start
+            if sched.break_start is None or sched.break_start >= sched.starts[0]:
+                departure = max(departure, sched.starts[0] - first_drive)
+            constructed.append(RawRoute(
+                shift=vehicles[v], jobs=[job_ids[j] for j in route],
+                starts=[at(x) for x in sched.starts], departure=at(departure),
+                break_start=at(sched.break_start) if sched.break_start is not None else None,
             ))
+        built_cost = sum(sc.cost for sc in builder.schedules) + sum(
+            drop_penalty(ctx, jobs[j]) for j in range(len(jobs))
+            if not any(j in r for r in routes_built))
+        best["cost"], best["routes"] = built_cost, constructed
+        info["construction_objective"] = built_cost / COST_SCALE
+        info["construction_seconds"] = round(time.monotonic() - clock, 3)
+        if progress is not None:
+            progress(Progress(objective=built_cost / COST_SCALE,
+                              elapsed=time.monotonic() - clock, solutions=0,
+                              assigned=sum(len(r) for r in routes_built)))
+        start_from = as_nodes(constructed)
+
+    # The best solution is captured in the callback while its variables are bound,
+    # so a search that ends without returning an assignment (OR-Tools' local search
+    # gives up early on some large days with breaks: ROUTING_FAIL) still leaves the
+    # best plan it saw, or the construction.
+    statuses: list[int] = []
+    remaining = params.time_limit - (time.monotonic() - clock)
+    if remaining >= 0.05 and not (stop is not None and stop.is_set()):
+        search.time_limit.FromMilliseconds(int(remaining * 1000))
+        warm = routing.ReadAssignmentFromRoutes(start_from, True) if start_from else None
+        info["warm_start"] = warm is not None
+        if warm is not None:
+            routing.SolveFromAssignmentWithParameters(warm, search)
+        else:
+            routing.SolveWithParameters(search)
+        statuses.append(int(routing.status()))
+    cancelled = stop is not None and stop.is_set()
+    info["solutions"] = best["solutions"]
+    info["routing_status"] = statuses
+    elapsed = timedelta(seconds=time.monotonic() - clock)
+    routes_found: list[RawRoute] | None = best["routes"]  # type: ignore[assignment]
+    if routes_found is None:
+        status = PlanStatus.CANCELLED if cancelled else PlanStatus.NO_SOLUTION
+        return build_plan(problem, [], leg, unassigned + dropped_from(set()), status,
+                          elapsed, travel_bound, info)
     if cancelled:
         status = PlanStatus.CANCELLED
-    elif routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
+    elif statuses and statuses[-1] == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
         status = PlanStatus.OPTIMAL
     elif elapsed.total_seconds() >= params.time_limit * 0.95:
         status = PlanStatus.TIME_LIMIT
     else:
         status = PlanStatus.FEASIBLE
-    info["objective_internal"] = solution.ObjectiveValue() / COST_SCALE
-    return build_plan(problem, raw_routes, leg, unassigned, status, elapsed,
-                      travel_bound, info)
+    info["objective_internal"] = float(best["cost"]) / COST_SCALE  # type: ignore[arg-type]
+    routed = {i for r in routes_found for i in r.jobs}
+    return build_plan(problem, routes_found, leg, unassigned + dropped_from(routed), status,
+                      elapsed, travel_bound, info)

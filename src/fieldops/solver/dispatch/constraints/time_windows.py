@@ -7,6 +7,8 @@ them removed. A job without windows may start at any time its shift allows.
 
 from __future__ import annotations
 
+import itertools
+
 from fieldops.solver.dispatch.context import ModelContext
 
 
@@ -19,6 +21,6 @@ def apply(ctx: ModelContext) -> None:
         cumul = dim.CumulVar(ctx.job_index(j))
         bounds = [(ctx.seconds(w.start), ctx.seconds(w.end)) for w in job.windows]
         cumul.SetRange(bounds[0][0], bounds[-1][1])
-        for (_, end), (start, _) in zip(bounds, bounds[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(bounds):
             if start - end > 1:
                 cumul.RemoveInterval(end + 1, start - 1)

@@ -1,0 +1,232 @@
+"""Fast construction: priority-ordered cheapest insertion with exact schedules.
+
+OR-Tools' own construction heuristics find no first plan at all on a day of a
+thousand jobs with breaks within a minute. This one builds a complete, valid plan
+in seconds, which the routing search then improves (warm start) and which stands
+as the answer if the search finds nothing better.
+
+Jobs are inserted one at a time: pinned first, then by priority, then the most
+constrained (fewest candidate shifts, narrowest window). Each is tried at every
+position of its ``NEAREST`` nearest candidate routes and goes where the objective
+grows least. Feasibility is checked by a forward schedule that honours windows,
+shift end plus overtime, capacity and the lunch break; the break is taken at the
+first stop finished after its window opens (or on site while waiting, or after
+return), which the routing model's break semantics also accept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.context import COST_SCALE, LOAD_SCALE, ModelContext
+
+NEAREST = 10
+INFEASIBLE = None
+
+
+@dataclass
+class _Vehicle:
+    start: int
+    latest_end: int
+    soft_end: int
+    lunch: tuple[int, int, int] | None  # earliest start, latest start, duration
+    capacity: int | None
+    start_node: int
+    end_node: int
+    overtime_cost: int
+
+
+@dataclass
+class _Schedule:
+    starts: list[int]
+    break_start: int | None
+    end: int
+    cost: int
+
+
+class Constructor:
+    """Builds routes (lists of job nodes per vehicle) for a :class:`ModelContext`."""
+
+    def __init__(self, ctx: ModelContext) -> None:
+        self.ctx = ctx
+        w = ctx.problem.weights
+        self.travel = ctx.travel_seconds
+        locs = ctx.node_location
+        km = ctx.travel.distances[np.ix_(locs, locs)] / 1000.0
+        self.arc_cost = np.rint(COST_SCALE * (w.travel_time * self.travel
+                                              + w.travel_distance * km)).astype(np.int64)
+        self.service = ctx.service_seconds
+        overtime = max(1, round(w.overtime_per_hour / 3600 * COST_SCALE))
+        self.vehicles: list[_Vehicle] = []
+        for v, shift in enumerate(ctx.vehicles):
+            tech = ctx.problem.technician_by_id[shift.technician_id]
+            lunch = None
+            if shift.lunch is not None:
+                lunch = (ctx.seconds(shift.lunch.earliest_start),
+                         ctx.seconds(shift.lunch.latest_start),
+                         ctx.seconds_up(shift.lunch.duration))
+            self.vehicles.append(_Vehicle(
+                start=ctx.seconds(shift.start), latest_end=ctx.seconds(shift.latest_end),
+                soft_end=ctx.seconds(shift.end), lunch=lunch,
+                capacity=None if tech.capacity is None
+                else math.floor(tech.capacity * LOAD_SCALE + 1e-9),
+                start_node=ctx.start_node(v), end_node=ctx.end_node(v),
+                overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
+            ))
+        self.windows: list[list[tuple[int, int]]] = []
+        self.sla: list[tuple[int, int] | None] = []
+        self.load: list[int] = []
+        self.preferred: list[set[int] | None] = []
+        sla_per_second = w.sla_lateness_per_hour / 3600 * COST_SCALE
+        penalty = round(w.non_preferred * COST_SCALE)
+        for job in ctx.jobs:
+            if job.pinned_start is not None:
+                at = ctx.seconds(job.pinned_start)
+                self.windows.append([(at, at)])
+            elif job.windows:
+                self.windows.append([(ctx.seconds(x.start), ctx.seconds(x.end))
+                                     for x in job.windows])
+            else:
+                self.windows.append([(0, ctx.horizon)])
+            deadline = ctx.problem.sla_deadline(job)
+            if deadline is not None and job.contract_tier is not None:
+                weight = ctx.problem.tier_by_name[job.contract_tier].lateness_weight
+                self.sla.append((ctx.seconds(deadline), round(sla_per_second * weight)))
+            else:
+                self.sla.append(None)
+            self.load.append(math.ceil(job.load * LOAD_SCALE - 1e-9))
+            if job.preferred_technicians and penalty:
+                self.preferred.append({v for v, s in enumerate(ctx.vehicles)
+                                       if s.technician_id in job.preferred_technicians})
+            else:
+                self.preferred.append(None)
+        self.penalty = penalty
+
+    # ----------------------------------------------------------- scheduling
+    def _first_start(self, job: int, arrival: int) -> int:
+        for a, b in self.windows[job]:
+            if arrival <= b:
+                return max(arrival, a)
+        return -1
+
+    def schedule(self, v: int, route: list[int]) -> _Schedule | None:
+        """Earliest feasible schedule of ``route`` on vehicle ``v``, or ``None``.
+
+        The break goes on site while waiting for a window when it fits there;
+        otherwise it is put off as long as it can still start after the next job
+        (lazy) — or, if that schedule fails, taken at the first stop finished after
+        its window opens (eager). After the last job it is taken after return when
+        possible.
+        """
+        veh = self.vehicles[v]
+        if not route:
+            return _Schedule([], None, veh.start, 0)
+        lazy = self._schedule(v, veh, route, eager=False)
+        if lazy is not None or veh.lunch is None:
+            return lazy
+        return self._schedule(v, veh, route, eager=True)
+
+    def _schedule(self, v: int, veh: _Vehicle, route: list[int], *, eager: bool
+                  ) -> _Schedule | None:
+        travel, service = self.travel, self.service
+        lunch = veh.lunch
+        taken = lunch is None
+        break_start: int | None = None
+        t = veh.start
+        here = veh.start_node
+        cost = 0
+        starts: list[int] = []
+        for job in route:
+            drive = int(travel[here, job])
+            start = self._first_start(job, t + drive)
+            if start < 0:
+                start = -1
+            if not taken and lunch is not None:
+                earliest, latest, length = lunch
+                arrival = t + drive
+                on_site = max(arrival, earliest)
+                if start >= 0 and on_site <= latest and on_site + length <= start:
+                    break_start, taken = on_site, True  # while waiting for the window
+                elif start < 0 or (eager and t >= earliest) or start + service[job] > latest:
+                    before = max(t, earliest)  # before leaving for this job
+                    if before > latest:
+                        return INFEASIBLE
+                    break_start, taken = before, True
+                    start = self._first_start(job, before + length + drive)
+            if start < 0:
+                return INFEASIBLE
+            sla = self.sla[job]
+            if sla is not None and start > sla[0]:
+                cost += (start - sla[0]) * sla[1]
+            pref = self.preferred[job]
+            if pref is not None and v not in pref:
+                cost += self.penalty
+            cost += int(self.arc_cost[here, job])
+            starts.append(start)
+            t = start + service[job]
+            here = job
+        drive = int(travel[here, veh.end_node])
+        end = t + drive
+        if not taken and lunch is not None:
+            earliest, latest, length = lunch
+            if end <= latest:
+                break_start = max(end, earliest)  # after return, off the clock
+            elif t <= latest:
+                break_start = max(t, earliest)  # at the last site, then home
+                end = break_start + length + drive
+            else:
+                return INFEASIBLE
+        cost += int(self.arc_cost[here, veh.end_node])
+        if end > veh.latest_end:
+            return INFEASIBLE
+        if end > veh.soft_end:
+            cost += (end - veh.soft_end) * veh.overtime_cost
+        return _Schedule(starts, break_start, end, cost)
+
+    # ----------------------------------------------------------- insertion
+    def build(self) -> list[list[int]]:
+        ctx = self.ctx
+        n = ctx.n_jobs
+        routes: list[list[int]] = [[] for _ in ctx.vehicles]
+        schedules = [_Schedule([], None, veh.start, 0) for veh in self.vehicles]
+        loads = [0] * len(ctx.vehicles)
+        order = sorted(
+            range(n),
+            key=lambda j: (
+                ctx.jobs[j].pinned_technician is None,
+                ctx.jobs[j].priority.rank,
+                len(ctx.allowed[j]),
+                min(b - a for a, b in self.windows[j]),
+            ),
+        )
+        for j in order:
+            candidates = ctx.allowed[j]
+            if len(candidates) > NEAREST:
+                starts = [self.vehicles[v].start_node for v in candidates]
+                near = np.argsort(self.travel[starts, j], kind="stable")[:NEAREST]
+                candidates = [candidates[k] for k in near]
+            best: tuple[int, int, int, _Schedule] | None = None
+            for v in candidates:
+                cap = self.vehicles[v].capacity
+                if cap is not None and loads[v] + self.load[j] > cap:
+                    continue
+                route = routes[v]
+                for p in range(len(route) + 1):
+                    trial = self.schedule(v, [*route[:p], j, *route[p:]])
+                    if trial is None:
+                        continue
+                    delta = trial.cost - schedules[v].cost
+                    if best is None or delta < best[0]:
+                        best = (delta, v, p, trial)
+            if best is None or best[0] >= drop_penalty(ctx, ctx.jobs[j]):
+                continue
+            _, v, p, trial = best
+            routes[v].insert(p, j)
+            schedules[v] = trial
+            loads[v] += self.load[j]
+        self.schedules = schedules
+        return routes
