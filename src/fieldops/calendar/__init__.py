@@ -1,0 +1,36 @@
+"""iCalendar (RFC 5545) feeds: technicians' jobs and agents' shifts.
+
+Usage::
+
+    events = events_for_technician(problem, plan, "T1", job_url=lambda r: f"https://x/jobs/{r}")
+    published = merge_publish(previous, events, now, horizon=problem.horizon)
+    body = render_feed(published, calendar_name="T1 jobs", timezone=plan.timezone, now=now)
+"""
+
+from fieldops.calendar.feed import (
+    EventKind,
+    EventStatus,
+    FeedEvent,
+    events_for_technician,
+    job_uid,
+    merge_publish,
+)
+from fieldops.calendar.render import (
+    ShiftItem,
+    default_window,
+    render_feed,
+    render_shift_calendar,
+)
+
+__all__ = [
+    "EventKind",
+    "EventStatus",
+    "FeedEvent",
+    "ShiftItem",
+    "default_window",
+    "events_for_technician",
+    "job_uid",
+    "merge_publish",
+    "render_feed",
+    "render_shift_calendar",
+]
