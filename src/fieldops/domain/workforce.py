@@ -351,7 +351,7 @@ def forecast_settings_from_json(
         days.append(_build(p, SpecialDay, day=day, name=d.get("name", "special day"),
                            factor=d.get("factor")))
     kwargs["special_days"] = tuple(days)
-    return _build(path, ForecastSettings, **kwargs)  # type: ignore[no-any-return]
+    return _build(path, ForecastSettings, **kwargs)
 
 
 def staffing_target_from_json(
@@ -365,7 +365,7 @@ def staffing_target_from_json(
     for key in ("answer_time", "asa"):
         if kwargs.get(key) is not None:
             kwargs[key] = _duration(kwargs[key], f"{path}.{key}")
-    return _build(path, StaffingTarget, **kwargs)  # type: ignore[no-any-return]
+    return _build(path, StaffingTarget, **kwargs)
 
 
 def queue_specs_from_json(

@@ -1,0 +1,139 @@
+"""Required staff per interval and queue for a demand (history or forecast)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from fieldops.domain.errors import FieldError
+from fieldops.domain.workforce import (
+    ContactVolumes,
+    QueueSpec,
+    StaffingPlan,
+    StaffingTarget,
+)
+from fieldops.solver.staffing.required import deadline_profile, required_agents
+
+PLAN_COLUMNS = (
+    "interval_start", "queue", "channel", "model", "offered", "aht_seconds", "load_erlangs",
+    "agents", "scheduled", "service_level", "asa_seconds", "p_wait", "occupancy",
+    "abandon_rate", "backlog",
+)
+
+
+def resolve_queues(
+    demand_queues: list[str], queues: Mapping[str, QueueSpec] | None
+) -> dict[str, QueueSpec]:
+    """Spec per demand queue: the given one, else :meth:`QueueSpec.infer`."""
+    given = dict(queues or {})
+    for key, spec in given.items():
+        if key not in demand_queues:
+            raise FieldError(f"queues.{key}", f"unknown queue: the demand has "
+                             f"{', '.join(demand_queues) or 'no queues'}")
+        if not isinstance(spec, QueueSpec):
+            raise FieldError(f"queues.{key}", "must be a QueueSpec")
+    return {q: given.get(q) or QueueSpec.infer(q) for q in demand_queues}
+
+
+def staff(
+    demand: ContactVolumes,
+    target: StaffingTarget | None = None,
+    queues: Mapping[str, QueueSpec] | None = None,
+) -> StaffingPlan:
+    """Required agents per interval and queue (docs/workforce.md, "Staffing output").
+
+    Voice and chat use Erlang C, or Erlang A when the queue has a patience; chat
+    counts ``concurrency`` contact slots per agent. Email and back office use
+    :func:`deadline_profile`. ``scheduled`` = agents / (1 - shrinkage).
+    """
+    target = target or StaffingTarget()
+    if not isinstance(demand, ContactVolumes):
+        raise FieldError("demand", "must be ContactVolumes (a history or a forecast)")
+    specs = resolve_queues(demand.queues, queues)
+    seconds = demand.interval.total_seconds()
+    parts = []
+    for queue, rows in demand.frame.groupby("queue", sort=True):
+        spec = specs[str(queue)]
+        rows = rows.sort_values("interval_start")
+        offered = rows["offered"].to_numpy(dtype=float)
+        aht = rows["aht_seconds"].to_numpy(dtype=float)
+        out = pd.DataFrame({
+            "interval_start": rows["interval_start"].to_numpy(),
+            "queue": str(queue),
+            "channel": spec.channel.value,
+            "offered": offered,
+            "aht_seconds": aht,
+            "load_erlangs": offered * aht / seconds,
+        })
+        if spec.deferred:
+            assert spec.response_deadline is not None  # QueueSpec guarantees it
+            profile = deadline_profile(offered, aht, seconds,
+                                       spec.response_deadline.total_seconds(),
+                                       target.max_occupancy)
+            agents = np.ceil(profile.agents - 1e-9).astype(int)
+            out["model"] = "deadline"
+            out["agents"] = agents
+            out["occupancy"] = np.divide(profile.agents * target.max_occupancy, agents,
+                                         out=np.zeros(len(agents)), where=agents > 0)
+            for col in ("service_level", "asa_seconds", "p_wait", "abandon_rate"):
+                out[col] = math.nan
+            out["backlog"] = profile.backlog
+        else:
+            patience = spec.patience.total_seconds() if spec.patience else None
+            k = spec.concurrency
+            rows_out = []
+            starts = out["interval_start"]
+            for i, (vol, h) in enumerate(zip(offered, aht, strict=True)):
+                if vol > 0 and h <= 0:
+                    raise FieldError(
+                        f"demand[{queue} {pd.Timestamp(starts.iloc[i]).isoformat()}].aht_seconds",
+                        "must be > 0 when contacts are offered")
+                slots, m = required_agents(vol / seconds, max(h, 1e-9), target, patience)
+                agents_needed = math.ceil(slots / k)
+                if agents_needed * k != slots:
+                    # Spare chat slots of the last agent improve the interval: report them.
+                    slots = agents_needed * k
+                    from fieldops.solver.staffing.erlang import erlang_a, erlang_c
+
+                    t = target.answer_time.total_seconds()
+                    m = (erlang_c(slots, vol / seconds, h, t) if patience is None
+                         else erlang_a(slots, vol / seconds, h, patience, t))
+                rows_out.append((agents_needed, m.service_level(target.basis), m.asa,
+                                 m.p_wait, m.occupancy, m.p_abandon))
+            arr = np.array(rows_out, dtype=float).reshape(-1, 6)
+            out["model"] = "erlang_c" if patience is None else "erlang_a"
+            out["agents"] = arr[:, 0].astype(int)
+            out["service_level"] = arr[:, 1]
+            out["asa_seconds"] = arr[:, 2]
+            out["p_wait"] = arr[:, 3]
+            out["occupancy"] = arr[:, 4]
+            out["abandon_rate"] = arr[:, 5]
+            out["backlog"] = 0.0
+        out["scheduled"] = out["agents"] / (1 - target.shrinkage)
+        parts.append(out)
+    frame = (pd.concat(parts, ignore_index=True) if parts
+             else pd.DataFrame({c: [] for c in PLAN_COLUMNS}))
+    frame = frame[list(PLAN_COLUMNS)]
+    return StaffingPlan(frame=frame, target=target, queues=specs, interval=demand.interval)
+
+
+def plan_to_records(plan: StaffingPlan, timezone: str | None = None) -> list[dict[str, object]]:
+    """JSON-ready rows: instants ISO 8601 in ``timezone`` (default UTC), NaN as ``None``."""
+    records: list[dict[str, object]] = []
+    for row in plan.frame.itertuples(index=False):
+        rec: dict[str, object] = {}
+        for col, value in zip(PLAN_COLUMNS, row, strict=True):
+            if col == "interval_start":
+                stamp = pd.Timestamp(value)
+                rec[col] = (stamp.tz_convert(timezone) if timezone else stamp).isoformat()
+            elif isinstance(value, float | np.floating):
+                rec[col] = None if not math.isfinite(float(value)) else round(float(value), 6)
+            elif isinstance(value, np.integer):
+                rec[col] = int(value)
+            else:
+                rec[col] = value
+        records.append(rec)
+    return records

@@ -1,0 +1,64 @@
+"""The workforce command line end to end on a short sample, and the docs example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fieldops.cli import main
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "workforce.md"
+
+
+def test_sample_forecast_staff_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = tmp_path / "history.csv"
+    forecast_csv = tmp_path / "forecast.csv"
+    staffing_csv = tmp_path / "staffing.csv"
+    assert main(["workforce-sample", "-o", str(history), "--days", "42"]) == 0
+    # 42 days from Monday 2025-01-06 (no DST change before March 30): 42 * 96 per queue.
+    assert len(pd.read_csv(history)) == 42 * 96 * 4
+    assert main(["forecast", str(history), "-o", str(forecast_csv), "--horizon-days", "7",
+                 "--backtest-weeks", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "back-test WAPE" in out and "voice/en" in out
+    fc = pd.read_csv(forecast_csv)
+    assert len(fc) == 7 * 96 * 4 and set(fc["method"]) <= {"seasonal_profile", "holt_winters"}
+    assert (tmp_path / "forecast.png").stat().st_size > 10_000
+    assert main(["staff", str(forecast_csv), "--service-level", "80/20", "-o",
+                 str(staffing_csv), "--patience", "120", "--chat-concurrency", "2",
+                 "--shrinkage", "0.25", "--simulate", "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Staffing" in out and "Simulation" in out
+    plan = pd.read_csv(staffing_csv)
+    assert len(plan) == 7 * 96 * 4
+    voice = plan[plan["queue"] == "voice/en"]
+    busy = voice[voice["offered"] > 1]
+    assert (busy["service_level"] >= 0.8 - 1e-9).all()
+    assert (plan["scheduled"] - plan["agents"] / 0.75).abs().max() < 1e-6
+    assert set(plan[plan["queue"] == "email/en"]["model"]) == {"deadline"}
+    assert (tmp_path / "staffing.png").stat().st_size > 10_000
+    sim = pd.read_csv(tmp_path / "staffing_simulation.csv")
+    assert set(sim["queue"]) == {"voice/en", "voice/de", "chat/en"} and len(sim) == 3 * 96
+
+
+def test_bad_input_exits_2_naming_row_and_field(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "history.csv"
+    bad.write_text("interval_start,queue,offered,aht_seconds\n"
+                   "2026-03-02T08:00:00+01:00,voice/en,3,300\n"
+                   "2026-03-02T08:15:00+01:00,voice/en,-4,300\n")
+    assert main(["forecast", str(bad), "-o", str(tmp_path / "f.csv")]) == 2
+    assert "history[1].offered: must be at least 0" in capsys.readouterr().err
+    assert main(["staff", str(bad), "-o", str(tmp_path / "s.csv"),
+                 "--service-level", "eighty"]) == 2
+    assert "service_level" in capsys.readouterr().err
+
+
+def test_docs_example_runs() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: workforce-chain.*?-->\s*```python\n(.*?)```", text, re.S)
+    assert match, "docs/workforce.md lost its example block"
+    exec(compile(match.group(1), str(DOCS), "exec"), {"__name__": "docs_example"})
