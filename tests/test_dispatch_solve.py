@@ -110,3 +110,20 @@ def test_other_first_solution_strategies_give_valid_plans(strategy: str) -> None
     plan = solve_dispatch(problem, SolveParams(time_limit=1, first_solution=strategy))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == 8
+
+
+def test_two_workers_search_in_parallel_and_keep_the_best_plan() -> None:
+    # One search in this process, one in a worker process from another start; the
+    # returned plan is the one with the lower objective, and it is valid.
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 50)]
+    jobs = [w.job(f"J{i}", i * 13 % 70, duration=25) for i in range(10)]
+    problem = w.problem(techs, jobs)
+    seen: list[Progress] = []
+    plan = solve_dispatch(problem, SolveParams(time_limit=2, workers=2), progress=seen.append)
+    assert_valid(problem, plan)
+    assert plan.solver.get("portfolio_errors") is None
+    objectives = plan.solver["portfolio_objectives"]
+    assert len(objectives) == 2 and plan.objective == min(objectives)
+    assert seen and [p.objective for p in seen] == sorted((p.objective for p in seen),
+                                                          reverse=True)

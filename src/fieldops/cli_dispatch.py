@@ -28,7 +28,7 @@ DEMO_TIME_LIMIT = 20.0
 
 
 def _params(args: argparse.Namespace) -> SolveParams:
-    return SolveParams(time_limit=args.time_limit, seed=args.seed)
+    return SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
 
 
 def _progress_table(latest: Progress | None, started: float, limit: float) -> Table:
@@ -161,6 +161,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     solve.add_argument("-o", "--output", type=Path, required=True, help="plan JSON to write")
     solve.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
     solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument("--workers", type=int, default=1,
+                       help="parallel searches (processes); the best plan wins")
     solve.set_defaults(func=cmd_solve)
 
     validate = subparsers.add_parser("validate", help="check a plan against its problem")
@@ -173,6 +175,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--output-dir", default="demo-output", help="where to write the outputs")
     demo.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--workers", type=int, default=1, help="parallel searches (processes)")
     demo.add_argument("--workforce", action="store_true",
                       help="run the contact-center chain instead: history → forecast → staff")
     demo.set_defaults(func=cmd_demo)

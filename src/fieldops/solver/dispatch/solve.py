@@ -67,8 +67,25 @@ def solve_dispatch(
 
     ``progress`` is called each time a better plan is found. Setting ``stop`` ends
     the search early; the best plan so far is returned with status ``cancelled``.
+    With ``params.workers > 1`` several searches run in parallel processes and the
+    best plan wins (:mod:`.portfolio`).
     """
     params = params or SolveParams()
+    if params.workers > 1:
+        from fieldops.solver.dispatch.portfolio import solve_portfolio
+
+        return solve_portfolio(problem, params, solve_single, progress, stop)
+    return solve_single(problem, params, progress=progress, stop=stop)
+
+
+def solve_single(
+    problem: DispatchProblem,
+    params: SolveParams,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+) -> DispatchPlan:
+    """One search in this process (see :func:`solve_dispatch`)."""
     clock = time.monotonic()
     # Travel between every location the day touches: jobs, then shift start/end.
     locations: list[Location] = [r.location for r in problem.requests]

@@ -1,0 +1,140 @@
+"""Use several cores: the same problem searched from different starts, best plan wins.
+
+``SolveParams.workers = k`` runs the main search (fieldops construction + warm-started
+OR-Tools) in the calling process and ``k - 1`` more searches in worker processes, each
+starting from another OR-Tools construction heuristic. OR-Tools' routing search is
+single-threaded and holds the GIL, so processes, not threads. Improvements found by
+any search are reported through ``progress``; ``stop`` ends them all; the plan with
+the lowest objective is returned (objectives are computed the same way for all).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from fieldops.domain.plan import DispatchPlan
+from fieldops.domain.problem import DispatchProblem
+from fieldops.solver.dispatch.params import FirstSolution, Progress, SolveParams
+
+# Starts for the extra processes, in the order they are handed out.
+PORTFOLIO = (
+    FirstSolution.PARALLEL_CHEAPEST_INSERTION,
+    FirstSolution.LOCAL_CHEAPEST_INSERTION,
+    FirstSolution.SAVINGS,
+    FirstSolution.PATH_CHEAPEST_ARC,
+)
+GRACE_SECONDS = 15.0  # plan extraction and process exit after the deadline
+
+
+def _child(problem: DispatchProblem, params: SolveParams, events: Any, stop: Any,
+           deadline: float) -> DispatchPlan:
+    from fieldops.solver.dispatch.solve import solve_single
+
+    # The process started late (spawn and imports): keep to the caller's deadline.
+    remaining = max(0.5, deadline - time.time())
+    params = dataclasses.replace(params, time_limit=min(params.time_limit, remaining))
+
+    local_stop = threading.Event()
+
+    def watch() -> None:
+        while not local_stop.is_set():
+            if stop.wait(0.2):
+                local_stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+    def report(p: Progress) -> None:
+        events.put(dataclasses.astuple(p))
+
+    try:
+        return solve_single(problem, params, progress=report, stop=local_stop)
+    finally:
+        local_stop.set()
+
+
+def solve_portfolio(
+    problem: DispatchProblem,
+    params: SolveParams,
+    solve_main: Callable[..., DispatchPlan],
+    progress: Callable[[Progress], None] | None,
+    stop: threading.Event | None,
+) -> DispatchPlan:
+    ctx = mp.get_context("spawn")
+    manager = ctx.Manager()
+    events = manager.Queue()
+    shared_stop = manager.Event()
+    best = {"objective": float("inf")}
+    lock = threading.Lock()
+
+    def relay(p: Progress) -> None:
+        with lock:
+            if p.objective < best["objective"]:
+                best["objective"] = p.objective
+                if progress is not None:
+                    progress(p)
+
+    done = threading.Event()
+
+    def pump() -> None:
+        while not done.is_set():
+            try:
+                item = events.get(timeout=0.2)
+            except (queue.Empty, EOFError, OSError):
+                continue
+            relay(Progress(*item))
+            if stop is not None and stop.is_set():
+                shared_stop.set()
+
+    pump_thread = threading.Thread(target=pump, daemon=True)
+    pump_thread.start()
+    extra = params.workers - 1
+    child_params = [
+        dataclasses.replace(params, workers=1, first_solution=PORTFOLIO[i % len(PORTFOLIO)],
+                            seed=params.seed + i + 1)
+        for i in range(extra)
+    ]
+    started = time.monotonic()
+    with ProcessPoolExecutor(max_workers=extra, mp_context=ctx) as pool:
+        wall_deadline = time.time() + params.time_limit
+        futures = [pool.submit(_child, problem, cp, events, shared_stop, wall_deadline)
+                   for cp in child_params]
+
+        def forward_stop() -> None:
+            while not done.is_set():
+                if stop is not None and stop.wait(0.2):
+                    shared_stop.set()
+                    return
+                if stop is None:
+                    done.wait(0.2)
+
+        threading.Thread(target=forward_stop, daemon=True).start()
+        main_params = dataclasses.replace(params, workers=1)
+        plans = [solve_main(problem, main_params, progress=relay, stop=stop)]
+        if stop is not None and stop.is_set():
+            shared_stop.set()
+        deadline = started + params.time_limit + GRACE_SECONDS
+        errors: list[str] = []
+        for future in futures:
+            try:
+                plans.append(future.result(timeout=max(0.1, deadline - time.monotonic())))
+            except Exception as exc:  # a failed or late helper search only loses its plan
+                shared_stop.set()
+                errors.append(f"{type(exc).__name__}: {exc}")
+    done.set()
+    pump_thread.join(1.0)
+    manager.shutdown()
+    winner = min(plans, key=lambda plan: plan.objective)
+    solver = dict(winner.solver)
+    solver["workers"] = params.workers
+    solver["portfolio"] = [plan.solver.get("first_solution") for plan in plans]
+    solver["portfolio_objectives"] = [plan.objective for plan in plans]
+    if errors:
+        solver["portfolio_errors"] = errors
+    return dataclasses.replace(winner, solver=solver)
