@@ -42,7 +42,7 @@ bench-field: $(VENV)/.bench-stamp
 	$(PY) -m benchmarks.field_days $(BENCH_ARGS)
 
 schemathesis: $(STAMP)
-	$(PY) -m pytest tests/test_api_schemathesis.py $(PYTEST_ARGS)
+	$(PY) -m pytest tests/api/test_schemathesis.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""Bearer API keys and role checks.
+
+401: no key, a malformed header, or an unknown/revoked key. 403: a valid key whose
+role (or technician) may not do this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from fieldops.api.errors import Problem
+from fieldops.api.ext import session
+from fieldops.store.keys import find_api_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+ALL_ROLES = ("admin", "dispatcher", "manager", "technician")
+READERS = ("admin", "dispatcher", "manager")
+WRITERS = ("admin", "dispatcher")
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: int
+    role: str
+    technician_id: str | None
+
+    @property
+    def label(self) -> str:
+        return f"key:{self.key_id}({self.role})"
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, detail, kind="unauthorized",
+                   headers={"WWW-Authenticate": 'Bearer realm="fieldops"'})
+
+
+def authenticate() -> Principal:
+    """The caller's key, or 401."""
+    cached = g.get("principal")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise _unauthorized("missing Authorization: Bearer <api key>")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("Authorization must be 'Bearer <api key>'")
+    with session() as s:
+        row = find_api_key(s, token.strip())
+        if row is None:
+            raise _unauthorized("unknown or revoked API key")
+        principal = Principal(row.id, row.role, row.technician_id)
+    g.principal = principal
+    return principal
+
+
+def roles(*allowed: str) -> Callable[[F], F]:
+    """Allow only keys with one of ``allowed`` roles (401 without a key, 403 otherwise)."""
+
+    def deco(fn: F) -> F:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            who = authenticate()
+            if who.role not in allowed:
+                raise Problem(403, f"role {who.role!r} may not do this "
+                              f"(allowed: {', '.join(allowed)})", kind="forbidden")
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+def principal() -> Principal:
+    return authenticate()

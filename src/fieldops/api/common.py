@@ -1,0 +1,124 @@
+"""Helpers shared by the resource blueprints: lookups, pages, JSON rendering."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from fieldops.api.errors import Problem
+from fieldops.domain.codec import (
+    format_duration,
+    format_instant,
+    location_to_json,
+    request_to_json,
+)
+from fieldops.store.convert import request_from_row, shift_from_row, technician_from_row
+from fieldops.store.models import (
+    ContractTierRow,
+    CustomerRow,
+    PlanRow,
+    RequestRow,
+    ShiftRow,
+    TechnicianRow,
+)
+
+T = TypeVar("T")
+
+
+def get_or_404(s: Session, model: type[T], key: Any, what: str) -> T:
+    row = s.get(model, key)
+    if row is None:
+        raise Problem(404, f"{what} {key!r} not found", kind="not-found")
+    return row
+
+
+def page(s: Session, query: Select[Any], args: dict[str, Any], render: Any) -> dict[str, Any]:
+    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    per_page, number = args["per_page"], args["page"]
+    rows = s.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
+    return {"items": [render(r) for r in rows], "page": number, "per_page": per_page,
+            "total": total}
+
+
+def instant(value: Any) -> str | None:
+    return format_instant(value) if value is not None else None
+
+
+def technician_json(row: TechnicianRow) -> dict[str, Any]:
+    t = technician_from_row(row)
+    out: dict[str, Any] = {
+        "id": t.id, "name": t.name, "home": location_to_json(t.home),
+        "skills": [{"name": s.name, "level": s.level} for s in t.skills],
+        "tags": sorted(t.tags), "cost_per_hour": t.cost_per_hour,
+    }
+    for key in ("territory", "capacity", "email", "phone"):
+        if getattr(t, key) is not None:
+            out[key] = getattr(t, key)
+    return out
+
+
+def shift_json(row: ShiftRow) -> dict[str, Any]:
+    sh = shift_from_row(row)
+    out: dict[str, Any] = {
+        "id": sh.id, "technician_id": sh.technician_id, "start": format_instant(sh.start),
+        "end": format_instant(sh.end), "max_overtime": format_duration(sh.max_overtime),
+    }
+    if sh.start_location:
+        out["start_location"] = location_to_json(sh.start_location)
+    if sh.end_location:
+        out["end_location"] = location_to_json(sh.end_location)
+    if sh.lunch:
+        out["lunch"] = {"duration": format_duration(sh.lunch.duration),
+                        "earliest_start": format_instant(sh.lunch.earliest_start),
+                        "latest_start": format_instant(sh.lunch.latest_start)}
+    return out
+
+
+def tier_json(row: ContractTierRow) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": row.name, "next_business_day": row.next_business_day,
+                           "business_day_end": row.business_day_end,
+                           "lateness_weight": row.lateness_weight}
+    if row.response_time_s is not None:
+        from datetime import timedelta
+
+        out["response_time"] = format_duration(timedelta(seconds=row.response_time_s))
+    return out
+
+
+def request_json(row: RequestRow) -> dict[str, Any]:
+    out = request_to_json(request_from_row(row))
+    out["status"] = row.status
+    out["status_changed_at"] = instant(row.status_changed_at)
+    out["received_at"] = instant(row.received_at)
+    out["assignment"] = None
+    if row.assigned_technician_id is not None:
+        out["assignment"] = {
+            "plan_id": row.plan_id, "technician_id": row.assigned_technician_id,
+            "shift_id": row.assigned_shift_id,
+            "planned_arrival": instant(row.planned_arrival),
+            "planned_start": instant(row.planned_start),
+            "planned_end": instant(row.planned_end),
+        }
+    return out
+
+
+def customer_json(row: CustomerRow) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "phone": row.phone, "email": row.email,
+            "address": row.address, "created_at": instant(row.created_at)}
+
+
+def plan_json(row: PlanRow, *, with_result: bool = True) -> dict[str, Any]:
+    return {
+        "id": row.id, "name": row.name, "status": row.status, "timezone": row.timezone,
+        "horizon": {"start": instant(row.horizon_start), "end": instant(row.horizon_end)},
+        "params": row.params,
+        "progress": {"best_objective": row.best_objective, "elapsed": row.elapsed,
+                     "solutions": row.solutions, "assigned": row.assigned},
+        "error": row.error,
+        "result": row.result if with_result else None,
+        "created_by": row.created_by, "created_at": instant(row.created_at),
+        "started_at": instant(row.started_at), "finished_at": instant(row.finished_at),
+        "published_at": instant(row.published_at),
+    }

@@ -1,0 +1,124 @@
+"""RFC 9457 problem details for every failure, naming the offending field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from fieldops.domain.errors import FieldError
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE = "https://fieldops.dev/problems/"
+
+
+class Problem(Exception):
+    """Raise from a view to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, *, field: str | None = None,
+                 kind: str | None = None, headers: Mapping[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.field, self.kind = status, detail, field, kind
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+def problem_response(status: int, detail: str, *, field: str | None = None,
+                     kind: str | None = None, headers: Mapping[str, str] | None = None,
+                     **extra: Any) -> Response:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + kind if kind else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if field is not None:
+        body["field"] = field
+    body.update({k: v for k, v in extra.items() if v is not None})
+    resp = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """webargs/marshmallow ``{"json": {"a": {"0": {"b": ["msg"]}}}}`` → ``a[0].b``."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            key = str(key)
+            if key.isdigit():
+                path = f"{prefix}[{key}]"
+            elif key == "_schema":
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else key
+            yield from _flatten(value, path)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            yield prefix, "; ".join(messages)
+        else:
+            for m in messages:
+                yield from _flatten(m, prefix)
+    else:
+        yield prefix, str(messages)
+
+
+def _validation_problem(messages: Mapping[str, Any]) -> Response:
+    errors = []
+    for location, msgs in messages.items():
+        for path, message in _flatten(msgs):
+            errors.append({"field": path or location, "in": location, "message": message})
+    first = errors[0] if errors else {"field": None, "message": "invalid input"}
+    return problem_response(
+        422,
+        f"{first['field']}: {first['message']}" if first["field"] else str(first["message"]),
+        field=first["field"], kind="validation", errors=errors,
+    )
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    data = getattr(exc, "data", None) or {}
+    status = exc.code or 500
+    messages = data.get("messages")
+    if status == 422 and messages:
+        return _validation_problem(messages)
+    headers = {}
+    valid = getattr(exc, "valid_methods", None)
+    if status == 405 and valid:
+        headers["Allow"] = ", ".join(valid)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="fieldops"'
+    detail = data.get("message") or exc.description or HTTPStatus(status).phrase
+    return problem_response(status, str(detail), headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc.status, exc.detail, field=exc.field, kind=exc.kind,
+                                headers=exc.headers, **exc.extra)
+
+    @app.errorhandler(FieldError)
+    def _field_error(exc: FieldError) -> Response:
+        return problem_response(422, str(exc), field=exc.field, kind="validation",
+                                errors=[{"field": exc.field, "message": exc.message}])
+
+    app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return handle_http_exception(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "internal server error; the incident was logged",
+                                kind="internal")

@@ -1,0 +1,312 @@
+"""Marshmallow schemas: request/response shapes for validation and the OpenAPI document.
+
+They check shapes and types; the domain dataclasses (through
+:mod:`fieldops.domain.codec`) then check meaning. Instants and durations stay ISO
+8601 strings here and are parsed by the codec, so both layers name the same field.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from fieldops.domain import Priority
+from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES
+
+INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
+           "description": "ISO 8601 instant with a UTC offset"}
+DURATION = {"example": "PT45M", "description": "ISO 8601 duration"}
+
+
+def Instant(**kw: object) -> fields.String:
+    return fields.String(metadata=dict(INSTANT), **kw)  # type: ignore[arg-type]
+
+
+def Duration(**kw: object) -> fields.String:
+    return fields.String(metadata=dict(DURATION), **kw)  # type: ignore[arg-type]
+
+
+def Id(**kw: object) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=200), **kw)  # type: ignore[arg-type]
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocationSchema(Strict):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    address = fields.String(allow_none=True)
+    matrix_index = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+
+
+class SkillSchema(Strict):
+    name = Id(required=True)
+    level = fields.Integer(load_default=1, validate=validate.Range(1, 3))
+
+
+class TechnicianSchema(Strict):
+    id = Id(required=True)
+    name = fields.String(validate=validate.Length(max=200))
+    home = fields.Nested(LocationSchema, required=True)
+    skills = fields.List(fields.Nested(SkillSchema))
+    tags = fields.List(fields.String())
+    territory = fields.String(allow_none=True)
+    cost_per_hour = fields.Float(validate=validate.Range(min=0))
+    capacity = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class LunchSchema(Strict):
+    duration = Duration(required=True)
+    earliest_start = Instant(required=True)
+    latest_start = Instant(required=True)
+
+
+class ShiftSchema(Strict):
+    id = Id(required=True)
+    technician_id = Id(required=True)
+    start = Instant(required=True)
+    end = Instant(required=True)
+    start_location = fields.Nested(LocationSchema, allow_none=True)
+    end_location = fields.Nested(LocationSchema, allow_none=True)
+    lunch = fields.Nested(LunchSchema, allow_none=True)
+    max_overtime = Duration()
+
+
+class TierSchema(Strict):
+    name = Id(required=True)
+    response_time = Duration(allow_none=True)
+    next_business_day = fields.Boolean()
+    business_day_end = fields.String(metadata={"example": "17:00"})
+    lateness_weight = fields.Float(validate=validate.Range(min=0))
+
+
+class WindowSchema(Strict):
+    start = Instant(required=True)
+    end = Instant(required=True)
+
+
+class RequestSchema(Strict):
+    id = Id(required=True)
+    customer_id = Id(allow_none=True)
+    location = fields.Nested(LocationSchema, required=True)
+    duration = Duration(required=True)
+    windows = fields.List(fields.Nested(WindowSchema))
+    required_skills = fields.List(fields.Nested(SkillSchema))
+    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
+    contract_tier = Id(allow_none=True)
+    created_at = Instant(allow_none=True)
+    preferred_technicians = fields.List(Id())
+    required_technicians = fields.List(Id())
+    excluded_technicians = fields.List(Id())
+    pinned_technician = Id(allow_none=True)
+    pinned_start = Instant(allow_none=True)
+    # marshmallow removes declared fields from the class, so `load` does not shadow
+    # Schema.load at run time.
+    load = fields.Float(validate=validate.Range(min=0))  # type: ignore[assignment]
+    job_type = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    customer_phone = fields.String(allow_none=True)
+
+
+class AssignmentSchema(Schema):
+    plan_id = fields.String()
+    technician_id = fields.String()
+    shift_id = fields.String()
+    planned_arrival = Instant()
+    planned_start = Instant()
+    planned_end = Instant()
+
+
+class RequestOutSchema(RequestSchema):
+    status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
+    status_changed_at = Instant()
+    received_at = Instant()
+    assignment = fields.Nested(AssignmentSchema, allow_none=True)
+
+
+class CustomerSchema(Strict):
+    id = Id(required=True)
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class CustomerOutSchema(CustomerSchema):
+    created_at = Instant()
+
+
+class SkillCatalogueSchema(Strict):
+    name = Id(required=True)
+    description = fields.String(allow_none=True)
+
+
+class KeyCreateSchema(Strict):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    technician_id = Id(allow_none=True)
+    name = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class KeyOutSchema(Schema):
+    id = fields.Integer()
+    prefix = fields.String()
+    role = fields.String()
+    technician_id = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    created_at = Instant()
+    revoked_at = Instant(allow_none=True)
+    key = fields.String(metadata={"description": "the secret; returned once, on creation"})
+
+
+class FeedTokenOutSchema(Schema):
+    id = fields.Integer()
+    technician_id = fields.String()
+    created_at = Instant()
+    token = fields.String()
+
+
+class StatusUpdateSchema(Strict):
+    status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    at = Instant(allow_none=True)
+
+
+class StatusEventSchema(Schema):
+    status = fields.String()
+    previous = fields.String(allow_none=True)
+    at = Instant()
+    actor = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    plan_id = fields.String(allow_none=True)
+
+
+class TrackingSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    eta = fields.String(allow_none=True, metadata={**INSTANT, "description": "planned arrival"})
+    planned_start = Instant(allow_none=True)
+    technician_id = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(StatusEventSchema))
+
+
+class VisitSchema(Schema):
+    request_id = fields.String()
+    job_type = fields.String(allow_none=True)
+    technician_id = fields.String(allow_none=True)
+    done_at = Instant(allow_none=True)
+
+
+class SolveParamsSchema(Strict):
+    time_limit = fields.Float(metadata={"description": "seconds"})
+    seed = fields.Integer()
+    workers = fields.Integer()
+    first_solution = fields.String()
+    metaheuristic = fields.String()
+
+
+class PlanCreateSchema(Strict):
+    name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    timezone = fields.String(required=True, metadata={"example": "Europe/Berlin"})
+    horizon = fields.Nested(WindowSchema, required=True)
+    technician_ids = fields.List(Id(), allow_none=True, metadata={
+        "description": "default: every technician with a shift in the horizon"})
+    request_ids = fields.List(Id(), allow_none=True, metadata={
+        "description": "default: every request in status new, scheduled or dispatched"})
+    params = fields.Nested(SolveParamsSchema, load_default=dict)
+    travel = fields.Dict(allow_none=True)
+    weights = fields.Dict(allow_none=True)
+
+
+class ProgressSchema(Schema):
+    best_objective = fields.Float(allow_none=True)
+    elapsed = fields.Float(allow_none=True, metadata={"description": "seconds"})
+    solutions = fields.Integer()
+    assigned = fields.Integer(allow_none=True)
+
+
+class PlanOutSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
+    timezone = fields.String()
+    horizon = fields.Nested(WindowSchema)
+    params = fields.Dict()
+    progress = fields.Nested(ProgressSchema)
+    error = fields.String(allow_none=True)
+    result = fields.Dict(allow_none=True, metadata={
+        "description": "the plan JSON (routes, KPIs, unassigned with reasons)"})
+    created_by = fields.Integer(allow_none=True)
+    created_at = Instant()
+    started_at = Instant(allow_none=True)
+    finished_at = Instant(allow_none=True)
+    published_at = Instant(allow_none=True)
+
+
+class PublishSchema(Strict):
+    dispatch = fields.Boolean(load_default=False, metadata={
+        "description": "move assigned requests to dispatched instead of scheduled"})
+
+
+class PublishOutSchema(Schema):
+    plan_id = fields.String()
+    published_at = Instant()
+    scheduled = fields.List(fields.String())
+    unscheduled = fields.List(fields.String())
+    skipped = fields.List(fields.String())
+
+
+class ImportOutSchema(Schema):
+    created = fields.Integer()
+    ids = fields.List(fields.String())
+
+
+class PageArgs(Strict):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    from_ = fields.AwareDateTime(data_key="from", load_default=None)
+    to = fields.AwareDateTime(load_default=None)
+
+
+class RequestListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
+    technician_id = Id()
+    customer_id = Id()
+
+
+class ShiftListArgs(PageArgs):
+    technician_id = Id()
+
+
+class PlanListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """A page envelope ``{items, page, per_page, total}`` around ``item``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=name,
+    )
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    field = fields.String(metadata={"description": "the offending input field"})
+    row = fields.Integer(metadata={"description": "1-based row of a bulk import"})
+    errors = fields.List(fields.Dict())

@@ -1,0 +1,349 @@
+"""SQLAlchemy 2.0 models: the relational form of the domain objects.
+
+Instants are stored in UTC (``UTCDateTime``) and durations as float seconds, so
+date filters compare correctly on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names keep Alembic migrations identical on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+REQUEST_STATUSES = (
+    "new", "scheduled", "dispatched", "en_route", "on_site", "done", "cancelled",
+)
+PLAN_STATUSES = ("queued", "solving", "done", "failed", "cancelled")
+ROLES = ("admin", "dispatcher", "manager", "technician")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; SQLite keeps no offset, so normalise both ways."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class ApiKey(Base):
+    """A Bearer API key. Only the SHA-256 of the key is kept (keys are 256-bit random)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    technician_id: Mapped[str | None] = mapped_column(
+        String(200), ForeignKey("technicians.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SkillRow(Base):
+    """The catalogue of skill names (filled as technicians and requests use them)."""
+
+    __tablename__ = "skills"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TechnicianRow(Base):
+    __tablename__ = "technicians"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    home_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    home_matrix_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    territory: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cost_per_hour: Mapped[float] = mapped_column(Float, default=0.0)
+    capacity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    skills: Mapped[list[TechnicianSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="TechnicianSkill.position", lazy="selectin"
+    )
+
+
+class TechnicianSkill(Base):
+    __tablename__ = "technician_skills"
+    technician_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("technicians.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(200), ForeignKey("skills.name"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShiftRow(Base):
+    __tablename__ = "shifts"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    technician_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("technicians.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[datetime] = mapped_column(index=True)
+    end: Mapped[datetime] = mapped_column(index=True)
+    start_location: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    end_location: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    lunch_duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lunch_earliest_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    lunch_latest_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    max_overtime_s: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContractTierRow(Base):
+    __tablename__ = "contract_tiers"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    response_time_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    next_business_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    business_day_end: Mapped[str] = mapped_column(String(8), default="17:00")
+    lateness_weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class CustomerRow(Base):
+    """A customer; its visit history is its requests that reached ``done``."""
+
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequestRow(Base):
+    __tablename__ = "service_requests"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(
+        String(200), ForeignKey("customers.id"), nullable=True, index=True
+    )
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    matrix_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_s: Mapped[float] = mapped_column(Float)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    contract_tier: Mapped[str | None] = mapped_column(
+        String(200), ForeignKey("contract_tiers.name"), nullable=True
+    )
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    preferred_technicians: Mapped[list[Any]] = mapped_column(default=list)
+    required_technicians: Mapped[list[Any]] = mapped_column(default=list)
+    excluded_technicians: Mapped[list[Any]] = mapped_column(default=list)
+    pinned_technician: Mapped[str | None] = mapped_column(
+        String(200), ForeignKey("technicians.id"), nullable=True
+    )
+    pinned_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    load: Mapped[float] = mapped_column(Float, default=0.0)
+    job_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    customer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    customer_phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The assignment of the latest publish that placed this request (ETA, ownership).
+    plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    assigned_technician_id: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, index=True
+    )
+    assigned_shift_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    planned_arrival: Mapped[datetime | None] = mapped_column(nullable=True)
+    planned_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    planned_end: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    windows: Mapped[list[RequestWindow]] = relationship(
+        cascade="all, delete-orphan", order_by="RequestWindow.start", lazy="selectin"
+    )
+    skills: Mapped[list[RequestSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="RequestSkill.position", lazy="selectin"
+    )
+
+
+class RequestWindow(Base):
+    __tablename__ = "request_windows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+
+
+class RequestSkill(Base):
+    __tablename__ = "request_skills"
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(200), ForeignKey("skills.name"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusEvent(Base):
+    """One status change of a service request (the tracking history)."""
+
+    __tablename__ = "request_status_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    horizon_start: Mapped[datetime]
+    horizon_end: Mapped[datetime]
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    problem: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    best_objective: Mapped[float | None] = mapped_column(Float, nullable=True)
+    elapsed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    solutions: Mapped[int] = mapped_column(Integer, default=0)
+    assigned: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Lease: the worker refreshes heartbeat_at while solving; a stale one means it died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class PlanAssignment(Base):
+    """One assigned job of a plan, for ETA queries and calendars."""
+
+    __tablename__ = "plan_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[str] = mapped_column(String(200), index=True)
+    shift_id: Mapped[str] = mapped_column(String(200))
+    technician_id: Mapped[str] = mapped_column(String(200), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    arrival: Mapped[datetime]
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+
+
+class PlanPublish(Base):
+    """Every publish of a plan, so calendar feeds can be rebuilt from history."""
+
+    __tablename__ = "plan_publishes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    published_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class FeedToken(Base):
+    """A technician's calendar-feed token (hashed like API keys)."""
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    technician_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("technicians.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class IdempotencyRecord(Base):
+    """A POST answered under an ``Idempotency-Key``; replayed on a retry."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    location: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_plan_assignments_plan_tech", PlanAssignment.plan_id, PlanAssignment.technician_id)

@@ -1,0 +1,73 @@
+"""``fieldops db upgrade``, ``keys create`` and ``serve`` (a real gunicorn)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from fieldops.cli import main
+
+from .conftest import make_app
+
+
+def test_db_upgrade_and_keys_create(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert "revision 0001" in capsys.readouterr().out
+    assert main(["keys", "create", "--role", "dispatcher", "--database-url", url]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("fo_")
+    app = make_app(url)
+    client = app.test_client()
+    assert client.get("/api/v1/technicians",
+                      headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert client.get("/api/v1/keys",
+                      headers={"Authorization": f"Bearer {key}"}).status_code == 403
+    app.extensions["fieldops"].db.dispose()
+    # a technician key needs a technician: exit status 2 and a message naming the field
+    assert main(["keys", "create", "--role", "technician", "--database-url", url]) == 2
+    assert "technician_id" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_gunicorn(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "FIELDOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    env.pop("FIELDOPS_BROKER_URL", None)
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fieldops.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                resp = requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        assert resp.status_code == 200 and resp.json()["openapi"].startswith("3.")
+        unauth = requests.get(f"http://127.0.0.1:{port}/api/v1/plans", timeout=5)
+        assert unauth.status_code == 401
+        assert unauth.headers["Content-Type"] == "application/problem+json"
+        assert "gunicorn" in (tmp_path / "serve.log").read_text().lower()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.close()
