@@ -13,7 +13,6 @@ import icalendar
 import ics
 import pytest
 
-from dispatch_fixtures import DAY, TZ, at, replanned_plan, small_plan, small_problem
 from fieldops.calendar import (
     EventKind,
     EventStatus,
@@ -28,6 +27,8 @@ from fieldops.calendar import (
 from fieldops.cli import main
 from fieldops.domain import DispatchPlan, DispatchProblem, FieldError, Step, StepKind
 from fieldops.domain.codec import dump_json, plan_to_json, problem_to_json
+
+from dispatch_fixtures import DAY, TZ, at, replanned_plan, small_plan, small_problem
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the day before the plan
 URL = "https://crm.example/jobs/{}"

@@ -9,6 +9,7 @@ import pytest
 
 from fieldops.cli import main
 from fieldops.domain.codec import dump_json, problem_to_json
+
 from line_world import LineWorld
 
 

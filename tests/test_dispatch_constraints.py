@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fieldops.domain import ContractTier, LunchBreak, Priority, Skill, StepKind
+
 from line_world import LineWorld, assignment, job_step, mins, reasons, shift, solve, t
 
 

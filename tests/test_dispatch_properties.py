@@ -17,6 +17,7 @@ from fieldops.domain import (
 )
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.validate import validate_plan
+
 from line_world import LineWorld, mins, shift, t
 
 SKILLS = ["hvac", "gas", "electrical"]

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
-from dispatch_fixtures import small_plan, small_problem
 from fieldops.reports import render_report
+
+from dispatch_fixtures import small_plan, small_problem
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_fixtures import small_plan, small_problem
 from fieldops.cli import main
 from fieldops.domain import DispatchPlan, DispatchProblem, StepKind
 from fieldops.domain.codec import dump_json, plan_to_json, problem_to_json
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
+
+from dispatch_fixtures import small_plan, small_problem
 
 JOB_URL = "https://crm.example/jobs/"
 

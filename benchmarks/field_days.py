@@ -1,0 +1,209 @@
+"""Realistic field-service days: fieldops vs VROOM and plain OR-Tools, side by side.
+
+Run ``python -m benchmarks.field_days --time-limit 60 --instances fd350 fd1000
+--peers vroom,ortools``. Days come from :func:`fieldops.data.sample.generate_field_day`
+(Lyon, day seed ``--day-seed``) at 100 / 350 / 1 000 / 2 000 jobs with 14 / 50 /
+120 / 240 technicians (the ratios of issue 3). Each run is a fresh process; it
+reports jobs assigned per priority, total travel (hours, from one shared
+whole-second matrix for every solver), time to the first plan, and the process's
+peak memory. Every fieldops plan is checked by
+:func:`fieldops.solver.validate.validate_plan`. Writes
+``benchmarks/results/field_days.json``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import _harness as h
+from benchmarks import instances as bi
+
+SIZES: dict[str, tuple[int, int]] = {
+    "fd100": (100, 14),
+    "fd350": (350, 50),
+    "fd1000": (1000, 120),
+    "fd2000": (2000, 240),
+}
+PRIORITIES = ("critical", "high", "normal", "low")
+
+
+def run_one(
+    n_jobs: int,
+    n_techs: int,
+    day_seed: int,
+    solver: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Solve one generated day with one solver (runs inside a fresh process)."""
+    from benchmarks.peers import flat_from_problem, route_travel, solve_with
+    from fieldops.data.sample import generate_field_day
+
+    problem = generate_field_day(n_jobs, n_techs, seed=day_seed)
+    model = flat_from_problem(problem)
+    out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
+    if solver == "fieldops":
+        from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+        from fieldops.solver.validate import validate_plan
+
+        first: list[float] = []
+        clock = h.Stopwatch()
+
+        def on_progress(p: Progress) -> None:
+            if not first:
+                first.append(clock())
+
+        plan = solve_dispatch(
+            problem,
+            SolveParams(time_limit=time_limit, workers=workers, seed=seed),
+            progress=on_progress,
+        )
+        out["elapsed"] = clock()
+        out["first_solution"] = first[0] if first else None
+        vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
+        job = {rid: j for j, rid in enumerate(model.job_ids)}
+        routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
+        for route in plan.routes:
+            routes[vehicle[route.shift_id]] = [job[r] for r in route.request_ids]
+        violations = validate_plan(problem, plan)
+        out["n_violations"] = len(violations)
+        out["violations"] = [str(v) for v in violations[:5]]
+        out["validated"] = not violations
+        out["plan_travel_h"] = plan.kpis.travel_time.total_seconds() / 3600
+        out["status"] = str(plan.status)
+    else:
+        result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
+        routes = result.routes
+        out["elapsed"] = result.elapsed
+        out["first_solution"] = result.first_solution
+        out["validated"] = None  # peers are not fieldops plans; see peers/__init__.py
+        out["status"] = result.status
+    assigned = [j for r in routes for j in r]
+    counts = Counter(model.job_priority[j] for j in assigned)
+    totals = Counter(model.job_priority)
+    out["jobs"] = model.n_jobs
+    out["assigned"] = len(assigned)
+    out["duplicates"] = len(assigned) - len(set(assigned))
+    out["assigned_by_priority"] = {p: counts.get(k, 0) for k, p in enumerate(PRIORITIES)}
+    out["jobs_by_priority"] = {p: totals.get(k, 0) for k, p in enumerate(PRIORITIES)}
+    out["travel_h"] = route_travel(model, routes) / 3600
+    out["routes_used"] = sum(1 for r in routes if r)
+    return out
+
+
+def _versus(mine: dict[str, Any], other: dict[str, Any]) -> str:
+    a, b = mine["assigned_by_priority"], other["assigned_by_priority"]
+    diffs = [a[p] - b[p] for p in PRIORITIES]
+    at_least = all(d >= 0 for d in diffs)
+    ratio = mine["travel_h"] / other["travel_h"] if other["travel_h"] else float("nan")
+    verdict = "better" if at_least and ratio < 1 else "not better"
+    return f"{'/'.join(f'{d:+d}' for d in diffs)} jobs, travel ×{ratio:.3f}: {verdict}"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = h.common_arguments(__doc__.splitlines()[0] if __doc__ else "", 60.0)
+    parser.add_argument("--day-seed", type=int, default=1, help="generator seed (default 1)")
+    args = parser.parse_args(argv)
+    peers = h.peers_from(args.peers, ("ortools", "vroom"))
+    solvers = ([] if args.no_fieldops else ["fieldops"]) + peers
+    names = list(bi.select(dict.fromkeys(SIZES, Path()), args.instances or ["fd100", "fd350"]))
+    console = Console(width=max(Console().width, 150))
+    machine = h.machine_info()
+    console.print(
+        f"[bold]field days[/]: {', '.join(names)} × {', '.join(solvers)} at "
+        f"{args.time_limit:g} s, {args.workers} worker(s) — {machine['cpu']} "
+        f"({machine['cpu_count']} CPUs), commit {str(machine['git_commit'])[:10]}"
+    )
+    runs: list[dict[str, Any]] = []
+    for name in names:
+        n_jobs, n_techs = SIZES[name]
+        for solver in solvers:
+            run = h.run_isolated(
+                run_one,
+                n_jobs,
+                n_techs,
+                args.day_seed,
+                solver,
+                args.time_limit,
+                args.workers,
+                args.seed,
+            )
+            run.update(instance=name, solver=solver, technicians=n_techs)
+            runs.append(run)
+            console.print(
+                f"  {name:<7} {solver:<8} assigned {run.get('assigned')} "
+                f"travel {run.get('travel_h', float('nan')):.1f} h {run.get('error', '')}"
+            )
+    table = Table(title=f"field days ({args.time_limit:g} s per run)")
+    for col in (
+        "day",
+        "solver",
+        "limit s",
+        "assigned",
+        "crit",
+        "high",
+        "normal",
+        "low",
+        "travel h",
+        "first plan s",
+        "peak MiB",
+        "vs VROOM",
+        "validated",
+    ):
+        table.add_column(col, justify="left" if col in ("day", "solver", "vs VROOM") else "right")
+    for run in runs:
+        if "error" in run:
+            table.add_row(
+                run["instance"], run["solver"], f"{args.time_limit:g}", *[""] * 9, run["error"][:40]
+            )
+            continue
+        vroom = next(
+            (
+                r
+                for r in runs
+                if r["instance"] == run["instance"] and r["solver"] == "vroom" and "error" not in r
+            ),
+            None,
+        )
+        byp = run["assigned_by_priority"]
+        tot = run["jobs_by_priority"]
+        first = run.get("first_solution")
+        table.add_row(
+            run["instance"],
+            run["solver"],
+            f"{args.time_limit:g}",
+            f"{run['assigned']}/{run['jobs']}",
+            *[f"{byp[p]}/{tot[p]}" for p in PRIORITIES],
+            f"{run['travel_h']:.1f}",
+            f"{first:.2f}" if first is not None else "–",
+            f"{run.get('peak_rss_mib', 0):.0f}",
+            _versus(run, vroom) if vroom is not None and run is not vroom else "",
+            {True: "yes", False: "NO", None: "–"}[run.get("validated")],
+        )
+    console.print(table)
+    payload = {
+        "suite": "field_days",
+        "machine": machine,
+        "parameters": {
+            "time_limit": args.time_limit,
+            "workers": args.workers,
+            "seed": args.seed,
+            "day_seed": args.day_seed,
+            "instances": {n: SIZES[n] for n in names},
+            "solvers": solvers,
+        },
+        "runs": runs,
+    }
+    target = h.write_results("field_days", payload, args.output)
+    console.print(f"results written to {target}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
