@@ -107,11 +107,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_solve_seconds=float(app.config["MAX_SOLVE_SECONDS"]),
     )
     api = ProblemApi(app)
-    from fieldops.api.views import keys, plans, requests, resources, workforce
+    from fieldops.api.views import calendars, keys, plans, reports, requests, resources, workforce
 
     for blp in (keys.blp, resources.technicians, resources.shifts, resources.tiers,
                 resources.skills, resources.customers, requests.blp, plans.blp,
-                workforce.blp):
+                workforce.blp,
+                calendars.tokens, calendars.calendars,
+                reports.blp):
         api.register_blueprint(blp)
     register_error_handlers(app)
     init_idempotency(app)
