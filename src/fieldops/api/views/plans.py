@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify
@@ -21,7 +22,13 @@ from fieldops.api.schemas import (
     PublishSchema,
     page_schema,
 )
-from fieldops.domain import DispatchProblem, ObjectiveWeights, TimeWindow, TravelSettings
+from fieldops.domain import (
+    DispatchProblem,
+    ObjectiveWeights,
+    ServiceRequest,
+    TimeWindow,
+    TravelSettings,
+)
 from fieldops.domain.codec import (
     parse_instant,
     problem_to_json,
@@ -67,6 +74,33 @@ def _solve_params(raw: dict[str, Any]) -> dict[str, Any]:
     return dict(raw)
 
 
+def _published_slots(s: Any) -> dict[str, datetime]:
+    """Planned start of every request in its latest published plan."""
+    rows = s.execute(
+        select(PlanAssignment.request_id, PlanAssignment.start)
+        .join(PlanRow, PlanRow.id == PlanAssignment.plan_id)
+        .where(PlanRow.published_at.is_not(None))
+        .order_by(PlanRow.published_at)
+    )
+    return {request_id: start for request_id, start in rows}
+
+
+def _belongs_to(req: ServiceRequest, row: Any, horizon: TimeWindow,
+                slots: dict[str, datetime]) -> bool:
+    """Whether an open request is work for this horizon when none were named.
+
+    A request belongs when its pinned start or one of its appointment windows falls
+    in the horizon (no windows: any day will do). A scheduled or dispatched request
+    stays with the day it was published for: re-planning tomorrow must not pull in
+    today's dispatched work.
+    """
+    if row.status != "new" and row.id in slots and not horizon.contains(slots[row.id]):
+        return False
+    if req.pinned_start is not None:
+        return horizon.contains(req.pinned_start)
+    return not req.windows or any(w.overlaps(horizon) for w in req.windows)
+
+
 def _build_problem(s: Any, args: dict[str, Any]) -> DispatchProblem:
     horizon_json = args["horizon"]
     horizon = TimeWindow(parse_instant(horizon_json["start"], "horizon.start"),
@@ -99,8 +133,10 @@ def _build_problem(s: Any, args: dict[str, Any]) -> DispatchProblem:
                                  f"request {rid!r} is {found_r[rid].status}, not open")
         reqs = [found_r[r] for r in dict.fromkeys(req_ids)]
     else:
-        reqs = list(s.scalars(select(RequestRow).where(RequestRow.status.in_(OPEN_STATUSES))
-                              .order_by(RequestRow.received_at, RequestRow.id)))
+        candidates = s.scalars(select(RequestRow).where(RequestRow.status.in_(OPEN_STATUSES))
+                               .order_by(RequestRow.received_at, RequestRow.id))
+        slots = _published_slots(s)
+        reqs = [r for r in candidates if _belongs_to(request_from_row(r), r, horizon, slots)]
     tiers = [tier_from_row(t) for t in s.scalars(select(ContractTierRow)
                                                  .order_by(ContractTierRow.name))]
     travel = (travel_from_json(args["travel"], "travel") if args.get("travel")

@@ -23,7 +23,6 @@ from fieldops.api.ext import session
 from fieldops.api.schemas import (
     CustomerOutSchema,
     CustomerSchema,
-    FeedTokenOutSchema,
     PageArgs,
     ShiftListArgs,
     ShiftSchema,
@@ -36,11 +35,9 @@ from fieldops.api.schemas import (
 from fieldops.domain.codec import shift_from_json, technician_from_json, tier_from_json
 from fieldops.domain.errors import FieldError
 from fieldops.store.convert import ensure_skills, shift_to_row, technician_to_row, tier_to_row
-from fieldops.store.keys import create_feed_token, revoke_feed_token
 from fieldops.store.models import (
     ContractTierRow,
     CustomerRow,
-    FeedToken,
     RequestRow,
     ShiftRow,
     SkillRow,
@@ -134,32 +131,6 @@ def delete_technician(tech_id: str) -> Response:
             raise Problem(409, f"request {used!r} is pinned to this technician",
                           kind="conflict")
         s.delete(row)
-    return Response(status=204)
-
-
-@technicians.route("/<string:tech_id>/feed-tokens", methods=["POST"])
-@roles(*WRITERS)
-@technicians.response(201, FeedTokenOutSchema)
-def create_token(tech_id: str) -> tuple[dict[str, Any], int]:
-    """A new calendar-feed token for the technician; the token is shown once."""
-    with session() as s:
-        get_or_404(s, TechnicianRow, tech_id, "technician")
-        row, secret = create_feed_token(s, tech_id)
-        return {"id": row.id, "technician_id": tech_id, "created_at": instant(row.created_at),
-                "token": secret}, 201
-
-
-@technicians.route("/<string:tech_id>/feed-tokens/<int(max=2147483647):token_id>",
-                   methods=["DELETE"])
-@roles(*WRITERS)
-@technicians.response(204)
-def revoke_token(tech_id: str, token_id: int) -> Response:
-    """Revoke a calendar-feed token."""
-    with session() as s:
-        row = s.get(FeedToken, token_id)
-        if row is None or row.technician_id != tech_id:
-            raise Problem(404, f"feed token {token_id} not found", kind="not-found")
-        revoke_feed_token(s, token_id)
     return Response(status=204)
 
 
