@@ -86,7 +86,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     plan = solve_with_display(problem, _params(args), console)
     violations = validate_plan(problem, plan)
     dump_json(plan_to_json(plan), args.output)
-    console.print(plan.summary())
+    console.file.write(plan.summary())
     if violations:
         console.print(f"[red]{len(violations)} validation problems:[/red]")
         for v in violations:
@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{problem.horizon.start.date()}"
     )
     plan = solve_with_display(problem, _params(args), console)
-    console.print(plan.summary())
+    console.file.write(plan.summary())
     violations = validate_plan(problem, plan)
     dump_json(problem_to_json(problem), out / "problem.json")
     dump_json(plan_to_json(plan), out / "plan.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ def _hm(value: timedelta) -> str:
 
 
 def render_summary(plan: DispatchPlan) -> str:
-    console = Console(width=110, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=110, record=True, file=io.StringIO())
     k = plan.kpis
     head = Table(title=f"Plan {plan.problem_name or ''} — {plan.status.value}", show_header=False)
     head.add_row("jobs assigned", f"{k.jobs_assigned} / {k.jobs_total}")
