@@ -204,11 +204,7 @@ class Constructor:
             ),
         )
         for j in order:
-            candidates = ctx.allowed[j]
-            if len(candidates) > NEAREST:
-                starts = [self.vehicles[v].start_node for v in candidates]
-                near = np.argsort(self.travel[starts, j], kind="stable")[:NEAREST]
-                candidates = [candidates[k] for k in near]
+            candidates = self._candidates(j, routes)
             best: tuple[int, int, int, _Schedule] | None = None
             for v in candidates:
                 cap = self.vehicles[v].capacity
@@ -230,3 +226,33 @@ class Constructor:
             loads[v] += self.load[j]
         self.schedules = schedules
         return routes
+
+    def _candidates(self, j: int, routes: list[list[int]]) -> list[int]:
+        """The routes worth trying for job ``j``.
+
+        Used routes: the ``NEAREST`` whose closest stop (or start) is nearest the job.
+        Empty routes: one per kind (same start, end, hours, break and van), since
+        identical empty vehicles are interchangeable (a fleet of 250 at one depot
+        would otherwise crowd out every other choice), the ``NEAREST`` nearest kinds.
+        """
+        allowed = self.ctx.allowed[j]
+        if len(allowed) <= NEAREST:
+            return allowed
+        used: list[tuple[float, int]] = []
+        empty: dict[tuple[object, ...], tuple[float, int]] = {}
+        preferred = self.preferred[j] or set()
+        for v in allowed:
+            veh = self.vehicles[v]
+            if routes[v]:
+                nodes = [veh.start_node, *routes[v]]
+                used.append((float(self.travel[nodes, j].min()), v))
+            else:
+                kind = (int(self.ctx.node_location[veh.start_node]),
+                        int(self.ctx.node_location[veh.end_node]), veh.start,
+                        veh.latest_end, veh.lunch, veh.capacity,
+                        v in preferred)
+                if kind not in empty:
+                    empty[kind] = (float(self.travel[veh.start_node, j]), v)
+        used.sort()
+        fresh = sorted(empty.values())
+        return [v for _, v in used[:NEAREST]] + [v for _, v in fresh[:NEAREST]]
