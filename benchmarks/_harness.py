@@ -145,3 +145,25 @@ class Stopwatch:
 
     def __call__(self) -> float:
         return time.perf_counter() - self.start
+
+
+def timed_solve(problem: Any, time_limit: float, workers: int, seed: int,
+                out: dict[str, Any]) -> Any:
+    """Run fieldops' solver; record ``elapsed`` and ``first_solution`` (seconds) in ``out``."""
+    from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+
+    first: list[float] = []
+    clock = Stopwatch()
+
+    def on_progress(p: Progress) -> None:
+        if not first:
+            first.append(clock())
+
+    plan = solve_dispatch(
+        problem,
+        SolveParams(time_limit=time_limit, workers=workers, seed=seed),
+        progress=on_progress,
+    )
+    out["elapsed"] = clock()
+    out["first_solution"] = first[0] if first else None
+    return plan

@@ -26,24 +26,10 @@ def run_one(path: str, solver: str, time_limit: float, workers: int, seed: int) 
     inst = bi.parse_vrptw(path)
     out: dict[str, Any] = {"instance": inst.name, "solver": solver, "time_limit": time_limit}
     if solver == "fieldops":
-        from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
         from fieldops.solver.validate import validate_plan
 
         problem = bi.to_problem(inst)
-        first: list[float] = []
-        clock = h.Stopwatch()
-
-        def on_progress(p: Progress) -> None:
-            if not first:
-                first.append(clock())
-
-        plan = solve_dispatch(
-            problem,
-            SolveParams(time_limit=time_limit, workers=workers, seed=seed),
-            progress=on_progress,
-        )
-        out["elapsed"] = clock()
-        out["first_solution"] = first[0] if first else None
+        plan = h.timed_solve(problem, time_limit, workers, seed, out)
         routes = [[bi.customer_index(r) for r in route.request_ids] for route in plan.routes]
         violations = validate_plan(problem, plan)
         out["violations"] = [str(v) for v in violations[:5]]

@@ -49,23 +49,9 @@ def run_one(
     model = flat_from_problem(problem)
     out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
     if solver == "fieldops":
-        from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
         from fieldops.solver.validate import validate_plan
 
-        first: list[float] = []
-        clock = h.Stopwatch()
-
-        def on_progress(p: Progress) -> None:
-            if not first:
-                first.append(clock())
-
-        plan = solve_dispatch(
-            problem,
-            SolveParams(time_limit=time_limit, workers=workers, seed=seed),
-            progress=on_progress,
-        )
-        out["elapsed"] = clock()
-        out["first_solution"] = first[0] if first else None
+        plan = h.timed_solve(problem, time_limit, workers, seed, out)
         vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
         job = {rid: j for j, rid in enumerate(model.job_ids)}
         routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
