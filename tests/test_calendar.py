@@ -434,3 +434,25 @@ def test_docs_examples_run() -> None:
     assert blocks
     for block in blocks:
         exec(compile(block, "docs/calendar.md", "exec"), {})
+
+
+def test_description_lists_the_customers_last_visits(problem: DispatchProblem,
+                                                     plan: DispatchPlan) -> None:
+    # R1 is for customer C1, visited four times before (newest first) and once by
+    # R1 itself: the description names the three latest earlier ones, never R1.
+    from fieldops.calendar import Visit
+
+    visits = {"C1": [
+        Visit("R1", datetime(2026, 11, 20, 9, tzinfo=UTC), "boiler repair", "T1"),
+        Visit("OLD4", datetime(2026, 10, 1, 9, tzinfo=UTC), "maintenance", "T2"),
+        Visit("OLD3", datetime(2026, 9, 1, 9, tzinfo=UTC), None, None),
+        Visit("OLD2", datetime(2026, 8, 1, 9, tzinfo=UTC), "inspection", "T1"),
+        Visit("OLD1", datetime(2026, 7, 1, 9, tzinfo=UTC), "maintenance", "T1"),
+    ]}
+    events = events_for_technician(problem, plan, "T1", now=NOW, last_visits=visits)
+    r1 = next(e for e in events if e.uid == job_uid("R1"))
+    line = next(x for x in r1.description.splitlines() if x.startswith("Last visits:"))
+    assert line == ("Last visits: 2026-10-01 maintenance by T2; 2026-09-01; "
+                    "2026-08-01 inspection by T1")
+    others = [e for e in events if e.uid != job_uid("R1")]
+    assert all("Last visits" not in e.description for e in others)  # other customers

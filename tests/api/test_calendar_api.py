@@ -287,3 +287,28 @@ def test_feed_window_leaves_out_old_plans(api: Api) -> None:
         past = technician_feed(s, "t1", now=datetime.now(UTC) - timedelta(days=9))
         assert past is not None and past.publishes == 1
         assert [e.uid for e in past.events] == [job_uid("old")]
+
+
+def test_feed_event_lists_the_customers_last_visit(api: Api) -> None:
+    # Visit one for customer c9 is done through the technician's status updates;
+    # the next job for c9, published the day after, names it in its description.
+    today, tomorrow = _day(1), _day(2)
+    api.post("/api/v1/technicians", json=technician("t1"))
+    api.post("/api/v1/shifts", json=_shift("s1", "t1", today))
+    api.post("/api/v1/shifts", json=_shift("s2", "t1", tomorrow))
+    api.post("/api/v1/requests", json=_request("first", today, 1, customer_id="c9",
+                                                job_type="boiler service"))
+    _plan(api, today, request_ids=["first"])
+    api.add_key("tech", "technician", "t1")
+    for status in ("en_route", "on_site", "done"):
+        resp = api.post("/api/v1/requests/first/status", role="tech", json={"status": status})
+        assert resp.status_code == 200, resp.get_json()
+    api.post("/api/v1/requests", json=_request("second", tomorrow, 2, customer_id="c9"))
+    _plan(api, tomorrow, request_ids=["second"])
+
+    _, path = _token(api, "t1")
+    events = _vevents(_feed(api, path).get_data())
+    done_on = datetime.now(TZ).date().isoformat()
+    second = str(events[job_uid("second")]["description"])
+    assert f"Last visits: {done_on} boiler service by t1" in second
+    assert "Last visits" not in str(events[job_uid("first")]["description"])

@@ -8,7 +8,7 @@ hands it to :func:`fieldops.calendar.render.render_feed`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -94,11 +94,25 @@ def _job_summary(request_id: str, request: ServiceRequest | None) -> str:
     return " ".join(parts)
 
 
+LAST_VISITS_SHOWN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A completed visit to a customer, for the job description's history line."""
+
+    request_id: str
+    done_at: datetime
+    job_type: str | None = None
+    technician_id: str | None = None
+
+
 def _job_description(
     step: Step,
     request: ServiceRequest | None,
     problem: DispatchProblem | None,
     tz: ZoneInfo,
+    visits: Sequence[Visit] = (),
 ) -> str:
     lines: list[str] = []
     if request is not None and request.description:
@@ -125,6 +139,13 @@ def _job_description(
     if request is not None and (request.customer_name or request.customer_phone):
         contact = ", ".join(x for x in (request.customer_name, request.customer_phone) if x)
         lines.append(f"Customer: {contact}")
+    earlier = [v for v in visits if v.request_id != step.request_id][:LAST_VISITS_SHOWN]
+    if earlier:
+        lines.append("Last visits: " + "; ".join(
+            f"{v.done_at.astimezone(tz):%Y-%m-%d}"
+            + (f" {v.job_type}" if v.job_type else "")
+            + (f" by {v.technician_id}" if v.technician_id else "")
+            for v in earlier))
     lines.append(
         f"Planned arrival: {step.arrival.astimezone(tz):%H:%M} "
         f"(drive {_minutes(step.travel_time)}, {step.travel_distance / 1000:.1f} km)"
@@ -141,6 +162,7 @@ def _route_events(
     job_url: Callable[[str], str] | None,
     include_travel: bool,
     now: datetime,
+    last_visits: Mapping[str, Sequence[Visit]] | None = None,
 ) -> list[FeedEvent]:
     events: list[FeedEvent] = []
     breaks = 0
@@ -157,7 +179,11 @@ def _route_events(
                     kind=EventKind.JOB,
                     location=place.address if place is not None else None,
                     geo=(place.lat, place.lon) if place is not None else None,
-                    description=_job_description(step, request, problem, tz),
+                    description=_job_description(
+                        step, request, problem, tz,
+                        (last_visits or {}).get(request.customer_id or "", ())
+                        if request is not None else (),
+                    ),
                     url=job_url(step.request_id) if job_url is not None else None,
                     last_modified=now,
                 )
@@ -205,6 +231,7 @@ def events_for_technician(
     job_url: Callable[[str], str] | None = None,
     include_travel: bool = False,
     now: datetime | None = None,
+    last_visits: Mapping[str, Sequence[Visit]] | None = None,
 ) -> list[FeedEvent]:
     """The events of one technician in ``plan``: jobs, breaks and optionally travel.
 
@@ -222,6 +249,9 @@ def events_for_technician(
         Add a busy block for each drive (``arrival - travel_time`` to ``arrival``).
     now
         Stamp for ``last_modified`` (default: the current time).
+    last_visits
+        The customer's earlier completed visits, newest first, by customer id; the
+        job's description lists the last three.
 
     Returns
     -------
@@ -236,7 +266,8 @@ def events_for_technician(
     events: list[FeedEvent] = []
     for route in plan.routes:
         if route.technician_id == technician_id:
-            events.extend(_route_events(route, problem, tz, job_url, include_travel, stamp))
+            events.extend(_route_events(route, problem, tz, job_url, include_travel, stamp,
+                                        last_visits))
     return sorted(events, key=lambda e: (e.start, e.uid))
 
 

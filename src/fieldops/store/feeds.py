@@ -27,13 +27,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from fieldops.calendar import (
     EventKind,
     EventStatus,
     FeedEvent,
+    Visit,
     default_window,
     events_for_technician,
     job_uid,
@@ -44,7 +45,13 @@ from fieldops.domain.codec import plan_from_json, problem_from_json
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.timewindow import TimeWindow
-from fieldops.store.models import PlanPublish, PlanRow, RequestRow, TechnicianRow
+from fieldops.store.models import (
+    PlanPublish,
+    PlanRow,
+    RequestRow,
+    StatusEvent,
+    TechnicianRow,
+)
 
 #: Request statuses that take a job off every technician's calendar.
 OFF_PLAN_STATUSES = frozenset({"new", "cancelled"})
@@ -115,6 +122,31 @@ def _decode_for(
     return problem, plan_from_json({**result_json, "routes": routes, "unassigned": []})
 
 
+VISITS_PER_CUSTOMER = 3
+
+
+def last_visits(s: Session, customer_ids: Iterable[str]) -> dict[str, list[Visit]]:
+    """The latest completed visits of each customer, newest first."""
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return {}
+    rows = s.execute(
+        select(RequestRow.id, RequestRow.customer_id, RequestRow.job_type,
+               RequestRow.assigned_technician_id, StatusEvent.at)
+        .join(StatusEvent, and_(StatusEvent.request_id == RequestRow.id,
+                                StatusEvent.status == "done"))
+        .where(RequestRow.customer_id.in_(wanted), RequestRow.status == "done")
+        .order_by(StatusEvent.at.desc())
+    )
+    out: dict[str, list[Visit]] = {}
+    for request_id, customer_id, job_type, technician_id, done_at in rows:
+        visits = out.setdefault(customer_id, [])
+        # One more than shown: the job itself may be among them once it is done.
+        if len(visits) <= VISITS_PER_CUSTOMER:
+            visits.append(Visit(request_id, done_at, job_type, technician_id))
+    return out
+
+
 def replay(
     s: Session,
     technician_id: str,
@@ -131,6 +163,8 @@ def replay(
     publishes = _relevant_publishes(s, window)
     events: list[FeedEvent] = []
     decoded: dict[str, list[FeedEvent]] = {}
+    visits: dict[str, list[Visit]] = {}
+    fetched: set[str] = set()
     timezone = "UTC"
     for pub, plan in publishes:
         problem_json = plan.problem or {}
@@ -139,8 +173,14 @@ def replay(
             timezone = plan.timezone
             if plan.id not in decoded:
                 problem, result = _decode_for(technician_id, problem_json, plan.result or {})
+                customers = {r.customer_id for r in problem.requests if r.customer_id}
+                for customer in customers - visits.keys():
+                    visits[customer] = []
+                visits.update(last_visits(s, customers - fetched))
+                fetched |= customers
                 decoded[plan.id] = events_for_technician(
-                    problem, result, technician_id, job_url=job_url, now=pub.published_at)
+                    problem, result, technician_id, job_url=job_url, now=pub.published_at,
+                    last_visits=visits)
             # Re-stamp with this publish's time: merge_publish keeps unchanged events
             # as they were, so the stamp only matters for new and changed ones.
             current = [replace(e, last_modified=pub.published_at) for e in decoded[plan.id]]
