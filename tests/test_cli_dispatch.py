@@ -70,3 +70,16 @@ def test_demo_writes_plan_report_and_calendars(tmp_path: Path) -> None:
     used = {r["technician_id"] for r in plan["routes"] if len(r["steps"]) > 2}
     calendars = {p.stem for p in (out / "calendars").glob("*.ics")}
     assert used <= calendars
+
+
+def test_workforce_demo_runs_the_chain_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "wf"
+    assert main(["demo", "--workforce", "--output-dir", str(out)]) == 0
+    history = (out / "history.csv").read_text().splitlines()
+    forecast = (out / "forecast.csv").read_text().splitlines()
+    staffing = (out / "staffing.csv").read_text().splitlines()
+    # A year of 15-minute history, a week of forecast, one staffing row per
+    # forecast row: the chain passed its data all the way through.
+    assert len(history) > 4 * 30_000
+    assert len(forecast) > 1 and len(staffing) == len(forecast)
+    assert list(out.glob("*.png")), "each step writes its chart"
