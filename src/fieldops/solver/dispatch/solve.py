@@ -8,6 +8,7 @@ a reason) → integer routing model, one constraint module at a time
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -56,6 +57,35 @@ def _first_solution(params: SolveParams, n_jobs: int) -> int:
     # Insertion heuristics cope with optional jobs and tight windows far better than
     # arc-by-arc construction, which often finds no first plan on large days.
     return routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+
+
+def _assignment_from_routes(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    routes: list[list[int]],
+) -> pywrapcp.Assignment:
+    """An assignment of the next-variables only, for ``SolveFromAssignmentWithParameters``.
+
+    ``RoutingModel.ReadAssignmentFromRoutes`` would also restore the cumul and break
+    variables up front, outside the search's time limit; with breaks that restore can
+    run for minutes (seen on 350-job days). Leaving it to the search keeps it inside
+    the limit.
+    """
+    routing.CloseModel()
+    assignment = routing.solver().Assignment()
+    performed: set[int] = set()
+    for v, route in enumerate(routes):
+        chain = [routing.Start(v), *route, routing.End(v)]
+        for a, b in itertools.pairwise(chain):
+            assignment.Add(routing.NextVar(a))
+            assignment.SetValue(routing.NextVar(a), b)
+        performed.update(route)
+    for index in range(routing.Size()):
+        if routing.IsStart(index) or index in performed:
+            continue
+        assignment.Add(routing.NextVar(index))
+        assignment.SetValue(routing.NextVar(index), index)  # left out
+    return assignment
 
 
 def solve_dispatch(
@@ -291,7 +321,7 @@ def solve_single(
         info["engine"] = "fieldops-insertion"
     if remaining >= 0.05 and not too_big and not (stop is not None and stop.is_set()):
         search.time_limit.FromMilliseconds(int(remaining * 1000))
-        warm = routing.ReadAssignmentFromRoutes(start_from, True) if start_from else None
+        warm = _assignment_from_routes(routing, manager, start_from) if start_from else None
         info["warm_start"] = warm is not None
         if warm is not None:
             routing.SolveFromAssignmentWithParameters(warm, search)
