@@ -128,3 +128,25 @@ def test_two_workers_search_in_parallel_and_keep_the_best_plan() -> None:
     assert len(objectives) == 2 and plan.objective == min(objectives)
     assert seen and [p.objective for p in seen] == sorted((p.objective for p in seen),
                                                           reverse=True)
+
+
+def test_construction_and_plan_price_the_same_objective() -> None:
+    # One job, one technician: the only plan drives 15 km out and back and returns
+    # 30 minutes after shift end. Overtime is free here, so the construction's own
+    # objective must equal the plan's (travel only): both use the cost definitions
+    # of the constraint modules, with no private copy that could drift.
+    import dataclasses
+
+    from line_world import shift
+
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 15, duration=120)],
+                        shifts=[shift("A", 0, 120, overtime=60)])
+    problem = dataclasses.replace(
+        problem, weights=dataclasses.replace(problem.weights, overtime_per_hour=0.0))
+    plan = solve(problem)
+    assert plan.routes[0].kpis.overtime.total_seconds() == 30 * 60
+    assert plan.penalties["overtime"] == 0
+    assert plan.solver["construction_objective"] == pytest.approx(plan.objective)
+    assert plan.objective == 30 * 60  # 30 minutes of driving at 1 per second

@@ -269,8 +269,11 @@ def test_cli_report_with_and_without_problem(
 @pytest.fixture(scope="module")
 def solved(problem: DispatchProblem) -> DispatchPlan:
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
+    from fieldops.solver.validate import assert_valid
 
-    return solve_dispatch(problem, SolveParams(time_limit=1.0))
+    solved = solve_dispatch(problem, SolveParams(time_limit=1.0))
+    assert_valid(problem, solved)
+    return solved
 
 
 def test_report_of_a_solved_plan(solved: DispatchPlan, problem: DispatchProblem) -> None:

@@ -265,10 +265,23 @@ def wait_plan(api: Api, location: str, timeout: float = 30.0,
     while True:
         body = api.get(location).get_json()
         if body["status"] in until:
+            if body.get("result") is not None:
+                _assert_valid_result(api, location, body["result"])
             return body  # type: ignore[no-any-return]
         if time.monotonic() > deadline:
             raise AssertionError(f"plan still {body['status']} after {timeout} s: {body}")
         time.sleep(0.1)
+
+
+def _assert_valid_result(api: Api, location: str, result: dict[str, Any]) -> None:
+    """Every plan the API hands out is re-checked by the independent validator,
+    against the problem snapshot the server solved."""
+    from fieldops.domain.codec import plan_from_json, problem_from_json
+    from fieldops.solver.validate import assert_valid
+
+    resp = api.get(f"{location}/problem")
+    assert resp.status_code == 200, resp.get_json()
+    assert_valid(problem_from_json(resp.get_json()), plan_from_json(result))
 
 
 @pytest.fixture

@@ -16,13 +16,15 @@ return), which the routing model's break semantics also accept.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
+from fieldops.solver.dispatch.constraints.preferences import penalty_of
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
-from fieldops.solver.dispatch.context import COST_SCALE, LOAD_SCALE, ModelContext
+from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
+from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
+from fieldops.solver.dispatch.context import ModelContext
 
 NEAREST = 10
 INFEASIBLE = None
@@ -53,17 +55,14 @@ class Constructor:
 
     def __init__(self, ctx: ModelContext) -> None:
         self.ctx = ctx
-        w = ctx.problem.weights
+        # Every cost comes from the constraint module that defines it in the routing
+        # model, so the construction and the search optimise the same objective.
         self.travel = ctx.travel_seconds
-        locs = ctx.node_location
-        km = ctx.travel.distances[np.ix_(locs, locs)] / 1000.0
-        self.arc_cost = np.rint(COST_SCALE * (w.travel_time * self.travel
-                                              + w.travel_distance * km)).astype(np.int64)
+        self.arc_cost = base_cost_matrix(ctx)
         self.service = ctx.service_seconds
-        overtime = max(1, round(w.overtime_per_hour / 3600 * COST_SCALE))
+        overtime = overtime_coefficient(ctx)
         self.vehicles: list[_Vehicle] = []
         for v, shift in enumerate(ctx.vehicles):
-            tech = ctx.problem.technician_by_id[shift.technician_id]
             lunch = None
             if shift.lunch is not None:
                 lunch = (ctx.seconds(shift.lunch.earliest_start),
@@ -72,8 +71,7 @@ class Constructor:
             self.vehicles.append(_Vehicle(
                 start=ctx.seconds(shift.start), latest_end=ctx.seconds(shift.latest_end),
                 soft_end=ctx.seconds(shift.end), lunch=lunch,
-                capacity=None if tech.capacity is None
-                else math.floor(tech.capacity * LOAD_SCALE + 1e-9),
+                capacity=vehicle_capacity(ctx, shift),
                 start_node=ctx.start_node(v), end_node=ctx.end_node(v),
                 overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
             ))
@@ -81,8 +79,7 @@ class Constructor:
         self.sla: list[tuple[int, int] | None] = []
         self.load: list[int] = []
         self.preferred: list[set[int] | None] = []
-        sla_per_second = w.sla_lateness_per_hour / 3600 * COST_SCALE
-        penalty = round(w.non_preferred * COST_SCALE)
+        penalty = penalty_of(ctx)
         for job in ctx.jobs:
             if job.pinned_start is not None:
                 at = ctx.seconds(job.pinned_start)
@@ -92,13 +89,8 @@ class Constructor:
                                      for x in job.windows])
             else:
                 self.windows.append([(0, ctx.horizon)])
-            deadline = ctx.problem.sla_deadline(job)
-            if deadline is not None and job.contract_tier is not None:
-                weight = ctx.problem.tier_by_name[job.contract_tier].lateness_weight
-                self.sla.append((ctx.seconds(deadline), round(sla_per_second * weight)))
-            else:
-                self.sla.append(None)
-            self.load.append(math.ceil(job.load * LOAD_SCALE - 1e-9))
+            self.sla.append(lateness_term(ctx, job))
+            self.load.append(demand(job))
             if job.preferred_technicians and penalty:
                 self.preferred.append({v for v, s in enumerate(ctx.vehicles)
                                        if s.technician_id in job.preferred_technicians})

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import math
 
+from fieldops.domain.requests import ServiceRequest
+from fieldops.domain.resources import Shift
 from fieldops.solver.dispatch.context import LOAD_DIMENSION, LOAD_SCALE, ModelContext
+
+
+def demand(job: ServiceRequest) -> int:
+    """The job's load in integer units, rounded up."""
+    return math.ceil(job.load * LOAD_SCALE - 1e-9)
+
+
+def vehicle_capacity(ctx: ModelContext, shift: Shift) -> int | None:
+    """The van's capacity in integer units, rounded down; ``None``: unlimited."""
+    cap = ctx.problem.technician_by_id[shift.technician_id].capacity
+    return None if cap is None else math.floor(cap * LOAD_SCALE + 1e-9)
 
 
 def apply(ctx: ModelContext) -> None:
     if not any(job.load > 0 for job in ctx.jobs):
         return
-    demands = [math.ceil(job.load * LOAD_SCALE - 1e-9) for job in ctx.jobs]
-    demands += [0] * (2 * len(ctx.vehicles))
+    demands = [demand(job) for job in ctx.jobs] + [0] * (2 * len(ctx.vehicles))
     unlimited = sum(demands) + 1
-    capacities = []
-    for shift in ctx.vehicles:
-        cap = ctx.problem.technician_by_id[shift.technician_id].capacity
-        capacities.append(unlimited if cap is None else math.floor(cap * LOAD_SCALE + 1e-9))
+    capacities = [unlimited if cap is None else cap
+                  for cap in (vehicle_capacity(ctx, shift) for shift in ctx.vehicles)]
     callback = ctx.routing.RegisterUnaryTransitVector(demands)
     ctx.routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, LOAD_DIMENSION)

@@ -14,8 +14,13 @@ from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 PREFERENCE_DIMENSION = "non_preferred"
 
 
+def penalty_of(ctx: ModelContext) -> int:
+    """Integer cost of one job served by a technician it did not prefer."""
+    return round(ctx.problem.weights.non_preferred * COST_SCALE)
+
+
 def apply(ctx: ModelContext) -> None:
-    penalty = round(ctx.problem.weights.non_preferred * COST_SCALE)
+    penalty = penalty_of(ctx)
     with_preference = [j for j, job in enumerate(ctx.jobs) if job.preferred_technicians]
     if penalty == 0 or not with_preference:
         return

@@ -34,11 +34,16 @@ def apply(ctx: ModelContext) -> None:
         routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v)))
 
 
+def overtime_coefficient(ctx: ModelContext) -> int:
+    """Integer cost per second back after shift end (at least 1 when overtime costs)."""
+    per_second = ctx.problem.weights.overtime_per_hour / 3600 * COST_SCALE
+    return max(1, round(per_second)) if per_second > 0 else 0
+
+
 def apply_overtime(ctx: ModelContext) -> None:
     dim = ctx.time_dimension
     assert dim is not None
-    per_second = ctx.problem.weights.overtime_per_hour / 3600 * COST_SCALE
-    coefficient = max(1, round(per_second)) if per_second > 0 else 0
+    coefficient = overtime_coefficient(ctx)
     for v, shift in enumerate(ctx.vehicles):
         if shift.max_overtime.total_seconds() > 0 and coefficient:
             dim.SetCumulVarSoftUpperBound(

@@ -7,18 +7,25 @@ next business day's end). Each second its service starts after the deadline cost
 
 from __future__ import annotations
 
+from fieldops.domain.requests import ServiceRequest
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+
+
+def lateness_term(ctx: ModelContext, job: ServiceRequest) -> tuple[int, int] | None:
+    """(deadline in model seconds, integer cost per second late), or ``None``."""
+    deadline = ctx.problem.sla_deadline(job)
+    if deadline is None or job.contract_tier is None:
+        return None
+    weight = ctx.problem.tier_by_name[job.contract_tier].lateness_weight
+    per_second = ctx.problem.weights.sla_lateness_per_hour / 3600 * COST_SCALE
+    coefficient = round(per_second * weight)
+    return (ctx.seconds(deadline), coefficient) if coefficient > 0 else None
 
 
 def apply(ctx: ModelContext) -> None:
     dim = ctx.time_dimension
     assert dim is not None
-    per_second = ctx.problem.weights.sla_lateness_per_hour / 3600 * COST_SCALE
     for j, job in enumerate(ctx.jobs):
-        deadline = ctx.problem.sla_deadline(job)
-        if deadline is None or job.contract_tier is None:
-            continue
-        weight = ctx.problem.tier_by_name[job.contract_tier].lateness_weight
-        coefficient = round(per_second * weight)
-        if coefficient > 0:
-            dim.SetCumulVarSoftUpperBound(ctx.job_index(j), ctx.seconds(deadline), coefficient)
+        term = lateness_term(ctx, job)
+        if term is not None:
+            dim.SetCumulVarSoftUpperBound(ctx.job_index(j), *term)
