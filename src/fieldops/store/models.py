@@ -6,12 +6,13 @@ date filters compare correctly on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -39,6 +40,7 @@ REQUEST_STATUSES = (
     "new", "scheduled", "dispatched", "en_route", "on_site", "done", "cancelled",
 )
 PLAN_STATUSES = ("queued", "solving", "done", "failed", "cancelled")
+ROSTER_STATUSES = PLAN_STATUSES
 ROLES = ("admin", "dispatcher", "manager", "technician")
 
 
@@ -347,3 +349,109 @@ class IdempotencyRecord(Base):
 
 
 Index("ix_plan_assignments_plan_tech", PlanAssignment.plan_id, PlanAssignment.technician_id)
+
+
+class RosterRow(Base):
+    """A contact-center roster solve: the submitted problem, its progress and result.
+
+    Agents are not stored on their own: a roster carries its whole problem (agents,
+    contracts, templates, coverage) as submitted, like a plan's problem snapshot.
+    ``horizon_start``/``horizon_end`` are the problem's local midnights as UTC
+    instants, so calendar feeds can pick the rosters overlapping their window.
+    """
+
+    __tablename__ = "rosters"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_day: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    horizon_start: Mapped[datetime]
+    horizon_end: Mapped[datetime]
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    problem: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    # The solver's own verdict (optimal, feasible, time_limit, infeasible, ...).
+    solver_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # {"valid": bool, "violations": [...]} from the independent validator.
+    validation: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    best_objective: Mapped[float | None] = mapped_column(Float, nullable=True)
+    elapsed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    solutions: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Lease, as for plans: a stale heartbeat means the worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class RosterAgent(Base):
+    """An agent named by a roster's problem: which rosters concern which agent.
+
+    Written with the roster, so feed tokens and feeds can find an agent's rosters
+    without decoding problem JSON.
+    """
+
+    __tablename__ = "roster_agents"
+    roster_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("rosters.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class RosterShift(Base):
+    """One shift of a finished roster (agent, day, template, instants, break)."""
+
+    __tablename__ = "roster_shifts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roster_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("rosters.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[str] = mapped_column(String(200), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    template_id: Mapped[str] = mapped_column(String(200))
+    template_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    break_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    break_end: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Queues worked during the shift, in order of first appearance.
+    queues: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class RosterPublish(Base):
+    """Every publish of a roster, so agents' feeds can be rebuilt from history."""
+
+    __tablename__ = "roster_publishes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roster_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("rosters.id", ondelete="CASCADE"), index=True
+    )
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    published_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class AgentFeedToken(Base):
+    """An agent's calendar-feed token (hashed). Agents have no row of their own, so
+    ``agent_id`` is the caller's id as it appears in rosters, not a foreign key."""
+
+    __tablename__ = "agent_feed_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(200), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+Index("ix_roster_shifts_roster_agent", RosterShift.roster_id, RosterShift.agent_id)
