@@ -107,11 +107,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_solve_seconds=float(app.config["MAX_SOLVE_SECONDS"]),
     )
     api = ProblemApi(app)
-    from fieldops.api.views import calendars, keys, plans, reports, requests, resources, workforce
+    from fieldops.api.views import (
+        calendars,
+        keys,
+        plans,
+        reports,
+        requests,
+        resources,
+        rosters,
+        workforce,
+    )
 
     for blp in (keys.blp, resources.technicians, resources.shifts, resources.tiers,
                 resources.skills, resources.customers, requests.blp, plans.blp,
-                workforce.blp,
+                workforce.blp, rosters.blp, calendars.agent_tokens,
                 calendars.tokens, calendars.calendars,
                 reports.blp):
         api.register_blueprint(blp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from fieldops.domain import Priority
-from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES
+from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
            "description": "ISO 8601 instant with a UTC offset"}
@@ -284,6 +284,66 @@ class ShiftListArgs(PageArgs):
 
 class PlanListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
+
+
+class RosterParamsSchema(Strict):
+    time_limit = fields.Float(metadata={"description": "seconds (default 60, at most "
+                                                      "MAX_SOLVE_SECONDS)"})
+    workers = fields.Integer(metadata={"description": "CP-SAT search workers, 1-64 (default 2)"})
+    seed = fields.Integer(metadata={"description": "random seed (default 0)"})
+
+
+class RosterCreateSchema(Strict):
+    name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    problem = fields.Dict(required=True, metadata={
+        "description": "the roster problem JSON (docs/workforce.md, Rostering)"})
+    params = fields.Nested(RosterParamsSchema, load_default=dict)
+
+
+class RosterProgressSchema(Schema):
+    best_objective = fields.Float(allow_none=True)
+    elapsed = fields.Float(allow_none=True, metadata={"description": "seconds"})
+    solutions = fields.Integer()
+
+
+class RosterValidationSchema(Schema):
+    valid = fields.Boolean()
+    violations = fields.List(fields.String())
+
+
+class RosterOutSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(ROSTER_STATUSES))
+    timezone = fields.String()
+    start = fields.String(metadata={"format": "date", "description": "first day (local)"})
+    days = fields.Integer()
+    horizon = fields.Nested(WindowSchema)
+    params = fields.Dict()
+    progress = fields.Nested(RosterProgressSchema)
+    error = fields.String(allow_none=True)
+    solver_status = fields.String(allow_none=True, metadata={
+        "description": "optimal, feasible, time_limit, cancelled, infeasible or no_solution"})
+    validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
+        "description": "the independent validator's verdict on the result"})
+    result = fields.Dict(allow_none=True, metadata={
+        "description": "the roster JSON (assignments, coverage, penalties, totals)"})
+    created_by = fields.Integer(allow_none=True)
+    created_at = Instant()
+    started_at = Instant(allow_none=True)
+    finished_at = Instant(allow_none=True)
+    published_at = Instant(allow_none=True)
+
+
+class RosterPublishOutSchema(Schema):
+    roster_id = fields.String()
+    published_at = Instant()
+    agents = fields.Integer(metadata={"description": "agents of the roster's problem"})
+    shifts = fields.Integer(metadata={"description": "shifts published"})
+
+
+class RosterListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(ROSTER_STATUSES))
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:

@@ -1,9 +1,12 @@
-"""A technician's calendar feed, rebuilt from the history of plan publishes.
+"""Calendar feeds rebuilt from publish history: technicians' jobs, agents' shifts.
 
 Nothing is cached between requests: the feed is replayed from ``plan_publishes``
 every time, so it can never disagree with what was published. Only publishes of
 plans whose horizon overlaps the feed window are read, and each plan's JSON is
 decoded at most once per feed.
+
+Agents' shift feeds (:func:`agent_feed`, at the end of this module) are replayed
+from ``roster_publishes`` the same way.
 
 Replay rules (one technician, publishes in ``published_at`` order):
 
@@ -22,9 +25,10 @@ Replay rules (one technician, publishes in ``published_at`` order):
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -41,17 +45,27 @@ from fieldops.calendar import (
     merge_publish,
     render_feed,
 )
+from fieldops.calendar.roster import AgentShift, events_for_agent, merge_roster_publish
 from fieldops.domain.codec import plan_from_json, problem_from_json
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.timewindow import TimeWindow
+from fieldops.store.keys import hash_secret
 from fieldops.store.models import (
+    AgentFeedToken,
     PlanPublish,
     PlanRow,
     RequestRow,
+    RosterAgent,
+    RosterPublish,
+    RosterRow,
+    RosterShift,
     StatusEvent,
     TechnicianRow,
 )
+
+#: Prefix of agents' feed tokens (technicians' are ``fof_``).
+AGENT_FEED_PREFIX = "foa_"
 
 #: Request statuses that take a job off every technician's calendar.
 OFF_PLAN_STATUSES = frozenset({"new", "cancelled"})
@@ -263,6 +277,146 @@ def technician_feed(
     events, publishes, timezone = replay(s, technician_id, window, job_url=job_url)
     events = apply_request_status(s, events)
     body = render_feed(events, calendar_name=f"{tech.name} – jobs", timezone=timezone,
+                       refresh=refresh, now=now, window=window)
+    shown = [e for e in events if e.start < window[1] and e.end > window[0]]
+    last = _latest([pub.published_at for pub, _ in publishes]
+                   + [e.last_modified for e in shown])
+    return TechnicianFeed(body=body, etag=hashlib.sha256(body).hexdigest(), last_modified=last,
+                          events=tuple(shown), publishes=len(publishes))
+
+
+# ---------------------------------------------------------------- agents' roster feeds
+# An agent's feed is replayed from ``roster_publishes`` like a technician's from
+# ``plan_publishes``, with one difference: a roster only speaks for the agents of its
+# own problem (rosters are usually made per team), so publishing a roster that does
+# not name an agent leaves that agent's calendar untouched.
+
+
+def agent_known(s: Session, agent_id: str) -> bool:
+    """Whether any roster names ``agent_id`` (only such agents get tokens and feeds)."""
+    return s.scalar(select(RosterAgent.agent_id).where(RosterAgent.agent_id == agent_id)
+                    .limit(1)) is not None
+
+
+def create_agent_feed_token(s: Session, agent_id: str) -> tuple[AgentFeedToken, str]:
+    """Issue a new feed token for the agent; returns the row and the plaintext token
+    (shown once; only its SHA-256 is kept).
+
+    The caller checks :func:`agent_known` first and, for a rotation, calls
+    :func:`revoke_agent_feed_tokens` before.
+    """
+    secret = AGENT_FEED_PREFIX + secrets.token_urlsafe(32)
+    row = AgentFeedToken(agent_id=agent_id, token_hash=hash_secret(secret))
+    s.add(row)
+    s.flush()
+    return row, secret
+
+
+def revoke_agent_feed_tokens(s: Session, agent_id: str) -> int:
+    """Revoke every live token of the agent; returns how many there were."""
+    live = s.scalars(select(AgentFeedToken).where(AgentFeedToken.agent_id == agent_id,
+                                                  AgentFeedToken.revoked_at.is_(None))).all()
+    now = datetime.now(UTC)
+    for row in live:
+        row.revoked_at = now
+    return len(live)
+
+
+def find_agent_feed_token(s: Session, secret: str) -> AgentFeedToken | None:
+    """The live agent feed token for ``secret``, if any."""
+    row = s.scalar(select(AgentFeedToken).where(AgentFeedToken.token_hash == hash_secret(secret)))
+    if row is None or row.revoked_at is not None:
+        return None
+    return row
+
+
+def _roster_publishes(
+    s: Session, window: tuple[datetime, datetime]
+) -> list[tuple[RosterPublish, RosterRow]]:
+    lo, hi = window
+    # A night shift of a roster's last day runs past its horizon: reach a day further back.
+    q = (
+        select(RosterPublish, RosterRow)
+        .join(RosterRow, RosterRow.id == RosterPublish.roster_id)
+        .where(RosterRow.horizon_start < hi, RosterRow.horizon_end > lo - timedelta(days=1))
+        .order_by(RosterPublish.published_at, RosterPublish.id)
+    )
+    return [(pub, roster) for pub, roster in s.execute(q).tuples() if roster.result is not None]
+
+
+def _agent_shift(row: RosterShift) -> AgentShift:
+    return AgentShift(agent_id=row.agent_id, day=row.day, template_id=row.template_id,
+                      start=row.start, end=row.end, break_start=row.break_start,
+                      break_end=row.break_end, template_name=row.template_name,
+                      queues=tuple(str(q) for q in row.queues or ()))
+
+
+def replay_agent(
+    s: Session, agent_id: str, window: tuple[datetime, datetime]
+) -> tuple[list[FeedEvent], list[tuple[RosterPublish, RosterRow]], str, str | None]:
+    """The agent's merged events after every roster publish overlapping ``window``.
+
+    Returns the events, the publishes that named the agent, the time zone of the
+    latest of them (``"UTC"`` if none) and the agent's latest display name.
+    """
+    publishes = _roster_publishes(s, window)
+    roster_ids = {roster.id for _, roster in publishes}
+    names: dict[str, str | None] = {}
+    if roster_ids:
+        names = {rid: name for rid, name in s.execute(
+            select(RosterAgent.roster_id, RosterAgent.name)
+            .where(RosterAgent.agent_id == agent_id, RosterAgent.roster_id.in_(roster_ids)))}
+    shifts: dict[str, list[AgentShift]] = {rid: [] for rid in names}
+    if names:
+        for row in s.scalars(select(RosterShift).where(
+                RosterShift.agent_id == agent_id, RosterShift.roster_id.in_(list(names)))
+                .order_by(RosterShift.start)):
+            shifts[row.roster_id].append(_agent_shift(row))
+    events: list[FeedEvent] = []
+    used: list[tuple[RosterPublish, RosterRow]] = []
+    decoded: dict[str, list[FeedEvent]] = {}
+    timezone, name = "UTC", None
+    for pub, roster in publishes:
+        if roster.id not in names:
+            continue  # this roster does not speak for the agent
+        used.append((pub, roster))
+        timezone, name = roster.timezone, names[roster.id] or name
+        if roster.id not in decoded:
+            decoded[roster.id] = events_for_agent(shifts[roster.id], timezone=roster.timezone,
+                                                  now=pub.published_at)
+        # Re-stamped with this publish: only new and changed events keep the stamp.
+        current = [replace(e, last_modified=pub.published_at) for e in decoded[roster.id]]
+        horizon = TimeWindow(roster.horizon_start, roster.horizon_end)
+        events = merge_roster_publish(events, current, pub.published_at, horizon=horizon)
+    return events, used, timezone, name
+
+
+def agent_feed(
+    s: Session,
+    agent_id: str,
+    *,
+    now: datetime,
+    refresh: timedelta = timedelta(hours=1),
+) -> TechnicianFeed | None:
+    """The agent's shift feed for the default window around ``now`` (``None``: no roster
+    names the agent).
+
+    Parameters
+    ----------
+    s
+        An open session (read only).
+    agent_id
+        Whose feed (the id used in roster problems).
+    now
+        Aware instant; the window is 7 days before to 30 days after it.
+    refresh
+        Polling hint written as ``REFRESH-INTERVAL`` / ``X-PUBLISHED-TTL``.
+    """
+    if not agent_known(s, agent_id):
+        return None
+    window = default_window(now)
+    events, publishes, timezone, name = replay_agent(s, agent_id, window)
+    body = render_feed(events, calendar_name=f"{name or agent_id} – shifts", timezone=timezone,
                        refresh=refresh, now=now, window=window)
     shown = [e for e in events if e.start < window[1] and e.end > window[0]]
     last = _latest([pub.published_at for pub, _ in publishes]

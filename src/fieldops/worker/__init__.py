@@ -2,5 +2,7 @@
 
 from fieldops.worker.job import reap_stale, run_plan
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
+from fieldops.worker.roster_job import reap_stale_rosters, run_roster
 
-__all__ = ["CeleryBackend", "LocalBackend", "SolveBackend", "reap_stale", "run_plan"]
+__all__ = ["CeleryBackend", "LocalBackend", "SolveBackend", "reap_stale", "reap_stale_rosters",
+           "run_plan", "run_roster"]

@@ -1,10 +1,10 @@
-"""Celery app and task for solving on worker machines.
+"""Celery app and tasks (plans and rosters) for solving on worker machines.
 
 Run a worker with ``fieldops worker`` (or ``celery -A fieldops.worker.celery_app
 worker``). It reads ``FIELDOPS_BROKER_URL`` and ``FIELDOPS_DATABASE_URL``.
 ``acks_late`` + ``reject_on_worker_lost`` keep a task whose worker dies from being
 lost silently; the plan's heartbeat lease (see :mod:`fieldops.worker.job`) turns
-such a plan into ``failed`` instead of leaving it ``solving``.
+such a plan (or roster) into ``failed`` instead of leaving it ``solving``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from celery import Celery
 from fieldops.store.db import Database, default_url
 
 TASK_NAME = "fieldops.solve_plan"
+ROSTER_TASK_NAME = "fieldops.solve_roster"
 # One queue per deployment; tests use their own so parallel runs never share tasks.
 QUEUE = os.environ.get("FIELDOPS_CELERY_QUEUE", "fieldops")
 
@@ -47,6 +48,12 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
         from fieldops.worker.job import run_plan
 
         return run_plan(_database(), plan_id)
+
+    @app.task(name=ROSTER_TASK_NAME, acks_late=True, reject_on_worker_lost=True)
+    def solve_roster(roster_id: str) -> str | None:
+        from fieldops.worker.roster_job import run_roster
+
+        return run_roster(_database(), roster_id)
 
     return app
 

@@ -61,10 +61,13 @@ def _claim(db: Database, plan_id: str) -> tuple[dict[str, Any], dict[str, Any]] 
 
 
 class _Heartbeat(threading.Thread):
+    """Refreshes the lease of one solving row (a plan, or a roster with ``model``)."""
+
     def __init__(self, db: Database, plan_id: str, stop: threading.Event,
-                 interval: float) -> None:
+                 interval: float, model: Any = PlanRow) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{plan_id}")
         self.db, self.plan_id, self.stop_solve, self.interval = db, plan_id, stop, interval
+        self.model = model
         self.done = threading.Event()
         self.lock = threading.Lock()
         self.progress: dict[str, Any] = {}
@@ -76,13 +79,14 @@ class _Heartbeat(threading.Thread):
     def beat(self) -> None:
         with self.lock:
             progress = dict(self.progress)
+        model = self.model
         with self.db.session() as s:
             s.execute(
-                update(PlanRow)
-                .where(PlanRow.id == self.plan_id, PlanRow.status == "solving")
+                update(model)
+                .where(model.id == self.plan_id, model.status == "solving")
                 .values(heartbeat_at=utcnow(), **progress)
             )
-            cancel = s.scalar(select(PlanRow.cancel_requested).where(PlanRow.id == self.plan_id))
+            cancel = s.scalar(select(model.cancel_requested).where(model.id == self.plan_id))
         if cancel:
             self.stop_solve.set()
 
@@ -161,13 +165,15 @@ def run_plan(db: Database, plan_id: str, *, heartbeat: float = HEARTBEAT_SECONDS
     return status
 
 
-def reap_stale(db: Database, lease: float = DEFAULT_LEASE_SECONDS) -> int:
-    """Mark ``failed`` every solving plan whose worker stopped heartbeating."""
+def reap_stale(db: Database, lease: float = DEFAULT_LEASE_SECONDS, *,
+               model: Any = PlanRow) -> int:
+    """Mark ``failed`` every solving plan (or roster, with ``model``) whose worker
+    stopped heartbeating."""
     cutoff = utcnow() - timedelta(seconds=lease)
     with db.session() as s:
         result = s.execute(
-            update(PlanRow)
-            .where(PlanRow.status == "solving", PlanRow.heartbeat_at < cutoff)
+            update(model)
+            .where(model.status == "solving", model.heartbeat_at < cutoff)
             .values(
                 status="failed",
                 finished_at=utcnow(),
@@ -178,11 +184,12 @@ def reap_stale(db: Database, lease: float = DEFAULT_LEASE_SECONDS) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def mark_failed(db: Database, plan_id: str, reason: str) -> None:
-    """Fail a plan that a backend knows will never finish (e.g. its process died)."""
+def mark_failed(db: Database, plan_id: str, reason: str, *, model: Any = PlanRow) -> None:
+    """Fail a plan (or roster, with ``model``) that a backend knows will never finish
+    (e.g. its process died)."""
     with db.session() as s:
         s.execute(
-            update(PlanRow)
-            .where(PlanRow.id == plan_id, PlanRow.status.in_(("queued", "solving")))
+            update(model)
+            .where(model.id == plan_id, model.status.in_(("queued", "solving")))
             .values(status="failed", error=reason, finished_at=utcnow())
         )

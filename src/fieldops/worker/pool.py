@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 from fieldops.store.db import Database
 from fieldops.worker.job import mark_failed, run_plan
+from fieldops.worker.roster_job import mark_roster_failed, run_roster
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +20,32 @@ log = logging.getLogger(__name__)
 class SolveBackend(Protocol):
     def submit(self, plan_id: str) -> None: ...
 
+    def submit_roster(self, roster_id: str) -> None: ...
+
     def shutdown(self, wait: bool = True) -> None: ...
 
 
 _child_dbs: dict[str, Database] = {}
 
 
-def _run_in_child(url: str, plan_id: str) -> str | None:
+def _child_db(url: str) -> Database:
     db = _child_dbs.get(url)
     if db is None:
         db = _child_dbs[url] = Database(url)
-    return run_plan(db, plan_id)
+    return db
+
+
+def _run_in_child(url: str, plan_id: str) -> str | None:
+    return run_plan(_child_db(url), plan_id)
+
+
+def _run_roster_in_child(url: str, roster_id: str) -> str | None:
+    return run_roster(_child_db(url), roster_id)
+
+
+Job = Callable[[Database, str], "str | None"]
+ChildJob = Callable[[str, str], "str | None"]
+Fail = Callable[[Database, str, str], None]
 
 
 class LocalBackend:
@@ -55,22 +72,30 @@ class LocalBackend:
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, plan_id: str) -> None:
+        self._submit(plan_id, run_plan, _run_in_child, mark_failed, "plan")
+
+    def submit_roster(self, roster_id: str) -> None:
+        self._submit(roster_id, run_roster, _run_roster_in_child, mark_roster_failed, "roster")
+
+    def _submit(self, job_id: str, job: Job, child_job: ChildJob, fail: Fail,
+                what: str) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = self._new_pool()
             pool = self._pool
             try:
                 if self.mode == "thread":
-                    future: Future[str | None] = pool.submit(run_plan, self.db, plan_id)
+                    future: Future[str | None] = pool.submit(job, self.db, job_id)
                 else:
-                    future = pool.submit(_run_in_child, self.db.url, plan_id)
+                    future = pool.submit(child_job, self.db.url, job_id)
             except BrokenProcessPool:
                 # A child died earlier; the pool cannot be reused.
                 self._pool = pool = self._new_pool()
-                future = pool.submit(_run_in_child, self.db.url, plan_id)
-        future.add_done_callback(lambda f: self._done(plan_id, f, pool))
+                future = pool.submit(child_job, self.db.url, job_id)
+        future.add_done_callback(lambda f: self._done(job_id, f, pool, fail, what))
 
-    def _done(self, plan_id: str, future: Future[str | None], pool: Executor) -> None:
+    def _done(self, job_id: str, future: Future[str | None], pool: Executor, fail: Fail,
+              what: str) -> None:
         exc = future.exception()
         if exc is None:
             return
@@ -81,11 +106,11 @@ class LocalBackend:
                     self._pool = None
         else:
             reason = f"{type(exc).__name__}: {exc}"
-        log.error("plan %s: %s", plan_id, reason)
+        log.error("%s %s: %s", what, job_id, reason)
         try:
-            mark_failed(self.db, plan_id, reason)
+            fail(self.db, job_id, reason)
         except Exception:
-            log.exception("could not mark plan %s failed", plan_id)
+            log.exception("could not mark %s %s failed", what, job_id)
 
     def shutdown(self, wait: bool = True) -> None:
         with self._lock:
@@ -98,13 +123,17 @@ class CeleryBackend:
     """Sends each solve to Celery workers through the broker."""
 
     def __init__(self, broker_url: str, queue: str | None = None) -> None:
-        from fieldops.worker.celery_app import QUEUE, make_celery
+        from fieldops.worker.celery_app import QUEUE, ROSTER_TASK_NAME, make_celery
 
+        self.roster_task = ROSTER_TASK_NAME
         self.queue = queue or QUEUE
         self.app = make_celery(broker_url, self.queue)
 
     def submit(self, plan_id: str) -> None:
         self.app.send_task("fieldops.solve_plan", args=[plan_id], queue=self.queue)
+
+    def submit_roster(self, roster_id: str) -> None:
+        self.app.send_task(self.roster_task, args=[roster_id], queue=self.queue)
 
     def shutdown(self, wait: bool = True) -> None:
         pass
