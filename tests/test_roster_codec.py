@@ -39,6 +39,7 @@ from fieldops.domain.roster_codec import (
     roster_problem_from_json,
     roster_problem_to_json,
     roster_to_json,
+    staffing_from_requirements,
     template_from_json,
     template_to_json,
 )
@@ -349,3 +350,13 @@ def test_requirements_accept_tz_aware_timestamps() -> None:
     frame["interval_start"] = pd.to_datetime(frame["interval_start"], utc=True)
     reqs = requirements_from_staffing(frame)
     assert reqs[0].start == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+
+
+def test_staffing_table_round_trips_requirements_with_weights(tmp_path: Any) -> None:
+    problem = full_problem()
+    path = tmp_path / "staffing.csv"
+    staffing_from_requirements(problem).to_csv(path, index=False)
+    back = requirements_from_staffing(read_staffing(path), within=problem.horizon,
+                                      queues=problem.queues)
+    assert back == problem.requirements  # same instants (any offset), heads and weights
+    assert back[1].under_weight == 500 and back[0].under_weight is None

@@ -564,6 +564,8 @@ def requirements_from_staffing(
     (a forecast usually covers more days than one roster); ``queues`` lists the
     queues allowed (a staffing queue outside it is an error naming the row).
     Intervals needing 0 heads are kept: they still price over-staffing.
+    Optional ``under_weight`` / ``over_weight`` columns set per-row weights
+    (empty cells: the problem's :class:`RosterWeights`).
     Errors name ``staffing[row].column`` with 0-based rows as given.
     """
     if not isinstance(frame, pd.DataFrame):
@@ -591,6 +593,12 @@ def requirements_from_staffing(
         i = int(bad[0])
         raise FieldError(f"{path}[{i}].{column}",
                          f"{df[column].iloc[i]!r} is not a number of agents >= 0")
+    weights: dict[str, list[int | None]] = {}
+    for col in ("under_weight", "over_weight"):
+        # Optional per-row weights (a VIP line priced higher); empty cells mean default.
+        if col in df.columns:
+            numbers = pd.to_numeric(df[col], errors="coerce")
+            weights[col] = [None if pd.isna(v) else int(v) for v in numbers]
     allowed = set(queues) if queues is not None else None
     seen: dict[tuple[pd.Timestamp, str], int] = {}
     rows: list[CoverageRequirement] = []
@@ -610,18 +618,34 @@ def requirements_from_staffing(
             continue
         heads = math.ceil(float(value) - 1e-6)
         rows.append(_build(f"{path}[{i}]", CoverageRequirement, start=instant, queue=queue,
-                           required=max(heads, 0)))
+                           required=max(heads, 0),
+                           **{col: values_[i] for col, values_ in weights.items()}))
     return tuple(rows)
+
+
+def staffing_from_requirements(problem: RosterProblem) -> pd.DataFrame:
+    """The problem's coverage rows as a staffing table (the inverse of
+    :func:`requirements_from_staffing`): ``interval_start`` in the problem's time
+    zone, ``queue``, ``scheduled`` (= ``required``) and the per-row weights."""
+    tz = problem.tz
+    return pd.DataFrame({
+        "interval_start": [format_instant(r.start.astimezone(tz)) for r in problem.requirements],
+        "queue": [r.queue for r in problem.requirements],
+        "scheduled": [r.required for r in problem.requirements],
+        "under_weight": pd.array([r.under_weight for r in problem.requirements], dtype="Int64"),
+        "over_weight": pd.array([r.over_weight for r in problem.requirements], dtype="Int64"),
+    })
 
 
 def load_roster_problem(path: str | Path, *,
                         requirements: Sequence[CoverageRequirement] | None = None
                         ) -> RosterProblem:
     """Read a roster problem (or an agents.json plus ``requirements``) from a file."""
-    return roster_problem_from_json(_load_json(path), requirements=requirements)
+    return roster_problem_from_json(read_json_file(path), requirements=requirements)
 
 
-def _load_json(path: str | Path) -> Any:
+def read_json_file(path: str | Path) -> Any:
+    """Parsed JSON of a file; unreadable or invalid files are a :class:`FieldError`."""
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
@@ -640,6 +664,7 @@ __all__ = [
     "coverage_to_records",
     "load_roster_problem",
     "parse_date",
+    "read_json_file",
     "read_staffing",
     "requirement_from_json",
     "requirements_from_staffing",
@@ -650,6 +675,7 @@ __all__ = [
     "roster_problem_to_json",
     "roster_to_json",
     "roster_weights_from_json",
+    "staffing_from_requirements",
     "template_from_json",
     "template_to_json",
 ]
