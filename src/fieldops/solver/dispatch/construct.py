@@ -97,6 +97,9 @@ class Constructor:
             else:
                 self.preferred.append(None)
         self.penalty = penalty
+        self._allowed_sets: list[set[int]] | None = None
+        self.schedules: list[_Schedule] = []
+        self.repaired = 0
 
     # ----------------------------------------------------------- scheduling
     def _first_start(self, job: int, arrival: int) -> int:
@@ -180,14 +183,27 @@ class Constructor:
         return _Schedule(starts, break_start, end, cost)
 
     # ----------------------------------------------------------- insertion
-    def build(self) -> list[list[int]]:
+    def build(self, initial: list[list[int]] | None = None) -> list[list[int]]:
+        """Routes per vehicle; their exact schedules are left in ``self.schedules``.
+
+        With ``initial`` (routes from another engine) each route is first re-timed
+        with this class's exact schedule; a job that does not fit there (window,
+        break, shift end, capacity, allowed vehicle) is taken out, keeping the
+        order of the rest. Every job not routed then goes through the insertion.
+        """
         ctx = self.ctx
         n = ctx.n_jobs
         routes: list[list[int]] = [[] for _ in ctx.vehicles]
         schedules = [_Schedule([], None, veh.start, 0) for veh in self.vehicles]
         loads = [0] * len(ctx.vehicles)
+        placed: set[int] = set()
+        self.repaired = 0
+        if initial is not None:
+            for v, given in enumerate(initial):
+                routes[v], schedules[v], loads[v] = self._retime(v, given, placed)
+                placed.update(routes[v])
         order = sorted(
-            range(n),
+            (j for j in range(n) if j not in placed),
             key=lambda j: (
                 ctx.jobs[j].pinned_technician is None,
                 ctx.jobs[j].priority.rank,
@@ -218,6 +234,36 @@ class Constructor:
             loads[v] += self.load[j]
         self.schedules = schedules
         return routes
+
+    def _retime(self, v: int, given: list[int], placed: set[int]
+                ) -> tuple[list[int], _Schedule, int]:
+        """``given`` on vehicle ``v`` re-timed; jobs that do not fit are left out."""
+        cap = self.vehicles[v].capacity
+        route = [j for j in given if j not in placed and v in self._allowed(j)]
+        sched = self.schedule(v, route)
+        load = sum(self.load[j] for j in route)
+        if sched is not None and (cap is None or load <= cap):
+            self.repaired += len(given) - len(route)
+            return route, sched, load
+        # Keep jobs in the given order while the route stays feasible.
+        kept: list[int] = []
+        sched = _Schedule([], None, self.vehicles[v].start, 0)
+        load = 0
+        for j in route:
+            if cap is not None and load + self.load[j] > cap:
+                continue
+            trial = self.schedule(v, [*kept, j])
+            if trial is not None:
+                kept.append(j)
+                sched = trial
+                load += self.load[j]
+        self.repaired += len(given) - len(kept)
+        return kept, sched, load
+
+    def _allowed(self, j: int) -> set[int]:
+        if self._allowed_sets is None:
+            self._allowed_sets = [set(a) for a in self.ctx.allowed]
+        return self._allowed_sets[j]
 
     def _candidates(self, j: int, routes: list[list[int]]) -> list[int]:
         """The routes worth trying for job ``j``.

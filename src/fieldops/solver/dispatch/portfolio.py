@@ -1,9 +1,12 @@
 """Use several cores: the same problem searched from different starts, best plan wins.
 
-``SolveParams.workers = k`` runs the main search (fieldops construction + warm-started
-OR-Tools) in the calling process and ``k - 1`` more searches in worker processes, each
-starting from another OR-Tools construction heuristic. OR-Tools' routing search is
-single-threaded and holds the GIL, so processes, not threads. Improvements found by
+``SolveParams.workers = k`` runs the main search (fieldops construction, engine,
+warm-started OR-Tools) in the calling process and ``k - 1`` more searches in worker
+processes: on problems PyVRP can take, the same pipeline with other seeds; otherwise
+each from another OR-Tools construction heuristic. (Field days with lunch breaks do
+not come here: VROOM uses the cores with threads, see :func:`.solve_dispatch`.)
+OR-Tools' routing search is single-threaded and holds the GIL, so processes, not
+threads. Improvements found by
 any search are reported through ``progress``; ``stop`` ends them all; the plan with
 the lowest objective is returned (objectives are computed the same way for all).
 """
@@ -31,6 +34,7 @@ PORTFOLIO = (
     FirstSolution.PATH_CHEAPEST_ARC,
 )
 GRACE_SECONDS = 15.0  # plan extraction and process exit after the deadline
+HANDBACK_SECONDS = 0.3  # pickling a plan back and shutting the pool down
 
 
 def _child(problem: DispatchProblem, params: SolveParams, events: Any, stop: Any,
@@ -66,6 +70,7 @@ def solve_portfolio(
     progress: Callable[[Progress], None] | None,
     stop: threading.Event | None,
 ) -> DispatchPlan:
+    entered = time.monotonic()
     ctx = mp.get_context("spawn")
     manager = ctx.Manager()
     events = manager.Queue()
@@ -95,14 +100,26 @@ def solve_portfolio(
     pump_thread = threading.Thread(target=pump, daemon=True)
     pump_thread.start()
     extra = params.workers - 1
+    from fieldops.solver.dispatch.solve import hgs_candidate
+
+    # A problem PyVRP takes: every process runs the full pipeline (construction,
+    # PyVRP, OR-Tools) with its own seed, which beats OR-Tools' own starts by far.
+    # Otherwise the helpers start from OR-Tools' construction heuristics.
+    same_pipeline = (params.first_solution is FirstSolution.AUTOMATIC
+                     and hgs_candidate(problem))
     child_params = [
-        dataclasses.replace(params, workers=1, first_solution=PORTFOLIO[i % len(PORTFOLIO)],
-                            seed=params.seed + i + 1)
+        dataclasses.replace(
+            params, workers=1, seed=params.seed + i + 1,
+            first_solution=(FirstSolution.AUTOMATIC if same_pipeline
+                            else PORTFOLIO[i % len(PORTFOLIO)]))
         for i in range(extra)
     ]
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=extra, mp_context=ctx) as pool:
-        wall_deadline = time.time() + params.time_limit
+        # The manager and the pool took time already; every search keeps to the
+        # caller's limit, less a moment for the processes to hand back their plans.
+        budget = max(0.1, params.time_limit - (time.monotonic() - entered) - HANDBACK_SECONDS)
+        wall_deadline = time.time() + budget
         futures = [pool.submit(_child, problem, cp, events, shared_stop, wall_deadline)
                    for cp in child_params]
 
@@ -115,7 +132,7 @@ def solve_portfolio(
                     done.wait(0.2)
 
         threading.Thread(target=forward_stop, daemon=True).start()
-        main_params = dataclasses.replace(params, workers=1)
+        main_params = dataclasses.replace(params, workers=1, time_limit=budget)
         plans = [solve_main(problem, main_params, progress=relay, stop=stop)]
         if stop is not None and stop.is_set():
             shared_stop.set()

@@ -13,6 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -27,10 +28,105 @@ from fieldops.solver.dispatch.constraints.priority import drop_penalty
 from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
 from fieldops.solver.dispatch.diagnosis import diagnose
+from fieldops.solver.dispatch.engines import EngineResult, hgs
+from fieldops.solver.dispatch.engines import vroom as vroom_engine
+from fieldops.solver.dispatch.engines.flat import flat_from_context
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
 from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, Progress, SolveParams
 
 WARM_START_MAX_JOBS = 1400
+# Shares of the time left after the construction that an engine may use; OR-Tools
+# polishes the engine's plan (under the full model) in the rest. Large days skip
+# OR-Tools (see WARM_START_MAX_JOBS), so VROOM gets more there.
+HGS_SHARE = 0.9
+VROOM_SHARE = 0.6
+VROOM_SHARE_LARGE = 0.85
+
+
+# OR-Tools' status when its search was cut short by the time limit.
+_STOPPED_BY_LIMIT = (
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED)
+
+
+@dataclass
+class _Candidate:
+    """A complete plan under the full model: routes with exact schedules, priced."""
+
+    name: str
+    cost: int
+    routes: list[RawRoute]
+    assigned: int
+
+
+def _extraction_margin(n_jobs: int, time_limit: float) -> float:
+    """Seconds kept back from the search for building the plan afterwards."""
+    return min(0.1 * time_limit, 0.05 + n_jobs * 0.001)
+
+
+def hgs_candidate(problem: DispatchProblem) -> bool:
+    """Cheap pre-check: could PyVRP take this day (no lunch, pins, several windows)?"""
+    return not (
+        any(s.lunch is not None for s in problem.shifts)
+        or any(r.pinned_start is not None or r.pinned_technician is not None
+               or len(r.windows) > 1 for r in problem.requests)
+    )
+
+
+def _run_engine(
+    ctx: ModelContext,
+    params: SolveParams,
+    clock: float,
+    constructed: list[list[int]],
+    threads: int,
+    stop: threading.Event | None,
+    info: dict[str, object],
+) -> EngineResult | None:
+    """Run the engine that fits the problem; ``None`` when none ran or it failed.
+
+    PyVRP when it expresses the problem exactly, else VROOM. Failures (library
+    missing, engine error) are recorded in ``info["engines"]`` and the solver goes
+    on with the construction.
+    """
+    if stop is not None and stop.is_set():
+        return None
+    flat = flat_from_context(ctx)
+    remaining = params.time_limit - (time.monotonic() - clock)
+    remaining -= _extraction_margin(flat.n_jobs, params.time_limit)
+    reports: dict[str, dict[str, object]] = {}
+    info["engines"] = reports
+    reason = hgs.why_not(flat)
+    name = "pyvrp-hgs" if reason is None else "vroom"
+    try:
+        if reason is None:
+            # Every job routed by the construction: one plan serves them all, so
+            # PyVRP may treat them as required (a much easier search than prizes).
+            all_in = sum(len(r) for r in constructed) == flat.n_jobs
+            budget = remaining * HGS_SHARE
+            if budget < 0.1:
+                return None
+            result = hgs.solve(flat, budget, seed=params.seed, all_required=all_in,
+                               initial=constructed,
+                               should_stop=stop.is_set if stop is not None else None)
+        else:
+            share = VROOM_SHARE if flat.n_jobs <= WARM_START_MAX_JOBS else VROOM_SHARE_LARGE
+            budget = remaining * share
+            if budget < 0.1:
+                return None
+            result = vroom_engine.solve(flat, budget, threads=threads)
+    except Exception as exc:  # an engine failure only loses its candidate
+        reports[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        return None
+    travel = 0
+    for v, route in enumerate(result.routes):
+        if route:
+            path = [flat.vehicles[v].start_node, *route, flat.vehicles[v].end_node]
+            travel += int(flat.travel[path[:-1], path[1:]].sum())
+    reports[name] = {"seconds": round(result.elapsed, 3), "feasible": result.feasible,
+                     "assigned": sum(len(r) for r in result.routes),
+                     "travel_hours": round(travel / 3600, 2), **result.details}
+    if reason is not None:
+        reports[name]["pyvrp_skipped"] = reason
+    return result
 
 _FIRST = {
     FirstSolution.PATH_CHEAPEST_ARC: routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
@@ -103,6 +199,12 @@ def solve_dispatch(
     best plan wins (:mod:`.portfolio`).
     """
     params = params or SolveParams()
+    if (params.workers > 1 and params.first_solution is FirstSolution.AUTOMATIC
+            and not hgs_candidate(problem)):
+        # A field day goes to VROOM, which uses the cores itself (threads); a second
+        # process would only repeat the same deterministic search.
+        return solve_single(problem, params, progress=progress, stop=stop,
+                            engine_threads=params.workers)
     if params.workers > 1:
         from fieldops.solver.dispatch.portfolio import solve_portfolio
 
@@ -116,8 +218,14 @@ def solve_single(
     *,
     progress: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
+    engine_threads: int = 1,
 ) -> DispatchPlan:
-    """One search in this process (see :func:`solve_dispatch`)."""
+    """One search in this process (see :func:`solve_dispatch`).
+
+    With ``first_solution = automatic``: the fieldops construction, then the engine
+    that fits (PyVRP or VROOM, ``engine_threads`` threads), every candidate re-timed
+    and priced under the full model, then OR-Tools from the best candidate.
+    """
     clock = time.monotonic()
     # Travel between every location the day touches: jobs, then shift start/end.
     locations: list[Location] = [r.location for r in problem.requests]
@@ -151,7 +259,7 @@ def solve_single(
         return int(start_loc[k] if kind == "s" else end_loc[k])
 
     info: dict[str, object] = {
-        "engine": "ortools-routing",
+        "engine": "ortools-routing",  # overwritten when the candidates run
         "time_limit": params.time_limit,
         "first_solution": params.first_solution.value,
         "metaheuristic": params.metaheuristic.value,
@@ -246,6 +354,9 @@ def solve_single(
         if cost < best["cost"]:
             routes = capture()
             best["cost"], best["routes"] = cost, routes
+            if params.first_solution is FirstSolution.AUTOMATIC and "+" not in str(
+                    info["engine"]):
+                info["engine"] = f"{info['engine']}+ortools-routing"
             if progress is not None:
                 progress(Progress(objective=cost / COST_SCALE,
                                   elapsed=time.monotonic() - clock,
@@ -277,32 +388,53 @@ def solve_single(
     start_from: list[list[int]] | None = None
     if params.first_solution is FirstSolution.AUTOMATIC:
         builder = Constructor(ctx)
+
+        def candidate(name: str, routes_v: list[list[int]]) -> _Candidate:
+            """Routes per vehicle with the builder's exact schedules, priced."""
+            raw: list[RawRoute] = []
+            for v, route in enumerate(routes_v):
+                if not route:
+                    continue
+                sched = builder.schedules[v]
+                first_drive = int(travel_seconds[ctx.start_node(v), route[0]])
+                departure = builder.vehicles[v].start
+                if sched.break_start is None or sched.break_start >= sched.starts[0]:
+                    departure = max(departure, sched.starts[0] - first_drive)
+                raw.append(RawRoute(
+                    shift=vehicles[v], jobs=[job_ids[j] for j in route],
+                    starts=[at(x) for x in sched.starts], departure=at(departure),
+                    break_start=(at(sched.break_start) if sched.break_start is not None
+                                 else None),
+                ))
+            routed = {j for r in routes_v for j in r}
+            cost = sum(sc.cost for sc in builder.schedules) + sum(
+                drop_penalty(ctx, jobs[j]) for j in range(len(jobs)) if j not in routed)
+            return _Candidate(name, cost, raw, len(routed))
+
         routes_built = builder.build()
-        constructed: list[RawRoute] = []
-        for v, route in enumerate(routes_built):
-            if not route:
-                continue
-            sched = builder.schedules[v]
-            first_drive = int(travel_seconds[ctx.start_node(v), route[0]])
-            departure = builder.vehicles[v].start
-            if sched.break_start is None or sched.break_start >= sched.starts[0]:
-                departure = max(departure, sched.starts[0] - first_drive)
-            constructed.append(RawRoute(
-                shift=vehicles[v], jobs=[job_ids[j] for j in route],
-                starts=[at(x) for x in sched.starts], departure=at(departure),
-                break_start=at(sched.break_start) if sched.break_start is not None else None,
-            ))
-        built_cost = sum(sc.cost for sc in builder.schedules) + sum(
-            drop_penalty(ctx, jobs[j]) for j in range(len(jobs))
-            if not any(j in r for r in routes_built))
-        best["cost"], best["routes"] = built_cost, constructed
-        info["construction_objective"] = built_cost / COST_SCALE
+        built = candidate("fieldops-insertion", routes_built)
+        info["construction_objective"] = built.cost / COST_SCALE
         info["construction_seconds"] = round(time.monotonic() - clock, 3)
         if progress is not None:
-            progress(Progress(objective=built_cost / COST_SCALE,
+            progress(Progress(objective=built.cost / COST_SCALE,
                               elapsed=time.monotonic() - clock, solutions=0,
-                              assigned=sum(len(r) for r in routes_built)))
-        start_from = as_nodes(constructed)
+                              assigned=built.assigned))
+        chosen = built
+        engine = _run_engine(ctx, params, clock, routes_built, engine_threads, stop, info)
+        if engine is not None:
+            repaired = candidate(engine.engine, builder.build(initial=engine.routes))
+            report = info["engines"][engine.engine]  # type: ignore[index]
+            report["objective"] = repaired.cost / COST_SCALE
+            report["repaired_jobs"] = builder.repaired
+            if repaired.cost < chosen.cost:
+                chosen = repaired
+                if progress is not None:
+                    progress(Progress(objective=repaired.cost / COST_SCALE,
+                                      elapsed=time.monotonic() - clock, solutions=0,
+                                      assigned=repaired.assigned))
+        best["cost"], best["routes"] = chosen.cost, chosen.routes
+        info["engine"] = chosen.name
+        start_from = as_nodes(chosen.routes)
 
     # The best solution is captured in the callback while its variables are bound,
     # so a search that ends without returning an assignment (OR-Tools' local search
@@ -312,13 +444,13 @@ def solve_single(
     remaining = params.time_limit - (time.monotonic() - clock)
     # Restoring a warm start is not bounded by OR-Tools' time limit and grows fast
     # with size (about 2 s at 1 000 jobs, over 80 s at 2 000, with breaks): past
-    # WARM_START_MAX_JOBS, or when the construction used half the time, the
-    # construction is the answer so that the time limit always holds.
-    too_big = start_from is not None and (
-        len(jobs) > WARM_START_MAX_JOBS or remaining < params.time_limit / 2)
+    # WARM_START_MAX_JOBS the best candidate is the answer so that the time limit
+    # always holds. Plan extraction after the search also takes time (about 1 s per
+    # 1 000 jobs): that is kept back from the search.
+    too_big = start_from is not None and len(jobs) > WARM_START_MAX_JOBS
     if too_big:
         info["search_skipped"] = "warm start too large for the remaining time"
-        info["engine"] = "fieldops-insertion"
+    remaining -= _extraction_margin(len(jobs), params.time_limit)
     if remaining >= 0.05 and not too_big and not (stop is not None and stop.is_set()):
         search.time_limit.FromMilliseconds(int(remaining * 1000))
         warm = _assignment_from_routes(routing, manager, start_from) if start_from else None
@@ -356,7 +488,8 @@ def solve_single(
         status = PlanStatus.CANCELLED
     elif statuses and statuses[-1] == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
         status = PlanStatus.OPTIMAL
-    elif elapsed.total_seconds() >= params.time_limit * 0.95:
+    elif (statuses and statuses[-1] == _STOPPED_BY_LIMIT) or elapsed.total_seconds() >= (
+            params.time_limit - _extraction_margin(len(jobs), params.time_limit)) * 0.95:
         status = PlanStatus.TIME_LIMIT
     else:
         status = PlanStatus.FEASIBLE

@@ -1,0 +1,130 @@
+"""A solver-neutral integer view of the modelled dispatch problem.
+
+Built from the :class:`~fieldops.solver.dispatch.context.ModelContext` the routing
+model is built from, so every engine sees exactly the jobs and vehicles that
+survived diagnosis, with the same rounding: travel in whole seconds rounded up,
+loads rounded up and capacities down, times in seconds after ``ctx.origin``.
+
+Node layout is the context's: jobs ``0..n-1``, then vehicle ``v``'s start node
+``n + 2v`` and end node ``n + 2v + 1``. Engines map this onto their own inputs
+and return routes as lists of job indices per vehicle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
+from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
+from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
+from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+
+IntMatrix = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class FlatVehicle:
+    """One shift as an integer vehicle."""
+
+    start_node: int
+    end_node: int
+    start: int  # earliest departure
+    soft_end: int  # shift end: overtime is paid after it
+    latest_end: int  # shift end + maximum overtime (hard)
+    lunch: tuple[int, int, int] | None  # earliest start, latest start, duration
+    capacity: int | None  # None: unlimited
+    labour_cost: int  # integer cost per second of route span
+    overtime_cost: int  # integer cost per second back after ``soft_end``
+
+
+@dataclass(frozen=True)
+class FlatJob:
+    """One job as an integer client."""
+
+    service: int
+    windows: tuple[tuple[int, int], ...]  # start-of-service windows; never empty
+    load: int
+    allowed: frozenset[int] | None  # vehicle indices; None: every vehicle
+    priority: int  # rank: 0 critical … 3 low
+    drop_cost: int  # the integer penalty for leaving the job out
+    pinned: bool  # pinned technician or pinned start
+    has_soft_terms: bool  # SLA lateness or preferred technicians (priced later)
+
+
+@dataclass(frozen=True)
+class FlatProblem:
+    """Travel, cost, jobs and vehicles of the modelled problem, all integers."""
+
+    travel: IntMatrix  # seconds between model nodes, rounded up
+    cost: IntMatrix  # integer objective cost of each arc (travel constraint module)
+    jobs: tuple[FlatJob, ...]
+    vehicles: tuple[FlatVehicle, ...]
+    horizon: int
+
+    @property
+    def n_jobs(self) -> int:
+        return len(self.jobs)
+
+    @property
+    def n_vehicles(self) -> int:
+        return len(self.vehicles)
+
+    @property
+    def has_breaks(self) -> bool:
+        return any(v.lunch is not None for v in self.vehicles)
+
+
+def flat_from_context(ctx: ModelContext) -> FlatProblem:
+    """The integer view of ``ctx`` (see the module doc)."""
+    problem = ctx.problem
+    overtime = overtime_coefficient(ctx)
+    labour = problem.weights.labour
+    vehicles = []
+    for v, shift in enumerate(ctx.vehicles):
+        lunch = None
+        if shift.lunch is not None:
+            lunch = (ctx.seconds(shift.lunch.earliest_start),
+                     ctx.seconds(shift.lunch.latest_start),
+                     ctx.seconds_up(shift.lunch.duration))
+        tech = problem.technician_by_id[shift.technician_id]
+        vehicles.append(FlatVehicle(
+            start_node=ctx.start_node(v), end_node=ctx.end_node(v),
+            start=ctx.seconds(shift.start), soft_end=ctx.seconds(shift.end),
+            latest_end=ctx.seconds(shift.latest_end), lunch=lunch,
+            capacity=vehicle_capacity(ctx, shift),
+            labour_cost=round(labour * tech.cost_per_hour / 3600 * COST_SCALE),
+            overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
+        ))
+    n_vehicles = len(vehicles)
+    jobs = []
+    for j, job in enumerate(ctx.jobs):
+        if job.pinned_start is not None:
+            at = ctx.seconds(job.pinned_start)
+            windows: tuple[tuple[int, int], ...] = ((at, at),)
+        elif job.windows:
+            windows = tuple((ctx.seconds(w.start), ctx.seconds(w.end)) for w in job.windows)
+        else:
+            windows = ((0, ctx.horizon),)
+        allowed = ctx.allowed[j]
+        jobs.append(FlatJob(
+            service=ctx.service_seconds[j],
+            windows=windows,
+            load=demand(job),
+            allowed=None if len(allowed) == n_vehicles else frozenset(allowed),
+            priority=job.priority.rank,
+            drop_cost=drop_penalty(ctx, job),
+            pinned=job.pinned_start is not None or job.pinned_technician is not None,
+            has_soft_terms=lateness_term(ctx, job) is not None or bool(job.preferred_technicians),
+        ))
+    return FlatProblem(
+        travel=np.asarray(ctx.travel_seconds, dtype=np.int64),
+        cost=np.asarray(base_cost_matrix(ctx), dtype=np.int64),
+        jobs=tuple(jobs),
+        vehicles=tuple(vehicles),
+        horizon=ctx.horizon,
+    )

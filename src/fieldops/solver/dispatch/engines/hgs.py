@@ -1,0 +1,191 @@
+"""PyVRP (hybrid genetic search) for the problems it can express exactly.
+
+Expressible: no lunch breaks, no pins, one window per job, allowed-vehicle sets
+that fit in a few load dimensions. Mapping:
+
+* depots — every distinct vehicle start/end point (matrix rows compared);
+* vehicle types — vehicles grouped by depots, shift window, capacity, labour cost,
+  overtime and allowed-set membership; the returned routes are handed to the
+  type's vehicles in index order;
+* distance matrix — our integer arc cost (travel module), so PyVRP minimises the
+  same travel objective; duration matrix — our travel seconds (rounded up);
+* each allowed set ``S`` that is not "every vehicle" is a load dimension: its
+  jobs deliver 1, vehicles in ``S`` carry up to ``n``, the others 0;
+* jobs are required when the caller knows one plan serves them all (the
+  construction did), else optional with prize = our drop penalty.
+
+SLA lateness and preferences are not modelled here; the solver re-prices the
+routes with the full objective.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
+from fieldops.solver.dispatch.engines.flat import FlatProblem
+
+MAX_SKILL_DIMENSIONS = 8
+
+
+def why_not(flat: FlatProblem) -> str | None:
+    """Why PyVRP cannot express ``flat`` exactly, or ``None`` when it can."""
+    if flat.has_breaks:
+        return "lunch breaks"
+    if any(job.pinned for job in flat.jobs):
+        return "pinned jobs"
+    if any(len(job.windows) > 1 for job in flat.jobs):
+        return "several windows per job"
+    sets = {job.allowed for job in flat.jobs if job.allowed is not None}
+    if len(sets) > MAX_SKILL_DIMENSIONS:
+        return f"more than {MAX_SKILL_DIMENSIONS} distinct allowed-vehicle sets"
+    return None
+
+
+def solve(
+    flat: FlatProblem,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    all_required: bool = False,
+    initial: list[list[int]] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EngineResult:
+    """Run PyVRP on ``flat`` for at most ``time_limit`` seconds.
+
+    ``initial`` (job indices per vehicle) seeds the search; it must be feasible
+    for ``flat`` when ``all_required`` is set, which is how the caller knows the
+    requirement can be met.
+    """
+    try:
+        import pyvrp
+    except ImportError as exc:  # pragma: no cover - pyvrp is a core dependency
+        raise EngineUnavailable("pyvrp is not installed") from exc
+    reason = why_not(flat)
+    if reason is not None:
+        raise EngineUnavailable(f"PyVRP cannot express {reason}")
+    started = time.monotonic()
+    n = flat.n_jobs
+    # Depots: one per distinct start/end point (vehicles at one place share it).
+    depot_of_node: dict[int, int] = {}
+    depot_nodes: list[int] = []
+    seen: dict[bytes, int] = {}
+    for veh in flat.vehicles:
+        for node in (veh.start_node, veh.end_node):
+            key = flat.travel[node].tobytes() + flat.travel[:, node].tobytes() + \
+                flat.cost[node].tobytes() + flat.cost[:, node].tobytes()
+            if key not in seen:
+                seen[key] = len(depot_nodes)
+                depot_nodes.append(node)
+            depot_of_node[node] = seen[key]
+    nodes = depot_nodes + list(range(n))
+    n_depots = len(depot_nodes)
+    durations = np.ascontiguousarray(flat.travel[np.ix_(nodes, nodes)], dtype=np.int64)
+    costs = np.ascontiguousarray(flat.cost[np.ix_(nodes, nodes)], dtype=np.int64)
+    np.fill_diagonal(durations, 0)
+    np.fill_diagonal(costs, 0)
+
+    skill_sets = sorted({job.allowed for job in flat.jobs if job.allowed is not None},
+                        key=sorted)
+    has_load = any(job.load > 0 for job in flat.jobs) and any(
+        veh.capacity is not None for veh in flat.vehicles)
+    total_load = sum(job.load for job in flat.jobs) + 1
+
+    clients: list[pyvrp.Client] = []
+    for job in flat.jobs:
+        (early, late), = job.windows
+        delivery = [job.load] if has_load else []
+        delivery += [1 if job.allowed == s else 0 for s in skill_sets]
+        clients.append(pyvrp.Client(
+            location=n_depots + len(clients),
+            delivery=delivery,
+            service_duration=job.service,
+            tw_early=early,
+            tw_late=late,
+            required=all_required,
+            prize=0 if all_required else job.drop_cost,
+        ))
+    type_of_vehicle: list[int] = []
+    type_keys: dict[tuple[object, ...], int] = {}
+    members: list[list[int]] = []
+    vehicle_types = []
+    for v, veh in enumerate(flat.vehicles):
+        capacity = [total_load if veh.capacity is None else veh.capacity] if has_load else []
+        capacity += [n if v in s else 0 for s in skill_sets]
+        key = (depot_of_node[veh.start_node], depot_of_node[veh.end_node], veh.start,
+               veh.soft_end, veh.latest_end, tuple(capacity), veh.labour_cost,
+               veh.overtime_cost)
+        if key not in type_keys:
+            type_keys[key] = len(members)
+            members.append([])
+        type_of_vehicle.append(type_keys[key])
+        members[type_keys[key]].append(v)
+    for t, vs in enumerate(members):
+        veh = flat.vehicles[vs[0]]
+        capacity = [total_load if veh.capacity is None else veh.capacity] if has_load else []
+        capacity += [n if vs[0] in s else 0 for s in skill_sets]
+        # PyVRP counts overtime on the route's duration, we on its end time: the
+        # same when the route leaves at shift start; re-pricing settles the rest.
+        paid_overtime = veh.overtime_cost > 0 and veh.latest_end > veh.soft_end
+        shift_duration = veh.soft_end - veh.start if paid_overtime else veh.latest_end
+        vehicle_types.append(pyvrp.VehicleType(
+            num_available=len(vs),
+            capacity=capacity,
+            start_depot=depot_of_node[veh.start_node],
+            end_depot=depot_of_node[veh.end_node],
+            tw_early=veh.start,
+            tw_late=veh.latest_end,
+            unit_distance_cost=1,
+            unit_duration_cost=veh.labour_cost,
+            shift_duration=max(0, shift_duration),
+            max_overtime=veh.latest_end - veh.soft_end if paid_overtime else 0,
+            unit_overtime_cost=veh.overtime_cost if paid_overtime else 0,
+            name=f"type{t}",
+        ))
+    depots = [pyvrp.Depot(location=d, tw_early=0, tw_late=flat.horizon)
+              for d in range(n_depots)]
+    locations = [pyvrp.Location(0.0, 0.0) for _ in nodes]
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
+                             [costs], [durations])  # type: ignore[list-item]
+
+    init = None
+    if initial is not None and any(initial):
+        init = pyvrp.Solution(data, [
+            pyvrp.Route(data, route, type_of_vehicle[v])  # visits are client indices
+            for v, route in enumerate(initial) if route
+        ])
+    deadline = started + max(0.05, time_limit)
+
+    result = pyvrp.solve(data, _Deadline(deadline, should_stop), seed=seed, display=False,
+                         initial_solution=init, collect_stats=False)
+    free = {t: list(vs) for t, vs in enumerate(members)}
+    routes: list[list[int]] = [[] for _ in flat.vehicles]
+    for route in result.best.routes():
+        v = free[route.vehicle_type()].pop(0)
+        routes[v] = [int(a.idx) for a in route.schedule()
+                     if a.type == pyvrp.ActivityType.CLIENT]  # idx: the client's index
+    return EngineResult(
+        engine="pyvrp-hgs",
+        routes=routes,
+        elapsed=time.monotonic() - started,
+        feasible=bool(result.best.is_feasible()),
+        details={"iterations": int(result.num_iterations), "seed": seed,
+                 "vehicle_types": len(vehicle_types), "depots": n_depots,
+                 "required": all_required},
+    )
+
+
+class _Deadline:
+    """PyVRP stopping criterion: a wall-clock deadline or the caller's stop."""
+
+    def __init__(self, deadline: float, should_stop: Callable[[], bool] | None) -> None:
+        self.deadline = deadline
+        self.should_stop = should_stop
+
+    def __call__(self, best_cost: int) -> bool:
+        del best_cost
+        return time.monotonic() >= self.deadline or (
+            self.should_stop is not None and self.should_stop())

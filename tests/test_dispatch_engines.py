@@ -1,0 +1,218 @@
+"""The engine layer: the flat integer view, PyVRP and VROOM mappings, and how the
+solver re-times, repairs, prices and falls back on what the engines return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from fieldops.domain import LunchBreak, Priority, Skill, TimeWindow
+from fieldops.solver.dispatch import SolveParams, solve_dispatch
+from fieldops.solver.dispatch import solve as solve_module
+from fieldops.solver.dispatch.engines import EngineResult, hgs
+from fieldops.solver.dispatch.engines import vroom as vroom_engine
+from fieldops.solver.dispatch.engines.flat import FlatJob, FlatProblem, FlatVehicle
+from fieldops.solver.validate import assert_valid
+
+from line_world import LineWorld, shift, t
+
+
+def solver_info(plan: Any) -> dict[str, Any]:
+    """``plan.solver`` as the loosely typed record it is."""
+    return dict(plan.solver)
+
+
+# ----------------------------------------------------------------- fixtures
+def vrptw_day(n: int = 12) -> Any:
+    """Two vans at km 0, jobs with windows along the road: PyVRP can take it."""
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 0)]
+    jobs = [w.job(f"J{i}", (i * 17) % 60, duration=20,
+                  windows=(TimeWindow(t((i % 4) * 60), t((i % 4) * 60 + 180)),))
+            for i in range(n)]
+    return w.problem(techs, jobs)
+
+
+def lunch_day() -> Any:
+    """Lunch breaks, skills, two windows for one job: VROOM's field day."""
+    w = LineWorld()
+    lunch = LunchBreak(duration=t(30) - t(0), earliest_start=t(180), latest_start=t(240))
+    techs = [w.technician("A", 0, skills=[Skill("gas", 2)]), w.technician("B", 40)]
+    jobs = [w.job(f"J{i}", (i * 13) % 50, duration=25) for i in range(8)]
+    jobs.append(w.job("GAS", 20, duration=30, required_skills=(Skill("gas", 1),),
+                      priority=Priority.CRITICAL))
+    jobs.append(w.job("TWO", 35, duration=20,
+                      windows=(TimeWindow(t(0), t(30)), TimeWindow(t(300), t(360)))))
+    shifts = [shift("A", lunch=lunch), shift("B", lunch=lunch, overtime=60)]
+    return w.problem(techs, jobs, shifts=shifts)
+
+
+def tiny_flat(breaks: bool = False) -> FlatProblem:
+    """Depot nodes 4..7 at 0; jobs 0..3 one to four time units out; job 3 only on
+    vehicle 1; job 0 must start in [100, 200]."""
+    places = [1, 2, 3, 4, 0, 0, 0, 0]
+    travel = np.array([[abs(a - b) * 10 for b in places] for a in places], dtype=np.int64)
+    jobs = tuple(
+        FlatJob(service=5, windows=((100, 200),) if j == 0 else ((0, 1000),), load=0,
+                allowed=frozenset({1}) if j == 3 else None, priority=2,
+                drop_cost=10_000, pinned=False, has_soft_terms=False)
+        for j in range(4))
+    vehicles = tuple(
+        FlatVehicle(start_node=4 + 2 * v, end_node=5 + 2 * v, start=0, soft_end=1000,
+                    latest_end=1000, lunch=(50, 400, 30) if breaks else None,
+                    capacity=None, labour_cost=0, overtime_cost=0)
+        for v in range(2))
+    return FlatProblem(travel=travel, cost=travel * 100, jobs=jobs, vehicles=vehicles,
+                       horizon=1000)
+
+
+def check_flat_routes(flat: FlatProblem, routes: list[list[int]]) -> None:
+    """Each job once, allowed vehicles kept, windows met with the given travel."""
+    served = sorted(j for r in routes for j in r)
+    assert served == list(range(flat.n_jobs))
+    for v, route in enumerate(routes):
+        veh = flat.vehicles[v]
+        clock, here = veh.start, veh.start_node
+        for j in route:
+            job = flat.jobs[j]
+            assert job.allowed is None or v in job.allowed
+            clock = max(clock + int(flat.travel[here, j]), job.windows[0][0])
+            assert clock <= job.windows[-1][1]
+            clock += job.service
+            here = j
+        assert clock + int(flat.travel[here, veh.end_node]) <= veh.latest_end
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, module: Any, replace: Any = None) -> list[dict[str, Any]]:
+    """Record every call of ``module.solve`` (and optionally replace it)."""
+    calls: list[dict[str, Any]] = []
+    real = module.solve
+
+    def wrapper(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        calls.append({"flat": flat, "time_limit": time_limit, **kwargs})
+        if replace is not None:
+            return replace(flat, time_limit, **kwargs)
+        return real(flat, time_limit, **kwargs)
+
+    monkeypatch.setattr(module, "solve", wrapper)
+    return calls
+
+
+# ----------------------------------------------------------------- flat view
+def test_flat_view_carries_the_modelled_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3))
+    assert_valid(problem, plan)
+    flat: FlatProblem = calls[0]["flat"]
+    ids = [r.id for r in problem.requests]
+    assert flat.n_jobs == len(ids) and flat.n_vehicles == 2 and flat.has_breaks
+    gas, two = flat.jobs[ids.index("GAS")], flat.jobs[ids.index("TWO")]
+    assert gas.allowed == frozenset({0})  # only A holds the gas skill
+    assert flat.jobs[0].allowed is None
+    assert len(two.windows) == 2 and two.windows[0][1] < two.windows[1][0]
+    assert gas.drop_cost > flat.jobs[0].drop_cost  # critical costs more to leave out
+    assert flat.vehicles[1].latest_end - flat.vehicles[1].soft_end == 3600  # overtime
+    # Travel in whole seconds between model nodes: 1 km per minute on the road.
+    a_home = flat.vehicles[0].start_node
+    assert flat.travel[a_home, ids.index("GAS")] == 20 * 60
+
+
+# ----------------------------------------------------------------- engines alone
+def test_hgs_refuses_what_it_cannot_express() -> None:
+    assert hgs.why_not(tiny_flat()) is None
+    assert hgs.why_not(tiny_flat(breaks=True)) == "lunch breaks"
+
+
+@pytest.mark.parametrize("engine", ["hgs", "vroom"])
+def test_engine_routes_respect_windows_and_allowed_vehicles(engine: str) -> None:
+    flat = tiny_flat()
+    if engine == "hgs":
+        result = hgs.solve(flat, 0.5, seed=3, all_required=True)
+    else:
+        result = vroom_engine.solve(flat, 0.5)
+    assert result.feasible
+    check_flat_routes(flat, result.routes)
+
+
+def test_vroom_takes_breaks_into_account() -> None:
+    flat = tiny_flat(breaks=True)
+    result = vroom_engine.solve(flat, 0.5)
+    check_flat_routes(flat, result.routes)
+
+
+# ----------------------------------------------------------------- in the solver
+def test_pure_vrptw_goes_to_pyvrp_with_the_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = vrptw_day()
+    calls = spy(monkeypatch, hgs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2, seed=7))
+    assert_valid(problem, plan)
+    assert calls and calls[0]["seed"] == 7
+    assert calls[0]["time_limit"] < 2  # a share of the limit, the rest for OR-Tools
+    assert solver_info(plan)["engine"].startswith(("pyvrp-hgs", "fieldops-insertion"))
+    report = solver_info(plan)["engines"]["pyvrp-hgs"]
+    assert report["assigned"] == len(problem.requests) == plan.kpis.jobs_assigned
+
+
+def test_field_day_with_lunch_goes_to_vroom(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    pyvrp_calls = spy(monkeypatch, hgs)
+    vroom_calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3, workers=2))
+    assert_valid(problem, plan)
+    assert not pyvrp_calls and vroom_calls
+    assert vroom_calls[0]["threads"] == 2  # the cores go to VROOM, no process portfolio
+    assert "portfolio" not in plan.solver
+    assert "error" not in solver_info(plan)["engines"]["vroom"]
+
+
+def test_engine_failure_falls_back_to_the_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        raise RuntimeError("engine crashed")
+
+    problem = lunch_day()
+    spy(monkeypatch, vroom_engine, replace=broken)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    assert solver_info(plan)["engines"]["vroom"]["error"] == "RuntimeError: engine crashed"
+    assert solver_info(plan)["engine"].startswith("fieldops-insertion")
+    assert plan.kpis.jobs_assigned > 0
+
+
+def test_engine_routes_breaking_our_rules_are_repaired(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An engine that puts every job on the first vehicle, in reverse order: the
+    # gas job is fine there, but the day cannot fit one van with its lunch; the
+    # solver re-times, takes out what does not fit, re-inserts elsewhere.
+    def careless(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        routes = [list(reversed(range(flat.n_jobs)))] + [[] for _ in flat.vehicles[1:]]
+        return EngineResult("vroom", routes, 0.0)
+
+    problem = lunch_day()
+    spy(monkeypatch, vroom_engine, replace=careless)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    report = solver_info(plan)["engines"]["vroom"]
+    assert report["repaired_jobs"] > 0
+    # What was taken out went back in elsewhere: both vans work, the critical job is in.
+    assert len(plan.routes) == 2
+    assert "GAS" in {rid for r in plan.routes for rid in r.request_ids}
+
+
+def test_engine_budget_stays_inside_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=1.5))
+    assert_valid(problem, plan)
+    assert 0 < calls[0]["time_limit"] < 1.5 * solve_module.VROOM_SHARE
+
+
+def test_hgs_seeds_from_the_construction_and_plans_stay_valid_with_two_workers() -> None:
+    problem = vrptw_day(16)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3, workers=2, seed=1))
+    assert_valid(problem, plan)
+    assert len(solver_info(plan)["portfolio_objectives"]) == 2
+    assert plan.objective == min(solver_info(plan)["portfolio_objectives"])
+    # Both processes ran PyVRP (same pipeline, other seed), none an OR-Tools start.
+    assert solver_info(plan)["portfolio"] == ["automatic", "automatic"]
