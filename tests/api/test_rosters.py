@@ -6,6 +6,7 @@ the server stored (``roster_fixtures.wait_roster``).
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -96,8 +97,9 @@ def test_stop_keeps_the_best_roster(api: Api) -> None:
     stop = api.delete(location, role="manager")
     assert stop.status_code == 202, stop.get_json()
     body = wait_roster(api, location, timeout=20)  # validated
-    assert body["status"] == "cancelled"
+    assert body["status"] == "cancelled" and body["solver_status"] == "cancelled"
     assert body["result"] is not None and body["result"]["assignments"]
+    assert body["progress"]["solutions"] >= 1
     assert time.monotonic() - started < 50  # stopped, not run to the 60 s limit
     assert_problem(api.delete(location), 409, "status")
 
@@ -122,6 +124,12 @@ def test_publish_needs_a_finished_valid_roster(api: Api) -> None:
             validation={"valid": False, "violations": ["a1 works 25 h in a row"]}))
     body = assert_problem(api.post(f"{location}/publish"), 409, "validation")
     assert "a1 works 25 h" in body["detail"]
+    # Nor one whose search was stopped before it found any roster.
+    with api.app.extensions["fieldops"].db.session() as s:
+        s.execute(update(RosterRow).values(
+            status="cancelled", solver_status="cancelled", solutions=0,
+            validation={"valid": True, "violations": []}))
+    assert_problem(api.post(f"{location}/publish"), 409, "solver_status")
     assert api.count("roster_publishes") == 1
     assert_problem(api.post("/api/v1/rosters/nope/publish"), 404)
 
@@ -254,6 +262,46 @@ def test_a_roster_whose_worker_stopped_heartbeating_fails(api: Api) -> None:
     body = api.get(location).get_json()
     assert body["status"] == "failed"
     assert "heartbeat" in body["error"]
+
+
+# ------------------------------------------------------------------ docs/api.md
+def test_docs_roster_walkthrough_runs(api: Api) -> None:
+    """The roster curl block of docs/api.md works as written (on the test client)."""
+    from .test_docs import DOC, run_curl
+
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split("<!-- roster walkthrough", 1)[1].split("```sh\n", 1)[1]
+    lines = iter(block.split("```", 1)[0].replace("\\\n", " ").splitlines())
+    env = {"$API": "/api/v1", '"$AUTH"': f"'Authorization: Bearer {api.keys['manager']}'"}
+    files: dict[str, str] = {}
+    ran = 0
+    for line in lines:
+        heredoc = re.match(r"cat > (\S+) <<'(\w+)'", line)
+        if heredoc:
+            body = []
+            for inner in lines:
+                if inner == heredoc.group(2):
+                    break
+                body.append(inner)
+            files[heredoc.group(1)] = "\n".join(body) + "\n"
+            continue
+        for var, value in env.items():
+            line = line.replace(var, value)
+        assign = re.match(r"(\w+)=\$\((curl .*) \| jq -r \.(\w+)\)$", line)
+        if assign:
+            resp = run_curl(api, assign.group(2), files)
+            env[f"${assign.group(1)}"] = resp.get_json()[assign.group(3)]
+        elif line.startswith("curl "):
+            resp = run_curl(api, line, files)
+            if "repeat until" in line:
+                assert wait_roster(api, resp.request.path)["status"] == "done"
+        else:
+            continue
+        ran += 1
+    assert ran == 5
+    assert resp.mimetype == "text/calendar"  # the last line fetched Ana's feed
+    assert b"BEGIN:VCALENDAR" in resp.get_data()
+    assert api.count("roster_publishes") == 1
 
 
 # ------------------------------------------------------------------ Celery

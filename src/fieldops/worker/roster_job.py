@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from fieldops.domain.roster import Roster, RosterParams, RosterProblem
+from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterStatus
 from fieldops.store.db import Database
 from fieldops.store.models import RosterRow, RosterShift, utcnow
 from fieldops.worker.job import (
@@ -31,6 +31,9 @@ from fieldops.worker.job import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Solver verdicts that come with a roster (a cancelled search may or may not have one).
+FOUND = (RosterStatus.OPTIMAL, RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT)
 
 
 def _claim(db: Database, roster_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -122,7 +125,9 @@ def _store_result(db: Database, roster_id: str, status: str, problem: RosterProb
         row.status, row.result, row.validation = status, result, validation
         row.solver_status = roster.status.value
         row.best_objective, row.elapsed = float(roster.objective), float(roster.elapsed)
-        row.solutions = max(solutions, row.solutions or 0, 1)
+        found = max(solutions, row.solutions or 0)
+        # A cancelled search may have found nothing: keep 0 so publish can refuse it.
+        row.solutions = max(found, 1) if roster.status in FOUND else found
         row.finished_at = utcnow()
         s.add_all(shifts)
         return True

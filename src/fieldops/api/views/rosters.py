@@ -187,7 +187,8 @@ def publish_roster(roster_id: str) -> dict[str, Any]:
         if row.result is None or row.status not in ("done", "cancelled"):
             raise Problem(409, f"roster is {row.status}; only a finished roster can be "
                           "published", field="status", kind="conflict")
-        if row.solver_status in UNPUBLISHABLE:
+        if row.solver_status in UNPUBLISHABLE or (row.solver_status == "cancelled"
+                                                   and not row.solutions):
             raise Problem(409, f"the solver found no roster ({row.solver_status}); nothing to "
                           "publish", field="solver_status", kind="conflict")
         if not (row.validation or {}).get("valid"):
