@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fieldops import __version__, cli_api, cli_dispatch, cli_reports, cli_workforce
+from fieldops import __version__, cli_api, cli_dispatch, cli_reports, cli_roster, cli_workforce
 from fieldops.domain.errors import FieldError
 
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fieldops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (cli_dispatch, cli_reports, cli_api, cli_workforce):
+    for module in (cli_dispatch, cli_reports, cli_api, cli_workforce, cli_roster):
         module.register(subparsers)
     return parser
 

@@ -13,6 +13,7 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
@@ -60,17 +61,24 @@ def coverage_chart_png(
         mask = (cov["queue"] == queue).to_numpy() & (starts_all >= start).to_numpy() & (
             starts_all < end).to_numpy()
         rows = cov[mask].assign(t=starts_all[mask]).sort_values("t")
-        # Close the last step at the interval's end so it is drawn with its width.
-        t = pd.concat([rows["t"], rows["t"].iloc[-1:] + step]) if len(rows) else rows["t"]
-        times = t.dt.tz_convert(tz)
-        req = pd.concat([rows["required"], rows["required"].iloc[-1:]]).to_numpy(dtype=float)
-        got = pd.concat([rows["staffed"], rows["staffed"].iloc[-1:]]).to_numpy(dtype=float)
-        ax.fill_between(times, got, req, where=got < req, step="post", color=SHORT_COLOR,
-                        alpha=0.55, linewidth=0)
-        ax.fill_between(times, req, got, where=got > req, step="post", color=OVER_COLOR,
-                        alpha=0.6, linewidth=0)
-        ax.step(times, req, where="post", color=REQUIRED_COLOR, lw=1.0)
-        ax.step(times, got, where="post", color=STAFFED_COLOR, lw=1.0)
+        # On the full interval grid, intervals without a requirement row are NaN, so
+        # the steps and shading break there instead of bridging the night.
+        grid = pd.date_range(start.tz_convert("UTC"), end.tz_convert("UTC"), freq=step,
+                             inclusive="left")
+        indexed = rows.set_index("t")
+        # Each interval becomes two points (its start and end) at its value: steps
+        # without matplotlib's step logic, so the shading covers whole intervals.
+        req = np.repeat(indexed["required"].reindex(grid).to_numpy(dtype=float), 2)
+        got = np.repeat(indexed["staffed"].reindex(grid).to_numpy(dtype=float), 2)
+        local = grid.tz_convert(tz)
+        times = np.ravel(np.column_stack([local.to_pydatetime(),
+                                          (local + step).to_pydatetime()]))
+        ax.fill_between(times, got, req, where=got < req, color=SHORT_COLOR, alpha=0.55,
+                        linewidth=0)
+        ax.fill_between(times, req, got, where=got > req, color=OVER_COLOR, alpha=0.6,
+                        linewidth=0)
+        ax.plot(times, req, color=REQUIRED_COLOR, lw=1.0)
+        ax.plot(times, got, color=STAFFED_COLOR, lw=1.0)
         short = int(rows["short"].sum())
         ax.set_ylabel(f"{queue}\nheads")
         ax.set_title(f"{queue}: {short} agent-intervals short, {int(rows['over'].sum())} over",

@@ -1,0 +1,332 @@
+"""Rostering subcommands: ``roster`` and ``roster-sample`` (docs/workforce.md, "Rostering").
+
+``fieldops roster staffing.csv agents.json -o roster.json`` takes the heads per
+interval that ``fieldops staff`` computed (its ``scheduled`` column) and the
+agents, contracts and shift templates, solves the roster with CP-SAT while a
+live table shows progress, checks the result with the independent validator and
+writes the roster JSON (plus, on request, a coverage chart, a per-agent table
+and the predicted service level against a forecast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from fieldops.domain.codec import dump_json
+from fieldops.domain.errors import FieldError
+from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
+from fieldops.domain.roster_codec import (
+    read_json_file,
+    read_staffing,
+    requirements_from_staffing,
+    roster_problem_from_json,
+    roster_problem_to_json,
+    roster_to_json,
+    staffing_from_requirements,
+)
+
+DEMO_TIME_LIMIT = 30.0
+#: Intervals below target printed before "… and N more".
+SHOW_BELOW_TARGET = 20
+
+
+# ---------------------------------------------------------------- input
+def load_problem_args(args: argparse.Namespace) -> RosterProblem:
+    """The problem from ``--problem`` or from ``staffing.csv`` + ``agents.json``."""
+    if args.problem:
+        if args.staffing or args.agents:
+            raise FieldError("problem", "give either --problem or staffing.csv agents.json, "
+                             "not both")
+        return roster_problem_from_json(read_json_file(args.problem))
+    if not (args.staffing and args.agents):
+        raise FieldError("agents", "give staffing.csv and agents.json (or --problem "
+                         "problem.json)")
+    # Read the agents first: their horizon and queues decide which staffing rows count.
+    base = roster_problem_from_json(read_json_file(args.agents), requirements=())
+    frame = read_staffing(args.staffing)
+    requirements = requirements_from_staffing(frame, args.column, within=base.horizon,
+                                              queues=base.queues)
+    if not requirements:
+        first, last = base.horizon
+        raise FieldError("staffing", f"{args.staffing} has no rows between {first:%Y-%m-%d} "
+                         f"and {last:%Y-%m-%d} (the horizon of {args.agents})")
+    return dataclasses.replace(base, requirements=requirements)
+
+
+def _params(args: argparse.Namespace) -> RosterParams:
+    try:
+        return RosterParams(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    except FieldError as exc:
+        raise exc.within("params") from None
+
+
+# ---------------------------------------------------------------- solving with a live view
+def _progress_table(latest: RosterProgress | None, started: float, limit: float,
+                    problem: RosterProblem) -> Table:
+    table = Table(title=f"Rostering {len(problem.agents)} agents over {problem.days} days")
+    for column in ("elapsed", "best objective", "rosters found"):
+        table.add_column(column, justify="right")
+    elapsed = f"{time.monotonic() - started:.1f} / {limit:.0f} s"
+    if latest is None:
+        table.add_row(elapsed, "…", "0")
+    else:
+        table.add_row(elapsed, f"{latest.objective:,.0f}", str(latest.solutions))
+    return table
+
+
+def solve_with_display(problem: RosterProblem, params: RosterParams,
+                       console: Console) -> Roster:
+    """Solve in a thread while a live table shows the best objective; Ctrl-C keeps
+    the best roster found so far."""
+    from fieldops.solver.roster import solve_roster
+
+    latest: list[RosterProgress] = []
+    started = time.monotonic()
+    stop = threading.Event()
+    result: list[Roster] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(solve_roster(problem, params, progress=latest.append, stop=stop))
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name="fieldops-roster", daemon=True)
+    worker.start()
+    with Live(console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
+        try:
+            while worker.is_alive():
+                live.update(_progress_table(latest[-1] if latest else None, started,
+                                            params.time_limit, problem))
+                worker.join(0.25)
+        except KeyboardInterrupt:
+            stop.set()
+            worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+# ---------------------------------------------------------------- prediction
+def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
+             console: Console) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """Predicted SL against ``--volumes``: the JSON part and the frame (for the chart)."""
+    if not args.volumes:
+        return None
+    from fieldops.cli_workforce import _queue_specs, _target
+    from fieldops.solver.forecast import read_volumes
+    from fieldops.solver.staffing.predict import (
+        predict_service_level,
+        predicted_summary,
+        predicted_to_records,
+    )
+
+    target = _target(args)
+    demand = read_volumes(args.volumes, interval=problem.interval, field="volumes")
+    skipped = sorted(set(demand.queues) - set(problem.queues))
+    if skipped:
+        console.print(f"not rostered, so not predicted: {', '.join(skipped)}")
+        demand = dataclasses.replace(
+            demand, frame=demand.frame[demand.frame["queue"].isin(problem.queues)]
+            .reset_index(drop=True))
+    predicted = predict_service_level(roster, demand, target,
+                                      _queue_specs(args, demand.queues), problem=problem)
+    summary = predicted_summary(predicted)
+    console.print(_summary_table(summary, target.service_level))
+    below = predicted[~predicted["meets_target"]]
+    if len(below):
+        console.print(f"[red]{len(below)} intervals below target[/red] "
+                      f"(of {len(predicted)}):")
+        tz = problem.timezone
+        for row in below.head(SHOW_BELOW_TARGET).itertuples(index=False):
+            sl = row.service_level
+            sl_text = "–" if pd.isna(sl) else f"SL {sl:.1%}"
+            when = pd.Timestamp(row.interval_start).tz_convert(tz)
+            console.print(f"  {when:%a %Y-%m-%d %H:%M}  {row.queue:<16} staffed "
+                          f"{row.staffed:g} / required {row.required}  {sl_text}",
+                          markup=False, highlight=False)
+        if len(below) > SHOW_BELOW_TARGET:
+            console.print(f"  … and {len(below) - SHOW_BELOW_TARGET} more (see the output "
+                          "JSON, predicted.intervals)")
+    else:
+        console.print("[green]every interval meets the service-level target[/green]")
+    return {
+        "target": {"service_level": target.service_level,
+                   "answer_time_seconds": target.answer_time.total_seconds(),
+                   "shrinkage": target.shrinkage, "basis": target.basis.value},
+        "summary": json.loads(summary.to_json(orient="records")),
+        "below_target": len(below),
+        "intervals": predicted_to_records(predicted, problem.timezone),
+    }, predicted
+
+
+def _summary_table(summary: pd.DataFrame, goal: float | None) -> Table:
+    title = "Predicted service level" + (f" (target {goal:.0%})" if goal is not None else "")
+    table = Table(title=title)
+    for col in ("queue", "intervals", "below target", "SL (contact-weighted)", "abandon"):
+        table.add_column(col, justify="left" if col == "queue" else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(str(row.queue), str(row.intervals), str(row.below_target),
+                      "–" if pd.isna(row.service_level) else f"{row.service_level:.1%}",
+                      "–" if pd.isna(row.abandon_rate) else f"{row.abandon_rate:.2%}")
+    return table
+
+
+# ---------------------------------------------------------------- commands
+def run_roster(problem: RosterProblem, args: argparse.Namespace, console: Console) -> int:
+    """Solve, validate, predict and write; 0 when the roster is valid."""
+    from fieldops.solver.validate_roster import validate_roster
+
+    console.print(f"[bold]roster[/bold]: {len(problem.agents)} agents, "
+                  f"{len(problem.templates)} shift templates, {len(problem.queues)} queues, "
+                  f"{problem.days} days from {problem.start} ({problem.timezone}), "
+                  f"{len(problem.requirements)} coverage rows")
+    roster = solve_with_display(problem, _params(args), console)
+    console.print(roster.summary(), markup=False, highlight=False)
+    if roster.status in (RosterStatus.INFEASIBLE, RosterStatus.NO_SOLUTION):
+        console.print(f"[red]no roster: {roster.status.value}[/red] "
+                      f"(infeasible: the contracts and availability cannot all hold; "
+                      f"no_solution: raise --time-limit)")
+        return 1
+    violations = validate_roster(problem, roster)
+    document = roster_to_json(roster, problem)
+    predicted = _predict(args, roster, problem, console)
+    if predicted is not None:
+        document["predicted"] = predicted[0]
+    output = Path(args.output)
+    dump_json(document, output)
+    console.print(f"roster written to {output}")
+    if args.chart:
+        from fieldops.reports.roster_chart import write_coverage_chart
+
+        chart = write_coverage_chart(roster, problem, args.chart,
+                                     predicted[1] if predicted is not None else None,
+                                     days=args.chart_days)
+        console.print(f"coverage chart written to {chart}")
+    if args.table:
+        from fieldops.reports.roster_chart import write_roster_table
+
+        console.print(f"per-agent table written to "
+                      f"{write_roster_table(roster, problem, args.table)}")
+    if violations:
+        console.print(f"[red]validator found {len(violations)} problems:[/red]")
+        for v in violations[:SHOW_BELOW_TARGET]:
+            console.print(f"  {v.code}: {v.message}" + (f" [{v.agent_id}]" if v.agent_id
+                                                         else ""), markup=False)
+        return 1
+    console.print("[green]roster validated: every hard rule holds[/green]")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    console = Console(width=120)
+    # Options first: a typo fails before big files are read or anything is solved.
+    _params(args)
+    if args.volumes:
+        from fieldops.cli_workforce import _target
+
+        _target(args)
+    problem = load_problem_args(args)
+    return run_roster(problem, args, console)
+
+
+def write_sample(directory: Path, seed: int = 0, agents: int = 40,
+                 weeks: int = 1) -> tuple[Path, Path]:
+    """Write ``agents.json`` and ``staffing.csv`` of the realistic sample center."""
+    from fieldops.data.roster_sample import realistic_center
+
+    problem = realistic_center(seed=seed, agents=agents, weeks=weeks)
+    directory.mkdir(parents=True, exist_ok=True)
+    agents_path, staffing_path = directory / "agents.json", directory / "staffing.csv"
+    dump_json(roster_problem_to_json(problem, requirements=False), agents_path)
+    staffing_from_requirements(problem).to_csv(staffing_path, index=False)
+    return agents_path, staffing_path
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    agents_path, staffing_path = write_sample(Path(args.directory), args.seed, args.agents,
+                                              args.weeks)
+    console = Console(width=120)
+    console.print(f"wrote {agents_path} and {staffing_path}; try:\n"
+                  f"  fieldops roster {staffing_path} {agents_path} -o roster.json "
+                  f"--chart coverage.png --time-limit 30", markup=False, highlight=False)
+    return 0
+
+
+def run_roster_demo(output_dir: Path, time_limit: float = DEMO_TIME_LIMIT, seed: int = 0,
+                    workers: int = 2) -> int:
+    """Sample center → roster → validation → chart and table, files in ``output_dir``.
+
+    Meant for ``fieldops demo --roster`` (the flag lives in ``cli_dispatch``).
+    """
+    output_dir = Path(output_dir)
+    agents_path, staffing_path = write_sample(output_dir, seed=seed)
+    parser = argparse.ArgumentParser(prog="fieldops")
+    register(parser.add_subparsers())
+    args = parser.parse_args([
+        "roster", str(staffing_path), str(agents_path), "-o", str(output_dir / "roster.json"),
+        "--chart", str(output_dir / "coverage.png"), "--table", str(output_dir / "roster.csv"),
+        "--time-limit", str(time_limit), "--workers", str(workers), "--seed", str(seed)])
+    return int(args.func(args) or 0)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add this module's subcommands. Each sets ``func(args) -> int``."""
+    p = subparsers.add_parser(
+        "roster", help="which agent works which shift (CP-SAT), from staffing.csv + agents.json",
+        description="Roster agents onto shift templates so the heads per interval cover the "
+        "staffing table's `scheduled` column (docs/workforce.md, Rostering).")
+    p.add_argument("staffing", nargs="?", help="staffing CSV or JSON written by `fieldops staff`")
+    p.add_argument("agents", nargs="?", help="agents.json: horizon, queues, templates, "
+                   "contracts, agents, weights")
+    p.add_argument("--problem", help="a full roster problem JSON (with requirements) instead")
+    p.add_argument("-o", "--output", required=True, help="roster JSON to write")
+    p.add_argument("--column", default="scheduled",
+                   help="staffing column holding the heads to cover (default: scheduled)")
+    p.add_argument("--chart", help="coverage chart PNG: required vs staffed per queue")
+    p.add_argument("--chart-days", type=int, default=7,
+                   help="days shown in the chart (default 7)")
+    p.add_argument("--table", help="per-agent roster table CSV (one column per day)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--workers", type=int, default=2, help="CP-SAT search workers (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    g = p.add_argument_group("predicted service level (with --volumes)")
+    g.add_argument("--volumes", help="forecast CSV/JSON (interval_start,queue,offered,"
+                   "aht_seconds): adds the predicted service level per interval")
+    g.add_argument("--target", dest="service_level", default="80/20", metavar="PCT/SECONDS",
+                   help="percent answered within seconds (default 80/20)")
+    g.add_argument("--asa", help="maximum ASA (seconds, or 30s / PT30S)")
+    g.add_argument("--max-occupancy", type=float, default=0.9,
+                   help="maximum occupancy, fraction (default 0.9, as `fieldops staff`)")
+    g.add_argument("--max-abandon", type=float, default=None)
+    g.add_argument("--shrinkage", type=float, default=0.3,
+                   help="fraction of rostered time off the queue (default 0.3, as "
+                   "`fieldops staff`; use the value the staffing was made with)")
+    g.add_argument("--basis", default="offered",
+                   help="offered, answered or offered_excl_short_abandons")
+    g.add_argument("--patience", help="mean patience for voice and chat (s): Erlang A")
+    g.add_argument("--chat-concurrency", type=int, default=1)
+    g.add_argument("--email-deadline", help="response deadline of email/backoffice (default 4h)")
+    g.add_argument("--queue-specs", dest="queues",
+                   help="JSON file {queue: {channel, concurrency, patience, response_deadline}}")
+    p.set_defaults(func=cmd_roster)
+
+    s = subparsers.add_parser("roster-sample",
+                              help="write a sample agents.json + staffing.csv to try `roster`")
+    s.add_argument("directory", help="where to write the two files")
+    s.add_argument("--agents", type=int, default=40, help="agents (default 40)")
+    s.add_argument("--weeks", type=int, default=1, help="weeks, 1 to 6 (default 1)")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_sample)
