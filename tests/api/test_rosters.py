@@ -201,6 +201,7 @@ BAD_INPUT: list[tuple[str, Any, str]] = [
     ("params.seed", -1, "params.seed"),
     ("params.threads", 4, "params.threads"),
     ("name", "x" * 201, "name"),
+    ("problem.agents.2.id", "a" * 201, "problem.agents[2].id"),
 ]
 
 

@@ -405,7 +405,7 @@ class RosterAgent(Base):
         String(36), ForeignKey("rosters.id", ondelete="CASCADE"), primary_key=True
     )
     agent_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
-    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RosterShift(Base):
@@ -419,7 +419,7 @@ class RosterShift(Base):
     agent_id: Mapped[str] = mapped_column(String(200), index=True)
     day: Mapped[date] = mapped_column(Date)
     template_id: Mapped[str] = mapped_column(String(200))
-    template_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    template_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     start: Mapped[datetime]
     end: Mapped[datetime]
     break_start: Mapped[datetime | None] = mapped_column(nullable=True)

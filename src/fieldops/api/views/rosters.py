@@ -39,6 +39,8 @@ from fieldops.worker.roster_job import mark_roster_failed, params_json, reap_sta
 ROSTER_ROLES = ("admin", "manager")
 #: Solver verdicts with no roster to publish (publishing one would empty every feed).
 UNPUBLISHABLE = ("infeasible", "no_solution")
+#: Longest agent or template id stored (the width of their columns).
+MAX_ID = 200
 
 blp = Blueprint("rosters", __name__, url_prefix="/api/v1/rosters",
                 description="Contact-center rosters: solved in the background, then "
@@ -66,9 +68,16 @@ def _problem(raw: dict[str, Any]) -> RosterProblem:
     from fieldops.domain.roster_codec import roster_problem_from_json
 
     try:
-        return roster_problem_from_json(raw)
+        problem = roster_problem_from_json(raw)
     except FieldError as exc:
         raise exc.within("problem") from None
+    # Agent and template ids become indexed columns (roster_agents, roster_shifts).
+    for kind, ids in (("agents", [a.id for a in problem.agents]),
+                      ("templates", [t.id for t in problem.templates])):
+        for i, item_id in enumerate(ids):
+            if len(item_id) > MAX_ID:
+                raise FieldError(f"problem.{kind}[{i}].id", f"must be at most {MAX_ID} characters")
+    return problem
 
 
 def _params(raw: dict[str, Any]) -> RosterParams:
@@ -112,7 +121,7 @@ def create_roster(args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, 
     start, end = problem.horizon
     with session() as s:
         s.add(RosterRow(
-            id=roster_id, name=args.get("name") or problem.name or None, status="queued",
+            id=roster_id, name=args.get("name") or problem.name[:200] or None, status="queued",
             timezone=problem.timezone, start_day=problem.start, days=problem.days,
             horizon_start=start, horizon_end=end, params=params_json(params),
             problem=args["problem"], created_by=who.key_id,

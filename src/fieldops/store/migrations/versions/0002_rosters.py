@@ -77,7 +77,7 @@ def upgrade() -> None:
         "roster_agents",
         sa.Column("roster_id", sa.String(length=36), nullable=False),
         sa.Column("agent_id", sa.String(length=200), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("name", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["roster_id"],
             ["rosters.id"],
@@ -124,7 +124,7 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.String(length=200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("template_id", sa.String(length=200), nullable=False),
-        sa.Column("template_name", sa.String(length=200), nullable=True),
+        sa.Column("template_name", sa.Text(), nullable=True),
         sa.Column("start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("break_start", sa.DateTime(timezone=True), nullable=True),
