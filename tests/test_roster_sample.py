@@ -52,11 +52,17 @@ def test_contracts_are_the_realistic_ones(center: RosterProblem) -> None:
     for c in center.contracts:
         assert c.min_rest == timedelta(hours=11) and c.max_consecutive_days == 6
         assert c.min_consecutive_days_off == 2 and c.max_weekends == 2
-    kinds = Counter(a.contract for a in center.agents)
+    kinds = Counter(a.contract.split("-leave")[0] for a in center.agents)
     assert kinds["full-time-40"] == 90 and kinds["part-time-20"] + kinds["part-time-30"] == 60
+    for a in center.agents:  # leave is credited against the minimum, pro rata
+        base = by_id[a.contract.split("-leave")[0]]
+        least, mine = base.min_work_total, by_id[a.contract].min_work_total
+        assert least is not None and mine is not None
+        assert least * (28 - len(a.days_off)) / 28 - timedelta(minutes=15) < mine <= least
+        assert (a.contract == base.id) == (not a.days_off)
     night = [a for a in center.agents if a.templates and "N8" in a.templates]
     assert 0 < len(night) < 150 // 3
-    assert all(a.contract == "full-time-40" for a in night)
+    assert all(a.contract.startswith("full-time-40") for a in night)
     lengths = {t.paid for t in center.templates}
     assert {timedelta(hours=h) for h in (4, 6, 8, 9)} <= lengths
     for t in center.templates:
@@ -103,7 +109,8 @@ def test_requirements_follow_the_clock_and_the_week(center: RosterProblem) -> No
 def test_need_is_plausible_for_the_agents(center: RosterProblem) -> None:
     # Contracted maximum paid hours (less leave) vs required agent-hours: 1.0 by default.
     weekly = {"full-time-40": 40, "part-time-30": 30, "part-time-20": 20}
-    supply = sum(weekly[a.contract] * 4 * (1 - len(a.days_off) / 28) for a in center.agents)
+    supply = sum(weekly[a.contract.split("-leave")[0]] * 4 * (1 - len(a.days_off) / 28)
+                 for a in center.agents)
     need = required_hours(center)
     assert 0.95 <= supply / need <= 1.05
     peak = max(Counter(r.start for r in center.requirements
@@ -115,7 +122,8 @@ def test_capacity_ratio_scales_the_need() -> None:
     # Small center: 12 full-time (40 h) and 8 part-time (4 × 30 h, 4 × 20 h) = 680 h a week
     # at most, less leave.
     small = small_center()
-    supply = sum({"full-time-40": 40, "part-time-30": 30, "part-time-20": 20}[a.contract]
+    weekly = {"full-time-40": 40, "part-time-30": 30, "part-time-20": 20}
+    supply = sum(weekly[a.contract.split("-leave")[0]]
                  * (1 - len(a.days_off) / 7) for a in small.agents)
     assert 0.9 <= supply / required_hours(small) <= 1.1
     loose = required_hours(realistic_center(agents=20, weeks=1, capacity_ratio=1.5,

@@ -33,7 +33,9 @@ How it is built
 * **Contracts.** 11 h minimum rest, at most 6 days in a row, days off in runs of
   at least 2, at most half the weekends, at most two nights per week for night
   workers; full-time at most 40 h a week and at least 80 % of that over the
-  horizon, part-time the same at 30 h or 20 h (at least 75 %).
+  horizon, part-time the same at 30 h or 20 h (at least 75 %). Leave is
+  credited: an agent with ``n`` days of leave works under ``<contract>-leave<n>``,
+  whose minimum is cut pro rata (without it the minimum could be impossible).
 * **Shift templates.** Twelve: early/day/mid/late/night 8 h and 9 h shifts with
   an unpaid 30 or 45 min break in a window, 6 h shifts with a 30 min break,
   and 4 h peak shifts without one. Full-timers work the 8–9 h ones,
@@ -44,7 +46,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -260,6 +262,33 @@ def _agents(rng: np.random.Generator, pool: tuple[_Queue, ...], n: int, days: li
     return tuple(agents)
 
 
+def _credit_leave(agents: tuple[Agent, ...], contracts: tuple[Contract, ...],
+                  days: int) -> tuple[tuple[Agent, ...], tuple[Contract, ...]]:
+    """Give agents on leave a contract whose minimum hours are cut pro rata.
+
+    Leave is paid time the contract's minimum must not demand again: a full-timer
+    away 5 of 7 days cannot work 32 h that week. One contract per (contract, leave
+    days), id ``<contract>-leave<n>``, is what a real center's leave credit does.
+    """
+    by_id = {c.id: c for c in contracts}
+    extra: dict[str, Contract] = {}
+    out = []
+    for a in agents:
+        n = len(a.days_off)
+        if not n:
+            out.append(a)
+            continue
+        base = by_id[a.contract]
+        cid = f"{base.id}-leave{n}"
+        if cid not in extra:
+            least = base.min_work_total or timedelta(0)
+            quarter = timedelta(minutes=15)
+            extra[cid] = replace(base, id=cid,
+                                 min_work_total=(least * (days - n) / days) // quarter * quarter)
+        out.append(replace(a, contract=cid))
+    return tuple(out), contracts + tuple(extra[k] for k in sorted(extra))
+
+
 def _supply_hours(agents: tuple[Agent, ...], contracts: tuple[Contract, ...],
                   days: int) -> float:
     """Contracted maximum paid hours over the horizon, less days off (pro rata)."""
@@ -299,8 +328,8 @@ def realistic_center(seed: int = 0, agents: int = 150, weeks: int = 4,
     rng = np.random.default_rng(seed)
     n_days = 7 * weeks
     days = [start + timedelta(days=d) for d in range(n_days)]
-    contracts = _contracts(weeks)
-    people = _agents(rng, pool, agents, days, tz, weeks)
+    people, contracts = _credit_leave(_agents(rng, pool, agents, days, tz, weeks),
+                                      _contracts(weeks), n_days)
     volumes = _volumes(rng, pool, start, n_days, tz)
 
     # Required agents grow less than linearly with volume (Erlang's economy of scale,
