@@ -143,9 +143,10 @@ def run_realistic(agents: int, weeks: int, center_seed: int, time_limit: float, 
         "shifts": len(roster.assignments),
         "build_seconds": roster.info.get("build_seconds"),
         "variables": roster.info.get("variables"),
+        "hint_objective": roster.info.get("hint_objective"),
     }
     cov = roster.coverage
-    if len(cov):
+    if len(cov) and roster.assignments:  # an empty roster's coverage says nothing
         required = int(cov["required"].sum())
         out.update(required_agent_intervals=required, short=int(cov["short"].sum()),
                    over=int(cov["over"].sum()))

@@ -141,6 +141,22 @@ def test_bad_arguments_name_the_field() -> None:
         assert err.value.field == name
 
 
+def test_hard_rules_of_the_small_center_can_all_be_kept() -> None:
+    # Coverage is soft; the contracts, leave and availability must leave some roster.
+    from dataclasses import replace
+
+    from fieldops.domain.roster import RosterParams, RosterStatus
+    from fieldops.solver.roster import solve_roster
+    from fieldops.solver.validate_roster import assert_roster_valid
+
+    problem = replace(small_center(), requirements=())
+    roster = solve_roster(problem, RosterParams(time_limit=30, workers=1))
+    assert roster.status in (RosterStatus.OPTIMAL, RosterStatus.FEASIBLE,
+                             RosterStatus.TIME_LIMIT), roster.status
+    assert roster.assignments
+    assert_roster_valid(problem, roster)
+
+
 def test_json_export_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "center.json"
     problem = write_center(path, agents=12, weeks=1)
