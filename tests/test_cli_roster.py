@@ -210,3 +210,21 @@ def test_docs_agents_json_and_chain_run(tmp_path: Path, monkeypatch: pytest.Monk
     assert validate_roster(solved, roster) == []  # type: ignore[arg-type]
     predicted = namespace["predicted"]
     assert isinstance(predicted, pd.DataFrame) and len(predicted) == 2 * 2 * 40
+
+
+@pytest.mark.slow
+def test_roster_demo_writes_a_valid_roster(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from fieldops.cli_roster import run_roster_demo
+
+    assert run_roster_demo(tmp_path, time_limit=3, workers=1) == 0
+    assert "roster validated" in capsys.readouterr().out
+    base = roster_problem_from_json(json.loads((tmp_path / "agents.json").read_text()))
+    problem = roster_problem_from_json(
+        json.loads((tmp_path / "agents.json").read_text()),
+        requirements=requirements_from_staffing(read_staffing(tmp_path / "staffing.csv"),
+                                                within=base.horizon))
+    roster = roster_from_json(json.loads((tmp_path / "roster.json").read_text()))
+    assert roster.assignments and validate_roster(problem, roster) == []
+    assert (tmp_path / "coverage.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(pd.read_csv(tmp_path / "roster.csv")) == len(problem.agents)

@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from fieldops.domain.roster import Roster, RosterProblem
 
@@ -93,6 +94,7 @@ def coverage_chart_png(
                 ax.plot(bt, [0] * len(bt), "|", color=SHORT_COLOR, ms=10, mew=1.5,
                         clip_on=False)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # heads are whole people
         ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     locator = mdates.AutoDateLocator(tz=problem.tz)
     axes[-1].xaxis.set_major_locator(locator)
