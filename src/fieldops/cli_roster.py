@@ -35,6 +35,7 @@ from fieldops.domain.roster_codec import (
     roster_to_json,
     staffing_from_requirements,
 )
+from fieldops.domain.workforce import ServiceLevelBasis
 
 DEMO_TIME_LIMIT = 30.0
 #: Intervals below target printed before "… and N more".
@@ -314,8 +315,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--shrinkage", type=float, default=0.3,
                    help="fraction of rostered time off the queue (default 0.3, as "
                    "`fieldops staff`; use the value the staffing was made with)")
-    g.add_argument("--basis", default="offered",
-                   help="offered, answered or offered_excl_short_abandons")
+    g.add_argument("--basis", default="offered", choices=[b.value for b in ServiceLevelBasis],
+                   help="contacts the service level is counted over (default offered)")
     g.add_argument("--patience", help="mean patience for voice and chat (s): Erlang A")
     g.add_argument("--chat-concurrency", type=int, default=1)
     g.add_argument("--email-deadline", help="response deadline of email/backoffice (default 4h)")
