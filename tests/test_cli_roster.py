@@ -215,9 +215,9 @@ def test_docs_agents_json_and_chain_run(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.slow
 def test_roster_demo_writes_a_valid_roster(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from fieldops.cli_roster import run_roster_demo
+    from fieldops.cli import main
 
-    assert run_roster_demo(tmp_path, time_limit=3, workers=1) == 0
+    assert main(["demo", "--roster", "--output-dir", str(tmp_path), "--time-limit", "3"]) == 0
     assert "roster validated" in capsys.readouterr().out
     base = roster_problem_from_json(json.loads((tmp_path / "agents.json").read_text()))
     problem = roster_problem_from_json(

@@ -120,6 +120,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from fieldops.cli_workforce import run_workforce_demo
 
         return run_workforce_demo(out)
+    if args.roster:
+        from fieldops.cli_roster import run_roster_demo
+
+        return run_roster_demo(out, time_limit=args.time_limit, seed=args.seed,
+                               workers=max(args.workers, 2))
     from fieldops.data.sample import load_demo_day
 
     problem = load_demo_day()
@@ -178,5 +183,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--workers", type=int, default=1, help="parallel searches (processes)")
     demo.add_argument("--workforce", action="store_true",
                       help="run the contact-center chain instead: history → forecast → staff")
+    demo.add_argument("--roster", action="store_true",
+                      help="run the rostering chain instead: sample center → roster → chart")
     demo.set_defaults(func=cmd_demo)
 
