@@ -74,9 +74,12 @@ class QueueSkill:
 class ShiftTemplate:
     """A shift pattern agents can be given: start, length and break.
 
-    ``length`` is the whole shift, break included; it may cross midnight (a night
-    shift starting 22:00 with a length of 9 h ends at 07:00 the next day and
-    belongs to the day it starts on). The break of ``break_length`` starts between
+    ``length`` is the whole shift, break included, in real elapsed time; it may
+    cross midnight (a night shift starting 22:00 with a length of 9 h ends at
+    07:00 the next day, 08:00 across a spring DST change, and belongs to the day
+    it starts on). An agent counts toward an interval's coverage only for
+    intervals the shift covers entirely, outside the break. Breaks start on the
+    interval grid when a grid instant lies inside the window. The break of ``break_length`` starts between
     ``break_earliest`` and ``break_latest`` after the shift start; the solver
     places it. An unpaid break does not count toward worked hours. ``days`` are the
     weekdays the template may be used on. ``queues`` limits which queues an agent
@@ -259,9 +262,12 @@ class Unavailability:
 class Agent:
     """A named agent, the queues they serve and the contract they work under.
 
-    ``days_off`` are whole local days off (hard). ``unavailable`` are periods off
-    (hard). ``templates`` limits which templates the agent may work (``None``:
-    all).
+    ``days_off`` are whole local days off (hard): no shift starts on them (a night
+    shift of the day before may still end on one). ``unavailable`` are periods
+    off (hard). ``templates`` limits which templates the agent may work
+    (``None``: all). An agent works at most one shift per local day, never two
+    overlapping shifts, and serves one queue (among its skills and the
+    template's ``queues``) for a whole shift.
     """
 
     id: str
@@ -333,9 +339,9 @@ class RosterWeights:
     ``under`` per head short per interval, ``over`` per head over (``under`` is
     meant to dwarf ``over``); ``preference`` multiplies each preference's own
     weight; the fairness weights price the spread (max − min over agents sharing
-    a contract) of worked weekends, nights and paid hours (in hours); ``proficiency``
-    rewards each agent-interval served by a more proficient agent (per level
-    above 1).
+    a contract) of worked weekends, nights and paid hours (whole hours, rounded
+    down); ``proficiency`` prices each shift at ``5 − proficiency`` on the queue
+    the agent serves in it (an expert costs nothing, a learner four units).
     """
 
     under: int = 100

@@ -1,0 +1,115 @@
+"""Coverage per interval and queue (soft), with queue choice and break placement.
+
+Heads are counted per (day, template, skill group) — ``count[d, t, g]`` — never
+per agent. Each agent serves one queue for the whole shift (an assignment per
+agent-shift, so an agent counts toward one queue in every interval):
+``assign[d, t, g, q]`` of the group's agents serve queue ``q``, and
+``on_queue[d, t, q]`` sums them over groups. Those are split over the template's
+grid break options, ``breaks[d, t, q][k]`` agents taking option ``k``, which lets
+the solver place breaks where coverage needs them. The staffed heads of queue
+``q`` at interval ``i`` are then a sum with one term per template overlapping
+``i``, whatever the number of agents. Shortfall and excess of every requirement
+row are bounded below by the deviation (plain linear rows, which CP-SAT's
+feasibility jump and LP handle far better than ``max`` equalities); the
+minimisation makes them tight, and the reported penalties are recomputed from
+the staffed heads (:func:`coverage_penalties`), so they are exact for any roster.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from fieldops.solver.roster.model import RosterModel
+
+Penalty = tuple[str, cp_model.LinearExprT]
+
+
+def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExprT]]:
+    """Create count/assign/on_queue/breaks; return head terms per (interval, queue)."""
+    ctx = m.ctx
+    model = m.model
+    members: dict[tuple[int, int, tuple[tuple[str, int], ...]], list[cp_model.IntVar]] = (
+        defaultdict(list))
+    for (a, d, t), var in m.x.items():
+        members[(d, t, m.group_of[(a, t)])].append(var)
+    per_queue: dict[tuple[int, int, str], list[cp_model.LinearExprT]] = defaultdict(list)
+    size: dict[tuple[int, int, str], int] = defaultdict(int)
+    for (d, t, g), vars_ in sorted(members.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if not g:
+            continue  # serves no queue: counts toward nothing
+        n = model.new_int_var(0, len(vars_), f"n_{d}_{t}")
+        model.add(n == sum(vars_))
+        m.count[(d, t, g)] = n
+        if len(g) == 1:
+            m.assign[(d, t, g, g[0][0])] = n
+        else:
+            parts = [model.new_int_var(0, len(vars_), f"y_{d}_{t}_{q}") for q, _ in g]
+            model.add(sum(parts) == n)
+            for (q, _), y in zip(g, parts, strict=True):
+                m.assign[(d, t, g, q)] = y
+        for q, _ in g:
+            per_queue[(d, t, q)].append(m.assign[(d, t, g, q)])
+            size[(d, t, q)] += len(vars_)
+    heads: dict[tuple[int, str], list[cp_model.LinearExprT]] = defaultdict(list)
+    for (d, t, q), terms in per_queue.items():
+        slot = ctx.slots[(d, t)]
+        total = model.new_int_var(0, size[(d, t, q)], f"nq_{d}_{t}_{q}")
+        model.add(total == sum(terms))
+        m.on_queue[(d, t, q)] = total
+        opts = [model.new_int_var(0, size[(d, t, q)], f"b_{d}_{t}_{q}_{k}")
+                for k in range(len(slot.breaks))]
+        if opts:
+            model.add(sum(opts) == total)
+            m.breaks[(d, t, q)] = opts
+        for i in range(slot.first, min(slot.last, ctx.n_intervals)):
+            if (i, q) not in ctx.rows_at:
+                continue
+            on_break = [b for b, opt in zip(opts, slot.breaks, strict=True)
+                        if opt.first <= i < opt.last]
+            heads[(i, q)].append(total - sum(on_break) if on_break else total)
+    return heads
+
+
+def apply(m: RosterModel) -> list[Penalty]:
+    ctx = m.ctx
+    p = ctx.problem
+    heads = build_heads(m)
+    under: list[cp_model.LinearExprT] = []
+    over: list[cp_model.LinearExprT] = []
+    w = p.weights
+    for (i, q), rows in ctx.rows_at.items():
+        terms = heads.get((i, q), [])
+        s = m.model.new_int_var(0, len(p.agents), f"s_{i}_{q}")
+        m.model.add(s == sum(terms))
+        m.staffed[(i, q)] = s
+        for r in rows:
+            req = p.requirements[r]
+            wu = w.under if req.under_weight is None else req.under_weight
+            wo = w.over if req.over_weight is None else req.over_weight
+            if wu:
+                short = m.model.new_int_var(0, req.required, f"short_{r}")
+                m.model.add(short >= req.required - s)
+                m.short[r] = short
+                under.append(wu * short)
+            if wo:
+                excess = m.model.new_int_var(0, len(p.agents), f"over_{r}")
+                m.model.add(excess >= s - req.required)
+                m.over[r] = excess
+                over.append(wo * excess)
+    return [("coverage_under", sum(under)), ("coverage_over", sum(over))]
+
+
+def coverage_penalties(m: RosterModel, staffed: dict[tuple[int, str], int]) -> dict[str, int]:
+    """The exact coverage penalties for the staffed heads per (interval, queue)."""
+    p = m.ctx.problem
+    w = p.weights
+    under = over = 0
+    for r, req in enumerate(p.requirements):
+        s = staffed.get((m.ctx.row_interval[r], req.queue), 0)
+        under += (w.under if req.under_weight is None else req.under_weight) * max(
+            0, req.required - s)
+        over += (w.over if req.over_weight is None else req.over_weight) * max(
+            0, s - req.required)
+    return {"coverage_under": under, "coverage_over": over}

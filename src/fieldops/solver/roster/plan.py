@@ -1,0 +1,152 @@
+"""A concrete roster in index form, from CP-SAT or from the heuristic.
+
+Both sources reduce to the same :class:`Aggregates` (shifts chosen, agents per
+queue and per break option, staffed heads), from which the result's
+assignments, coverage and exact penalties are computed, and which can be
+written back into the model as a complete solution hint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from fieldops.solver.roster.constraints.coverage import coverage_penalties
+from fieldops.solver.roster.constraints.fairness import fairness_penalties
+from fieldops.solver.roster.context import Group, ShiftSlot
+from fieldops.solver.roster.model import RosterModel
+
+
+@dataclass
+class Aggregates:
+    chosen: list[tuple[int, ShiftSlot, Group]]
+    assigned: dict[tuple[int, int, Group, str], int]
+    break_counts: dict[tuple[int, int, str], list[int]]
+    staffed: dict[tuple[int, str], int]
+
+
+def from_solver(m: RosterModel, solver: cp_model.CpSolver) -> Aggregates:
+    chosen = [(a, m.ctx.slots[(d, t)], m.group_of[(a, t)])
+              for (a, d, t), v in m.x.items() if solver.boolean_value(v)]
+    assigned = {k: int(solver.value(e)) for k, e in m.assign.items()}
+    counts = {k: [int(solver.value(b)) for b in bs] for k, bs in m.breaks.items()}
+    staffed = {k: int(solver.value(v)) for k, v in m.staffed.items()}
+    return Aggregates(chosen, assigned, counts, staffed)
+
+
+def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) -> Aggregates:
+    """Aggregates of shifts ``(a, d, t) → queue``; breaks staggered over the options."""
+    ctx = m.ctx
+    chosen = []
+    assigned: dict[tuple[int, int, Group, str], int] = defaultdict(int)
+    on_queue: dict[tuple[int, int, str], int] = defaultdict(int)
+    for (a, d, t), q in sorted(shifts.items()):
+        g = m.group_of[(a, t)]
+        chosen.append((a, ctx.slots[(d, t)], g))
+        if q is not None and g:
+            assigned[(d, t, g, q)] += 1
+            on_queue[(d, t, q)] += 1
+    for akey in m.assign:
+        assigned.setdefault(akey, 0)
+    counts: dict[tuple[int, int, str], list[int]] = {}
+    staffed: dict[tuple[int, str], int] = defaultdict(int)
+    for (d, t, q), n in on_queue.items():
+        slot = ctx.slots[(d, t)]
+        k = len(slot.breaks)
+        split = [n // k + (j < n % k) for j in range(k)] if k else []
+        if k:
+            counts[(d, t, q)] = split
+        for i in range(slot.first, min(slot.last, ctx.n_intervals)):
+            if (i, q) in ctx.rows_at:
+                staffed[(i, q)] += n - sum(c for c, opt in zip(split, slot.breaks, strict=True)
+                                           if opt.first <= i < opt.last)
+    for bkey, opts in m.breaks.items():
+        counts.setdefault(bkey, [0] * len(opts))
+    return Aggregates(chosen, dict(assigned), counts, dict(staffed))
+
+
+def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
+    """Exact penalty per soft family."""
+    ctx = m.ctx
+    p = ctx.problem
+    out = coverage_penalties(m, agg.staffed)
+    out.update(fairness_penalties(m, [(a, s) for a, s, _ in agg.chosen]))
+    worked = {(a, s.d): s.template.id for a, s, _ in agg.chosen}
+    pref = 0
+    for a, agent in enumerate(p.agents):
+        for wish in agent.preferences:
+            tpl = worked.get((a, (wish.day - p.start).days))
+            hit = tpl is not None and (wish.template is None or wish.template == tpl)
+            if hit != wish.wanted:
+                pref += wish.weight * p.weights.preference
+    out["preferences"] = pref
+    prof = 0
+    if p.weights.proficiency:
+        for (_d, _t, g, q), n in agg.assigned.items():
+            prof += p.weights.proficiency * (5 - dict(g)[q]) * n
+    out["proficiency"] = prof
+    return out
+
+
+def add_full_hint(m: RosterModel, agg: Aggregates) -> None:
+    """Hint every model variable with the values of ``agg`` (a complete solution)."""
+    ctx = m.ctx
+    model = m.model
+    model.clear_hints()
+    on = {(a, s.d, s.t) for a, s, _ in agg.chosen}
+    for key, var in m.x.items():
+        model.add_hint(var, key in on)
+    worked_days = {(a, d) for a, d, _ in on}
+    for wkey, wvar in m.work.items():
+        model.add_hint(wvar, wkey in worked_days)
+    weekends: dict[int, set[int]] = defaultdict(set)
+    nights: dict[int, int] = defaultdict(int)
+    minutes: dict[int, int] = defaultdict(int)
+    for a, slot, _ in agg.chosen:
+        k = ctx.weekend_of_day[slot.d]
+        if k is not None:
+            weekends[a].add(k)
+        nights[a] += int(slot.night)
+        minutes[a] += slot.paid_minutes
+    for (a, k), var in m.weekend.items():
+        model.add_hint(var, k in weekends[a])
+    members: dict[tuple[int, int, Group], int] = defaultdict(int)
+    for _a, slot, g in agg.chosen:
+        members[(slot.d, slot.t, g)] += 1
+    for ckey, cvar in m.count.items():
+        model.add_hint(cvar, members[ckey])
+    for akey, expr in m.assign.items():
+        if len(akey[2]) > 1:  # single-queue groups' assign is the count itself
+            assert isinstance(expr, cp_model.IntVar)
+            model.add_hint(expr, agg.assigned.get(akey, 0))
+    per_queue: dict[tuple[int, int, str], int] = defaultdict(int)
+    for (d, t, _g, q), n in agg.assigned.items():
+        per_queue[(d, t, q)] += n
+    for qkey, qvar in m.on_queue.items():
+        model.add_hint(qvar, per_queue[qkey])
+    for bkey, bs in m.breaks.items():
+        for b, c in zip(bs, agg.break_counts.get(bkey, [0] * len(bs)), strict=True):
+            model.add_hint(b, c)
+    p = ctx.problem
+    for skey, svar in m.staffed.items():
+        model.add_hint(svar, agg.staffed.get(skey, 0))
+    for r, var in m.short.items():
+        req = p.requirements[r]
+        heads = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        model.add_hint(var, max(0, req.required - heads))
+    for r, var in m.over.items():
+        req = p.requirements[r]
+        heads = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        model.add_hint(var, max(0, heads - req.required))
+    spreads: dict[int, int] = {}
+    for kind, agents, hi, lo, spread in m.fair:
+        values = [len(weekends[a]) if kind == "weekends" else
+                  nights[a] if kind == "nights" else minutes[a] for a in agents]
+        model.add_hint(hi, max(values))
+        model.add_hint(lo, min(values))
+        model.add_hint(spread, max(values) - min(values))
+        spreads[spread.index] = max(values) - min(values)
+    for whole, spread in m.hours.values():
+        model.add_hint(whole, spreads[spread.index] // 60)

@@ -1,0 +1,198 @@
+"""``solve_roster``: build the CP-SAT model, search, and return the best roster."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from fieldops.domain.errors import FieldError
+from fieldops.domain.roster import (
+    Roster,
+    RosterAssignment,
+    RosterParams,
+    RosterProblem,
+    RosterProgress,
+    RosterStatus,
+)
+from fieldops.solver.roster.constraints import FAMILIES, HARD, SOFT, Penalty
+from fieldops.solver.roster.context import RosterContext
+from fieldops.solver.roster.extract import build_assignments
+from fieldops.solver.roster.heuristic import greedy_hint
+from fieldops.solver.roster.model import RosterModel
+from fieldops.solver.roster.plan import Aggregates, add_full_hint, from_shifts, from_solver
+from fieldops.solver.roster.plan import penalties as plan_penalties
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, t0: float, progress: Callable[[RosterProgress], None] | None,
+                 stop: threading.Event | None) -> None:
+        super().__init__()
+        self.t0 = t0
+        self.progress = progress
+        self.stop = stop
+        self.solutions = 0
+        self.history: list[tuple[float, float]] = []
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.monotonic() - self.t0
+        self.history.append((round(elapsed, 3), self.objective_value))
+        if self.progress is not None:
+            self.progress(RosterProgress(self.objective_value, elapsed, self.solutions))
+        if self.stop is not None and self.stop.is_set():
+            self.stop_search()
+
+
+def build_model(problem: RosterProblem, ctx: RosterContext | None = None,
+                ) -> tuple[RosterModel, list[Penalty]]:
+    """The CP-SAT model with every hard rule and the soft penalty terms."""
+    m = RosterModel(ctx or RosterContext(problem))
+    for rule in HARD:
+        rule(m)
+    penalties: list[Penalty] = []
+    for family in SOFT:
+        penalties.extend(family(m))
+    m.model.minimize(sum(expr for _, expr in penalties))
+    return m, penalties
+
+
+def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
+                 progress: Callable[[RosterProgress], None] | None = None,
+                 stop: threading.Event | None = None) -> Roster:
+    """Roster ``problem`` with CP-SAT and return the best roster found.
+
+    Parameters
+    ----------
+    problem
+        The validated problem.
+    params
+        Time limit (wall-clock seconds, model building included), CP-SAT workers
+        and seed. Defaults to :class:`RosterParams`.
+    progress
+        Called with a :class:`RosterProgress` on every improving roster (from the
+        solver's thread: keep it short).
+    stop
+        Setting this event ends the search; the best roster so far is returned
+        with status ``cancelled``.
+    """
+    if not isinstance(problem, RosterProblem):
+        raise FieldError("problem", "must be a RosterProblem")
+    if params is None:
+        params = RosterParams()
+    elif not isinstance(params, RosterParams):
+        raise FieldError("params", "must be RosterParams")
+    t0 = time.monotonic()
+    ctx = RosterContext(problem)
+    # The per-agent heuristic gets up to a third of the time: it proves
+    # infeasibility agent by agent and hands CP-SAT a first roster.
+    hint = greedy_hint(ctx, t0 + params.time_limit / 3, stop)
+    hint_seconds = time.monotonic() - t0
+    m, _penalties = build_model(problem, ctx)
+    built = time.monotonic() - t0 - hint_seconds
+    if hint.infeasible:
+        proof = {"engine": "heuristic", "infeasible_agents":
+                 [problem.agents[a].id for a in hint.infeasible]}
+        return _result(problem, m, None, RosterStatus.INFEASIBLE, t0, proof)
+    fallback = None
+    if hint.complete:
+        # a complete solution hint: CP-SAT starts from the heuristic's roster
+        fallback = from_shifts(m, hint.shifts)
+        add_full_hint(m, fallback)
+    solver = cp_model.CpSolver()
+    sp = solver.parameters
+    sp.max_time_in_seconds = max(0.1, params.time_limit - (time.monotonic() - t0))
+    sp.num_workers = params.workers
+    sp.random_seed = params.seed
+    sp.log_search_progress = False
+    callback = _Callback(t0, progress, stop)
+    done = threading.Event()
+    watcher = None
+    if stop is not None:
+        if stop.is_set():
+            return _result(problem, m, fallback, RosterStatus.CANCELLED, t0, {})
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                if stop.is_set():
+                    solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    try:
+        code = solver.solve(m.model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if code == cp_model.OPTIMAL:
+        status = RosterStatus.OPTIMAL
+    elif stop is not None and stop.is_set():
+        status = RosterStatus.CANCELLED
+    elif code == cp_model.INFEASIBLE:
+        status = RosterStatus.INFEASIBLE
+    elif code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"roster model invalid: {m.model.validate()}")
+    elif has_solution:
+        status = (RosterStatus.TIME_LIMIT
+                  if solver.wall_time >= sp.max_time_in_seconds - 0.5 else RosterStatus.FEASIBLE)
+    else:
+        status = RosterStatus.NO_SOLUTION
+    info: dict[str, Any] = {
+        "engine": "cp-sat",
+        "cp_sat_status": solver.status_name(code),
+        "best_bound": solver.best_objective_bound if has_solution else None,
+        "solutions": callback.solutions,
+        "history": callback.history,
+        "build_seconds": round(built, 3),
+        "hint_seconds": round(hint_seconds, 3),
+        "hint_complete": hint.complete,
+        "hint_objective": sum(plan_penalties(m, fallback).values()) if fallback else None,
+        "variables": len(m.model.proto.variables),
+        "constraints": len(m.model.proto.constraints),
+    }
+    if has_solution:
+        agg: Aggregates | None = from_solver(m, solver)
+    else:
+        agg = fallback  # CP-SAT found nothing in time: the heuristic's roster is valid
+        if agg is not None:
+            info["engine"] = "heuristic"
+            if status == RosterStatus.NO_SOLUTION:
+                status = RosterStatus.TIME_LIMIT
+    return _result(problem, m, agg, status, t0, info)
+
+
+def _result(problem: RosterProblem, m: RosterModel, agg: Aggregates | None,
+            status: RosterStatus, t0: float, info: dict[str, Any]) -> Roster:
+    ctx = m.ctx
+    per_family = dict.fromkeys(FAMILIES, 0)
+    assignments: list[RosterAssignment] = []
+    staffed: dict[tuple[int, str], int] = {}
+    if agg is not None:
+        per_family.update(plan_penalties(m, agg))
+        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
+        staffed = agg.staffed
+    else:
+        # nothing rostered: every requirement is short, every wanted shift unmet
+        w = problem.weights
+        per_family["coverage_under"] = sum(
+            (w.under if r.under_weight is None else r.under_weight) * r.required
+            for r in problem.requirements)
+        per_family["preferences"] = sum(
+            p.weight * w.preference for a in problem.agents for p in a.preferences if p.wanted)
+    rows = []
+    for r, req in enumerate(problem.requirements):
+        s = staffed.get((ctx.row_interval[r], req.queue), 0)
+        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
+                     max(0, s - req.required)))
+    coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
+                                           "short", "over"])
+    return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
+                  penalties=per_family, objective=sum(per_family.values()),
+                  elapsed=time.monotonic() - t0, info=info)

@@ -1,0 +1,154 @@
+"""solve_roster: parameters, stop and progress, statuses, DST, nights, multi-skill."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fieldops.domain.errors import FieldError
+from fieldops.domain.roster import (
+    Contract,
+    RosterParams,
+    RosterProblem,
+    RosterProgress,
+    RosterStatus,
+)
+from fieldops.solver.roster import solve_roster
+from fieldops.solver.validate_roster import assert_roster_valid, validate_roster
+from roster_fixtures import MONDAY, agent, need, problem, solve, template
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def busy(n_agents: int = 6, days: int = 14) -> RosterProblem:
+    """A problem with some search in it (several agents, queues and templates)."""
+    templates = (template("E", 6, 8), template("L", 14, 8), template("N", 22, 8))
+    agents = tuple(agent(f"a{k}", "x", "y") if k % 2 else agent(f"a{k}", "x")
+                   for k in range(n_agents))
+    reqs = tuple(need(d, h, q, 1 + (d + h) % 2) for d in range(days)
+                 for h in (7, 15, 23) for q in ("x", "y"))
+    return problem(days=days, agents=agents, templates=templates, queues=("x", "y"),
+                   requirements=reqs,
+                   contracts=(Contract("c", max_consecutive_days=4, min_consecutive_days_off=2,
+                                       min_rest=timedelta(hours=11)),))
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"time_limit": 0}, "time_limit"),
+    ({"time_limit": True}, "time_limit"),
+    ({"workers": 0}, "workers"),
+    ({"seed": -1}, "seed"),
+])
+def test_params_are_validated(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(FieldError) as err:
+        RosterParams(**kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_wrong_argument_types_raise_field_errors() -> None:
+    p = problem()
+    with pytest.raises(FieldError, match="params"):
+        solve_roster(p, {"time_limit": 1})  # type: ignore[arg-type]
+    with pytest.raises(FieldError, match="problem"):
+        solve_roster("nope")  # type: ignore[arg-type]
+
+
+def test_stop_event_set_before_start_cancels_with_a_valid_roster() -> None:
+    p = busy()
+    stop = threading.Event()
+    stop.set()
+    r = solve_roster(p, RosterParams(time_limit=30, workers=1), stop=stop)
+    assert r.status == RosterStatus.CANCELLED
+    assert_roster_valid(p, r)
+
+
+def test_stop_event_during_search_returns_best_so_far() -> None:
+    p = busy(n_agents=10, days=28)
+    stop = threading.Event()
+    seen: list[RosterProgress] = []
+
+    def progress(update: RosterProgress) -> None:
+        seen.append(update)
+        stop.set()  # stop at the first roster found
+
+    r = solve_roster(p, RosterParams(time_limit=60, workers=1), progress=progress, stop=stop)
+    assert seen, "no progress reported"
+    assert r.status in (RosterStatus.CANCELLED, RosterStatus.OPTIMAL)
+    assert r.assignments
+    assert_roster_valid(p, r)
+    assert r.objective <= seen[0].objective
+
+
+def test_progress_reports_improving_rosters_and_the_best_is_returned() -> None:
+    p = busy()
+    seen: list[RosterProgress] = []
+    r = solve(p, time_limit=10, progress=seen.append)
+    assert seen
+    objectives = [u.objective for u in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert [u.solutions for u in seen] == list(range(1, len(seen) + 1))
+    assert r.objective <= objectives[-1]
+    hint = r.info["hint_objective"]
+    assert hint is not None and r.objective <= hint
+
+
+def test_time_limit_counts_and_status_is_reported() -> None:
+    r = solve(problem(requirements=(need(0, 9),)), time_limit=5)
+    assert r.status == RosterStatus.OPTIMAL
+    assert r.objective == 0 and r.info["engine"] == "cp-sat"
+
+
+def test_infeasible_contract_is_reported_with_the_agent() -> None:
+    p = problem(days=1, contracts=(Contract("c", min_work_total=timedelta(hours=40)),))
+    r = solve_roster(p, RosterParams(time_limit=5, workers=1))
+    assert r.status == RosterStatus.INFEASIBLE
+    assert r.assignments == ()
+    assert r.info["infeasible_agents"] == ["a"]
+    codes = {v.code for v in validate_roster(p, r)}
+    assert codes == {"min_work_total"}  # the validator agrees: no roster keeps it
+
+
+def test_dst_day_has_23_hours_and_shifts_keep_their_real_length() -> None:
+    sunday = date(2026, 3, 29)  # clocks go 02:00 → 03:00 in Berlin
+    night = template("N", 22, 9)
+    reqs = (need(0, 23, tz=BERLIN, start=sunday - timedelta(days=1)),
+            need(0, 6, tz=BERLIN, start=sunday))
+    p = problem(days=2, start=sunday - timedelta(days=1), templates=(night,),
+                timezone="Europe/Berlin", requirements=reqs)
+    r = solve(p)
+    s = r.assignments[0]
+    assert s.start == datetime(2026, 3, 28, 22, tzinfo=BERLIN)
+    # 9 real hours across the change end at 08:00 summer time, not 07:00
+    assert s.end.astimezone(BERLIN).time() == time(8)
+    assert list(r.coverage["staffed"]) == [1, 1]
+
+
+def test_night_shift_covers_the_next_mornings_intervals() -> None:
+    night = template("N", 22, 8)
+    p = problem(days=2, templates=(night,), requirements=(need(1, 3), need(1, 5)))
+    r = solve(p)
+    assert [s.day for s in r.assignments] == [MONDAY]
+    assert r.penalties["coverage_under"] == 0
+
+
+def test_multi_skilled_agents_are_assigned_where_needed() -> None:
+    # a serves x or y, b only x; needing one on each, a must take y
+    p = problem(days=1, agents=(agent("a", "x", "y"), agent("b", "x")), queues=("x", "y"),
+                requirements=(need(0, 9, "x"), need(0, 9, "y")))
+    r = solve(p)
+    assert r.penalties["coverage_under"] == 0
+    served = {s.agent_id: {a.queue for a in s.activities if a.kind == "work"}
+              for s in r.assignments}
+    assert served == {"a": {"y"}, "b": {"x"}}
+
+
+def test_template_queue_restriction_is_kept() -> None:
+    only_y = template("Y", 8, 8, queues=frozenset({"y"}))
+    p = problem(days=1, agents=(agent("a", "x", "y"),), queues=("x", "y"), templates=(only_y,),
+                requirements=(need(0, 9, "x", under_weight=500), need(0, 9, "y")))
+    r = solve(p)
+    assert r.coverage.set_index("queue").loc["x", "staffed"] == 0
+    assert r.penalties["coverage_under"] == 500
