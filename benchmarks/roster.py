@@ -183,15 +183,15 @@ def curtois_suite(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         console.print(f"  Instance{n}: objective {obj} (best known {best}), "
                       f"{_fmt(run.get('elapsed'), '.1f')} s, {_verdict(run)}")
     table = Table(title=f"Curtois–Qu ({args.time_limit:g} s, {args.workers} worker(s) per run)")
-    for col in ("instance", "agents", "days", "limit s", "status", "objective", "best known",
-                "gap %", "first s", "time s", "validated"):
+    for col in ("instance", "agents", "days", "limit s", "status", "objective", "bound",
+                "best known", "gap %", "first s", "time s", "validated"):
         table.add_column(col, justify="left" if col in ("instance", "status", "validated")
                          else "right")
     for run in runs:
         table.add_row(
             f"Instance{run['instance']}", str(run.get("agents", "")), str(run.get("days", "")),
             f"{args.time_limit:g}", run.get("status", ""), _fmt(run.get("objective"), "d"),
-            _fmt(run.get("best_known"), "d"),
+            _fmt(run.get("best_bound"), ".0f"), _fmt(run.get("best_known"), "d"),
             _fmt(100 * run["gap"], ".1f") if "gap" in run else "–",
             _fmt(run.get("first_solution"), ".2f"), _fmt(run.get("elapsed"), ".1f"),
             _verdict(run),
