@@ -104,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     serve.set_defaults(func=_serve)
 
     worker = subparsers.add_parser("worker", parents=[common],
-                                   help="run a Celery worker that solves queued plans")
+                                   help="run a Celery worker that solves queued plans and rosters")
     worker.add_argument("--broker-url", help="default: FIELDOPS_BROKER_URL")
     worker.add_argument("--pool", default="solo", choices=["solo", "threads", "prefork"])
     worker.add_argument("--concurrency", type=int, default=1)

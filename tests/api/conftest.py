@@ -163,16 +163,19 @@ def _drain(app: Flask, timeout: float = 30.0) -> None:
 
     from sqlalchemy import update
 
-    from fieldops.store.models import PlanRow
+    from fieldops.store.models import PlanRow, RosterRow
 
     db = app.extensions["fieldops"].db
     with db.session() as s:
-        s.execute(update(PlanRow).where(PlanRow.status.in_(("queued", "solving")))
-                  .values(cancel_requested=True))
+        for table in (PlanRow, RosterRow):
+            s.execute(update(table).where(table.status.in_(("queued", "solving")))
+                      .values(cancel_requested=True))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with db.session() as s:
-            busy = s.scalar(text("SELECT count(*) FROM plans WHERE status = 'solving'"))
+            busy = s.scalar(text(
+                "SELECT (SELECT count(*) FROM plans WHERE status = 'solving')"
+                " + (SELECT count(*) FROM rosters WHERE status = 'solving')"))
         if not busy:
             return
         time.sleep(0.1)
