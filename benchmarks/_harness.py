@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -64,10 +65,12 @@ def _child(fn: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> dict[str
 
 def run_isolated(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
     """Run ``fn(*args)`` in a fresh process so its peak memory is its own."""
+    # An executor's worker is not a daemon, so a run may start processes of its own
+    # (fieldops' portfolio with --workers > 1); a multiprocessing.Pool's may not.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1, maxtasksperchild=1) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         try:
-            return pool.apply(_child, (fn, args))
+            return pool.submit(_child, fn, args).result()
         except Exception as exc:  # a crashed run is a result too, not the end of the suite
             return {"error": f"{type(exc).__name__}: {exc}"}
 

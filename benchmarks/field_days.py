@@ -63,6 +63,10 @@ def run_one(
         out["validated"] = not violations
         out["plan_travel_h"] = plan.kpis.travel_time.total_seconds() / 3600
         out["status"] = str(plan.status)
+        out["objective"] = plan.objective
+        out["penalties"] = dict(plan.penalties)
+        out["engine"] = plan.solver.get("engine")
+        out["engines"] = plan.solver.get("engines")
     else:
         result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
         routes = result.routes
@@ -70,6 +74,17 @@ def run_one(
         out["first_solution"] = result.first_solution
         out["validated"] = None  # peers are not fieldops plans; see peers/__init__.py
         out["status"] = result.status
+        # The same routes under fieldops' full objective (SLA lateness, overtime,
+        # preferences, unassigned penalties), re-timed by fieldops' scheduler; jobs
+        # that do not fit there (rounding, break placement) count as left out.
+        from fieldops.solver.dispatch.solve import evaluate_routes
+
+        priced = evaluate_routes(problem, {
+            model.vehicle_ids[v]: [model.job_ids[j] for j in route]
+            for v, route in enumerate(result.routes) if route})
+        out["objective"] = priced.objective
+        out["penalties"] = dict(priced.penalties)
+        out["kept_by_fieldops_timing"] = priced.kpis.jobs_assigned
     assigned = [j for r in routes for j in r]
     counts = Counter(model.job_priority[j] for j in assigned)
     totals = Counter(model.job_priority)
@@ -137,6 +152,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "normal",
         "low",
         "travel h",
+        "objective",
+        "run s",
         "first plan s",
         "peak MiB",
         "vs VROOM",
@@ -146,7 +163,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for run in runs:
         if "error" in run:
             table.add_row(
-                run["instance"], run["solver"], f"{args.time_limit:g}", *[""] * 9, run["error"][:40]
+                run["instance"], run["solver"], f"{args.time_limit:g}", *[""] * 11,
+                run["error"][:40],
             )
             continue
         vroom = next(
@@ -167,6 +185,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{run['assigned']}/{run['jobs']}",
             *[f"{byp[p]}/{tot[p]}" for p in PRIORITIES],
             f"{run['travel_h']:.1f}",
+            f"{run['objective']:,.0f}" if run.get("objective") is not None else "–",
+            f"{run.get('elapsed', float('nan')):.1f}",
             f"{first:.2f}" if first is not None else "–",
             f"{run.get('peak_rss_mib', 0):.0f}",
             _versus(run, vroom) if vroom is not None and run is not vroom else "",

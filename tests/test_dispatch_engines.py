@@ -14,6 +14,7 @@ from fieldops.solver.dispatch import solve as solve_module
 from fieldops.solver.dispatch.engines import EngineResult, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import FlatJob, FlatProblem, FlatVehicle
+from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.validate import assert_valid
 
 from line_world import LineWorld, shift, t
@@ -216,3 +217,22 @@ def test_hgs_seeds_from_the_construction_and_plans_stay_valid_with_two_workers()
     assert plan.objective == min(solver_info(plan)["portfolio_objectives"])
     # Both processes ran PyVRP (same pipeline, other seed), none an OR-Tools start.
     assert solver_info(plan)["portfolio"] == ["automatic", "automatic"]
+
+
+def test_evaluate_routes_prices_given_routes_under_the_full_model() -> None:
+    problem = lunch_day()
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    routes = {r.shift_id: list(r.request_ids) for r in plan.routes}
+    same = evaluate_routes(problem, routes)
+    assert_valid(problem, same)
+    assert same.objective == pytest.approx(plan.objective)
+    assert solver_info(same)["repaired_jobs"] == 0
+    # The gas job on the technician without the skill: taken out, listed unassigned.
+    moved = {sid: [rid for rid in rids if rid != "GAS"] for sid, rids in routes.items()}
+    moved["S-B"] = ["GAS", *moved.get("S-B", [])]
+    priced = evaluate_routes(problem, moved)
+    assert_valid(problem, priced)
+    assert solver_info(priced)["repaired_jobs"] == 1
+    assert "GAS" in {u.request_id for u in priced.unassigned}
+    assert priced.objective > plan.objective

@@ -183,13 +183,15 @@ class Constructor:
         return _Schedule(starts, break_start, end, cost)
 
     # ----------------------------------------------------------- insertion
-    def build(self, initial: list[list[int]] | None = None) -> list[list[int]]:
+    def build(self, initial: list[list[int]] | None = None, *, insert: bool = True
+              ) -> list[list[int]]:
         """Routes per vehicle; their exact schedules are left in ``self.schedules``.
 
         With ``initial`` (routes from another engine) each route is first re-timed
         with this class's exact schedule; a job that does not fit there (window,
         break, shift end, capacity, allowed vehicle) is taken out, keeping the
-        order of the rest. Every job not routed then goes through the insertion.
+        order of the rest. Every job not routed then goes through the insertion
+        (unless ``insert`` is false).
         """
         ctx = self.ctx
         n = ctx.n_jobs
@@ -203,7 +205,7 @@ class Constructor:
                 routes[v], schedules[v], loads[v] = self._retime(v, given, placed)
                 placed.update(routes[v])
         order = sorted(
-            (j for j in range(n) if j not in placed),
+            (j for j in range(n) if j not in placed and insert),
             key=lambda j: (
                 ctx.jobs[j].pinned_technician is None,
                 ctx.jobs[j].priority.rank,

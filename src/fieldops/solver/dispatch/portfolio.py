@@ -34,7 +34,7 @@ PORTFOLIO = (
     FirstSolution.PATH_CHEAPEST_ARC,
 )
 GRACE_SECONDS = 15.0  # plan extraction and process exit after the deadline
-HANDBACK_SECONDS = 0.3  # pickling a plan back and shutting the pool down
+HANDBACK_SECONDS = 0.6  # pickling a plan back and shutting the pool down
 
 
 def _child(problem: DispatchProblem, params: SolveParams, events: Any, stop: Any,
@@ -70,6 +70,11 @@ def solve_portfolio(
     progress: Callable[[Progress], None] | None,
     stop: threading.Event | None,
 ) -> DispatchPlan:
+    if mp.current_process().daemon:
+        # A daemonic process (a multiprocessing.Pool worker) may not start others:
+        # search here alone rather than fail.
+        return solve_main(problem, dataclasses.replace(params, workers=1),
+                          progress=progress, stop=stop)
     entered = time.monotonic()
     ctx = mp.get_context("spawn")
     manager = ctx.Manager()
