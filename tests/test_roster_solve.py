@@ -152,3 +152,14 @@ def test_template_queue_restriction_is_kept() -> None:
     r = solve(p)
     assert r.coverage.set_index("queue").loc["x", "staffed"] == 0
     assert r.penalties["coverage_under"] == 500
+
+
+def test_docs_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "roster.md").read_text()
+    block = doc.split("<!-- roster-example -->", 1)[1].split("```python", 1)[1]
+    code = block.split("```", 1)[0]
+    exec(compile(code, "docs/roster.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("roster ") and "interval_start" in out

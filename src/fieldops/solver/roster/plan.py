@@ -27,12 +27,18 @@ class Aggregates:
     staffed: dict[tuple[int, str], int]
 
 
-def from_solver(m: RosterModel, solver: cp_model.CpSolver) -> Aggregates:
+def from_values(m: RosterModel, values: list[int]) -> Aggregates:
+    """Aggregates of a full CP-SAT solution vector (values by variable index)."""
+
+    def val(e: cp_model.LinearExprT) -> int:
+        assert isinstance(e, cp_model.IntVar)
+        return int(values[e.index])
+
     chosen = [(a, m.ctx.slots[(d, t)], m.group_of[(a, t)])
-              for (a, d, t), v in m.x.items() if solver.boolean_value(v)]
-    assigned = {k: int(solver.value(e)) for k, e in m.assign.items()}
-    counts = {k: [int(solver.value(b)) for b in bs] for k, bs in m.breaks.items()}
-    staffed = {k: int(solver.value(v)) for k, v in m.staffed.items()}
+              for (a, d, t), v in m.x.items() if values[v.index]]
+    assigned = {k: val(e) for k, e in m.assign.items()}
+    counts = {k: [val(b) for b in bs] for k, bs in m.breaks.items()}
+    staffed = {k: val(v) for k, v in m.staffed.items()}
     return Aggregates(chosen, assigned, counts, staffed)
 
 

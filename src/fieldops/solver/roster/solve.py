@@ -23,9 +23,16 @@ from fieldops.solver.roster.constraints import FAMILIES, HARD, SOFT, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.heuristic import greedy_hint
+from fieldops.solver.roster.lns import LINEARIZATION, Incumbent, improve
 from fieldops.solver.roster.model import RosterModel
-from fieldops.solver.roster.plan import Aggregates, add_full_hint, from_shifts, from_solver
+from fieldops.solver.roster.plan import Aggregates, add_full_hint, from_shifts, from_values
 from fieldops.solver.roster.plan import penalties as plan_penalties
+
+#: Share of the time left after building that CP-SAT gets on the whole model
+#: before the LNS takes over (large models need long to presolve and start).
+FULL_SHARE = 0.3
+FULL_SHARE_LARGE = 0.8
+LARGE_MODEL = 20_000  # shift variables
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -39,13 +46,16 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.history: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
-        self.solutions += 1
-        elapsed = time.monotonic() - self.t0
-        self.history.append((round(elapsed, 3), self.objective_value))
-        if self.progress is not None:
-            self.progress(RosterProgress(self.objective_value, elapsed, self.solutions))
+        self.report(self.objective_value)
         if self.stop is not None and self.stop.is_set():
             self.stop_search()
+
+    def report(self, objective: float) -> None:
+        self.solutions += 1
+        elapsed = time.monotonic() - self.t0
+        self.history.append((round(elapsed, 3), objective))
+        if self.progress is not None:
+            self.progress(RosterProgress(objective, elapsed, self.solutions))
 
 
 def build_model(problem: RosterProblem, ctx: RosterContext | None = None,
@@ -103,51 +113,69 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
         # a complete solution hint: CP-SAT starts from the heuristic's roster
         fallback = from_shifts(m, hint.shifts)
         add_full_hint(m, fallback)
+    if stop is not None and stop.is_set():
+        return _result(problem, m, fallback, RosterStatus.CANCELLED, t0, {"engine": "heuristic"})
+    deadline = t0 + params.time_limit
+    # Phase 1: CP-SAT on the whole model (it may prove optimality, and gives the
+    # bound); phase 2: our LNS on what time is left (see lns.py).
+    full_share = FULL_SHARE_LARGE if len(m.x) > LARGE_MODEL else FULL_SHARE
     solver = cp_model.CpSolver()
     sp = solver.parameters
-    sp.max_time_in_seconds = max(0.1, params.time_limit - (time.monotonic() - t0))
+    sp.max_time_in_seconds = max(0.1, (deadline - time.monotonic()) * full_share)
     sp.num_workers = params.workers
     sp.random_seed = params.seed
-    sp.log_search_progress = False
+    # the LP relaxation with cuts pays off on these set-covering-like models
+    sp.linearization_level = LINEARIZATION
     callback = _Callback(t0, progress, stop)
+    current: list[cp_model.CpSolver | None] = [solver]
     done = threading.Event()
     watcher = None
     if stop is not None:
-        if stop.is_set():
-            return _result(problem, m, fallback, RosterStatus.CANCELLED, t0, {})
-
         def watch() -> None:
             while not done.wait(0.05):
                 if stop.is_set():
-                    solver.stop_search()
-                    return
+                    running = current[0]
+                    if running is not None:
+                        running.stop_search()
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
+    lns_stats = None
     try:
         code = solver.solve(m.model, callback)
+        if code == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"roster model invalid: {m.model.validate()}")
+        has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        values = list(solver.response_proto.solution) if has_solution else None
+        objective = solver.objective_value if has_solution else None
+        if (values is not None and objective is not None and code != cp_model.OPTIMAL
+                and not (stop is not None and stop.is_set())):
+            incumbent = Incumbent(values, objective)
+
+            def improved(best: Incumbent) -> None:
+                callback.report(best.objective)
+
+            lns_stats = improve(m, incumbent, deadline, params, stop, improved, current)
+            values, objective = incumbent.values, incumbent.objective
     finally:
         done.set()
         if watcher is not None:
             watcher.join()
-    has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if code == cp_model.OPTIMAL:
         status = RosterStatus.OPTIMAL
     elif stop is not None and stop.is_set():
         status = RosterStatus.CANCELLED
     elif code == cp_model.INFEASIBLE:
         status = RosterStatus.INFEASIBLE
-    elif code == cp_model.MODEL_INVALID:
-        raise RuntimeError(f"roster model invalid: {m.model.validate()}")
-    elif has_solution:
-        status = (RosterStatus.TIME_LIMIT
-                  if solver.wall_time >= sp.max_time_in_seconds - 0.5 else RosterStatus.FEASIBLE)
+    elif values is not None or fallback is not None:
+        status = RosterStatus.TIME_LIMIT
     else:
         status = RosterStatus.NO_SOLUTION
     info: dict[str, Any] = {
-        "engine": "cp-sat",
+        "engine": "cp-sat" if lns_stats is None else "cp-sat+lns",
         "cp_sat_status": solver.status_name(code),
         "best_bound": solver.best_objective_bound if has_solution else None,
+        "cp_sat_objective": objective,
         "solutions": callback.solutions,
         "history": callback.history,
         "build_seconds": round(built, 3),
@@ -157,14 +185,15 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
         "variables": len(m.model.proto.variables),
         "constraints": len(m.model.proto.constraints),
     }
-    if has_solution:
-        agg: Aggregates | None = from_solver(m, solver)
+    if lns_stats is not None:
+        info["lns"] = {"iterations": lns_stats.iterations,
+                       "improvements": lns_stats.improvements}
+    if values is not None:
+        agg: Aggregates | None = from_values(m, values)
     else:
         agg = fallback  # CP-SAT found nothing in time: the heuristic's roster is valid
         if agg is not None:
             info["engine"] = "heuristic"
-            if status == RosterStatus.NO_SOLUTION:
-                status = RosterStatus.TIME_LIMIT
     return _result(problem, m, agg, status, t0, info)
 
 

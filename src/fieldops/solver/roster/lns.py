@@ -1,0 +1,128 @@
+"""Large-neighbourhood search around CP-SAT: free a few agents or a window of days.
+
+CP-SAT's own LNS workers need spare cores; on two they mostly sit behind the
+full-problem search. This loop instead re-solves the whole model briefly with
+every shift variable outside a neighbourhood fixed to the incumbent (by
+narrowing variable domains in place, restored afterwards, so the model is
+built once), hinting the incumbent so every sub-solve starts from it, and keeps
+any improvement. Neighbourhoods alternate between a random set of agents (all
+days) and a window of consecutive days (all agents); their size adapts: grown
+when a sub-solve proves its neighbourhood optimal fast, shrunk when it times
+out without improving.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from fieldops.domain.roster import RosterParams
+from fieldops.solver.roster.model import RosterModel
+
+DEBUG = False
+SUB_TIME = 1.0  # seconds per sub-solve
+LINEARIZATION = 2
+SUB_TIME_LARGE = 10.0  # when the model has over 20 000 shift variables
+
+
+@dataclass
+class LnsStats:
+    iterations: int = 0
+    improvements: int = 0
+    history: list[tuple[str, int, float]] = field(default_factory=list)
+
+
+@dataclass
+class Incumbent:
+    values: list[int]
+    objective: float
+
+
+def set_hint(model: cp_model.CpModel, values: list[int]) -> None:
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+def improve(m: RosterModel, best: Incumbent, deadline: float, params: RosterParams,
+            stop: threading.Event | None,
+            on_improve: Callable[[Incumbent], None],
+            current: list[cp_model.CpSolver | None]) -> LnsStats:
+    """Improve ``best`` in place until ``deadline`` (``time.monotonic()``)."""
+    rng = random.Random(params.seed)
+    stats = LnsStats()
+    agents = m.agents
+    n_days = m.ctx.problem.days
+    by_agent: dict[int, list[int]] = {a: [] for a in agents}
+    by_day: dict[int, list[int]] = {d: [] for d in range(n_days)}
+    cell: dict[tuple[int, int], list[int]] = {}
+    for (a, d, _t), var in m.x.items():
+        by_agent[a].append(var.index)
+        by_day[d].append(var.index)
+        cell.setdefault((a, d), []).append(var.index)
+    variables = m.model.proto.variables
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 4)),
+            "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
+    kinds = ("days", "block", "days", "agents")
+    sub_time = SUB_TIME if len(m.x) < 20_000 else SUB_TIME_LARGE
+    while True:
+        left = deadline - time.monotonic()
+        if left < 0.5 or (stop is not None and stop.is_set()):
+            return stats
+        # day windows improve most often on the benchmark instances; a block
+        # (some agents over two weeks) lets them swap work within the block
+        kind = kinds[stats.iterations % len(kinds)]
+        if kind == "agents":
+            free_agents = set(rng.sample(agents, size["agents"]))
+            fixed = [i for a in agents if a not in free_agents for i in by_agent[a]]
+        elif kind == "block":
+            free_agents = set(rng.sample(agents, size["block"]))
+            span = min(n_days, 14)
+            first = rng.randrange(0, n_days - span + 1)
+            fixed = [i for (a, d), idx in cell.items()
+                     if a not in free_agents or not first <= d < first + span for i in idx]
+        else:
+            first = rng.randrange(0, max(1, n_days - size["days"] + 1))
+            free_days = set(range(first, first + size["days"]))
+            fixed = [i for d in range(n_days) if d not in free_days for i in by_day[d]]
+        # shift variables are booleans: their domain is the interval [0, 1]
+        for i in fixed:
+            v = best.values[i]
+            variables[i].domain[0] = v
+            variables[i].domain[1] = v
+        set_hint(m.model, best.values)
+        solver = cp_model.CpSolver()
+        sp = solver.parameters
+        sp.max_time_in_seconds = min(sub_time, left)
+        sp.num_workers = 1
+        sp.random_seed = params.seed + stats.iterations
+        sp.linearization_level = LINEARIZATION
+        current[0] = solver
+        try:
+            code = solver.solve(m.model)
+        finally:
+            current[0] = None
+            for i in fixed:
+                variables[i].domain[0] = 0
+                variables[i].domain[1] = 1
+        stats.iterations += 1
+        if DEBUG:
+            print(kind, size[kind], solver.status_name(code), round(solver.wall_time, 3), solver.objective_value, best.objective)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
+                solver.objective_value < best.objective - 1e-6:
+            best.values = list(solver.response_proto.solution)
+            best.objective = solver.objective_value
+            stats.improvements += 1
+            stats.history.append((kind, size[kind], best.objective))
+            on_improve(best)
+        limit = n_days if kind == "days" else len(agents)
+        if code == cp_model.OPTIMAL and solver.wall_time < sub_time / 2:
+            size[kind] = min(limit, size[kind] + 1)
+        elif code != cp_model.OPTIMAL:
+            size[kind] = max(1, size[kind] - 1)
