@@ -184,3 +184,13 @@ def test_solved_instance_objective_equals_the_published_one(one: CurtoisQuInstan
     assert curtois_objective(one, roster) == roster.objective
     assert {a.day for a in roster.assignments} <= {EPOCH + timedelta(days=d) for d in range(14)}
     assert all(isinstance(a.day, date) for a in roster.assignments)
+
+
+def test_instance_ranges_of_the_command() -> None:
+    from benchmarks.roster import parse_numbers
+
+    assert parse_numbers(["1-3,5", "9"]) == [1, 2, 3, 5, 9]
+    assert parse_numbers(["1-12"]) == list(range(1, 13))
+    for bad in (["16"], ["14-17"], ["0"], ["x"]):
+        with pytest.raises(SystemExit):
+            parse_numbers(bad)
