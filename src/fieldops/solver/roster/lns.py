@@ -24,7 +24,6 @@ from ortools.sat.python import cp_model
 from fieldops.domain.roster import RosterParams
 from fieldops.solver.roster.model import RosterModel
 
-DEBUG = False
 SUB_TIME = 1.0  # seconds per sub-solve
 LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over 20 000 shift variables
@@ -112,8 +111,6 @@ def improve(m: RosterModel, best: Incumbent, deadline: float, params: RosterPara
                 variables[i].domain[0] = 0
                 variables[i].domain[1] = 1
         stats.iterations += 1
-        if DEBUG:
-            print(kind, size[kind], solver.status_name(code), round(solver.wall_time, 3), solver.objective_value, best.objective)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
                 solver.objective_value < best.objective - 1e-6:
             best.values = list(solver.response_proto.solution)

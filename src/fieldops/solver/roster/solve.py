@@ -124,8 +124,10 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
     sp.max_time_in_seconds = max(0.1, (deadline - time.monotonic()) * full_share)
     sp.num_workers = params.workers
     sp.random_seed = params.seed
-    # the LP relaxation with cuts pays off on these set-covering-like models
-    sp.linearization_level = LINEARIZATION
+    # the LP relaxation with cuts pays off on these covering models, but on a
+    # large center it slows CP-SAT's start too much
+    if len(m.x) <= LARGE_MODEL:
+        sp.linearization_level = LINEARIZATION
     callback = _Callback(t0, progress, stop)
     current: list[cp_model.CpSolver | None] = [solver]
     done = threading.Event()
