@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck check bench-solomon bench-homberger bench-field schemathesis clean
+.PHONY: demo test lint typecheck check bench-solomon bench-homberger bench-field bench-roster schemathesis clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fieldops needs Python 3.11 or newer")'
@@ -40,6 +40,9 @@ bench-homberger: $(VENV)/.bench-stamp
 
 bench-field: $(VENV)/.bench-stamp
 	$(PY) -m benchmarks.field_days $(BENCH_ARGS)
+
+bench-roster: $(VENV)/.bench-stamp
+	$(PY) -m benchmarks.roster $(BENCH_ARGS)
 
 schemathesis: $(STAMP)
 	$(PY) -m pytest tests/api/test_schemathesis.py $(PYTEST_ARGS)
