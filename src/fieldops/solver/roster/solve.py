@@ -30,8 +30,8 @@ from fieldops.solver.roster.plan import penalties as plan_penalties
 
 #: Share of the time left after building that CP-SAT gets on the whole model
 #: before the LNS takes over. A large model spends seconds in every sub-solve's
-#: presolve, and CP-SAT alone did better there (realistic center, 120 s: 891 274
-#: alone vs 929 742 with 20 % LNS, single runs on a loaded machine).
+#: presolve, and the LNS did not help there (realistic center, 120 s, single
+#: runs on a loaded machine: 927 685 and 891 274 alone, 929 742 with 20 % LNS).
 FULL_SHARE = 0.3
 FULL_SHARE_LARGE = 1.0
 LARGE_MODEL = 20_000  # shift variables
