@@ -79,9 +79,9 @@ class ShiftTemplate:
     07:00 the next day, 08:00 across a spring DST change, and belongs to the day
     it starts on). An agent counts toward an interval's coverage only for
     intervals the shift covers entirely, outside the break. Breaks start on the
-    interval grid when a grid instant lies inside the window. The break of ``break_length`` starts between
-    ``break_earliest`` and ``break_latest`` after the shift start; the solver
-    places it. An unpaid break does not count toward worked hours. ``days`` are the
+    interval grid when a grid instant lies inside the window. The break of
+    ``break_length`` starts between ``break_earliest`` and ``break_latest`` after
+    the shift start; the solver places it. An unpaid break does not count toward worked hours. ``days`` are the
     weekdays the template may be used on. ``queues`` limits which queues an agent
     may serve during this shift (``None``: any queue the agent can serve).
     ``forbidden_successors`` are templates that may not be worked on the next day
