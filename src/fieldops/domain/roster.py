@@ -78,12 +78,12 @@ class ShiftTemplate:
     cross midnight (a night shift starting 22:00 with a length of 9 h ends at
     07:00 the next day, 08:00 across a spring DST change, and belongs to the day
     it starts on). An agent counts toward an interval's coverage only for
-    intervals the shift covers entirely, outside the break. Breaks start on the
-    interval grid when a grid instant lies inside the window. The break of
+    intervals the shift covers entirely, outside the break. The break of
     ``break_length`` starts between ``break_earliest`` and ``break_latest`` after
-    the shift start; the solver places it. An unpaid break does not count toward worked hours. ``days`` are the
-    weekdays the template may be used on. ``queues`` limits which queues an agent
-    may serve during this shift (``None``: any queue the agent can serve).
+    the shift start, on the interval grid when a grid instant lies in that
+    window; the solver places it. An unpaid break does not count toward worked
+    hours. ``days`` are the weekdays the template may be used on. ``queues``
+    limits which queues an agent may serve during this shift (``None``: any queue the agent can serve).
     ``forbidden_successors`` are templates that may not be worked on the next day
     after this one (beyond the contract's minimum rest).
     """
