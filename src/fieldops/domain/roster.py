@@ -83,7 +83,8 @@ class ShiftTemplate:
     the shift start, on the interval grid when a grid instant lies in that
     window; the solver places it. An unpaid break does not count toward worked
     hours. ``days`` are the weekdays the template may be used on. ``queues``
-    limits which queues an agent may serve during this shift (``None``: any queue the agent can serve).
+    limits which queues an agent may serve during this shift (``None``: any
+    queue the agent can serve).
     ``forbidden_successors`` are templates that may not be worked on the next day
     after this one (beyond the contract's minimum rest).
     """
