@@ -458,7 +458,7 @@ def solve_single(
         if engine is not None:
             repaired = candidate(engine.engine, builder.build(initial=engine.routes))
             report = info["engines"][engine.engine]  # type: ignore[index]
-            report["objective"] = repaired.cost / COST_SCALE
+            report["objective_internal"] = repaired.cost / COST_SCALE
             report["repaired_jobs"] = builder.repaired
             if repaired.cost < chosen.cost:
                 chosen = repaired
@@ -470,9 +470,9 @@ def solve_single(
         info["engine"] = chosen.name
         start_from = as_nodes(chosen.routes)
         if fixed_routes is None:
-            # The chosen candidate as a plan, priced exactly as returned plans are:
-            # OR-Tools' internal cost can disagree with the extracted plan's (seen
-            # on a 1 000-job day with breaks), so its result must beat this one.
+            # The chosen candidate as a plan, priced exactly as returned plans are
+            # (internal costs round times and costs to integers, and leave out the
+            # jobs the diagnosis removed), so OR-Tools' result must beat this one.
             routed_c = {i for r in chosen.routes for i in r.jobs}
             candidate_plan = build_plan(
                 problem, chosen.routes, leg, unassigned + dropped_from(routed_c),

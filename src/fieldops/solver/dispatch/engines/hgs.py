@@ -87,6 +87,14 @@ def solve(
     costs = np.ascontiguousarray(flat.cost[np.ix_(nodes, nodes)], dtype=np.int64)
     np.fill_diagonal(durations, 0)
     np.fill_diagonal(costs, 0)
+    # Our costs carry COST_SCALE (100 per travel second): divide by the common factor
+    # of every cost term, so that PyVRP's penalties (bounded) keep up with them.
+    unit_costs = [v.labour_cost for v in flat.vehicles] + [
+        v.overtime_cost for v in flat.vehicles]
+    scale = int(np.gcd.reduce(np.concatenate([costs.ravel(),
+                                              np.asarray(unit_costs, dtype=np.int64)])))
+    scale = max(1, scale)
+    costs //= scale
 
     skill_sets = sorted({job.allowed for job in flat.jobs if job.allowed is not None},
                         key=sorted)
@@ -106,7 +114,7 @@ def solve(
             tw_early=early,
             tw_late=late,
             required=all_required,
-            prize=0 if all_required else job.drop_cost,
+            prize=0 if all_required else max(1, job.drop_cost // scale),
         ))
     type_of_vehicle: list[int] = []
     type_keys: dict[tuple[object, ...], int] = {}
@@ -139,10 +147,10 @@ def solve(
             tw_early=veh.start,
             tw_late=veh.latest_end,
             unit_distance_cost=1,
-            unit_duration_cost=veh.labour_cost,
+            unit_duration_cost=veh.labour_cost // scale,
             shift_duration=max(0, shift_duration),
             max_overtime=veh.latest_end - veh.soft_end if paid_overtime else 0,
-            unit_overtime_cost=veh.overtime_cost if paid_overtime else 0,
+            unit_overtime_cost=veh.overtime_cost // scale if paid_overtime else 0,
             name=f"type{t}",
         ))
     depots = [pyvrp.Depot(location=d, tw_early=0, tw_late=flat.horizon)
@@ -174,7 +182,7 @@ def solve(
         feasible=bool(result.best.is_feasible()),
         details={"iterations": int(result.num_iterations), "seed": seed,
                  "vehicle_types": len(vehicle_types), "depots": n_depots,
-                 "required": all_required},
+                 "required": all_required, "cost_divisor": scale},
     )
 
 
