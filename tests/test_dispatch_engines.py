@@ -236,3 +236,57 @@ def test_evaluate_routes_prices_given_routes_under_the_full_model() -> None:
     assert solver_info(priced)["repaired_jobs"] == 1
     assert "GAS" in {u.request_id for u in priced.unassigned}
     assert priced.objective > plan.objective
+
+
+# ----------------------------------------------------------------- VROOM beside other threads
+def test_vroom_leaves_the_other_threads_running() -> None:
+    """VROOM holds the GIL while it searches; run in-process it froze the API
+    worker's lease heartbeat for the whole engine budget. The demo day (lunch
+    breaks) goes to VROOM, which must now run beside a ticking thread."""
+    import threading
+    import time
+
+    from fieldops.data.sample import load_demo_day
+
+    problem = load_demo_day()
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.05)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        plan = solve_dispatch(problem, SolveParams(time_limit=4))
+    finally:
+        done.set()
+        ticker.join()
+    assert_valid(problem, plan)
+    assert max(np.diff(ticks)) < 1.0  # in-process VROOM: one gap as long as its run
+    report = solver_info(plan)["engines"]["vroom"]
+    assert report["isolated"] is True and report["seconds"] > 1.0
+
+
+def test_vroom_is_stopped_when_the_caller_asks() -> None:
+    import threading
+    import time
+
+    from fieldops.data.sample import load_demo_day
+    from fieldops.domain import PlanStatus
+
+    problem = load_demo_day()
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    started = time.monotonic()
+    timer.start()
+    plan = solve_dispatch(problem, SolveParams(time_limit=60), stop=stop)
+    elapsed = time.monotonic() - started
+    timer.cancel()
+    assert_valid(problem, plan)
+    assert plan.status is PlanStatus.CANCELLED
+    assert solver_info(plan)["engines"]["vroom"] == {"stopped": True}
+    assert elapsed < 30  # not VROOM's 54 s budget
+    assert plan.kpis.jobs_assigned > 0  # the construction is kept

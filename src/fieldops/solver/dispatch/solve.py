@@ -29,7 +29,7 @@ from fieldops.solver.dispatch.constraints.priority import drop_penalty
 from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
 from fieldops.solver.dispatch.diagnosis import diagnose
-from fieldops.solver.dispatch.engines import EngineResult, hgs
+from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import flat_from_context
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
@@ -114,7 +114,12 @@ def _run_engine(
             budget = remaining * VROOM_SHARE
             if budget < 0.1:
                 return None
-            result = vroom_engine.solve(flat, budget, threads=threads)
+            result = vroom_engine.solve(
+                flat, budget, threads=threads,
+                should_stop=stop.is_set if stop is not None else None)
+    except EngineStopped:
+        reports[name] = {"stopped": True}
+        return None
     except Exception as exc:  # an engine failure only loses its candidate
         reports[name] = {"error": f"{type(exc).__name__}: {exc}"}
         return None

@@ -32,3 +32,7 @@ class EngineResult:
 
 class EngineUnavailable(RuntimeError):
     """The engine's library is not installed or cannot express the problem."""
+
+
+class EngineStopped(RuntimeError):
+    """The caller's stop was seen while the engine ran; it returned nothing."""

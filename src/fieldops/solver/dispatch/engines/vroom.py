@@ -8,16 +8,29 @@ capacity and priorities (VROOM maximises the summed priority of the jobs it
 serves before it minimises cost). Costs are our integer arc costs; what VROOM
 does not model (SLA lateness, the overtime and preference costs) is priced when
 the solver re-times the routes, and improved afterwards by OR-Tools.
+
+VROOM holds the GIL for its whole run. In-process it would freeze every other
+thread of the solve for up to the whole budget: the API worker's lease heartbeat
+(a solve longer than the lease would be reaped as dead) and the stop check (a
+``DELETE`` would wait for VROOM's timeout). :func:`solve` therefore runs VROOM in
+a child interpreter (``python -m fieldops.solver.dispatch.engines.vroom``, which
+works inside daemonic pool workers too, unlike ``multiprocessing``) and kills it
+when the caller asks to stop or the budget is overrun.
 """
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
 
-from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
+from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, EngineUnavailable
 from fieldops.solver.dispatch.engines.flat import FlatProblem
 
 # VROOM priorities are 0..100; by rank critical, high, normal, low. Ten times per
@@ -27,6 +40,9 @@ PRIORITY = (90, 25, 5, 1)
 PINNED_PRIORITY = 100
 EXPLORATION = 5
 UINT32_MAX = 2**32 - 1
+# How long past its budget the child may take to hand its routes back before it
+# is killed (VROOM's timeout covers the search, not reading the input).
+CHILD_GRACE_SECONDS = 2.0
 
 
 def solve(
@@ -35,8 +51,69 @@ def solve(
     *,
     threads: int = 1,
     exploration: int = EXPLORATION,
+    should_stop: Callable[[], bool] | None = None,
+    isolated: bool = True,
 ) -> EngineResult:
-    """Run VROOM on ``flat`` with its own timeout of ``time_limit`` seconds."""
+    """Run VROOM on ``flat`` with its own timeout of ``time_limit`` seconds.
+
+    With ``isolated`` (the default) VROOM runs in a child interpreter, so that
+    this process's other threads keep running (see the module doc); the call
+    raises :class:`EngineStopped` as soon as ``should_stop()`` turns true.
+    """
+    if not isolated:
+        return _solve_here(flat, time_limit, threads=threads, exploration=exploration)
+    started = time.monotonic()
+    payload = pickle.dumps((flat, time_limit, threads, exploration, time.time()),
+                           protocol=pickle.HIGHEST_PROTOCOL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    answer: dict[str, bytes] = {}
+
+    def talk() -> None:
+        answer["out"], answer["err"] = child.communicate(payload)
+
+    talker = threading.Thread(target=talk, daemon=True, name="vroom-child")
+    talker.start()
+    deadline = started + time_limit + CHILD_GRACE_SECONDS
+    while talker.is_alive():
+        stopped = should_stop is not None and should_stop()
+        if stopped or time.monotonic() > deadline:
+            child.kill()
+            talker.join()
+            if stopped:
+                raise EngineStopped("stopped by the caller")
+            raise RuntimeError(f"VROOM did not answer within {time_limit:.1f} s "
+                               f"+ {CHILD_GRACE_SECONDS:g} s")
+        talker.join(0.05)
+    if child.returncode != 0:
+        tail = answer.get("err", b"").decode(errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"VROOM child exited with {child.returncode}: {' | '.join(tail)}")
+    result: EngineResult = pickle.loads(answer["out"])
+    result.elapsed = time.monotonic() - started
+    result.details["isolated"] = True
+    return result
+
+
+def _child_main() -> None:
+    """Entry point of the child interpreter: pickled input on stdin, result on stdout."""
+    flat, time_limit, threads, exploration, sent_at = pickle.load(sys.stdin.buffer)
+    # The interpreter's start-up counts against the budget the parent granted.
+    budget = max(0.05, time_limit - max(0.0, time.time() - sent_at))
+    result = _solve_here(flat, budget, threads=threads, exploration=exploration)
+    pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
+
+
+def _solve_here(
+    flat: FlatProblem,
+    time_limit: float,
+    *,
+    threads: int,
+    exploration: int,
+) -> EngineResult:
+    """VROOM in this process (holds the GIL until it returns)."""
     try:
         import vroom
     except ImportError as exc:  # pragma: no cover - pyvroom is a core dependency
@@ -107,3 +184,7 @@ def solve(
         details={"threads": threads, "exploration": exploration,
                  "skills": len(skill_of_set)},
     )
+
+
+if __name__ == "__main__":
+    _child_main()
