@@ -290,3 +290,27 @@ def test_vroom_is_stopped_when_the_caller_asks() -> None:
     assert solver_info(plan)["engines"]["vroom"] == {"stopped": True}
     assert elapsed < 30  # not VROOM's 54 s budget
     assert plan.kpis.jobs_assigned > 0  # the construction is kept
+
+
+def test_a_left_out_job_takes_the_place_of_a_lower_priority_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One van, room for three long jobs; the engine filled it with the three low
+    # ones. Re-inserting the high job needs one of them out: cheapest insertion
+    # alone leaves it out, the swap puts it in.
+    w = LineWorld()
+    tech = w.technician("A", 0)
+    lows = [w.job(f"L{i}", 1 + i, duration=170, priority=Priority.LOW) for i in range(3)]
+    high = w.job("H", 2, duration=170, priority=Priority.HIGH)
+    problem = w.problem([tech], [*lows, high])
+
+    def low_only(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        return EngineResult("pyvrp-hgs", [[0, 1, 2]], 0.0)
+
+    spy(monkeypatch, hgs, replace=low_only)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    as_given = evaluate_routes(problem, {"S-A": ["L0", "L1", "L2"]})
+    assert "H" not in {rid for r in as_given.routes for rid in r.request_ids}
+    candidate = solver_info(plan)["engines"]["pyvrp-hgs"]["objective_internal"]
+    assert candidate < solver_info(as_given)["objective_internal"]
+    assert "H" in {rid for r in plan.routes for rid in r.request_ids}

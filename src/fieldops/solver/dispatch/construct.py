@@ -234,8 +234,55 @@ class Constructor:
             routes[v].insert(p, j)
             schedules[v] = trial
             loads[v] += self.load[j]
+        if insert:
+            self._eject_for_priority(routes, schedules, loads)
         self.schedules = schedules
         return routes
+
+    def _eject_for_priority(self, routes: list[list[int]], schedules: list[_Schedule],
+                            loads: list[int]) -> None:
+        """Swap a left-out job in for a routed one of lower priority when that pays.
+
+        Cheapest insertion never takes a job out again, so a high-priority job that
+        finds no room (typically one that an engine's route could not keep when
+        re-timed) stays out even where dropping a low-priority neighbour would make
+        room and cost far less than leaving it out. One swap per left-out job: the
+        routed job ``k`` on vehicle ``v`` is replaced by ``j`` at its best position
+        when ``j``'s drop penalty exceeds ``k``'s plus the route's extra cost.
+        """
+        ctx = self.ctx
+        placed = {j for r in routes for j in r}
+        left = sorted((j for j in range(ctx.n_jobs) if j not in placed),
+                      key=lambda j: -drop_penalty(ctx, ctx.jobs[j]))
+        for j in left:
+            gain_j = drop_penalty(ctx, ctx.jobs[j])
+            best: tuple[int, int, int, list[int], _Schedule] | None = None
+            for v in self._candidates(j, routes):
+                cap = self.vehicles[v].capacity
+                route = routes[v]
+                for i, k in enumerate(route):
+                    if ctx.jobs[k].pinned_technician is not None:
+                        continue
+                    gain_k = drop_penalty(ctx, ctx.jobs[k])
+                    if gain_k >= gain_j:
+                        continue
+                    if cap is not None and loads[v] - self.load[k] + self.load[j] > cap:
+                        continue
+                    rest = route[:i] + route[i + 1:]
+                    for p in range(len(rest) + 1):
+                        trial_route = [*rest[:p], j, *rest[p:]]
+                        trial = self.schedule(v, trial_route)
+                        if trial is None:
+                            continue
+                        delta = trial.cost - schedules[v].cost + gain_k - gain_j
+                        if delta < 0 and (best is None or delta < best[0]):
+                            best = (delta, v, k, trial_route, trial)
+            if best is None:
+                continue
+            _, v, k, trial_route, trial = best
+            routes[v] = trial_route
+            schedules[v] = trial
+            loads[v] += self.load[j] - self.load[k]
 
     def _retime(self, v: int, given: list[int], placed: set[int]
                 ) -> tuple[list[int], _Schedule, int]:
