@@ -22,6 +22,7 @@ from fieldops.store.models import (
     RequestRow,
     ShiftRow,
     TechnicianRow,
+    utcnow,
 )
 
 T = TypeVar("T")
@@ -32,6 +33,18 @@ def get_or_404(s: Session, model: type[T], key: Any, what: str) -> T:
     if row is None:
         raise Problem(404, f"{what} {key!r} not found", kind="not-found")
     return row
+
+
+def request_cancel(row: Any, what: str) -> None:
+    """Stop a queued or solving plan/roster: a queued one ends ``cancelled`` now; a
+    solving one is asked to stop (its worker keeps the best result); anything
+    else is a 409."""
+    if row.status == "queued":
+        row.status, row.cancel_requested, row.finished_at = "cancelled", True, utcnow()
+    elif row.status == "solving":
+        row.cancel_requested = True
+    else:
+        raise Problem(409, f"{what} is already {row.status}", field="status", kind="conflict")
 
 
 def page(s: Session, query: Select[Any], args: dict[str, Any], render: Any) -> dict[str, Any]:

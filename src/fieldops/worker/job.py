@@ -33,31 +33,33 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _claim(db: Database, plan_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Move the plan from queued to solving; None when it is not ours to run.
+def _claim(db: Database, plan_id: str, *, model: Any = PlanRow
+           ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Move the plan (or roster, with ``model``) from queued to solving; None when
+    it is not ours to run.
 
-    One conditional UPDATE, so two workers handed the same plan (a redelivered
+    One conditional UPDATE, so two workers handed the same row (a redelivered
     message) cannot both claim it, on SQLite as on PostgreSQL.
     """
     now = utcnow()
     with db.session() as s:
         claimed = s.execute(
-            update(PlanRow)
-            .where(PlanRow.id == plan_id, PlanRow.status == "queued",
-                   PlanRow.cancel_requested.is_(False))
+            update(model)
+            .where(model.id == plan_id, model.status == "queued",
+                   model.cancel_requested.is_(False))
             .values(status="solving", started_at=now, heartbeat_at=now, worker=worker_name())
         )
         if getattr(claimed, "rowcount", 0) != 1:
             # Cancelled while queued, gone, or already run: nothing to solve.
             s.execute(
-                update(PlanRow)
-                .where(PlanRow.id == plan_id, PlanRow.status == "queued")
+                update(model)
+                .where(model.id == plan_id, model.status == "queued")
                 .values(status="cancelled", finished_at=now)
             )
             return None
-        plan = s.get(PlanRow, plan_id)
-        assert plan is not None
-        return dict(plan.problem), dict(plan.params)
+        row = s.get(model, plan_id)
+        assert row is not None
+        return dict(row.problem), dict(row.params)
 
 
 class _Heartbeat(threading.Thread):

@@ -16,46 +16,22 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import update
-
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterStatus
 from fieldops.store.db import Database
 from fieldops.store.models import RosterRow, RosterShift, utcnow
 from fieldops.worker.job import (
     DEFAULT_LEASE_SECONDS,
     HEARTBEAT_SECONDS,
+    _claim,
     _Heartbeat,
     mark_failed,
     reap_stale,
-    worker_name,
 )
 
 log = logging.getLogger(__name__)
 
 #: Solver verdicts that come with a roster (a cancelled search may or may not have one).
 FOUND = (RosterStatus.OPTIMAL, RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT)
-
-
-def _claim(db: Database, roster_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Move the roster from queued to solving; None when it is not ours to run."""
-    now = utcnow()
-    with db.session() as s:
-        claimed = s.execute(
-            update(RosterRow)
-            .where(RosterRow.id == roster_id, RosterRow.status == "queued",
-                   RosterRow.cancel_requested.is_(False))
-            .values(status="solving", started_at=now, heartbeat_at=now, worker=worker_name())
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            s.execute(
-                update(RosterRow)
-                .where(RosterRow.id == roster_id, RosterRow.status == "queued")
-                .values(status="cancelled", finished_at=now)
-            )
-            return None
-        row = s.get(RosterRow, roster_id)
-        assert row is not None
-        return dict(row.problem), dict(row.params)
 
 
 def validation_of(problem: RosterProblem, roster: Roster) -> dict[str, Any]:
@@ -136,7 +112,7 @@ def _store_result(db: Database, roster_id: str, status: str, problem: RosterProb
 def run_roster(db: Database, roster_id: str, *,
                heartbeat: float = HEARTBEAT_SECONDS) -> str | None:
     """Solve the queued roster ``roster_id``; returns its final status (None: not claimed)."""
-    claimed = _claim(db, roster_id)
+    claimed = _claim(db, roster_id, model=RosterRow)
     if claimed is None:
         return None
     problem_json, params_json = claimed

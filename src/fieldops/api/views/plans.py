@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from fieldops.api.auth import READERS, WRITERS, principal, roles
-from fieldops.api.common import get_or_404, page, plan_json
+from fieldops.api.common import get_or_404, page, plan_json, request_cancel
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session, state
 from fieldops.api.schemas import (
@@ -226,13 +226,7 @@ def cancel_plan(plan_id: str) -> tuple[dict[str, Any], int]:
     """Stop a solve early. A running solve ends ``cancelled`` keeping its best plan."""
     with session() as s:
         row = get_or_404(s, PlanRow, plan_id, "plan")
-        if row.status == "queued":
-            row.status, row.cancel_requested, row.finished_at = "cancelled", True, utcnow()
-        elif row.status == "solving":
-            row.cancel_requested = True
-        else:
-            raise Problem(409, f"plan is already {row.status}", field="status",
-                          kind="conflict")
+        request_cancel(row, "plan")
         s.flush()
         return plan_json(row), 202
 

@@ -20,7 +20,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from fieldops.api.auth import principal, roles
-from fieldops.api.common import get_or_404, instant, page
+from fieldops.api.common import get_or_404, instant, page, request_cancel
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session, state
 from fieldops.api.schemas import (
@@ -168,13 +168,7 @@ def cancel_roster(roster_id: str) -> tuple[dict[str, Any], int]:
     """Stop a solve early. A running solve ends ``cancelled`` keeping its best roster."""
     with session() as s:
         row = get_or_404(s, RosterRow, roster_id, "roster")
-        if row.status == "queued":
-            row.status, row.cancel_requested, row.finished_at = "cancelled", True, utcnow()
-        elif row.status == "solving":
-            row.cancel_requested = True
-        else:
-            raise Problem(409, f"roster is already {row.status}", field="status",
-                          kind="conflict")
+        request_cancel(row, "roster")
         s.flush()
         return roster_json(row), 202
 
