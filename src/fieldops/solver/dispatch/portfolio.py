@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import pickle
 import queue
 import threading
 import time
@@ -39,9 +40,11 @@ GRACE_SECONDS = 1.0
 HANDBACK_SECONDS = 0.6  # pickling a plan back and shutting the pool down
 
 
-def _child(problem: DispatchProblem, params: SolveParams, events: Any, stop: Any,
+def _child(problem_pickle: bytes, params: SolveParams, events: Any, stop: Any,
            deadline: float) -> DispatchPlan:
     from fieldops.solver.dispatch.solve import solve_single
+
+    problem: DispatchProblem = pickle.loads(problem_pickle)
 
     # The process started late (spawn and imports): keep to the caller's deadline.
     remaining = max(0.5, deadline - time.time())
@@ -128,7 +131,13 @@ def solve_portfolio(
         # caller's limit, less a moment for the processes to hand back their plans.
         budget = max(0.1, params.time_limit - (time.monotonic() - entered) - HANDBACK_SECONDS)
         wall_deadline = time.time() + budget
-        futures = [pool.submit(_child, problem, cp, events, shared_stop, wall_deadline)
+        # Pickled here, before the main search starts: the pool would pickle the
+        # problem in its own thread while the main search fills the problem's
+        # cached properties, and a dict that changes size mid-pickle loses the
+        # helper ("dictionary changed size during iteration", 1 000-job days).
+        problem_pickle = pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)
+        futures = [pool.submit(_child, problem_pickle, cp, events, shared_stop,
+                               wall_deadline)
                    for cp in child_params]
 
         def forward_stop() -> None:
@@ -151,7 +160,8 @@ def solve_portfolio(
                 plans.append(future.result(timeout=max(0.1, deadline - time.monotonic())))
             except Exception as exc:  # a failed or late helper search only loses its plan
                 shared_stop.set()
-                errors.append(f"{type(exc).__name__}: {exc!r}")
+                cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+                errors.append(f"{type(exc).__name__}: {exc!r}{cause}")
     finally:
         # A late helper has been told to stop; do not wait for it (the caller's
         # time limit comes first), it ends on its own.
