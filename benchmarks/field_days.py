@@ -30,6 +30,19 @@ SIZES: dict[str, tuple[int, int]] = {
     "fd2000": (2000, 240),
 }
 PRIORITIES = ("critical", "high", "normal", "low")
+# fieldops posed with the objective the peers optimise: jobs by priority, then
+# travel. SLA lateness, the overtime cost and preferences weigh nothing; every hard
+# constraint is the same. See "fieldops-travel" in benchmarks/README.md.
+TRAVEL_OBJECTIVE = "fieldops-travel"
+
+
+def travel_objective(problem: Any) -> Any:
+    """``problem`` with SLA lateness, overtime and preferences weighted zero."""
+    import dataclasses
+
+    weights = dataclasses.replace(problem.weights, sla_lateness_per_hour=0.0,
+                                  overtime_per_hour=0.0, non_preferred=0.0)
+    return dataclasses.replace(problem, weights=weights)
 
 
 def run_one(
@@ -48,23 +61,31 @@ def run_one(
     problem = generate_field_day(n_jobs, n_techs, seed=day_seed)
     model = flat_from_problem(problem)
     out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
-    if solver == "fieldops":
+    if solver in ("fieldops", TRAVEL_OBJECTIVE):
+        from fieldops.solver.dispatch.solve import evaluate_routes
         from fieldops.solver.validate import validate_plan
 
-        plan = h.timed_solve(problem, time_limit, workers, seed, out)
+        posed = problem if solver == "fieldops" else travel_objective(problem)
+        plan = h.timed_solve(posed, time_limit, workers, seed, out)
         vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
         job = {rid: j for j, rid in enumerate(model.job_ids)}
         routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
         for route in plan.routes:
             routes[vehicle[route.shift_id]] = [job[r] for r in route.request_ids]
-        violations = validate_plan(problem, plan)
+        violations = validate_plan(posed, plan)
         out["n_violations"] = len(violations)
         out["violations"] = [str(v) for v in violations[:5]]
         out["validated"] = not violations
         out["plan_travel_h"] = plan.kpis.travel_time.total_seconds() / 3600
         out["status"] = str(plan.status)
-        out["objective"] = plan.objective
-        out["penalties"] = dict(plan.penalties)
+        if solver == "fieldops":
+            out["objective"] = plan.objective
+            out["penalties"] = dict(plan.penalties)
+        else:  # priced on the day's full objective, like the peers
+            priced = evaluate_routes(problem, {r.shift_id: list(r.request_ids)
+                                               for r in plan.routes})
+            out["objective"] = priced.objective
+            out["penalties"] = dict(priced.penalties)
         out["engine"] = plan.solver.get("engine")
         out["engines"] = plan.solver.get("engines")
     else:
@@ -110,9 +131,14 @@ def _versus(mine: dict[str, Any], other: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = h.common_arguments(__doc__.splitlines()[0] if __doc__ else "", 60.0)
     parser.add_argument("--day-seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument(
+        "--travel-objective", action="store_true",
+        help="also run fieldops on the peers' objective (jobs by priority, then travel; "
+             "SLA, overtime cost and preferences weighted zero) as 'fieldops-travel'")
     args = parser.parse_args(argv)
     peers = h.peers_from(args.peers, ("ortools", "vroom"))
-    solvers = ([] if args.no_fieldops else ["fieldops"]) + peers
+    solvers = ([] if args.no_fieldops else ["fieldops"]) + (
+        [TRAVEL_OBJECTIVE] if args.travel_objective else []) + peers
     names = list(bi.select(dict.fromkeys(SIZES, Path()), args.instances or ["fd100", "fd350"]))
     console = Console(width=max(Console().width, 150))
     machine = h.machine_info()
@@ -138,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             run.update(instance=name, solver=solver, technicians=n_techs)
             runs.append(run)
             console.print(
-                f"  {name:<7} {solver:<8} assigned {run.get('assigned')} "
+                f"  {name:<7} {solver:<15} assigned {run.get('assigned')} "
                 f"travel {run.get('travel_h', float('nan')):.1f} h {run.get('error', '')}"
             )
     table = Table(title=f"field days ({args.time_limit:g} s per run)")

@@ -33,6 +33,7 @@ from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import flat_from_context
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
+from fieldops.solver.dispatch.improve import RuinRecreate
 from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, Progress, SolveParams
 
 WARM_START_MAX_JOBS = 1400
@@ -43,7 +44,10 @@ WARM_START_MAX_JOBS = 1400
 # makes of the time (measured at 1 000 jobs: VROOM at 35 s + OR-Tools 20 s was 8 %
 # more travel than VROOM at 60 s).
 HGS_SHARE = 0.9
-VROOM_SHARE = 0.9
+VROOM_SHARE = float(__import__("os").environ.get("FIELDOPS_VROOM_SHARE", "0.9"))
+# Share of the time left after the engine that ruin and recreate gets on days the
+# engine is VROOM (OR-Tools polishes in the rest; all of it past WARM_START_MAX_JOBS).
+RUIN_SHARE = float(__import__("os").environ.get("FIELDOPS_RUIN_SHARE", "0.6"))
 
 
 # OR-Tools' status when its search was cut short by the time limit.
@@ -59,6 +63,7 @@ class _Candidate:
     cost: int
     routes: list[RawRoute]
     assigned: int
+    nodes: list[list[int]]  # job nodes per vehicle, as the construction holds them
 
 
 def _extraction_margin(n_jobs: int, time_limit: float) -> float:
@@ -134,6 +139,58 @@ def _run_engine(
     if reason is not None:
         reports[name]["pyvrp_skipped"] = reason
     return result
+
+def _ruin_and_recreate(
+    builder: Constructor,
+    chosen: _Candidate,
+    candidate: Callable[[str, list[list[int]]], _Candidate],
+    params: SolveParams,
+    clock: float,
+    n_jobs: int,
+    stop: threading.Event | None,
+    progress: Callable[[Progress], None] | None,
+    info: dict[str, object],
+) -> _Candidate:
+    """``chosen`` improved by ruin and recreate (:mod:`.improve`) for its share of time.
+
+    Past ``WARM_START_MAX_JOBS`` it has all the time left (OR-Tools does not run);
+    below, OR-Tools gets the rest.
+    """
+    if stop is not None and stop.is_set():
+        return chosen
+    remaining = params.time_limit - (time.monotonic() - clock)
+    remaining -= _extraction_margin(n_jobs, params.time_limit)
+    share = 1.0 if n_jobs > WARM_START_MAX_JOBS else RUIN_SHARE
+    budget = remaining * share
+    if budget < 0.2:
+        return chosen
+    search = RuinRecreate(builder, seed=params.seed)
+
+    def report(cost: int, assigned: int) -> None:
+        if progress is not None:
+            progress(Progress(objective=cost / COST_SCALE, elapsed=time.monotonic() - clock,
+                              solutions=0, assigned=assigned))
+
+    improved, stats = search.run(chosen.nodes, time.monotonic() + budget,
+                                 stop.is_set if stop is not None else None, report)
+    info["ruin_recreate"] = {
+        "seconds": round(stats.seconds, 3), "iterations": stats.iterations,
+        "accepted": stats.accepted, "improvements": stats.improved,
+        "start_objective": stats.start_cost / COST_SCALE,
+        "best_objective": stats.best_cost / COST_SCALE,
+    }
+    if stats.best_cost >= chosen.cost:
+        return chosen
+    better = candidate(f"{chosen.name}+ruin-recreate", builder.build(initial=improved,
+                                                                      insert=False))
+    if better.cost >= chosen.cost:
+        return chosen
+    if progress is not None:
+        progress(Progress(objective=better.cost / COST_SCALE,
+                          elapsed=time.monotonic() - clock, solutions=0,
+                          assigned=better.assigned))
+    return better
+
 
 _FIRST = {
     FirstSolution.PATH_CHEAPEST_ARC: routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
@@ -432,7 +489,7 @@ def solve_single(
             routed = {j for r in routes_v for j in r}
             cost = sum(sc.cost for sc in builder.schedules) + sum(
                 drop_penalty(ctx, jobs[j]) for j in range(len(jobs)) if j not in routed)
-            return _Candidate(name, cost, raw, len(routed))
+            return _Candidate(name, cost, raw, len(routed), [list(r) for r in routes_v])
 
         if fixed_routes is not None:
             node_of = {i: j for j, i in enumerate(job_ids)}
@@ -447,6 +504,16 @@ def solve_single(
             info["repaired_jobs"] = builder.repaired
             best["cost"], best["routes"] = fixed.cost, fixed.routes
             params = dataclasses.replace(params, time_limit=time.monotonic() - clock + 0.01)
+        # VROOM needs no start plan: it runs in its child interpreter while the
+        # construction is built here, so that it gets the construction's seconds.
+        early: dict[str, EngineResult | None] = {}
+        early_thread: threading.Thread | None = None
+        if fixed_routes is None and not hgs_candidate(problem):
+            early_thread = threading.Thread(
+                target=lambda: early.update(result=_run_engine(
+                    ctx, params, clock, [], engine_threads, stop, info)),
+                name="fieldops-engine", daemon=True)
+            early_thread.start()
         routes_built = builder.build() if fixed_routes is None else []
         built = candidate("fieldops-insertion", routes_built)
         if fixed_routes is None:
@@ -458,7 +525,10 @@ def solve_single(
                               assigned=built.assigned))
         chosen = built if fixed_routes is None else fixed
         engine = None
-        if fixed_routes is None:
+        if early_thread is not None:
+            early_thread.join()
+            engine = early.get("result")
+        elif fixed_routes is None:
             engine = _run_engine(ctx, params, clock, routes_built, engine_threads, stop, info)
         if engine is not None:
             repaired = candidate(engine.engine, builder.build(initial=engine.routes))
@@ -471,6 +541,9 @@ def solve_single(
                     progress(Progress(objective=repaired.cost / COST_SCALE,
                                       elapsed=time.monotonic() - clock, solutions=0,
                                       assigned=repaired.assigned))
+        if fixed_routes is None and not hgs_candidate(problem):
+            chosen = _ruin_and_recreate(builder, chosen, candidate, params, clock, len(jobs),
+                                        stop, progress, info)
         best["cost"], best["routes"] = chosen.cost, chosen.routes
         info["engine"] = chosen.name
         start_from = as_nodes(chosen.routes)

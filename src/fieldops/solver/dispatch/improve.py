@@ -1,0 +1,356 @@
+"""Ruin and recreate on the construction's exact schedules.
+
+An engine's plan (VROOM, PyVRP) or the construction is a local optimum of that
+engine's own model; OR-Tools, the other improver, often gives up on large days
+with lunch breaks (``ROUTING_FAIL`` after a restored assignment) and is not run at
+all past ``WARM_START_MAX_JOBS``. This search works directly on the full
+objective with :class:`~.construct.Constructor`'s exact schedule (windows, lunch
+break, shift end and overtime, capacity, allowed technicians, SLA lateness,
+preferences), so every plan it keeps is one the solver can return as is.
+
+Each iteration takes out a few strings of consecutive jobs from routes that lie
+near a random seed job (slack induction by string removals, Christiaens & Vanden
+Berghe, Transportation Science 2020), puts them back one at a time where the
+objective grows least (left-out jobs near the seed get a chance too), and keeps
+the result under a simulated-annealing rule whose temperature falls from a
+fraction of an average leg to almost nothing by the deadline. Leaving a job out
+costs its drop penalty, which dwarfs any travel, so a plan with fewer jobs at a
+priority level is never accepted over one with more.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.construct import Constructor, _Schedule
+
+IntArray = npt.NDArray[np.int64]
+_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+REPORT_EVERY = 0.5  # seconds between progress reports of new best plans
+
+
+@dataclass(frozen=True)
+class RuinParams:
+    """Sizes and temperatures of the search (defaults after SISR's published ones).
+
+    Attributes
+    ----------
+    mean_removed
+        Average number of jobs taken out per iteration.
+    max_string
+        Longest string of consecutive jobs taken out of one route.
+    neighbours
+        Jobs kept per job in the nearness lists that pick the routes to ruin.
+    start_temperature, end_temperature
+        Annealing temperatures as fractions of the plan's average leg cost.
+    blink
+        Chance of skipping an insertion position (diversification).
+    """
+
+    mean_removed: int = 10
+    max_string: int = 10
+    neighbours: int = 40
+    start_temperature: float = 0.3
+    end_temperature: float = 0.003
+    blink: float = 0.01
+
+
+@dataclass
+class RuinStats:
+    """What one run did, for ``plan.solver``."""
+
+    iterations: int = 0
+    accepted: int = 0
+    improved: int = 0
+    start_cost: int = 0
+    best_cost: int = 0
+    seconds: float = 0.0
+    history: list[tuple[float, int]] = field(default_factory=list)
+
+
+class RuinRecreate:
+    """Improves routes (job nodes per vehicle) of ``builder``'s model in place."""
+
+    def __init__(self, builder: Constructor, *, seed: int = 0,
+                 params: RuinParams | None = None) -> None:
+        self.builder = builder
+        self.params = params or RuinParams()
+        self.rng = random.Random(seed)
+        ctx = builder.ctx
+        n = ctx.n_jobs
+        self.n = n
+        self.drop = [drop_penalty(ctx, job) for job in ctx.jobs]
+        self.movable = [job.pinned_start is None and job.pinned_technician is None
+                        for job in ctx.jobs]
+        self.rank = [job.priority.rank for job in ctx.jobs]
+        travel = np.asarray(builder.travel[:n, :n], dtype=np.int64)
+        closeness = travel + travel.T
+        k = min(self.params.neighbours, n - 1)
+        if k <= 0:
+            self.near = np.zeros((n, 0), dtype=np.int64)
+        else:
+            part = np.argpartition(closeness, k, axis=1)[:, : k + 1]
+            order = np.take_along_axis(closeness, part, axis=1).argsort(axis=1, kind="stable")
+            self.near = np.take_along_axis(part, order, axis=1)
+        self.width = [min(b - a for a, b in builder.windows[j]) for j in range(n)]
+        # Insertion arrays per vehicle, keyed by the schedule object they were
+        # computed from (every change to a route installs a new schedule).
+        self._arrays: dict[int, tuple[_Schedule, _Arrays]] = {}
+
+    # ------------------------------------------------------------------ search
+    def run(self, routes: list[list[int]], deadline: float,
+            should_stop: Callable[[], bool] | None = None,
+            on_improve: Callable[[int, int], None] | None = None,
+            ) -> tuple[list[list[int]], RuinStats]:
+        """The best routes found before ``deadline`` (``time.monotonic()``).
+
+        ``on_improve(cost, jobs routed)`` hears of new best plans, at most one every
+        ``REPORT_EVERY`` seconds.
+        """
+        b = self.builder
+        started = time.monotonic()
+        routes = [list(r) for r in routes]
+        schedules: list[_Schedule] = []
+        for v, r in enumerate(routes):
+            sched = b.schedule(v, r)
+            if sched is None:  # not ours to repair: hand the routes back untouched
+                return routes, RuinStats()
+            schedules.append(sched)
+        loads = [sum(b.load[j] for j in r) for r in routes]
+        where = [-1] * self.n
+        for v, r in enumerate(routes):
+            for j in r:
+                where[j] = v
+        cost = sum(s.cost for s in schedules) + sum(
+            self.drop[j] for j in range(self.n) if where[j] < 0)
+        stats = RuinStats(start_cost=cost, best_cost=cost)
+        best = [list(r) for r in routes]
+        dirty: set[int] = set()  # routes changed since ``best`` was taken
+        legs = sum(len(r) + 1 for r in routes if r)
+        leg_cost = max(1.0, sum(s.cost for s in schedules) / max(1, legs))
+        t0 = self.params.start_temperature * leg_cost
+        t1 = self.params.end_temperature * leg_cost
+        span = max(1e-6, deadline - started)
+        reported = started
+        rng = self.rng
+        while True:
+            now = time.monotonic()
+            if now >= deadline or (should_stop is not None and should_stop()):
+                break
+            temperature = t0 * (t1 / t0) ** min(1.0, (now - started) / span)
+            saved: dict[int, tuple[list[int], _Schedule, int]] = {}
+            removed = self._ruin(routes, schedules, loads, where, saved)
+            if removed is None:
+                self._restore(routes, schedules, loads, where, saved)
+                if not any(routes):
+                    break  # nothing routed, nothing to take apart
+                continue
+            delta = self._recreate(removed, routes, schedules, loads, where, saved)
+            stats.iterations += 1
+            threshold = -temperature * math.log(max(1e-12, rng.random()))
+            if delta < threshold:
+                cost += delta
+                stats.accepted += 1
+                dirty.update(saved)
+                if cost < stats.best_cost:
+                    stats.best_cost = cost
+                    stats.improved += 1
+                    stats.history.append((round(time.monotonic() - started, 3), cost))
+                    for v in dirty:
+                        best[v] = list(routes[v])
+                    dirty.clear()
+                    if on_improve is not None and now - reported >= REPORT_EVERY:
+                        reported = now
+                        on_improve(cost, sum(1 for w in where if w >= 0))
+            else:
+                self._restore(routes, schedules, loads, where, saved)
+        stats.seconds = time.monotonic() - started
+        return best, stats
+
+    # ------------------------------------------------------------------ moves
+    def _ruin(self, routes: list[list[int]], schedules: list[_Schedule], loads: list[int],
+              where: list[int], saved: dict[int, tuple[list[int], _Schedule, int]]
+              ) -> list[int] | None:
+        """Take strings out of routes near a random seed; the jobs taken out."""
+        b, rng, p = self.builder, self.rng, self.params
+        used = [v for v, r in enumerate(routes) if r]
+        if not used:
+            return None
+        seed_route = routes[rng.choice(used)]
+        seed = rng.choice(seed_route)
+        lengths = [len(routes[v]) for v in used]
+        string_max = min(p.max_string, max(1, round(sum(lengths) / len(lengths))))
+        ruins_max = 4 * p.mean_removed / (1 + string_max) - 1
+        ruins = max(1, int(rng.uniform(1, ruins_max + 1)))
+        removed: list[int] = []
+        out: set[int] = set()
+        for c in (seed, *self.near[seed].tolist()):
+            if len(saved) >= ruins:
+                break
+            if c in out:
+                continue
+            v = where[c]
+            if v < 0:
+                removed.append(c)  # left out: another chance near the seed
+                out.add(c)
+                continue
+            if v in saved:
+                continue
+            route = routes[v]
+            length = int(rng.uniform(1, min(string_max, len(route)) + 1))
+            at = route.index(c)
+            first = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
+            taken = [j for j in route[first:first + length] if self.movable[j]]
+            if not taken:
+                continue
+            rest = [j for j in route if j not in taken]
+            sched = b.schedule(v, rest)
+            if sched is None:
+                continue
+            saved[v] = (route, schedules[v], loads[v])
+            routes[v] = rest
+            schedules[v] = sched
+            loads[v] -= sum(b.load[j] for j in taken)
+            for j in taken:
+                where[j] = -1
+            removed.extend(taken)
+            out.update(taken)
+        if not saved:
+            return None
+        return removed
+
+    def _recreate(self, removed: list[int], routes: list[list[int]],
+                  schedules: list[_Schedule], loads: list[int], where: list[int],
+                  saved: dict[int, tuple[list[int], _Schedule, int]]) -> int:
+        """Insert ``removed`` back; the objective's change against before the ruin."""
+        b, rng, blink = self.builder, self.rng, self.params.blink
+        was_out = sum(self.drop[j] for j in removed if not self._was_routed(j, saved))
+        how = rng.random()
+        if how < 0.5:
+            rng.shuffle(removed)
+        elif how < 0.8:
+            removed.sort(key=lambda j: self.width[j])
+        else:
+            removed.sort(key=lambda j: -self.builder.service[j])
+        removed.sort(key=lambda j: self.rank[j])  # stable: priority first
+        dropped = 0
+        for j in removed:
+            best = self._best_insertion(j, routes, schedules, loads, blink)
+            if best is None or best[0] >= self.drop[j]:
+                dropped += self.drop[j]
+                continue
+            _, v, pos, trial = best
+            if v not in saved:
+                saved[v] = (routes[v], schedules[v], loads[v])
+                routes[v] = list(routes[v])
+            routes[v].insert(pos, j)
+            schedules[v] = trial
+            loads[v] += b.load[j]
+            where[j] = v
+        # ``saved`` holds every route touched, with its schedule from before the ruin.
+        before = sum(old.cost for _, old, _ in saved.values()) + was_out
+        after = sum(schedules[v].cost for v in saved) + dropped
+        return after - before
+
+    def _best_insertion(self, j: int, routes: list[list[int]], schedules: list[_Schedule],
+                        loads: list[int], blink: float
+                        ) -> tuple[int, int, int, _Schedule] | None:
+        """Cheapest (delta, vehicle, position, schedule) for ``j``, or ``None``.
+
+        The detour's travel cost is a lower bound on an insertion's cost change
+        (waiting, lateness and overtime only grow when a job is added), so the
+        positions are tried in order of detour and the exact schedule is computed
+        only until the next detour cannot beat the best insertion found.
+        """
+        b, rng = self.builder, self.rng
+        arc = b.arc_cost
+        latest = b.windows[j][-1][1]
+        earliest = b.windows[j][0][0]
+        options: list[tuple[int, int, int]] = []
+        for v in b._candidates(j, routes):
+            cap = b.vehicles[v].capacity
+            if cap is not None and loads[v] + b.load[j] > cap:
+                continue
+            prev, nxt, base, ready, latest_next = self._route_arrays(v, routes[v],
+                                                                     schedules[v])
+            detour = arc[prev, j] + arc[j, nxt] - base
+            # Earliest arrival at j after each position's predecessor, from the
+            # current schedule (the prefix is unchanged by the insertion): a
+            # position where it misses j's last window cannot hold j; nor one
+            # where the next stop would then be reached after the latest start
+            # that keeps the rest of the route on time.
+            arrive = ready + b.travel[prev, j]
+            fits = (arrive <= latest) & (
+                np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
+            options.extend((int(d), v, p) for p, d in enumerate(detour.tolist()) if fits[p])
+        options.sort()
+        best: tuple[int, int, int, _Schedule] | None = None
+        for bound, v, p in options:
+            if best is not None and bound >= best[0]:
+                break
+            if blink and rng.random() < blink:
+                continue
+            route = routes[v]
+            trial = b.schedule(v, [*route[:p], j, *route[p:]])
+            if trial is None:
+                continue
+            delta = trial.cost - schedules[v].cost
+            if best is None or delta < best[0]:
+                best = (delta, v, p, trial)
+        return best
+
+    def _route_arrays(self, v: int, route: list[int], schedule: _Schedule
+                      ) -> _Arrays:
+        """Per insertion position of ``route``: predecessor and successor nodes, the
+        arc between them, the predecessor's ready time, and an upper bound on the
+        successor's latest start (then the route's end).
+
+        The bound comes from one backward pass over each job's last window and the
+        shift's hard end; the lunch break and gaps between windows only make the
+        true latest starts earlier, so a stop reached after its bound certainly
+        makes the route fail. Cached until the route changes.
+        """
+        cached = self._arrays.get(v)
+        if cached is not None and cached[0] is schedule:
+            return cached[1]
+        b = self.builder
+        veh = b.vehicles[v]
+        nodes = np.fromiter((veh.start_node, *route, veh.end_node), dtype=np.int64)
+        prev, nxt = nodes[:-1], nodes[1:]
+        latest = [0] * (len(route) + 1)
+        latest[-1] = veh.latest_end
+        after = veh.end_node
+        for i in range(len(route) - 1, -1, -1):
+            k = route[i]
+            latest[i] = min(b.windows[k][-1][1],
+                            latest[i + 1] - b.service[k] - int(b.travel[k, after]))
+            after = k
+        ready = np.fromiter((veh.start, *(t + b.service[k] for t, k in
+                                          zip(schedule.starts, route, strict=True))),
+                            dtype=np.int64)
+        arrays: _Arrays = (prev, nxt, b.arc_cost[prev, nxt], ready,
+                  np.asarray(latest, dtype=np.int64))
+        self._arrays[v] = (schedule, arrays)
+        return arrays
+
+    @staticmethod
+    def _was_routed(j: int, saved: dict[int, tuple[list[int], _Schedule, int]]) -> bool:
+        return any(j in route for route, _, _ in saved.values())
+
+    def _restore(self, routes: list[list[int]], schedules: list[_Schedule], loads: list[int],
+                 where: list[int], saved: dict[int, tuple[list[int], _Schedule, int]]) -> None:
+        for v in saved:
+            for j in routes[v]:
+                where[j] = -1
+        for v, (route, sched, load) in saved.items():
+            routes[v], schedules[v], loads[v] = route, sched, load
+            for j in route:
+                where[j] = v
