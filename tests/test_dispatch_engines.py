@@ -238,6 +238,37 @@ def test_evaluate_routes_prices_given_routes_under_the_full_model() -> None:
     assert priced.objective > plan.objective
 
 
+def test_retiming_tries_the_break_before_every_leg(monkeypatch: pytest.MonkeyPatch) -> None:
+    # VROOM may put the lunch break where neither of the scheduler's own rules
+    # (lazy: as late as the next job allows; eager: at the first stop after the
+    # window opens) would. Here both rules are made to fail on every route with
+    # a break: re-timing must still keep each route whole by trying the break
+    # before each leg, and the plan must pass the validator.
+    from fieldops.data.sample import load_demo_day
+    from fieldops.solver.dispatch.construct import Constructor
+
+    problem = load_demo_day()
+    plan = solve_dispatch(problem, SolveParams(time_limit=3))
+    assert_valid(problem, plan)
+    routes = {r.shift_id: list(r.request_ids) for r in plan.routes}
+    with_break = {r.shift_id for r in plan.routes if r.request_ids and any(
+        s.id == r.shift_id and s.lunch is not None for s in problem.shifts)}
+    assert with_break
+    original = Constructor._schedule
+
+    def rules_fail(self, v, veh, route, *, eager, break_before=None, on_arrival=False):  # type: ignore[no-untyped-def]
+        if break_before is None and veh.lunch is not None and route:
+            return None
+        return original(self, v, veh, route, eager=eager, break_before=break_before,
+                        on_arrival=on_arrival)
+
+    monkeypatch.setattr(Constructor, "_schedule", rules_fail)
+    same = evaluate_routes(problem, routes)
+    assert_valid(problem, same)
+    assert solver_info(same)["repaired_jobs"] == 0
+    assert same.kpis.jobs_assigned == plan.kpis.jobs_assigned
+
+
 # ----------------------------------------------------------------- VROOM beside other threads
 def test_vroom_leaves_the_other_threads_running() -> None:
     """VROOM holds the GIL while it searches; run in-process it froze the API

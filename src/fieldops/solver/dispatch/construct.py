@@ -125,8 +125,13 @@ class Constructor:
             return lazy
         return self._schedule(v, veh, route, eager=True)
 
-    def _schedule(self, v: int, veh: _Vehicle, route: list[int], *, eager: bool
+    def _schedule(self, v: int, veh: _Vehicle, route: list[int], *, eager: bool,
+                  break_before: int | None = None, on_arrival: bool = False
                   ) -> _Schedule | None:
+        """See :meth:`schedule`; ``break_before = k`` takes the break before the
+        route's ``k``-th job and nowhere else: before leaving the previous stop, or
+        ``on_arrival`` before the service (``k = len(route)``: after the last job,
+        as :meth:`schedule` does there)."""
         travel, service = self.travel, self.service
         lunch = veh.lunch
         taken = lunch is None
@@ -135,12 +140,22 @@ class Constructor:
         here = veh.start_node
         cost = 0
         starts: list[int] = []
-        for job in route:
+        for k, job in enumerate(route):
             drive = int(travel[here, job])
+            if k == break_before and lunch is not None:
+                earliest, latest, length = lunch
+                if on_arrival:  # on site, before the service
+                    break_start, taken = max(t + drive, earliest), True
+                    t, drive = break_start + length, 0
+                else:  # at the previous stop (or the start), before leaving
+                    break_start, taken = max(t, earliest), True
+                    t = break_start + length
+                if break_start > latest:
+                    return INFEASIBLE
             start = self._first_start(job, t + drive)
             if start < 0:
                 start = -1
-            if not taken and lunch is not None:
+            if not taken and lunch is not None and break_before is None:
                 earliest, latest, length = lunch
                 arrival = t + drive
                 on_site = max(arrival, earliest)
@@ -290,6 +305,8 @@ class Constructor:
         cap = self.vehicles[v].capacity
         route = [j for j in given if j not in placed and v in self._allowed(j)]
         sched = self.schedule(v, route)
+        if sched is None and self.vehicles[v].lunch is not None:
+            sched = self._break_anywhere(v, route)
         load = sum(self.load[j] for j in route)
         if sched is not None and (cap is None or load <= cap):
             self.repaired += len(given) - len(route)
@@ -308,6 +325,23 @@ class Constructor:
                 load += self.load[j]
         self.repaired += len(given) - len(kept)
         return kept, sched, load
+
+    def _break_anywhere(self, v: int, route: list[int]) -> _Schedule | None:
+        """The cheapest schedule of ``route`` with the break before one of its legs.
+
+        Another engine may place the break where neither the lazy nor the eager
+        rule of :meth:`schedule` would (VROOM: anywhere its window allows); trying
+        it at every stop keeps such routes whole when they are re-timed.
+        """
+        veh = self.vehicles[v]
+        best: _Schedule | None = None
+        for k in range(len(route) + 1):
+            for on_arrival in (False, True):
+                trial = self._schedule(v, veh, route, eager=False, break_before=k,
+                                       on_arrival=on_arrival)
+                if trial is not None and (best is None or trial.cost < best.cost):
+                    best = trial
+        return best
 
     def _allowed(self, j: int) -> set[int]:
         if self._allowed_sets is None:
