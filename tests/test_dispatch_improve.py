@@ -86,7 +86,7 @@ def test_pruned_insertion_finds_the_cheapest_position(spied) -> None:  # type: i
         if any(s is None for s in schedules):
             continue
         loads = [sum(builder.load[k] for k in r) for r in trial]
-        found = search._best_insertion(j, trial, schedules, loads, blink=0.0)
+        found = builder.best_insertion(j, trial, schedules, loads)
         brute = None
         for u in builder._candidates(j, trial):
             cap = builder.vehicles[u].capacity

@@ -6,17 +6,23 @@ in seconds, which the routing search then improves (warm start) and which stands
 as the answer if the search finds nothing better.
 
 Jobs are inserted one at a time: pinned first, then by priority, then the most
-constrained (fewest candidate shifts, narrowest window). Each is tried at every
-position of its ``NEAREST`` nearest candidate routes and goes where the objective
-grows least. Feasibility is checked by a forward schedule that honours windows,
-shift end plus overtime, capacity and the lunch break; the break is taken at the
-first stop finished after its window opens (or on site while waiting, or after
-return), which the routing model's break semantics also accept.
+constrained (fewest candidate shifts, narrowest window). Each goes where the
+objective grows least among the positions of its ``NEAREST`` nearest candidate
+routes (:meth:`Constructor.best_insertion`: positions in order of detour, with
+window bounds, so that few exact schedules are computed). Feasibility is checked
+by a forward schedule that honours windows, shift end plus overtime, capacity and
+the lunch break; the break is taken at the first stop finished after its window
+opens (or on site while waiting, or after return), which the routing model's
+break semantics also accept.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
 from fieldops.solver.dispatch.constraints.preferences import penalty_of
@@ -28,6 +34,8 @@ from fieldops.solver.dispatch.context import ModelContext
 
 NEAREST = 10
 INFEASIBLE = None
+IntArray = npt.NDArray[np.int64]
+_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
 @dataclass
@@ -100,6 +108,9 @@ class Constructor:
         self._allowed_sets: list[set[int]] | None = None
         self.schedules: list[_Schedule] = []
         self.repaired = 0
+        # Insertion arrays per vehicle, keyed by the schedule object they were
+        # computed from (every change to a route installs a new schedule).
+        self._arrays: dict[int, tuple[_Schedule, _Arrays]] = {}
 
     # ----------------------------------------------------------- scheduling
     def _first_start(self, job: int, arrival: int) -> int:
@@ -108,14 +119,16 @@ class Constructor:
                 return max(arrival, a)
         return -1
 
-    def schedule(self, v: int, route: list[int]) -> _Schedule | None:
+    def schedule(self, v: int, route: list[int], *, thorough: bool = False
+                 ) -> _Schedule | None:
         """Earliest feasible schedule of ``route`` on vehicle ``v``, or ``None``.
 
         The break goes on site while waiting for a window when it fits there;
         otherwise it is put off as long as it can still start after the next job
         (lazy) — or, if that schedule fails, taken at the first stop finished after
         its window opens (eager). After the last job it is taken after return when
-        possible.
+        possible. ``thorough``: when both rules fail, try the break at every stop
+        (:meth:`_break_anywhere`; a route another engine built may need that).
         """
         veh = self.vehicles[v]
         if not route:
@@ -123,7 +136,10 @@ class Constructor:
         lazy = self._schedule(v, veh, route, eager=False)
         if lazy is not None or veh.lunch is None:
             return lazy
-        return self._schedule(v, veh, route, eager=True)
+        eager = self._schedule(v, veh, route, eager=True)
+        if eager is not None or not thorough:
+            return eager
+        return self._break_anywhere(v, route)
 
     def _schedule(self, v: int, veh: _Vehicle, route: list[int], *, eager: bool,
                   break_before: int | None = None, on_arrival: bool = False
@@ -229,20 +245,7 @@ class Constructor:
             ),
         )
         for j in order:
-            candidates = self._candidates(j, routes)
-            best: tuple[int, int, int, _Schedule] | None = None
-            for v in candidates:
-                cap = self.vehicles[v].capacity
-                if cap is not None and loads[v] + self.load[j] > cap:
-                    continue
-                route = routes[v]
-                for p in range(len(route) + 1):
-                    trial = self.schedule(v, [*route[:p], j, *route[p:]])
-                    if trial is None:
-                        continue
-                    delta = trial.cost - schedules[v].cost
-                    if best is None or delta < best[0]:
-                        best = (delta, v, p, trial)
+            best = self.best_insertion(j, routes, schedules, loads)
             if best is None or best[0] >= drop_penalty(ctx, ctx.jobs[j]):
                 continue
             _, v, p, trial = best
@@ -253,6 +256,88 @@ class Constructor:
             self._eject_for_priority(routes, schedules, loads)
         self.schedules = schedules
         return routes
+
+    def best_insertion(self, j: int, routes: list[list[int]], schedules: list[_Schedule],
+                       loads: list[int], *, blink: float = 0.0,
+                       rng: random.Random | None = None
+                       ) -> tuple[int, int, int, _Schedule] | None:
+        """Cheapest (delta, vehicle, position, schedule) for ``j``, or ``None``.
+
+        The detour's travel cost is a lower bound on an insertion's cost change
+        (waiting, lateness and overtime only grow when a job is added), so the
+        positions are tried in order of detour and the exact schedule is computed
+        only until the next detour cannot beat the best insertion found.
+        """
+        b = self
+        arc = b.arc_cost
+        latest = b.windows[j][-1][1]
+        earliest = b.windows[j][0][0]
+        options: list[tuple[int, int, int]] = []
+        for v in b._candidates(j, routes):
+            cap = b.vehicles[v].capacity
+            if cap is not None and loads[v] + b.load[j] > cap:
+                continue
+            prev, nxt, base, ready, latest_next = self._route_arrays(v, routes[v],
+                                                                     schedules[v])
+            detour = arc[prev, j] + arc[j, nxt] - base
+            # Earliest arrival at j after each position's predecessor, from the
+            # current schedule (the prefix is unchanged by the insertion): a
+            # position where it misses j's last window cannot hold j; nor one
+            # where the next stop would then be reached after the latest start
+            # that keeps the rest of the route on time.
+            arrive = ready + b.travel[prev, j]
+            fits = (arrive <= latest) & (
+                np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
+            options.extend((int(d), v, p) for p, d in enumerate(detour.tolist()) if fits[p])
+        options.sort()
+        best: tuple[int, int, int, _Schedule] | None = None
+        for bound, v, p in options:
+            if best is not None and bound >= best[0]:
+                break
+            if blink and rng is not None and rng.random() < blink:
+                continue
+            route = routes[v]
+            trial = b.schedule(v, [*route[:p], j, *route[p:]])
+            if trial is None:
+                continue
+            delta = trial.cost - schedules[v].cost
+            if best is None or delta < best[0]:
+                best = (delta, v, p, trial)
+        return best
+
+    def _route_arrays(self, v: int, route: list[int], schedule: _Schedule
+                      ) -> _Arrays:
+        """Per insertion position of ``route``: predecessor and successor nodes, the
+        arc between them, the predecessor's ready time, and an upper bound on the
+        successor's latest start (then the route's end).
+
+        The bound comes from one backward pass over each job's last window and the
+        shift's hard end; the lunch break and gaps between windows only make the
+        true latest starts earlier, so a stop reached after its bound certainly
+        makes the route fail. Cached until the route changes.
+        """
+        cached = self._arrays.get(v)
+        if cached is not None and cached[0] is schedule:
+            return cached[1]
+        b = self
+        veh = b.vehicles[v]
+        nodes = np.fromiter((veh.start_node, *route, veh.end_node), dtype=np.int64)
+        prev, nxt = nodes[:-1], nodes[1:]
+        latest = [0] * (len(route) + 1)
+        latest[-1] = veh.latest_end
+        after = veh.end_node
+        for i in range(len(route) - 1, -1, -1):
+            k = route[i]
+            latest[i] = min(b.windows[k][-1][1],
+                            latest[i + 1] - b.service[k] - int(b.travel[k, after]))
+            after = k
+        ready = np.fromiter((veh.start, *(t + b.service[k] for t, k in
+                                          zip(schedule.starts, route, strict=True))),
+                            dtype=np.int64)
+        arrays: _Arrays = (prev, nxt, b.arc_cost[prev, nxt], ready,
+                  np.asarray(latest, dtype=np.int64))
+        self._arrays[v] = (schedule, arrays)
+        return arrays
 
     def _eject_for_priority(self, routes: list[list[int]], schedules: list[_Schedule],
                             loads: list[int]) -> None:
@@ -304,9 +389,7 @@ class Constructor:
         """``given`` on vehicle ``v`` re-timed; jobs that do not fit are left out."""
         cap = self.vehicles[v].capacity
         route = [j for j in given if j not in placed and v in self._allowed(j)]
-        sched = self.schedule(v, route)
-        if sched is None and self.vehicles[v].lunch is not None:
-            sched = self._break_anywhere(v, route)
+        sched = self.schedule(v, route, thorough=True)
         load = sum(self.load[j] for j in route)
         if sched is not None and (cap is None or load <= cap):
             self.repaired += len(given) - len(route)
@@ -318,7 +401,7 @@ class Constructor:
         for j in route:
             if cap is not None and load + self.load[j] > cap:
                 continue
-            trial = self.schedule(v, [*kept, j])
+            trial = self.schedule(v, [*kept, j], thorough=True)
             if trial is not None:
                 kept.append(j)
                 sched = trial

@@ -27,13 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
 from fieldops.solver.dispatch.construct import Constructor, _Schedule
 
-IntArray = npt.NDArray[np.int64]
-_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 REPORT_EVERY = 0.5  # seconds between progress reports of new best plans
 
 
@@ -53,6 +50,9 @@ class RuinParams:
         Annealing temperatures as fractions of the plan's average leg cost.
     blink
         Chance of skipping an insertion position (diversification).
+    left_out_seed
+        Chance that an iteration ruins around a left-out job rather than a
+        routed one (when jobs are left out).
     """
 
     mean_removed: int = 10
@@ -61,6 +61,7 @@ class RuinParams:
     start_temperature: float = 0.3
     end_temperature: float = 0.003
     blink: float = 0.01
+    left_out_seed: float = 0.3
 
 
 @dataclass
@@ -101,9 +102,7 @@ class RuinRecreate:
             order = np.take_along_axis(closeness, part, axis=1).argsort(axis=1, kind="stable")
             self.near = np.take_along_axis(part, order, axis=1)
         self.width = [min(b - a for a, b in builder.windows[j]) for j in range(n)]
-        # Insertion arrays per vehicle, keyed by the schedule object they were
-        # computed from (every change to a route installs a new schedule).
-        self._arrays: dict[int, tuple[_Schedule, _Arrays]] = {}
+        self.focus = -1  # the left-out job the current iteration ruins around
 
     # ------------------------------------------------------------------ search
     def run(self, routes: list[list[int]], deadline: float,
@@ -120,7 +119,7 @@ class RuinRecreate:
         routes = [list(r) for r in routes]
         schedules: list[_Schedule] = []
         for v, r in enumerate(routes):
-            sched = b.schedule(v, r)
+            sched = b.schedule(v, r, thorough=True)
             if sched is None:  # not ours to repair: hand the routes back untouched
                 return routes, RuinStats()
             schedules.append(sched)
@@ -184,8 +183,14 @@ class RuinRecreate:
         used = [v for v, r in enumerate(routes) if r]
         if not used:
             return None
-        seed_route = routes[rng.choice(used)]
-        seed = rng.choice(seed_route)
+        self.focus = -1
+        if rng.random() < p.left_out_seed:
+            left = [j for j, w in enumerate(where) if w < 0]
+            if left:
+                # Make room around a job that is out: strings near it come out, and
+                # it goes back in first among the jobs of its priority.
+                self.focus = rng.choice(left)
+        seed = self.focus if self.focus >= 0 else rng.choice(routes[rng.choice(used)])
         lengths = [len(routes[v]) for v in used]
         string_max = min(p.max_string, max(1, round(sum(lengths) / len(lengths))))
         ruins_max = 4 * p.mean_removed / (1 + string_max) - 1
@@ -212,7 +217,7 @@ class RuinRecreate:
             if not taken:
                 continue
             rest = [j for j in route if j not in taken]
-            sched = b.schedule(v, rest)
+            sched = b.schedule(v, rest, thorough=True)
             if sched is None:
                 continue
             saved[v] = (route, schedules[v], loads[v])
@@ -240,10 +245,11 @@ class RuinRecreate:
             removed.sort(key=lambda j: self.width[j])
         else:
             removed.sort(key=lambda j: -self.builder.service[j])
-        removed.sort(key=lambda j: self.rank[j])  # stable: priority first
+        # Stable: priority first, then a left-out job the ruin made room for.
+        removed.sort(key=lambda j: (self.rank[j], j != self.focus))
         dropped = 0
         for j in removed:
-            best = self._best_insertion(j, routes, schedules, loads, blink)
+            best = b.best_insertion(j, routes, schedules, loads, blink=blink, rng=rng)
             if best is None or best[0] >= self.drop[j]:
                 dropped += self.drop[j]
                 continue
@@ -259,87 +265,6 @@ class RuinRecreate:
         before = sum(old.cost for _, old, _ in saved.values()) + was_out
         after = sum(schedules[v].cost for v in saved) + dropped
         return after - before
-
-    def _best_insertion(self, j: int, routes: list[list[int]], schedules: list[_Schedule],
-                        loads: list[int], blink: float
-                        ) -> tuple[int, int, int, _Schedule] | None:
-        """Cheapest (delta, vehicle, position, schedule) for ``j``, or ``None``.
-
-        The detour's travel cost is a lower bound on an insertion's cost change
-        (waiting, lateness and overtime only grow when a job is added), so the
-        positions are tried in order of detour and the exact schedule is computed
-        only until the next detour cannot beat the best insertion found.
-        """
-        b, rng = self.builder, self.rng
-        arc = b.arc_cost
-        latest = b.windows[j][-1][1]
-        earliest = b.windows[j][0][0]
-        options: list[tuple[int, int, int]] = []
-        for v in b._candidates(j, routes):
-            cap = b.vehicles[v].capacity
-            if cap is not None and loads[v] + b.load[j] > cap:
-                continue
-            prev, nxt, base, ready, latest_next = self._route_arrays(v, routes[v],
-                                                                     schedules[v])
-            detour = arc[prev, j] + arc[j, nxt] - base
-            # Earliest arrival at j after each position's predecessor, from the
-            # current schedule (the prefix is unchanged by the insertion): a
-            # position where it misses j's last window cannot hold j; nor one
-            # where the next stop would then be reached after the latest start
-            # that keeps the rest of the route on time.
-            arrive = ready + b.travel[prev, j]
-            fits = (arrive <= latest) & (
-                np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
-            options.extend((int(d), v, p) for p, d in enumerate(detour.tolist()) if fits[p])
-        options.sort()
-        best: tuple[int, int, int, _Schedule] | None = None
-        for bound, v, p in options:
-            if best is not None and bound >= best[0]:
-                break
-            if blink and rng.random() < blink:
-                continue
-            route = routes[v]
-            trial = b.schedule(v, [*route[:p], j, *route[p:]])
-            if trial is None:
-                continue
-            delta = trial.cost - schedules[v].cost
-            if best is None or delta < best[0]:
-                best = (delta, v, p, trial)
-        return best
-
-    def _route_arrays(self, v: int, route: list[int], schedule: _Schedule
-                      ) -> _Arrays:
-        """Per insertion position of ``route``: predecessor and successor nodes, the
-        arc between them, the predecessor's ready time, and an upper bound on the
-        successor's latest start (then the route's end).
-
-        The bound comes from one backward pass over each job's last window and the
-        shift's hard end; the lunch break and gaps between windows only make the
-        true latest starts earlier, so a stop reached after its bound certainly
-        makes the route fail. Cached until the route changes.
-        """
-        cached = self._arrays.get(v)
-        if cached is not None and cached[0] is schedule:
-            return cached[1]
-        b = self.builder
-        veh = b.vehicles[v]
-        nodes = np.fromiter((veh.start_node, *route, veh.end_node), dtype=np.int64)
-        prev, nxt = nodes[:-1], nodes[1:]
-        latest = [0] * (len(route) + 1)
-        latest[-1] = veh.latest_end
-        after = veh.end_node
-        for i in range(len(route) - 1, -1, -1):
-            k = route[i]
-            latest[i] = min(b.windows[k][-1][1],
-                            latest[i + 1] - b.service[k] - int(b.travel[k, after]))
-            after = k
-        ready = np.fromiter((veh.start, *(t + b.service[k] for t, k in
-                                          zip(schedule.starts, route, strict=True))),
-                            dtype=np.int64)
-        arrays: _Arrays = (prev, nxt, b.arc_cost[prev, nxt], ready,
-                  np.asarray(latest, dtype=np.int64))
-        self._arrays[v] = (schedule, arrays)
-        return arrays
 
     @staticmethod
     def _was_routed(j: int, saved: dict[int, tuple[list[int], _Schedule, int]]) -> bool:
