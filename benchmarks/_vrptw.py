@@ -35,6 +35,10 @@ def run_one(path: str, solver: str, time_limit: float, workers: int, seed: int) 
         out["violations"] = [str(v) for v in violations[:5]]
         out["n_violations"] = len(violations)
         out["status"] = str(plan.status)
+        # What each phase did and how long it took, to explain a slow or weak run.
+        out["solver_info"] = {k: plan.solver.get(k) for k in (
+            "engine", "construction_seconds", "engines", "routing_status",
+            "second_phase", "search_skipped", "portfolio_objectives", "portfolio_errors")}
     else:
         from benchmarks.peers import flat_from_vrptw, solve_with
 
