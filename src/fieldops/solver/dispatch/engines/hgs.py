@@ -26,9 +26,14 @@ from collections.abc import Callable
 import numpy as np
 
 from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
+from fieldops.solver.dispatch.engines.decompose import Decomposer, Until, routes_of
 from fieldops.solver.dispatch.engines.flat import FlatProblem
 
 MAX_SKILL_DIMENSIONS = 8
+# From this many jobs on, the whole-problem search gets WHOLE_SHARE of the time and
+# sub-problems of nearby routes the rest (:mod:`.decompose`).
+DECOMPOSE_MIN_JOBS = 400
+WHOLE_SHARE = 0.3
 
 
 def why_not(flat: FlatProblem) -> str | None:
@@ -43,6 +48,17 @@ def why_not(flat: FlatProblem) -> str | None:
     if len(sets) > MAX_SKILL_DIMENSIONS:
         return f"more than {MAX_SKILL_DIMENSIONS} distinct allowed-vehicle sets"
     return None
+
+
+def exact(flat: FlatProblem) -> bool:
+    """Whether PyVRP's objective on ``flat`` is the full objective.
+
+    True when PyVRP can express the problem and no job has terms it leaves out
+    (SLA lateness, preferred technicians) and no shift pays overtime (PyVRP
+    counts it on the route's duration, fieldops on its end time).
+    """
+    return why_not(flat) is None and not any(job.has_soft_terms for job in flat.jobs) \
+        and not any(v.overtime_cost > 0 and v.latest_end > v.soft_end for v in flat.vehicles)
 
 
 def solve(
@@ -166,34 +182,35 @@ def solve(
             for v, route in enumerate(initial) if route
         ])
     deadline = started + max(0.05, time_limit)
+    decompose = n >= DECOMPOSE_MIN_JOBS
+    whole_until = started + WHOLE_SHARE * time_limit if decompose else deadline
 
-    result = pyvrp.solve(data, _Deadline(deadline, should_stop), seed=seed, display=False,
+    result = pyvrp.solve(data, Until(whole_until, should_stop), seed=seed, display=False,
                          initial_solution=init, collect_stats=False)
+    best = result.best
+    iterations = int(result.num_iterations)
+    details: dict[str, object] = {}
+    if decompose and not best.is_feasible():
+        # Sub-problems need a feasible start: the whole search goes on instead.
+        result = pyvrp.solve(data, Until(deadline, should_stop), seed=seed + 1,
+                             display=False, initial_solution=best, collect_stats=False)
+        best, iterations = result.best, iterations + int(result.num_iterations)
+    elif decompose:
+        best, stats = Decomposer(data, seed=seed).run(best, deadline, should_stop)
+        details["decomposition"] = {
+            "rounds": stats.rounds, "improved": stats.improved,
+            "seconds": round(stats.seconds, 3),
+            "start_cost": stats.start_cost, "best_cost": stats.best_cost}
     free = {t: list(vs) for t, vs in enumerate(members)}
     routes: list[list[int]] = [[] for _ in flat.vehicles]
-    for route in result.best.routes():
-        v = free[route.vehicle_type()].pop(0)
-        routes[v] = [int(a.idx) for a in route.schedule()
-                     if a.type == pyvrp.ActivityType.CLIENT]  # idx: the client's index
+    for vehicle_type, visits in routes_of(best):
+        routes[free[vehicle_type].pop(0)] = visits
     return EngineResult(
         engine="pyvrp-hgs",
         routes=routes,
         elapsed=time.monotonic() - started,
-        feasible=bool(result.best.is_feasible()),
-        details={"iterations": int(result.num_iterations), "seed": seed,
+        feasible=bool(best.is_feasible()),
+        details={"iterations": iterations, "seed": seed,
                  "vehicle_types": len(vehicle_types), "depots": n_depots,
-                 "required": all_required, "cost_divisor": scale},
+                 "required": all_required, "cost_divisor": scale, **details},
     )
-
-
-class _Deadline:
-    """PyVRP stopping criterion: a wall-clock deadline or the caller's stop."""
-
-    def __init__(self, deadline: float, should_stop: Callable[[], bool] | None) -> None:
-        self.deadline = deadline
-        self.should_stop = should_stop
-
-    def __call__(self, best_cost: int) -> bool:
-        del best_cost
-        return time.monotonic() >= self.deadline or (
-            self.should_stop is not None and self.should_stop())
