@@ -88,6 +88,9 @@ def run_one(
             out["penalties"] = dict(priced.penalties)
         out["engine"] = plan.solver.get("engine")
         out["engines"] = plan.solver.get("engines")
+        out["solver_info"] = {k: plan.solver.get(k) for k in (
+            "construction_seconds", "ruin_recreate", "search_skipped",
+            "routing_status")}
     else:
         result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
         routes = result.routes

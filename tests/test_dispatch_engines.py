@@ -3,6 +3,7 @@ solver re-times, repairs, prices and falls back on what the engines return."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from fieldops.domain import LunchBreak, Priority, Skill, TimeWindow
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.dispatch import solve as solve_module
+from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.engines import EngineResult, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import FlatJob, FlatProblem, FlatVehicle
@@ -167,6 +169,51 @@ def test_field_day_with_lunch_goes_to_vroom(monkeypatch: pytest.MonkeyPatch) -> 
     assert vroom_calls[0]["threads"] == 2  # the cores go to VROOM, no process portfolio
     assert "portfolio" not in plan.solver
     assert "error" not in solver_info(plan)["engines"]["vroom"]
+
+
+def test_vroom_starts_beside_the_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The construction waits (up to 5 s) for VROOM to be called: if VROOM only
+    # started after the construction, it would find the construction finished.
+    called = threading.Event()
+    finished = threading.Event()
+    seen: dict[str, bool] = {}
+    real_solve = vroom_engine.solve
+
+    def engine(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        seen["construction_finished"] = finished.is_set()
+        called.set()
+        return real_solve(flat, time_limit, **kwargs)
+
+    real_build = Constructor.build
+
+    def build(self: Constructor, *args: Any, **kwargs: Any) -> list[list[int]]:
+        first = not finished.is_set() and not args and not kwargs
+        if first:
+            called.wait(5)
+        routes = real_build(self, *args, **kwargs)
+        if first:
+            finished.set()
+        return routes
+
+    monkeypatch.setattr(Constructor, "build", build)
+    spy(monkeypatch, vroom_engine, replace=engine)
+    problem = lunch_day()
+    plan = solve_dispatch(problem, SolveParams(time_limit=3))
+    assert_valid(problem, plan)
+    assert seen == {"construction_finished": False}
+    assert "error" not in solver_info(plan)["engines"]["vroom"]
+
+
+def test_vroom_child_asks_for_a_share_of_what_is_left() -> None:
+    # 10 s granted, the child read its input 1 s after it was sent: 90 % of 9 s.
+    assert vroom_engine.child_timeout(10.0, 100.0, 101.0) == pytest.approx(
+        vroom_engine.TIMEOUT_FRACTION * 9.0)
+    assert vroom_engine.TIMEOUT_FRACTION < 1.0
+    assert vroom_engine.child_timeout(10.0, 100.0, 100.0) < 10.0
+    # Clocks that disagree never add time; a spent budget still gives VROOM a moment.
+    assert vroom_engine.child_timeout(10.0, 100.0, 99.0) == pytest.approx(
+        vroom_engine.TIMEOUT_FRACTION * 10.0)
+    assert vroom_engine.child_timeout(1.0, 100.0, 105.0) == 0.05
 
 
 def test_engine_failure_falls_back_to_the_construction(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -345,3 +392,4 @@ def test_a_left_out_job_takes_the_place_of_a_lower_priority_one(
     candidate = solver_info(plan)["engines"]["pyvrp-hgs"]["objective_internal"]
     assert candidate < solver_info(as_given)["objective_internal"]
     assert "H" in {rid for r in plan.routes for rid in r.request_ids}
+

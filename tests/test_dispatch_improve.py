@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from typing import Any, ClassVar
@@ -11,7 +12,7 @@ import pytest
 from fieldops.data.sample import load_demo_day
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.dispatch import solve as solve_module
-from fieldops.solver.dispatch.improve import RuinRecreate
+from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
 from fieldops.solver.validate import assert_valid
 
 
@@ -111,3 +112,54 @@ def test_a_stopped_search_hands_back_its_start(spied) -> None:  # type: ignore[n
     start = [list(r) for r in search.result[0]]
     routes, stats = search.run(start, time.monotonic() + 60, should_stop=lambda: True)
     assert routes == start and stats.iterations == 0
+
+
+class _FocusSpy(RuinRecreate):
+    """Records, per iteration, the left-out job the ruin was centred on (or -1)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.foci: list[tuple[int, bool]] = []
+
+    def _ruin(self, routes, schedules, loads, where, saved):  # type: ignore[no-untyped-def]
+        removed = super()._ruin(routes, schedules, loads, where, saved)
+        if removed is not None:
+            self.foci.append((self.focus, self.focus in removed))
+        return removed
+
+
+@pytest.mark.parametrize("chance", [0.0, 1.0])
+def test_left_out_jobs_seed_the_ruin(spied, chance: float) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    _, _, search = spied
+    routes = [list(r) for r in search.result[0]]
+    v = max(range(len(routes)), key=lambda u: len(routes[u]))
+    out = next(j for j in routes[v] if search.movable[j])
+    routes[v].remove(out)  # fits back where it was: an easy job to bring back
+    spy = _FocusSpy(search.builder, seed=5, params=RuinParams(left_out_seed=chance))
+    best, stats = spy.run(routes, time.monotonic() + 1.0)
+    assert stats.iterations > 0 and spy.foci
+    if chance == 1.0:
+        # While a job is out, every ruin is centred on one, and that job is among
+        # the jobs to re-insert; the one taken out here fits back.
+        assert spy.foci[0][0] >= 0
+        assert all(taken for focus, taken in spy.foci if focus >= 0)
+        assert any(out in r for r in best)
+    else:
+        assert all(focus == -1 for focus, _ in spy.foci)
+
+
+def test_progress_reports_are_new_bests_at_most_twice_a_second(spied) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    _, _, search = spied
+    heard: list[tuple[float, int, int]] = []
+    fresh = RuinRecreate(search.builder, seed=11)
+    _, stats = fresh.run(search.given, time.monotonic() + 2.5,
+                         on_improve=lambda cost, n: heard.append((time.monotonic(), cost, n)))
+    assert heard, "an improving search reports at least once"
+    costs = [cost for _, cost, _ in heard]
+    assert costs == sorted(costs, reverse=True) and len(set(costs)) == len(costs)
+    assert all(b[0] - a[0] >= REPORT_EVERY - 0.01 for a, b in itertools.pairwise(heard))
+    assert stats.best_cost <= costs[-1] < stats.start_cost

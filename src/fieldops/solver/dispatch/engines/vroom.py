@@ -97,14 +97,22 @@ def solve(
     return result
 
 
+def child_timeout(time_limit: float, sent_at: float, now: float) -> float:
+    """The timeout the child gives VROOM, from the parent's budget (wall-clock times).
+
+    The interpreter's start-up counts against the budget the parent granted.
+    VROOM checks its timeout between search phases and was seen 1 s past it
+    alone and over 2 s past it beside the construction at 1 000 jobs (then the
+    parent kills it and its plan is lost): it is asked for ``TIMEOUT_FRACTION``
+    of what is left.
+    """
+    return max(0.05, TIMEOUT_FRACTION * (time_limit - max(0.0, now - sent_at)))
+
+
 def _child_main() -> None:
     """Entry point of the child interpreter: pickled input on stdin, result on stdout."""
     flat, time_limit, threads, exploration, sent_at = pickle.load(sys.stdin.buffer)
-    # The interpreter's start-up counts against the budget the parent granted.
-    # VROOM checks its timeout between search phases and was seen 1 s past it
-    # alone and over 2 s past it beside the construction at 1 000 jobs (then the
-    # parent kills it and its plan is lost): ask for 90 % of what is left.
-    budget = max(0.05, TIMEOUT_FRACTION * (time_limit - max(0.0, time.time() - sent_at)))
+    budget = child_timeout(time_limit, sent_at, time.time())
     result = _solve_here(flat, budget, threads=threads, exploration=exploration)
     pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
