@@ -50,14 +50,18 @@ class DecomposeParams:
         Routes per sub-problem at least (days of long routes need more clients
         for a sub-problem to have room to move).
     sub_seconds
-        PyVRP's time on each sub-problem. Many short rounds beat few long ones:
-        measured on R1_10_1 at 60 s, 0.5 s rounds ended 1 % closer to the best-known
-        than 2 s rounds.
+        PyVRP's time on each sub-problem.
+
+    The defaults were chosen on six Gehring–Homberger instances (two C2, R1, RC1,
+    RC2, R2), each decomposed for 42 s from the same whole-problem plan: 300 clients,
+    8 routes and 1 s improved the plan on all six more than 200 clients, 6 routes
+    and 0.5 s (4.1 % against 3.6 % on average), and more on average than 200 / 1 s
+    and 400 / 1.5 s (``benchmarks/README.md``).
     """
 
-    sub_jobs: int = 200
-    sub_routes: int = 6
-    sub_seconds: float = 0.5
+    sub_jobs: int = 300
+    sub_routes: int = 8
+    sub_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.sub_jobs < 2:
