@@ -8,6 +8,7 @@ dropped); the field-day harness does not offer it.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -19,13 +20,31 @@ def solve(model: FlatModel, time_limit: float, *, workers: int = 1, seed: int = 
     from pyvrp.stop import MaxRuntime
 
     del workers  # single-threaded
+    started = time.perf_counter()
+    data = problem_data(model)
+    remaining = max(0.1, time_limit - (time.perf_counter() - started))
+    result = pyvrp.solve(data, MaxRuntime(remaining), seed=seed, display=False)
+    elapsed = time.perf_counter() - started
+    routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
+    for v, route in enumerate(result.best.routes()):
+        for activity in route.schedule():
+            if activity.type == pyvrp.ActivityType.CLIENT:
+                # activity.idx is the position in `clients`, i.e. the job index
+                routes[v].append(activity.idx)
+    status = "ok" if result.is_feasible() else "infeasible"
+    return PeerResult(routes, elapsed, None, status=status)
+
+
+def problem_data(model: FlatModel) -> Any:
+    """``model`` as PyVRP's ``ProblemData`` (a pure VRPTW with one depot)."""
+    import pyvrp
+
     if any(b is not None for b in model.vehicle_break) or any(
         a is not None for a in model.job_allowed
     ):
         raise SystemExit("the PyVRP peer only takes pure VRPTW models (no breaks, no skills)")
     if len(set(model.vehicle_start) | set(model.vehicle_end)) != 1:
         raise SystemExit("the PyVRP peer expects a single depot")
-    started = time.perf_counter()
     depot = model.vehicle_start[0]
     n_loc = len(model.durations)
     # PyVRP wants the depot first: reorder locations so that the depot is 0.
@@ -67,14 +86,4 @@ def solve(model: FlatModel, time_limit: float, *, workers: int = 1, seed: int = 
         [costs],  # type: ignore[list-item]  # stubs say ndarray[int]: any int64 matrix works
         [durations],  # type: ignore[list-item]
     )
-    remaining = max(0.1, time_limit - (time.perf_counter() - started))
-    result = pyvrp.solve(data, MaxRuntime(remaining), seed=seed, display=False)
-    elapsed = time.perf_counter() - started
-    routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
-    for v, route in enumerate(result.best.routes()):
-        for activity in route.schedule():
-            if activity.type == pyvrp.ActivityType.CLIENT:
-                # activity.idx is the position in `clients`, i.e. the job index
-                routes[v].append(activity.idx)
-    status = "ok" if result.is_feasible() else "infeasible"
-    return PeerResult(routes, elapsed, None, status=status)
+    return data
