@@ -19,6 +19,7 @@ from fieldops.solver.dispatch.engines.decompose import (
     as_solution,
     routes_of,
 )
+from fieldops.solver.dispatch.engines.pool import EnginePool
 from fieldops.solver.validate import assert_valid
 
 from line_world import LineWorld, t
@@ -112,6 +113,28 @@ def test_no_spare_vehicle_when_the_fleet_is_all_out() -> None:
     assert sub.vehicle_type(0).num_available == len(chosen)
 
 
+def test_selection_passes_over_excluded_clients() -> None:
+    data = grid_data()
+    decomposer = Decomposer(data, DecomposeParams(sub_jobs=12, sub_routes=2))
+    routes = [(0, list(range(k, k + 6))) for k in range(0, 90, 6)]
+    busy = set(range(36, 48))  # routes 6 and 7, held by another sub-problem
+    rest = [r for k, r in enumerate(routes) if k not in (6, 7)]
+    chosen, extra = decomposer.select(rest, 40 if 40 not in busy else 50, busy)
+    assert extra == []  # a busy client is not taken for an unrouted one
+    assert not busy & {c for k in chosen for c in rest[k][1]}
+
+
+def test_spare_vehicle_left_to_a_sub_problem_under_way() -> None:
+    data = grid_data(fleet=16)
+    routes = [(0, list(range(k, k + 6))) for k in range(0, 90, 6)]  # 15 of 16 out
+    decomposer = Decomposer(data, DecomposeParams(sub_jobs=12, sub_routes=2))
+    chosen, extra = decomposer.select(routes, 7)
+    free, _, _ = decomposer.sub_problem(routes, chosen, extra)
+    held, _, _ = decomposer.sub_problem(routes, chosen, extra, held={0: 1})
+    assert free.vehicle_type(0).num_available == len(chosen) + 1
+    assert held.vehicle_type(0).num_available == len(chosen)
+
+
 @pytest.mark.parametrize("required", [True, False])
 def test_run_improves_and_keeps_every_client_once(required: bool) -> None:
     data = grid_data(fleet=90, required=required)
@@ -126,6 +149,45 @@ def test_run_improves_and_keeps_every_client_once(required: bool) -> None:
         assert served == list(range(90))
     assert stats.rounds >= 2 and stats.improved >= 1
     assert cost(data, best) == stats.best_cost < stats.start_cost == cost(data, start)
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_parallel_run_keeps_the_fleet_and_every_client_once(required: bool) -> None:
+    # Two sub-problems at a time on one plan, tight fleet: results are put back
+    # while the other one is under way, so a client or a vehicle counted twice
+    # would show here.
+    data = grid_data(n=120, fleet=13, required=required)
+    start = pyvrp.solve(data, pyvrp.stop.MaxIterations(50), seed=1,
+                        display=False).best
+    assert start.is_feasible()
+    decomposer = Decomposer(data, DecomposeParams(sub_jobs=25, sub_routes=3,
+                                                  sub_seconds=0.2), seed=5)
+    with EnginePool(2) as pool:
+        best, stats = decomposer.run(start, time.monotonic() + 6.0, pool=pool)
+    assert best.is_feasible() and stats.errors == []
+    assert best.num_routes() <= 13
+    served = sorted(c for _, visits in routes_of(best) for c in visits)
+    assert len(served) == len(set(served))
+    if required:
+        assert served == list(range(120))
+    assert stats.rounds >= 4
+    assert cost(data, best) == stats.best_cost <= stats.start_cost == cost(data, start)
+
+
+def test_parallel_run_stops_its_workers_when_asked() -> None:
+    data = grid_data(fleet=90)
+    start = one_client_per_route(data, list(range(90)))
+    decomposer = Decomposer(data, DecomposeParams(sub_jobs=40, sub_routes=2,
+                                                  sub_seconds=30))
+    with EnginePool(2) as pool:
+        asked = time.monotonic() + 3.0  # after the workers have started
+        began = time.monotonic()
+        best, _ = decomposer.run(start, began + 60, lambda: time.monotonic() > asked,
+                                 pool)
+        took = time.monotonic() - began
+    assert took < 10  # the workers' 30 s searches were ended, not waited for
+    assert best.is_feasible()
+    assert sorted(c for _, visits in routes_of(best) for c in visits) == list(range(90))
 
 
 def test_run_leaves_an_infeasible_start_alone() -> None:
@@ -172,6 +234,23 @@ def test_large_exact_day_is_decomposed_and_skips_ortools(
     info = dict(plan.solver)
     assert info["search_skipped"] == "PyVRP's objective is the full objective"
     assert "ortools-routing" not in info["engine"]
+
+
+def test_large_day_uses_both_workers_on_one_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
+    problem = long_road_day()
+    # 10 s: the whole phase (3 s) outlasts the workers' start on a busy machine.
+    plan = solve_dispatch(problem, SolveParams(time_limit=10, workers=2, seed=3))
+    assert_valid(problem, plan)
+    assert plan.kpis.jobs_assigned == len(problem.requests)
+    info = dict(plan.solver)
+    assert "portfolio" not in info  # one pipeline, not two that race
+    report = engine_report(plan)
+    assert len(report["whole_costs"]) == 2  # seeds 3 and 4 on the whole day
+    assert "helper_errors" not in report
+    assert report["decomposition"]["workers"] == 2
+    assert report["decomposition"]["rounds"] >= 2
+    assert "errors" not in report["decomposition"]
 
 
 def test_small_day_is_not_decomposed() -> None:

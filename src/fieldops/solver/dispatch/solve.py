@@ -32,6 +32,7 @@ from fieldops.solver.dispatch.diagnosis import diagnose
 from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import flat_from_context
+from fieldops.solver.dispatch.engines.pool import EnginePool
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
 from fieldops.solver.dispatch.improve import RuinRecreate
 from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, Progress, SolveParams
@@ -93,12 +94,14 @@ def _run_engine(
     threads: int,
     stop: threading.Event | None,
     info: dict[str, object],
+    pool: EnginePool | None = None,
 ) -> EngineResult | None:
     """Run the engine that fits the problem; ``None`` when none ran or it failed.
 
-    PyVRP when it expresses the problem exactly, else VROOM. Failures (library
-    missing, engine error) are recorded in ``info["engines"]`` and the solver goes
-    on with the construction.
+    PyVRP when it expresses the problem exactly (with ``pool``'s processes, when
+    given), else VROOM (``threads`` threads). Failures (library missing, engine
+    error) are recorded in ``info["engines"]`` and the solver goes on with the
+    construction.
     """
     if stop is not None and stop.is_set():
         return None
@@ -125,7 +128,8 @@ def _run_engine(
                 return None
             result = hgs.solve(flat, budget, seed=params.seed, all_required=all_in,
                                initial=constructed,
-                               should_stop=stop.is_set if stop is not None else None)
+                               should_stop=stop.is_set if stop is not None else None,
+                               pool=pool)
         else:
             budget = remaining * VROOM_SHARE
             if budget < 0.1:
@@ -275,9 +279,13 @@ def solve_dispatch(
     """
     params = params or SolveParams()
     if (params.workers > 1 and params.first_solution is FirstSolution.AUTOMATIC
-            and not hgs_candidate(problem)):
+            and (not hgs_candidate(problem)
+                 or len(problem.requests) >= hgs.DECOMPOSE_MIN_JOBS)):
         # A field day goes to VROOM, which uses the cores itself (threads); a second
-        # process would only repeat the same deterministic search.
+        # process would only repeat the same deterministic search. A large day for
+        # PyVRP uses them on one plan: whole-problem seeds side by side, then
+        # sub-problems of the best at once (engines/hgs.py), which beat two whole
+        # pipelines that each decompose their own plan.
         return solve_single(problem, params, progress=progress, stop=stop,
                             engine_threads=params.workers)
     if params.workers > 1:
@@ -315,6 +323,31 @@ def solve_single(
     and priced under the full model, then OR-Tools from the best candidate.
     ``fixed_routes`` (see :func:`evaluate_routes`) replaces all of that.
     """
+    pool = None
+    if (engine_threads > 1 and fixed_routes is None and hgs_candidate(problem)
+            and params.first_solution is FirstSolution.AUTOMATIC
+            and EnginePool.available()):
+        # Started now, so its processes are ready when the construction is done.
+        pool = EnginePool(engine_threads)
+    try:
+        return _solve_single(problem, params, progress=progress, stop=stop,
+                             engine_threads=engine_threads, fixed_routes=fixed_routes,
+                             pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _solve_single(
+    problem: DispatchProblem,
+    params: SolveParams,
+    *,
+    progress: Callable[[Progress], None] | None,
+    stop: threading.Event | None,
+    engine_threads: int,
+    fixed_routes: Mapping[str, Sequence[str]] | None,
+    pool: EnginePool | None,
+) -> DispatchPlan:
     clock = time.monotonic()
     # Travel between every location the day touches: jobs, then shift start/end.
     locations: list[Location] = [r.location for r in problem.requests]
@@ -540,7 +573,10 @@ def solve_single(
             early_thread.join()
             engine = early.get("result")
         elif fixed_routes is None:
-            engine = _run_engine(ctx, params, clock, routes_built, engine_threads, stop, info)
+            engine = _run_engine(ctx, params, clock, routes_built, engine_threads, stop, info,
+                                 pool)
+            if pool is not None:
+                pool.close()  # the engine was its only user
         if engine is not None:
             repaired = candidate(engine.engine, builder.build(initial=engine.routes))
             report = info["engines"][engine.engine]  # type: ignore[index]

@@ -16,7 +16,11 @@ module repeatedly
 4. puts the result in place of the selected routes when it costs less.
 
 The other routes do not change and every route is feasible on its own, so each
-accepted step keeps the whole solution feasible and lowers its cost. Santini,
+accepted step keeps the whole solution feasible and lowers its cost. With an
+:class:`~.pool.EnginePool` of ``k`` worker processes, ``k`` sub-problems are under
+way at once, each built from routes and clients that no other one holds (and
+offered a spare vehicle only when one is left after the others' spares), so each
+result is put back on its own as soon as it arrives. Santini,
 Schneider, Vidal & Vigo (2023, *INFORMS Journal on Computing* 35(3)) measure such
 route-based decompositions for hybrid genetic search on large instances.
 """
@@ -24,13 +28,15 @@ route-based decompositions for hybrid genetic search on large instances.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fieldops.solver.dispatch.engines import EngineUnavailable
+from fieldops.solver.dispatch.engines.pool import EnginePool, worker_should_stop
 
 try:  # PyVRP is a core dependency; the guard keeps the import error readable
     import pyvrp
@@ -81,6 +87,7 @@ class DecomposeStats:
     start_cost: int = 0
     best_cost: int = 0
     seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
 
 
 # A solution as this module keeps it: (vehicle type, client indices) per route.
@@ -98,7 +105,7 @@ def as_solution(data: pyvrp.ProblemData, routes: Routes) -> pyvrp.Solution:
     return pyvrp.Solution(data, [pyvrp.Route(data, visits, t) for t, visits in routes if visits])
 
 
-def _cost(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> int:
+def cost_of(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> int:
     """PyVRP's objective of a feasible ``solution`` (a huge number when infeasible)."""
     evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
     return int(evaluator.cost(solution))
@@ -121,8 +128,13 @@ class Decomposer:
         self.near = np.minimum(durations, durations.T)
         self._clients = data.clients()
 
-    def select(self, routes: Routes, seed_client: int) -> tuple[list[int], list[int]]:
-        """Route positions and extra (unrouted) clients for the sub-problem at a seed."""
+    def select(self, routes: Routes, seed_client: int,
+               exclude: Collection[int] = ()) -> tuple[list[int], list[int]]:
+        """Route positions and extra (unrouted) clients for the sub-problem at a seed.
+
+        Clients in ``exclude`` (those another sub-problem is working on) are
+        passed over.
+        """
         route_of = {c: k for k, (_, visits) in enumerate(routes) for c in visits}
         chosen: list[int] = []
         extra: list[int] = []
@@ -130,6 +142,8 @@ class Decomposer:
         for c in np.argsort(self.near[seed_client], kind="stable"):
             if size >= self.params.sub_jobs and len(chosen) >= self.params.sub_routes:
                 break
+            if int(c) in exclude:
+                continue
             k = route_of.get(int(c))
             if k is None:
                 extra.append(int(c))
@@ -140,12 +154,18 @@ class Decomposer:
         return chosen, extra
 
     def sub_problem(self, routes: Routes, chosen: list[int], extra: list[int],
+                    held: Mapping[int, int] | None = None,
                     ) -> tuple[pyvrp.ProblemData, pyvrp.Solution, list[int]]:
-        """The sub-problem's data, its start (the chosen routes) and its clients."""
+        """The sub-problem's data, its start (the chosen routes) and its clients.
+
+        ``held`` counts, per vehicle type, the vehicles that sub-problems under way
+        elsewhere may use besides ``routes``: a spare is offered only when the
+        fleet has one left over after those.
+        """
         data = self.data
         clients = [c for k in chosen for c in routes[k][1]] + extra
         index = {c: i for i, c in enumerate(clients)}
-        used: dict[int, int] = {}
+        used: dict[int, int] = dict(held or {})
         for t, _ in routes:
             used[t] = used.get(t, 0) + 1
         wanted: dict[int, int] = {}
@@ -183,42 +203,162 @@ class Decomposer:
                                    [index[c] for c in routes[k][1]]) for k in chosen])
         return sub, start, clients
 
+    def _task(self, live: dict[int, tuple[int, list[int]]],
+              pending: Collection[_Task]) -> _Task | None:
+        """The next sub-problem, away from the routes and clients of ``pending``."""
+        busy_routes = {rid for task in pending for rid in task.route_ids}
+        ids = [rid for rid in live if rid not in busy_routes]
+        routes = [live[rid] for rid in ids]
+        routed = [c for _, visits in routes for c in visits]
+        if not routed:
+            return None
+        exclude = {c for rid in busy_routes for c in live[rid][1]}
+        exclude.update(c for task in pending for c in task.extra)
+        held: dict[int, int] = {}
+        for task in pending:
+            for t, count in task.held.items():
+                held[t] = held.get(t, 0) + count
+        seed_client = routed[int(self.rng.integers(len(routed)))]
+        chosen, extra = self.select(routes, seed_client, exclude)
+        if not chosen:
+            return None
+        sub, start, clients = self.sub_problem(routes, chosen, extra, held)
+        types = sorted({routes[k][0] for k in chosen})
+        return _Task(
+            route_ids=[ids[k] for k in chosen], extra=extra, clients=clients, types=types,
+            held={t: int(sub.vehicle_type(i).num_available) for i, t in enumerate(types)},
+            sub=sub, start=routes_of(start))
+
     def run(self, solution: pyvrp.Solution, deadline: float,
             should_stop: Callable[[], bool] | None = None,
+            pool: EnginePool | None = None,
             ) -> tuple[pyvrp.Solution, DecomposeStats]:
-        """Improve ``solution`` until ``deadline`` (``time.monotonic``) or a stop."""
+        """Improve ``solution`` until ``deadline`` (``time.monotonic``) or a stop.
+
+        With a ``pool``, one sub-problem per worker is under way at a time, each on
+        routes and clients no other one holds, so every result can be put back on
+        its own; without, they run here one after another.
+        """
         began = time.monotonic()
         stats = DecomposeStats()
-        stats.start_cost = stats.best_cost = _cost(self.data, solution)
+        stats.start_cost = stats.best_cost = cost_of(self.data, solution)
         if not solution.is_feasible():
             return solution, stats
-        routes = routes_of(solution)
-        routed = [c for _, visits in routes for c in visits]
-        while routed and not (should_stop is not None and should_stop()):
-            now = time.monotonic()
-            if deadline - now < 0.2 * self.params.sub_seconds:
+        live = dict(enumerate(routes_of(solution)))
+        next_id = len(live)
+        pending: dict[Future[SubResult], _Task] = {}
+        slots = pool.size if pool is not None else 1
+
+        def stopped() -> bool:
+            if should_stop is not None and should_stop():
+                if pool is not None:
+                    pool.stop()
+                return True
+            return False
+
+        while True:
+            while len(pending) < slots and not stopped():
+                now = time.monotonic()
+                if deadline - now < 0.2 * self.params.sub_seconds:
+                    break
+                task = self._task(live, list(pending.values()))
+                if task is None:
+                    break
+                until = time.time() + min(deadline, now + self.params.sub_seconds) - now
+                seed = int(self.rng.integers(2**31))
+                future: Future[SubResult]
+                if pool is None:
+                    future = Future()
+                    future.set_result(improve_sub(task.sub, task.start, seed, until,
+                                                  should_stop))
+                else:
+                    future = pool.submit(improve_sub, task.sub, task.start, seed, until)
+                pending[future] = task
+            if not pending:
                 break
-            seed_client = routed[int(self.rng.integers(len(routed)))]
-            chosen, extra = self.select(routes, seed_client)
-            sub, start, clients = self.sub_problem(routes, chosen, extra)
-            stop_at = min(deadline, now + self.params.sub_seconds)
-            result = pyvrp.solve(
-                sub, Until(stop_at, should_stop), seed=int(self.rng.integers(2**31)),
-                collect_stats=False, display=False, initial_solution=start)
-            stats.rounds += 1
-            before = _cost(sub, start)
-            after = _cost(sub, result.best) if result.best.is_feasible() else before
-            if after < before:
-                stats.improved += 1
-                stats.best_cost -= before - after
-                keep = [r for k, r in enumerate(routes) if k not in set(chosen)]
-                types = sorted({routes[k][0] for k in chosen})
-                new = [(types[t], [clients[i] for i in visits])
-                       for t, visits in routes_of(result.best)]
-                routes = keep + new
-                routed = [c for _, visits in routes for c in visits]
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if not done:
+                if time.monotonic() > deadline + LATE_SECONDS or stopped():
+                    break  # a worker that does not answer is left behind
+                continue
+            for future in done:
+                task = pending.pop(future)
+                stats.rounds += 1
+                try:
+                    before, after, new = future.result()
+                except Exception as exc:  # a lost sub-problem only loses its step
+                    stats.errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                if after < before:
+                    stats.improved += 1
+                    stats.best_cost -= before - after
+                    for rid in task.route_ids:
+                        del live[rid]
+                    for t, visits in new:
+                        live[next_id] = (task.types[t], [task.clients[i] for i in visits])
+                        next_id += 1
         stats.seconds = time.monotonic() - began
-        return as_solution(self.data, routes), stats
+        return as_solution(self.data, list(live.values())), stats
+
+
+# What a sub-problem hands back: PyVRP's cost of its start, of its best, and the best
+# solution's routes in the sub-problem's own numbering.
+SubResult = tuple[int, int, Routes]
+# How long past the deadline a worker's sub-problem is awaited.
+LATE_SECONDS = 1.0
+
+
+@dataclass
+class _Task:
+    """A sub-problem under way: what it holds of the whole and how to map it back."""
+
+    route_ids: list[int]
+    extra: list[int]
+    clients: list[int]  # sub-problem client index -> client index of the whole
+    types: list[int]  # sub-problem vehicle type -> vehicle type of the whole
+    held: dict[int, int]  # vehicles of each type it may return routes for
+    sub: pyvrp.ProblemData
+    start: Routes
+
+
+def _monotonic(wall: float) -> float:
+    """A ``time.time()`` instant on this process's ``time.monotonic()`` clock."""
+    return time.monotonic() + wall - time.time()
+
+
+def improve_sub(sub: pyvrp.ProblemData, start: Routes, seed: int, until: float,
+                should_stop: Callable[[], bool] | None = None) -> SubResult:
+    """Let PyVRP improve one sub-problem from ``start`` until ``until`` (``time.time``).
+
+    Runs in a pool worker (where a stop comes through the pool) or here. Deadlines
+    cross processes as wall-clock instants, so a task that waited for its worker
+    does not run past its caller's deadline.
+    """
+    start_solution = as_solution(sub, start)
+    result = pyvrp.solve(
+        sub, Until(_monotonic(until), should_stop or worker_should_stop),
+        seed=seed, collect_stats=False, display=False, initial_solution=start_solution)
+    before = cost_of(sub, start_solution)
+    if not result.best.is_feasible():
+        return before, before, start
+    return before, cost_of(sub, result.best), routes_of(result.best)
+
+
+def search_whole(data: pyvrp.ProblemData, start: Routes | None, seed: int,
+                 until: float) -> tuple[Routes, bool, int, int]:
+    """In a pool worker: PyVRP on the whole problem from ``start`` until ``until``
+    (``time.time``).
+
+    Returns the best solution's routes, whether it is feasible, its cost and the
+    number of iterations.
+    """
+    initial = as_solution(data, start) if start else None
+    result = pyvrp.solve(data, Until(_monotonic(until), worker_should_stop),
+                         seed=seed, collect_stats=False, display=False,
+                         initial_solution=initial)
+    best = result.best
+    return routes_of(best), bool(best.is_feasible()), cost_of(data, best), int(
+        result.num_iterations)
 
 
 class Until:

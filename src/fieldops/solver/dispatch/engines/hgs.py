@@ -26,14 +26,24 @@ from collections.abc import Callable
 import numpy as np
 
 from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
-from fieldops.solver.dispatch.engines.decompose import Decomposer, Until, routes_of
+from fieldops.solver.dispatch.engines.decompose import (
+    Decomposer,
+    Until,
+    as_solution,
+    cost_of,
+    routes_of,
+    search_whole,
+)
 from fieldops.solver.dispatch.engines.flat import FlatProblem
+from fieldops.solver.dispatch.engines.pool import EnginePool
 
 MAX_SKILL_DIMENSIONS = 8
 # From this many jobs on, the whole-problem search gets WHOLE_SHARE of the time and
 # sub-problems of nearby routes the rest (:mod:`.decompose`).
 DECOMPOSE_MIN_JOBS = 400
 WHOLE_SHARE = 0.3
+# How long past the whole phase a helper process's solution is awaited.
+HELPER_GRACE = 1.0
 
 
 def why_not(flat: FlatProblem) -> str | None:
@@ -69,12 +79,16 @@ def solve(
     all_required: bool = False,
     initial: list[list[int]] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    pool: EnginePool | None = None,
 ) -> EngineResult:
     """Run PyVRP on ``flat`` for at most ``time_limit`` seconds.
 
     ``initial`` (job indices per vehicle) seeds the search; it must be feasible
     for ``flat`` when ``all_required`` is set, which is how the caller knows the
-    requirement can be met.
+    requirement can be met. With a ``pool`` of ``k`` workers, ``k - 1`` of them
+    search the whole problem beside this process with seeds ``seed + 1``, … (the
+    best solution goes on), and then all ``k`` work on sub-problems of that one
+    solution at once (:mod:`.decompose`).
     """
     try:
         import pyvrp
@@ -185,22 +199,57 @@ def solve(
     decompose = n >= DECOMPOSE_MIN_JOBS
     whole_until = started + WHOLE_SHARE * time_limit if decompose else deadline
 
-    result = pyvrp.solve(data, Until(whole_until, should_stop), seed=seed, display=False,
+    def stopped() -> bool:
+        if should_stop is not None and should_stop():
+            if pool is not None:
+                pool.stop()  # the workers' searches end too
+            return True
+        return False
+
+    helpers = []
+    if pool is not None:
+        start_routes = routes_of(init) if init is not None else None
+        until = time.time() + whole_until - time.monotonic()
+        helpers = [pool.submit(search_whole, data, start_routes, seed + 1 + i, until)
+                   for i in range(pool.size - 1)]
+    result = pyvrp.solve(data, Until(whole_until, stopped), seed=seed, display=False,
                          initial_solution=init, collect_stats=False)
     best = result.best
     iterations = int(result.num_iterations)
     details: dict[str, object] = {}
+    if helpers:
+        # Feasible first, then PyVRP's cost (which counts the prizes left out).
+        whole_costs = [cost_of(data, best)]
+        key = (not best.is_feasible(), whole_costs[0])
+        errors = []
+        for future in helpers:
+            try:
+                found, feasible, cost, count = future.result(
+                    timeout=max(0.1, whole_until + HELPER_GRACE - time.monotonic()))
+            except Exception as exc:  # a lost helper only loses its solution
+                errors.append(f"{type(exc).__name__}: {exc!r}")
+                continue
+            iterations += count
+            whole_costs.append(cost)
+            if (not feasible, cost) < key:
+                key, best = (not feasible, cost), as_solution(data, found)
+        details["whole_costs"] = whole_costs
+        if errors:
+            details["helper_errors"] = errors
     if decompose and not best.is_feasible():
         # Sub-problems need a feasible start: the whole search goes on instead.
-        result = pyvrp.solve(data, Until(deadline, should_stop), seed=seed + 1,
+        result = pyvrp.solve(data, Until(deadline, stopped), seed=seed + 1,
                              display=False, initial_solution=best, collect_stats=False)
         best, iterations = result.best, iterations + int(result.num_iterations)
     elif decompose:
-        best, stats = Decomposer(data, seed=seed).run(best, deadline, should_stop)
-        details["decomposition"] = {
+        best, stats = Decomposer(data, seed=seed).run(best, deadline, stopped, pool)
+        report: dict[str, object] = {
             "rounds": stats.rounds, "improved": stats.improved,
-            "seconds": round(stats.seconds, 3),
+            "seconds": round(stats.seconds, 3), "workers": pool.size if pool else 1,
             "start_cost": stats.start_cost, "best_cost": stats.best_cost}
+        if stats.errors:
+            report["errors"] = stats.errors[:5]
+        details["decomposition"] = report
     free = {t: list(vs) for t, vs in enumerate(members)}
     routes: list[list[int]] = [[] for _ in flat.vehicles]
     for vehicle_type, visits in routes_of(best):

@@ -1,0 +1,77 @@
+"""Worker processes an engine may use for parallel search on one plan.
+
+PyVRP's search holds Python's GIL, so a second core needs a second process. The
+solver opens an :class:`EnginePool` when it starts (before the construction), so the
+processes have started and imported PyVRP by the time the engine needs them; the
+engine then runs whole-problem searches with other seeds and sub-problems of one
+shared plan there (:mod:`.decompose`).
+
+A stop reaches the workers through one shared event that their searches poll, so
+``stop`` ends their work within PyVRP's next iteration.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_stop_event: Any = None  # set in each worker by _init
+
+
+def _init(event: Any) -> None:
+    global _stop_event
+    _stop_event = event
+
+
+def worker_should_stop() -> bool:
+    """In a worker: whether the pool was told to stop (always ``False`` elsewhere)."""
+    return _stop_event is not None and bool(_stop_event.is_set())
+
+
+def _ready() -> bool:
+    # Importing the search module here, in every worker, is what the warm-up is for.
+    import fieldops.solver.dispatch.engines.decompose  # noqa: F401
+
+    return True
+
+
+class EnginePool:
+    """``size`` worker processes (spawned, so safe beside threads) and a stop event."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        self.size = size
+        ctx = mp.get_context("spawn")
+        self._stop = ctx.Event()
+        self._executor = ProcessPoolExecutor(max_workers=size, mp_context=ctx,
+                                             initializer=_init, initargs=(self._stop,))
+        # One task per worker starts every process now, while the caller works.
+        self._warm = [self._executor.submit(_ready) for _ in range(size)]
+
+    @staticmethod
+    def available() -> bool:
+        """Whether this process may start workers (a daemonic process may not)."""
+        return not mp.current_process().daemon
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        return self._executor.submit(fn, *args)
+
+    def stop(self) -> None:
+        """Ask every running search to end now."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Stop the searches and let the processes go without waiting for them."""
+        self._stop.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> EnginePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
