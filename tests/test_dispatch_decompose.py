@@ -190,6 +190,29 @@ def test_parallel_run_stops_its_workers_when_asked() -> None:
     assert sorted(c for _, visits in routes_of(best) for c in visits) == list(range(90))
 
 
+class BrokenPool:
+    """A pool whose processes are gone: every submit fails at once."""
+
+    size = 2
+
+    def submit(self, *args: object) -> None:
+        raise RuntimeError("A process in the process pool was terminated abruptly")
+
+    def stop(self) -> None:
+        pass
+
+
+def test_broken_pool_falls_back_to_searching_here() -> None:
+    data = grid_data(fleet=90)
+    start = one_client_per_route(data, list(range(90)))
+    decomposer = Decomposer(data, DecomposeParams(sub_jobs=20, sub_routes=2,
+                                                  sub_seconds=0.05), seed=3)
+    best, stats = decomposer.run(start, time.monotonic() + 1.0, pool=BrokenPool())  # type: ignore[arg-type]
+    assert stats.errors and "terminated abruptly" in stats.errors[0]
+    assert stats.improved >= 1 and cost(data, best) == stats.best_cost < stats.start_cost
+    assert sorted(c for _, visits in routes_of(best) for c in visits) == list(range(90))
+
+
 def test_run_leaves_an_infeasible_start_alone() -> None:
     data = grid_data()
     overfull = as_solution(data, [(0, list(range(90)))])  # capacity 10

@@ -266,13 +266,17 @@ class Decomposer:
                     break
                 until = time.time() + min(deadline, now + self.params.sub_seconds) - now
                 seed = int(self.rng.integers(2**31))
-                future: Future[SubResult]
-                if pool is None:
+                future: Future[SubResult] | None = None
+                if pool is not None:
+                    try:
+                        future = pool.submit(improve_sub, task.sub, task.start, seed, until)
+                    except Exception as exc:  # a broken pool: go on here, one at a time
+                        stats.errors.append(f"{type(exc).__name__}: {exc}")
+                        pool, slots = None, 1
+                if future is None:
                     future = Future()
                     future.set_result(improve_sub(task.sub, task.start, seed, until,
                                                   should_stop))
-                else:
-                    future = pool.submit(improve_sub, task.sub, task.start, seed, until)
                 pending[future] = task
             if not pending:
                 break

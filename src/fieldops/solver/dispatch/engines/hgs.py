@@ -206,17 +206,21 @@ def solve(
             return True
         return False
 
+    details: dict[str, object] = {}
     helpers = []
     if pool is not None:
         start_routes = routes_of(init) if init is not None else None
         until = time.time() + whole_until - time.monotonic()
-        helpers = [pool.submit(search_whole, data, start_routes, seed + 1 + i, until)
-                   for i in range(pool.size - 1)]
+        try:
+            helpers = [pool.submit(search_whole, data, start_routes, seed + 1 + i, until)
+                       for i in range(pool.size - 1)]
+        except Exception as exc:  # a broken pool: this process searches alone
+            details["helper_errors"] = [f"{type(exc).__name__}: {exc!r}"]
+            pool = None
     result = pyvrp.solve(data, Until(whole_until, stopped), seed=seed, display=False,
                          initial_solution=init, collect_stats=False)
     best = result.best
     iterations = int(result.num_iterations)
-    details: dict[str, object] = {}
     if helpers:
         # Feasible first, then PyVRP's cost (which counts the prizes left out).
         whole_costs = [cost_of(data, best)]
