@@ -276,6 +276,32 @@ def test_large_day_uses_both_workers_on_one_plan(monkeypatch: pytest.MonkeyPatch
     assert "errors" not in report["decomposition"]
 
 
+def test_best_whole_solution_is_feasible_first_then_cheapest() -> None:
+    main, cheaper, infeasible = ([(0, [1])], True, 120), ([(0, [2])], True, 90), (
+        [(0, [3])], False, 10)
+    assert hgs.best_of([main, cheaper]) == 1  # the worker's seed found less
+    assert hgs.best_of([main, infeasible]) == 0  # cheaper but infeasible loses
+    assert hgs.best_of([main, ([(0, [4])], True, 120)]) == 0  # a tie keeps the main one
+
+
+def test_stop_during_the_whole_phase_ends_the_workers_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
+    problem = long_road_day()
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()  # inside the 18 s whole phase of a 60 s solve
+    began = time.monotonic()
+    plan = solve_dispatch(problem, SolveParams(time_limit=60, workers=2), stop=stop)
+    took = time.monotonic() - began
+    assert_valid(problem, plan)
+    assert str(plan.status) == "cancelled"
+    # Not waiting for the worker's whole-day search to reach its own deadline.
+    assert took < 10
+    assert "helper_errors" not in engine_report(plan)
+
+
 def test_small_day_is_not_decomposed() -> None:
     problem = long_road_day(12)
     plan = solve_dispatch(problem, SolveParams(time_limit=2))

@@ -36,7 +36,11 @@ from typing import Any
 import numpy as np
 
 from fieldops.solver.dispatch.engines import EngineUnavailable
-from fieldops.solver.dispatch.engines.pool import EnginePool, worker_should_stop
+from fieldops.solver.dispatch.engines.pool import (
+    EnginePool,
+    stop_check,
+    worker_should_stop,
+)
 
 try:  # PyVRP is a core dependency; the guard keeps the import error readable
     import pyvrp
@@ -248,13 +252,7 @@ class Decomposer:
         next_id = len(live)
         pending: dict[Future[SubResult], _Task] = {}
         slots = pool.size if pool is not None else 1
-
-        def stopped() -> bool:
-            if should_stop is not None and should_stop():
-                if pool is not None:
-                    pool.stop()
-                return True
-            return False
+        stopped = stop_check(should_stop, pool)
 
         while True:
             while len(pending) < slots and not stopped():

@@ -28,6 +28,7 @@ import numpy as np
 from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
 from fieldops.solver.dispatch.engines.decompose import (
     Decomposer,
+    Routes,
     Until,
     as_solution,
     cost_of,
@@ -35,7 +36,7 @@ from fieldops.solver.dispatch.engines.decompose import (
     search_whole,
 )
 from fieldops.solver.dispatch.engines.flat import FlatProblem
-from fieldops.solver.dispatch.engines.pool import EnginePool
+from fieldops.solver.dispatch.engines.pool import EnginePool, stop_check
 
 MAX_SKILL_DIMENSIONS = 8
 # From this many jobs on, the whole-problem search gets WHOLE_SHARE of the time and
@@ -44,6 +45,13 @@ DECOMPOSE_MIN_JOBS = 400
 WHOLE_SHARE = 0.3
 # How long past the whole phase a helper process's solution is awaited.
 HELPER_GRACE = 1.0
+
+
+def best_of(found: list[tuple[Routes, bool, int]]) -> int:
+    """Index of the best of (routes, feasible, PyVRP cost) solutions: feasible
+    first, then the lowest cost (which counts the prizes left out); the first on a tie.
+    """
+    return min(range(len(found)), key=lambda i: (not found[i][1], found[i][2], i))
 
 
 def why_not(flat: FlatProblem) -> str | None:
@@ -199,13 +207,7 @@ def solve(
     decompose = n >= DECOMPOSE_MIN_JOBS
     whole_until = started + WHOLE_SHARE * time_limit if decompose else deadline
 
-    def stopped() -> bool:
-        if should_stop is not None and should_stop():
-            if pool is not None:
-                pool.stop()  # the workers' searches end too
-            return True
-        return False
-
+    stopped = stop_check(should_stop, pool)  # a stop ends the workers' searches too
     details: dict[str, object] = {}
     helpers = []
     if pool is not None:
@@ -222,9 +224,8 @@ def solve(
     best = result.best
     iterations = int(result.num_iterations)
     if helpers:
-        # Feasible first, then PyVRP's cost (which counts the prizes left out).
-        whole_costs = [cost_of(data, best)]
-        key = (not best.is_feasible(), whole_costs[0])
+        found_by: list[tuple[Routes, bool, int]] = [
+            (routes_of(best), bool(best.is_feasible()), cost_of(data, best))]
         errors = []
         for future in helpers:
             try:
@@ -234,10 +235,11 @@ def solve(
                 errors.append(f"{type(exc).__name__}: {exc!r}")
                 continue
             iterations += count
-            whole_costs.append(cost)
-            if (not feasible, cost) < key:
-                key, best = (not feasible, cost), as_solution(data, found)
-        details["whole_costs"] = whole_costs
+            found_by.append((found, feasible, cost))
+        winner = best_of(found_by)
+        if winner > 0:
+            best = as_solution(data, found_by[winner][0])
+        details["whole_costs"] = [cost for _, _, cost in found_by]
         if errors:
             details["helper_errors"] = errors
     if decompose and not best.is_feasible():

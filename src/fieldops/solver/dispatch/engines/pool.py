@@ -39,6 +39,20 @@ def _ready() -> bool:
     return True
 
 
+def stop_check(should_stop: Callable[[], bool] | None,
+               pool: EnginePool | None) -> Callable[[], bool]:
+    """``should_stop`` that also ends ``pool``'s searches once it turns true."""
+
+    def stopped() -> bool:
+        if should_stop is not None and should_stop():
+            if pool is not None:
+                pool.stop()
+            return True
+        return False
+
+    return stopped
+
+
 class EnginePool:
     """``size`` worker processes (spawned, so safe beside threads) and a stop event."""
 
