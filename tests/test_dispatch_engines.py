@@ -204,6 +204,21 @@ def test_vroom_starts_beside_the_construction(monkeypatch: pytest.MonkeyPatch) -
     assert "error" not in solver_info(plan)["engines"]["vroom"]
 
 
+def test_vroom_explores_less_when_its_searches_cannot_finish() -> None:
+    # A day whose searches fit the time keeps the full level; a large day (or a
+    # short budget) gets fewer, longer searches. The rule grows with jobs².
+    assert vroom_engine.exploration_for(1000, 52.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.exploration_for(2000, 52.0) == vroom_engine.CROWDED_EXPLORATION
+    assert vroom_engine.exploration_for(1000, 8.0) == vroom_engine.CROWDED_EXPLORATION
+    assert vroom_engine.exploration_for(2000, 300.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.CROWDED_EXPLORATION < vroom_engine.EXPLORATION
+    # The engine uses the rule unless told a level; the level reaches VROOM.
+    flat = tiny_flat()
+    assert vroom_engine.solve(flat, 0.5).details["exploration"] == vroom_engine.exploration_for(
+        flat.n_jobs, 0.5)
+    assert vroom_engine.solve(flat, 0.5, exploration=1).details["exploration"] == 1
+
+
 def test_vroom_child_asks_for_a_share_of_what_is_left() -> None:
     # 10 s granted, the child read its input 1 s after it was sent: 90 % of 9 s.
     assert vroom_engine.child_timeout(10.0, 100.0, 101.0) == pytest.approx(
