@@ -163,3 +163,81 @@ def test_progress_reports_are_new_bests_at_most_twice_a_second(spied) -> None:  
     assert costs == sorted(costs, reverse=True) and len(set(costs)) == len(costs)
     assert all(b[0] - a[0] >= REPORT_EVERY - 0.01 for a, b in itertools.pairwise(heard))
     assert stats.best_cost <= costs[-1] < stats.start_cost
+
+
+def _where(routes: list[list[int]], n: int) -> list[int]:
+    where = [-1] * n
+    for v, route in enumerate(routes):
+        for j in route:
+            where[j] = v
+    return where
+
+
+@pytest.mark.parametrize("kept", [256, 4])
+def test_nearby_routes_are_the_scanned_ones(spied, kept: int) -> None:  # type: ignore[no-untyped-def]
+    # The walk over the nodes nearest a job (with the vehicle of each job at hand)
+    # must offer the same routes as scanning every allowed route's stops; with
+    # only 4 nodes kept it runs out and hands over to the scan.
+    from fieldops.solver.dispatch import construct
+    from fieldops.solver.dispatch.construct import Constructor
+
+    _, _, search = spied
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(construct, "NEAREST_NODES", kept)
+        patch.setattr(construct, "FIRST_NODES", min(kept, construct.FIRST_NODES))
+        builder = Constructor(search.builder.ctx)
+        routes = [list(r) for r in search.result[0]]
+        rng = random.Random(7)
+        wide = [j for j in range(builder.ctx.n_jobs)
+                if len(builder.ctx.allowed[j]) > construct.NEAREST]
+        assert len(wide) >= 20
+        compared = 0
+        for j in rng.sample(wide, 20):
+            trial = [[k for k in r if k != j] for r in routes]
+            for r in rng.sample(trial, 3):
+                r.clear()  # empty routes count by kind
+            where = _where(trial, builder.ctx.n_jobs)
+            walked = builder._candidates(j, trial, where)
+            scanned = builder._candidates(j, trial)
+            assert set(walked) == set(scanned)
+            compared += 1
+        assert compared == 20
+
+
+def test_a_left_out_job_ruins_routes_that_may_take_it(spied) -> None:  # type: ignore[no-untyped-def]
+    # A job with few qualified technicians gets room on their routes, not on its
+    # geographic neighbours' (who may lack the skill).
+    _, _, search = spied
+    builder = search.builder
+    ctx = builder.ctx
+    routes = [list(r) for r in search.result[0]]
+    narrow = min((j for r in routes for j in r if search.movable[j]),
+                 key=lambda j: len(ctx.allowed[j]))
+    allowed = set(ctx.allowed[narrow])
+    assert len(allowed) < len(ctx.vehicles) // 2
+    for r in routes:
+        if narrow in r:
+            r.remove(narrow)
+    spy = RuinRecreate(builder, seed=3, params=RuinParams(left_out_seed=1.0))
+    schedules = [builder.schedule(v, r, thorough=True) for v, r in enumerate(routes)]
+    assert all(s is not None for s in schedules)
+    loads = [sum(builder.load[k] for k in r) for r in routes]
+    where = _where(routes, ctx.n_jobs)
+    touched: set[int] = set()
+    centred = 0
+    for _ in range(3000):  # other jobs are out too: about one ruin in ten is its
+        saved: dict[int, Any] = {}
+        removed = spy._ruin(routes, schedules, loads, where, saved)  # type: ignore[arg-type]
+        assert removed is not None and spy.focus >= 0
+        if spy.focus == narrow:
+            assert narrow in removed
+            touched.update(saved)
+            centred += 1
+        spy._restore(routes, schedules, loads, where, saved)  # type: ignore[arg-type]
+        if centred == 30:
+            break
+    assert centred == 30
+    assert touched and touched <= allowed
+    # The neighbours' routes alone would have reached other technicians.
+    near_routes = {where[k] for k in search.near[narrow].tolist() if where[k] >= 0}
+    assert near_routes - allowed

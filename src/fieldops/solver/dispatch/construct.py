@@ -33,6 +33,10 @@ from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
 
 NEAREST = 10
+# Nodes nearest each job that :meth:`Constructor._nearby_routes` keeps (4 KiB per
+# job) and walks, the first ``FIRST_NODES`` before the rest.
+NEAREST_NODES = 256
+FIRST_NODES = 64
 INFEASIBLE = None
 IntArray = npt.NDArray[np.int64]
 _Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
@@ -106,6 +110,11 @@ class Constructor:
                 self.preferred.append(None)
         self.penalty = penalty
         self._allowed_sets: list[set[int]] | None = None
+        # Per job, the job and start nodes nearest to it (see _nearby_routes);
+        # filled on first use, since most jobs never need it.
+        self._nearest_nodes: dict[int, npt.NDArray[np.int32]] = {}
+        self._kinds: list[tuple[object, ...]] | None = None
+        self._fresh_order: dict[int, list[int]] = {}
         self.schedules: list[_Schedule] = []
         self.repaired = 0
         # Insertion arrays per vehicle, keyed by the schedule object they were
@@ -244,12 +253,17 @@ class Constructor:
                 min(b - a for a, b in self.windows[j]),
             ),
         )
+        where = [-1] * n
+        for v, route in enumerate(routes):
+            for j in route:
+                where[j] = v
         for j in order:
-            best = self.best_insertion(j, routes, schedules, loads)
+            best = self.best_insertion(j, routes, schedules, loads, where=where)
             if best is None or best[0] >= drop_penalty(ctx, ctx.jobs[j]):
                 continue
             _, v, p, trial = best
             routes[v].insert(p, j)
+            where[j] = v
             schedules[v] = trial
             loads[v] += self.load[j]
         if insert:
@@ -259,7 +273,8 @@ class Constructor:
 
     def best_insertion(self, j: int, routes: list[list[int]], schedules: list[_Schedule],
                        loads: list[int], *, blink: float = 0.0,
-                       rng: random.Random | None = None
+                       rng: random.Random | None = None,
+                       where: list[int] | None = None,
                        ) -> tuple[int, int, int, _Schedule] | None:
         """Cheapest (delta, vehicle, position, schedule) for ``j``, or ``None``.
 
@@ -267,29 +282,46 @@ class Constructor:
         (waiting, lateness and overtime only grow when a job is added), so the
         positions are tried in order of detour and the exact schedule is computed
         only until the next detour cannot beat the best insertion found.
+        ``where`` (the vehicle of each job, -1 when not routed), when the caller
+        keeps one, makes finding the candidate routes much cheaper.
         """
         b = self
         arc = b.arc_cost
         latest = b.windows[j][-1][1]
         earliest = b.windows[j][0][0]
-        options: list[tuple[int, int, int]] = []
-        for v in b._candidates(j, routes):
+        vs: list[int] = []
+        parts: list[_Arrays] = []
+        for v in b._candidates(j, routes, where):
             cap = b.vehicles[v].capacity
             if cap is not None and loads[v] + b.load[j] > cap:
                 continue
-            prev, nxt, base, ready, latest_next = self._route_arrays(v, routes[v],
-                                                                     schedules[v])
-            detour = arc[prev, j] + arc[j, nxt] - base
-            # Earliest arrival at j after each position's predecessor, from the
-            # current schedule (the prefix is unchanged by the insertion): a
-            # position where it misses j's last window cannot hold j; nor one
-            # where the next stop would then be reached after the latest start
-            # that keeps the rest of the route on time.
-            arrive = ready + b.travel[prev, j]
-            fits = (arrive <= latest) & (
-                np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
-            options.extend((int(d), v, p) for p, d in enumerate(detour.tolist()) if fits[p])
-        options.sort()
+            vs.append(v)
+            parts.append(self._route_arrays(v, routes[v], schedules[v]))
+        if not parts:
+            return None
+        # Every candidate route's positions in one set of arrays: a few numpy calls
+        # per job instead of a few per route.
+        sizes = [len(a[0]) for a in parts]
+        prev, nxt, base, ready, latest_next = (
+            np.concatenate([a[k] for a in parts]) for k in range(5))
+        detour = arc[prev, j] + arc[j, nxt] - base
+        # Earliest arrival at j after each position's predecessor, from the current
+        # schedule (the prefix is unchanged by the insertion): a position where it
+        # misses j's last window cannot hold j; nor one where the next stop would
+        # then be reached after the latest start that keeps the rest of the route
+        # on time.
+        arrive = ready + b.travel[prev, j]
+        fits = (arrive <= latest) & (
+            np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
+        at = np.flatnonzero(fits)
+        owner = np.repeat(np.arange(len(vs)), sizes)[at]
+        position = at - np.repeat(np.cumsum(sizes) - sizes, sizes)[at]
+        bounds = detour[at]
+        # Ordered by detour, then vehicle index and position (as sorting tuples would).
+        vehicle = np.asarray(vs)[owner]
+        order = np.lexsort((position, vehicle, bounds))
+        options = zip(bounds[order].tolist(), vehicle[order].tolist(),
+                      position[order].tolist(), strict=True)
         best: tuple[int, int, int, _Schedule] | None = None
         for bound, v, p in options:
             if best is not None and bound >= best[0]:
@@ -431,17 +463,24 @@ class Constructor:
             self._allowed_sets = [set(a) for a in self.ctx.allowed]
         return self._allowed_sets[j]
 
-    def _candidates(self, j: int, routes: list[list[int]]) -> list[int]:
+    def _candidates(self, j: int, routes: list[list[int]],
+                    where: list[int] | None = None) -> list[int]:
         """The routes worth trying for job ``j``.
 
         Used routes: the ``NEAREST`` whose closest stop (or start) is nearest the job.
         Empty routes: one per kind (same start, end, hours, break and van), since
         identical empty vehicles are interchangeable (a fleet of 250 at one depot
         would otherwise crowd out every other choice), the ``NEAREST`` nearest kinds.
+        With ``where`` (vehicle per job, -1 when not routed) the same routes come
+        from a walk over the nodes nearest ``j`` (:meth:`_nearby_routes`).
         """
         allowed = self.ctx.allowed[j]
         if len(allowed) <= NEAREST:
             return allowed
+        if where is not None:
+            found = self._nearby_routes(j, routes, where)
+            if found is not None:
+                return found
         used: list[tuple[float, int]] = []
         empty: dict[tuple[object, ...], tuple[float, int]] = {}
         preferred = self.preferred[j] or set()
@@ -460,3 +499,66 @@ class Constructor:
         used.sort()
         fresh = sorted(empty.values())
         return [v for _, v in used[:NEAREST]] + [v for _, v in fresh[:NEAREST]]
+
+    def _nearby_routes(self, j: int, routes: list[list[int]], where: list[int]
+                       ) -> list[int] | None:
+        """:meth:`_candidates` for a job with more than ``NEAREST`` allowed vehicles,
+        or ``None`` when the ``NEAREST_NODES`` nodes nearest ``j`` show fewer used
+        routes than that (the caller then scans every allowed route).
+
+        Scanning every allowed route's stops for its nearest one was over half of
+        ruin and recreate's time at 2 000 jobs. Walking the job and start nodes in
+        order of travel to ``j`` meets each used route first at its nearest stop,
+        so the first ``NEAREST`` allowed routes met are the same ones.
+        """
+        n = self.ctx.n_jobs
+        ranked = self._nearest_nodes.get(j)
+        if ranked is None:
+            nodes = np.concatenate([np.arange(n), n + 2 * np.arange(len(self.vehicles))])
+            order = np.argsort(self.travel[nodes, j], kind="stable")[:NEAREST_NODES]
+            ranked = nodes[order].astype(np.int32)
+            self._nearest_nodes[j] = ranked
+        allowed = self._allowed(j)
+        used: list[int] = []
+        seen: set[int] = set()
+        # Most jobs find their routes among the first few nodes: only those are
+        # turned into Python ints, then the rest if needed.
+        for chunk in (ranked[:FIRST_NODES], ranked[FIRST_NODES:]):
+            for node in chunk.tolist():
+                v = where[node] if node < n else (node - n) // 2
+                if v < 0 or v in seen or v not in allowed or not routes[v]:
+                    continue
+                seen.add(v)
+                used.append(v)
+                if len(used) == NEAREST:
+                    break
+            if len(used) == NEAREST:
+                break
+        else:
+            if ranked.size < n + len(self.vehicles):
+                return None  # a route may be nearer than the nodes kept: scan them
+        if self._kinds is None:
+            self._kinds = [
+                (int(self.ctx.node_location[veh.start_node]),
+                 int(self.ctx.node_location[veh.end_node]), veh.start, veh.latest_end,
+                 veh.lunch, veh.capacity) for veh in self.vehicles]
+        fresh = self._fresh_order.get(j)
+        if fresh is None:
+            starts = [self.vehicles[v].start_node for v in self.ctx.allowed[j]]
+            rank = np.argsort(self.travel[starts, j], kind="stable")
+            fresh = [self.ctx.allowed[j][i] for i in rank.tolist()]
+            self._fresh_order[j] = fresh
+        preferred = self.preferred[j] or set()
+        kinds: set[tuple[object, ...]] = set()
+        empty: list[int] = []
+        for v in fresh:
+            if routes[v]:
+                continue
+            kind = (self._kinds[v], v in preferred)
+            if kind in kinds:
+                continue
+            kinds.add(kind)
+            empty.append(v)
+            if len(empty) == NEAREST:
+                break
+        return used + empty

@@ -53,6 +53,10 @@ class RuinParams:
     left_out_seed
         Chance that an iteration ruins around a left-out job rather than a
         routed one (when jobs are left out).
+    top_priority_focus
+        Chance that such an iteration picks among the left-out jobs of the
+        highest priority left out, rather than among all of them (one normal
+        job among twenty low ones would otherwise rarely get a turn).
     """
 
     mean_removed: int = 10
@@ -62,6 +66,7 @@ class RuinParams:
     end_temperature: float = 0.003
     blink: float = 0.01
     left_out_seed: float = 0.3
+    top_priority_focus: float = 0.5
 
 
 @dataclass
@@ -188,7 +193,10 @@ class RuinRecreate:
             left = [j for j, w in enumerate(where) if w < 0]
             if left:
                 # Make room around a job that is out: strings near it come out, and
-                # it goes back in first among the jobs of its priority.
+                # it goes back in first.
+                if rng.random() < p.top_priority_focus:
+                    top = min(self.rank[j] for j in left)
+                    left = [j for j in left if self.rank[j] == top]
                 self.focus = rng.choice(left)
         seed = self.focus if self.focus >= 0 else rng.choice(routes[rng.choice(used)])
         lengths = [len(routes[v]) for v in used]
@@ -197,7 +205,13 @@ class RuinRecreate:
         ruins = max(1, int(rng.uniform(1, ruins_max + 1)))
         removed: list[int] = []
         out: set[int] = set()
-        for c in (seed, *self.near[seed].tolist()):
+        if self.focus >= 0:
+            removed.append(seed)
+            out.add(seed)
+            chosen = self._stops_for(seed, routes, where) or self.near[seed].tolist()
+        else:
+            chosen = [seed, *self.near[seed].tolist()]
+        for c in chosen:
             if len(saved) >= ruins:
                 break
             if c in out:
@@ -232,6 +246,27 @@ class RuinRecreate:
             return None
         return removed
 
+    def _stops_for(self, j: int, routes: list[list[int]], where: list[int]) -> list[int]:
+        """Stops to ruin around for left-out job ``j``: on routes that may take it.
+
+        Its nearest neighbours may all ride with technicians who lack its skills
+        (a rare skill held by a few technicians across the area): ruining those
+        routes never makes room for it. Instead, each route it could join (the
+        same candidates insertion tries, in random order) gives up the stop
+        nearest to it, so the string around that stop can move to routes
+        without the skill and leave room.
+        """
+        b, rng = self.builder, self.rng
+        options = [v for v in b._candidates(j, routes, where) if routes[v]]
+        rng.shuffle(options)
+        stops: list[int] = []
+        for v in options:
+            route = routes[v]
+            # travel is int64; both directions, as in the neighbour lists
+            near = b.travel[route, j] + b.travel[j, route]
+            stops.append(route[int(np.argmin(near))])
+        return stops
+
     def _recreate(self, removed: list[int], routes: list[list[int]],
                   schedules: list[_Schedule], loads: list[int], where: list[int],
                   saved: dict[int, tuple[list[int], _Schedule, int]]) -> int:
@@ -245,11 +280,15 @@ class RuinRecreate:
             removed.sort(key=lambda j: self.width[j])
         else:
             removed.sort(key=lambda j: -self.builder.service[j])
-        # Stable: priority first, then a left-out job the ruin made room for.
-        removed.sort(key=lambda j: (self.rank[j], j != self.focus))
+        # Stable: the left-out job the ruin made room for goes first, even before
+        # jobs of higher priority (which would otherwise take their old places back
+        # and leave it out again); the acceptance rule still never trades a job for
+        # one of lower priority. Then by priority.
+        removed.sort(key=lambda j: (j != self.focus, self.rank[j]))
         dropped = 0
         for j in removed:
-            best = b.best_insertion(j, routes, schedules, loads, blink=blink, rng=rng)
+            best = b.best_insertion(j, routes, schedules, loads, blink=blink, rng=rng,
+                                    where=where)
             if best is None or best[0] >= self.drop[j]:
                 dropped += self.drop[j]
                 continue
