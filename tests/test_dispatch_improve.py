@@ -205,8 +205,9 @@ def test_nearby_routes_are_the_scanned_ones(spied, kept: int) -> None:  # type: 
 
 
 def test_a_left_out_job_ruins_routes_that_may_take_it(spied) -> None:  # type: ignore[no-untyped-def]
-    # A job with few qualified technicians gets room on their routes, not on its
-    # geographic neighbours' (who may lack the skill).
+    # A job with few qualified technicians, none of them on its neighbours' routes,
+    # gets room on their routes rather than on its geographic neighbours' (who
+    # lack the skill).
     _, _, search = spied
     builder = search.builder
     ctx = builder.ctx
@@ -241,3 +242,24 @@ def test_a_left_out_job_ruins_routes_that_may_take_it(spied) -> None:  # type: i
     # The neighbours' routes alone would have reached other technicians.
     near_routes = {where[k] for k in search.near[narrow].tolist() if where[k] >= 0}
     assert near_routes - allowed
+    assert not spy._near_routes_may_take(narrow, search.near[narrow].tolist(), where, 3)
+
+
+def test_a_left_out_job_near_routes_that_may_take_it_ruins_them(spied) -> None:  # type: ignore[no-untyped-def]
+    # When the routes around it may take it, the ruin stays geographic: the
+    # strings come from the routes its nearest neighbours ride on.
+    _, _, search = spied
+    builder = search.builder
+    routes = [list(r) for r in search.result[0]]
+    where = _where(routes, builder.ctx.n_jobs)
+    spy = RuinRecreate(builder, seed=3, params=RuinParams(left_out_seed=1.0))
+    geographic = 0
+    for j in range(builder.ctx.n_jobs):
+        near = search.near[j].tolist()
+        first = next((where[k] for k in near if where[k] >= 0), -1)
+        if where[j] >= 0 or first < 0:
+            continue
+        expected = first in builder._allowed(j)
+        assert spy._near_routes_may_take(j, near, where, 1) == expected
+        geographic += expected
+    assert geographic > 0

@@ -205,12 +205,15 @@ class RuinRecreate:
         ruins = max(1, int(rng.uniform(1, ruins_max + 1)))
         removed: list[int] = []
         out: set[int] = set()
+        near = self.near[seed].tolist()
         if self.focus >= 0:
             removed.append(seed)
             out.add(seed)
-            chosen = self._stops_for(seed, routes, where) or self.near[seed].tolist()
+            chosen = near
+            if not self._near_routes_may_take(seed, near, where, ruins):
+                chosen = self._stops_for(seed, routes, where) or near
         else:
-            chosen = [seed, *self.near[seed].tolist()]
+            chosen = [seed, *near]
         for c in chosen:
             if len(saved) >= ruins:
                 break
@@ -246,10 +249,27 @@ class RuinRecreate:
             return None
         return removed
 
+    def _near_routes_may_take(self, j: int, near: list[int], where: list[int],
+                              ruins: int) -> bool:
+        """Whether any of the first ``ruins`` routes met among ``j``'s neighbours
+        (the routes a ruin around ``j`` takes strings from) may take ``j``."""
+        allowed = self.builder._allowed(j)
+        met: set[int] = set()
+        for c in near:
+            v = where[c]
+            if v < 0 or v in met:
+                continue
+            if v in allowed:
+                return True
+            met.add(v)
+            if len(met) >= ruins:
+                break
+        return False
+
     def _stops_for(self, j: int, routes: list[list[int]], where: list[int]) -> list[int]:
         """Stops to ruin around for left-out job ``j``: on routes that may take it.
 
-        Its nearest neighbours may all ride with technicians who lack its skills
+        Used when none of the routes its nearest neighbours ride on may take it
         (a rare skill held by a few technicians across the area): ruining those
         routes never makes room for it. Instead, each route it could join (the
         same candidates insertion tries, in random order) gives up the stop
