@@ -214,9 +214,12 @@ def test_vroom_explores_less_when_its_searches_cannot_finish() -> None:
     assert vroom_engine.CROWDED_EXPLORATION < vroom_engine.EXPLORATION
     # The engine uses the rule unless told a level; the level reaches VROOM.
     flat = tiny_flat()
-    assert vroom_engine.solve(flat, 0.5).details["exploration"] == vroom_engine.exploration_for(
-        flat.n_jobs, 0.5)
-    assert vroom_engine.solve(flat, 0.5, exploration=1).details["exploration"] == 1
+    default = vroom_engine.solve(flat, 0.5)
+    assert default.details["exploration"] == vroom_engine.exploration_for(flat.n_jobs, 0.5)
+    check_flat_routes(flat, default.routes)
+    told = vroom_engine.solve(flat, 0.5, exploration=1)
+    assert told.details["exploration"] == 1
+    check_flat_routes(flat, told.routes)
 
 
 def test_vroom_child_asks_for_a_share_of_what_is_left() -> None:

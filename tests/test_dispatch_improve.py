@@ -174,7 +174,7 @@ def _where(routes: list[list[int]], n: int) -> list[int]:
 
 
 @pytest.mark.parametrize("kept", [256, 4])
-def test_nearby_routes_are_the_scanned_ones(spied, kept: int) -> None:  # type: ignore[no-untyped-def]
+def test_walked_routes_are_the_scanned_ones(spied, kept: int) -> None:  # type: ignore[no-untyped-def]
     # The walk over the nodes nearest a job (with the vehicle of each job at hand)
     # must offer the same routes as scanning every allowed route's stops; with
     # only 4 nodes kept it runs out and hands over to the scan.
@@ -263,3 +263,83 @@ def test_a_left_out_job_near_routes_that_may_take_it_ruins_them(spied) -> None: 
         assert spy._near_routes_may_take(j, near, where, 1) == expected
         geographic += expected
     assert geographic > 0
+
+
+def _with_jobs_out(search):  # type: ignore[no-untyped-def]
+    """The spied plan with one job of each priority taken out (where it can be)."""
+    builder = search.builder
+    routes = [list(r) for r in search.result[0]]
+    taken: dict[int, int] = {}
+    for v, r in enumerate(routes):
+        for j in list(r):
+            if search.rank[j] in taken or not search.movable[j]:
+                continue
+            rest = [k for k in r if k != j]
+            if builder.schedule(v, rest, thorough=True) is not None:
+                r[:] = rest
+                taken[search.rank[j]] = j
+    return routes, taken
+
+
+def test_half_the_left_out_ruins_go_to_the_highest_priority_out(spied) -> None:  # type: ignore[no-untyped-def]
+    _, _, search = spied
+    builder = search.builder
+    routes, taken = _with_jobs_out(search)
+    assert len(taken) >= 2
+    where = _where(routes, builder.ctx.n_jobs)
+    schedules = [builder.schedule(v, r, thorough=True) for v, r in enumerate(routes)]
+    loads = [sum(builder.load[k] for k in r) for r in routes]
+    left = [j for j, w in enumerate(where) if w < 0]
+    top = min(search.rank[j] for j in left)
+
+    def foci(chance: float) -> list[int]:
+        spy = RuinRecreate(builder, seed=9, params=RuinParams(
+            left_out_seed=1.0, top_priority_focus=chance))
+        seen = []
+        for _ in range(200):
+            saved: dict[int, Any] = {}
+            if spy._ruin(routes, schedules, loads, where, saved) is not None:  # type: ignore[arg-type]
+                seen.append(spy.focus)
+            spy._restore(routes, schedules, loads, where, saved)  # type: ignore[arg-type]
+        return seen
+
+    assert all(search.rank[j] == top for j in foci(1.0))
+    # Without the rule the lower priorities get their turns too.
+    assert any(search.rank[j] != top for j in foci(0.0))
+
+
+def test_the_job_a_ruin_made_room_for_goes_back_first(spied) -> None:  # type: ignore[no-untyped-def]
+    # Even before jobs of higher priority taken out with it: they would take
+    # their old places back and leave it out again.
+    _, _, search = spied
+    builder = search.builder
+    routes, taken = _with_jobs_out(search)
+    where = _where(routes, builder.ctx.n_jobs)
+    schedules = [builder.schedule(v, r, thorough=True) for v, r in enumerate(routes)]
+    loads = [sum(builder.load[k] for k in r) for r in routes]
+    low = taken[max(taken)]
+    higher = [k for r in routes for k in r if search.rank[k] < search.rank[low]][:3]
+    assert higher
+    spy = RuinRecreate(builder, seed=2)
+    spy.focus = low
+    order: list[int] = []
+    real = builder.best_insertion
+
+    def record(j, *args, **kwargs):  # type: ignore[no-untyped-def]
+        order.append(j)
+        return real(j, *args, **kwargs)
+
+    saved: dict[int, Any] = {}
+    for k in higher:  # take them out as a ruin would
+        v = where[k]
+        if v not in saved:
+            saved[v] = (routes[v], schedules[v], loads[v])
+        routes[v] = [x for x in routes[v] if x != k]
+        schedules[v] = builder.schedule(v, routes[v], thorough=True)
+        loads[v] -= builder.load[k]
+        where[k] = -1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(builder, "best_insertion", record)
+        spy._recreate([*higher, low], routes, schedules, loads, where, saved)  # type: ignore[arg-type]
+    assert order[0] == low
+    assert sorted(order[1:], key=lambda k: search.rank[k]) == order[1:]

@@ -33,7 +33,7 @@ from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
 
 NEAREST = 10
-# Nodes nearest each job that :meth:`Constructor._nearby_routes` keeps (4 KiB per
+# Nodes nearest each job that :meth:`Constructor._walked_routes` keeps (1 KiB per
 # job) and walks, the first ``FIRST_NODES`` before the rest.
 NEAREST_NODES = 256
 FIRST_NODES = 64
@@ -110,8 +110,9 @@ class Constructor:
                 self.preferred.append(None)
         self.penalty = penalty
         self._allowed_sets: list[set[int]] | None = None
-        # Per job, the job and start nodes nearest to it (see _nearby_routes);
-        # filled on first use, since most jobs never need it.
+        # Per job, the job and start nodes nearest to it (_walked_routes) and its
+        # allowed vehicles by distance from their start (_empty_routes); filled on
+        # first use.
         self._nearest_nodes: dict[int, npt.NDArray[np.int32]] = {}
         self._kinds: list[tuple[object, ...]] | None = None
         self._fresh_order: dict[int, list[int]] = {}
@@ -471,40 +472,32 @@ class Constructor:
         Empty routes: one per kind (same start, end, hours, break and van), since
         identical empty vehicles are interchangeable (a fleet of 250 at one depot
         would otherwise crowd out every other choice), the ``NEAREST`` nearest kinds.
-        With ``where`` (vehicle per job, -1 when not routed) the same routes come
-        from a walk over the nodes nearest ``j`` (:meth:`_nearby_routes`).
+        With ``where`` (vehicle per job, -1 when not routed) the used routes come
+        from a walk over the nodes nearest ``j`` (:meth:`_walked_routes`).
         """
         allowed = self.ctx.allowed[j]
         if len(allowed) <= NEAREST:
             return allowed
-        if where is not None:
-            found = self._nearby_routes(j, routes, where)
-            if found is not None:
-                return found
-        used: list[tuple[float, int]] = []
-        empty: dict[tuple[object, ...], tuple[float, int]] = {}
-        preferred = self.preferred[j] or set()
-        for v in allowed:
-            veh = self.vehicles[v]
-            if routes[v]:
-                nodes = [veh.start_node, *routes[v]]
-                used.append((float(self.travel[nodes, j].min()), v))
-            else:
-                kind = (int(self.ctx.node_location[veh.start_node]),
-                        int(self.ctx.node_location[veh.end_node]), veh.start,
-                        veh.latest_end, veh.lunch, veh.capacity,
-                        v in preferred)
-                if kind not in empty:
-                    empty[kind] = (float(self.travel[veh.start_node, j]), v)
-        used.sort()
-        fresh = sorted(empty.values())
-        return [v for _, v in used[:NEAREST]] + [v for _, v in fresh[:NEAREST]]
+        used = self._walked_routes(j, routes, where) if where is not None else None
+        if used is None:
+            used = self._scanned_routes(j, routes)
+        return used + self._empty_routes(j, routes)
 
-    def _nearby_routes(self, j: int, routes: list[list[int]], where: list[int]
+    def _scanned_routes(self, j: int, routes: list[list[int]]) -> list[int]:
+        """The ``NEAREST`` used allowed routes nearest ``j``, from every one's stops."""
+        used: list[tuple[float, int]] = []
+        for v in self.ctx.allowed[j]:
+            if routes[v]:
+                nodes = [self.vehicles[v].start_node, *routes[v]]
+                used.append((float(self.travel[nodes, j].min()), v))
+        used.sort()
+        return [v for _, v in used[:NEAREST]]
+
+    def _walked_routes(self, j: int, routes: list[list[int]], where: list[int]
                        ) -> list[int] | None:
-        """:meth:`_candidates` for a job with more than ``NEAREST`` allowed vehicles,
-        or ``None`` when the ``NEAREST_NODES`` nodes nearest ``j`` show fewer used
-        routes than that (the caller then scans every allowed route).
+        """:meth:`_scanned_routes` by a walk over the nodes nearest ``j``, or ``None``
+        when the ``NEAREST_NODES`` kept show fewer routes than that and others may
+        lie beyond them.
 
         Scanning every allowed route's stops for its nearest one was over half of
         ruin and recreate's time at 2 000 jobs. Walking the job and start nodes in
@@ -520,45 +513,40 @@ class Constructor:
             self._nearest_nodes[j] = ranked
         allowed = self._allowed(j)
         used: list[int] = []
-        seen: set[int] = set()
         # Most jobs find their routes among the first few nodes: only those are
         # turned into Python ints, then the rest if needed.
         for chunk in (ranked[:FIRST_NODES], ranked[FIRST_NODES:]):
             for node in chunk.tolist():
                 v = where[node] if node < n else (node - n) // 2
-                if v < 0 or v in seen or v not in allowed or not routes[v]:
-                    continue
-                seen.add(v)
-                used.append(v)
-                if len(used) == NEAREST:
-                    break
-            if len(used) == NEAREST:
-                break
-        else:
-            if ranked.size < n + len(self.vehicles):
-                return None  # a route may be nearer than the nodes kept: scan them
+                if v >= 0 and v in allowed and routes[v] and v not in used:
+                    used.append(v)
+                    if len(used) == NEAREST:
+                        return used
+        return used if ranked.size == n + len(self.vehicles) else None
+
+    def _empty_routes(self, j: int, routes: list[list[int]]) -> list[int]:
+        """One empty allowed vehicle per kind, the ``NEAREST`` kinds nearest ``j``."""
         if self._kinds is None:
             self._kinds = [
                 (int(self.ctx.node_location[veh.start_node]),
                  int(self.ctx.node_location[veh.end_node]), veh.start, veh.latest_end,
                  veh.lunch, veh.capacity) for veh in self.vehicles]
-        fresh = self._fresh_order.get(j)
-        if fresh is None:
+        by_start = self._fresh_order.get(j)
+        if by_start is None:
             starts = [self.vehicles[v].start_node for v in self.ctx.allowed[j]]
             rank = np.argsort(self.travel[starts, j], kind="stable")
-            fresh = [self.ctx.allowed[j][i] for i in rank.tolist()]
-            self._fresh_order[j] = fresh
+            by_start = [self.ctx.allowed[j][i] for i in rank.tolist()]
+            self._fresh_order[j] = by_start
         preferred = self.preferred[j] or set()
         kinds: set[tuple[object, ...]] = set()
         empty: list[int] = []
-        for v in fresh:
+        for v in by_start:
             if routes[v]:
                 continue
             kind = (self._kinds[v], v in preferred)
-            if kind in kinds:
-                continue
-            kinds.add(kind)
-            empty.append(v)
-            if len(empty) == NEAREST:
-                break
-        return used + empty
+            if kind not in kinds:
+                kinds.add(kind)
+                empty.append(v)
+                if len(empty) == NEAREST:
+                    break
+        return empty
