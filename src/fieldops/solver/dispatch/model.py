@@ -78,8 +78,10 @@ class Model:
 
     def dropped_from(self, routed: set[int]) -> list[Unassigned]:
         """The modelled jobs (request indices) not in ``routed``, as left out for room."""
-        out = []
-        for j, job in enumerate(self.context.jobs if self.ctx is not None else []):
+        out: list[Unassigned] = []
+        if self.ctx is None:
+            return out
+        for j, job in enumerate(self.ctx.jobs):
             if self.job_ids[j] in routed:
                 continue
             reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_technician is not None
