@@ -229,6 +229,10 @@ def test_run_stops_when_asked() -> None:
 
 
 # ----------------------------------------------------------------- in the solver
+# Decomposition from 20 jobs on (400 by default), so the 48-job road days below use it.
+SMALL_DECOMPOSE = DecomposeParams(min_jobs=20)
+
+
 def long_road_day(n: int = 48, *, preference: bool = False) -> Any:
     """Four vans at km 0, ``n`` jobs along 60 km with 3-hour windows."""
     w = LineWorld()
@@ -244,11 +248,9 @@ def engine_report(plan: Any) -> dict[str, Any]:
     return dict(plan.solver)["engines"]["pyvrp-hgs"]
 
 
-def test_large_exact_day_is_decomposed_and_skips_ortools(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
+def test_large_exact_day_is_decomposed_and_skips_ortools() -> None:
     problem = long_road_day()
-    plan = solve_dispatch(problem, SolveParams(time_limit=4))
+    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=4))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == len(problem.requests)
     report = engine_report(plan)
@@ -259,11 +261,11 @@ def test_large_exact_day_is_decomposed_and_skips_ortools(
     assert "ortools-routing" not in info["engine"]
 
 
-def test_large_day_uses_both_workers_on_one_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
+def test_large_day_uses_both_workers_on_one_plan() -> None:
     problem = long_road_day()
     # 10 s: the whole phase (3 s) outlasts the workers' start on a busy machine.
-    plan = solve_dispatch(problem, SolveParams(time_limit=10, workers=2, seed=3))
+    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=10,
+                                               workers=2, seed=3))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == len(problem.requests)
     info = dict(plan.solver)
@@ -284,16 +286,15 @@ def test_best_whole_solution_is_feasible_first_then_cheapest() -> None:
     assert hgs.best_of([main, ([(0, [4])], True, 120)]) == 0  # a tie keeps the main one
 
 
-def test_stop_during_the_whole_phase_ends_the_workers_search(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stop_during_the_whole_phase_ends_the_workers_search() -> None:
     import threading
 
-    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
     problem = long_road_day()
     stop = threading.Event()
     threading.Timer(2.0, stop.set).start()  # inside the 18 s whole phase of a 60 s solve
     began = time.monotonic()
-    plan = solve_dispatch(problem, SolveParams(time_limit=60, workers=2), stop=stop)
+    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=60,
+                                               workers=2), stop=stop)
     took = time.monotonic() - began
     assert_valid(problem, plan)
     assert str(plan.status) == "cancelled"
@@ -310,11 +311,9 @@ def test_small_day_is_not_decomposed() -> None:
     assert "search_skipped" not in dict(plan.solver)
 
 
-def test_day_with_preferences_keeps_the_ortools_polish(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hgs, "DECOMPOSE_MIN_JOBS", 20)
+def test_day_with_preferences_keeps_the_ortools_polish() -> None:
     problem = long_road_day(preference=True)
-    plan = solve_dispatch(problem, SolveParams(time_limit=4))
+    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=4))
     assert_valid(problem, plan)
     assert "decomposition" in engine_report(plan)  # still decomposed: PyVRP can take it
     assert "search_skipped" not in dict(plan.solver)  # OR-Tools prices preferences

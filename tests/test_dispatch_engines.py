@@ -11,11 +11,11 @@ import pytest
 
 from fieldops.domain import LunchBreak, Priority, Skill, TimeWindow
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
-from fieldops.solver.dispatch import solve as solve_module
 from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.engines import EngineResult, hgs
 from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import FlatJob, FlatProblem, FlatVehicle
+from fieldops.solver.dispatch.params import EngineParams
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.validate import assert_valid
 
@@ -271,7 +271,16 @@ def test_engine_budget_stays_inside_the_time_limit(monkeypatch: pytest.MonkeyPat
     calls = spy(monkeypatch, vroom_engine)
     plan = solve_dispatch(problem, SolveParams(time_limit=1.5))
     assert_valid(problem, plan)
-    assert 0 < calls[0]["time_limit"] < 1.5 * solve_module.VROOM_SHARE
+    assert 0 < calls[0]["time_limit"] < 1.5 * EngineParams().vroom_share
+
+
+def test_engine_share_comes_from_the_params(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2,
+                                               engines=EngineParams(vroom_share=0.2)))
+    assert_valid(problem, plan)
+    assert 0 < calls[0]["time_limit"] < 2 * 0.2
 
 
 def test_hgs_seeds_from_the_construction_and_plans_stay_valid_with_two_workers() -> None:

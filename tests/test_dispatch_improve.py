@@ -10,8 +10,7 @@ from typing import Any, ClassVar
 import pytest
 
 from fieldops.data.sample import load_demo_day
-from fieldops.solver.dispatch import SolveParams, solve_dispatch
-from fieldops.solver.dispatch import solve as solve_module
+from fieldops.solver.dispatch import SolveParams, candidates, solve_dispatch
 from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
 from fieldops.solver.validate import assert_valid
 
@@ -37,12 +36,19 @@ def spied():  # type: ignore[no-untyped-def]
     _Spy.seen = []
     problem = load_demo_day()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(solve_module, "RuinRecreate", _Spy)
-        patch.setattr(solve_module, "_run_engine", lambda *args, **kwargs: None)
-        plan = solve_dispatch(problem, SolveParams(time_limit=6, workers=1))
+        patch.setattr(candidates, "RuinRecreate", _Spy)
+        patch.setattr(candidates, "run_engine", lambda *args, **kwargs: None)
+        plan = solve_dispatch(problem, SolveParams(time_limit=6, workers=1,
+                                                   ruin=RuinParams(neighbours=30)))
     assert_valid(problem, plan)
     assert len(_Spy.seen) == 1
     return problem, plan, _Spy.seen[0]
+
+
+def test_ruin_params_reach_the_search(spied) -> None:  # type: ignore[no-untyped-def]
+    _, _, search = spied
+    assert search.params == RuinParams(neighbours=30)
+    assert search.near.shape[1] == 31  # each job and its 30 nearest
 
 
 def test_ruin_and_recreate_improves_the_construction(spied) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import pytest
 from fieldops.data.sample import load_demo_day
 from fieldops.domain import FieldError, PlanStatus, Priority
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+from fieldops.solver.dispatch.params import DecomposeParams, EngineParams, RuinParams
 from fieldops.solver.validate import assert_valid
 
 from line_world import LineWorld, solve
@@ -95,12 +96,28 @@ def test_objective_is_the_sum_of_the_penalties() -> None:
         ({"workers": 0}, "workers"),
         ({"first_solution": "magic"}, "first_solution"),
         ({"metaheuristic": "annealing?"}, "metaheuristic"),
+        ({"engines": {"vroom_share": 0}}, "engines.vroom_share"),
+        ({"engines": {"hgs_share": 1.5}}, "engines.hgs_share"),
+        ({"engines": "fast"}, "engines"),
+        ({"ruin": {"blink": 2}}, "ruin.blink"),
+        ({"ruin": {"strings": 3}}, "ruin.strings"),
+        ({"decompose": {"sub_jobs": 1}}, "decompose.sub_jobs"),
+        ({"decompose": {"whole_share": 0}}, "decompose.whole_share"),
     ],
 )
 def test_bad_parameters_name_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(FieldError) as err:
         SolveParams(**kwargs)  # type: ignore[arg-type]
     assert err.value.field == field
+
+
+def test_nested_parameters_are_reachable_as_objects_or_mappings() -> None:
+    params = SolveParams(engines={"vroom_share": 0.5}, ruin=RuinParams(mean_removed=4),
+                         decompose={"min_jobs": 50})
+    assert params.engines == EngineParams(vroom_share=0.5)
+    assert params.ruin.mean_removed == 4
+    assert params.decompose == DecomposeParams(min_jobs=50)
+    assert SolveParams().engines == EngineParams()
 
 
 @pytest.mark.parametrize("strategy", ["path_cheapest_arc", "savings", "local_cheapest_insertion"])

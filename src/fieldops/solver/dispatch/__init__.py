@@ -4,9 +4,23 @@ Usage::
 
     plan = solve_dispatch(problem, SolveParams(time_limit=30))
     print(plan.summary())
+
+The tuning of each phase is part of the parameters::
+
+    SolveParams(time_limit=60, engines=EngineParams(vroom_share=0.8),
+                ruin=RuinParams(mean_removed=12), decompose=DecomposeParams(sub_jobs=200))
 """
 
-from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, Progress, SolveParams
+from fieldops.solver.dispatch.params import (
+    DecomposeParams,
+    EngineParams,
+    FirstSolution,
+    Metaheuristic,
+    Progress,
+    RuinParams,
+    SolveParams,
+)
 from fieldops.solver.dispatch.solve import solve_dispatch
 
-__all__ = ["FirstSolution", "Metaheuristic", "Progress", "SolveParams", "solve_dispatch"]
+__all__ = ["DecomposeParams", "EngineParams", "FirstSolution", "Metaheuristic", "Progress",
+           "RuinParams", "SolveParams", "solve_dispatch"]

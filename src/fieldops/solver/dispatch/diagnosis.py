@@ -42,6 +42,26 @@ def _epoch(instant: object) -> float:
     return float(instant.timestamp())  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class _Fail:
+    reason: UnassignedReason
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What every job's checks read: the shifts' spans and where they start and end."""
+
+    problem: DispatchProblem
+    travel_seconds: np.ndarray
+    job_loc: np.ndarray
+    shift_start_loc: np.ndarray
+    shift_end_loc: np.ndarray
+    shift_start: np.ndarray
+    shift_end: np.ndarray
+    shifts_of: dict[str, list[int]]
+
+
 def diagnose(
     problem: DispatchProblem,
     travel_seconds: np.ndarray,
@@ -55,78 +75,93 @@ def diagnose(
     row of each job / shift start / shift end location in it.
     """
     shifts = problem.shifts
-    shift_start = np.array([_epoch(s.start) for s in shifts], dtype=float)
-    shift_end = np.array([_epoch(s.latest_end) for s in shifts], dtype=float)
     shifts_of: dict[str, list[int]] = {}
     for k, s in enumerate(shifts):
         shifts_of.setdefault(s.technician_id, []).append(k)
+    day = _Day(problem, travel_seconds, job_loc, shift_start_loc, shift_end_loc,
+               np.array([_epoch(s.start) for s in shifts], dtype=float),
+               np.array([_epoch(s.latest_end) for s in shifts], dtype=float),
+               shifts_of)
     allowed: list[list[int]] = []
     unassigned: list[Unassigned] = []
-
-    def fail(job: ServiceRequest, reason: UnassignedReason, detail: str) -> None:
-        allowed.append([])
-        unassigned.append(Unassigned(job.id, job.priority, reason, detail))
-
     for i, job in enumerate(problem.requests):
-        qualified = [t.id for t in problem.technicians if t.qualifies_for(job.required_skills)]
-        if not qualified:
-            needs = ", ".join(f"{s.name}≥{s.level}" for s in job.required_skills)
-            fail(job, UnassignedReason.NO_QUALIFIED_TECHNICIAN, f"needs {needs}")
-            continue
-        candidates = [t for t in qualified if t not in job.excluded_technicians]
-        if not candidates:
-            fail(job, UnassignedReason.EXCLUDED_EVERYWHERE,
-                 "every qualified technician is excluded")
-            continue
-        for restriction in (job.required_technicians, (job.pinned_technician,)):
-            if restriction and restriction != (None,):
-                candidates = [t for t in candidates if t in restriction]
-        if not candidates:
-            fail(job, UnassignedReason.REQUIRED_TECHNICIAN_UNAVAILABLE,
-                 "the required or pinned technician lacks the skills")
-            continue
-        ks = np.array([k for t in candidates for k in shifts_of.get(t, [])], dtype=int)
-        if ks.size == 0:
-            fail(job, UnassignedReason.UNREACHABLE_IN_TIME,
-                 "no qualified technician has a shift")
-            continue
-        duration = job.duration.total_seconds()
-        windows = [(_epoch(w.start), _epoch(w.end)) for w in job.windows]
-        if job.pinned_start is not None:
-            at = _epoch(job.pinned_start)
-            if windows and not any(start <= at <= end for start, end in windows):
-                fail(job, UnassignedReason.PIN_INFEASIBLE,
-                     "the pinned start is outside the job's appointment windows")
-                continue
-            windows = [(at, at)]
-        if windows and not any(
-            np.any((shift_start[ks] <= end) & (start <= shift_end[ks])) for start, end in windows
-        ):
-            fail(job, UnassignedReason.OUTSIDE_ALL_SHIFTS,
-                 "no appointment window overlaps an allowed technician's shift")
-            continue
-        travel_in = travel_seconds[shift_start_loc[ks], job_loc[i]]
-        travel_out = travel_seconds[job_loc[i], shift_end_loc[ks]]
-        earliest = shift_start[ks] + travel_in
-        feasible = np.zeros(ks.size, dtype=bool)
-        for start, end in windows or [(-np.inf, np.inf)]:
-            begin = np.maximum(earliest, start)
-            in_window = begin <= end + 1e-6
-            back_in_time = begin + duration + travel_out <= shift_end[ks] + 1e-6
-            feasible |= in_window & back_in_time
-        if not feasible.any():
-            reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_start is not None
-                      else UnassignedReason.UNREACHABLE_IN_TIME)
-            fail(job, reason, "no allowed shift can reach the job, do it and return in time")
-            continue
-        ks = ks[feasible]
-        if job.load > 0:
-            capacities = [problem.technician_by_id[shifts[k].technician_id].capacity for k in ks]
-            caps = np.array([np.inf if c is None else c for c in capacities])
-            ks = ks[caps >= job.load]
-            if ks.size == 0:
-                fail(job, UnassignedReason.EXCEEDS_CAPACITY,
-                     f"load {job.load:g} exceeds every allowed van's capacity")
-                continue
-        allowed.append([int(k) for k in ks])
+        found = _allowed_shifts(day, i, job)
+        if isinstance(found, _Fail):
+            allowed.append([])
+            unassigned.append(Unassigned(job.id, job.priority, found.reason, found.detail))
+        else:
+            allowed.append(found)
     return Diagnosis(allowed=allowed, unassigned=unassigned)
+
+
+def _candidate_technicians(problem: DispatchProblem, job: ServiceRequest,
+                           ) -> list[str] | _Fail:
+    """Technicians with the skills, not excluded, among the required / pinned ones."""
+    qualified = [t.id for t in problem.technicians if t.qualifies_for(job.required_skills)]
+    if not qualified:
+        needs = ", ".join(f"{s.name}≥{s.level}" for s in job.required_skills)
+        return _Fail(UnassignedReason.NO_QUALIFIED_TECHNICIAN, f"needs {needs}")
+    candidates = [t for t in qualified if t not in job.excluded_technicians]
+    if not candidates:
+        return _Fail(UnassignedReason.EXCLUDED_EVERYWHERE,
+                     "every qualified technician is excluded")
+    for restriction in (job.required_technicians, (job.pinned_technician,)):
+        if restriction and restriction != (None,):
+            candidates = [t for t in candidates if t in restriction]
+    if not candidates:
+        return _Fail(UnassignedReason.REQUIRED_TECHNICIAN_UNAVAILABLE,
+                     "the required or pinned technician lacks the skills")
+    return candidates
+
+
+def _allowed_shifts(day: _Day, i: int, job: ServiceRequest) -> list[int] | _Fail:
+    """The shifts that could serve ``job`` (request ``i``), or the first check failed."""
+    candidates = _candidate_technicians(day.problem, job)
+    if isinstance(candidates, _Fail):
+        return candidates
+    ks = np.array([k for t in candidates for k in day.shifts_of.get(t, [])], dtype=int)
+    if ks.size == 0:
+        return _Fail(UnassignedReason.UNREACHABLE_IN_TIME, "no qualified technician has a shift")
+    windows = [(_epoch(w.start), _epoch(w.end)) for w in job.windows]
+    if job.pinned_start is not None:
+        at = _epoch(job.pinned_start)
+        if windows and not any(start <= at <= end for start, end in windows):
+            return _Fail(UnassignedReason.PIN_INFEASIBLE,
+                         "the pinned start is outside the job's appointment windows")
+        windows = [(at, at)]
+    if windows and not any(
+        np.any((day.shift_start[ks] <= end) & (start <= day.shift_end[ks]))
+        for start, end in windows
+    ):
+        return _Fail(UnassignedReason.OUTSIDE_ALL_SHIFTS,
+                     "no appointment window overlaps an allowed technician's shift")
+    ks = ks[_reachable(day, i, ks, windows, job.duration.total_seconds())]
+    if ks.size == 0:
+        reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_start is not None
+                  else UnassignedReason.UNREACHABLE_IN_TIME)
+        return _Fail(reason, "no allowed shift can reach the job, do it and return in time")
+    if job.load > 0:
+        shifts = day.problem.shifts
+        capacities = [day.problem.technician_by_id[shifts[k].technician_id].capacity
+                      for k in ks]
+        caps = np.array([np.inf if c is None else c for c in capacities])
+        ks = ks[caps >= job.load]
+        if ks.size == 0:
+            return _Fail(UnassignedReason.EXCEEDS_CAPACITY,
+                         f"load {job.load:g} exceeds every allowed van's capacity")
+    return [int(k) for k in ks]
+
+
+def _reachable(day: _Day, i: int, ks: np.ndarray, windows: list[tuple[float, float]],
+               duration: float) -> np.ndarray:
+    """Which shifts ``ks`` can drive to job ``i`` in a window, do it and get back."""
+    travel_in = day.travel_seconds[day.shift_start_loc[ks], day.job_loc[i]]
+    travel_out = day.travel_seconds[day.job_loc[i], day.shift_end_loc[ks]]
+    earliest = day.shift_start[ks] + travel_in
+    feasible = np.zeros(ks.size, dtype=bool)
+    for start, end in windows or [(-np.inf, np.inf)]:
+        begin = np.maximum(earliest, start)
+        in_window = begin <= end + 1e-6
+        back_in_time = begin + duration + travel_out <= day.shift_end[ks] + 1e-6
+        feasible |= in_window & back_in_time
+    return feasible

@@ -3,7 +3,7 @@
 An engine's plan (VROOM, PyVRP) or the construction is a local optimum of that
 engine's own model; OR-Tools, the other improver, often gives up on large days
 with lunch breaks (``ROUTING_FAIL`` after a restored assignment) and is not run at
-all past ``WARM_START_MAX_JOBS``. This search works directly on the full
+all past ``EngineParams.warm_start_max_jobs``. This search works directly on the full
 objective with :class:`~.construct.Constructor`'s exact schedule (windows, lunch
 break, shift end and overtime, capacity, allowed technicians, SLA lateness,
 preferences), so every plan it keeps is one the solver can return as is.
@@ -30,43 +30,11 @@ import numpy as np
 
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
 from fieldops.solver.dispatch.construct import Constructor, _Schedule
+from fieldops.solver.dispatch.params import RuinParams
 
 REPORT_EVERY = 0.5  # seconds between progress reports of new best plans
 
-
-@dataclass(frozen=True)
-class RuinParams:
-    """Sizes and temperatures of the search (defaults after SISR's published ones).
-
-    Attributes
-    ----------
-    mean_removed
-        Average number of jobs taken out per iteration.
-    max_string
-        Longest string of consecutive jobs taken out of one route.
-    neighbours
-        Jobs kept per job in the nearness lists that pick the routes to ruin.
-    start_temperature, end_temperature
-        Annealing temperatures as fractions of the plan's average leg cost.
-    blink
-        Chance of skipping an insertion position (diversification).
-    left_out_seed
-        Chance that an iteration ruins around a left-out job rather than a
-        routed one (when jobs are left out).
-    top_priority_focus
-        Chance that such an iteration picks among the left-out jobs of the
-        highest priority left out, rather than among all of them (one normal
-        job among twenty low ones would otherwise rarely get a turn).
-    """
-
-    mean_removed: int = 10
-    max_string: int = 10
-    neighbours: int = 40
-    start_temperature: float = 0.3
-    end_temperature: float = 0.003
-    blink: float = 0.01
-    left_out_seed: float = 0.3
-    top_priority_focus: float = 0.5
+__all__ = ["REPORT_EVERY", "RuinParams", "RuinRecreate", "RuinStats"]
 
 
 @dataclass

@@ -1,9 +1,19 @@
-"""Parameters of a dispatch solve."""
+"""Parameters of a dispatch solve.
+
+:class:`SolveParams` holds how long and how to search; its nested parts hold the
+tuning of each phase, with the values the benchmarks chose as defaults:
+
+* :class:`EngineParams` — which share of the time the engines (PyVRP, VROOM) and
+  ruin and recreate get, and up to which size OR-Tools polishes their plan;
+* :class:`RuinParams` — ruin and recreate's sizes and temperatures (:mod:`.improve`);
+* :class:`DecomposeParams` — when and how PyVRP's large runs are split into
+  sub-problems (:mod:`.engines.decompose`).
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from fieldops.domain.errors import FieldError
 
@@ -26,6 +36,159 @@ class Metaheuristic(enum.StrEnum):
     GREEDY_DESCENT = "greedy_descent"
 
 
+def _check_fractions(params: object, *names: str) -> None:
+    """Each named field of ``params`` is a number in (0, 1]."""
+    for name in names:
+        value = getattr(params, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise FieldError(name, "must be a number greater than 0 and at most 1")
+
+
+def _check_positive_ints(params: object, *names: str, least: int = 1) -> None:
+    for name in names:
+        value = getattr(params, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise FieldError(name, f"must be an integer of at least {least}")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineParams:
+    """How the time left after the construction is shared between the phases.
+
+    Every share is a fraction of the time left at the moment the phase starts,
+    less the margin kept back for building the plan (:mod:`.deadline`).
+
+    Attributes
+    ----------
+    hgs_share
+        PyVRP's share; OR-Tools polishes its plan (under the full model) in the rest.
+    exact_hgs_share
+        PyVRP's share on large days (``DecomposeParams.min_jobs`` or more, every job
+        routed by the construction) whose objective it models in full (no SLA,
+        preferences or paid overtime): OR-Tools does not run after it; re-timing
+        and building the plan then fit in the extraction margin (at 0.97 every
+        1 000-customer run of a minute ended 2.5-2.9 s early, with nothing
+        searched in that time).
+    vroom_share
+        VROOM's share. VROOM stops by itself well before its timeout on small days
+        (1 s at 100 jobs, 20 s at 350), which leaves the rest to the others; on
+        large days it uses its share and beats what OR-Tools makes of the time
+        (measured at 1 000 jobs: VROOM at 35 s + OR-Tools 20 s was 8 % more travel
+        than VROOM at 60 s).
+    ruin_share
+        Ruin and recreate's share of the time left after VROOM (OR-Tools polishes
+        in the rest; all of it past ``warm_start_max_jobs``). VROOM keeps its 90 %:
+        at 2 000 jobs giving it 60 % and ruin and recreate the rest ended with
+        227 h of travel, against 219 h with 90 % (same day, same machine).
+    warm_start_max_jobs
+        Most modelled jobs OR-Tools polishes. Restoring a warm start is not
+        bounded by OR-Tools' time limit and grows fast with size (about 2 s at
+        1 000 jobs, over 80 s at 2 000, with breaks): past this the best candidate
+        is the answer, so that the time limit always holds.
+    """
+
+    hgs_share: float = 0.9
+    exact_hgs_share: float = 0.99
+    vroom_share: float = 0.9
+    ruin_share: float = 0.6
+    warm_start_max_jobs: int = 1400
+
+    def __post_init__(self) -> None:
+        _check_fractions(self, "hgs_share", "exact_hgs_share", "vroom_share", "ruin_share")
+        _check_positive_ints(self, "warm_start_max_jobs", least=0)
+
+
+@dataclass(frozen=True, slots=True)
+class RuinParams:
+    """Sizes and temperatures of ruin and recreate (defaults after SISR's published ones).
+
+    Attributes
+    ----------
+    mean_removed
+        Average number of jobs taken out per iteration.
+    max_string
+        Longest string of consecutive jobs taken out of one route.
+    neighbours
+        Jobs kept per job in the nearness lists that pick the routes to ruin.
+    start_temperature, end_temperature
+        Annealing temperatures as fractions of the plan's average leg cost.
+    blink
+        Chance of skipping an insertion position (diversification).
+    left_out_seed
+        Chance that an iteration ruins around a left-out job rather than a
+        routed one (when jobs are left out).
+    top_priority_focus
+        Chance that such an iteration picks among the left-out jobs of the
+        highest priority left out, rather than among all of them (one normal
+        job among twenty low ones would otherwise rarely get a turn).
+    """
+
+    mean_removed: int = 10
+    max_string: int = 10
+    neighbours: int = 40
+    start_temperature: float = 0.3
+    end_temperature: float = 0.003
+    blink: float = 0.01
+    left_out_seed: float = 0.3
+    top_priority_focus: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_positive_ints(self, "mean_removed", "max_string", "neighbours")
+        for name in ("start_temperature", "end_temperature"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise FieldError(name, "must be a positive number")
+        for name in ("blink", "left_out_seed", "top_priority_focus"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0 <= value <= 1):
+                raise FieldError(name, "must be a number from 0 to 1")
+
+
+@dataclass(frozen=True, slots=True)
+class DecomposeParams:
+    """When PyVRP's run is split into sub-problems, and their size and time.
+
+    Parameters
+    ----------
+    min_jobs
+        From this many jobs on, the whole-problem search gets ``whole_share`` of
+        PyVRP's time and sub-problems of nearby routes the rest.
+    whole_share
+        The whole-problem search's share of PyVRP's time on such days.
+    sub_jobs
+        Clients per sub-problem (whole routes are taken, so a few more).
+    sub_routes
+        Routes per sub-problem at least (days of long routes need more clients
+        for a sub-problem to have room to move).
+    sub_seconds
+        PyVRP's time on each sub-problem.
+
+    The sub-problem defaults were chosen on six Gehring–Homberger instances (two
+    C2, R1, RC1, RC2, R2), each decomposed for 42 s from the same whole-problem
+    plan: 300 clients, 8 routes and 1 s improved the plan on all six more than 200
+    clients, 6 routes and 0.5 s (4.1 % against 3.6 % on average), and more on
+    average than 200 / 1 s and 400 / 1.5 s (``benchmarks/README.md``).
+    """
+
+    sub_jobs: int = 300
+    sub_routes: int = 8
+    sub_seconds: float = 1.0
+    min_jobs: int = 400
+    whole_share: float = 0.3
+
+    def __post_init__(self) -> None:
+        _check_positive_ints(self, "sub_jobs", "sub_routes", least=2)
+        _check_positive_ints(self, "min_jobs")
+        if isinstance(self.sub_seconds, bool) or not isinstance(
+                self.sub_seconds, int | float) or not self.sub_seconds > 0:
+            raise FieldError("sub_seconds", "must be a positive number of seconds")
+        _check_fractions(self, "whole_share")
+
+
+_NESTED = {"engines": EngineParams, "ruin": RuinParams, "decompose": DecomposeParams}
+
+
 @dataclass(frozen=True, slots=True)
 class SolveParams:
     """How long and how to search. Objective weights live on the problem.
@@ -42,6 +205,12 @@ class SolveParams:
         Construction heuristic.
     metaheuristic
         Improvement strategy after the first solution.
+    engines
+        Time shares of the engines and ruin and recreate (:class:`EngineParams`).
+    ruin
+        Ruin and recreate's search (:class:`RuinParams`).
+    decompose
+        PyVRP's decomposition of large days (:class:`DecomposeParams`).
     """
 
     time_limit: float = 10.0
@@ -49,6 +218,9 @@ class SolveParams:
     workers: int = 1
     first_solution: FirstSolution = FirstSolution.AUTOMATIC
     metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
+    engines: EngineParams = field(default_factory=EngineParams)
+    ruin: RuinParams = field(default_factory=RuinParams)
+    decompose: DecomposeParams = field(default_factory=DecomposeParams)
 
     def __post_init__(self) -> None:
         if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, int | float):
@@ -73,6 +245,24 @@ class SolveParams:
             raise FieldError(
                 "metaheuristic", f"must be one of {', '.join(m.value for m in Metaheuristic)}"
             ) from None
+        for name, kind in _NESTED.items():
+            object.__setattr__(self, name, _nested(name, kind, getattr(self, name)))
+
+
+def _nested(name: str, kind: type, value: object) -> object:
+    """``value`` as a ``kind``: given as one, or as a mapping of its fields."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, dict):
+        raise FieldError(name, f"must be an object with fields of {kind.__name__}")
+    known = {f.name for f in fields(kind)}
+    for key in value:
+        if key not in known:
+            raise FieldError(f"{name}.{key}", "unknown field")
+    try:
+        return kind(**value)
+    except FieldError as err:
+        raise err.within(name) from None
 
 
 @dataclass(frozen=True, slots=True)

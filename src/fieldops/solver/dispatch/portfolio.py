@@ -18,14 +18,16 @@ import multiprocessing as mp
 import pickle
 import queue
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
+from fieldops.solver.dispatch.choice import EngineChoice
+from fieldops.solver.dispatch.deadline import Deadline
 from fieldops.solver.dispatch.params import FirstSolution, Progress, SolveParams
+from fieldops.solver.dispatch.pipeline import solve_single
 
 # Starts for the extra processes, in the order they are handed out.
 PORTFOLIO = (
@@ -38,23 +40,23 @@ PORTFOLIO = (
 # helper later than that is left behind (a 1 000-job helper once took 10 s more).
 GRACE_SECONDS = 1.0
 HANDBACK_SECONDS = 0.6  # pickling a plan back and shutting the pool down
+MIN_BUDGET_SECONDS = 0.1  # the least any search (or the wait for it) is given
+MIN_HELPER_SECONDS = 0.5  # the least a helper that started late searches
+STOP_POLL_SECONDS = 0.2
 
 
-def _child(problem_pickle: bytes, params: SolveParams, events: Any, stop: Any,
-           deadline: float) -> DispatchPlan:
-    from fieldops.solver.dispatch.solve import solve_single
-
+def _child(problem_pickle: bytes, params: SolveParams, choice: EngineChoice, events: Any,
+           stop: Any, wall_deadline: float) -> DispatchPlan:
     problem: DispatchProblem = pickle.loads(problem_pickle)
 
     # The process started late (spawn and imports): keep to the caller's deadline.
-    remaining = max(0.5, deadline - time.time())
-    params = dataclasses.replace(params, time_limit=min(params.time_limit, remaining))
-
+    deadline = Deadline.from_wall_clock(wall_deadline, params.time_limit,
+                                        at_least=MIN_HELPER_SECONDS)
     local_stop = threading.Event()
 
     def watch() -> None:
         while not local_stop.is_set():
-            if stop.wait(0.2):
+            if stop.wait(STOP_POLL_SECONDS):
                 local_stop.set()
 
     threading.Thread(target=watch, daemon=True).start()
@@ -63,9 +65,88 @@ def _child(problem_pickle: bytes, params: SolveParams, events: Any, stop: Any,
         events.put(dataclasses.astuple(p))
 
     try:
-        return solve_single(problem, params, progress=report, stop=local_stop)
+        return solve_single(problem, params, progress=report, stop=local_stop,
+                            deadline=deadline, choice=choice)
     finally:
         local_stop.set()
+
+
+class _Relay:
+    """Progress from every search, passed on when it beats the best so far; a stop
+    passed on to the helpers (through the manager's shared event)."""
+
+    def __init__(self, progress: Callable[[Progress], None] | None,
+                 stop: threading.Event | None, events: Any, shared_stop: Any) -> None:
+        self.progress, self.stop = progress, stop
+        self.events, self.shared_stop = events, shared_stop
+        self.best = float("inf")
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+
+    def __call__(self, p: Progress) -> None:
+        with self.lock:
+            if p.objective < self.best:
+                self.best = p.objective
+                if self.progress is not None:
+                    self.progress(p)
+
+    def pump(self) -> None:
+        """The helpers' progress, from their queue."""
+        while not self.done.is_set():
+            try:
+                item = self.events.get(timeout=STOP_POLL_SECONDS)
+            except (queue.Empty, EOFError, OSError):
+                continue
+            self(Progress(*item))
+            if self.stop is not None and self.stop.is_set():
+                self.shared_stop.set()
+
+    def forward_stop(self) -> None:
+        while not self.done.is_set():
+            if self.stop is not None and self.stop.wait(STOP_POLL_SECONDS):
+                self.shared_stop.set()
+                return
+            if self.stop is None:
+                self.done.wait(STOP_POLL_SECONDS)
+
+
+def _helper_params(params: SolveParams, same_pipeline: bool) -> list[SolveParams]:
+    """One helper per extra worker: the same pipeline with the next seeds when PyVRP
+    takes the day, which beats OR-Tools' own starts by far; else OR-Tools' starts."""
+    return [
+        dataclasses.replace(
+            params, workers=1, seed=params.seed + i + 1,
+            first_solution=(FirstSolution.AUTOMATIC if same_pipeline
+                            else PORTFOLIO[i % len(PORTFOLIO)]))
+        for i in range(params.workers - 1)
+    ]
+
+
+def _collect(futures: list[Future[DispatchPlan]], until: Deadline, shared_stop: Any,
+             ) -> tuple[list[DispatchPlan], list[str]]:
+    """The helpers' plans that arrive ``until``, and what went wrong with the others."""
+    plans: list[DispatchPlan] = []
+    errors: list[str] = []
+    for future in futures:
+        try:
+            plans.append(future.result(timeout=max(MIN_BUDGET_SECONDS, until.remaining())))
+        except Exception as exc:  # a failed or late helper search only loses its plan
+            shared_stop.set()
+            cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+            errors.append(f"{type(exc).__name__}: {exc!r}{cause}")
+    return plans, errors
+
+
+def _best(plans: list[DispatchPlan], workers: int, errors: list[str]) -> DispatchPlan:
+    """The plan with the lowest objective, its record listing every search."""
+    winner = min(plans, key=lambda plan: plan.objective)
+    solver = dict(winner.solver)
+    solver["workers"] = workers
+    solver["portfolio"] = [plan.solver.get("first_solution") for plan in plans]
+    solver["portfolio_objectives"] = [plan.objective for plan in plans]
+    if errors:
+        solver["portfolio_errors"] = errors
+    return dataclasses.replace(winner, solver=solver)
 
 
 def solve_portfolio(
@@ -74,107 +155,55 @@ def solve_portfolio(
     solve_main: Callable[..., DispatchPlan],
     progress: Callable[[Progress], None] | None,
     stop: threading.Event | None,
+    choice: EngineChoice | None = None,
 ) -> DispatchPlan:
+    """The best of ``params.workers`` searches (module doc); ``solve_main`` is the
+    one in this process (:func:`.pipeline.solve_single` or a stand-in)."""
+    choice = choice or EngineChoice.of(problem)
     if mp.current_process().daemon:
         # A daemonic process (a multiprocessing.Pool worker) may not start others:
         # search here alone rather than fail.
         return solve_main(problem, dataclasses.replace(params, workers=1),
-                          progress=progress, stop=stop)
-    entered = time.monotonic()
+                          progress=progress, stop=stop, choice=choice)
+    whole = Deadline.starting_now(params.time_limit)
     ctx = mp.get_context("spawn")
     manager = ctx.Manager()
-    events = manager.Queue()
     shared_stop = manager.Event()
-    best = {"objective": float("inf")}
-    lock = threading.Lock()
-
-    def relay(p: Progress) -> None:
-        with lock:
-            if p.objective < best["objective"]:
-                best["objective"] = p.objective
-                if progress is not None:
-                    progress(p)
-
-    done = threading.Event()
-
-    def pump() -> None:
-        while not done.is_set():
-            try:
-                item = events.get(timeout=0.2)
-            except (queue.Empty, EOFError, OSError):
-                continue
-            relay(Progress(*item))
-            if stop is not None and stop.is_set():
-                shared_stop.set()
-
-    pump_thread = threading.Thread(target=pump, daemon=True)
+    relay = _Relay(progress, stop, manager.Queue(), shared_stop)
+    pump_thread = threading.Thread(target=relay.pump, daemon=True)
     pump_thread.start()
-    extra = params.workers - 1
-    from fieldops.solver.dispatch.solve import hgs_candidate
-
-    # A problem PyVRP takes: every process runs the full pipeline (construction,
-    # PyVRP, OR-Tools) with its own seed, which beats OR-Tools' own starts by far.
-    # Otherwise the helpers start from OR-Tools' construction heuristics.
-    same_pipeline = (params.first_solution is FirstSolution.AUTOMATIC
-                     and hgs_candidate(problem))
-    child_params = [
-        dataclasses.replace(
-            params, workers=1, seed=params.seed + i + 1,
-            first_solution=(FirstSolution.AUTOMATIC if same_pipeline
-                            else PORTFOLIO[i % len(PORTFOLIO)]))
-        for i in range(extra)
-    ]
-    started = time.monotonic()
-    pool = ProcessPoolExecutor(max_workers=extra, mp_context=ctx)
+    child_params = _helper_params(
+        params, params.first_solution is FirstSolution.AUTOMATIC and choice.pyvrp)
+    helpers_until = Deadline.starting_now(params.time_limit + GRACE_SECONDS)
+    pool = ProcessPoolExecutor(max_workers=len(child_params), mp_context=ctx)
     try:
         # The manager and the pool took time already; every search keeps to the
         # caller's limit, less a moment for the processes to hand back their plans.
-        budget = max(0.1, params.time_limit - (time.monotonic() - entered) - HANDBACK_SECONDS)
-        wall_deadline = time.time() + budget
+        budget = max(MIN_BUDGET_SECONDS, whole.remaining() - HANDBACK_SECONDS)
+        helpers = Deadline.starting_now(budget)
         # Pickled here, before the main search starts: the pool would pickle the
         # problem in its own thread while the main search fills the problem's
         # cached properties, and a dict that changes size mid-pickle loses the
         # helper ("dictionary changed size during iteration", 1 000-job days).
         problem_pickle = pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)
-        futures = [pool.submit(_child, problem_pickle, cp, events, shared_stop,
-                               wall_deadline)
+        futures = [pool.submit(_child, problem_pickle, cp, choice, relay.events, shared_stop,
+                               helpers.wall_clock())
                    for cp in child_params]
-
-        def forward_stop() -> None:
-            while not done.is_set():
-                if stop is not None and stop.wait(0.2):
-                    shared_stop.set()
-                    return
-                if stop is None:
-                    done.wait(0.2)
-
-        threading.Thread(target=forward_stop, daemon=True).start()
-        main_params = dataclasses.replace(params, workers=1, time_limit=budget)
-        plans = [solve_main(problem, main_params, progress=relay, stop=stop)]
+        threading.Thread(target=relay.forward_stop, daemon=True).start()
+        # The main search's clock starts now, as its own search does.
+        plans = [solve_main(problem, dataclasses.replace(params, workers=1),
+                            progress=relay, stop=stop, deadline=Deadline.starting_now(budget),
+                            choice=choice)]
         if stop is not None and stop.is_set():
             shared_stop.set()
-        deadline = started + params.time_limit + GRACE_SECONDS
-        errors: list[str] = []
-        for future in futures:
-            try:
-                plans.append(future.result(timeout=max(0.1, deadline - time.monotonic())))
-            except Exception as exc:  # a failed or late helper search only loses its plan
-                shared_stop.set()
-                cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
-                errors.append(f"{type(exc).__name__}: {exc!r}{cause}")
+        found, errors = _collect(futures, helpers_until, shared_stop)
+        plans += found
     finally:
         # A late helper has been told to stop; do not wait for it (the caller's
         # time limit comes first), it ends on its own.
         shared_stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
-    done.set()
+    relay.done.set()
     pump_thread.join(1.0)
     manager.shutdown()
-    winner = min(plans, key=lambda plan: plan.objective)
-    solver = dict(winner.solver)
-    solver["workers"] = params.workers
-    solver["portfolio"] = [plan.solver.get("first_solution") for plan in plans]
-    solver["portfolio_objectives"] = [plan.objective for plan in plans]
-    if errors:
-        solver["portfolio_errors"] = errors
-    return dataclasses.replace(winner, solver=solver)
+    return _best(plans, params.workers, errors)

@@ -41,45 +41,12 @@ from fieldops.solver.dispatch.engines.pool import (
     stop_check,
     worker_should_stop,
 )
+from fieldops.solver.dispatch.params import DecomposeParams
 
 try:  # PyVRP is a core dependency; the guard keeps the import error readable
     import pyvrp
 except ImportError as exc:  # pragma: no cover
     raise EngineUnavailable("pyvrp is not installed") from exc
-
-
-@dataclass(frozen=True)
-class DecomposeParams:
-    """Size and time of each sub-problem.
-
-    Parameters
-    ----------
-    sub_jobs
-        Clients per sub-problem (whole routes are taken, so a few more).
-    sub_routes
-        Routes per sub-problem at least (days of long routes need more clients
-        for a sub-problem to have room to move).
-    sub_seconds
-        PyVRP's time on each sub-problem.
-
-    The defaults were chosen on six Gehring–Homberger instances (two C2, R1, RC1,
-    RC2, R2), each decomposed for 42 s from the same whole-problem plan: 300 clients,
-    8 routes and 1 s improved the plan on all six more than 200 clients, 6 routes
-    and 0.5 s (4.1 % against 3.6 % on average), and more on average than 200 / 1 s
-    and 400 / 1.5 s (``benchmarks/README.md``).
-    """
-
-    sub_jobs: int = 300
-    sub_routes: int = 8
-    sub_seconds: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.sub_jobs < 2:
-            raise ValueError("sub_jobs must be at least 2")
-        if self.sub_routes < 2:
-            raise ValueError("sub_routes must be at least 2")
-        if not self.sub_seconds > 0:
-            raise ValueError("sub_seconds must be positive")
 
 
 @dataclass
@@ -326,6 +293,12 @@ class _Task:
 def _monotonic(wall: float) -> float:
     """A ``time.time()`` instant on this process's ``time.monotonic()`` clock."""
     return time.monotonic() + wall - time.time()
+
+
+def warm_up() -> bool:
+    """Run in each :class:`~.pool.EnginePool` worker as it starts; reaching it
+    imports this module (and PyVRP) there before any search is handed over."""
+    return True
 
 
 def improve_sub(sub: pyvrp.ProblemData, start: Routes, seed: int, until: float,

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+import pyvrp
 
+from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch.engines import EngineResult, EngineUnavailable
 from fieldops.solver.dispatch.engines.decompose import (
     Decomposer,
@@ -37,12 +40,9 @@ from fieldops.solver.dispatch.engines.decompose import (
 )
 from fieldops.solver.dispatch.engines.flat import FlatProblem
 from fieldops.solver.dispatch.engines.pool import EnginePool, stop_check
+from fieldops.solver.dispatch.params import DecomposeParams
 
 MAX_SKILL_DIMENSIONS = 8
-# From this many jobs on, the whole-problem search gets WHOLE_SHARE of the time and
-# sub-problems of nearby routes the rest (:mod:`.decompose`).
-DECOMPOSE_MIN_JOBS = 400
-WHOLE_SHARE = 0.3
 # How long past the whole phase a helper process's solution is awaited.
 HELPER_GRACE = 1.0
 
@@ -52,6 +52,23 @@ def best_of(found: list[tuple[Routes, bool, int]]) -> int:
     first, then the lowest cost (which counts the prizes left out); the first on a tie.
     """
     return min(range(len(found)), key=lambda i: (not found[i][1], found[i][2], i))
+
+
+def why_not_day(problem: DispatchProblem) -> str | None:
+    """Cheap pre-check on the whole day, before any matrix: why PyVRP could not take
+    it (the rules of :func:`why_not` that need no model), or ``None``.
+
+    The solver decides on it before the model exists: whether VROOM starts beside
+    the construction, whether an engine pool is started, how the cores are used.
+    """
+    if any(s.lunch is not None for s in problem.shifts):
+        return "lunch breaks"
+    if any(r.pinned_start is not None or r.pinned_technician is not None
+           for r in problem.requests):
+        return "pinned jobs"
+    if any(len(r.windows) > 1 for r in problem.requests):
+        return "several windows per job"
+    return None
 
 
 def why_not(flat: FlatProblem) -> str | None:
@@ -79,35 +96,36 @@ def exact(flat: FlatProblem) -> bool:
         and not any(v.overtime_cost > 0 and v.latest_end > v.soft_end for v in flat.vehicles)
 
 
-def solve(
-    flat: FlatProblem,
-    time_limit: float,
-    *,
-    seed: int = 0,
-    all_required: bool = False,
-    initial: list[list[int]] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    pool: EnginePool | None = None,
-) -> EngineResult:
-    """Run PyVRP on ``flat`` for at most ``time_limit`` seconds.
+@dataclass
+class _Mapped:
+    """``flat`` as PyVRP's problem, and how to read its routes back."""
 
-    ``initial`` (job indices per vehicle) seeds the search; it must be feasible
-    for ``flat`` when ``all_required`` is set, which is how the caller knows the
-    requirement can be met. With a ``pool`` of ``k`` workers, ``k - 1`` of them
-    search the whole problem beside this process with seeds ``seed + 1``, … (the
-    best solution goes on), and then all ``k`` work on sub-problems of that one
-    solution at once (:mod:`.decompose`).
-    """
-    try:
-        import pyvrp
-    except ImportError as exc:  # pragma: no cover - pyvrp is a core dependency
-        raise EngineUnavailable("pyvrp is not installed") from exc
-    reason = why_not(flat)
-    if reason is not None:
-        raise EngineUnavailable(f"PyVRP cannot express {reason}")
-    started = time.monotonic()
-    n = flat.n_jobs
-    # Depots: one per distinct start/end point (vehicles at one place share it).
+    data: pyvrp.ProblemData
+    members: list[list[int]]  # vehicles of each vehicle type, in index order
+    type_of_vehicle: list[int]
+    n_depots: int
+    scale: int
+
+    def initial(self, routes: list[list[int]] | None) -> pyvrp.Solution | None:
+        """``routes`` (job indices per vehicle) as a PyVRP solution, if any."""
+        if routes is None or not any(routes):
+            return None
+        return pyvrp.Solution(self.data, [
+            pyvrp.Route(self.data, route, self.type_of_vehicle[v])  # client indices
+            for v, route in enumerate(routes) if route
+        ])
+
+    def routes(self, n_vehicles: int, best: pyvrp.Solution) -> list[list[int]]:
+        """``best``'s routes handed to each type's vehicles in index order."""
+        free = {t: list(vs) for t, vs in enumerate(self.members)}
+        routes: list[list[int]] = [[] for _ in range(n_vehicles)]
+        for vehicle_type, visits in routes_of(best):
+            routes[free[vehicle_type].pop(0)] = visits
+        return routes
+
+
+def _depots(flat: FlatProblem) -> tuple[dict[int, int], list[int]]:
+    """One depot per distinct start/end point (vehicles at one place share it)."""
     depot_of_node: dict[int, int] = {}
     depot_nodes: list[int] = []
     seen: dict[bytes, int] = {}
@@ -119,27 +137,30 @@ def solve(
                 seen[key] = len(depot_nodes)
                 depot_nodes.append(node)
             depot_of_node[node] = seen[key]
-    nodes = depot_nodes + list(range(n))
-    n_depots = len(depot_nodes)
+    return depot_of_node, depot_nodes
+
+
+def _matrices(flat: FlatProblem, nodes: list[int]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Durations, costs divided by their common factor, and that factor.
+
+    Our costs carry COST_SCALE (100 per travel second): dividing by the common
+    factor of every cost term keeps PyVRP's (bounded) penalties up with them.
+    """
     durations = np.ascontiguousarray(flat.travel[np.ix_(nodes, nodes)], dtype=np.int64)
     costs = np.ascontiguousarray(flat.cost[np.ix_(nodes, nodes)], dtype=np.int64)
     np.fill_diagonal(durations, 0)
     np.fill_diagonal(costs, 0)
-    # Our costs carry COST_SCALE (100 per travel second): divide by the common factor
-    # of every cost term, so that PyVRP's penalties (bounded) keep up with them.
     unit_costs = [v.labour_cost for v in flat.vehicles] + [
         v.overtime_cost for v in flat.vehicles]
     scale = int(np.gcd.reduce(np.concatenate([costs.ravel(),
                                               np.asarray(unit_costs, dtype=np.int64)])))
     scale = max(1, scale)
     costs //= scale
+    return durations, costs, scale
 
-    skill_sets = sorted({job.allowed for job in flat.jobs if job.allowed is not None},
-                        key=sorted)
-    has_load = any(job.load > 0 for job in flat.jobs) and any(
-        veh.capacity is not None for veh in flat.vehicles)
-    total_load = sum(job.load for job in flat.jobs) + 1
 
+def _clients(flat: FlatProblem, n_depots: int, skill_sets: list[frozenset[int]],
+             has_load: bool, all_required: bool, scale: int) -> list[pyvrp.Client]:
     clients: list[pyvrp.Client] = []
     for job in flat.jobs:
         (early, late), = job.windows
@@ -154,32 +175,43 @@ def solve(
             required=all_required,
             prize=0 if all_required else max(1, job.drop_cost // scale),
         ))
+    return clients
+
+
+def _vehicle_types(flat: FlatProblem, depot_of_node: dict[int, int],
+                   skill_sets: list[frozenset[int]], has_load: bool, scale: int,
+                   ) -> tuple[list[pyvrp.VehicleType], list[list[int]], list[int]]:
+    """Vehicles grouped by depots, shift, capacity, costs and allowed sets."""
+    n = flat.n_jobs
+    total_load = sum(job.load for job in flat.jobs) + 1
+
+    def capacity_of(v: int) -> list[int]:
+        veh = flat.vehicles[v]
+        capacity = [total_load if veh.capacity is None else veh.capacity] if has_load else []
+        return capacity + [n if v in s else 0 for s in skill_sets]
+
     type_of_vehicle: list[int] = []
     type_keys: dict[tuple[object, ...], int] = {}
     members: list[list[int]] = []
-    vehicle_types = []
     for v, veh in enumerate(flat.vehicles):
-        capacity = [total_load if veh.capacity is None else veh.capacity] if has_load else []
-        capacity += [n if v in s else 0 for s in skill_sets]
         key = (depot_of_node[veh.start_node], depot_of_node[veh.end_node], veh.start,
-               veh.soft_end, veh.latest_end, tuple(capacity), veh.labour_cost,
+               veh.soft_end, veh.latest_end, tuple(capacity_of(v)), veh.labour_cost,
                veh.overtime_cost)
         if key not in type_keys:
             type_keys[key] = len(members)
             members.append([])
         type_of_vehicle.append(type_keys[key])
         members[type_keys[key]].append(v)
+    vehicle_types = []
     for t, vs in enumerate(members):
         veh = flat.vehicles[vs[0]]
-        capacity = [total_load if veh.capacity is None else veh.capacity] if has_load else []
-        capacity += [n if vs[0] in s else 0 for s in skill_sets]
         # PyVRP counts overtime on the route's duration, we on its end time: the
         # same when the route leaves at shift start; re-pricing settles the rest.
         paid_overtime = veh.overtime_cost > 0 and veh.latest_end > veh.soft_end
         shift_duration = veh.soft_end - veh.start if paid_overtime else veh.latest_end
         vehicle_types.append(pyvrp.VehicleType(
             num_available=len(vs),
-            capacity=capacity,
+            capacity=capacity_of(vs[0]),
             start_depot=depot_of_node[veh.start_node],
             end_depot=depot_of_node[veh.end_node],
             tw_early=veh.start,
@@ -191,81 +223,144 @@ def solve(
             unit_overtime_cost=veh.overtime_cost // scale if paid_overtime else 0,
             name=f"type{t}",
         ))
+    return vehicle_types, members, type_of_vehicle
+
+
+def _map(flat: FlatProblem, all_required: bool) -> _Mapped:
+    """PyVRP's problem for ``flat`` (see the module doc for the mapping)."""
+    depot_of_node, depot_nodes = _depots(flat)
+    nodes = depot_nodes + list(range(flat.n_jobs))
+    n_depots = len(depot_nodes)
+    durations, costs, scale = _matrices(flat, nodes)
+    skill_sets = sorted({job.allowed for job in flat.jobs if job.allowed is not None},
+                        key=sorted)
+    has_load = any(job.load > 0 for job in flat.jobs) and any(
+        veh.capacity is not None for veh in flat.vehicles)
+    clients = _clients(flat, n_depots, skill_sets, has_load, all_required, scale)
+    vehicle_types, members, type_of_vehicle = _vehicle_types(
+        flat, depot_of_node, skill_sets, has_load, scale)
     depots = [pyvrp.Depot(location=d, tw_early=0, tw_late=flat.horizon)
               for d in range(n_depots)]
     locations = [pyvrp.Location(0.0, 0.0) for _ in nodes]
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types,
                              [costs], [durations])  # type: ignore[list-item]
+    return _Mapped(data, members, type_of_vehicle, n_depots, scale)
 
-    init = None
-    if initial is not None and any(initial):
-        init = pyvrp.Solution(data, [
-            pyvrp.Route(data, route, type_of_vehicle[v])  # visits are client indices
-            for v, route in enumerate(initial) if route
-        ])
-    deadline = started + max(0.05, time_limit)
-    decompose = n >= DECOMPOSE_MIN_JOBS
-    whole_until = started + WHOLE_SHARE * time_limit if decompose else deadline
 
-    stopped = stop_check(should_stop, pool)  # a stop ends the workers' searches too
-    details: dict[str, object] = {}
+def _whole_search(data: pyvrp.ProblemData, init: pyvrp.Solution | None, seed: int,
+                  until: float, stopped: Callable[[], bool], pool: EnginePool | None,
+                  details: dict[str, object],
+                  ) -> tuple[pyvrp.Solution, int, EnginePool | None]:
+    """The best whole-problem solution by ``until``, the iterations spent, and the
+    pool if it still works.
+
+    With a ``pool``, its other workers search with seeds ``seed + 1``, … beside
+    this process and the best of all goes on (:func:`best_of`).
+    """
     helpers = []
     if pool is not None:
         start_routes = routes_of(init) if init is not None else None
-        until = time.time() + whole_until - time.monotonic()
+        wall_until = time.time() + until - time.monotonic()
         try:
-            helpers = [pool.submit(search_whole, data, start_routes, seed + 1 + i, until)
+            helpers = [pool.submit(search_whole, data, start_routes, seed + 1 + i, wall_until)
                        for i in range(pool.size - 1)]
         except Exception as exc:  # a broken pool: this process searches alone
             details["helper_errors"] = [f"{type(exc).__name__}: {exc!r}"]
             pool = None
-    result = pyvrp.solve(data, Until(whole_until, stopped), seed=seed, display=False,
+    result = pyvrp.solve(data, Until(until, stopped), seed=seed, display=False,
                          initial_solution=init, collect_stats=False)
     best = result.best
     iterations = int(result.num_iterations)
-    if helpers:
-        found_by: list[tuple[Routes, bool, int]] = [
-            (routes_of(best), bool(best.is_feasible()), cost_of(data, best))]
-        errors = []
-        for future in helpers:
-            try:
-                found, feasible, cost, count = future.result(
-                    timeout=max(0.1, whole_until + HELPER_GRACE - time.monotonic()))
-            except Exception as exc:  # a lost helper only loses its solution
-                errors.append(f"{type(exc).__name__}: {exc!r}")
-                continue
-            iterations += count
-            found_by.append((found, feasible, cost))
-        winner = best_of(found_by)
-        if winner > 0:
-            best = as_solution(data, found_by[winner][0])
-        details["whole_costs"] = [cost for _, _, cost in found_by]
-        if errors:
-            details["helper_errors"] = errors
-    if decompose and not best.is_feasible():
+    if not helpers:
+        return best, iterations, pool
+    found_by: list[tuple[Routes, bool, int]] = [
+        (routes_of(best), bool(best.is_feasible()), cost_of(data, best))]
+    errors = []
+    for future in helpers:
+        try:
+            found, feasible, cost, count = future.result(
+                timeout=max(0.1, until + HELPER_GRACE - time.monotonic()))
+        except Exception as exc:  # a lost helper only loses its solution
+            errors.append(f"{type(exc).__name__}: {exc!r}")
+            continue
+        iterations += count
+        found_by.append((found, feasible, cost))
+    winner = best_of(found_by)
+    if winner > 0:
+        best = as_solution(data, found_by[winner][0])
+    details["whole_costs"] = [cost for _, _, cost in found_by]
+    if errors:
+        details["helper_errors"] = errors
+    return best, iterations, pool
+
+
+def _decompose(data: pyvrp.ProblemData, best: pyvrp.Solution, seed: int, deadline: float,
+               stopped: Callable[[], bool], pool: EnginePool | None,
+               params: DecomposeParams, details: dict[str, object],
+               ) -> tuple[pyvrp.Solution, int]:
+    """``best`` improved by sub-problems until ``deadline``; extra iterations spent."""
+    if not best.is_feasible():
         # Sub-problems need a feasible start: the whole search goes on instead.
         result = pyvrp.solve(data, Until(deadline, stopped), seed=seed + 1,
                              display=False, initial_solution=best, collect_stats=False)
-        best, iterations = result.best, iterations + int(result.num_iterations)
-    elif decompose:
-        best, stats = Decomposer(data, seed=seed).run(best, deadline, stopped, pool)
-        report: dict[str, object] = {
-            "rounds": stats.rounds, "improved": stats.improved,
-            "seconds": round(stats.seconds, 3), "workers": pool.size if pool else 1,
-            "start_cost": stats.start_cost, "best_cost": stats.best_cost}
-        if stats.errors:
-            report["errors"] = stats.errors[:5]
-        details["decomposition"] = report
-    free = {t: list(vs) for t, vs in enumerate(members)}
-    routes: list[list[int]] = [[] for _ in flat.vehicles]
-    for vehicle_type, visits in routes_of(best):
-        routes[free[vehicle_type].pop(0)] = visits
+        return result.best, int(result.num_iterations)
+    best, stats = Decomposer(data, params, seed=seed).run(best, deadline, stopped, pool)
+    report: dict[str, object] = {
+        "rounds": stats.rounds, "improved": stats.improved,
+        "seconds": round(stats.seconds, 3), "workers": pool.size if pool else 1,
+        "start_cost": stats.start_cost, "best_cost": stats.best_cost}
+    if stats.errors:
+        report["errors"] = stats.errors[:5]
+    details["decomposition"] = report
+    return best, 0
+
+
+def solve(
+    flat: FlatProblem,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    all_required: bool = False,
+    initial: list[list[int]] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    pool: EnginePool | None = None,
+    decompose: DecomposeParams | None = None,
+) -> EngineResult:
+    """Run PyVRP on ``flat`` for at most ``time_limit`` seconds.
+
+    ``initial`` (job indices per vehicle) seeds the search; it must be feasible
+    for ``flat`` when ``all_required`` is set, which is how the caller knows the
+    requirement can be met. With a ``pool`` of ``k`` workers, ``k - 1`` of them
+    search the whole problem beside this process with seeds ``seed + 1``, … (the
+    best solution goes on), and then all ``k`` work on sub-problems of that one
+    solution at once (:mod:`.decompose`, from ``decompose.min_jobs`` jobs on).
+    """
+    reason = why_not(flat)
+    if reason is not None:
+        raise EngineUnavailable(f"PyVRP cannot express {reason}")
+    params = decompose or DecomposeParams()
+    started = time.monotonic()
+    mapped = _map(flat, all_required)
+    init = mapped.initial(initial)
+    deadline = started + max(0.05, time_limit)
+    split = flat.n_jobs >= params.min_jobs
+    whole_until = started + params.whole_share * time_limit if split else deadline
+
+    stopped = stop_check(should_stop, pool)  # a stop ends the workers' searches too
+    details: dict[str, object] = {}
+    best, iterations, pool = _whole_search(mapped.data, init, seed, whole_until, stopped,
+                                           pool, details)
+    if split:
+        best, more = _decompose(mapped.data, best, seed, deadline, stopped, pool, params,
+                                details)
+        iterations += more
     return EngineResult(
         engine="pyvrp-hgs",
-        routes=routes,
+        routes=mapped.routes(len(flat.vehicles), best),
         elapsed=time.monotonic() - started,
         feasible=bool(best.is_feasible()),
         details={"iterations": iterations, "seed": seed,
-                 "vehicle_types": len(vehicle_types), "depots": n_depots,
-                 "required": all_required, "cost_divisor": scale, **details},
+                 "vehicle_types": len(mapped.members),
+                 "depots": mapped.n_depots, "required": all_required,
+                 "cost_divisor": mapped.scale, **details},
     )

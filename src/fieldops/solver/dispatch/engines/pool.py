@@ -33,9 +33,6 @@ def worker_should_stop() -> bool:
 
 
 def _ready() -> bool:
-    # Importing the search module here, in every worker, is what the warm-up is for.
-    import fieldops.solver.dispatch.engines.decompose  # noqa: F401
-
     return True
 
 
@@ -54,9 +51,14 @@ def stop_check(should_stop: Callable[[], bool] | None,
 
 
 class EnginePool:
-    """``size`` worker processes (spawned, so safe beside threads) and a stop event."""
+    """``size`` worker processes (spawned, so safe beside threads) and a stop event.
 
-    def __init__(self, size: int) -> None:
+    ``warm_up`` (a module-level function) runs once in every worker as it starts:
+    unpickling it imports its module there, which is what the warm-up is for (the
+    solver passes :func:`.decompose.warm_up`, so PyVRP is imported in time).
+    """
+
+    def __init__(self, size: int, warm_up: Callable[[], object] = _ready) -> None:
         if size < 1:
             raise ValueError("size must be at least 1")
         self.size = size
@@ -65,7 +67,7 @@ class EnginePool:
         self._executor = ProcessPoolExecutor(max_workers=size, mp_context=ctx,
                                              initializer=_init, initargs=(self._stop,))
         # One task per worker starts every process now, while the caller works.
-        self._warm = [self._executor.submit(_ready) for _ in range(size)]
+        self._warm = [self._executor.submit(warm_up) for _ in range(size)]
 
     @staticmethod
     def available() -> bool:

@@ -1,0 +1,219 @@
+"""Phase 2 of a solve: candidate plans under the full model, the best one kept.
+
+The fieldops construction (:class:`~.construct.Constructor`) builds a plan; the
+engine that fits the day improves on it — PyVRP when it expresses the modelled
+day exactly, else VROOM, which needs no start plan and so runs in its child
+interpreter beside the construction; every engine plan is re-timed, repaired and
+priced with the construction's exact schedules; on days VROOM takes, ruin and
+recreate (:mod:`.improve`) improves the best candidate. Each phase's time is its
+share (:class:`~.params.EngineParams`) of what the :class:`~.deadline.Deadline`
+has left.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from fieldops.domain.plan import PlanStatus
+from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.construct import Constructor
+from fieldops.solver.dispatch.context import COST_SCALE
+from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, hgs
+from fieldops.solver.dispatch.engines import vroom as vroom_engine
+from fieldops.solver.dispatch.engines.flat import FlatProblem, flat_from_context
+from fieldops.solver.dispatch.extract import RawRoute
+from fieldops.solver.dispatch.improve import RuinRecreate
+from fieldops.solver.dispatch.model import Model
+from fieldops.solver.dispatch.report import EngineRun
+from fieldops.solver.dispatch.state import Candidate, SolveState
+
+# Below these many seconds an engine or ruin and recreate is not started.
+MIN_ENGINE_SECONDS = 0.1
+MIN_RUIN_SECONDS = 0.2
+EXACT_REASON = "PyVRP's objective is the full objective"
+
+
+def priced(model: Model, builder: Constructor, name: str,
+           routes_v: list[list[int]]) -> Candidate:
+    """Routes per vehicle (job nodes) with the builder's exact schedules, priced."""
+    ctx = model.context
+    raw: list[RawRoute] = []
+    for v, route in enumerate(routes_v):
+        if not route:
+            continue
+        sched = builder.schedules[v]
+        first_drive = int(ctx.travel_seconds[ctx.start_node(v), route[0]])
+        departure = builder.vehicles[v].start
+        if sched.break_start is None or sched.break_start >= sched.starts[0]:
+            departure = max(departure, sched.starts[0] - first_drive)
+        raw.append(RawRoute(
+            shift=model.vehicles[v], jobs=[model.job_ids[j] for j in route],
+            starts=[model.at(x) for x in sched.starts], departure=model.at(departure),
+            break_start=(model.at(sched.break_start) if sched.break_start is not None
+                         else None),
+        ))
+    routed = {j for r in routes_v for j in r}
+    cost = sum(sc.cost for sc in builder.schedules) + sum(
+        drop_penalty(ctx, job) for j, job in enumerate(ctx.jobs) if j not in routed)
+    return Candidate(name, cost, raw, len(routed), [list(r) for r in routes_v])
+
+
+def find_candidates(state: SolveState) -> Candidate:
+    """The best candidate (construction, engine, ruin and recreate); it becomes the
+    incumbent and OR-Tools' warm start."""
+    builder = Constructor(state.model.context)
+    early: dict[str, EngineResult | None] = {}
+    early_thread: threading.Thread | None = None
+    if not state.choice.pyvrp:
+        # VROOM needs no start plan: it runs in its child interpreter while the
+        # construction is built here, so that it gets the construction's seconds.
+        early_thread = threading.Thread(
+            target=lambda: early.update(result=run_engine(state, [])),
+            name="fieldops-engine", daemon=True)
+        early_thread.start()
+    routes_built = builder.build()
+    chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
+    state.report.construction_objective = chosen.cost / COST_SCALE
+    state.report.construction_seconds = round(state.deadline.elapsed(), 3)
+    state.tell(chosen.cost, chosen.assigned)
+    if early_thread is not None:
+        early_thread.join()
+        engine = early.get("result")
+    else:
+        engine = run_engine(state, routes_built)
+        if state.pool is not None:
+            state.pool.close()  # the engine was its only user
+    if engine is not None:
+        chosen = _repaired(state, builder, engine, chosen)
+    if not state.choice.pyvrp:
+        chosen = ruin_and_recreate(state, builder, chosen)
+    _adopt(state, chosen)
+    return chosen
+
+
+def _repaired(state: SolveState, builder: Constructor, engine: EngineResult,
+              chosen: Candidate) -> Candidate:
+    """The engine's routes re-timed and repaired by ``builder``; the better one."""
+    repaired = priced(state.model, builder, engine.engine, builder.build(initial=engine.routes))
+    assert state.report.engines is not None
+    run = state.report.engines[engine.engine]
+    run.objective_internal = repaired.cost / COST_SCALE
+    run.repaired_jobs = builder.repaired
+    if repaired.cost >= chosen.cost:
+        return chosen
+    state.tell(repaired.cost, repaired.assigned)
+    return repaired
+
+
+def _adopt(state: SolveState, chosen: Candidate) -> None:
+    """``chosen`` as the incumbent, OR-Tools' warm start and the plan to beat."""
+    incumbent = state.incumbent
+    incumbent.cost, incumbent.routes = chosen.cost, chosen.routes
+    state.report.engine = chosen.name
+    state.start_from = state.model.as_nodes(chosen.routes)
+    incumbent.candidate_plan = state.model.plan(
+        chosen.routes, PlanStatus.FEASIBLE, timedelta(0), state.report.to_dict())
+    incumbent.candidate_routes = chosen.routes
+
+
+def run_engine(state: SolveState, constructed: list[list[int]]) -> EngineResult | None:
+    """Run the engine that fits the modelled day; ``None`` when none ran or it failed.
+
+    PyVRP when it expresses the day exactly (with the state's pool, when there
+    is one), else VROOM (``engine_threads`` threads). Failures (library missing,
+    engine error) are recorded in the report and the solver goes on with the
+    construction.
+    """
+    if state.stopped():
+        return None
+    flat = flat_from_context(state.model.context)
+    remaining = state.search.remaining()
+    runs: dict[str, EngineRun] = {}
+    state.report.engines = runs
+    reason = hgs.why_not(flat)
+    name = "pyvrp-hgs" if reason is None else "vroom"
+    try:
+        if reason is None:
+            result = _run_pyvrp(state, flat, constructed, remaining)
+        else:
+            result = _run_vroom(state, flat, remaining)
+    except EngineStopped:
+        runs[name] = EngineRun(stopped=True)
+        return None
+    except Exception as exc:  # an engine failure only loses its candidate
+        runs[name] = EngineRun(error=f"{type(exc).__name__}: {exc}")
+        return None
+    if result is None:
+        return None
+    runs[name] = _engine_run(flat, result, reason)
+    return result
+
+
+def _run_pyvrp(state: SolveState, flat: FlatProblem, constructed: list[list[int]],
+               remaining: float) -> EngineResult | None:
+    shares, decompose = state.params.engines, state.params.decompose
+    # Every job routed by the construction: one plan serves them all, so PyVRP may
+    # treat them as required (a much easier search than prizes).
+    all_in = sum(len(r) for r in constructed) == flat.n_jobs
+    budget = remaining * shares.hgs_share
+    if all_in and flat.n_jobs >= decompose.min_jobs and hgs.exact(flat):
+        # PyVRP optimises the full objective here, and its sub-problems gain more
+        # in OR-Tools' seconds than OR-Tools does (restoring a warm start alone
+        # takes seconds at this size).
+        budget = remaining * shares.exact_hgs_share
+        state.report.search_skipped = EXACT_REASON
+    if budget < MIN_ENGINE_SECONDS:
+        return None
+    return hgs.solve(flat, budget, seed=state.params.seed, all_required=all_in,
+                     initial=constructed, should_stop=state.should_stop,
+                     pool=state.pool, decompose=decompose)
+
+
+def _run_vroom(state: SolveState, flat: FlatProblem, remaining: float,
+               ) -> EngineResult | None:
+    budget = remaining * state.params.engines.vroom_share
+    if budget < MIN_ENGINE_SECONDS:
+        return None
+    return vroom_engine.solve(flat, budget, threads=state.engine_threads,
+                              should_stop=state.should_stop)
+
+
+def _engine_run(flat: FlatProblem, result: EngineResult, reason: str | None) -> EngineRun:
+    travel = 0
+    for v, route in enumerate(result.routes):
+        if route:
+            path = [flat.vehicles[v].start_node, *route, flat.vehicles[v].end_node]
+            travel += int(flat.travel[path[:-1], path[1:]].sum())
+    return EngineRun(seconds=round(result.elapsed, 3), feasible=result.feasible,
+                     assigned=sum(len(r) for r in result.routes), travel_seconds=travel,
+                     details=dict(result.details), pyvrp_skipped=reason)
+
+
+def ruin_and_recreate(state: SolveState, builder: Constructor, chosen: Candidate,
+                      ) -> Candidate:
+    """``chosen`` improved by ruin and recreate (:mod:`.improve`) for its share of time.
+
+    Past ``EngineParams.warm_start_max_jobs`` it has all the time left (OR-Tools
+    does not run); below, OR-Tools gets the rest.
+    """
+    if state.stopped():
+        return chosen
+    shares = state.params.engines
+    share = 1.0 if state.model.n_jobs > shares.warm_start_max_jobs else shares.ruin_share
+    budget = state.search.share(share)
+    if budget < MIN_RUIN_SECONDS:
+        return chosen
+    search = RuinRecreate(builder, seed=state.params.seed, params=state.params.ruin)
+    improved, stats = search.run(chosen.nodes, time.monotonic() + budget, state.should_stop,
+                                 state.tell)
+    state.report.ruin_recreate = stats
+    if stats.best_cost >= chosen.cost:
+        return chosen
+    better = priced(state.model, builder, f"{chosen.name}+ruin-recreate",
+                    builder.build(initial=improved, insert=False))
+    if better.cost >= chosen.cost:
+        return chosen
+    state.tell(better.cost, better.assigned)
+    return better

@@ -1,0 +1,179 @@
+"""Phase 1 of a solve: travel matrix, diagnosis and the integer routing model.
+
+Travel between every location the day touches is computed once; the diagnosis
+(:mod:`.diagnosis`) takes out the jobs no plan can contain, with a reason; the
+jobs left and the shifts that could take them become the routing model, one
+constraint module at a time (:mod:`.constraints`). :class:`Model` also holds the
+small conversions the later phases share (model times to instants, routes to
+nodes, unrouted jobs to :class:`Unassigned` entries, a plan from routes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from fieldops.domain.location import Location
+from fieldops.domain.plan import DispatchPlan, PlanStatus, Unassigned, UnassignedReason
+from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.resources import Shift
+from fieldops.geo import TravelTimes, build_matrix
+from fieldops.solver.dispatch import constraints
+from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+from fieldops.solver.dispatch.diagnosis import Diagnosis, diagnose
+from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
+
+NO_ROOM = "no room next to the other work within the shifts and windows"
+
+
+@dataclass
+class Model:
+    """The day as the search sees it (``ctx`` is ``None`` when no job is left)."""
+
+    problem: DispatchProblem
+    travel: TravelTimes
+    diagnosis: Diagnosis
+    job_ids: list[int]  # request index of each modelled job
+    vehicles: list[Shift]  # the shifts some modelled job may use
+    ctx: ModelContext | None
+    start_loc: np.ndarray  # matrix row of each shift's start
+    end_loc: np.ndarray
+    shift_index: dict[str, int]  # shift id -> index in problem.shifts
+    travel_bound: float = 0.0  # most travel any plan can hold, in objective units
+
+    @property
+    def unassigned(self) -> list[Unassigned]:
+        """The jobs the diagnosis left out."""
+        return list(self.diagnosis.unassigned)
+
+    @property
+    def context(self) -> ModelContext:
+        assert self.ctx is not None, "no job is modelled"
+        return self.ctx
+
+    @property
+    def n_jobs(self) -> int:
+        return len(self.job_ids)
+
+    def leg(self, a: tuple[str, object], b: tuple[str, object]) -> Legs:
+        """Exact travel between plan nodes (``("j", request)``, ``("s"|"e", shift)``)."""
+        ia, ib = self._row(a), self._row(b)
+        seconds = float(self.travel.durations[ia, ib])
+        return Legs(seconds, float(self.travel.distances[ia, ib]), math.ceil(seconds - 1e-9))
+
+    def _row(self, key: tuple[str, object]) -> int:
+        kind, ident = key
+        if kind == "j":
+            return int(ident)  # type: ignore[call-overload]
+        k = self.shift_index[str(ident)]
+        return int(self.start_loc[k] if kind == "s" else self.end_loc[k])
+
+    def at(self, seconds: int) -> datetime:
+        """Model seconds as an instant."""
+        return self.context.origin + timedelta(seconds=int(seconds))
+
+    def dropped_from(self, routed: set[int]) -> list[Unassigned]:
+        """The modelled jobs (request indices) not in ``routed``, as left out for room."""
+        out: list[Unassigned] = []
+        if self.ctx is None:
+            return out
+        for j, job in enumerate(self.ctx.jobs):
+            if self.job_ids[j] in routed:
+                continue
+            reason = (UnassignedReason.PIN_INFEASIBLE if job.pinned_technician is not None
+                      else UnassignedReason.NOT_ENOUGH_CAPACITY)
+            out.append(Unassigned(job.id, job.priority, reason, NO_ROOM))
+        return out
+
+    def as_nodes(self, routes: list[RawRoute]) -> list[list[int]]:
+        """``routes`` as routing-model indices per vehicle."""
+        manager = self.context.manager
+        node_of = {i: j for j, i in enumerate(self.job_ids)}
+        by_shift = {r.shift.id: r for r in routes}
+        return [[manager.NodeToIndex(node_of[i]) for i in by_shift[s.id].jobs]
+                if s.id in by_shift else [] for s in self.vehicles]
+
+    def plan(self, routes: list[RawRoute], status: PlanStatus, elapsed: timedelta,
+             solver: dict[str, object]) -> DispatchPlan:
+        """The plan of ``routes``; modelled jobs off them are listed unassigned."""
+        routed = {i for r in routes for i in r.jobs}
+        return build_plan(self.problem, routes, self.leg,
+                          self.unassigned + self.dropped_from(routed), status, elapsed,
+                          self.travel_bound, solver)
+
+
+def build_model(problem: DispatchProblem) -> Model:
+    """Matrix, diagnosis and routing model of ``problem`` (phase 1)."""
+    # Travel between every location the day touches: jobs, then shift start/end.
+    locations: list[Location] = [r.location for r in problem.requests]
+    locations += [problem.shift_start_location(s) for s in problem.shifts]
+    locations += [problem.shift_end_location(s) for s in problem.shifts]
+    travel = build_matrix(problem.travel, locations)
+    n_req, n_shift = len(problem.requests), len(problem.shifts)
+    job_loc = np.arange(n_req)
+    start_loc = n_req + np.arange(n_shift)
+    end_loc = n_req + n_shift + np.arange(n_shift)
+    diagnosis = diagnose(problem, travel.durations, job_loc, start_loc, end_loc)
+    job_ids = [i for i, allowed in enumerate(diagnosis.allowed) if allowed]
+    used_shifts = sorted({k for i in job_ids for k in diagnosis.allowed[i]})
+    model = Model(problem=problem, travel=travel, diagnosis=diagnosis, job_ids=job_ids,
+                  vehicles=[problem.shifts[k] for k in used_shifts], ctx=None,
+                  start_loc=start_loc, end_loc=end_loc,
+                  shift_index={s.id: k for k, s in enumerate(problem.shifts)})
+    if job_ids:
+        node_location = np.concatenate([
+            job_loc[job_ids],
+            np.ravel(np.column_stack([start_loc[used_shifts], end_loc[used_shifts]])),
+        ])
+        model.ctx, model.travel_bound = _routing_context(model, used_shifts, node_location)
+    return model
+
+
+def _routing_context(model: Model, used_shifts: list[int], node_location: np.ndarray,
+                     ) -> tuple[ModelContext, float]:
+    """The routing model with every constraint module added, and the travel bound."""
+    problem, travel, vehicles = model.problem, model.travel, model.vehicles
+    job_ids = model.job_ids
+    shift_pos = {k: v for v, k in enumerate(used_shifts)}
+    travel_seconds = np.ceil(travel.durations[np.ix_(node_location, node_location)] - 1e-9)
+    travel_seconds = travel_seconds.astype("int64")
+    origin = min([problem.horizon.start] + [s.start for s in vehicles])
+    last = max([problem.horizon.end] + [s.latest_end for s in vehicles])
+    horizon = math.ceil((last - origin).total_seconds())
+    n_nodes = len(node_location)
+    starts = [len(job_ids) + 2 * v for v in range(len(vehicles))]
+    ends = [len(job_ids) + 2 * v + 1 for v in range(len(vehicles))]
+    manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    jobs = [problem.requests[i] for i in job_ids]
+    # Most travel any plan can hold: every job entered once, every vehicle back once,
+    # each leg no costlier than the costliest one.
+    w = problem.weights
+    max_arc = float(
+        w.travel_time * travel_seconds.max()
+        + w.travel_distance * travel.distances.max() / 1000
+    )
+    travel_bound = max(1.0, max_arc) * (len(jobs) + len(vehicles))
+    ctx = ModelContext(
+        problem=problem,
+        jobs=jobs,
+        vehicles=vehicles,
+        allowed=[[shift_pos[k] for k in model.diagnosis.allowed[i]] for i in job_ids],
+        travel=travel,
+        node_location=node_location,
+        origin=origin,
+        horizon=horizon,
+        manager=manager,
+        routing=routing,
+        travel_seconds=travel_seconds,
+        service_seconds=[math.ceil(j.duration.total_seconds() - 1e-9) for j in jobs]
+        + [0] * (2 * len(vehicles)),
+        travel_bound=round(travel_bound * COST_SCALE),
+    )
+    for add in constraints.HARD + constraints.SOFT:
+        add(ctx)
+    return ctx, travel_bound
