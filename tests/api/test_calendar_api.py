@@ -279,7 +279,7 @@ def test_feed_window_leaves_out_old_plans(api: Api) -> None:
     resp = _feed(api, path)
     assert _vevents(resp.get_data()) == {}
     assert "Last-Modified" not in resp.headers
-    from fieldops.store.feeds import technician_feed
+    from fieldops.services.feeds import technician_feed
 
     with api.app.extensions["fieldops"].db.session() as s:
         feed = technician_feed(s, "t1", now=datetime.now(UTC))

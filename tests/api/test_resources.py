@@ -139,12 +139,12 @@ def test_unknown_path_method_and_server_error_are_problems(
     assert_problem(resp, 405)
     assert "GET" in resp.headers["Allow"]
 
-    from fieldops.api.views import resources
+    from fieldops.api.views import technicians
 
     def boom(*args: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(resources, "page", boom)
+    monkeypatch.setattr(technicians, "page", boom)
     body = assert_problem(api.get("/api/v1/technicians"), 500)
     assert "kaboom" not in body["detail"]
 

@@ -31,8 +31,8 @@ from fieldops.api.errors import register_error_handlers
 from fieldops.api.ext import State
 from fieldops.api.idempotency import init_idempotency
 from fieldops.api.schemas import ProblemSchema
+from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
 from fieldops.store.db import Database
-from fieldops.worker.job import DEFAULT_LEASE_SECONDS
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
 
 DEFAULTS: dict[str, Any] = {
@@ -108,22 +108,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     api = ProblemApi(app)
     from fieldops.api.views import (
+        agent_feed_tokens,
         calendars,
+        contract_tiers,
+        customers,
+        feed_tokens,
         keys,
         plans,
         reports,
         requests,
-        resources,
         rosters,
+        shifts,
+        skills,
+        technicians,
         workforce,
     )
 
-    for blp in (keys.blp, resources.technicians, resources.shifts, resources.tiers,
-                resources.skills, resources.customers, requests.blp, plans.blp,
-                workforce.blp, rosters.blp, calendars.agent_tokens,
-                calendars.tokens, calendars.calendars,
-                reports.blp):
-        api.register_blueprint(blp)
+    # The order of the OpenAPI document's paths.
+    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
+                 workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
+        api.register_blueprint(view.blp)
     register_error_handlers(app)
     init_idempotency(app)
     return app

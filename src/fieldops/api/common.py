@@ -1,13 +1,9 @@
-"""Helpers shared by the resource blueprints: lookups, pages, JSON rendering."""
+"""JSON rendering of stored rows, shared by the blueprints."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
-
-from fieldops.api.errors import Problem
 from fieldops.domain.codec import (
     format_duration,
     format_instant,
@@ -20,39 +16,10 @@ from fieldops.store.models import (
     CustomerRow,
     PlanRow,
     RequestRow,
+    RosterRow,
     ShiftRow,
     TechnicianRow,
-    utcnow,
 )
-
-T = TypeVar("T")
-
-
-def get_or_404(s: Session, model: type[T], key: Any, what: str) -> T:
-    row = s.get(model, key)
-    if row is None:
-        raise Problem(404, f"{what} {key!r} not found", kind="not-found")
-    return row
-
-
-def request_cancel(row: Any, what: str) -> None:
-    """Stop a queued or solving plan/roster: a queued one ends ``cancelled`` now; a
-    solving one is asked to stop (its worker keeps the best result); anything
-    else is a 409."""
-    if row.status == "queued":
-        row.status, row.cancel_requested, row.finished_at = "cancelled", True, utcnow()
-    elif row.status == "solving":
-        row.cancel_requested = True
-    else:
-        raise Problem(409, f"{what} is already {row.status}", field="status", kind="conflict")
-
-
-def page(s: Session, query: Select[Any], args: dict[str, Any], render: Any) -> dict[str, Any]:
-    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    per_page, number = args["per_page"], args["page"]
-    rows = s.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
-    return {"items": [render(r) for r in rows], "page": number, "per_page": per_page,
-            "total": total}
 
 
 def instant(value: Any) -> str | None:
@@ -130,6 +97,23 @@ def plan_json(row: PlanRow, *, with_result: bool = True) -> dict[str, Any]:
         "progress": {"best_objective": row.best_objective, "elapsed": row.elapsed,
                      "solutions": row.solutions, "assigned": row.assigned},
         "error": row.error,
+        "result": row.result if with_result else None,
+        "created_by": row.created_by, "created_at": instant(row.created_at),
+        "started_at": instant(row.started_at), "finished_at": instant(row.finished_at),
+        "published_at": instant(row.published_at),
+    }
+
+
+def roster_json(row: RosterRow, *, with_result: bool = True) -> dict[str, Any]:
+    return {
+        "id": row.id, "name": row.name, "status": row.status, "timezone": row.timezone,
+        "start": row.start_day.isoformat(), "days": row.days,
+        "horizon": {"start": instant(row.horizon_start), "end": instant(row.horizon_end)},
+        "params": row.params,
+        "progress": {"best_objective": row.best_objective, "elapsed": row.elapsed,
+                     "solutions": row.solutions},
+        "error": row.error, "solver_status": row.solver_status,
+        "validation": row.validation,
         "result": row.result if with_result else None,
         "created_by": row.created_by, "created_at": instant(row.created_at),
         "started_at": instant(row.started_at), "finished_at": instant(row.finished_at),

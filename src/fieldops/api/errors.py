@@ -11,21 +11,25 @@ from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from fieldops.domain.errors import FieldError
+from fieldops.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://fieldops.dev/problems/"
 
 
-class Problem(Exception):
-    """Raise from a view to answer with a problem document."""
+class Problem(ServiceError):
+    """Raise from a view (or the HTTP plumbing) to answer with any status and headers.
+
+    Use cases raise the :mod:`fieldops.services.errors` classes instead; both are
+    answered by the same handler.
+    """
 
     def __init__(self, status: int, detail: str, *, field: str | None = None,
                  kind: str | None = None, headers: Mapping[str, str] | None = None,
                  **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.field, self.kind = status, detail, field, kind
+        super().__init__(detail, field=field, kind=kind, **extra)
+        self.status, self.kind = status, kind
         self.headers = dict(headers or {})
-        self.extra = extra
 
 
 def problem_response(status: int, detail: str, *, field: str | None = None,
@@ -103,10 +107,10 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(Problem)
-    def _problem(exc: Problem) -> Response:
+    @app.errorhandler(ServiceError)
+    def _problem(exc: ServiceError) -> Response:
         return problem_response(exc.status, exc.detail, field=exc.field, kind=exc.kind,
-                                headers=exc.headers, **exc.extra)
+                                headers=getattr(exc, "headers", None), **exc.extra)
 
     @app.errorhandler(FieldError)
     def _field_error(exc: FieldError) -> Response:

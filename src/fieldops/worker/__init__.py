@@ -1,8 +1,7 @@
 """Background solving: a local pool by default, Celery workers when a broker is set."""
 
-from fieldops.worker.job import reap_stale, run_plan
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
-from fieldops.worker.roster_job import reap_stale_rosters, run_roster
+from fieldops.worker.runner import reap_stale, reap_stale_rosters, run_plan, run_roster
 
 __all__ = ["CeleryBackend", "LocalBackend", "SolveBackend", "reap_stale", "reap_stale_rosters",
            "run_plan", "run_roster"]

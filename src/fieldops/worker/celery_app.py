@@ -3,7 +3,7 @@
 Run a worker with ``fieldops worker`` (or ``celery -A fieldops.worker.celery_app
 worker``). It reads ``FIELDOPS_BROKER_URL`` and ``FIELDOPS_DATABASE_URL``.
 ``acks_late`` + ``reject_on_worker_lost`` keep a task whose worker dies from being
-lost silently; the plan's heartbeat lease (see :mod:`fieldops.worker.job`) turns
+lost silently; the plan's heartbeat lease (see :mod:`fieldops.services.jobs`) turns
 such a plan (or roster) into ``failed`` instead of leaving it ``solving``.
 """
 
@@ -45,13 +45,13 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
 
     @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
     def solve_plan(plan_id: str) -> str | None:
-        from fieldops.worker.job import run_plan
+        from fieldops.worker.runner import run_plan
 
         return run_plan(_database(), plan_id)
 
     @app.task(name=ROSTER_TASK_NAME, acks_late=True, reject_on_worker_lost=True)
     def solve_roster(roster_id: str) -> str | None:
-        from fieldops.worker.roster_job import run_roster
+        from fieldops.worker.runner import run_roster
 
         return run_roster(_database(), roster_id)
 

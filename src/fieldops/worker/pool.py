@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 from fieldops.store.db import Database
-from fieldops.worker.job import mark_failed, run_plan
-from fieldops.worker.roster_job import mark_roster_failed, run_roster
+from fieldops.worker import runner
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +33,8 @@ def _child_db(url: str) -> Database:
     return db
 
 
-def _run_in_child(url: str, plan_id: str) -> str | None:
-    return run_plan(_child_db(url), plan_id)
-
-
-def _run_roster_in_child(url: str, roster_id: str) -> str | None:
-    return run_roster(_child_db(url), roster_id)
-
-
-Job = Callable[[Database, str], "str | None"]
-ChildJob = Callable[[str, str], "str | None"]
-Fail = Callable[[Database, str, str], None]
+def _run_in_child(url: str, kind: str, job_id: str) -> str | None:
+    return runner.run(_child_db(url), kind, job_id)
 
 
 class LocalBackend:
@@ -72,30 +61,29 @@ class LocalBackend:
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, plan_id: str) -> None:
-        self._submit(plan_id, run_plan, _run_in_child, mark_failed, "plan")
+        self._submit("plan", plan_id)
 
     def submit_roster(self, roster_id: str) -> None:
-        self._submit(roster_id, run_roster, _run_roster_in_child, mark_roster_failed, "roster")
+        self._submit("roster", roster_id)
 
-    def _submit(self, job_id: str, job: Job, child_job: ChildJob, fail: Fail,
-                what: str) -> None:
+    def _submit(self, what: str, job_id: str) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = self._new_pool()
             pool = self._pool
             try:
                 if self.mode == "thread":
-                    future: Future[str | None] = pool.submit(job, self.db, job_id)
+                    future: Future[str | None] = pool.submit(runner.run, self.db, what, job_id)
                 else:
-                    future = pool.submit(child_job, self.db.url, job_id)
+                    future = pool.submit(_run_in_child, self.db.url, what, job_id)
             except BrokenProcessPool:
                 # A child died earlier; the pool cannot be reused.
                 self._pool = pool = self._new_pool()
-                future = pool.submit(child_job, self.db.url, job_id)
-        future.add_done_callback(lambda f: self._done(job_id, f, pool, fail, what))
+                future = pool.submit(_run_in_child, self.db.url, what, job_id)
+        future.add_done_callback(lambda f: self._done(what, job_id, f, pool))
 
-    def _done(self, job_id: str, future: Future[str | None], pool: Executor, fail: Fail,
-              what: str) -> None:
+    def _done(self, what: str, job_id: str, future: Future[str | None],
+              pool: Executor) -> None:
         exc = future.exception()
         if exc is None:
             return
@@ -108,7 +96,7 @@ class LocalBackend:
             reason = f"{type(exc).__name__}: {exc}"
         log.error("%s %s: %s", what, job_id, reason)
         try:
-            fail(self.db, job_id, reason)
+            runner.fail(self.db, what, job_id, reason)
         except Exception:
             log.exception("could not mark %s %s failed", what, job_id)
 

@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from fieldops.api.auth import roles
-from fieldops.api.common import get_or_404, instant, page
+from fieldops.api.common import instant
 from fieldops.api.ext import session
 from fieldops.api.schemas import KeyCreateSchema, KeyOutSchema, PageArgs, page_schema
+from fieldops.services.crud import page
+from fieldops.services.keys import keys_query, revoke_api_key
 from fieldops.store.keys import create_api_key
-from fieldops.store.models import ApiKey, utcnow
+from fieldops.store.models import ApiKey
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1/keys",
                 description="API keys; the secret is shown once, only its hash is stored.")
@@ -35,7 +36,7 @@ def key_json(row: ApiKey, secret: str | None = None) -> dict[str, Any]:
 def list_keys(args: dict[str, Any]) -> dict[str, Any]:
     """List keys (never their secrets)."""
     with session() as s:
-        return page(s, select(ApiKey).order_by(ApiKey.id), args, key_json)
+        return page(s, keys_query(), args, key_json)
 
 
 @blp.route("", methods=["POST"])
@@ -56,7 +57,5 @@ def create_key(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def revoke_key(key_id: int) -> Response:
     """Revoke a key; it answers 401 from then on."""
     with session() as s:
-        row = get_or_404(s, ApiKey, key_id, "API key")
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
+        revoke_api_key(s, key_id)
     return Response(status=204)

@@ -10,14 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldops.api.auth import READERS, roles
-from fieldops.api.common import get_or_404
-from fieldops.api.errors import Problem
 from fieldops.api.ext import session
-from fieldops.domain.codec import plan_from_json, problem_from_json
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
-from fieldops.store.models import PlanRow
+from fieldops.services.plans import decode_finished, plan_and_problem
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/plans",
                 description="Reports of finished plans: HTML page, routes as CSV and JSON.")
@@ -34,13 +31,9 @@ class RoutesSchema(Schema):
 def _finished(plan_id: str) -> tuple[DispatchPlan, DispatchProblem]:
     """The plan and its problem snapshot; 404 unknown, 409 while it has no result."""
     with session() as s:
-        row = get_or_404(s, PlanRow, plan_id, "plan")
-        if row.result is None or row.status not in ("done", "cancelled"):
-            raise Problem(409, f"plan is {row.status}; reports exist once it is done",
-                          field="status", kind="conflict")
-        result, problem = row.result, row.problem
+        result, problem = plan_and_problem(s, plan_id)
     # Decoded and rendered outside the transaction: no connection held while drawing.
-    return plan_from_json(result), problem_from_json(problem)
+    return decode_finished(result, problem)
 
 
 def _job_url(request_id: str) -> str:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldops.api.auth import READERS, WRITERS, Principal, principal, roles
-from fieldops.api.common import get_or_404, instant, page, request_json
-from fieldops.api.errors import Problem
+from fieldops.api.common import instant, request_json
 from fieldops.api.ext import session, state
 from fieldops.api.schemas import (
     ImportOutSchema,
@@ -26,74 +21,40 @@ from fieldops.api.schemas import (
     TrackingSchema,
     page_schema,
 )
-from fieldops.domain import ServiceRequest
 from fieldops.domain.codec import parse_instant, request_from_json
-from fieldops.domain.errors import FieldError
-from fieldops.store.convert import (
-    ensure_customer,
-    ensure_skills,
-    insert_requests,
-    request_to_row,
-)
-from fieldops.store.models import (
-    ContractTierRow,
-    RequestRow,
-    StatusEvent,
-    TechnicianRow,
-    utcnow,
-)
+from fieldops.services import requests as svc
+from fieldops.services.crud import get, page
+from fieldops.services.errors import BadInput, Forbidden, Unsupported
+from fieldops.services.request_csv import rows_from_csv
+from fieldops.store.models import RequestRow, StatusEvent
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1/requests",
                 description="Service requests (jobs), bulk import and status tracking.")
 
-# Which status may follow which. Technicians may only move their own jobs along
-# TECHNICIAN_MOVES; dispatchers and admins may make any allowed transition.
-TRANSITIONS: dict[str, set[str]] = {
-    "new": {"scheduled", "dispatched", "cancelled"},
-    "scheduled": {"new", "dispatched", "en_route", "cancelled"},
-    "dispatched": {"new", "scheduled", "en_route", "cancelled"},
-    "en_route": {"dispatched", "on_site", "cancelled"},
-    "on_site": {"done"},
-    "done": set(),
-    "cancelled": {"new"},
-}
-TECHNICIAN_MOVES = {"en_route", "on_site", "done"}
-ETA_STATUSES = {"scheduled", "dispatched", "en_route"}
-CSV_LIST_SEP = ";"
 
-
-# ---------------------------------------------------------------- validation
-class _Refs:
-    """Known technicians and tiers, loaded once per batch."""
-
-    def __init__(self, s: Session) -> None:
-        self.techs = set(s.scalars(select(TechnicianRow.id)))
-        self.tiers = set(s.scalars(select(ContractTierRow.name)))
-
-    def check(self, r: ServiceRequest) -> None:
-        if r.contract_tier is not None:
-            if r.contract_tier not in self.tiers:
-                raise FieldError("contract_tier", f"unknown contract tier {r.contract_tier!r}")
-            if r.created_at is None:
-                raise FieldError("created_at", "is required with a contract tier")
-        for name in ("preferred_technicians", "required_technicians", "excluded_technicians"):
-            for i, tech in enumerate(getattr(r, name)):
-                if tech not in self.techs:
-                    raise FieldError(f"{name}[{i}]", f"unknown technician {tech!r}")
-        if r.pinned_technician is not None and r.pinned_technician not in self.techs:
-            raise FieldError("pinned_technician", f"unknown technician {r.pinned_technician!r}")
-
-
-def _store_new(s: Session, reqs: list[ServiceRequest], who: Principal) -> None:
-    ensure_skills(s, {sk.name for r in reqs for sk in r.required_skills})
-    for r in reqs:
-        ensure_customer(s, r)
-    insert_requests(s, reqs, status="new", now=utcnow(), actor=who.label)
-
-
-def _visible(row: RequestRow, who: Principal) -> None:
+def _visible(s: Session, request_id: str, who: Principal) -> RequestRow:
+    """The request, if this key may see it (a technician only its own jobs)."""
+    row = get(s, RequestRow, request_id, "request")
     if who.role == "technician" and row.assigned_technician_id != who.technician_id:
-        raise Problem(403, "a technician key may only see its own jobs", kind="forbidden")
+        raise Forbidden("a technician key may only see its own jobs")
+    return row
+
+
+def _event_json(e: StatusEvent) -> dict[str, Any]:
+    return {"status": e.status, "previous": e.previous, "at": instant(e.at), "actor": e.actor,
+            "note": e.note, "plan_id": e.plan_id}
+
+
+def _tracking(s: Session, row: RequestRow) -> dict[str, Any]:
+    eta = row.status in svc.ETA_STATUSES
+    return {
+        "id": row.id,
+        "status": row.status,
+        "eta": instant(row.planned_arrival) if eta else None,
+        "planned_start": instant(row.planned_start) if eta else None,
+        "technician_id": row.assigned_technician_id,
+        "history": [_event_json(e) for e in svc.history(s, row.id)],
+    }
 
 
 # ---------------------------------------------------------------- CRUD
@@ -106,23 +67,14 @@ def list_requests(args: dict[str, Any]) -> dict[str, Any]:
 
     A technician key sees only the jobs assigned to it.
     """
-    q = select(RequestRow).order_by(RequestRow.received_at, RequestRow.id)
     who = principal()
-    created = func.coalesce(RequestRow.created_at, RequestRow.received_at)
-    if who.role == "technician":
-        q = q.where(RequestRow.assigned_technician_id == who.technician_id)
-    elif args.get("technician_id"):
-        q = q.where(RequestRow.assigned_technician_id == args["technician_id"])
-    if args.get("status"):
-        q = q.where(RequestRow.status == args["status"])
-    if args.get("customer_id"):
-        q = q.where(RequestRow.customer_id == args["customer_id"])
-    if args.get("from_") is not None:
-        q = q.where(created >= args["from_"])
-    if args.get("to") is not None:
-        q = q.where(created < args["to"])
+    query = svc.requests_query(
+        technician_id=who.technician_id if who.role == "technician"
+        else args.get("technician_id"),
+        status=args.get("status"), customer_id=args.get("customer_id"),
+        start=args.get("from_"), end=args.get("to"))
     with session() as s:
-        return page(s, q, args, request_json)
+        return page(s, query, args, request_json)
 
 
 @blp.route("", methods=["POST"])
@@ -133,11 +85,7 @@ def create_request(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     """Create one service request (status ``new``)."""
     r = request_from_json(body, "")
     with session() as s:
-        if s.get(RequestRow, r.id) is not None:
-            raise Problem(409, f"request {r.id!r} already exists", field="id", kind="conflict")
-        _Refs(s).check(r)
-        _store_new(s, [r], principal())
-        out = request_json(get_or_404(s, RequestRow, r.id, "request"))
+        out = request_json(svc.create_request(s, r, actor=principal().label))
     return out, 201, {"Location": f"/api/v1/requests/{r.id}"}
 
 
@@ -147,9 +95,7 @@ def create_request(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
 def get_request(request_id: str) -> dict[str, Any]:
     """One request with its status and planned assignment."""
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        _visible(row, principal())
-        return request_json(row)
+        return request_json(_visible(s, request_id, principal()))
 
 
 @blp.route("/<string:request_id>", methods=["PUT"])
@@ -158,23 +104,8 @@ def get_request(request_id: str) -> dict[str, Any]:
 @blp.response(200, RequestOutSchema)
 def replace_request(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Replace a request's details (not its status) while it is not under way."""
-    if body.get("id") != request_id:
-        raise FieldError("id", f"must equal the id in the URL ({request_id!r})")
-    r = request_from_json(body, "")
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        if row.status not in ("new", "scheduled", "dispatched"):
-            raise Problem(409, f"request is {row.status}; it can no longer be edited",
-                          field="status", kind="conflict")
-        _Refs(s).check(r)
-        ensure_skills(s, {sk.name for sk in r.required_skills})
-        ensure_customer(s, r)
-        row.windows.clear()
-        row.skills.clear()
-        s.flush()
-        request_to_row(r, row)
-        s.flush()
-        return request_json(row)
+        return request_json(svc.replace_request(s, request_id, body))
 
 
 @blp.route("/<string:request_id>", methods=["DELETE"])
@@ -183,129 +114,22 @@ def replace_request(body: dict[str, Any], request_id: str) -> dict[str, Any]:
 def delete_request(request_id: str) -> Response:
     """Delete a request that is ``new`` or ``cancelled`` (cancel it otherwise)."""
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        if row.status not in ("new", "cancelled"):
-            raise Problem(409, f"request is {row.status}; set its status to cancelled instead",
-                          field="status", kind="conflict")
-        s.delete(row)
+        svc.delete_request(s, request_id)
     return Response(status=204)
 
 
 # ---------------------------------------------------------------- bulk import
-CSV_COLUMNS = {
-    "id", "customer_id", "customer_name", "customer_phone", "lat", "lon", "address",
-    "duration", "window_start", "window_end", "windows", "required_skills", "priority",
-    "contract_tier", "created_at", "preferred_technicians", "required_technicians",
-    "excluded_technicians", "pinned_technician", "pinned_start", "load", "job_type",
-    "description",
-}
-
-
-def _csv_number(value: str, field: str, cast: type = float) -> Any:
-    try:
-        return cast(value)
-    except ValueError:
-        raise FieldError(field, f"{value!r} is not a number") from None
-
-
-def _csv_row_to_json(row: dict[str, str]) -> dict[str, Any]:
-    """One CSV row to the request JSON the codec reads. Empty cells mean 'not given'."""
-    cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
-    out: dict[str, Any] = {}
-    for key in ("id", "customer_id", "customer_name", "customer_phone", "duration", "priority",
-                "contract_tier", "created_at", "pinned_technician", "pinned_start",
-                "job_type", "description"):
-        if key in cells:
-            out[key] = cells[key]
-    loc: dict[str, Any] = {}
-    for key in ("lat", "lon"):
-        if key in cells:
-            loc[key] = _csv_number(cells[key], key)
-    if "address" in cells:
-        loc["address"] = cells["address"]
-    if loc:
-        out["location"] = loc
-    if "load" in cells:
-        out["load"] = _csv_number(cells["load"], "load")
-    windows = []
-    if "window_start" in cells or "window_end" in cells:
-        windows.append({"start": cells.get("window_start"), "end": cells.get("window_end")})
-    for i, part in enumerate(filter(None, cells.get("windows", "").split(CSV_LIST_SEP))):
-        start, sep, end = part.partition("/")
-        if not sep:
-            raise FieldError(f"windows[{i}]", "write windows as start/end;start/end")
-        windows.append({"start": start.strip(), "end": end.strip()})
-    if windows:
-        out["windows"] = windows
-    skills = []
-    for i, part in enumerate(filter(None, cells.get("required_skills", "").split(CSV_LIST_SEP))):
-        name, sep, level = part.partition(":")
-        skills.append({"name": name.strip(),
-                       "level": _csv_number(level, f"required_skills[{i}].level", int)
-                       if sep else 1})
-    if skills:
-        out["required_skills"] = skills
-    for key in ("preferred_technicians", "required_technicians", "excluded_technicians"):
-        if key in cells:
-            out[key] = [p.strip() for p in cells[key].split(CSV_LIST_SEP) if p.strip()]
-    return out
-
-
-def _rows_from_csv(raw: bytes, limit: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Problem(400, f"CSV is not UTF-8 (byte {exc.start})", kind="malformed-csv") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = reader.fieldnames
-        if not header:
-            raise Problem(400, "CSV is empty: expected a header row", kind="malformed-csv")
-        unknown = [h for h in header if h not in CSV_COLUMNS]
-        if unknown:
-            raise Problem(400, f"unknown CSV column {unknown[0]!r}", field=unknown[0],
-                          kind="malformed-csv")
-        if len(set(header)) != len(header):
-            raise Problem(400, "duplicate CSV column", kind="malformed-csv")
-        for number, row in enumerate(reader, start=1):
-            if number > limit:
-                raise _too_many(limit)
-            if None in row or any(v is None for v in row.values()):
-                raise Problem(400, f"row {number} (line {reader.line_num}) has "
-                              f"{'more' if None in row else 'fewer'} cells than the header",
-                              row=number, kind="malformed-csv")
-            try:
-                yield number, _csv_row_to_json(row)
-            except FieldError as exc:
-                raise _row_problem(number, exc) from None
-    except csv.Error as exc:
-        raise Problem(400, f"malformed CSV at line {reader.line_num}: {exc}",
-                      kind="malformed-csv") from None
-
-
-def _too_many(limit: int) -> Problem:
-    return Problem(413, f"too many rows: at most {limit} per import; split the file",
-                   field="requests", kind="too-many-rows")
-
-
-def _row_problem(number: int, exc: FieldError) -> Problem:
-    return Problem(422, f"row {number}: {exc}", field=exc.field, row=number,
-                   kind="validation")
-
-
-def _rows_from_json(limit: int) -> Iterator[tuple[int, Any]]:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise Problem(400, "body is not valid JSON", kind="malformed-json")
-    if isinstance(data, dict):
-        if set(data) != {"requests"}:
-            raise FieldError("requests", "send a JSON array or {\"requests\": [...]}")
-        data = data["requests"]
-    if not isinstance(data, list):
-        raise FieldError("requests", "must be a JSON array of requests")
-    if len(data) > limit:
-        raise _too_many(limit)
-    yield from enumerate(data, start=1)
+def _import_rows(limit: int) -> tuple[list[tuple[int, Any]], str]:
+    """The body's rows and the path prefix their errors are named under."""
+    mimetype = request.mimetype
+    if mimetype in ("text/csv", "application/csv"):
+        return list(rows_from_csv(request.get_data(), limit)), ""
+    if mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if data is None:
+            raise BadInput("body is not valid JSON", kind="malformed-json")
+        return svc.rows_from_json(data, limit), "requests"
+    raise Unsupported("send application/json or text/csv")
 
 
 @blp.route("/import", methods=["POST"])
@@ -322,70 +146,16 @@ def _rows_from_json(limit: int) -> Iterator[tuple[int, Any]]:
 @blp.response(201, ImportOutSchema)
 def import_requests() -> tuple[dict[str, Any], int]:
     """Import many requests in one transaction: one bad row rejects the whole batch."""
-    limit = state().import_max_rows
-    mimetype = request.mimetype
     # Rows are read (and counted) in full before any is parsed into a request, so an
     # oversized upload is refused without doing the expensive work first.
-    if mimetype in ("text/csv", "application/csv"):
-        rows = list(_rows_from_csv(request.get_data(), limit))
-        prefix = ""
-    elif mimetype == "application/json":
-        rows = list(_rows_from_json(limit))
-        prefix = "requests"
-    else:
-        raise Problem(415, "send application/json or text/csv", kind="unsupported-media-type")
-    parsed: list[ServiceRequest] = []
-    seen: set[str] = set()
-    for number, data in rows:
-        path = f"{prefix}[{number - 1}]" if prefix else ""
-        try:
-            r = request_from_json(data, "")
-            if r.id in seen:
-                raise FieldError("id", f"duplicate id {r.id!r} in this batch")
-        except FieldError as exc:
-            err = exc.within(path) if path else exc
-            raise _row_problem(number, err) from None
-        seen.add(r.id)
-        parsed.append(r)
-    if not parsed:
-        raise FieldError("requests", "no rows to import")
-    who = principal()
+    rows, prefix = _import_rows(state().import_max_rows)
+    parsed = svc.parse_batch(rows, prefix)
     with session() as s:
-        refs = _Refs(s)
-        existing = set(s.scalars(select(RequestRow.id).where(RequestRow.id.in_(seen))))
-        for number, r in enumerate(parsed, start=1):
-            path = f"{prefix}[{number - 1}]" if prefix else ""
-            if r.id in existing:
-                raise Problem(409, f"row {number}: request {r.id!r} already exists",
-                              field=f"{path}.id" if path else "id", row=number,
-                              kind="conflict")
-            try:
-                refs.check(r)
-            except FieldError as exc:
-                raise _row_problem(number, exc.within(path) if path else exc) from None
-        _store_new(s, parsed, who)
-    return {"created": len(parsed), "ids": [r.id for r in parsed]}, 201
+        ids = svc.import_requests(s, parsed, prefix, actor=principal().label)
+    return {"created": len(ids), "ids": ids}, 201
 
 
 # ---------------------------------------------------------------- status tracking
-def _history(s: Session, request_id: str) -> list[dict[str, Any]]:
-    events = s.scalars(select(StatusEvent).where(StatusEvent.request_id == request_id)
-                       .order_by(StatusEvent.at, StatusEvent.id))
-    return [{"status": e.status, "previous": e.previous, "at": instant(e.at), "actor": e.actor,
-             "note": e.note, "plan_id": e.plan_id} for e in events]
-
-
-def _tracking(s: Session, row: RequestRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "status": row.status,
-        "eta": instant(row.planned_arrival) if row.status in ETA_STATUSES else None,
-        "planned_start": instant(row.planned_start) if row.status in ETA_STATUSES else None,
-        "technician_id": row.assigned_technician_id,
-        "history": _history(s, row.id),
-    }
-
-
 @blp.route("/<string:request_id>/status", methods=["POST"])
 @roles(*WRITERS, "technician")
 @blp.arguments(StatusUpdateSchema)
@@ -393,25 +163,11 @@ def _tracking(s: Session, row: RequestRow) -> dict[str, Any]:
 def update_status(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Move a request to a new status (e.g. en_route → on_site → done)."""
     who = principal()
-    new = body["status"]
-    at = parse_instant(body["at"], "at") if body.get("at") else utcnow()
+    at = parse_instant(body["at"], "at") if body.get("at") else None
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        _visible(row, who)
-        if who.role == "technician" and new not in TECHNICIAN_MOVES:
-            raise Problem(403, f"a technician may only set {sorted(TECHNICIAN_MOVES)}",
-                          field="status", kind="forbidden")
-        if new not in TRANSITIONS[row.status]:
-            raise Problem(409, f"cannot go from {row.status} to {new}", field="status",
-                          kind="invalid-transition",
-                          allowed=sorted(TRANSITIONS[row.status]))
-        s.add(StatusEvent(request_id=row.id, status=new, previous=row.status, at=at,
-                          actor=who.label, note=body.get("note")))
-        row.status, row.status_changed_at = new, at
-        if new in ("new", "cancelled"):
-            row.assigned_technician_id = row.assigned_shift_id = row.plan_id = None
-            row.planned_arrival = row.planned_start = row.planned_end = None
-        s.flush()
+        row = _visible(s, request_id, who)
+        svc.change_status(s, row, body["status"], actor=who.label, at=at,
+                          note=body.get("note"), by_technician=who.role == "technician")
         return _tracking(s, row)
 
 
@@ -421,9 +177,8 @@ def update_status(body: dict[str, Any], request_id: str) -> dict[str, Any]:
 def request_history(request_id: str) -> list[dict[str, Any]]:
     """Every status change of the request, oldest first."""
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        _visible(row, principal())
-        return _history(s, request_id)
+        _visible(s, request_id, principal())
+        return [_event_json(e) for e in svc.history(s, request_id)]
 
 
 @blp.route("/<string:request_id>/tracking", methods=["GET"])
@@ -432,6 +187,4 @@ def request_history(request_id: str) -> list[dict[str, Any]]:
 def request_tracking(request_id: str) -> dict[str, Any]:
     """Status, ETA (planned arrival while scheduled/dispatched/en route) and history."""
     with session() as s:
-        row = get_or_404(s, RequestRow, request_id, "request")
-        _visible(row, principal())
-        return _tracking(s, row)
+        return _tracking(s, _visible(s, request_id, principal()))

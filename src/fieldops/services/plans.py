@@ -1,0 +1,334 @@
+"""Dispatch plans: the day's problem from the store, queueing, solving and publishing.
+
+A plan is solved from a snapshot of the store (:func:`build_day_problem`), in the
+background (:data:`PLAN_JOB`, run by :func:`fieldops.services.jobs.run_job`), and
+becomes the dispatch when published (:func:`publish_plan`).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from fieldops.domain import (
+    DispatchPlan,
+    DispatchProblem,
+    ObjectiveWeights,
+    ServiceRequest,
+    StepKind,
+    TimeWindow,
+    TravelSettings,
+)
+from fieldops.domain.codec import plan_from_json, plan_to_json, problem_from_json, problem_to_json
+from fieldops.domain.errors import FieldError
+from fieldops.services.crud import get
+from fieldops.services.errors import Conflict
+from fieldops.services.jobs import JobKind, Store
+from fieldops.store.convert import (
+    request_from_row,
+    shift_from_row,
+    technician_from_row,
+    tier_from_row,
+)
+from fieldops.store.models import (
+    ContractTierRow,
+    PlanAssignment,
+    PlanPublish,
+    PlanRow,
+    RequestRow,
+    ShiftRow,
+    StatusEvent,
+    TechnicianRow,
+    utcnow,
+)
+
+#: Request statuses a plan may (re)schedule.
+OPEN_STATUSES = ("new", "scheduled", "dispatched")
+#: Plan statuses with a result that can be published and reported on.
+FINISHED = ("done", "cancelled")
+
+
+# ---------------------------------------------------------------- the day's problem
+def solve_params(raw: dict[str, Any], max_seconds: float) -> dict[str, Any]:
+    """Check ``params`` of a plan (as :class:`SolveParams` would read them) against
+    the server's time cap; returns what is stored in ``plans.params``."""
+    from fieldops.solver.dispatch import SolveParams
+
+    try:
+        params = SolveParams(**raw)
+    except FieldError as exc:
+        raise exc.within("params") from None
+    if params.time_limit > max_seconds:
+        raise FieldError("params.time_limit",
+                         f"must be at most {max_seconds:g} s on this server")
+    return dict(raw)
+
+
+def _published_slots(s: Session) -> dict[str, datetime]:
+    """Planned start of every request in its latest published plan."""
+    rows = s.execute(
+        select(PlanAssignment.request_id, PlanAssignment.start)
+        .join(PlanRow, PlanRow.id == PlanAssignment.plan_id)
+        .where(PlanRow.published_at.is_not(None))
+        .order_by(PlanRow.published_at)
+    )
+    return {request_id: start for request_id, start in rows}
+
+
+def _belongs_to(req: ServiceRequest, row: RequestRow, horizon: TimeWindow,
+                slots: dict[str, datetime]) -> bool:
+    """Whether an open request is work for this horizon when none were named.
+
+    A request belongs when its pinned start or one of its appointment windows falls
+    in the horizon (no windows: any day will do). A scheduled or dispatched request
+    stays with the day it was published for: re-planning tomorrow must not pull in
+    today's dispatched work.
+    """
+    if row.status != "new" and row.id in slots and not horizon.contains(slots[row.id]):
+        return False
+    if req.pinned_start is not None:
+        return horizon.contains(req.pinned_start)
+    return not req.windows or any(w.overlaps(horizon) for w in req.windows)
+
+
+def _technicians(s: Session, horizon: TimeWindow, tech_ids: Sequence[str] | None
+                 ) -> tuple[list[TechnicianRow], list[ShiftRow]]:
+    """The named technicians (all of them must exist) or, with none named, every
+    technician with a shift in the horizon; and their shifts in the horizon."""
+    shift_q = select(ShiftRow).where(ShiftRow.start < horizon.end, ShiftRow.end > horizon.start)
+    if tech_ids is None:
+        shift_rows = list(s.scalars(shift_q.order_by(ShiftRow.start)))
+        with_shift = {r.technician_id for r in shift_rows}
+        techs = list(s.scalars(select(TechnicianRow).where(TechnicianRow.id.in_(with_shift))
+                               .order_by(TechnicianRow.id)))
+        return techs, shift_rows
+    found = {t.id: t for t in s.scalars(select(TechnicianRow).where(
+        TechnicianRow.id.in_(tech_ids)))}
+    for i, tid in enumerate(tech_ids):
+        if tid not in found:
+            raise FieldError(f"technician_ids[{i}]", f"unknown technician {tid!r}")
+    shift_rows = list(s.scalars(shift_q.where(ShiftRow.technician_id.in_(tech_ids))
+                                .order_by(ShiftRow.start)))
+    return [found[t] for t in dict.fromkeys(tech_ids)], shift_rows
+
+
+def _requests(s: Session, horizon: TimeWindow, req_ids: Sequence[str] | None
+              ) -> list[RequestRow]:
+    """The named requests (all must exist and be open) or, with none named, the open
+    requests that belong to the horizon, oldest first."""
+    if req_ids is None:
+        candidates = s.scalars(select(RequestRow).where(RequestRow.status.in_(OPEN_STATUSES))
+                               .order_by(RequestRow.received_at, RequestRow.id))
+        slots = _published_slots(s)
+        return [r for r in candidates if _belongs_to(request_from_row(r), r, horizon, slots)]
+    found = {r.id: r for r in s.scalars(select(RequestRow).where(RequestRow.id.in_(req_ids)))}
+    for i, rid in enumerate(req_ids):
+        if rid not in found:
+            raise FieldError(f"request_ids[{i}]", f"unknown request {rid!r}")
+        if found[rid].status not in OPEN_STATUSES:
+            raise FieldError(f"request_ids[{i}]",
+                             f"request {rid!r} is {found[rid].status}, not open")
+    return [found[r] for r in dict.fromkeys(req_ids)]
+
+
+def build_day_problem(
+    s: Session,
+    horizon: TimeWindow,
+    timezone: str,
+    *,
+    technician_ids: Sequence[str] | None = None,
+    request_ids: Sequence[str] | None = None,
+    travel: TravelSettings | None = None,
+    weights: ObjectiveWeights | None = None,
+    name: str | None = None,
+) -> DispatchProblem:
+    """The dispatch problem of ``horizon`` as the store holds it now.
+
+    Parameters
+    ----------
+    s
+        An open session (read only).
+    horizon, timezone
+        The planning period and the zone its plan is shown in.
+    technician_ids
+        Plan only these technicians (each must exist); default: every technician
+        with a shift overlapping the horizon.
+    request_ids
+        Plan only these requests (each must exist and be open); default: the open
+        requests whose windows or pinned start fall in the horizon, leaving out
+        scheduled work published for another day.
+    travel, weights, name
+        Copied into the problem (defaults: the domain defaults).
+
+    Raises
+    ------
+    FieldError
+        ``technician_ids[i]`` / ``request_ids[i]`` naming an unknown or closed one.
+    """
+    techs, shift_rows = _technicians(s, horizon, technician_ids)
+    reqs = _requests(s, horizon, request_ids)
+    tiers = [tier_from_row(t) for t in s.scalars(select(ContractTierRow)
+                                                 .order_by(ContractTierRow.name))]
+    return DispatchProblem(
+        horizon=horizon, timezone=timezone,
+        technicians=tuple(technician_from_row(t) for t in techs),
+        shifts=tuple(shift_from_row(r) for r in shift_rows),
+        requests=tuple(request_from_row(r) for r in reqs),
+        contract_tiers=tuple(tiers), travel=travel or TravelSettings(),
+        weights=weights or ObjectiveWeights(), name=name,
+    )
+
+
+# ---------------------------------------------------------------- queue and solve
+def plans_query(status: str | None = None, start: datetime | None = None,
+                end: datetime | None = None) -> Select[Any]:
+    """Plans newest first, with ``status`` and created in ``[start, end)`` when given."""
+    q = select(PlanRow).order_by(PlanRow.created_at.desc(), PlanRow.id)
+    if status:
+        q = q.where(PlanRow.status == status)
+    if start is not None:
+        q = q.where(PlanRow.created_at >= start)
+    if end is not None:
+        q = q.where(PlanRow.created_at < end)
+    return q
+
+
+def queue_plan(s: Session, problem: DispatchProblem, params: dict[str, Any], *,
+               created_by: int | None, name: str | None = None) -> PlanRow:
+    """A new ``queued`` plan holding a snapshot of ``problem`` (hand it to a backend
+    with :func:`fieldops.services.jobs.submit` once committed)."""
+    row = PlanRow(
+        id=str(uuid.uuid4()), name=name, status="queued", timezone=problem.timezone,
+        horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
+        params=params, problem=problem_to_json(problem), created_by=created_by,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def _assignments(plan_id: str, plan: DispatchPlan) -> list[PlanAssignment]:
+    rows = []
+    for route in plan.routes:
+        jobs = [st for st in route.steps if st.kind is StepKind.JOB and st.request_id]
+        for seq, step in enumerate(jobs, start=1):
+            assert step.request_id is not None
+            rows.append(PlanAssignment(
+                plan_id=plan_id, request_id=step.request_id, shift_id=route.shift_id,
+                technician_id=route.technician_id, sequence=seq, arrival=step.arrival,
+                start=step.start, end=step.end,
+            ))
+    return rows
+
+
+def _solve_plan(problem_json: dict[str, Any], params_json: dict[str, Any],
+                progress: Callable[[Any], None], stop: threading.Event) -> Store:
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+
+    problem = problem_from_json(problem_json)
+    result = solve_dispatch(problem, SolveParams(**params_json), progress=progress, stop=stop)
+
+    def store(s: Session, row: PlanRow, status: str, solutions: int) -> None:
+        row.status, row.solutions = status, max(solutions, 1)
+        row.result = plan_to_json(result)
+        row.best_objective = result.objective
+        row.assigned = result.kpis.jobs_assigned
+        row.elapsed = result.solve_time.total_seconds()
+        s.add_all(_assignments(row.id, result))
+
+    return store
+
+
+def _plan_progress(p: Any, solutions: int) -> dict[str, Any]:
+    return {"best_objective": float(p.objective), "elapsed": float(p.elapsed),
+            "solutions": solutions, "assigned": int(p.assigned)}
+
+
+#: The plan solve job (see :mod:`fieldops.services.jobs`).
+PLAN_JOB = JobKind("plan", PlanRow, _solve_plan, _plan_progress)
+
+
+# ---------------------------------------------------------------- publish
+@dataclass
+class Publication:
+    """What publishing a plan did to each of its problem's requests."""
+
+    plan_id: str
+    published_at: datetime
+    scheduled: list[str] = field(default_factory=list)
+    unscheduled: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def finished_plan(s: Session, plan_id: str, purpose: str) -> PlanRow:
+    """The plan, which must have a result; :class:`Conflict` (naming ``purpose``) else."""
+    row = get(s, PlanRow, plan_id, "plan")
+    if row.result is None or row.status not in FINISHED:
+        raise Conflict(f"plan is {row.status}; {purpose}", field="status")
+    return row
+
+
+def plan_and_problem(s: Session, plan_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The finished plan's result and problem JSON (for reports)."""
+    row = finished_plan(s, plan_id, "reports exist once it is done")
+    return row.result or {}, row.problem
+
+
+def decode_finished(result: dict[str, Any], problem: dict[str, Any]
+                    ) -> tuple[DispatchPlan, DispatchProblem]:
+    """Decode what :func:`plan_and_problem` returned (outside the transaction)."""
+    return plan_from_json(result), problem_from_json(problem)
+
+
+def _apply(row: RequestRow, plan_id: str, a: PlanAssignment | None) -> None:
+    """Copy the plan's assignment onto the request (or clear it when left out)."""
+    if a is not None:
+        row.plan_id, row.assigned_technician_id = plan_id, a.technician_id
+        row.assigned_shift_id = a.shift_id
+        row.planned_arrival, row.planned_start, row.planned_end = a.arrival, a.start, a.end
+    else:
+        row.plan_id = row.assigned_technician_id = row.assigned_shift_id = None
+        row.planned_arrival = row.planned_start = row.planned_end = None
+
+
+def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
+                 published_by: int | None) -> Publication:
+    """Make the finished plan the dispatch.
+
+    Status machine of each request of the plan's problem that is still open:
+    assigned → ``scheduled`` (``dispatched`` with ``dispatch``), left out → ``new``
+    with its assignment cleared; every change, and every assignment, is a status
+    event. Requests that closed meanwhile (under way, done, cancelled, deleted) are
+    skipped. A plan that is not finished is a :class:`Conflict`.
+    """
+    plan = finished_plan(s, plan_id, "only a finished plan can be published")
+    target = "dispatched" if dispatch else "scheduled"
+    now = utcnow()
+    assigned = {a.request_id: a for a in s.scalars(
+        select(PlanAssignment).where(PlanAssignment.plan_id == plan_id))}
+    out = Publication(plan_id, now)
+    for rid in (r["id"] for r in plan.problem.get("requests", [])):
+        row = s.get(RequestRow, rid)
+        if row is None or row.status not in OPEN_STATUSES:
+            out.skipped.append(rid)
+            continue
+        a = assigned.get(rid)
+        new_status = target if a is not None else "new"
+        _apply(row, plan_id, a)
+        (out.scheduled if a is not None else out.unscheduled).append(rid)
+        if new_status != row.status or a is not None:
+            s.add(StatusEvent(request_id=rid, status=new_status, previous=row.status, at=now,
+                              actor=actor, plan_id=plan_id,
+                              note=f"published plan {plan_id}"))
+            row.status, row.status_changed_at = new_status, now
+    plan.published_at = now
+    s.add(PlanPublish(plan_id=plan_id, published_at=now, published_by=published_by))
+    s.flush()
+    return out

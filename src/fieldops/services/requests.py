@@ -1,0 +1,227 @@
+"""Service requests: checking references, creating, importing, editing and the status
+machine a request follows from ``new`` to ``done``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from fieldops.domain import ServiceRequest
+from fieldops.domain.codec import request_from_json
+from fieldops.domain.errors import FieldError
+from fieldops.services.crud import get
+from fieldops.services.errors import Conflict, Forbidden
+from fieldops.services.request_csv import row_error, too_many
+from fieldops.store.convert import (
+    ensure_customer,
+    ensure_skills,
+    insert_requests,
+    request_to_row,
+)
+from fieldops.store.models import (
+    ContractTierRow,
+    RequestRow,
+    StatusEvent,
+    TechnicianRow,
+    utcnow,
+)
+
+# Which status may follow which. Technicians may only move their own jobs along
+# TECHNICIAN_MOVES; dispatchers and admins may make any allowed transition.
+TRANSITIONS: dict[str, set[str]] = {
+    "new": {"scheduled", "dispatched", "cancelled"},
+    "scheduled": {"new", "dispatched", "en_route", "cancelled"},
+    "dispatched": {"new", "scheduled", "en_route", "cancelled"},
+    "en_route": {"dispatched", "on_site", "cancelled"},
+    "on_site": {"done"},
+    "done": set(),
+    "cancelled": {"new"},
+}
+TECHNICIAN_MOVES = {"en_route", "on_site", "done"}
+#: Statuses in which a request's planned arrival is its ETA.
+ETA_STATUSES = {"scheduled", "dispatched", "en_route"}
+#: Statuses in which a request may still be edited.
+EDITABLE = ("new", "scheduled", "dispatched")
+#: Statuses in which a request may be deleted (cancel it otherwise).
+DELETABLE = ("new", "cancelled")
+#: Statuses that take a request off its plan.
+OFF_PLAN = ("new", "cancelled")
+
+
+class Refs:
+    """Known technicians and tiers, loaded once per batch."""
+
+    def __init__(self, s: Session) -> None:
+        self.techs = set(s.scalars(select(TechnicianRow.id)))
+        self.tiers = set(s.scalars(select(ContractTierRow.name)))
+
+    def check(self, r: ServiceRequest) -> None:
+        """:class:`FieldError` when ``r`` names an unknown tier or technician."""
+        if r.contract_tier is not None:
+            if r.contract_tier not in self.tiers:
+                raise FieldError("contract_tier", f"unknown contract tier {r.contract_tier!r}")
+            if r.created_at is None:
+                raise FieldError("created_at", "is required with a contract tier")
+        for name in ("preferred_technicians", "required_technicians", "excluded_technicians"):
+            for i, tech in enumerate(getattr(r, name)):
+                if tech not in self.techs:
+                    raise FieldError(f"{name}[{i}]", f"unknown technician {tech!r}")
+        if r.pinned_technician is not None and r.pinned_technician not in self.techs:
+            raise FieldError("pinned_technician", f"unknown technician {r.pinned_technician!r}")
+
+
+def _store_new(s: Session, reqs: Sequence[ServiceRequest], actor: str) -> None:
+    ensure_skills(s, {sk.name for r in reqs for sk in r.required_skills})
+    for r in reqs:
+        ensure_customer(s, r)
+    insert_requests(s, reqs, status="new", now=utcnow(), actor=actor)
+
+
+def requests_query(*, technician_id: str | None = None, status: str | None = None,
+                   customer_id: str | None = None, start: datetime | None = None,
+                   end: datetime | None = None) -> Select[Any]:
+    """Requests in the order received; ``start``/``end`` filter on ``created_at``
+    (else the time received)."""
+    q = select(RequestRow).order_by(RequestRow.received_at, RequestRow.id)
+    created = func.coalesce(RequestRow.created_at, RequestRow.received_at)
+    if technician_id:
+        q = q.where(RequestRow.assigned_technician_id == technician_id)
+    if status:
+        q = q.where(RequestRow.status == status)
+    if customer_id:
+        q = q.where(RequestRow.customer_id == customer_id)
+    if start is not None:
+        q = q.where(created >= start)
+    if end is not None:
+        q = q.where(created < end)
+    return q
+
+
+def create_request(s: Session, r: ServiceRequest, *, actor: str) -> RequestRow:
+    """Store a new request (status ``new``); :class:`Conflict` when its id is taken."""
+    if s.get(RequestRow, r.id) is not None:
+        raise Conflict(f"request {r.id!r} already exists", field="id")
+    Refs(s).check(r)
+    _store_new(s, [r], actor)
+    return get(s, RequestRow, r.id, "request")
+
+
+def replace_request(s: Session, request_id: str, body: dict[str, Any]) -> RequestRow:
+    """Replace a request's details (not its status) while it is not under way."""
+    if body.get("id") != request_id:
+        raise FieldError("id", f"must equal the id in the URL ({request_id!r})")
+    r = request_from_json(body, "")
+    row = get(s, RequestRow, request_id, "request")
+    if row.status not in EDITABLE:
+        raise Conflict(f"request is {row.status}; it can no longer be edited", field="status")
+    Refs(s).check(r)
+    ensure_skills(s, {sk.name for sk in r.required_skills})
+    ensure_customer(s, r)
+    row.windows.clear()
+    row.skills.clear()
+    s.flush()  # the old windows and skills go before the new ones are added
+    request_to_row(r, row)
+    s.flush()
+    return row
+
+
+def delete_request(s: Session, request_id: str) -> None:
+    """Delete a request that is ``new`` or ``cancelled``."""
+    row = get(s, RequestRow, request_id, "request")
+    if row.status not in DELETABLE:
+        raise Conflict(f"request is {row.status}; set its status to cancelled instead",
+                       field="status")
+    s.delete(row)
+
+
+# ---------------------------------------------------------------- bulk import
+def rows_from_json(data: Any, limit: int) -> list[tuple[int, Any]]:
+    """``(row number, request JSON)`` of a JSON import body (an array, or
+    ``{"requests": [...]}``)."""
+    if isinstance(data, dict):
+        if set(data) != {"requests"}:
+            raise FieldError("requests", "send a JSON array or {\"requests\": [...]}")
+        data = data["requests"]
+    if not isinstance(data, list):
+        raise FieldError("requests", "must be a JSON array of requests")
+    if len(data) > limit:
+        raise too_many(limit)
+    return list(enumerate(data, start=1))
+
+
+def _path(prefix: str, number: int) -> str:
+    return f"{prefix}[{number - 1}]" if prefix else ""
+
+
+def parse_batch(rows: Sequence[tuple[int, Any]], prefix: str) -> list[ServiceRequest]:
+    """Decode every row (ids unique within the batch); errors name the row and, for
+    JSON, the path ``requests[i]``."""
+    parsed: list[ServiceRequest] = []
+    seen: set[str] = set()
+    for number, data in rows:
+        path = _path(prefix, number)
+        try:
+            r = request_from_json(data, "")
+            if r.id in seen:
+                raise FieldError("id", f"duplicate id {r.id!r} in this batch")
+        except FieldError as exc:
+            raise row_error(number, exc.within(path) if path else exc) from None
+        seen.add(r.id)
+        parsed.append(r)
+    if not parsed:
+        raise FieldError("requests", "no rows to import")
+    return parsed
+
+
+def import_requests(s: Session, parsed: Sequence[ServiceRequest], prefix: str, *,
+                    actor: str) -> list[str]:
+    """Store a parsed batch in one transaction: one bad row rejects the whole batch."""
+    refs = Refs(s)
+    existing = set(s.scalars(select(RequestRow.id).where(
+        RequestRow.id.in_([r.id for r in parsed]))))
+    for number, r in enumerate(parsed, start=1):
+        path = _path(prefix, number)
+        if r.id in existing:
+            raise Conflict(f"row {number}: request {r.id!r} already exists",
+                           field=f"{path}.id" if path else "id", row=number)
+        try:
+            refs.check(r)
+        except FieldError as exc:
+            raise row_error(number, exc.within(path) if path else exc) from None
+    _store_new(s, parsed, actor)
+    return [r.id for r in parsed]
+
+
+# ---------------------------------------------------------------- status machine
+def history(s: Session, request_id: str) -> list[StatusEvent]:
+    """Every status change of the request, oldest first."""
+    return list(s.scalars(select(StatusEvent).where(StatusEvent.request_id == request_id)
+                          .order_by(StatusEvent.at, StatusEvent.id)))
+
+
+def change_status(s: Session, row: RequestRow, new: str, *, actor: str, at: datetime | None,
+                  note: str | None = None, by_technician: bool = False) -> None:
+    """Move the request to ``new`` (at ``at``, default now) along :data:`TRANSITIONS`.
+
+    A technician may only make :data:`TECHNICIAN_MOVES` (:class:`Forbidden`); any
+    other move not allowed from the current status is a :class:`Conflict` listing
+    the allowed ones. Going back to ``new`` or to ``cancelled`` clears the plan's
+    assignment.
+    """
+    if by_technician and new not in TECHNICIAN_MOVES:
+        raise Forbidden(f"a technician may only set {sorted(TECHNICIAN_MOVES)}", field="status")
+    if new not in TRANSITIONS[row.status]:
+        raise Conflict(f"cannot go from {row.status} to {new}", field="status",
+                       kind="invalid-transition", allowed=sorted(TRANSITIONS[row.status]))
+    at = at or utcnow()
+    s.add(StatusEvent(request_id=row.id, status=new, previous=row.status, at=at,
+                      actor=actor, note=note))
+    row.status, row.status_changed_at = new, at
+    if new in OFF_PLAN:
+        row.assigned_technician_id = row.assigned_shift_id = row.plan_id = None
+        row.planned_arrival = row.planned_start = row.planned_end = None
+    s.flush()

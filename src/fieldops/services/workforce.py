@@ -1,0 +1,43 @@
+"""Contact-center demand: forecasts and required staff from plain records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fieldops.domain.codec import parse_duration
+from fieldops.domain.errors import FieldError
+from fieldops.domain.workforce import (
+    forecast_settings_from_json,
+    queue_specs_from_json,
+    staffing_target_from_json,
+)
+from fieldops.solver.forecast import forecast, forecast_to_json, volumes_from_records
+from fieldops.solver.staffing import plan_to_records, staff
+
+DAY = timedelta(days=1)
+
+
+def interval(value: str) -> timedelta:
+    """An ISO duration that divides a day (the length of one forecast interval)."""
+    step = parse_duration(value, "interval")
+    if step <= timedelta(0) or DAY % step:
+        raise FieldError("interval", "must divide a day, e.g. PT15M or PT30M")
+    return step
+
+
+def forecast_records(history: list[dict[str, Any]], step: str,
+                     settings: dict[str, Any] | None) -> dict[str, Any]:
+    """Forecast contact volume per interval and queue from ``history`` records."""
+    volumes = volumes_from_records(history, interval(step), "history")
+    return dict(forecast_to_json(forecast(volumes,
+                                          forecast_settings_from_json(settings, "settings"))))
+
+
+def staffing_records(demand: list[dict[str, Any]], step: str, target: dict[str, Any] | None,
+                     queues: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Required agents per interval and queue for ``demand`` records."""
+    volumes = volumes_from_records(demand, interval(step), "demand")
+    plan = staff(volumes, staffing_target_from_json(target, "target"),
+                 queue_specs_from_json(queues, "queues"))
+    return list(plan_to_records(plan))
