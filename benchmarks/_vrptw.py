@@ -3,7 +3,7 @@
 Costs are recomputed from each plan's customer order with the instance's raw
 floating-point Euclidean distances, and every plan (fieldops' and the peers') is
 checked by :func:`benchmarks.instances.check_routes` in exact arithmetic;
-fieldops' plans are also checked by :func:`fieldops.solver.validate.validate_plan`.
+fieldops' plans are also checked by :func:`fieldops.validators.dispatch.validate_plan`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def run_one(path: str, solver: str, time_limit: float, workers: int, seed: int) 
     inst = bi.parse_vrptw(path)
     out: dict[str, Any] = {"instance": inst.name, "solver": solver, "time_limit": time_limit}
     if solver == "fieldops":
-        from fieldops.solver.validate import validate_plan
+        from fieldops.validators.dispatch import validate_plan
 
         problem = bi.to_problem(inst)
         plan = h.timed_solve(problem, time_limit, workers, seed, out)

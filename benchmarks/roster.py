@@ -5,7 +5,7 @@ the Curtois–Qu instances (:mod:`benchmarks.curtois_qu`; 1–15 fit our six-wee
 horizon) or ``python -m benchmarks.roster --realistic --time-limit 120`` for the
 realistic contact center of :func:`fieldops.data.roster_sample.realistic_center`.
 
-Every roster goes through :func:`fieldops.solver.validate_roster.validate_roster`.
+Every roster goes through :func:`fieldops.validators.roster.validate_roster`.
 A Curtois–Qu roster counts as valid only if, in addition, the instance's own
 rules hold (:func:`~benchmarks.curtois_qu.curtois_violations`) and the objective
 recomputed from the instance (:func:`~benchmarks.curtois_qu.curtois_objective`)
@@ -59,7 +59,7 @@ def parse_numbers(specs: list[str]) -> list[int]:
 
 
 def _validate(problem: Any, roster: Any, out: dict[str, Any]) -> list[str]:
-    from fieldops.solver.validate_roster import validate_roster
+    from fieldops.validators.roster import validate_roster
 
     problems = [f"{v.code}: {v.message}" for v in validate_roster(problem, roster)]
     out["n_violations"] = len(problems)

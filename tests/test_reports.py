@@ -269,7 +269,7 @@ def test_cli_report_with_and_without_problem(
 @pytest.fixture(scope="module")
 def solved(problem: DispatchProblem) -> DispatchPlan:
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
-    from fieldops.solver.validate import assert_valid
+    from fieldops.validators.dispatch import assert_valid
 
     solved = solve_dispatch(problem, SolveParams(time_limit=1.0))
     assert_valid(problem, solved)

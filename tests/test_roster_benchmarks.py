@@ -174,7 +174,7 @@ def test_parse_errors_name_the_line(tmp_path: Path) -> None:
 
 def test_solved_instance_objective_equals_the_published_one(one: CurtoisQuInstance) -> None:
     from fieldops.solver.roster import solve_roster
-    from fieldops.solver.validate_roster import assert_roster_valid
+    from fieldops.validators.roster import assert_roster_valid
 
     problem = to_roster_problem(one)
     roster = solve_roster(problem, RosterParams(time_limit=20, workers=1, seed=0))
