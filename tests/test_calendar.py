@@ -403,7 +403,7 @@ def test_cli_writes_one_or_all_calendars(
 
 
 def test_write_calendars_without_problem(tmp_path: Path, plan: DispatchPlan) -> None:
-    from fieldops.cli_reports import write_calendars
+    from fieldops.cli.reports import write_calendars
 
     paths = write_calendars(None, plan, tmp_path)
     assert [p.name for p in paths] == ["T1.ics", "T2.ics"]

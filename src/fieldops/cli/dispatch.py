@@ -1,46 +1,42 @@
-"""``fieldops solve``, ``fieldops validate`` and ``fieldops demo``."""
+"""``fieldops solve`` and ``fieldops validate`` (``fieldops demo`` is in ``cli.demo``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import threading
-import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.live import Live
 from rich.table import Table
 
+from fieldops.cli.live import Elapsed, run_with_live_table
 from fieldops.domain.codec import (
     dump_json,
     load_plan,
     load_problem,
     plan_to_json,
-    problem_to_json,
 )
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
+from fieldops.reports.summary import render_summary
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
-from fieldops.solver.validate import validate_plan
-
-DEMO_TIME_LIMIT = 20.0
+from fieldops.validators.dispatch import validate_plan
 
 
-def _params(args: argparse.Namespace) -> SolveParams:
+def solve_params(args: argparse.Namespace) -> SolveParams:
+    """``--time-limit``, ``--seed`` and ``--workers`` as solver parameters."""
     return SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
 
 
-def _progress_table(latest: Progress | None, started: float, limit: float) -> Table:
+def _progress_table(latest: Progress | None, elapsed: Elapsed) -> Table:
     table = Table(title="Solving", show_header=True)
     for column in ("elapsed", "best objective", "jobs assigned", "plans found"):
         table.add_column(column, justify="right")
-    elapsed = time.monotonic() - started
     if latest is None:
-        table.add_row(f"{elapsed:.1f} / {limit:.0f} s", "…", "…", "0")
+        table.add_row(str(elapsed), "…", "…", "0")
     else:
         table.add_row(
-            f"{elapsed:.1f} / {limit:.0f} s",
+            str(elapsed),
             f"{latest.objective:,.0f}",
             str(latest.assigned),
             str(latest.solutions),
@@ -52,41 +48,18 @@ def solve_with_display(
     problem: DispatchProblem, params: SolveParams, console: Console
 ) -> DispatchPlan:
     """Solve while a live table shows the best objective so far and the time elapsed."""
-    latest: list[Progress] = []
-    started = time.monotonic()
-    stop = threading.Event()
-    result: list[DispatchPlan] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(solve_dispatch(problem, params, progress=latest.append, stop=stop))
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    worker = threading.Thread(target=run, name="fieldops-solve", daemon=True)
-    worker.start()
-    with Live(console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
-        try:
-            while worker.is_alive():
-                live.update(_progress_table(latest[-1] if latest else None, started,
-                                            params.time_limit))
-                worker.join(0.25)
-        except KeyboardInterrupt:
-            stop.set()  # keep the best plan found so far
-            worker.join()
-    if errors:
-        raise errors[0]
-    return result[0]
+    return run_with_live_table(
+        lambda progress, stop: solve_dispatch(problem, params, progress=progress, stop=stop),
+        _progress_table, console, params.time_limit, thread_name="fieldops-solve")
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     problem = load_problem(args.problem)
-    plan = solve_with_display(problem, _params(args), console)
+    plan = solve_with_display(problem, solve_params(args), console)
     violations = validate_plan(problem, plan)
     dump_json(plan_to_json(plan), args.output)
-    console.file.write(plan.summary())
+    console.file.write(render_summary(plan))
     if violations:
         console.print(f"[red]{len(violations)} validation problems:[/red]")
         for v in violations:
@@ -112,54 +85,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    console = Console()
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.workforce:
-        from fieldops.cli_workforce import run_workforce_demo
-
-        return run_workforce_demo(out)
-    if args.roster:
-        from fieldops.cli_roster import run_roster_demo
-
-        return run_roster_demo(out, time_limit=args.time_limit, seed=args.seed,
-                               workers=max(args.workers, 2))
-    from fieldops.data.sample import load_demo_day
-
-    problem = load_demo_day()
-    console.print(
-        f"[bold]fieldops demo[/bold]: {len(problem.requests)} requests, "
-        f"{len(problem.technicians)} technicians, {problem.timezone}, "
-        f"{problem.horizon.start.date()}"
-    )
-    plan = solve_with_display(problem, _params(args), console)
-    console.file.write(plan.summary())
-    violations = validate_plan(problem, plan)
-    dump_json(problem_to_json(problem), out / "problem.json")
-    dump_json(plan_to_json(plan), out / "plan.json")
-    report, calendars = _write_extras(problem, plan, out)
-    for path in (out / "problem.json", out / "plan.json", report):
-        console.print(f"wrote {path}")
-    console.print(f"wrote {len(calendars)} technician calendars (.ics) to {out / 'calendars'}")
-    if violations:
-        console.print(f"[red]validator found {len(violations)} problems[/red]")
-        return 1
-    console.print("[green]plan validated: every hard constraint holds[/green]")
-    return 0
-
-
-def _write_extras(
-    problem: DispatchProblem, plan: DispatchPlan, out: Path
-) -> tuple[Path, list[Path]]:
-    """The HTML report and each technician's calendar, next to the plan."""
-    from fieldops.cli_reports import write_calendars, write_report
-
-    report = out / "report.html"
-    write_report(problem, plan, report)
-    return report, write_calendars(problem, plan, out / "calendars")
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     solve = subparsers.add_parser("solve", help="solve a dispatch problem (JSON) into a plan")
     solve.add_argument("problem", type=Path, help="problem JSON (docs/json-format.md)")
@@ -175,15 +100,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("plan", type=Path)
     validate.add_argument("--json", action="store_true", help="print violations as JSON")
     validate.set_defaults(func=cmd_validate)
-
-    demo = subparsers.add_parser("demo", help="solve the bundled sample day and write outputs")
-    demo.add_argument("--output-dir", default="demo-output", help="where to write the outputs")
-    demo.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--workers", type=int, default=1, help="parallel searches (processes)")
-    demo.add_argument("--workforce", action="store_true",
-                      help="run the contact-center chain instead: history → forecast → staff")
-    demo.add_argument("--roster", action="store_true",
-                      help="run the rostering chain instead: sample center → roster → chart")
-    demo.set_defaults(func=cmd_demo)
-
