@@ -17,6 +17,7 @@ from rich.table import Table
 
 from benchmarks import _harness as h
 from benchmarks import instances as bi
+from benchmarks._data import use_data_dir
 
 SOLVERS_ORDER = ("fieldops", "ortools", "vroom", "pyvrp")
 
@@ -69,6 +70,7 @@ def main(
 ) -> dict[str, Any]:
     parser = h.common_arguments(description, default_limit)
     args = parser.parse_args(argv)
+    use_data_dir(args.data_dir)
     peers = h.peers_from(args.peers, ("ortools", "vroom", "pyvrp"))
     solvers = ([] if args.no_fieldops else ["fieldops"]) + peers
     chosen = bi.select(files(), args.instances)

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks import _harness as h
+from benchmarks._data import add_data_dir_argument, use_data_dir
 from benchmarks.curtois_qu import BEST_KNOWN
 
 MAX_POSEABLE = 15  # instances 16–24 are longer than our 42-day horizon
@@ -259,7 +260,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--weeks", type=int, default=4, help="realistic: weeks")
     parser.add_argument("--center-seed", type=int, default=0, help="realistic: generator seed")
     parser.add_argument("--output", type=Path, default=None, help="results JSON path")
+    add_data_dir_argument(parser)
     args = parser.parse_args(argv)
+    use_data_dir(args.data_dir)
     console = Console(width=max(Console().width, 150))
     machine = h.machine_info()
     console.print(f"[bold]roster[/] {'realistic center' if args.realistic else 'Curtois–Qu'} "
