@@ -153,3 +153,23 @@ def test_peer_model_of_a_field_day_keeps_pins_exclusions_and_breaks() -> None:
     assert set(model.vehicle_break) == {(41_400, 46_800, 1_800)}
     # shift 08:00 to the hard end, 17:00 + 1 h overtime
     assert set(model.vehicle_window) == {(8 * 3600, 18 * 3600)}
+
+
+def test_data_directory_from_flag_variable_or_beside_the_checkout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from benchmarks import _data
+    from benchmarks._harness import common_arguments
+
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv(ENV)
+    monkeypatch.delenv("FIELDOPS_SHARED", raising=False)
+    assert _data.data_dir() == repo.parent / "shared" / "benchmarks"
+    monkeypatch.setenv("FIELDOPS_SHARED", str(tmp_path / "old"))
+    assert _data.data_dir() == tmp_path / "old" / "benchmarks"
+    monkeypatch.setenv(ENV, str(tmp_path / "env"))
+    assert _data.data_dir() == tmp_path / "env"
+    args = common_arguments("x", 1.0).parse_args(["--data-dir", str(tmp_path / "flag")])
+    _data.use_data_dir(args.data_dir)  # monkeypatch restores the variable afterwards
+    assert _data.data_dir() == tmp_path / "flag"
+    assert bi.vrptw_dir() == tmp_path / "flag" / "vrptw"
