@@ -19,6 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks._data import add_data_dir_argument
+
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,7 @@ def common_arguments(description: str, default_limit: float) -> argparse.Argumen
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-fieldops", action="store_true", help="run the peers only")
     parser.add_argument("--output", type=Path, default=None, help="results JSON path")
+    add_data_dir_argument(parser)
     return parser
 
 

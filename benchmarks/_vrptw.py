@@ -3,7 +3,7 @@
 Costs are recomputed from each plan's customer order with the instance's raw
 floating-point Euclidean distances, and every plan (fieldops' and the peers') is
 checked by :func:`benchmarks.instances.check_routes` in exact arithmetic;
-fieldops' plans are also checked by :func:`fieldops.solver.validate.validate_plan`.
+fieldops' plans are also checked by :func:`fieldops.validators.dispatch.validate_plan`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rich.table import Table
 
 from benchmarks import _harness as h
 from benchmarks import instances as bi
+from benchmarks._data import use_data_dir
 
 SOLVERS_ORDER = ("fieldops", "ortools", "vroom", "pyvrp")
 
@@ -26,7 +27,7 @@ def run_one(path: str, solver: str, time_limit: float, workers: int, seed: int) 
     inst = bi.parse_vrptw(path)
     out: dict[str, Any] = {"instance": inst.name, "solver": solver, "time_limit": time_limit}
     if solver == "fieldops":
-        from fieldops.solver.validate import validate_plan
+        from fieldops.validators.dispatch import validate_plan
 
         problem = bi.to_problem(inst)
         plan = h.timed_solve(problem, time_limit, workers, seed, out)
@@ -69,6 +70,7 @@ def main(
 ) -> dict[str, Any]:
     parser = h.common_arguments(description, default_limit)
     args = parser.parse_args(argv)
+    use_data_dir(args.data_dir)
     peers = h.peers_from(args.peers, ("ortools", "vroom", "pyvrp"))
     solvers = ([] if args.no_fieldops else ["fieldops"]) + peers
     chosen = bi.select(files(), args.instances)

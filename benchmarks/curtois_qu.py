@@ -1,9 +1,10 @@
 """Curtois–Qu shift scheduling instances: loader, mapping onto a RosterProblem, evaluator.
 
 The 24 instances of Curtois & Qu (2014), "Computational results on new staff
-scheduling benchmark instances", live in ``<shared>/benchmarks/shift-scheduling/``
-(``$FIELDOPS_SHARED`` if set, else ``<repo>/../shared``; its README lists the
-best-known objectives of instances 1–19). A file has the sections
+scheduling benchmark instances", live in ``shift-scheduling/`` under the benchmark data directory
+(:func:`benchmarks._data.data_dir`: ``$FIELDOPS_BENCHMARK_DATA`` or ``--data-dir``,
+default ``<repo>/../shared/benchmarks``; its README lists the best-known
+objectives of instances 1–19). A file has the sections
 ``SECTION_HORIZON``, ``SECTION_SHIFTS``, ``SECTION_STAFF``, ``SECTION_DAYS_OFF``,
 ``SECTION_SHIFT_ON_REQUESTS``, ``SECTION_SHIFT_OFF_REQUESTS`` and
 ``SECTION_COVER``; :func:`parse_instance` reads them as written into a
@@ -85,13 +86,13 @@ against the instance's own definition.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from benchmarks._data import data_dir
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import (
     Agent,
@@ -123,16 +124,8 @@ _SECTIONS = (
 )
 
 
-def shared_dir() -> Path:
-    """The shared data directory (``$FIELDOPS_SHARED`` or ``<repo>/../shared``)."""
-    env = os.environ.get("FIELDOPS_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared"
-
-
 def instance_path(number: int) -> Path:
-    return shared_dir() / "benchmarks" / "shift-scheduling" / f"Instance{number}.txt"
+    return data_dir() / "shift-scheduling" / f"Instance{number}.txt"
 
 
 @dataclass(frozen=True, slots=True)

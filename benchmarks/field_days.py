@@ -7,7 +7,7 @@ Run ``python -m benchmarks.field_days --time-limit 60 --instances fd350 fd1000
 reports jobs assigned per priority, total travel (hours, from one shared
 whole-second matrix for every solver), time to the first plan, and the process's
 peak memory. Every fieldops plan is checked by
-:func:`fieldops.solver.validate.validate_plan`. Writes
+:func:`fieldops.validators.dispatch.validate_plan`. Writes
 ``benchmarks/results/field_days.json``.
 """
 
@@ -63,7 +63,7 @@ def run_one(
     out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
     if solver in ("fieldops", TRAVEL_OBJECTIVE):
         from fieldops.solver.dispatch.solve import evaluate_routes
-        from fieldops.solver.validate import validate_plan
+        from fieldops.validators.dispatch import validate_plan
 
         posed = problem if solver == "fieldops" else travel_objective(problem)
         plan = h.timed_solve(posed, time_limit, workers, seed, out)

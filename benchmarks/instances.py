@@ -1,7 +1,8 @@
 """Loaders for the VRPTW benchmark instances (Solomon, Gehring–Homberger).
 
-Where the files are: ``$FIELDOPS_SHARED`` if set, else ``<repo>/../shared``; the
-instances live under ``benchmarks/vrptw/`` there (see its README).
+Where the files are: ``vrptw/`` under the benchmark data directory
+(:func:`benchmarks._data.data_dir`: ``$FIELDOPS_BENCHMARK_DATA`` or ``--data-dir``,
+default ``<repo>/../shared/benchmarks``; see its README).
 
 Mapping a VRPTW instance onto a :class:`~fieldops.domain.DispatchProblem`
 ------------------------------------------------------------------------
@@ -32,7 +33,6 @@ import csv
 import fnmatch
 import json
 import math
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks._data import data_dir
 from fieldops.domain import (
     DispatchProblem,
     Location,
@@ -61,16 +62,8 @@ DEGREES_PER_UNIT = 0.001
 FloatArray = npt.NDArray[np.float64]
 
 
-def shared_dir() -> Path:
-    """The shared data directory (``$FIELDOPS_SHARED`` or ``<repo>/../shared``)."""
-    env = os.environ.get("FIELDOPS_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "shared"
-
-
 def vrptw_dir() -> Path:
-    return shared_dir() / "benchmarks" / "vrptw"
+    return data_dir() / "vrptw"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ the Curtois–Qu instances (:mod:`benchmarks.curtois_qu`; 1–15 fit our six-wee
 horizon) or ``python -m benchmarks.roster --realistic --time-limit 120`` for the
 realistic contact center of :func:`fieldops.data.roster_sample.realistic_center`.
 
-Every roster goes through :func:`fieldops.solver.validate_roster.validate_roster`.
+Every roster goes through :func:`fieldops.validators.roster.validate_roster`.
 A Curtois–Qu roster counts as valid only if, in addition, the instance's own
 rules hold (:func:`~benchmarks.curtois_qu.curtois_violations`) and the objective
 recomputed from the instance (:func:`~benchmarks.curtois_qu.curtois_objective`)
@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks import _harness as h
+from benchmarks._data import add_data_dir_argument, use_data_dir
 from benchmarks.curtois_qu import BEST_KNOWN
 
 MAX_POSEABLE = 15  # instances 16–24 are longer than our 42-day horizon
@@ -59,7 +60,7 @@ def parse_numbers(specs: list[str]) -> list[int]:
 
 
 def _validate(problem: Any, roster: Any, out: dict[str, Any]) -> list[str]:
-    from fieldops.solver.validate_roster import validate_roster
+    from fieldops.validators.roster import validate_roster
 
     problems = [f"{v.code}: {v.message}" for v in validate_roster(problem, roster)]
     out["n_violations"] = len(problems)
@@ -259,7 +260,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--weeks", type=int, default=4, help="realistic: weeks")
     parser.add_argument("--center-seed", type=int, default=0, help="realistic: generator seed")
     parser.add_argument("--output", type=Path, default=None, help="results JSON path")
+    add_data_dir_argument(parser)
     args = parser.parse_args(argv)
+    use_data_dir(args.data_dir)
     console = Console(width=max(Console().width, 150))
     machine = h.machine_info()
     console.print(f"[bold]roster[/] {'realistic center' if args.realistic else 'Curtois–Qu'} "

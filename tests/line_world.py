@@ -27,7 +27,7 @@ from fieldops.domain import (
     TravelSettings,
 )
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 TZ = ZoneInfo("Europe/Paris")
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=TZ)

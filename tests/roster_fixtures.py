@@ -17,7 +17,7 @@ from fieldops.domain.roster import (
     ShiftTemplate,
 )
 from fieldops.solver.roster import solve_roster
-from fieldops.solver.validate_roster import assert_roster_valid
+from fieldops.validators.roster import assert_roster_valid
 
 MONDAY = date(2026, 3, 2)
 NO_FAIRNESS = RosterWeights(fairness_weekends=0, fairness_nights=0, fairness_hours=0)

@@ -1,13 +1,15 @@
 """The VRPTW benchmark loaders on real Solomon and Gehring–Homberger files.
 
 Expected values are read off the instance files by hand (see each comment), not
-from the loader's own output.
+from the loader's own output. The files are the copies in ``tests/data/benchmarks``
+(the full sets are for the benchmark suites only).
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,9 +18,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import instances as bi
+from benchmarks._data import ENV
 
-if not bi.vrptw_dir().is_dir():  # pragma: no cover - the data ships with the workspace
-    pytest.fail(f"benchmark data not found at {bi.vrptw_dir()} (set FIELDOPS_SHARED)")
+DATA = Path(__file__).resolve().parent / "data" / "benchmarks"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def shipped_data() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV, str(DATA))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +35,12 @@ def c101() -> bi.VrptwInstance:
     return bi.parse_vrptw(bi.solomon_files()["C101"])
 
 
-def test_all_56_solomon_instances_are_found() -> None:
-    names = bi.solomon_files()
-    assert len(names) == 56
-    assert {"C101", "C208", "R112", "RC208"} <= set(names)
+def test_instance_files_are_found_under_the_data_directory_by_upper_case_name() -> None:
+    assert bi.vrptw_dir() == DATA / "vrptw"
+    assert bi.solomon_files() == {"C101": DATA / "vrptw" / "solomon" / "C101.txt"}
+    # Gehring-Homberger files are lower case on disk
+    assert bi.homberger_files(1000) == {
+        "C1_10_1": DATA / "vrptw" / "homberger" / "homberger_1000" / "c1_10_1.txt"}
 
 
 def test_solomon_c101_header_and_customers(c101: bi.VrptwInstance) -> None:
@@ -98,10 +109,12 @@ def test_solomon_reference_values() -> None:
 
 
 def test_select_by_glob() -> None:
-    chosen = bi.select(bi.solomon_files(), ["c1*", "R201"])
+    names = {n: Path(f"{n}.txt") for n in
+             [f"C10{i}" for i in range(1, 10)] + ["C201", "R101", "R201", "RC101"]}
+    chosen = bi.select(names, ["c1*", "R201"])
     assert set(chosen) == {f"C10{i}" for i in range(1, 10)} | {"R201"}
     with pytest.raises(SystemExit):
-        bi.select(bi.solomon_files(), ["nothing*"])
+        bi.select(names, ["nothing*"])
 
 
 def test_peer_model_of_a_vrptw_never_shortens_travel(c101: bi.VrptwInstance) -> None:
@@ -140,3 +153,23 @@ def test_peer_model_of_a_field_day_keeps_pins_exclusions_and_breaks() -> None:
     assert set(model.vehicle_break) == {(41_400, 46_800, 1_800)}
     # shift 08:00 to the hard end, 17:00 + 1 h overtime
     assert set(model.vehicle_window) == {(8 * 3600, 18 * 3600)}
+
+
+def test_data_directory_from_flag_variable_or_beside_the_checkout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from benchmarks import _data
+    from benchmarks._harness import common_arguments
+
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv(ENV)
+    monkeypatch.delenv("FIELDOPS_SHARED", raising=False)
+    assert _data.data_dir() == repo.parent / "shared" / "benchmarks"
+    monkeypatch.setenv("FIELDOPS_SHARED", str(tmp_path / "old"))
+    assert _data.data_dir() == tmp_path / "old" / "benchmarks"
+    monkeypatch.setenv(ENV, str(tmp_path / "env"))
+    assert _data.data_dir() == tmp_path / "env"
+    args = common_arguments("x", 1.0).parse_args(["--data-dir", str(tmp_path / "flag")])
+    _data.use_data_dir(args.data_dir)  # monkeypatch restores the variable afterwards
+    assert _data.data_dir() == tmp_path / "flag"
+    assert bi.vrptw_dir() == tmp_path / "flag" / "vrptw"

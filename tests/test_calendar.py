@@ -403,7 +403,7 @@ def test_cli_writes_one_or_all_calendars(
 
 
 def test_write_calendars_without_problem(tmp_path: Path, plan: DispatchPlan) -> None:
-    from fieldops.cli_reports import write_calendars
+    from fieldops.cli.reports import write_calendars
 
     paths = write_calendars(None, plan, tmp_path)
     assert [p.name for p in paths] == ["T1.ics", "T2.ics"]
@@ -412,7 +412,7 @@ def test_write_calendars_without_problem(tmp_path: Path, plan: DispatchPlan) -> 
 
 def test_feeds_of_a_solved_plan(problem: DispatchProblem) -> None:
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
-    from fieldops.solver.validate import assert_valid
+    from fieldops.validators.dispatch import assert_valid
 
     solved = solve_dispatch(problem, SolveParams(time_limit=1.0))
     assert_valid(problem, solved)

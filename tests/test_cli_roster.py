@@ -26,7 +26,7 @@ from fieldops.domain.roster_codec import (
     roster_problem_from_json,
     roster_problem_to_json,
 )
-from fieldops.solver.validate_roster import validate_roster
+from fieldops.validators.roster import validate_roster
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = date(2026, 12, 7)  # a Monday

@@ -10,7 +10,7 @@ from fieldops.domain import LunchBreak, TimeWindow
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.dispatch.choice import EngineChoice, hgs_candidate
 from fieldops.solver.dispatch.engines import hgs
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 from line_world import LineWorld, shift, t
 

@@ -20,7 +20,7 @@ from fieldops.solver.dispatch.engines.decompose import (
     routes_of,
 )
 from fieldops.solver.dispatch.engines.pool import EnginePool
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 from line_world import LineWorld, t
 

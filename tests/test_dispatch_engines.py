@@ -17,7 +17,7 @@ from fieldops.solver.dispatch.engines import vroom as vroom_engine
 from fieldops.solver.dispatch.engines.flat import FlatJob, FlatProblem, FlatVehicle
 from fieldops.solver.dispatch.params import EngineParams
 from fieldops.solver.dispatch.solve import evaluate_routes
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 from line_world import LineWorld, shift, t
 

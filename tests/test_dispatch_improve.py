@@ -12,7 +12,7 @@ import pytest
 from fieldops.data.sample import load_demo_day
 from fieldops.solver.dispatch import SolveParams, candidates, solve_dispatch
 from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 
 class _Spy(RuinRecreate):

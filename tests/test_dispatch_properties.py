@@ -16,7 +16,7 @@ from fieldops.domain import (
     TimeWindow,
 )
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
-from fieldops.solver.validate import validate_plan
+from fieldops.validators.dispatch import validate_plan
 
 from line_world import LineWorld, mins, shift, t
 

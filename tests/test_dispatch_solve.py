@@ -11,7 +11,7 @@ from fieldops.data.sample import load_demo_day
 from fieldops.domain import FieldError, PlanStatus, Priority
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 from fieldops.solver.dispatch.params import DecomposeParams, EngineParams, RuinParams
-from fieldops.solver.validate import assert_valid
+from fieldops.validators.dispatch import assert_valid
 
 from line_world import LineWorld, solve
 

@@ -269,7 +269,7 @@ def test_cli_report_with_and_without_problem(
 @pytest.fixture(scope="module")
 def solved(problem: DispatchProblem) -> DispatchPlan:
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
-    from fieldops.solver.validate import assert_valid
+    from fieldops.validators.dispatch import assert_valid
 
     solved = solve_dispatch(problem, SolveParams(time_limit=1.0))
     assert_valid(problem, solved)
@@ -301,3 +301,27 @@ def test_docs_examples_run() -> None:
 def test_same_plan_gives_the_same_page(plan: DispatchPlan, bare_page: str) -> None:
     # No timestamps or random ids: a cached page (or an ETag over it) stays valid.
     assert render_report(plan) == bare_page
+
+
+# ---------------------------------------------------------------- plan summary
+def test_summary_plain_and_rich_show_the_same_cells(plan: DispatchPlan) -> None:
+    from fieldops.domain.summary import summary_tables
+    from fieldops.reports.summary import render_summary
+
+    tables = summary_tables(plan)
+    assert tables.routes and len(tables.routes) == len(plan.routes)
+    assert [row[0] for row in tables.routes] == [r.shift_id for r in plan.routes]
+    assert [row[0] for row in tables.unassigned] == [u.request_id for u in plan.unassigned]
+    assert dict(tables.head)["jobs assigned"] == (
+        f"{plan.kpis.jobs_assigned} / {plan.kpis.jobs_total}")
+    plain, rich = plan.summary(), render_summary(plan)
+    assert "┃" in rich and "┃" not in plain  # box drawing only in the rich one
+    cells = [tables.title.strip(), *(v for _, v in tables.head),
+             *(c for row in tables.routes + tables.unassigned for c in row if c)]
+    for cell in cells:
+        assert cell in plain, cell
+        # rich may wrap a long detail over lines; every word is there
+        assert all(word in rich for word in cell.split()), cell
+    routes_at = plain.splitlines().index("Routes")
+    header = plain.splitlines()[routes_at + 1].split()
+    assert header[:2] == ["shift", "technician"]

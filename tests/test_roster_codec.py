@@ -360,15 +360,3 @@ def test_staffing_table_round_trips_requirements_with_weights(tmp_path: Any) -> 
                                       queues=problem.queues)
     assert back == problem.requirements  # same instants (any offset), heads and weights
     assert back[1].under_weight == 500 and back[0].under_weight is None
-
-
-def test_roster_library_modules_import_no_web_or_database_code() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys, fieldops.domain.roster_codec, fieldops.solver.staffing.predict, "
-            "fieldops.reports.roster_chart; print(sorted({m.split('.')[0] for m in sys.modules "
-            "if m.split('.')[0] in ('flask', 'sqlalchemy')}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from fieldops.domain.roster import Contract, RosterParams, RosterProblem, RosterStatus
 from fieldops.solver.roster import solve_roster
-from fieldops.solver.validate_roster import validate_roster
+from fieldops.validators.roster import validate_roster
 from roster_fixtures import agent, need, problem, template
 
 QUEUES = ("x", "y")

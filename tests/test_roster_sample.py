@@ -147,7 +147,7 @@ def test_hard_rules_of_the_small_center_can_all_be_kept() -> None:
 
     from fieldops.domain.roster import RosterParams, RosterStatus
     from fieldops.solver.roster import solve_roster
-    from fieldops.solver.validate_roster import assert_roster_valid
+    from fieldops.validators.roster import assert_roster_valid
 
     problem = replace(small_center(), requirements=())
     roster = solve_roster(problem, RosterParams(time_limit=30, workers=1))

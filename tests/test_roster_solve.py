@@ -17,7 +17,7 @@ from fieldops.domain.roster import (
     RosterStatus,
 )
 from fieldops.solver.roster import solve_roster
-from fieldops.solver.validate_roster import assert_roster_valid, validate_roster
+from fieldops.validators.roster import assert_roster_valid, validate_roster
 from roster_fixtures import MONDAY, agent, need, problem, solve, template
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -20,7 +20,7 @@ from fieldops.domain.roster import (
     ShiftTemplate,
     Unavailability,
 )
-from fieldops.solver.validate_roster import (
+from fieldops.validators.roster import (
     RosterViolation,
     assert_roster_valid,
     validate_roster,
@@ -126,7 +126,7 @@ def test_each_violation_code(code: str, contract: dict[str, Any],
 
 
 def test_every_code_is_exercised_and_documented() -> None:
-    import fieldops.solver.validate_roster as module
+    import fieldops.validators.roster as module
 
     codes = {c[0] for c in CASES} | {"coverage_mismatch", "penalty_mismatch",
                                      "objective_mismatch"}

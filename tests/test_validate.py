@@ -43,7 +43,7 @@ from fieldops.domain import (
     UnassignedReason,
 )
 from fieldops.domain.codec import plan_from_json, plan_to_json
-from fieldops.solver.validate import Violation, assert_valid, validate_plan
+from fieldops.validators.dispatch import Violation, assert_valid, validate_plan
 
 CET = timezone(timedelta(hours=1))
 
@@ -203,7 +203,7 @@ def codes(problem: DispatchProblem, plan: DispatchPlan) -> set[str]:
 
 def test_validator_is_independent_of_the_solver() -> None:
     # A fresh interpreter, so modules other tests imported cannot hide an import.
-    code = ("import sys, fieldops.solver.validate; print(sorted(m for m in sys.modules "
+    code = ("import sys, fieldops.validators.dispatch; print(sorted(m for m in sys.modules "
             "if m.startswith(('ortools', 'fieldops.solver.dispatch'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

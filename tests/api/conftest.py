@@ -280,7 +280,7 @@ def _assert_valid_result(api: Api, location: str, result: dict[str, Any]) -> Non
     """Every plan the API hands out is re-checked by the independent validator,
     against the problem snapshot the server solved."""
     from fieldops.domain.codec import plan_from_json, problem_from_json
-    from fieldops.solver.validate import assert_valid
+    from fieldops.validators.dispatch import assert_valid
 
     resp = api.get(f"{location}/problem")
     assert resp.status_code == 200, resp.get_json()

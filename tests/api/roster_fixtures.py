@@ -79,7 +79,7 @@ def assert_valid_roster(api: Api, location: str, body: dict[str, Any]) -> None:
     """Every roster the API hands out is re-checked by the independent validator
     against the problem the server solved, and the server's verdict agrees."""
     from fieldops.domain.roster_codec import roster_from_json, roster_problem_from_json
-    from fieldops.solver.validate_roster import validate_roster
+    from fieldops.validators.roster import validate_roster
 
     problem_resp = api.get(f"{location}/problem")
     assert problem_resp.status_code == 200, problem_resp.get_json()

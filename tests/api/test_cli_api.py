@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,31 +50,64 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_runs_gunicorn(tmp_path: Path) -> None:
+FIELDOPS = [sys.executable, "-m", "fieldops.cli"]  # what the `fieldops` script runs
+SERVER_START_SECONDS = 60
+
+
+@contextmanager
+def serving(tmp_path: Path, env: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    """A real ``fieldops serve`` (one gunicorn worker) on a free loopback port; its base URL."""
     port = _free_port()
-    env = {**os.environ, "FIELDOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
-    env.pop("FIELDOPS_BROKER_URL", None)
-    log = (tmp_path / "serve.log").open("wb")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fieldops.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [*FIELDOPS, "serve", "--port", str(port), "--workers", "1"],
+        env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             try:
-                resp = requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)
+                requests.get(f"{base}/api/v1/openapi.json", timeout=2)
                 break
             except requests.ConnectionError:
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                assert proc.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)
-        assert resp.status_code == 200 and resp.json()["openapi"].startswith("3.")
-        unauth = requests.get(f"http://127.0.0.1:{port}/api/v1/plans", timeout=5)
-        assert unauth.status_code == 401
-        assert unauth.headers["Content-Type"] == "application/problem+json"
-        assert "gunicorn" in (tmp_path / "serve.log").read_text().lower()
+        yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
         log.close()
+
+
+def test_serve_runs_gunicorn(tmp_path: Path) -> None:
+    env = {**os.environ, "FIELDOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    env.pop("FIELDOPS_BROKER_URL", None)
+    with serving(tmp_path, env) as base:
+        resp = requests.get(f"{base}/api/v1/openapi.json", timeout=5)
+        assert resp.status_code == 200 and resp.json()["openapi"].startswith("3.")
+        unauth = requests.get(f"{base}/api/v1/plans", timeout=5)
+        assert unauth.status_code == 401
+        assert unauth.headers["Content-Type"] == "application/problem+json"
+        assert "gunicorn" in (tmp_path / "serve.log").read_text().lower()
+
+
+def test_a_key_made_by_keys_create_opens_the_api_served_by_serve(tmp_path: Path) -> None:
+    # The README's walkthrough: no database option, no FIELDOPS_* variables, both
+    # commands run from the same directory. Both must find the same database.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDOPS_")}
+    work = tmp_path / "checkout"
+    work.mkdir()
+    made = subprocess.run([*FIELDOPS, "keys", "create", "--role", "admin"], env=env, cwd=work,
+                          capture_output=True, text=True, check=True)
+    key = made.stdout.strip()
+    assert key.startswith("fo_")
+    assert (work / "instance" / "fieldops.sqlite3").exists()
+    with serving(tmp_path, env, cwd=work) as base:
+        url = f"{base}/api/v1/technicians"
+        auth = {"Authorization": f"Bearer {key}"}
+        assert requests.get(url, headers=auth, timeout=5).status_code == 200
+        assert requests.get(url, timeout=5).status_code == 401
+

@@ -110,7 +110,7 @@ def validation_of(problem: RosterProblem, roster: Roster) -> dict[str, Any]:
     ``validate_roster`` returns the violations found (an empty list for a valid
     roster); any other answer is recorded as it is rather than trusted.
     """
-    from fieldops.solver.validate_roster import validate_roster
+    from fieldops.validators.roster import validate_roster
 
     try:
         found: Any = validate_roster(problem, roster)

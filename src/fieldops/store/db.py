@@ -1,7 +1,8 @@
 """Engine and session handling, and programmatic Alembic upgrades.
 
 The database URL comes from the caller, else ``FIELDOPS_DATABASE_URL``, else a
-SQLite file ``fieldops.sqlite3`` in the instance directory (created on first use).
+SQLite file ``fieldops.sqlite3`` in the instance directory (created on first use):
+:func:`database_url` is that resolution, used by every ``fieldops`` command.
 PostgreSQL URLs use psycopg 3: ``postgresql+psycopg://user@host:5432/db``.
 """
 
@@ -19,7 +20,20 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+def database_url(explicit: str | None = None) -> str:
+    """The database URL every command uses (``serve``, ``worker``, ``keys``, ``db``).
+
+    ``explicit`` (a ``--database-url`` option) if given, else ``FIELDOPS_DATABASE_URL``,
+    else the SQLite file ``fieldops.sqlite3`` in ``FIELDOPS_INSTANCE_DIR``, else in
+    ``./instance`` of the current directory. One resolution for all of them, so a key
+    made by ``fieldops keys create`` is in the database ``fieldops serve`` reads.
+    """
+    return explicit or default_url()
+
+
 def default_url(instance_dir: str | os.PathLike[str] | None = None) -> str:
+    """``FIELDOPS_DATABASE_URL``, else ``fieldops.sqlite3`` in the instance directory
+    (``instance_dir``, ``FIELDOPS_INSTANCE_DIR`` or ``./instance``; created here)."""
     env = os.environ.get("FIELDOPS_DATABASE_URL")
     if env:
         return env

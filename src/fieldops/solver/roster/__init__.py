@@ -3,7 +3,7 @@
 Usage::
 
     roster = solve_roster(problem, RosterParams(time_limit=30))
-    assert_roster_valid(problem, roster)   # fieldops.solver.validate_roster
+    assert_roster_valid(problem, roster)   # fieldops.validators.roster
     print(roster.summary())
 """
 

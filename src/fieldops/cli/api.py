@@ -1,7 +1,10 @@
 """Subcommands for the API side: ``serve``, ``worker``, ``keys create``, ``db upgrade``.
 
-All read ``FIELDOPS_DATABASE_URL`` (default: ``instance/fieldops.sqlite3``) unless
-``--database-url`` is given; ``worker`` also reads ``FIELDOPS_BROKER_URL``.
+All four resolve the database the same way, with
+:func:`fieldops.store.db.database_url`: ``--database-url``, else
+``FIELDOPS_DATABASE_URL``, else ``instance/fieldops.sqlite3`` under the current
+directory (``FIELDOPS_INSTANCE_DIR`` moves it); ``worker`` also reads
+``FIELDOPS_BROKER_URL``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from typing import Any
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    from fieldops.store.db import default_url
+    from fieldops.store.db import database_url
 
-    return args.database_url or default_url()
+    return database_url(args.database_url)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,10 +26,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from fieldops.api import create_app
 
-    config: dict[str, Any] = {}
-    if args.database_url:
-        config["DATABASE_URL"] = args.database_url
-    app = create_app(config)
+    # Not the Flask instance folder: that is beside the package (src/instance in a
+    # checkout), while `fieldops keys create` writes under the current directory.
+    app = create_app({"DATABASE_URL": _db_url(args)})
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -47,14 +49,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     if args.broker_url:
         os.environ["FIELDOPS_BROKER_URL"] = args.broker_url
-    if args.database_url:
-        os.environ["FIELDOPS_DATABASE_URL"] = args.database_url
     if not os.environ.get("FIELDOPS_BROKER_URL"):
         print("error: set FIELDOPS_BROKER_URL or --broker-url", file=sys.stderr)
         return 2
     from fieldops.store.db import Database
 
-    Database(_db_url(args)).upgrade()
+    # The Celery tasks open the database from the environment: hand them this one.
+    os.environ["FIELDOPS_DATABASE_URL"] = _db_url(args)
+    Database(os.environ["FIELDOPS_DATABASE_URL"]).upgrade()
     from fieldops.worker.celery_app import QUEUE, app
 
     argv = ["worker", "-Q", args.queue or QUEUE, "--pool", args.pool, "--concurrency",

@@ -1,6 +1,7 @@
 """Contact-center subcommands: ``workforce-sample``, ``forecast`` and ``staff``.
 
-Each prints a ``rich`` table and writes a PNG chart next to its output file.
+Each prints a ``rich`` table and writes a PNG chart (``fieldops.reports.workforce_chart``)
+next to its output file.
 """
 
 from __future__ import annotations
@@ -8,57 +9,25 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
+from fieldops.cli.common import queue_specs, staffing_target, wide_console
 from fieldops.domain.errors import FieldError
 from fieldops.domain.workforce import (
     FORECAST_METHODS,
     Forecast,
     ForecastSettings,
-    QueueSpec,
     ServiceLevelBasis,
     SimulationResult,
     SpecialDay,
     StaffingPlan,
-    StaffingTarget,
-    queue_specs_from_json,
 )
-
-
-def _console() -> Console:
-    return Console(width=120)
-
-
-# ---------------------------------------------------------------- argument parsing
-def parse_service_level(text: str) -> tuple[float, timedelta]:
-    """``80/20`` → (0.80, 20 s): percent answered within seconds."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*", text)
-    if not m:
-        raise FieldError("service_level", f"{text!r} is not like 80/20 (percent/seconds)")
-    pct, secs = float(m.group(1)), float(m.group(2))
-    if not 0 < pct < 100:
-        raise FieldError("service_level", "percent must be between 0 and 100")
-    return pct / 100.0, timedelta(seconds=secs)
-
-
-def parse_seconds(text: str, field: str) -> timedelta:
-    """Seconds (``120``), or ISO 8601 (``PT4H``), or ``4h`` / ``30m`` / ``20s``."""
-    text = text.strip()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smh]?)", text, flags=re.IGNORECASE)
-    if m:
-        unit = {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
-        return timedelta(seconds=float(m.group(1)) * unit)
-    from fieldops.domain.codec import parse_duration
-
-    return parse_duration(text, field)
+from fieldops.reports.workforce_chart import forecast_chart, staffing_chart
 
 
 def parse_special_day(text: str) -> SpecialDay:
@@ -74,66 +43,6 @@ def parse_special_day(text: str) -> SpecialDay:
         return SpecialDay(day=day, name="manual", factor=float(factor) if factor else None)
     except ValueError:
         raise FieldError("special_day", f"{text!r}: the factor must be a number") from None
-
-
-# ---------------------------------------------------------------- charts
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def forecast_chart(result: Forecast, path: Path, history_days: int = 14) -> Path:
-    """History of the last ``history_days`` days and the forecast, one panel per queue."""
-    plt = _pyplot()
-    tz = result.settings.timezone
-    queues = result.volumes.queues
-    fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True,
-                             squeeze=False)
-    hist = result.history.frame
-    fc = result.volumes.frame
-    start = fc["interval_start"].min() - pd.Timedelta(days=history_days)
-    for ax, q in zip(axes[:, 0], queues, strict=True):
-        h = hist[(hist["queue"] == q) & (hist["interval_start"] >= start)]
-        f = fc[fc["queue"] == q]
-        ax.plot(h["interval_start"].dt.tz_convert(tz), h["offered"], lw=0.7, color="0.4",
-                label="history")
-        method = f["method"].iloc[0] if len(f) else ""
-        ax.plot(f["interval_start"].dt.tz_convert(tz), f["offered"], lw=0.9, color="tab:blue",
-                label=f"forecast ({method})")
-        ax.set_ylabel(f"{q}\ncontacts / interval")
-        ax.legend(loc="upper left", fontsize=8)
-    axes[0, 0].set_title("Contacts per interval: history and forecast")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
-
-
-def staffing_chart(plan: StaffingPlan, path: Path, timezone: str = "Europe/Berlin",
-                   days: int = 7) -> Path:
-    """Required agents per interval and queue (first ``days`` days), stacked lines."""
-    plt = _pyplot()
-    frame = plan.frame
-    first = frame["interval_start"].min()
-    fig, ax = plt.subplots(figsize=(12, 4))
-    for q, rows in frame.groupby("queue", sort=True):
-        rows = rows[rows["interval_start"] < first + pd.Timedelta(days=days)]
-        ax.step(rows["interval_start"].dt.tz_convert(timezone), rows["agents"], where="post",
-                lw=0.9, label=str(q))
-    ax.set_ylabel("agents on queue (before shrinkage)")
-    t = plan.target
-    goal = (f"{t.service_level:.0%} in {t.answer_time.total_seconds():g} s"
-            if t.service_level is not None else "")
-    ax.set_title(f"Required agents per interval {goal}".strip())
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
 
 
 # ---------------------------------------------------------------- tables
@@ -231,45 +140,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     out = Path(args.output)
     write_volumes(result.volumes, out, timezone=settings.timezone)
     chart = forecast_chart(result, out.with_suffix(".png"))
-    console = _console()
+    console = wide_console()
     console.print(forecast_table(result))
     console.print(f"forecast written to {out}, chart {chart} "
                   f"(fitted in {result.fit_seconds:.1f} s)")
     return 0
-
-
-def _target(args: argparse.Namespace) -> StaffingTarget:
-    sl, answer = (parse_service_level(args.service_level) if args.service_level
-                  else (None, timedelta(seconds=20)))
-    return StaffingTarget(
-        service_level=sl, answer_time=answer,
-        asa=parse_seconds(args.asa, "asa") if args.asa else None,
-        max_occupancy=args.max_occupancy, max_abandon=args.max_abandon,
-        shrinkage=args.shrinkage, basis=ServiceLevelBasis(args.basis),
-    )
-
-
-def _queue_specs(args: argparse.Namespace, queue_ids: list[str]) -> dict[str, QueueSpec]:
-    specs: dict[str, QueueSpec] = {}
-    if args.queues:
-        try:
-            data = json.loads(Path(args.queues).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise FieldError("queues", f"cannot read {args.queues}: {exc}") from None
-        specs = queue_specs_from_json(data)
-    patience = parse_seconds(args.patience, "patience") if args.patience else None
-    deadline = parse_seconds(args.email_deadline, "email_deadline") if args.email_deadline else None
-    for q in queue_ids:
-        if q in specs:
-            continue
-        base = QueueSpec.infer(q)
-        specs[q] = QueueSpec(
-            id=q, channel=base.channel,
-            concurrency=args.chat_concurrency if base.channel.value == "chat" else 1,
-            patience=None if base.deferred else patience,
-            response_deadline=deadline if (base.deferred and deadline) else base.response_deadline,
-        )
-    return specs
 
 
 def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
@@ -278,12 +153,12 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
     from fieldops.solver.staffing import staff
     from fieldops.solver.staffing.simulation import simulate
 
-    target = _target(args)  # options first: a typo fails before a big file is read
+    target = staffing_target(args)  # options first: a typo fails before a big file is read
     demand = read_volumes(demand_path, field="forecast")
-    plan = staff(demand, target, _queue_specs(args, demand.queues))
+    plan = staff(demand, target, queue_specs(args, demand.queues))
     write_plan(plan, out, timezone)
     chart = staffing_chart(plan, out.with_suffix(".png"), timezone)
-    console = _console()
+    console = wide_console()
     console.print(staffing_table(plan))
     console.print(f"staffing written to {out}, chart {chart}")
     sim = None
@@ -328,7 +203,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     for q, rows in frame.groupby("queue", sort=True):
         aht = float(np.average(rows["aht_seconds"], weights=rows["offered"]))
         table.add_row(str(q), f"{len(rows):,}", f"{rows['offered'].sum():,.0f}", f"{aht:.0f}")
-    console = _console()
+    console = wide_console()
     console.print(table)
     console.print(f"written to {args.output}")
     return 0
@@ -390,24 +265,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _staff_arguments(p)
     p.set_defaults(func=cmd_staff)
 
-
-def run_workforce_demo(output_dir: Path) -> int:
-    """Sample history → forecast → staffing → simulation, files in ``output_dir``."""
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    history = output_dir / "history.csv"
-    forecast_csv = output_dir / "forecast.csv"
-    staffing_csv = output_dir / "staffing.csv"
-    parser = argparse.ArgumentParser(prog="fieldops")
-    register(parser.add_subparsers())
-    for argv in (
-        ["workforce-sample", "-o", str(history)],
-        ["forecast", str(history), "-o", str(forecast_csv), "--horizon-days", "7"],
-        ["staff", str(forecast_csv), "-o", str(staffing_csv), "--service-level", "80/20",
-         "--patience", "120", "--chat-concurrency", "2", "--simulate", "--replications", "8"],
-    ):
-        args = parser.parse_args(argv)
-        code = int(args.func(args) or 0)
-        if code:
-            return code
-    return 0

@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.live import Live
 from rich.table import Table
 
+from fieldops.cli.common import queue_specs, staffing_target
+from fieldops.cli.live import Elapsed, run_with_live_table
 from fieldops.domain.codec import dump_json
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
@@ -37,7 +37,6 @@ from fieldops.domain.roster_codec import (
 )
 from fieldops.domain.workforce import ServiceLevelBasis
 
-DEMO_TIME_LIMIT = 30.0
 #: Intervals below target printed before "… and N more".
 SHOW_BELOW_TARGET = 20
 
@@ -73,17 +72,18 @@ def _params(args: argparse.Namespace) -> RosterParams:
 
 
 # ---------------------------------------------------------------- solving with a live view
-def _progress_table(latest: RosterProgress | None, started: float, limit: float,
-                    problem: RosterProblem) -> Table:
-    table = Table(title=f"Rostering {len(problem.agents)} agents over {problem.days} days")
-    for column in ("elapsed", "best objective", "rosters found"):
-        table.add_column(column, justify="right")
-    elapsed = f"{time.monotonic() - started:.1f} / {limit:.0f} s"
-    if latest is None:
-        table.add_row(elapsed, "…", "0")
-    else:
-        table.add_row(elapsed, f"{latest.objective:,.0f}", str(latest.solutions))
-    return table
+def _progress_table(problem: RosterProblem) -> Callable[[RosterProgress | None, Elapsed], Table]:
+    def table_of(latest: RosterProgress | None, elapsed: Elapsed) -> Table:
+        table = Table(title=f"Rostering {len(problem.agents)} agents over {problem.days} days")
+        for column in ("elapsed", "best objective", "rosters found"):
+            table.add_column(column, justify="right")
+        if latest is None:
+            table.add_row(str(elapsed), "…", "0")
+        else:
+            table.add_row(str(elapsed), f"{latest.objective:,.0f}", str(latest.solutions))
+        return table
+
+    return table_of
 
 
 def solve_with_display(problem: RosterProblem, params: RosterParams,
@@ -92,32 +92,9 @@ def solve_with_display(problem: RosterProblem, params: RosterParams,
     the best roster found so far."""
     from fieldops.solver.roster import solve_roster
 
-    latest: list[RosterProgress] = []
-    started = time.monotonic()
-    stop = threading.Event()
-    result: list[Roster] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(solve_roster(problem, params, progress=latest.append, stop=stop))
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    worker = threading.Thread(target=run, name="fieldops-roster", daemon=True)
-    worker.start()
-    with Live(console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
-        try:
-            while worker.is_alive():
-                live.update(_progress_table(latest[-1] if latest else None, started,
-                                            params.time_limit, problem))
-                worker.join(0.25)
-        except KeyboardInterrupt:
-            stop.set()
-            worker.join()
-    if errors:
-        raise errors[0]
-    return result[0]
+    return run_with_live_table(
+        lambda progress, stop: solve_roster(problem, params, progress=progress, stop=stop),
+        _progress_table(problem), console, params.time_limit, thread_name="fieldops-roster")
 
 
 # ---------------------------------------------------------------- prediction
@@ -126,7 +103,6 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
     """Predicted SL against ``--volumes``: the JSON part and the frame (for the chart)."""
     if not args.volumes:
         return None
-    from fieldops.cli_workforce import _queue_specs, _target
     from fieldops.solver.forecast import read_volumes
     from fieldops.solver.staffing.predict import (
         predict_service_level,
@@ -134,7 +110,7 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
         predicted_to_records,
     )
 
-    target = _target(args)
+    target = staffing_target(args)
     demand = read_volumes(args.volumes, interval=problem.interval, field="volumes")
     skipped = sorted(set(demand.queues) - set(problem.queues))
     if skipped:
@@ -143,7 +119,7 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
             demand, frame=demand.frame[demand.frame["queue"].isin(problem.queues)]
             .reset_index(drop=True))
     predicted = predict_service_level(roster, demand, target,
-                                      _queue_specs(args, demand.queues), problem=problem)
+                                      queue_specs(args, demand.queues), problem=problem)
     summary = predicted_summary(predicted)
     console.print(_summary_table(summary, target.service_level))
     below = predicted[~predicted["meets_target"]]
@@ -188,7 +164,7 @@ def _summary_table(summary: pd.DataFrame, goal: float | None) -> Table:
 # ---------------------------------------------------------------- commands
 def run_roster(problem: RosterProblem, args: argparse.Namespace, console: Console) -> int:
     """Solve, validate, predict and write; 0 when the roster is valid."""
-    from fieldops.solver.validate_roster import validate_roster
+    from fieldops.validators.roster import validate_roster
 
     console.print(f"[bold]roster[/bold]: {len(problem.agents)} agents, "
                   f"{len(problem.templates)} shift templates, {len(problem.queues)} queues, "
@@ -236,9 +212,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     # Options first: a typo fails before big files are read or anything is solved.
     _params(args)
     if args.volumes:
-        from fieldops.cli_workforce import _target
-
-        _target(args)
+        staffing_target(args)
     problem = load_problem_args(args)
     return run_roster(problem, args, console)
 
@@ -264,23 +238,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
                   f"  fieldops roster {staffing_path} {agents_path} -o roster.json "
                   f"--chart coverage.png --time-limit 30", markup=False, highlight=False)
     return 0
-
-
-def run_roster_demo(output_dir: Path, time_limit: float = DEMO_TIME_LIMIT, seed: int = 0,
-                    workers: int = 2) -> int:
-    """Sample center → roster → validation → chart and table, files in ``output_dir``.
-
-    Meant for ``fieldops demo --roster`` (the flag lives in ``cli_dispatch``).
-    """
-    output_dir = Path(output_dir)
-    agents_path, staffing_path = write_sample(output_dir, seed=seed)
-    parser = argparse.ArgumentParser(prog="fieldops")
-    register(parser.add_subparsers())
-    args = parser.parse_args([
-        "roster", str(staffing_path), str(agents_path), "-o", str(output_dir / "roster.json"),
-        "--chart", str(output_dir / "coverage.png"), "--table", str(output_dir / "roster.csv"),
-        "--time-limit", str(time_limit), "--workers", str(workers), "--seed", str(seed)])
-    return int(args.func(args) or 0)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

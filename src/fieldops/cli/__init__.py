@@ -1,7 +1,17 @@
 """The ``fieldops`` command line.
 
-Subcommands live next to the layer they drive; each module exposes
-``register(subparsers)`` and every subcommand sets ``func(args) -> int``.
+One module per command group, each exposing ``register(subparsers)``; every
+subcommand sets ``func(args) -> int``:
+
+- :mod:`~fieldops.cli.dispatch`: ``solve``, ``validate``;
+- :mod:`~fieldops.cli.demo`: ``demo`` (dispatch, ``--workforce``, ``--roster``);
+- :mod:`~fieldops.cli.reports`: ``report``, ``ics``;
+- :mod:`~fieldops.cli.api`: ``serve``, ``worker``, ``keys create``, ``db upgrade``;
+- :mod:`~fieldops.cli.workforce`: ``workforce-sample``, ``forecast``, ``staff``;
+- :mod:`~fieldops.cli.roster`: ``roster``, ``roster-sample``.
+
+Shared pieces are public: :mod:`~fieldops.cli.live` (the live-progress runner)
+and :mod:`~fieldops.cli.common` (console, service-level options).
 """
 
 from __future__ import annotations
@@ -10,7 +20,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fieldops import __version__, cli_api, cli_dispatch, cli_reports, cli_roster, cli_workforce
+from fieldops import __version__
+from fieldops.cli import api, demo, dispatch, reports, roster, workforce
 from fieldops.domain.errors import FieldError
 
 
@@ -21,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fieldops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (cli_dispatch, cli_reports, cli_api, cli_workforce, cli_roster):
+    for module in (dispatch, demo, reports, api, workforce, roster):
         module.register(subparsers)
     return parser
 
@@ -39,7 +50,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,102 @@
+"""``fieldops solve`` and ``fieldops validate`` (``fieldops demo`` is in ``cli.demo``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from fieldops.cli.live import Elapsed, run_with_live_table
+from fieldops.domain.codec import (
+    dump_json,
+    load_plan,
+    load_problem,
+    plan_to_json,
+)
+from fieldops.domain.plan import DispatchPlan
+from fieldops.domain.problem import DispatchProblem
+from fieldops.reports.summary import render_summary
+from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+from fieldops.validators.dispatch import validate_plan
+
+
+def solve_params(args: argparse.Namespace) -> SolveParams:
+    """``--time-limit``, ``--seed`` and ``--workers`` as solver parameters."""
+    return SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
+
+
+def _progress_table(latest: Progress | None, elapsed: Elapsed) -> Table:
+    table = Table(title="Solving", show_header=True)
+    for column in ("elapsed", "best objective", "jobs assigned", "plans found"):
+        table.add_column(column, justify="right")
+    if latest is None:
+        table.add_row(str(elapsed), "…", "…", "0")
+    else:
+        table.add_row(
+            str(elapsed),
+            f"{latest.objective:,.0f}",
+            str(latest.assigned),
+            str(latest.solutions),
+        )
+    return table
+
+
+def solve_with_display(
+    problem: DispatchProblem, params: SolveParams, console: Console
+) -> DispatchPlan:
+    """Solve while a live table shows the best objective so far and the time elapsed."""
+    return run_with_live_table(
+        lambda progress, stop: solve_dispatch(problem, params, progress=progress, stop=stop),
+        _progress_table, console, params.time_limit, thread_name="fieldops-solve")
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    problem = load_problem(args.problem)
+    plan = solve_with_display(problem, solve_params(args), console)
+    violations = validate_plan(problem, plan)
+    dump_json(plan_to_json(plan), args.output)
+    console.file.write(render_summary(plan))
+    if violations:
+        console.print(f"[red]{len(violations)} validation problems:[/red]")
+        for v in violations:
+            console.print(f"  {v.code}: {v.message}")
+        return 1
+    console.print(f"plan written to {args.output} (validated)")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problem = load_problem(args.problem)
+    plan = load_plan(args.plan)
+    violations = validate_plan(problem, plan)
+    if args.json:
+        print(json.dumps([v.__dict__ for v in violations], indent=2))
+    elif not violations:
+        print(f"valid: {plan.kpis.jobs_assigned} jobs on {len(plan.routes)} routes, "
+              f"{len(plan.unassigned)} unassigned")
+    else:
+        for v in violations:
+            where = " ".join(x for x in (v.shift_id, v.request_id) if x)
+            print(f"{v.code}\t{where}\t{v.message}")
+    return 1 if violations else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    solve = subparsers.add_parser("solve", help="solve a dispatch problem (JSON) into a plan")
+    solve.add_argument("problem", type=Path, help="problem JSON (docs/json-format.md)")
+    solve.add_argument("-o", "--output", type=Path, required=True, help="plan JSON to write")
+    solve.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
+    solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument("--workers", type=int, default=1,
+                       help="parallel searches (processes); the best plan wins")
+    solve.set_defaults(func=cmd_solve)
+
+    validate = subparsers.add_parser("validate", help="check a plan against its problem")
+    validate.add_argument("problem", type=Path)
+    validate.add_argument("plan", type=Path)
+    validate.add_argument("--json", action="store_true", help="print violations as JSON")
+    validate.set_defaults(func=cmd_validate)
