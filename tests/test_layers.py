@@ -30,15 +30,6 @@ EDGES = ("store", "api", "services", "worker", "cli")
 FORBIDDEN_LIBRARIES = ("flask", "flask_smorest", "werkzeug", "sqlalchemy", "alembic", "celery",
                        "gunicorn")
 SOLVER_LIBRARIES = ("ortools", "pyvrp", "vroom")
-#: Cycles present when this test was written (commit 3fbf99e), which issue 16's solver
-#: work removes: solve <-> portfolio (lazy imports both ways) and the engine pool's
-#: warm-up importing decompose. Any other cycle fails; so does a listed one that is
-#: gone, so that this list only ever shrinks: delete its entry then.
-KNOWN_CYCLES = {
-    frozenset({"fieldops.solver.dispatch.portfolio", "fieldops.solver.dispatch.solve"}),
-    frozenset({"fieldops.solver.dispatch.engines.decompose",
-               "fieldops.solver.dispatch.engines.pool"}),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,10 +225,7 @@ def test_validators_import_nothing_from_the_solver(graph: dict[str, list[Import]
 
 def test_no_import_cycle_between_modules(graph: dict[str, list[Import]]) -> None:
     cycles = import_cycles(graph)
-    new = [c for c in cycles if frozenset(c) not in KNOWN_CYCLES]
-    assert not new, "import cycles:\n" + "\n".join(" -> ".join(c) for c in new)
-    gone = KNOWN_CYCLES - {frozenset(c) for c in cycles}
-    assert not gone, f"no longer cycles, delete them from KNOWN_CYCLES: {sorted(map(sorted, gone))}"
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
 # ---------------------------------------------------------------- the checks can fail
