@@ -2,29 +2,23 @@
 
 Both sources reduce to the same :class:`Aggregates` (shifts chosen, agents per
 queue and per break option, staffed heads), from which the result's
-assignments, coverage and exact penalties are computed, and which can be
-written back into the model as a complete solution hint.
+assignments, coverage and exact penalties are computed (each constraint
+family's own ``penalty``), and which can be written back into the model as a
+complete solution hint.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from fieldops.solver.roster.constraints.coverage import coverage_penalties
-from fieldops.solver.roster.constraints.fairness import fairness_penalties
-from fieldops.solver.roster.context import Group, ShiftSlot
+from fieldops.solver.roster.aggregates import Aggregates
+from fieldops.solver.roster.constraints import SOFT
+from fieldops.solver.roster.context import Group
 from fieldops.solver.roster.model import RosterModel
 
-
-@dataclass
-class Aggregates:
-    chosen: list[tuple[int, ShiftSlot, Group]]
-    assigned: dict[tuple[int, int, Group, str], int]
-    break_counts: dict[tuple[int, int, str], list[int]]
-    staffed: dict[tuple[int, str], int]
+__all__ = ["Aggregates", "add_full_hint", "from_shifts", "from_values", "penalties"]
 
 
 def from_values(m: RosterModel, values: list[int]) -> Aggregates:
@@ -74,25 +68,10 @@ def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) 
 
 
 def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
-    """Exact penalty per soft family."""
-    ctx = m.ctx
-    p = ctx.problem
-    out = coverage_penalties(m, agg.staffed)
-    out.update(fairness_penalties(m, [(a, s) for a, s, _ in agg.chosen]))
-    worked = {(a, s.d): s.template.id for a, s, _ in agg.chosen}
-    pref = 0
-    for a, agent in enumerate(p.agents):
-        for wish in agent.preferences:
-            tpl = worked.get((a, (wish.day - p.start).days))
-            hit = tpl is not None and (wish.template is None or wish.template == tpl)
-            if hit != wish.wanted:
-                pref += wish.weight * p.weights.preference
-    out["preferences"] = pref
-    prof = 0
-    if p.weights.proficiency:
-        for (_d, _t, g, q), n in agg.assigned.items():
-            prof += p.weights.proficiency * (5 - dict(g)[q]) * n
-    out["proficiency"] = prof
+    """Exact penalty per key, as each soft constraint family prices ``agg``."""
+    out: dict[str, int] = {}
+    for family in SOFT:
+        out.update(family.penalty(m.ctx, agg))
     return out
 
 
