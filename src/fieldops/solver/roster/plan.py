@@ -10,15 +10,20 @@ complete solution hint.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
+import pandas as pd
 from ortools.sat.python import cp_model
 
+from fieldops.domain.roster import Roster, RosterAssignment, RosterStatus
 from fieldops.solver.roster.aggregates import Aggregates
-from fieldops.solver.roster.constraints import SOFT
+from fieldops.solver.roster.constraints import PENALTY_KEYS, SOFT
 from fieldops.solver.roster.context import Group
+from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.model import RosterModel
 
-__all__ = ["Aggregates", "add_full_hint", "from_shifts", "from_values", "penalties"]
+__all__ = ["Aggregates", "add_full_hint", "from_shifts", "from_values", "penalties",
+           "to_roster"]
 
 
 def from_values(m: RosterModel, values: list[int]) -> Aggregates:
@@ -73,6 +78,33 @@ def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
     for family in SOFT:
         out.update(family.penalty(m.ctx, agg))
     return out
+
+
+def to_roster(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
+              elapsed: float, info: dict[str, Any]) -> Roster:
+    """The :class:`Roster` of ``agg``: assignments, coverage and exact penalties.
+
+    ``None`` is the empty roster (nothing could be rostered).
+    """
+    ctx = m.ctx
+    problem = ctx.problem
+    assignments: list[RosterAssignment] = []
+    if agg is not None:
+        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
+    else:
+        agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
+    per_family = dict.fromkeys(PENALTY_KEYS, 0)
+    per_family.update(penalties(m, agg))
+    rows = []
+    for r, req in enumerate(problem.requirements):
+        s = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
+                     max(0, s - req.required)))
+    coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
+                                           "short", "over"])
+    return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
+                  penalties=per_family, objective=sum(per_family.values()),
+                  elapsed=elapsed, info=info)
 
 
 def add_full_hint(m: RosterModel, agg: Aggregates) -> None:

@@ -18,26 +18,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from ortools.sat.python import cp_model
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import (
     Roster,
-    RosterAssignment,
     RosterParams,
     RosterProblem,
     RosterProgress,
     RosterStatus,
 )
-from fieldops.solver.roster.constraints import FAMILIES, PENALTY_KEYS, Penalty
+from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
-from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.heuristic import Hint, greedy_hint
 from fieldops.solver.roster.lns import LARGE_MODEL, LINEARIZATION, Incumbent, LnsStats, improve
 from fieldops.solver.roster.model import RosterModel
-from fieldops.solver.roster.plan import Aggregates, add_full_hint, from_shifts, from_values
+from fieldops.solver.roster.plan import (
+    Aggregates,
+    add_full_hint,
+    from_shifts,
+    from_values,
+    to_roster,
+)
 from fieldops.solver.roster.plan import penalties as plan_penalties
 
 #: Share of the time left after building that CP-SAT gets on the whole model
@@ -289,22 +292,4 @@ def _info(m: RosterModel, start: _Start, search: _Search,
 def _result(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
             deadline: Deadline, info: dict[str, Any]) -> Roster:
     """Phase 4: the roster of ``agg`` (no shift at all when ``None``)."""
-    ctx = m.ctx
-    problem = ctx.problem
-    assignments: list[RosterAssignment] = []
-    if agg is not None:
-        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
-    else:
-        agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
-    per_family = dict.fromkeys(PENALTY_KEYS, 0)
-    per_family.update(plan_penalties(m, agg))
-    rows = []
-    for r, req in enumerate(problem.requirements):
-        s = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
-        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
-                     max(0, s - req.required)))
-    coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
-                                           "short", "over"])
-    return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
-                  penalties=per_family, objective=sum(per_family.values()),
-                  elapsed=deadline.elapsed(), info=info)
+    return to_roster(m, agg, status, deadline.elapsed(), info)
