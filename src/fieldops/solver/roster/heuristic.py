@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from fieldops.solver.roster.constraints import HARD
+from fieldops.solver.roster.constraints import HARD, preferences
 from fieldops.solver.roster.constraints.coverage import row_weights
 from fieldops.solver.roster.context import RosterContext, ShiftSlot
 from fieldops.solver.roster.deadline import Deadline
@@ -54,7 +54,6 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
     p = ctx.problem
     need, wu, wo, qi = _demand(ctx)
     n = ctx.n_intervals
-    t_index = {t.id: k for k, t in enumerate(p.templates)}
     order = sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a))
     chosen: dict[tuple[int, int, int], str | None] = {}
     infeasible: list[int] = []
@@ -62,7 +61,6 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
         left = deadline.left()
         if left <= 0 or deadline.stopped():
             return Hint(chosen, infeasible, complete=False)
-        agent = p.agents[a]
         m = RosterModel(ctx, agent_ids=[a])
         for family in HARD:
             family.add(m)
@@ -73,13 +71,9 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
             best_q[(slot.d, slot.t)] = q
             if value:
                 terms.append(value * var)
-        for pref in agent.preferences:
-            d = (pref.day - p.start).days
-            w = pref.weight * p.weights.preference
-            lit = (m.work[(a, d)] if pref.template is None
-                   else m.x.get((a, d, t_index[pref.template])))
-            if lit is not None and w:
-                terms.append((w if pref.wanted else -w) * lit)
+        for w, wanted, lit in preferences.wishes(m, a):
+            if lit is not None:
+                terms.append((w if wanted else -w) * lit)
         m.model.maximize(sum(terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1

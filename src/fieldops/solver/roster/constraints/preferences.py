@@ -7,6 +7,8 @@ one when the agent works it. ``RosterWeights.preference`` multiplies every weigh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ortools.sat.python import cp_model
 
 from fieldops.solver.roster.aggregates import Aggregates
@@ -15,24 +17,33 @@ from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.model import RosterModel
 
 
-def add(m: RosterModel) -> None:
-    """One term per preference: ``weight × (1 − worked)`` if wanted, else ``weight × worked``."""
+def wishes(m: RosterModel, a: int) -> Iterator[tuple[int, bool, cp_model.IntVar | None]]:
+    """``(priced weight, wanted, worked literal)`` of agent ``a``'s priced wishes.
+
+    The literal is ``work[a, d]`` for a wish about a day, ``x[a, d, t]`` for one
+    about a template, ``None`` when the agent has no such option that day. The
+    heuristic's per-agent models read the same wishes.
+    """
     ctx = m.ctx
     scale = ctx.problem.weights.preference
     t_index = {t.id: i for i, t in enumerate(ctx.problem.templates)}
+    for pref in ctx.problem.agents[a].preferences:
+        weight = pref.weight * scale
+        if not weight:
+            continue
+        d = (pref.day - ctx.problem.start).days
+        lit = m.work[(a, d)] if pref.template is None else m.x.get(
+            (a, d, t_index[pref.template]))
+        yield weight, pref.wanted, lit
+
+
+def add(m: RosterModel) -> None:
+    """One term per wish: ``weight × (1 − worked)`` if wanted, else ``weight × worked``."""
     terms: list[cp_model.LinearExprT] = []
-    for a, agent in enumerate(ctx.problem.agents):
-        for pref in agent.preferences:
-            weight = pref.weight * scale
-            if not weight:
-                continue
-            d = (pref.day - ctx.problem.start).days
-            worked: cp_model.LinearExprT
-            if pref.template is None:
-                worked = m.work[(a, d)]
-            else:
-                worked = m.x.get((a, d, t_index[pref.template]), 0)
-            terms.append(weight * (1 - worked) if pref.wanted else weight * worked)
+    for a in range(len(m.ctx.problem.agents)):
+        for weight, wanted, lit in wishes(m, a):
+            worked: cp_model.LinearExprT = 0 if lit is None else lit
+            terms.append(weight * (1 - worked) if wanted else weight * worked)
     m.add_penalty("preferences", sum(terms))
 
 
