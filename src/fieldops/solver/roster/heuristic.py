@@ -12,15 +12,15 @@ agent whose own model is infeasible proves the whole problem infeasible.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from fieldops.solver.roster.constraints import HARD
+from fieldops.solver.roster.constraints import HARD, preferences
+from fieldops.solver.roster.constraints.coverage import row_weights
 from fieldops.solver.roster.context import RosterContext, ShiftSlot
+from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
 
 
@@ -43,31 +43,27 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     for r, req in enumerate(p.requirements):
         i, k = ctx.row_interval[r], qi[req.queue]
         need[i, k] = max(need[i, k], req.required)
-        wu[i, k] = max(wu[i, k], p.weights.under if req.under_weight is None
-                       else req.under_weight)
-        wo[i, k] = max(wo[i, k], p.weights.over if req.over_weight is None
-                       else req.over_weight)
+        under, over = row_weights(req, p.weights)
+        wu[i, k] = max(wu[i, k], under)
+        wo[i, k] = max(wo[i, k], over)
     return need, wu, wo, qi
 
 
-def greedy_hint(ctx: RosterContext, deadline: float,
-                stop: threading.Event | None = None) -> Hint:
-    """Build the agent-by-agent roster until ``deadline`` (``time.monotonic()``)."""
+def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
+    """Build the agent-by-agent roster until ``deadline`` (or its stop event)."""
     p = ctx.problem
     need, wu, wo, qi = _demand(ctx)
     n = ctx.n_intervals
-    t_index = {t.id: k for k, t in enumerate(p.templates)}
     order = sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a))
     chosen: dict[tuple[int, int, int], str | None] = {}
     infeasible: list[int] = []
     for done, a in enumerate(order):
-        left = deadline - time.monotonic()
-        if left <= 0 or (stop is not None and stop.is_set()):
+        left = deadline.left()
+        if left <= 0 or deadline.stopped():
             return Hint(chosen, infeasible, complete=False)
-        agent = p.agents[a]
         m = RosterModel(ctx, agent_ids=[a])
-        for rule in HARD:
-            rule(m)
+        for family in HARD:
+            family.add(m)
         best_q: dict[tuple[int, int], int] = {}
         terms = []
         for slot, var in m.by_agent[a]:
@@ -75,13 +71,9 @@ def greedy_hint(ctx: RosterContext, deadline: float,
             best_q[(slot.d, slot.t)] = q
             if value:
                 terms.append(value * var)
-        for pref in agent.preferences:
-            d = (pref.day - p.start).days
-            w = pref.weight * p.weights.preference
-            lit = (m.work[(a, d)] if pref.template is None
-                   else m.x.get((a, d, t_index[pref.template])))
-            if lit is not None and w:
-                terms.append((w if pref.wanted else -w) * lit)
+        for w, wanted, lit in preferences.wishes(m, a):
+            if lit is not None:
+                terms.append((w if wanted else -w) * lit)
         m.model.maximize(sum(terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1

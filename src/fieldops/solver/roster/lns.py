@@ -14,19 +14,20 @@ out without improving.
 from __future__ import annotations
 
 import random
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from fieldops.domain.roster import RosterParams
+from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
 
 SUB_TIME = 1.0  # seconds per sub-solve
 LINEARIZATION = 2
-SUB_TIME_LARGE = 10.0  # when the model has over 20 000 shift variables
+SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
+LARGE_MODEL = 20_000  # shift variables
+MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
 
 
 @dataclass
@@ -49,11 +50,10 @@ def set_hint(model: cp_model.CpModel, values: list[int]) -> None:
     hint.values.extend(values)
 
 
-def improve(m: RosterModel, best: Incumbent, deadline: float, params: RosterParams,
-            stop: threading.Event | None,
+def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
             current: list[cp_model.CpSolver | None]) -> LnsStats:
-    """Improve ``best`` in place until ``deadline`` (``time.monotonic()``)."""
+    """Improve ``best`` in place until ``deadline`` (or its stop event)."""
     rng = random.Random(params.seed)
     stats = LnsStats()
     agents = m.agents
@@ -69,10 +69,10 @@ def improve(m: RosterModel, best: Incumbent, deadline: float, params: RosterPara
     size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 4)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
     kinds = ("days", "block", "days", "agents")
-    sub_time = SUB_TIME if len(m.x) < 20_000 else SUB_TIME_LARGE
+    sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
     while True:
-        left = deadline - time.monotonic()
-        if left < 0.5 or (stop is not None and stop.is_set()):
+        left = deadline.left()
+        if left < MIN_LEFT or deadline.stopped():
             return stats
         # day windows improve most often on the benchmark instances; a block
         # (some agents over two weeks) lets them swap work within the block

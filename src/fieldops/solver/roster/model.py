@@ -47,6 +47,8 @@ class RosterModel:
     fair: list[tuple[str, list[int], cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]] = (
         field(default_factory=list))
     hours: dict[str, tuple[cp_model.IntVar, cp_model.IntVar]] = field(default_factory=dict)
+    #: objective terms ``(penalty key, expression)`` in the order the families added them
+    penalties: list[tuple[str, cp_model.LinearExprT]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         ctx = self.ctx
@@ -67,6 +69,14 @@ class RosterModel:
                 # one shift per local day: work = sum of that day's options (≤ 1)
                 m.add(w == sum(per_day[d]))
                 self.work[(a, d)] = w
+
+    def add_penalty(self, key: str, expr: cp_model.LinearExprT) -> None:
+        """Add a soft family's objective term, reported under ``key``."""
+        self.penalties.append((key, expr))
+
+    def minimize_penalties(self) -> None:
+        """Minimise the sum of every term added with :meth:`add_penalty`."""
+        self.model.minimize(sum(expr for _, expr in self.penalties))
 
     @property
     def agents(self) -> list[int]:

@@ -2,29 +2,28 @@
 
 Both sources reduce to the same :class:`Aggregates` (shifts chosen, agents per
 queue and per break option, staffed heads), from which the result's
-assignments, coverage and exact penalties are computed, and which can be
-written back into the model as a complete solution hint.
+assignments, coverage and exact penalties are computed (each constraint
+family's own ``penalty``), and which can be written back into the model as a
+complete solution hint.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 from ortools.sat.python import cp_model
 
-from fieldops.solver.roster.constraints.coverage import coverage_penalties
-from fieldops.solver.roster.constraints.fairness import fairness_penalties
-from fieldops.solver.roster.context import Group, ShiftSlot
+from fieldops.domain.roster import Roster, RosterAssignment, RosterStatus
+from fieldops.solver.roster.aggregates import Aggregates
+from fieldops.solver.roster.constraints import PENALTY_KEYS, SOFT
+from fieldops.solver.roster.context import Group
+from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.model import RosterModel
 
-
-@dataclass
-class Aggregates:
-    chosen: list[tuple[int, ShiftSlot, Group]]
-    assigned: dict[tuple[int, int, Group, str], int]
-    break_counts: dict[tuple[int, int, str], list[int]]
-    staffed: dict[tuple[int, str], int]
+__all__ = ["Aggregates", "add_full_hint", "from_shifts", "from_values", "penalties",
+           "to_roster"]
 
 
 def from_values(m: RosterModel, values: list[int]) -> Aggregates:
@@ -74,26 +73,38 @@ def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) 
 
 
 def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
-    """Exact penalty per soft family."""
-    ctx = m.ctx
-    p = ctx.problem
-    out = coverage_penalties(m, agg.staffed)
-    out.update(fairness_penalties(m, [(a, s) for a, s, _ in agg.chosen]))
-    worked = {(a, s.d): s.template.id for a, s, _ in agg.chosen}
-    pref = 0
-    for a, agent in enumerate(p.agents):
-        for wish in agent.preferences:
-            tpl = worked.get((a, (wish.day - p.start).days))
-            hit = tpl is not None and (wish.template is None or wish.template == tpl)
-            if hit != wish.wanted:
-                pref += wish.weight * p.weights.preference
-    out["preferences"] = pref
-    prof = 0
-    if p.weights.proficiency:
-        for (_d, _t, g, q), n in agg.assigned.items():
-            prof += p.weights.proficiency * (5 - dict(g)[q]) * n
-    out["proficiency"] = prof
+    """Exact penalty per key, as each soft constraint family prices ``agg``."""
+    out: dict[str, int] = {}
+    for family in SOFT:
+        out.update(family.penalty(m.ctx, agg))
     return out
+
+
+def to_roster(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
+              elapsed: float, info: dict[str, Any]) -> Roster:
+    """The :class:`Roster` of ``agg``: assignments, coverage and exact penalties.
+
+    ``None`` is the empty roster (nothing could be rostered).
+    """
+    ctx = m.ctx
+    problem = ctx.problem
+    assignments: list[RosterAssignment] = []
+    if agg is not None:
+        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
+    else:
+        agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
+    per_family = dict.fromkeys(PENALTY_KEYS, 0)
+    per_family.update(penalties(m, agg))
+    rows = []
+    for r, req in enumerate(problem.requirements):
+        s = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
+                     max(0, s - req.required)))
+    coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
+                                           "short", "over"])
+    return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
+                  penalties=per_family, objective=sum(per_family.values()),
+                  elapsed=elapsed, info=info)
 
 
 def add_full_hint(m: RosterModel, agg: Aggregates) -> None:

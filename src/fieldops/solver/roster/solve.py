@@ -1,31 +1,46 @@
-"""``solve_roster``: build the CP-SAT model, search, and return the best roster."""
+"""``solve_roster``: build the CP-SAT model, search, and return the best roster.
+
+The solve is a short wiring of named phases sharing one :class:`Deadline`:
+
+1. :func:`_first_roster` — the per-agent heuristic (up to :data:`HINT_SHARE` of the
+   time) proves infeasibility agent by agent or hands CP-SAT a complete roster;
+2. :func:`build_model` — every constraint family adds itself to the model;
+3. :func:`_search` — CP-SAT on the whole model, then our LNS (:mod:`.lns`) on
+   what time is left;
+4. :func:`_result` — the best roster's assignments, coverage and exact penalties.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from ortools.sat.python import cp_model
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import (
     Roster,
-    RosterAssignment,
     RosterParams,
     RosterProblem,
     RosterProgress,
     RosterStatus,
 )
-from fieldops.solver.roster.constraints import FAMILIES, HARD, SOFT, Penalty
+from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
-from fieldops.solver.roster.extract import build_assignments
-from fieldops.solver.roster.heuristic import greedy_hint
-from fieldops.solver.roster.lns import LINEARIZATION, Incumbent, improve
+from fieldops.solver.roster.deadline import Deadline
+from fieldops.solver.roster.heuristic import Hint, greedy_hint
+from fieldops.solver.roster.lns import LARGE_MODEL, LINEARIZATION, Incumbent, LnsStats, improve
 from fieldops.solver.roster.model import RosterModel
-from fieldops.solver.roster.plan import Aggregates, add_full_hint, from_shifts, from_values
+from fieldops.solver.roster.plan import (
+    Aggregates,
+    add_full_hint,
+    from_shifts,
+    from_values,
+    to_roster,
+)
 from fieldops.solver.roster.plan import penalties as plan_penalties
 
 #: Share of the time left after building that CP-SAT gets on the whole model
@@ -34,43 +49,74 @@ from fieldops.solver.roster.plan import penalties as plan_penalties
 #: runs on a loaded machine: 927 685 and 891 274 alone, 929 742 with 20 % LNS).
 FULL_SHARE = 0.3
 FULL_SHARE_LARGE = 1.0
-LARGE_MODEL = 20_000  # shift variables
+#: The per-agent heuristic gets up to this share of the whole time limit.
+HINT_SHARE = 1 / 3
+#: CP-SAT overshoots its limit by up to a second or two on a large model: it is
+#: stopped this share of the time limit early, at most MAX_MARGIN seconds.
+MARGIN_SHARE = 0.02
+MAX_MARGIN = 2.0
+MIN_CP_SAT_TIME = 0.1  # seconds
+STOP_POLL = 0.05  # seconds between two looks at the stop event during a search
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, t0: float, progress: Callable[[RosterProgress], None] | None,
-                 stop: threading.Event | None) -> None:
+    """Counts improving rosters, keeps their history and reports progress."""
+
+    def __init__(self, deadline: Deadline,
+                 progress: Callable[[RosterProgress], None] | None) -> None:
         super().__init__()
-        self.t0 = t0
+        self.deadline = deadline
         self.progress = progress
-        self.stop = stop
         self.solutions = 0
         self.history: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
         self.report(self.objective_value)
-        if self.stop is not None and self.stop.is_set():
+        if self.deadline.stopped():
             self.stop_search()
 
     def report(self, objective: float) -> None:
         self.solutions += 1
-        elapsed = time.monotonic() - self.t0
+        elapsed = self.deadline.elapsed()
         self.history.append((round(elapsed, 3), objective))
         if self.progress is not None:
             self.progress(RosterProgress(objective, elapsed, self.solutions))
 
 
+@dataclass
+class _Start:
+    """What the phases before the search produced."""
+
+    hint: Hint
+    hint_seconds: float
+    build_seconds: float
+    fallback: Aggregates | None = None  # the heuristic's complete roster
+    hint_objective: int | None = None
+
+
+@dataclass
+class _Search:
+    """What CP-SAT and the LNS found."""
+
+    code: cp_model.CpSolverStatus
+    status_name: str
+    values: list[int] | None
+    objective: float | None
+    best_bound: float | None
+    lns: LnsStats | None
+
+
 def build_model(problem: RosterProblem, ctx: RosterContext | None = None,
                 ) -> tuple[RosterModel, list[Penalty]]:
-    """The CP-SAT model with every hard rule and the soft penalty terms."""
+    """The CP-SAT model with every constraint family and the objective.
+
+    Returns the model and its objective terms ``(penalty key, expression)``.
+    """
     m = RosterModel(ctx or RosterContext(problem))
-    for rule in HARD:
-        rule(m)
-    penalties: list[Penalty] = []
-    for family in SOFT:
-        penalties.extend(family(m))
-    m.model.minimize(sum(expr for _, expr in penalties))
-    return m, penalties
+    for family in FAMILIES:
+        family.add(m)
+    m.minimize_penalties()
+    return m, m.penalties
 
 
 def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
@@ -92,47 +138,92 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
         Setting this event ends the search; the best roster so far is returned
         with status ``cancelled``.
     """
+    params = _checked(problem, params)
+    deadline = Deadline.after(params.time_limit, stop)
+    ctx = RosterContext(problem)
+    start, m = _first_roster(ctx, deadline)
+    if start.hint.infeasible:
+        proof = {"engine": "heuristic", "infeasible_agents":
+                 [problem.agents[a].id for a in start.hint.infeasible]}
+        return _result(m, None, RosterStatus.INFEASIBLE, deadline, proof)
+    callback = _Callback(deadline, progress)
+    _hint_model(m, start, callback)
+    if deadline.stopped():
+        return _result(m, start.fallback, RosterStatus.CANCELLED, deadline,
+                       {"engine": "heuristic", "hint_objective": start.hint_objective,
+                        "solutions": callback.solutions})
+    search = _search(m, params, _search_deadline(m, deadline, params), callback)
+    agg = from_values(m, search.values) if search.values is not None else start.fallback
+    info = _info(m, start, search, callback)
+    return _result(m, agg, _status(search, agg, deadline), deadline, info)
+
+
+def _checked(problem: RosterProblem, params: RosterParams | None) -> RosterParams:
     if not isinstance(problem, RosterProblem):
         raise FieldError("problem", "must be a RosterProblem")
     if params is None:
-        params = RosterParams()
-    elif not isinstance(params, RosterParams):
+        return RosterParams()
+    if not isinstance(params, RosterParams):
         raise FieldError("params", "must be RosterParams")
-    t0 = time.monotonic()
-    ctx = RosterContext(problem)
-    # The per-agent heuristic gets up to a third of the time: it proves
-    # infeasibility agent by agent and hands CP-SAT a first roster.
-    hint = greedy_hint(ctx, t0 + params.time_limit / 3, stop)
-    hint_seconds = time.monotonic() - t0
-    m, _penalties = build_model(problem, ctx)
-    built = time.monotonic() - t0 - hint_seconds
-    if hint.infeasible:
-        proof = {"engine": "heuristic", "infeasible_agents":
-                 [problem.agents[a].id for a in hint.infeasible]}
-        return _result(problem, m, None, RosterStatus.INFEASIBLE, t0, proof)
-    fallback = None
-    hint_objective = None
-    callback = _Callback(t0, progress, stop)
-    if hint.complete:
-        # a complete solution hint: CP-SAT starts from the heuristic's roster,
-        # which is already a valid roster (reported as the first one)
-        fallback = from_shifts(m, hint.shifts)
-        add_full_hint(m, fallback)
-        hint_objective = sum(plan_penalties(m, fallback).values())
-        callback.report(hint_objective)
-    if stop is not None and stop.is_set():
-        return _result(problem, m, fallback, RosterStatus.CANCELLED, t0,
-                       {"engine": "heuristic", "hint_objective": hint_objective,
-                        "solutions": callback.solutions})
-    # CP-SAT overshoots its limit by up to a second or two on a large model
-    margin = min(2.0, 0.02 * params.time_limit) if len(m.x) > LARGE_MODEL else 0.0
-    deadline = t0 + params.time_limit - margin
-    # Phase 1: CP-SAT on the whole model (it may prove optimality, and gives the
-    # bound); phase 2: our LNS on what time is left (see lns.py).
+    return params
+
+
+def _first_roster(ctx: RosterContext, deadline: Deadline) -> tuple[_Start, RosterModel]:
+    """Phase 1 and 2: the heuristic's roster, then the full model."""
+    hint = greedy_hint(ctx, deadline.share(HINT_SHARE))
+    hint_seconds = deadline.elapsed()
+    m, _ = build_model(ctx.problem, ctx)
+    return _Start(hint, hint_seconds, deadline.elapsed() - hint_seconds), m
+
+
+def _hint_model(m: RosterModel, start: _Start, callback: _Callback) -> None:
+    """Hint the heuristic's complete roster, reported as the first roster found."""
+    if not start.hint.complete:
+        return
+    start.fallback = from_shifts(m, start.hint.shifts)
+    add_full_hint(m, start.fallback)
+    start.hint_objective = sum(plan_penalties(m, start.fallback).values())
+    callback.report(start.hint_objective)
+
+
+def _search_deadline(m: RosterModel, deadline: Deadline, params: RosterParams) -> Deadline:
+    if len(m.x) <= LARGE_MODEL:
+        return deadline
+    return deadline.shortened(min(MAX_MARGIN, MARGIN_SHARE * params.time_limit))
+
+
+@contextmanager
+def _stopping(deadline: Deadline, current: list[cp_model.CpSolver | None]) -> Iterator[None]:
+    """Stop whichever CP-SAT search is running once the stop event is set."""
+    if deadline.stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(STOP_POLL):
+            if deadline.stopped():
+                running = current[0]
+                if running is not None:
+                    running.stop_search()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
+            callback: _Callback) -> _Search:
+    """Phase 3: CP-SAT on the whole model (it may prove optimality, and gives the
+    bound), then the LNS on what time is left."""
     full_share = FULL_SHARE_LARGE if len(m.x) > LARGE_MODEL else FULL_SHARE
     solver = cp_model.CpSolver()
     sp = solver.parameters
-    sp.max_time_in_seconds = max(0.1, (deadline - time.monotonic()) * full_share)
+    sp.max_time_in_seconds = max(MIN_CP_SAT_TIME, deadline.left() * full_share)
     sp.num_workers = params.workers
     sp.random_seed = params.seed
     # the LP relaxation with cuts pays off on these covering models, but on a
@@ -140,20 +231,8 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
     if len(m.x) <= LARGE_MODEL:
         sp.linearization_level = LINEARIZATION
     current: list[cp_model.CpSolver | None] = [solver]
-    done = threading.Event()
-    watcher = None
-    if stop is not None:
-        def watch() -> None:
-            while not done.wait(0.05):
-                if stop.is_set():
-                    running = current[0]
-                    if running is not None:
-                        running.stop_search()
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
     lns_stats = None
-    try:
+    with _stopping(deadline, current):
         code = solver.solve(m.model, callback)
         if code == cp_model.MODEL_INVALID:
             raise RuntimeError(f"roster model invalid: {m.model.validate()}")
@@ -161,79 +240,56 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
         values = list(solver.response_proto.solution) if has_solution else None
         objective = solver.objective_value if has_solution else None
         if (values is not None and objective is not None and code != cp_model.OPTIMAL
-                and not (stop is not None and stop.is_set())):
+                and not deadline.stopped()):
             incumbent = Incumbent(values, objective)
 
             def improved(best: Incumbent) -> None:
                 callback.report(best.objective)
 
-            lns_stats = improve(m, incumbent, deadline, params, stop, improved, current)
+            lns_stats = improve(m, incumbent, deadline, params, improved, current)
             values, objective = incumbent.values, incumbent.objective
-    finally:
-        done.set()
-        if watcher is not None:
-            watcher.join()
-    if code == cp_model.OPTIMAL:
-        status = RosterStatus.OPTIMAL
-    elif stop is not None and stop.is_set():
-        status = RosterStatus.CANCELLED
-    elif code == cp_model.INFEASIBLE:
-        status = RosterStatus.INFEASIBLE
-    elif values is not None or fallback is not None:
-        status = RosterStatus.TIME_LIMIT
-    else:
-        status = RosterStatus.NO_SOLUTION
+    return _Search(code, solver.status_name(code), values, objective,
+                   solver.best_objective_bound if has_solution else None, lns_stats)
+
+
+def _status(search: _Search, agg: Aggregates | None, deadline: Deadline) -> RosterStatus:
+    if search.code == cp_model.OPTIMAL:
+        return RosterStatus.OPTIMAL
+    if deadline.stopped():
+        return RosterStatus.CANCELLED
+    if search.code == cp_model.INFEASIBLE:
+        return RosterStatus.INFEASIBLE
+    if agg is not None:
+        return RosterStatus.TIME_LIMIT
+    return RosterStatus.NO_SOLUTION
+
+
+def _info(m: RosterModel, start: _Start, search: _Search,
+          callback: _Callback) -> dict[str, Any]:
     info: dict[str, Any] = {
-        "engine": "cp-sat" if lns_stats is None else "cp-sat+lns",
-        "cp_sat_status": solver.status_name(code),
-        "best_bound": solver.best_objective_bound if has_solution else None,
-        "cp_sat_objective": objective,
+        "engine": "cp-sat" if search.lns is None else "cp-sat+lns",
+        "cp_sat_status": search.status_name,
+        "best_bound": search.best_bound,
+        "cp_sat_objective": search.objective,
         "solutions": callback.solutions,
         "history": callback.history,
-        "build_seconds": round(built, 3),
-        "hint_seconds": round(hint_seconds, 3),
-        "hint_complete": hint.complete,
-        "hint_objective": hint_objective,
+        "build_seconds": round(start.build_seconds, 3),
+        "hint_seconds": round(start.hint_seconds, 3),
+        "hint_complete": start.hint.complete,
+        "hint_objective": start.hint_objective,
         "variables": len(m.model.proto.variables),
         "constraints": len(m.model.proto.constraints),
     }
-    if lns_stats is not None:
-        info["lns"] = {"iterations": lns_stats.iterations,
-                       "improvements": lns_stats.improvements}
-    if values is not None:
-        agg: Aggregates | None = from_values(m, values)
-    else:
-        agg = fallback  # CP-SAT found nothing in time: the heuristic's roster is valid
-        if agg is not None:
-            info["engine"] = "heuristic"
-    return _result(problem, m, agg, status, t0, info)
+    if search.lns is not None:
+        info["lns"] = {"iterations": search.lns.iterations,
+                       "improvements": search.lns.improvements}
+    if search.values is None and start.fallback is not None:
+        # CP-SAT found nothing in time: the heuristic's roster is valid
+        info["engine"] = "heuristic"
+    return info
 
 
-def _result(problem: RosterProblem, m: RosterModel, agg: Aggregates | None,
-            status: RosterStatus, t0: float, info: dict[str, Any]) -> Roster:
-    ctx = m.ctx
-    per_family = dict.fromkeys(FAMILIES, 0)
-    assignments: list[RosterAssignment] = []
-    staffed: dict[tuple[int, str], int] = {}
-    if agg is not None:
-        per_family.update(plan_penalties(m, agg))
-        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
-        staffed = agg.staffed
-    else:
-        # nothing rostered: every requirement is short, every wanted shift unmet
-        w = problem.weights
-        per_family["coverage_under"] = sum(
-            (w.under if r.under_weight is None else r.under_weight) * r.required
-            for r in problem.requirements)
-        per_family["preferences"] = sum(
-            p.weight * w.preference for a in problem.agents for p in a.preferences if p.wanted)
-    rows = []
-    for r, req in enumerate(problem.requirements):
-        s = staffed.get((ctx.row_interval[r], req.queue), 0)
-        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
-                     max(0, s - req.required)))
-    coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
-                                           "short", "over"])
-    return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
-                  penalties=per_family, objective=sum(per_family.values()),
-                  elapsed=time.monotonic() - t0, info=info)
+def _result(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
+            deadline: Deadline, info: dict[str, Any]) -> Roster:
+    """Phase 4: the roster of ``agg`` (no shift at all when ``None``)."""
+    return to_roster(m, agg, status, deadline.elapsed(), info)

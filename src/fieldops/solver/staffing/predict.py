@@ -25,7 +25,7 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterProblem
-from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingTarget
+from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingPlan, StaffingTarget
 from fieldops.solver.staffing.erlang import erlang_a, erlang_c
 from fieldops.solver.staffing.plan import staff
 from fieldops.solver.staffing.required import _meets
@@ -35,6 +35,7 @@ PREDICT_COLUMNS = (
     "service_level", "asa_seconds", "occupancy", "abandon_rate", "meets_target",
 )
 _TOL = 1e-6
+MIN_AHT_SECONDS = 1e-9  # a zero handle time would divide by zero in Erlang
 
 
 def _work_stretches(roster: Roster, problem: RosterProblem | None) -> pd.DataFrame:
@@ -113,6 +114,37 @@ def staffed_heads(
     return out
 
 
+def _interval_kpis(frame: pd.DataFrame, plan: StaffingPlan, agents: np.ndarray,
+                   target: StaffingTarget) -> tuple[np.ndarray, ...]:
+    """Service level, ASA, occupancy, abandonment and target met per row of ``frame``
+    when ``agents`` productive heads answer it."""
+    seconds = plan.interval.total_seconds()
+    answer = target.answer_time.total_seconds()
+    n = len(frame)
+    sl, asa, occ, ab = (np.full(n, math.nan) for _ in range(4))
+    meets = np.zeros(n, dtype=bool)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        spec = plan.queues[str(row.queue)]
+        if spec.deferred:
+            needed = int(row.agents)
+            meets[i] = agents[i] >= needed
+            occ[i] = (float(row.occupancy) * needed / agents[i]) if agents[i] else (
+                math.nan if needed else 0.0)
+            continue
+        if row.offered <= 0:
+            sl[i], asa[i], occ[i], ab[i], meets[i] = 1.0, 0.0, 0.0, 0.0, True
+            continue
+        rate = float(row.offered) / seconds
+        slots = int(agents[i]) * spec.concurrency
+        aht = max(float(row.aht_seconds), MIN_AHT_SECONDS)
+        m = (erlang_c(slots, rate, aht, answer) if spec.patience is None
+             else erlang_a(slots, rate, aht, spec.patience.total_seconds(), answer))
+        sl[i] = m.service_level(target.basis)
+        asa[i], occ[i], ab[i] = m.asa, m.occupancy, m.p_abandon
+        meets[i] = _meets(m, target, check_asa=True)
+    return sl, asa, occ, ab, meets
+
+
 def predict_service_level(
     roster: Roster,
     demand: ContactVolumes,
@@ -160,30 +192,7 @@ def predict_service_level(
                             problem)
     productive = staffed * (1 - target.shrinkage)
     agents = np.floor(productive + _TOL).astype(int)
-    seconds = plan.interval.total_seconds()
-    answer = target.answer_time.total_seconds()
-    n = len(frame)
-    sl, asa, occ, ab = (np.full(n, math.nan) for _ in range(4))
-    meets = np.zeros(n, dtype=bool)
-    for i, row in enumerate(frame.itertuples(index=False)):
-        spec = plan.queues[str(row.queue)]
-        if spec.deferred:
-            needed = int(row.agents)
-            meets[i] = agents[i] >= needed
-            occ[i] = (float(row.occupancy) * needed / agents[i]) if agents[i] else (
-                math.nan if needed else 0.0)
-            continue
-        if row.offered <= 0:
-            sl[i], asa[i], occ[i], ab[i], meets[i] = 1.0, 0.0, 0.0, 0.0, True
-            continue
-        rate = float(row.offered) / seconds
-        slots = int(agents[i]) * spec.concurrency
-        aht = max(float(row.aht_seconds), 1e-9)
-        m = (erlang_c(slots, rate, aht, answer) if spec.patience is None
-             else erlang_a(slots, rate, aht, spec.patience.total_seconds(), answer))
-        sl[i] = m.service_level(target.basis)
-        asa[i], occ[i], ab[i] = m.asa, m.occupancy, m.p_abandon
-        meets[i] = _meets(m, target, check_asa=True)
+    sl, asa, occ, ab, meets = _interval_kpis(frame, plan, agents, target)
     return pd.DataFrame({
         "interval_start": frame["interval_start"],
         "queue": frame["queue"].astype(str),

@@ -13,6 +13,7 @@ interval is not measured on an empty system.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,6 +43,113 @@ class _Tally:
     wait_answered: np.ndarray
 
 
+#: Student-t quantile of a two-sided 95 % confidence interval
+T_QUANTILE = 0.975
+#: handle times below this (seconds) are raised to it: exponential draws need a mean > 0
+MIN_AHT_SECONDS = 1e-6
+#: after the last interval the run goes on this many longest handle (or patience)
+#: times, so contacts still queued are answered or abandoned
+DRAIN_FACTOR = 20
+
+
+class _QueueRun:
+    """One replication of one queue as simpy processes: staffing, arrivals, contacts.
+
+    Contacts of the warm-up are booked to a scratch slot at index ``n``.
+    """
+
+    def __init__(self, rates: Sequence[float], aht: Sequence[float], agents: Sequence[int],
+                 interval: float, answer_time: float, patience: float | None,
+                 rng: np.random.Generator, warmup: float) -> None:
+        self.rates, self.aht, self.agents = rates, aht, agents
+        self.interval, self.answer_time, self.patience = interval, answer_time, patience
+        self.rng, self.warmup = rng, warmup
+        self.n = len(rates)
+        self.tally = _Tally(*(np.zeros(self.n + 1) for _ in range(6)))
+        self.env = simpy.Environment()
+        self.pool = simpy.Container(self.env, init=int(agents[0]), capacity=10**9)
+        self.to_remove = 0  # agents leaving once they finish their contact
+
+    def run(self) -> _Tally:
+        env = self.env
+        env.process(self.staffing())
+        env.process(self.arrivals())
+        env.run(until=self.warmup + self.n * self.interval
+                + DRAIN_FACTOR * max(max(self.aht), self.patience or 0.0))
+        tally = self.tally
+        return _Tally(*(getattr(tally, f)[:self.n] for f in tally.__dataclass_fields__))
+
+    def release(self) -> None:
+        if self.to_remove > 0:
+            self.to_remove -= 1
+        else:
+            self.pool.put(1)
+
+    def staffing(self) -> simpy.events.ProcessGenerator:
+        env, pool, agents = self.env, self.pool, self.agents
+        current = int(agents[0])
+        for i in range(1, self.n):
+            yield env.timeout(self.warmup + i * self.interval - env.now)
+            delta = int(agents[i]) - current
+            current = int(agents[i])
+            if delta > 0:
+                cancel = min(delta, self.to_remove)
+                self.to_remove -= cancel
+                if delta - cancel:
+                    pool.put(delta - cancel)
+            elif delta < 0:
+                take = min(int(pool.level), -delta)
+                if take:
+                    yield pool.get(take)
+                self.to_remove += -delta - take
+
+    def contact(self, idx: int, service: float,
+                patience_draw: float) -> simpy.events.ProcessGenerator:
+        env, tally = self.env, self.tally
+        arrived = env.now
+        request = self.pool.get(1)
+        if math.isinf(patience_draw):
+            yield request
+        else:
+            yield request | env.timeout(patience_draw)
+        wait = env.now - arrived
+        if request.triggered:
+            tally.answered[idx] += 1
+            tally.wait_answered[idx] += wait
+            if wait <= self.answer_time:
+                tally.answered_within[idx] += 1
+            yield env.timeout(service)
+            self.release()
+        else:
+            request.cancel()
+            tally.abandoned[idx] += 1
+            if wait <= self.answer_time:
+                tally.abandoned_within[idx] += 1
+
+    def arrivals(self) -> simpy.events.ProcessGenerator:
+        env, rng, n, warmup, interval = self.env, self.rng, self.n, self.warmup, self.interval
+        # Warm-up at the first interval's rate, then interval by interval.
+        segments = [(0.0, warmup, -1)] + [
+            (warmup + i * interval, warmup + (i + 1) * interval, i) for i in range(n)
+        ]
+        for begin, end, idx in segments:
+            k = max(idx, 0)
+            rate = float(self.rates[k])
+            if env.now < begin:
+                yield env.timeout(begin - env.now)
+            if rate <= 0:
+                continue
+            t = begin + rng.exponential(1 / rate)
+            while t < end:
+                yield env.timeout(t - env.now)
+                if idx >= 0:
+                    self.tally.arrived[idx] += 1
+                draw = rng.exponential(self.patience) if self.patience else math.inf
+                env.process(self.contact(idx if idx >= 0 else n,
+                                         rng.exponential(self.aht[k]), draw))
+                t += rng.exponential(1 / rate)
+
+
 def simulate_queue(
     rates: Sequence[float],
     aht: Sequence[float],
@@ -53,82 +161,67 @@ def simulate_queue(
     warmup: float = 1800.0,
 ) -> _Tally:
     """One replication of one queue; rates per second, times in seconds."""
-    n = len(rates)
-    # Contacts of the warm-up are booked to a scratch slot at index n.
-    tally = _Tally(*(np.zeros(n + 1) for _ in range(6)))
-    env = simpy.Environment()
-    pool = simpy.Container(env, init=int(agents[0]), capacity=10**9)
-    state = {"to_remove": 0}
+    return _QueueRun(rates, aht, agents, interval, answer_time, patience, rng, warmup).run()
 
-    def release() -> None:
-        if state["to_remove"] > 0:
-            state["to_remove"] -= 1
+
+def _ratios(t: _Tally, basis: ServiceLevelBasis) -> tuple[np.ndarray, ...]:
+    """Service level, ASA and abandonment per interval of one replication."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if basis is ServiceLevelBasis.ANSWERED:
+            denom = t.answered
+        elif basis is ServiceLevelBasis.OFFERED_EXCL_SHORT_ABANDONS:
+            denom = t.arrived - t.abandoned_within
         else:
-            pool.put(1)
+            denom = t.arrived
+        return (np.where(denom > 0, t.answered_within / denom, np.nan),
+                np.where(t.answered > 0, t.wait_answered / t.answered, np.nan),
+                np.where(t.arrived > 0, t.abandoned / t.arrived, np.nan))
 
-    def staffing() -> simpy.events.ProcessGenerator:
-        current = int(agents[0])
-        for i in range(1, n):
-            yield env.timeout(warmup + i * interval - env.now)
-            delta = int(agents[i]) - current
-            current = int(agents[i])
-            if delta > 0:
-                cancel = min(delta, state["to_remove"])
-                state["to_remove"] -= cancel
-                if delta - cancel:
-                    pool.put(delta - cancel)
-            elif delta < 0:
-                take = min(int(pool.level), -delta)
-                if take:
-                    yield pool.get(take)
-                state["to_remove"] += -delta - take
 
-    def contact(idx: int, service: float, patience_draw: float) -> simpy.events.ProcessGenerator:
-        arrived = env.now
-        request = pool.get(1)
-        if math.isinf(patience_draw):
-            yield request
-        else:
-            yield request | env.timeout(patience_draw)
-        wait = env.now - arrived
-        if request.triggered:
-            tally.answered[idx] += 1
-            tally.wait_answered[idx] += wait
-            if wait <= answer_time:
-                tally.answered_within[idx] += 1
-            yield env.timeout(service)
-            release()
-        else:
-            request.cancel()
-            tally.abandoned[idx] += 1
-            if wait <= answer_time:
-                tally.abandoned_within[idx] += 1
+def _mean_ci(samples: list[np.ndarray], t_crit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over replications and the half-width of its confidence interval."""
+    arr = np.vstack(samples)
+    count = np.sum(np.isfinite(arr), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty intervals: NaN is right
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nanmean(arr, axis=0) if arr.size else arr
+            sd = np.nanstd(arr, axis=0, ddof=1)
+            half = t_crit * sd / np.sqrt(count)
+    return mean, half
 
-    def arrivals() -> simpy.events.ProcessGenerator:
-        # Warm-up at the first interval's rate, then interval by interval.
-        segments = [(0.0, warmup, -1)] + [
-            (warmup + i * interval, warmup + (i + 1) * interval, i) for i in range(n)
-        ]
-        for begin, end, idx in segments:
-            k = max(idx, 0)
-            rate = float(rates[k])
-            if env.now < begin:
-                yield env.timeout(begin - env.now)
-            if rate <= 0:
-                continue
-            t = begin + rng.exponential(1 / rate)
-            while t < end:
-                yield env.timeout(t - env.now)
-                if idx >= 0:
-                    tally.arrived[idx] += 1
-                draw = rng.exponential(patience) if patience else math.inf
-                env.process(contact(idx if idx >= 0 else n, rng.exponential(aht[k]), draw))
-                t += rng.exponential(1 / rate)
 
-    env.process(staffing())
-    env.process(arrivals())
-    env.run(until=warmup + n * interval + 20 * max(max(aht), patience or 0.0))
-    return _Tally(*(getattr(tally, f)[:n] for f in tally.__dataclass_fields__))
+def _simulate_rows(plan: StaffingPlan, q: str, rows: pd.DataFrame, replications: int,
+                   rng: np.random.Generator, warmup: timedelta) -> pd.DataFrame:
+    """KPIs with confidence intervals of queue ``q``'s ``rows`` of the plan."""
+    spec = plan.queues[q]
+    seconds = plan.interval.total_seconds()
+    rates = (rows["offered"].to_numpy(float) / seconds).tolist()
+    aht = np.maximum(rows["aht_seconds"].to_numpy(float), MIN_AHT_SECONDS).tolist()
+    servers = (rows["agents"].to_numpy(int) * spec.concurrency).tolist()
+    patience = spec.patience.total_seconds() if spec.patience else None
+    sl: list[np.ndarray] = []
+    asa: list[np.ndarray] = []
+    ab: list[np.ndarray] = []
+    for _ in range(replications):
+        t = simulate_queue(rates, aht, servers, seconds,
+                           plan.target.answer_time.total_seconds(), patience, rng,
+                           warmup.total_seconds())
+        for samples, value in zip((sl, asa, ab), _ratios(t, plan.target.basis), strict=True):
+            samples.append(value)
+    t_crit = float(stats.t.ppf(T_QUANTILE, replications - 1))
+    (sl_m, sl_h), (asa_m, asa_h), (ab_m, ab_h) = (_mean_ci(x, t_crit) for x in (sl, asa, ab))
+    return pd.DataFrame({
+        "interval_start": rows["interval_start"].to_numpy(),
+        "queue": q,
+        "agents": rows["agents"].to_numpy(int),
+        "offered_mean": rows["offered"].to_numpy(float),
+        "service_level": sl_m, "service_level_ci": sl_h,
+        "asa_seconds": asa_m, "asa_ci": asa_h,
+        "abandon_rate": ab_m, "abandon_ci": ab_h,
+        "erlang_service_level": rows["service_level"].to_numpy(float),
+        "erlang_abandon_rate": rows["abandon_rate"].to_numpy(float),
+    })
 
 
 def simulate(
@@ -158,63 +251,13 @@ def simulate(
             raise FieldError(f"queues.{q}", "unknown queue")
         if plan.queues[q].deferred:
             raise FieldError(f"queues.{q}", "email and back-office queues are not simulated")
-    seconds = plan.interval.total_seconds()
-    answer_time = plan.target.answer_time.total_seconds()
-    basis = plan.target.basis
-    t_crit = float(stats.t.ppf(0.975, replications - 1))
     rng = np.random.default_rng(seed)
     out = []
     for q in names:
-        spec = plan.queues[q]
         rows = frame[frame["queue"] == q].sort_values("interval_start")
         if max_intervals is not None:
             rows = rows.iloc[:max_intervals]
-        rates = (rows["offered"].to_numpy(float) / seconds).tolist()
-        aht = np.maximum(rows["aht_seconds"].to_numpy(float), 1e-6).tolist()
-        servers = (rows["agents"].to_numpy(int) * spec.concurrency).tolist()
-        patience = spec.patience.total_seconds() if spec.patience else None
-        sl, asa, ab = [], [], []
-        for _ in range(replications):
-            t = simulate_queue(rates, aht, servers, seconds, answer_time, patience, rng,
-                               warmup.total_seconds())
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if basis is ServiceLevelBasis.ANSWERED:
-                    denom = t.answered
-                elif basis is ServiceLevelBasis.OFFERED_EXCL_SHORT_ABANDONS:
-                    denom = t.arrived - t.abandoned_within
-                else:
-                    denom = t.arrived
-                sl.append(np.where(denom > 0, t.answered_within / denom, np.nan))
-                asa.append(np.where(t.answered > 0, t.wait_answered / t.answered, np.nan))
-                ab.append(np.where(t.arrived > 0, t.abandoned / t.arrived, np.nan))
-
-        def mean_ci(samples: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-            arr = np.vstack(samples)
-            count = np.sum(np.isfinite(arr), axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.nanmean(arr, axis=0) if arr.size else arr
-                sd = np.nanstd(arr, axis=0, ddof=1)
-                half = t_crit * sd / np.sqrt(count)
-            return mean, half
-
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # empty intervals: NaN is right
-            sl_m, sl_h = mean_ci(sl)
-            asa_m, asa_h = mean_ci(asa)
-            ab_m, ab_h = mean_ci(ab)
-        out.append(pd.DataFrame({
-            "interval_start": rows["interval_start"].to_numpy(),
-            "queue": q,
-            "agents": rows["agents"].to_numpy(int),
-            "offered_mean": rows["offered"].to_numpy(float),
-            "service_level": sl_m, "service_level_ci": sl_h,
-            "asa_seconds": asa_m, "asa_ci": asa_h,
-            "abandon_rate": ab_m, "abandon_ci": ab_h,
-            "erlang_service_level": rows["service_level"].to_numpy(float),
-            "erlang_abandon_rate": rows["abandon_rate"].to_numpy(float),
-        }))
+        out.append(_simulate_rows(plan, q, rows, replications, rng, warmup))
     result = (pd.concat(out, ignore_index=True) if out
               else pd.DataFrame({c: [] for c in SIM_COLUMNS}))
     return SimulationResult(frame=result[list(SIM_COLUMNS)], replications=replications,

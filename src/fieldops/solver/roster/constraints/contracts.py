@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fieldops.solver.roster.constraints.base import Family, no_penalty
 from fieldops.solver.roster.model import RosterModel
 
 
@@ -51,3 +52,12 @@ def apply_counts(m: RosterModel) -> None:
             m.model.add(m.nights(a) <= c.max_nights)
         if c.max_weekends is not None:
             m.model.add(sum(m.weekend_var(a, k) for k in m.weekends()) <= c.max_weekends)
+
+
+def add(m: RosterModel) -> None:
+    """Hours first, then counts (the order the model's constraints are numbered in)."""
+    apply_hours(m)
+    apply_counts(m)
+
+
+FAMILY = Family("contracts", add, no_penalty, {})

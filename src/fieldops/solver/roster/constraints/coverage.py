@@ -21,9 +21,22 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from fieldops.domain.roster import CoverageRequirement, RosterWeights
+from fieldops.solver.roster.aggregates import Aggregates
+from fieldops.solver.roster.constraints.base import Family
+from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.model import RosterModel
 
-Penalty = tuple[str, cp_model.LinearExprT]
+
+def row_weights(req: CoverageRequirement, weights: RosterWeights) -> tuple[int, int]:
+    """Price per head short and per head over of one requirement row.
+
+    The row's own ``under_weight`` / ``over_weight`` win; ``None`` falls back to
+    the problem's ``weights.under`` / ``weights.over``.
+    """
+    under = weights.under if req.under_weight is None else req.under_weight
+    over = weights.over if req.over_weight is None else req.over_weight
+    return under, over
 
 
 def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExprT]]:
@@ -72,7 +85,8 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
     return heads
 
 
-def apply(m: RosterModel) -> list[Penalty]:
+def add(m: RosterModel) -> None:
+    """Staffed heads per (interval, queue) and their shortfall and excess per row."""
     ctx = m.ctx
     p = ctx.problem
     heads = build_heads(m)
@@ -86,8 +100,7 @@ def apply(m: RosterModel) -> list[Penalty]:
         m.staffed[(i, q)] = s
         for r in rows:
             req = p.requirements[r]
-            wu = w.under if req.under_weight is None else req.under_weight
-            wo = w.over if req.over_weight is None else req.over_weight
+            wu, wo = row_weights(req, w)
             if wu:
                 short = m.model.new_int_var(0, req.required, f"short_{r}")
                 m.model.add(short >= req.required - s)
@@ -98,18 +111,23 @@ def apply(m: RosterModel) -> list[Penalty]:
                 m.model.add(excess >= s - req.required)
                 m.over[r] = excess
                 over.append(wo * excess)
-    return [("coverage_under", sum(under)), ("coverage_over", sum(over))]
+    m.add_penalty("coverage_under", sum(under))
+    m.add_penalty("coverage_over", sum(over))
 
 
-def coverage_penalties(m: RosterModel, staffed: dict[tuple[int, str], int]) -> dict[str, int]:
-    """The exact coverage penalties for the staffed heads per (interval, queue)."""
-    p = m.ctx.problem
-    w = p.weights
+def penalty(ctx: RosterContext, roster: Aggregates) -> dict[str, int]:
+    """The exact coverage penalties of the roster's staffed heads per (interval, queue)."""
+    p = ctx.problem
     under = over = 0
     for r, req in enumerate(p.requirements):
-        s = staffed.get((m.ctx.row_interval[r], req.queue), 0)
-        under += (w.under if req.under_weight is None else req.under_weight) * max(
-            0, req.required - s)
-        over += (w.over if req.over_weight is None else req.over_weight) * max(
-            0, s - req.required)
+        s = roster.staffed.get((ctx.row_interval[r], req.queue), 0)
+        wu, wo = row_weights(req, p.weights)
+        under += wu * max(0, req.required - s)
+        over += wo * max(0, s - req.required)
     return {"coverage_under": under, "coverage_over": over}
+
+
+FAMILY = Family("coverage", add, penalty, {
+    "coverage_under": "the row's under weight per head short, per requirement row",
+    "coverage_over": "the row's over weight per head over, per requirement row",
+})

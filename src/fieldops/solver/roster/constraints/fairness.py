@@ -5,7 +5,7 @@ agents) of worked weekends, of night shifts and of paid hours is priced by
 ``RosterWeights.fairness_weekends`` / ``fairness_nights`` / ``fairness_hours``.
 Hours are whole hours: the spread in minutes divided by 60, rounded down. The
 model bounds max and min linearly (the minimisation makes them tight);
-:func:`fairness_penalties` computes the exact figures reported.
+:func:`penalty` computes the exact figures reported.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from fieldops.solver.roster.context import ShiftSlot
+from fieldops.solver.roster.aggregates import Aggregates
+from fieldops.solver.roster.constraints.base import Family
+from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.model import RosterModel
 
-Penalty = tuple[str, cp_model.LinearExprT]
+MINUTES_PER_HOUR = 60
+HOURS_PER_DAY = 24
 
 
 def _spread(m: RosterModel, values: Sequence[cp_model.LinearExprT], ub: int,
@@ -34,12 +37,18 @@ def _spread(m: RosterModel, values: Sequence[cp_model.LinearExprT], ub: int,
     return spread
 
 
-def apply(m: RosterModel) -> list[Penalty]:
-    ctx = m.ctx
-    w = ctx.problem.weights
+def _by_contract(ctx: RosterContext) -> dict[str, list[int]]:
     by_contract: dict[str, list[int]] = defaultdict(list)
     for a, agent in enumerate(ctx.problem.agents):
         by_contract[agent.contract].append(a)
+    return by_contract
+
+
+def add(m: RosterModel) -> None:
+    """Spread of weekends, nights and whole paid hours per contract of 2+ agents."""
+    ctx = m.ctx
+    w = ctx.problem.weights
+    by_contract = _by_contract(ctx)
     weekends: list[cp_model.LinearExprT] = []
     nights: list[cp_model.LinearExprT] = []
     hours: list[cp_model.LinearExprT] = []
@@ -57,31 +66,31 @@ def apply(m: RosterModel) -> list[Penalty]:
                                                       "nights", agents))
         if w.fairness_hours:
             minutes = [m.paid_minutes(a) for a in agents]
-            spread = _spread(m, minutes, n_days * 24 * 60, f"h_{cid}", "minutes", agents)
-            whole = m.model.new_int_var(0, n_days * 24, f"h_{cid}_hours")
-            m.model.add(60 * whole >= spread - 59)  # whole >= floor(spread / 60)
+            spread = _spread(m, minutes, n_days * HOURS_PER_DAY * MINUTES_PER_HOUR,
+                             f"h_{cid}", "minutes", agents)
+            whole = m.model.new_int_var(0, n_days * HOURS_PER_DAY, f"h_{cid}_hours")
+            # whole >= floor(spread / 60)
+            m.model.add(MINUTES_PER_HOUR * whole >= spread - (MINUTES_PER_HOUR - 1))
             m.hours[cid] = (whole, spread)
             hours.append(w.fairness_hours * whole)
-    return [("fairness_weekends", sum(weekends)), ("fairness_nights", sum(nights)),
-            ("fairness_hours", sum(hours))]
+    m.add_penalty("fairness_weekends", sum(weekends))
+    m.add_penalty("fairness_nights", sum(nights))
+    m.add_penalty("fairness_hours", sum(hours))
 
 
-def fairness_penalties(m: RosterModel, chosen: list[tuple[int, ShiftSlot]]) -> dict[str, int]:
-    """The exact fairness penalties of the chosen (agent, slot) shifts."""
-    ctx = m.ctx
+def penalty(ctx: RosterContext, roster: Aggregates) -> dict[str, int]:
+    """The exact fairness penalties of the roster's shifts."""
     w = ctx.problem.weights
     weekends: dict[int, set[int]] = defaultdict(set)
     nights: dict[int, int] = defaultdict(int)
     minutes: dict[int, int] = defaultdict(int)
-    for a, slot in chosen:
+    for a, slot, _ in roster.chosen:
         k = ctx.weekend_of_day[slot.d]
         if k is not None:
             weekends[a].add(k)
         nights[a] += int(slot.night)
         minutes[a] += slot.paid_minutes
-    by_contract: dict[str, list[int]] = defaultdict(list)
-    for a, agent in enumerate(ctx.problem.agents):
-        by_contract[agent.contract].append(a)
+    by_contract = _by_contract(ctx)
     out = {"fairness_weekends": 0, "fairness_nights": 0, "fairness_hours": 0}
     for agents in by_contract.values():
         if len(agents) < 2:
@@ -91,5 +100,12 @@ def fairness_penalties(m: RosterModel, chosen: list[tuple[int, ShiftSlot]]) -> d
         mi = [minutes[a] for a in agents]
         out["fairness_weekends"] += w.fairness_weekends * (max(we) - min(we))
         out["fairness_nights"] += w.fairness_nights * (max(ni) - min(ni))
-        out["fairness_hours"] += w.fairness_hours * ((max(mi) - min(mi)) // 60)
+        out["fairness_hours"] += w.fairness_hours * ((max(mi) - min(mi)) // MINUTES_PER_HOUR)
     return out
+
+
+FAMILY = Family("fairness", add, penalty, {
+    "fairness_weekends": "weight × (most − fewest worked weekends), per contract",
+    "fairness_nights": "weight × (most − fewest night shifts), per contract",
+    "fairness_hours": "weight × whole hours of (most − least paid time), per contract",
+})

@@ -7,28 +7,60 @@ one when the agent works it. ``RosterWeights.preference`` multiplies every weigh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ortools.sat.python import cp_model
 
+from fieldops.solver.roster.aggregates import Aggregates
+from fieldops.solver.roster.constraints.base import Family
+from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.model import RosterModel
 
-Penalty = tuple[str, cp_model.LinearExprT]
 
+def wishes(m: RosterModel, a: int) -> Iterator[tuple[int, bool, cp_model.IntVar | None]]:
+    """``(priced weight, wanted, worked literal)`` of agent ``a``'s priced wishes.
 
-def apply(m: RosterModel) -> list[Penalty]:
+    The literal is ``work[a, d]`` for a wish about a day, ``x[a, d, t]`` for one
+    about a template, ``None`` when the agent has no such option that day. The
+    heuristic's per-agent models read the same wishes.
+    """
     ctx = m.ctx
     scale = ctx.problem.weights.preference
     t_index = {t.id: i for i, t in enumerate(ctx.problem.templates)}
+    for pref in ctx.problem.agents[a].preferences:
+        weight = pref.weight * scale
+        if not weight:
+            continue
+        d = (pref.day - ctx.problem.start).days
+        lit = m.work[(a, d)] if pref.template is None else m.x.get(
+            (a, d, t_index[pref.template]))
+        yield weight, pref.wanted, lit
+
+
+def add(m: RosterModel) -> None:
+    """One term per wish: ``weight × (1 − worked)`` if wanted, else ``weight × worked``."""
     terms: list[cp_model.LinearExprT] = []
-    for a, agent in enumerate(ctx.problem.agents):
-        for pref in agent.preferences:
-            weight = pref.weight * scale
-            if not weight:
-                continue
-            d = (pref.day - ctx.problem.start).days
-            worked: cp_model.LinearExprT
-            if pref.template is None:
-                worked = m.work[(a, d)]
-            else:
-                worked = m.x.get((a, d, t_index[pref.template]), 0)
-            terms.append(weight * (1 - worked) if pref.wanted else weight * worked)
-    return [("preferences", sum(terms))]
+    for a in range(len(m.ctx.problem.agents)):
+        for weight, wanted, lit in wishes(m, a):
+            worked: cp_model.LinearExprT = 0 if lit is None else lit
+            terms.append(weight * (1 - worked) if wanted else weight * worked)
+    m.add_penalty("preferences", sum(terms))
+
+
+def penalty(ctx: RosterContext, roster: Aggregates) -> dict[str, int]:
+    """The weight of every preference the roster does not meet."""
+    p = ctx.problem
+    worked = {(a, s.d): s.template.id for a, s, _ in roster.chosen}
+    unmet = 0
+    for a, agent in enumerate(p.agents):
+        for wish in agent.preferences:
+            tpl = worked.get((a, (wish.day - p.start).days))
+            hit = tpl is not None and (wish.template is None or wish.template == tpl)
+            if hit != wish.wanted:
+                unmet += wish.weight * p.weights.preference
+    return {"preferences": unmet}
+
+
+FAMILY = Family("preferences", add, penalty, {
+    "preferences": "preference weight × the agent's own weight, per unmet preference",
+})

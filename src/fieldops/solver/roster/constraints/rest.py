@@ -13,10 +13,12 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from fieldops.solver.roster.constraints.base import Family, no_penalty
 from fieldops.solver.roster.model import RosterModel
 
 
-def apply(m: RosterModel) -> None:
+def add(m: RosterModel) -> None:
+    """One constraint per (slot, later day) with a conflicting slot."""
     ctx = m.ctx
     cache = ctx.conflict_cache
     for a in m.agents:
@@ -33,3 +35,6 @@ def apply(m: RosterModel) -> None:
                     per_day[d].append(other)
             for others in per_day.values():
                 m.model.add(var + sum(others) <= 1)
+
+
+FAMILY = Family("rest", add, no_penalty, {})

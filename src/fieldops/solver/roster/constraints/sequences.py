@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from fieldops.solver.roster.constraints.base import Family, no_penalty
 from fieldops.solver.roster.model import RosterModel
 
 
@@ -35,7 +36,8 @@ def forbid_short_runs(model: cp_model.CpModel, lits: list[cp_model.IntVar], mini
             model.add_bool_or(clause)
 
 
-def apply(m: RosterModel) -> None:
+def add(m: RosterModel) -> None:
+    """Maximum and minimum runs of working days, minimum runs of days off."""
     ctx = m.ctx
     n = ctx.problem.days
     for a in m.agents:
@@ -50,3 +52,6 @@ def apply(m: RosterModel) -> None:
             forbid_short_runs(m.model, work, c.min_consecutive_days)
         if c.min_consecutive_days_off is not None and c.min_consecutive_days_off > 1:
             forbid_short_runs(m.model, work, c.min_consecutive_days_off, negate=True)
+
+
+FAMILY = Family("sequences", add, no_penalty, {})
