@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from fieldops.domain.roster import RosterWeights
 from fieldops.solver.roster.constraints import coverage
-from fieldops.solver.roster.constraints.coverage import row_weights
 from roster_fixtures import agent, need, problem, template
 from roster_verifier import verify
 
@@ -42,5 +41,5 @@ def test_a_break_takes_the_agent_off_the_intervals_it_covers() -> None:
 
 
 def test_row_weights_fall_back_to_the_problem_weights() -> None:
-    assert row_weights(need(0, 9), WEIGHTS) == (100, 3)
-    assert row_weights(need(0, 9, under_weight=0, over_weight=9), WEIGHTS) == (0, 9)
+    assert need(0, 9).prices(WEIGHTS) == (100, 3)
+    assert need(0, 9, under_weight=0, over_weight=9).prices(WEIGHTS) == (0, 9)

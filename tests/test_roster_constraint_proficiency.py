@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from fieldops.domain.roster import Agent, QueueSkill, RosterWeights
 from fieldops.solver.roster.constraints import proficiency
 from roster_fixtures import need, problem
@@ -35,8 +33,6 @@ def test_no_weight_no_penalty() -> None:
     assert v.encoded == 0
 
 
-@pytest.mark.xfail(strict=True, reason="validate_roster prices proficiency per requirement "
-                   "row the agent covers, the solver (and RosterWeights' docs) per shift")
 def test_validator_prices_proficiency_per_shift_too() -> None:
     p = problem(days=1, agents=(Agent("a", "c", (QueueSkill("q", proficiency=2),)),),
                 requirements=(need(0, 9), need(0, 10)), weights=PRICED)

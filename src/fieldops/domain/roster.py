@@ -332,6 +332,12 @@ class CoverageRequirement:
         _optional_int("under_weight", self.under_weight)
         _optional_int("over_weight", self.over_weight)
 
+    def prices(self, weights: RosterWeights) -> tuple[int, int]:
+        """Penalty per head short and per head over: the row's own, else ``weights``'."""
+        under = weights.under if self.under_weight is None else self.under_weight
+        over = weights.over if self.over_weight is None else self.over_weight
+        return under, over
+
 
 @dataclass(frozen=True, slots=True)
 class RosterWeights:

@@ -277,17 +277,14 @@ class _Checker:
         p, w = self.p, self.p.weights
         pen = dict.fromkeys(FAMILIES, 0)
         rows = []
-        row_keys = set()
         for req in p.requirements:
             i = (_u(req.start) - self.h0) // self.step
-            row_keys.add((i, req.queue))
             staffed = len(counted.get((i, req.queue), []))
             short, over = max(0, req.required - staffed), max(0, staffed - req.required)
             rows.append((_u(req.start), req.queue, req.required, staffed, short, over))
-            pen["coverage_under"] += (w.under if req.under_weight is None
-                                      else req.under_weight) * short
-            pen["coverage_over"] += (w.over if req.over_weight is None
-                                     else req.over_weight) * over
+            under, over_price = req.prices(w)
+            pen["coverage_under"] += under * short
+            pen["coverage_over"] += over_price * over
         self.compare_coverage(rows)
         shifts: dict[str, list[RosterAssignment]] = defaultdict(list)
         for s in self.r.assignments:
@@ -314,10 +311,11 @@ class _Checker:
             pen["fairness_nights"] += w.fairness_nights * (max(ni) - min(ni))
             pen["fairness_hours"] += w.fairness_hours * ((max(mi) - min(mi)) // 60)
         if w.proficiency:
-            for key in row_keys:
-                for aid in counted.get(key, []):
+            # Priced per shift and queue served, however many requirement rows it covers.
+            for s in self.r.assignments:
+                for queue in {a.queue for a in s.activities if a.kind == "work" and a.queue}:
                     pen["proficiency"] += w.proficiency * (
-                        5 - self.agents[aid].proficiency(key[1]))
+                        5 - self.agents[s.agent_id].proficiency(queue))
         return pen
 
     def compare_coverage(self, rows: list[tuple[datetime, str, int, int, int, int]]) -> None:

@@ -18,7 +18,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from fieldops.solver.roster.constraints import HARD, preferences
-from fieldops.solver.roster.constraints.coverage import row_weights
 from fieldops.solver.roster.context import RosterContext, ShiftSlot
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
@@ -43,7 +42,7 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     for r, req in enumerate(p.requirements):
         i, k = ctx.row_interval[r], qi[req.queue]
         need[i, k] = max(need[i, k], req.required)
-        under, over = row_weights(req, p.weights)
+        under, over = req.prices(p.weights)
         wu[i, k] = max(wu[i, k], under)
         wo[i, k] = max(wo[i, k], over)
     return need, wu, wo, qi

@@ -21,22 +21,10 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from fieldops.domain.roster import CoverageRequirement, RosterWeights
 from fieldops.solver.roster.aggregates import Aggregates
 from fieldops.solver.roster.constraints.base import Family
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.model import RosterModel
-
-
-def row_weights(req: CoverageRequirement, weights: RosterWeights) -> tuple[int, int]:
-    """Price per head short and per head over of one requirement row.
-
-    The row's own ``under_weight`` / ``over_weight`` win; ``None`` falls back to
-    the problem's ``weights.under`` / ``weights.over``.
-    """
-    under = weights.under if req.under_weight is None else req.under_weight
-    over = weights.over if req.over_weight is None else req.over_weight
-    return under, over
 
 
 def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExprT]]:
@@ -100,7 +88,7 @@ def add(m: RosterModel) -> None:
         m.staffed[(i, q)] = s
         for r in rows:
             req = p.requirements[r]
-            wu, wo = row_weights(req, w)
+            wu, wo = req.prices(w)
             if wu:
                 short = m.model.new_int_var(0, req.required, f"short_{r}")
                 m.model.add(short >= req.required - s)
@@ -121,7 +109,7 @@ def penalty(ctx: RosterContext, roster: Aggregates) -> dict[str, int]:
     under = over = 0
     for r, req in enumerate(p.requirements):
         s = roster.staffed.get((ctx.row_interval[r], req.queue), 0)
-        wu, wo = row_weights(req, p.weights)
+        wu, wo = req.prices(p.weights)
         under += wu * max(0, req.required - s)
         over += wo * max(0, s - req.required)
     return {"coverage_under": under, "coverage_over": over}
