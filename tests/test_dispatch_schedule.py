@@ -40,6 +40,8 @@ def test_service_waits_for_the_window_and_travel_is_priced_per_arc() -> None:
     assert sched.end == minute(ctx, 60 + 30 + 10)
     assert sched.break_start is None
     assert sched.cost == COST_SCALE * 2 * 10 * SECONDS  # travel_time weight 1
+    # Leaves as late as the window allows: 10 minutes of driving before 60.
+    assert RouteEvaluator(ctx).departure(0, [0], sched) == minute(ctx, 50)
 
 
 def test_lunch_is_taken_on_site_while_waiting_for_the_window() -> None:
@@ -53,6 +55,8 @@ def test_lunch_is_taken_on_site_while_waiting_for_the_window() -> None:
     # Arrives at 10; the break opens at 20 and ends at 50, before the window at 70.
     assert sched.break_start == minute(ctx, 20)
     assert sched.starts == [minute(ctx, 70)]
+    # The break comes before the first job: the shift's start is the departure.
+    assert RouteEvaluator(ctx).departure(0, [0], sched) == minute(ctx, 0)
 
 
 def test_lazy_lunch_goes_after_return_when_the_day_ends_before_its_latest_start() -> None:

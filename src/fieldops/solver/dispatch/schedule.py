@@ -141,6 +141,16 @@ class RouteEvaluator:
         """The schedule of vehicle ``v`` with no job."""
         return Schedule([], None, self.vehicles[v].start, 0)
 
+    def departure(self, v: int, route: list[int], schedule: Schedule) -> int:
+        """When vehicle ``v`` leaves for ``route`` timed as ``schedule``: as late as
+        the first start of service allows (no idle wait at the first site), or at
+        the shift's start when the break comes before the first job."""
+        veh = self.vehicles[v]
+        if not route or (schedule.break_start is not None
+                         and schedule.break_start < schedule.starts[0]):
+            return veh.start
+        return max(veh.start, schedule.starts[0] - int(self.travel[veh.start_node, route[0]]))
+
     def _first_start(self, job: int, arrival: int) -> int:
         for a, b in self.windows[job]:
             if arrival <= b:
