@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
 from fieldops.solver.dispatch.context import ModelContext
-from fieldops.solver.dispatch.schedule import INFEASIBLE, RouteEvaluator, Schedule, VehicleTimes
+from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 
 NEAREST = 10
 # Nodes nearest each job that :meth:`Constructor._walked_routes` keeps (1 KiB per
@@ -34,10 +34,9 @@ IntArray = npt.NDArray[np.int64]
 _Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
-# The names ruin and recreate (and older callers) use for the evaluator's types.
-_Vehicle = VehicleTimes
+# The name ruin and recreate (improve.py) imports the evaluator's schedule under.
 _Schedule = Schedule
-__all__ = ["INFEASIBLE", "Constructor", "Schedule"]
+__all__ = ["Constructor", "Schedule"]
 
 
 class Constructor(RouteEvaluator):

@@ -41,7 +41,9 @@ def apply(ctx: ModelContext) -> None:
 def penalty(problem: DispatchProblem, unassigned: Sequence[Unassigned], travel_bound: float
             ) -> Penalty:
     """The plan's cost of the jobs left out: ``weights.unassigned[priority] ×
-    travel_bound`` each (``travel_bound`` in objective units)."""
+    travel_bound`` each (``travel_bound`` in objective units). A pinned job is
+    charged at its own priority here; ``PIN_FACTOR`` only keeps the search from
+    dropping it."""
     cost = 0.0
     for u in unassigned:
         cost += problem.weights.unassigned[u.priority] * travel_bound
