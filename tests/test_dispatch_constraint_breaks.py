@@ -40,3 +40,12 @@ def test_overlap_with_service_and_time_outside_the_window_add_up() -> None:
     # None at all: the whole break is missing.
     missing = dataclasses.replace(route, break_start=None)
     assert breaks.check(problem, missing).amount == 30 * 60
+
+
+def test_a_break_in_a_gap_too_short_for_the_drive_counts_the_missing_time() -> None:
+    problem, _ = _world()
+    # Leaves at 70 and breaks at once (70-100): the 10 minutes to J, served at 100,
+    # no longer fit in the gap.
+    route = timed(problem, "S-A", [("J", 100)], departure=70, break_at=70)
+    assert route.break_start == t(70)
+    assert breaks.check(problem, route).amount == 10 * 60
