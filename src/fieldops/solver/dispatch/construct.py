@@ -9,106 +9,47 @@ Jobs are inserted one at a time: pinned first, then by priority, then the most
 constrained (fewest candidate shifts, narrowest window). Each goes where the
 objective grows least among the positions of its ``NEAREST`` nearest candidate
 routes (:meth:`Constructor.best_insertion`: positions in order of detour, with
-window bounds, so that few exact schedules are computed). Feasibility is checked
-by a forward schedule that honours windows, shift end plus overtime, capacity and
-the lunch break; the break is taken at the first stop finished after its window
-opens (or on site while waiting, or after return), which the routing model's
-break semantics also accept.
+window bounds, so that few exact schedules are computed). Every route is timed
+and priced by :mod:`.schedule` (windows, shift end plus overtime, the lunch
+break); capacity is checked here on the summed loads.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
-from fieldops.solver.dispatch.constraints.preferences import penalty_of
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
-from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
-from fieldops.solver.dispatch.constraints.sla import lateness_term
-from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
+from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 
 NEAREST = 10
 # Nodes nearest each job that :meth:`Constructor._walked_routes` keeps (1 KiB per
 # job) and walks, the first ``FIRST_NODES`` before the rest.
 NEAREST_NODES = 256
 FIRST_NODES = 64
-INFEASIBLE = None
 IntArray = npt.NDArray[np.int64]
 _Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
-@dataclass
-class _Vehicle:
-    start: int
-    latest_end: int
-    soft_end: int
-    lunch: tuple[int, int, int] | None  # earliest start, latest start, duration
-    capacity: int | None
-    start_node: int
-    end_node: int
-    overtime_cost: int
+# The name ruin and recreate (improve.py) imports the evaluator's schedule under.
+_Schedule = Schedule
+__all__ = ["Constructor", "Schedule"]
 
 
-@dataclass
-class _Schedule:
-    starts: list[int]
-    break_start: int | None
-    end: int
-    cost: int
+class Constructor(RouteEvaluator):
+    """Builds routes (lists of job nodes per vehicle) for a :class:`ModelContext`.
 
-
-class Constructor:
-    """Builds routes (lists of job nodes per vehicle) for a :class:`ModelContext`."""
+    Every route is timed and priced by :class:`~.schedule.RouteEvaluator`'s
+    :meth:`~.schedule.RouteEvaluator.schedule`, which this class extends with the
+    insertion.
+    """
 
     def __init__(self, ctx: ModelContext) -> None:
-        self.ctx = ctx
-        # Every cost comes from the constraint module that defines it in the routing
-        # model, so the construction and the search optimise the same objective.
-        self.travel = ctx.travel_seconds
-        self.arc_cost = base_cost_matrix(ctx)
-        self.service = ctx.service_seconds
-        overtime = overtime_coefficient(ctx)
-        self.vehicles: list[_Vehicle] = []
-        for v, shift in enumerate(ctx.vehicles):
-            lunch = None
-            if shift.lunch is not None:
-                lunch = (ctx.seconds(shift.lunch.earliest_start),
-                         ctx.seconds(shift.lunch.latest_start),
-                         ctx.seconds_up(shift.lunch.duration))
-            self.vehicles.append(_Vehicle(
-                start=ctx.seconds(shift.start), latest_end=ctx.seconds(shift.latest_end),
-                soft_end=ctx.seconds(shift.end), lunch=lunch,
-                capacity=vehicle_capacity(ctx, shift),
-                start_node=ctx.start_node(v), end_node=ctx.end_node(v),
-                overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
-            ))
-        self.windows: list[list[tuple[int, int]]] = []
-        self.sla: list[tuple[int, int] | None] = []
-        self.load: list[int] = []
-        self.preferred: list[set[int] | None] = []
-        penalty = penalty_of(ctx)
-        for job in ctx.jobs:
-            if job.pinned_start is not None:
-                at = ctx.seconds(job.pinned_start)
-                self.windows.append([(at, at)])
-            elif job.windows:
-                self.windows.append([(ctx.seconds(x.start), ctx.seconds(x.end))
-                                     for x in job.windows])
-            else:
-                self.windows.append([(0, ctx.horizon)])
-            self.sla.append(lateness_term(ctx, job))
-            self.load.append(demand(job))
-            if job.preferred_technicians and penalty:
-                self.preferred.append({v for v, s in enumerate(ctx.vehicles)
-                                       if s.technician_id in job.preferred_technicians})
-            else:
-                self.preferred.append(None)
-        self.penalty = penalty
+        # Times, windows, loads and costs: the route evaluator's (schedule.py).
+        super().__init__(ctx)
         self._allowed_sets: list[set[int]] | None = None
         # Per job, the job and start nodes nearest to it (_walked_routes) and its
         # allowed vehicles by distance from their start (_empty_routes); filled on
@@ -116,112 +57,11 @@ class Constructor:
         self._nearest_nodes: dict[int, npt.NDArray[np.int32]] = {}
         self._kinds: list[tuple[object, ...]] | None = None
         self._fresh_order: dict[int, list[int]] = {}
-        self.schedules: list[_Schedule] = []
+        self.schedules: list[Schedule] = []
         self.repaired = 0
         # Insertion arrays per vehicle, keyed by the schedule object they were
         # computed from (every change to a route installs a new schedule).
-        self._arrays: dict[int, tuple[_Schedule, _Arrays]] = {}
-
-    # ----------------------------------------------------------- scheduling
-    def _first_start(self, job: int, arrival: int) -> int:
-        for a, b in self.windows[job]:
-            if arrival <= b:
-                return max(arrival, a)
-        return -1
-
-    def schedule(self, v: int, route: list[int], *, thorough: bool = False
-                 ) -> _Schedule | None:
-        """Earliest feasible schedule of ``route`` on vehicle ``v``, or ``None``.
-
-        The break goes on site while waiting for a window when it fits there;
-        otherwise it is put off as long as it can still start after the next job
-        (lazy) — or, if that schedule fails, taken at the first stop finished after
-        its window opens (eager). After the last job it is taken after return when
-        possible. ``thorough``: when both rules fail, try the break at every stop
-        (:meth:`_break_anywhere`; a route another engine built may need that).
-        """
-        veh = self.vehicles[v]
-        if not route:
-            return _Schedule([], None, veh.start, 0)
-        lazy = self._schedule(v, veh, route, eager=False)
-        if lazy is not None or veh.lunch is None:
-            return lazy
-        eager = self._schedule(v, veh, route, eager=True)
-        if eager is not None or not thorough:
-            return eager
-        return self._break_anywhere(v, route)
-
-    def _schedule(self, v: int, veh: _Vehicle, route: list[int], *, eager: bool,
-                  break_before: int | None = None, on_arrival: bool = False
-                  ) -> _Schedule | None:
-        """See :meth:`schedule`; ``break_before = k`` takes the break before the
-        route's ``k``-th job and nowhere else: before leaving the previous stop, or
-        ``on_arrival`` before the service (``k = len(route)``: after the last job,
-        as :meth:`schedule` does there)."""
-        travel, service = self.travel, self.service
-        lunch = veh.lunch
-        taken = lunch is None
-        break_start: int | None = None
-        t = veh.start
-        here = veh.start_node
-        cost = 0
-        starts: list[int] = []
-        for k, job in enumerate(route):
-            drive = int(travel[here, job])
-            if k == break_before and lunch is not None:
-                earliest, latest, length = lunch
-                if on_arrival:  # on site, before the service
-                    break_start, taken = max(t + drive, earliest), True
-                    t, drive = break_start + length, 0
-                else:  # at the previous stop (or the start), before leaving
-                    break_start, taken = max(t, earliest), True
-                    t = break_start + length
-                if break_start > latest:
-                    return INFEASIBLE
-            start = self._first_start(job, t + drive)
-            if start < 0:
-                start = -1
-            if not taken and lunch is not None and break_before is None:
-                earliest, latest, length = lunch
-                arrival = t + drive
-                on_site = max(arrival, earliest)
-                if start >= 0 and on_site <= latest and on_site + length <= start:
-                    break_start, taken = on_site, True  # while waiting for the window
-                elif start < 0 or (eager and t >= earliest) or start + service[job] > latest:
-                    before = max(t, earliest)  # before leaving for this job
-                    if before > latest:
-                        return INFEASIBLE
-                    break_start, taken = before, True
-                    start = self._first_start(job, before + length + drive)
-            if start < 0:
-                return INFEASIBLE
-            sla = self.sla[job]
-            if sla is not None and start > sla[0]:
-                cost += (start - sla[0]) * sla[1]
-            pref = self.preferred[job]
-            if pref is not None and v not in pref:
-                cost += self.penalty
-            cost += int(self.arc_cost[here, job])
-            starts.append(start)
-            t = start + service[job]
-            here = job
-        drive = int(travel[here, veh.end_node])
-        end = t + drive
-        if not taken and lunch is not None:
-            earliest, latest, length = lunch
-            if end <= latest:
-                break_start = max(end, earliest)  # after return, off the clock
-            elif t <= latest:
-                break_start = max(t, earliest)  # at the last site, then home
-                end = break_start + length + drive
-            else:
-                return INFEASIBLE
-        cost += int(self.arc_cost[here, veh.end_node])
-        if end > veh.latest_end:
-            return INFEASIBLE
-        if end > veh.soft_end:
-            cost += (end - veh.soft_end) * veh.overtime_cost
-        return _Schedule(starts, break_start, end, cost)
+        self._arrays: dict[int, tuple[Schedule, _Arrays]] = {}
 
     # ----------------------------------------------------------- insertion
     def build(self, initial: list[list[int]] | None = None, *, insert: bool = True
@@ -237,7 +77,7 @@ class Constructor:
         ctx = self.ctx
         n = ctx.n_jobs
         routes: list[list[int]] = [[] for _ in ctx.vehicles]
-        schedules = [_Schedule([], None, veh.start, 0) for veh in self.vehicles]
+        schedules = [self.empty(v) for v in range(len(self.vehicles))]
         loads = [0] * len(ctx.vehicles)
         placed: set[int] = set()
         self.repaired = 0
@@ -272,11 +112,11 @@ class Constructor:
         self.schedules = schedules
         return routes
 
-    def best_insertion(self, j: int, routes: list[list[int]], schedules: list[_Schedule],
+    def best_insertion(self, j: int, routes: list[list[int]], schedules: list[Schedule],
                        loads: list[int], *, blink: float = 0.0,
                        rng: random.Random | None = None,
                        where: list[int] | None = None,
-                       ) -> tuple[int, int, int, _Schedule] | None:
+                       ) -> tuple[int, int, int, Schedule] | None:
         """Cheapest (delta, vehicle, position, schedule) for ``j``, or ``None``.
 
         The detour's travel cost is a lower bound on an insertion's cost change
@@ -323,7 +163,7 @@ class Constructor:
         order = np.lexsort((position, vehicle, bounds))
         options = zip(bounds[order].tolist(), vehicle[order].tolist(),
                       position[order].tolist(), strict=True)
-        best: tuple[int, int, int, _Schedule] | None = None
+        best: tuple[int, int, int, Schedule] | None = None
         for bound, v, p in options:
             if best is not None and bound >= best[0]:
                 break
@@ -338,7 +178,7 @@ class Constructor:
                 best = (delta, v, p, trial)
         return best
 
-    def _route_arrays(self, v: int, route: list[int], schedule: _Schedule
+    def _route_arrays(self, v: int, route: list[int], schedule: Schedule
                       ) -> _Arrays:
         """Per insertion position of ``route``: predecessor and successor nodes, the
         arc between them, the predecessor's ready time, and an upper bound on the
@@ -372,7 +212,7 @@ class Constructor:
         self._arrays[v] = (schedule, arrays)
         return arrays
 
-    def _eject_for_priority(self, routes: list[list[int]], schedules: list[_Schedule],
+    def _eject_for_priority(self, routes: list[list[int]], schedules: list[Schedule],
                             loads: list[int]) -> None:
         """Swap a left-out job in for a routed one of lower priority when that pays.
 
@@ -389,7 +229,7 @@ class Constructor:
                       key=lambda j: -drop_penalty(ctx, ctx.jobs[j]))
         for j in left:
             gain_j = drop_penalty(ctx, ctx.jobs[j])
-            best: tuple[int, int, int, list[int], _Schedule] | None = None
+            best: tuple[int, int, int, list[int], Schedule] | None = None
             for v in self._candidates(j, routes):
                 cap = self.vehicles[v].capacity
                 route = routes[v]
@@ -418,7 +258,7 @@ class Constructor:
             loads[v] += self.load[j] - self.load[k]
 
     def _retime(self, v: int, given: list[int], placed: set[int]
-                ) -> tuple[list[int], _Schedule, int]:
+                ) -> tuple[list[int], Schedule, int]:
         """``given`` on vehicle ``v`` re-timed; jobs that do not fit are left out."""
         cap = self.vehicles[v].capacity
         route = [j for j in given if j not in placed and v in self._allowed(j)]
@@ -429,7 +269,7 @@ class Constructor:
             return route, sched, load
         # Keep jobs in the given order while the route stays feasible.
         kept: list[int] = []
-        sched = _Schedule([], None, self.vehicles[v].start, 0)
+        sched = self.empty(v)
         load = 0
         for j in route:
             if cap is not None and load + self.load[j] > cap:
@@ -441,23 +281,6 @@ class Constructor:
                 load += self.load[j]
         self.repaired += len(given) - len(kept)
         return kept, sched, load
-
-    def _break_anywhere(self, v: int, route: list[int]) -> _Schedule | None:
-        """The cheapest schedule of ``route`` with the break before one of its legs.
-
-        Another engine may place the break where neither the lazy nor the eager
-        rule of :meth:`schedule` would (VROOM: anywhere its window allows); trying
-        it at every stop keeps such routes whole when they are re-timed.
-        """
-        veh = self.vehicles[v]
-        best: _Schedule | None = None
-        for k in range(len(route) + 1):
-            for on_arrival in (False, True):
-                trial = self._schedule(v, veh, route, eager=False, break_before=k,
-                                       on_arrival=on_arrival)
-                if trial is not None and (best is None or trial.cost < best.cost):
-                    best = trial
-        return best
 
     def _allowed(self, j: int) -> set[int]:
         if self._allowed_sets is None:

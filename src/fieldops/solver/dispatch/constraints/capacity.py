@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import math
 
+from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.resources import Shift
 from fieldops.solver.dispatch.context import LOAD_DIMENSION, LOAD_SCALE, ModelContext
+from fieldops.solver.dispatch.timed import Penalty, TimedRoute
+
+NAME = "capacity"
 
 
 def demand(job: ServiceRequest) -> int:
@@ -35,3 +39,12 @@ def apply(ctx: ModelContext) -> None:
                   for cap in (vehicle_capacity(ctx, shift) for shift in ctx.vehicles)]
     callback = ctx.routing.RegisterUnaryTransitVector(demands)
     ctx.routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, LOAD_DIMENSION)
+
+
+def check(problem: DispatchProblem, route: TimedRoute) -> Penalty:
+    """Hard: load units over the van's capacity (exact loads, no rounding)."""
+    cap = route.technician.capacity
+    load = sum(s.request.load for s in route.stops)
+    over = 0.0 if cap is None else max(0.0, load - cap)
+    why = (f"{route.shift.id} carries {load:g} in a van of {cap:g}",) if over > 0 else ()
+    return Penalty(NAME, 0.0, over, "load units over", why, hard=True)

@@ -5,11 +5,17 @@ Serving a job that names preferred technicians with anyone else costs
 that did not prefer it (a per-vehicle unary transit: a vector of n values, not an
 n × n matrix, so memory stays linear); a soft upper bound of zero on that count at
 the route's end charges the weight per job.
+
+Plan penalty key: ``preference``.
 """
 
 from __future__ import annotations
 
+from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+from fieldops.solver.dispatch.timed import Penalty, TimedRoute
+
+NAME = "preferences"
 
 PREFERENCE_DIMENSION = "non_preferred"
 
@@ -48,3 +54,13 @@ def apply(ctx: ModelContext) -> None:
     dim = routing.GetDimensionOrDie(PREFERENCE_DIMENSION)
     for v in range(len(ctx.vehicles)):
         dim.SetCumulVarSoftUpperBound(routing.End(v), 0, penalty)
+
+
+def penalty(problem: DispatchProblem, route: TimedRoute) -> Penalty:
+    """``weights.non_preferred`` per job that names preferred technicians, none of
+    them the route's."""
+    tech = route.technician.id
+    missed = [s.request.id for s in route.stops
+              if s.request.preferred_technicians and tech not in s.request.preferred_technicians]
+    why = tuple(f"{rid} prefers someone other than {tech}" for rid in missed)
+    return Penalty(NAME, len(missed) * problem.weights.non_preferred, len(missed), "jobs", why)

@@ -4,11 +4,18 @@ Hard: a technician leaves the shift's start location no earlier than ``shift.sta
 and is back at its end location no later than ``shift.end + max_overtime``.
 Soft: every second back after ``shift.end`` costs ``weights.overtime_per_hour / 3600``.
 Also creates the time dimension (transit = service at the origin node + travel).
+
+Plan penalty key: ``overtime``.
 """
 
 from __future__ import annotations
 
+from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
+from fieldops.solver.dispatch.timed import ZERO, Penalty, TimedRoute
+
+NAME = "shifts"
+SECONDS_PER_HOUR = 3600
 
 
 def apply(ctx: ModelContext) -> None:
@@ -49,3 +56,27 @@ def apply_overtime(ctx: ModelContext) -> None:
             dim.SetCumulVarSoftUpperBound(
                 ctx.routing.End(v), ctx.seconds(shift.end), coefficient
             )
+
+
+def penalty(problem: DispatchProblem, route: TimedRoute) -> Penalty:
+    """Hours back after ``shift.end`` × ``weights.overtime_per_hour``."""
+    overtime = route.overtime
+    hours = overtime.total_seconds() / SECONDS_PER_HOUR
+    cost = overtime.total_seconds() / SECONDS_PER_HOUR * problem.weights.overtime_per_hour
+    why = (f"{route.shift.id} back {overtime} after its end",) if overtime > ZERO else ()
+    return Penalty(NAME, cost, hours, "h overtime", why)
+
+
+def check(problem: DispatchProblem, route: TimedRoute) -> Penalty:
+    """Hard: seconds left before ``shift.start`` plus seconds back after
+    ``shift.end + max_overtime``."""
+    shift = route.shift
+    early = max(ZERO, shift.start - route.departure)
+    late = max(ZERO, route.end - shift.latest_end)
+    why = []
+    if early > ZERO:
+        why.append(f"{shift.id} leaves {early} before its start")
+    if late > ZERO:
+        why.append(f"{shift.id} is back {late} after its end plus overtime")
+    return Penalty(NAME, 0.0, (early + late).total_seconds(), "s outside the shift",
+                   tuple(why), hard=True)

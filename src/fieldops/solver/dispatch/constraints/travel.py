@@ -1,32 +1,41 @@
 """Travel cost (soft): ``weights.travel_time`` per second + ``weights.travel_distance``
-per kilometre on every leg, and ``weights.labour`` × ``cost_per_hour`` per second of
-a route's span (paid time)."""
+per kilometre on every leg of a route (home included).
+
+Plan penalty key: ``travel``. (The span's labour cost is :mod:`.labour`.)
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from fieldops.solver.dispatch.context import COST_SCALE, TIME_DIMENSION, ModelContext
+from fieldops.domain.problem import DispatchProblem
+from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+from fieldops.solver.dispatch.timed import Penalty, TimedRoute
+
+NAME = "travel"
+METRES_PER_KM = 1000
 
 
 def base_cost_matrix(ctx: ModelContext) -> np.ndarray:
     """Integer cost of every arc between model nodes."""
     w = ctx.problem.weights
     locs = ctx.node_location
-    distances_km = ctx.travel.distances[np.ix_(locs, locs)] / 1000.0
+    distances_km = ctx.travel.distances[np.ix_(locs, locs)] / METRES_PER_KM
     cost = COST_SCALE * (w.travel_time * ctx.travel_seconds + w.travel_distance * distances_km)
     return np.rint(cost).astype("int64")
 
 
 def apply(ctx: ModelContext) -> None:
-    routing = ctx.routing
-    evaluator = routing.RegisterTransitMatrix(base_cost_matrix(ctx).tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(evaluator)
-    labour = ctx.problem.weights.labour
-    if labour > 0:
-        dim = routing.GetDimensionOrDie(TIME_DIMENSION)
-        for v, shift in enumerate(ctx.vehicles):
-            tech = ctx.problem.technician_by_id[shift.technician_id]
-            coefficient = round(labour * tech.cost_per_hour / 3600 * COST_SCALE)
-            if coefficient > 0:
-                dim.SetSpanCostCoefficientForVehicle(coefficient, v)
+    evaluator = ctx.routing.RegisterTransitMatrix(base_cost_matrix(ctx).tolist())
+    ctx.routing.SetArcCostEvaluatorOfAllVehicles(evaluator)
+
+
+def penalty(problem: DispatchProblem, route: TimedRoute) -> Penalty:
+    """``travel_time × seconds + travel_distance × km`` over the route's legs."""
+    w = problem.weights
+    seconds = route.travel_time.total_seconds()
+    metres = route.travel_distance
+    cost = w.travel_time * seconds + w.travel_distance * metres / METRES_PER_KM
+    return Penalty(NAME, cost, seconds, "s driven", (
+        f"{route.technician.id}: {seconds / 3600:.2f} h and {metres / METRES_PER_KM:.1f} km"
+        " of driving",))

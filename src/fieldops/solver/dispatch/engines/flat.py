@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
+from fieldops.solver.dispatch.constraints.capacity import demand
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
-from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
 from fieldops.solver.dispatch.constraints.sla import lateness_term
 from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
-from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+from fieldops.solver.dispatch.context import ModelContext
+from fieldops.solver.dispatch.schedule import job_windows, vehicle_times
 
 IntMatrix = npt.NDArray[np.int64]
 
@@ -80,40 +80,21 @@ class FlatProblem:
 
 
 def flat_from_context(ctx: ModelContext) -> FlatProblem:
-    """The integer view of ``ctx`` (see the module doc)."""
-    problem = ctx.problem
-    overtime = overtime_coefficient(ctx)
-    labour = problem.weights.labour
-    vehicles = []
-    for v, shift in enumerate(ctx.vehicles):
-        lunch = None
-        if shift.lunch is not None:
-            lunch = (ctx.seconds(shift.lunch.earliest_start),
-                     ctx.seconds(shift.lunch.latest_start),
-                     ctx.seconds_up(shift.lunch.duration))
-        tech = problem.technician_by_id[shift.technician_id]
-        vehicles.append(FlatVehicle(
-            start_node=ctx.start_node(v), end_node=ctx.end_node(v),
-            start=ctx.seconds(shift.start), soft_end=ctx.seconds(shift.end),
-            latest_end=ctx.seconds(shift.latest_end), lunch=lunch,
-            capacity=vehicle_capacity(ctx, shift),
-            labour_cost=round(labour * tech.cost_per_hour / 3600 * COST_SCALE),
-            overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
-        ))
+    """The integer view of ``ctx`` (see the module doc); shift times, lunch and
+    windows as the route evaluator (:mod:`..schedule`) derives them."""
+    vehicles = tuple(FlatVehicle(
+        start_node=veh.start_node, end_node=veh.end_node, start=veh.start,
+        soft_end=veh.soft_end, latest_end=veh.latest_end, lunch=veh.lunch,
+        capacity=veh.capacity, labour_cost=veh.labour_cost,
+        overtime_cost=veh.overtime_cost,
+    ) for veh in vehicle_times(ctx))
     n_vehicles = len(vehicles)
     jobs = []
-    for j, job in enumerate(ctx.jobs):
-        if job.pinned_start is not None:
-            at = ctx.seconds(job.pinned_start)
-            windows: tuple[tuple[int, int], ...] = ((at, at),)
-        elif job.windows:
-            windows = tuple((ctx.seconds(w.start), ctx.seconds(w.end)) for w in job.windows)
-        else:
-            windows = ((0, ctx.horizon),)
+    for j, (job, windows) in enumerate(zip(ctx.jobs, job_windows(ctx), strict=True)):
         allowed = ctx.allowed[j]
         jobs.append(FlatJob(
             service=ctx.service_seconds[j],
-            windows=windows,
+            windows=tuple(windows),
             load=demand(job),
             allowed=None if len(allowed) == n_vehicles else frozenset(allowed),
             priority=job.priority.rank,
@@ -125,6 +106,6 @@ def flat_from_context(ctx: ModelContext) -> FlatProblem:
         travel=np.asarray(ctx.travel_seconds, dtype=np.int64),
         cost=np.asarray(base_cost_matrix(ctx), dtype=np.int64),
         jobs=tuple(jobs),
-        vehicles=tuple(vehicles),
+        vehicles=vehicles,
         horizon=ctx.horizon,
     )

@@ -1,0 +1,371 @@
+"""The exact route evaluator: the one place that times a route and prices it.
+
+Two views of the same rules:
+
+* :class:`RouteEvaluator` (integer model seconds and costs, see
+  :mod:`.context`) times a route for the search: construction, ruin and recreate
+  and the re-timing of an engine's routes all ask it. Service starts as early as
+  its windows allow; the route fails when a window is missed, the break cannot
+  start in its window, or the vehicle is back after shift end plus overtime. It
+  prices the route with the coefficients the constraint modules define for the
+  routing model, written out in one loop (:meth:`RouteEvaluator._schedule`; a
+  callback per constraint family there would cost the search its speed).
+* :func:`time_route` (aware datetimes, exact travel) fixes every time of a route
+  whose starts of service are known, for the plan; :func:`price_route` prices it
+  with each constraint module's own ``penalty`` in objective units.
+
+Lunch. It is taken where it costs no time: on site while waiting for a window
+when it fits there; otherwise it is put off as long as it can still start after
+the next job (lazy) or, when that schedule fails, taken at the first stop
+finished after its window opens (eager); after the last job, after return when
+its window allows, else at the last site. Routes another engine built may need
+it before any leg (:meth:`RouteEvaluator.schedule` with ``thorough``). The plan
+keeps the break the search chose and moves it, within the same gap, on site
+after arrival or else before leaving the previous stop (:func:`place_break`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.resources import LunchBreak, Shift
+from fieldops.solver.dispatch import constraints
+from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
+from fieldops.solver.dispatch.constraints.labour import labour_coefficient
+from fieldops.solver.dispatch.constraints.preferences import penalty_of
+from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
+from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
+from fieldops.solver.dispatch.context import ModelContext
+from fieldops.solver.dispatch.timed import Legs, Penalty, RawRoute, TimedRoute, TimedStop
+
+INFEASIBLE = None
+Lunch = tuple[int, int, int]  # earliest start, latest start, duration (model seconds)
+Window = tuple[int, int]
+LegOf = Callable[[tuple[str, object], tuple[str, object]], Legs]
+
+
+# ------------------------------------------------------------ integer model view
+@dataclass
+class VehicleTimes:
+    """One shift in model seconds and integer costs."""
+
+    start: int  # earliest departure
+    latest_end: int  # shift end + maximum overtime (hard)
+    soft_end: int  # shift end: overtime is paid after it
+    lunch: Lunch | None
+    capacity: int | None  # None: unlimited
+    start_node: int
+    end_node: int
+    overtime_cost: int  # integer cost per second back after ``soft_end``
+    labour_cost: int = 0  # integer cost per second of route span
+
+
+def vehicle_times(ctx: ModelContext) -> list[VehicleTimes]:
+    """Every modelled shift of ``ctx`` as :class:`VehicleTimes`."""
+    overtime = overtime_coefficient(ctx)
+    out = []
+    for v, shift in enumerate(ctx.vehicles):
+        lunch = None
+        if shift.lunch is not None:
+            lunch = (ctx.seconds(shift.lunch.earliest_start),
+                     ctx.seconds(shift.lunch.latest_start),
+                     ctx.seconds_up(shift.lunch.duration))
+        out.append(VehicleTimes(
+            start=ctx.seconds(shift.start), latest_end=ctx.seconds(shift.latest_end),
+            soft_end=ctx.seconds(shift.end), lunch=lunch,
+            capacity=vehicle_capacity(ctx, shift),
+            start_node=ctx.start_node(v), end_node=ctx.end_node(v),
+            overtime_cost=overtime if shift.max_overtime.total_seconds() > 0 else 0,
+            labour_cost=labour_coefficient(ctx, shift),
+        ))
+    return out
+
+
+def job_windows(ctx: ModelContext) -> list[list[Window]]:
+    """Start-of-service windows per job in model seconds; never empty (a pinned
+    start is a window of one instant, no window is the whole horizon)."""
+    out = []
+    for job in ctx.jobs:
+        if job.pinned_start is not None:
+            at = ctx.seconds(job.pinned_start)
+            out.append([(at, at)])
+        elif job.windows:
+            out.append([(ctx.seconds(x.start), ctx.seconds(x.end)) for x in job.windows])
+        else:
+            out.append([(0, ctx.horizon)])
+    return out
+
+
+@dataclass
+class Schedule:
+    """A route's exact timing on the integer model: start of service per job, the
+    break's start (``None``: no break), the return and the integer cost."""
+
+    starts: list[int]
+    break_start: int | None
+    end: int
+    cost: int
+
+
+class RouteEvaluator:
+    """Times and prices routes (job nodes per vehicle) of a :class:`ModelContext`.
+
+    Every cost comes from the constraint module that defines it in the routing
+    model, so the construction and the search optimise the same objective.
+    """
+
+    def __init__(self, ctx: ModelContext) -> None:
+        self.ctx = ctx
+        self.travel = ctx.travel_seconds
+        self.arc_cost = base_cost_matrix(ctx)
+        self.service = ctx.service_seconds
+        self.vehicles = vehicle_times(ctx)
+        self.windows = job_windows(ctx)
+        self.sla: list[tuple[int, int] | None] = [lateness_term(ctx, job) for job in ctx.jobs]
+        self.load: list[int] = [demand(job) for job in ctx.jobs]
+        penalty = penalty_of(ctx)
+        self.preferred: list[set[int] | None] = []
+        for job in ctx.jobs:
+            if job.preferred_technicians and penalty:
+                self.preferred.append({v for v, s in enumerate(ctx.vehicles)
+                                       if s.technician_id in job.preferred_technicians})
+            else:
+                self.preferred.append(None)
+        self.penalty = penalty
+
+    def empty(self, v: int) -> Schedule:
+        """The schedule of vehicle ``v`` with no job."""
+        return Schedule([], None, self.vehicles[v].start, 0)
+
+    def departure(self, v: int, route: list[int], schedule: Schedule) -> int:
+        """When vehicle ``v`` leaves for ``route`` timed as ``schedule``: as late as
+        the first start of service allows (no idle wait at the first site), or at
+        the shift's start when the break comes before the first job."""
+        veh = self.vehicles[v]
+        if not route or (schedule.break_start is not None
+                         and schedule.break_start < schedule.starts[0]):
+            return veh.start
+        return max(veh.start, schedule.starts[0] - int(self.travel[veh.start_node, route[0]]))
+
+    def _first_start(self, job: int, arrival: int) -> int:
+        for a, b in self.windows[job]:
+            if arrival <= b:
+                return max(arrival, a)
+        return -1
+
+    def schedule(self, v: int, route: list[int], *, thorough: bool = False
+                 ) -> Schedule | None:
+        """Earliest feasible schedule of ``route`` on vehicle ``v``, or ``None``.
+
+        The break goes on site while waiting for a window when it fits there;
+        otherwise it is put off as long as it can still start after the next job
+        (lazy) — or, if that schedule fails, taken at the first stop finished after
+        its window opens (eager). After the last job it is taken after return when
+        possible. ``thorough``: when both rules fail, try the break at every stop
+        (:meth:`_break_anywhere`; a route another engine built may need that).
+        """
+        veh = self.vehicles[v]
+        if not route:
+            return Schedule([], None, veh.start, 0)
+        lazy = self._schedule(v, veh, route, eager=False)
+        if lazy is not None or veh.lunch is None:
+            return lazy
+        eager = self._schedule(v, veh, route, eager=True)
+        if eager is not None or not thorough:
+            return eager
+        return self._break_anywhere(v, route)
+
+    def _schedule(self, v: int, veh: VehicleTimes, route: list[int], *, eager: bool,
+                  break_before: int | None = None, on_arrival: bool = False
+                  ) -> Schedule | None:
+        """See :meth:`schedule`; ``break_before = k`` takes the break before the
+        route's ``k``-th job and nowhere else: before leaving the previous stop, or
+        ``on_arrival`` before the service (``k = len(route)``: after the last job,
+        as :meth:`schedule` does there)."""
+        travel, service = self.travel, self.service
+        lunch = veh.lunch
+        taken = lunch is None
+        break_start: int | None = None
+        t = veh.start
+        here = veh.start_node
+        cost = 0
+        starts: list[int] = []
+        for k, job in enumerate(route):
+            drive = int(travel[here, job])
+            if k == break_before and lunch is not None:
+                earliest, latest, length = lunch
+                if on_arrival:  # on site, before the service
+                    break_start, taken = max(t + drive, earliest), True
+                    t, drive = break_start + length, 0
+                else:  # at the previous stop (or the start), before leaving
+                    break_start, taken = max(t, earliest), True
+                    t = break_start + length
+                if break_start > latest:
+                    return INFEASIBLE
+            start = self._first_start(job, t + drive)
+            if start < 0:
+                start = -1
+            if not taken and lunch is not None and break_before is None:
+                earliest, latest, length = lunch
+                arrival = t + drive
+                on_site = max(arrival, earliest)
+                if start >= 0 and on_site <= latest and on_site + length <= start:
+                    break_start, taken = on_site, True  # while waiting for the window
+                elif start < 0 or (eager and t >= earliest) or start + service[job] > latest:
+                    before = max(t, earliest)  # before leaving for this job
+                    if before > latest:
+                        return INFEASIBLE
+                    break_start, taken = before, True
+                    start = self._first_start(job, before + length + drive)
+            if start < 0:
+                return INFEASIBLE
+            # The soft terms, inline: sla (lateness), preferences, travel (arcs).
+            sla = self.sla[job]
+            if sla is not None and start > sla[0]:
+                cost += (start - sla[0]) * sla[1]
+            pref = self.preferred[job]
+            if pref is not None and v not in pref:
+                cost += self.penalty
+            cost += int(self.arc_cost[here, job])
+            starts.append(start)
+            t = start + service[job]
+            here = job
+        drive = int(travel[here, veh.end_node])
+        end = t + drive
+        if not taken and lunch is not None:
+            earliest, latest, length = lunch
+            if end <= latest:
+                break_start = max(end, earliest)  # after return, off the clock
+            elif t <= latest:
+                break_start = max(t, earliest)  # at the last site, then home
+                end = break_start + length + drive
+            else:
+                return INFEASIBLE
+        cost += int(self.arc_cost[here, veh.end_node])
+        if end > veh.latest_end:
+            return INFEASIBLE
+        if end > veh.soft_end:  # shifts (overtime)
+            cost += (end - veh.soft_end) * veh.overtime_cost
+        return Schedule(starts, break_start, end, cost)
+
+    def _break_anywhere(self, v: int, route: list[int]) -> Schedule | None:
+        """The cheapest schedule of ``route`` with the break before one of its legs.
+
+        Another engine may place the break where neither the lazy nor the eager
+        rule of :meth:`schedule` would (VROOM: anywhere its window allows); trying
+        it at every stop keeps such routes whole when they are re-timed.
+        """
+        veh = self.vehicles[v]
+        best: Schedule | None = None
+        for k in range(len(route) + 1):
+            for on_arrival in (False, True):
+                trial = self._schedule(v, veh, route, eager=False, break_before=k,
+                                       on_arrival=on_arrival)
+                if trial is not None and (best is None or trial.cost < best.cost):
+                    best = trial
+        return best
+
+
+# ------------------------------------------------------------ real units
+def place_break(ready: datetime, drive: timedelta, next_start: datetime,
+                chosen: datetime, lunch: LunchBreak) -> tuple[datetime, datetime]:
+    """Where in the gap between a stop left at ``ready`` and the next start of
+    service the break goes; returns (break start, arrival at the next stop).
+
+    On site after arriving when it fits before ``next_start``; else at the
+    previous stop before leaving; else where the search put it (``chosen``: a
+    stop on the way).
+    """
+    duration = lunch.duration
+    on_site = max(ready + drive, lunch.earliest_start)
+    if on_site <= lunch.latest_start and on_site + duration <= next_start:
+        return on_site, ready + drive
+    before = max(ready, lunch.earliest_start)
+    if before <= lunch.latest_start and before + duration + drive <= next_start:
+        return before, before + duration + drive
+    return chosen, ready + drive + duration
+
+
+def _break_outside(lunch: LunchBreak, departure: datetime, end: datetime, n_jobs: int
+                   ) -> tuple[datetime, int]:
+    """The break the search put outside the route's span: before departure or after
+    return, whichever its window allows; (start, position among the steps)."""
+    if lunch.earliest_start + lunch.duration <= departure:
+        return min(lunch.latest_start, departure - lunch.duration), 0
+    return max(lunch.earliest_start, end), n_jobs + 2
+
+
+def _arrivals(raw: RawRoute, durations: list[timedelta], legs: list[Legs]
+              ) -> tuple[list[datetime], datetime, tuple[datetime, int] | None]:
+    """Arrival at each stop, the return, and the break (start, position) when it
+    falls inside the route: in the gap that holds the search's break start."""
+    lunch = raw.shift.lunch
+    chosen = raw.break_start
+    ready = raw.departure
+    arrivals: list[datetime] = []
+    end = raw.departure
+    placed: tuple[datetime, int] | None = None
+    for k, legs_k in enumerate(legs):
+        is_end = k == len(legs) - 1
+        drive = timedelta(seconds=legs_k.seconds_up)
+        next_start = raw.starts[k] if not is_end else None
+        arrival = ready + drive
+        if (chosen is not None and placed is None and lunch is not None and chosen >= ready
+                and (next_start is None or chosen + lunch.duration <= next_start)):
+            if next_start is None:
+                # After the last job: a stop on the way home, or off the clock at home.
+                if chosen < arrival:
+                    arrival = ready + drive + lunch.duration
+                    placed = (chosen, k + 1)
+                else:
+                    placed = (chosen, k + 2)
+            else:
+                at, arrival = place_break(ready, drive, next_start, chosen, lunch)
+                placed = (at, k + 1)
+        if is_end:
+            end = arrival
+        else:
+            arrivals.append(arrival)
+            ready = raw.starts[k] + durations[k]
+    return arrivals, end, placed
+
+
+def time_route(problem: DispatchProblem, raw: RawRoute, leg: LegOf) -> TimedRoute:
+    """``raw`` with every time fixed in real units (starts of service as given).
+
+    ``leg(a, b)`` returns the :class:`Legs` between two node keys:
+    ``("s", shift id)``, ``("j", request index)``, ``("e", shift id)``.
+    """
+    shift: Shift = raw.shift
+    requests = [problem.requests[j] for j in raw.jobs]
+    keys = [("s", shift.id)] + [("j", j) for j in raw.jobs] + [("e", shift.id)]
+    legs = [leg(keys[k], keys[k + 1]) for k in range(len(keys) - 1)]
+    arrivals, end, placed = _arrivals(raw, [r.duration for r in requests], legs)
+    if shift.lunch is not None and placed is None:
+        placed = _break_outside(shift.lunch, raw.departure, end, len(requests))
+    stops = tuple(
+        TimedStop(request=req, arrival=arrivals[k], start=raw.starts[k],
+                  travel=timedelta(seconds=legs[k].seconds), distance=legs[k].metres)
+        for k, req in enumerate(requests))
+    return TimedRoute(
+        shift=shift, technician=problem.technician_by_id[shift.technician_id],
+        departure=raw.departure, stops=stops, end=end,
+        last_travel=timedelta(seconds=legs[-1].seconds), last_distance=legs[-1].metres,
+        break_start=placed[0] if placed is not None else None,
+        break_position=placed[1] if placed is not None else 0,
+    )
+
+
+def price_route(problem: DispatchProblem, route: TimedRoute) -> list[Penalty]:
+    """Every soft constraint module's penalty of ``route``, in the order of
+    :data:`fieldops.solver.dispatch.constraints.ROUTE_PENALTIES`."""
+    return [rule(problem, route) for rule in constraints.ROUTE_PENALTIES]
+
+
+def check_route(problem: DispatchProblem, route: TimedRoute) -> list[Penalty]:
+    """Every hard constraint module's violation of ``route`` (all zero when valid)."""
+    return [rule(problem, route) for rule in constraints.HARD_CHECKS]

@@ -1,0 +1,20 @@
+"""constraints/capacity.py: summed loads within the van's capacity (hard)."""
+
+from __future__ import annotations
+
+from dispatch_timed import timed
+from fieldops.solver.dispatch.constraints import capacity
+
+from line_world import LineWorld
+
+
+def test_load_over_capacity_is_the_violation() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0, capacity=5.0)
+    b = w.technician("B", 0)  # no capacity: unlimited
+    problem = w.problem([a, b], [w.job("J1", 5, load=3.0), w.job("J2", 10, load=4.5)])
+    starts = [("J1", 5), ("J2", 40)]
+    got = capacity.check(problem, timed(problem, "S-A", starts))
+    assert got.hard and got.constraint == "capacity"
+    assert got.amount == 3.0 + 4.5 - 5.0
+    assert capacity.check(problem, timed(problem, "S-B", starts)).amount == 0

@@ -1,0 +1,159 @@
+"""schedule.py: the route evaluator (integer model) and the plan's timing (real units).
+
+Line world: 1 km = 1 minute of driving; minutes after 08:00. Every expectation is
+worked out by hand from the rules in the module doc.
+"""
+
+from __future__ import annotations
+
+from dispatch_timed import context_of, leg_of, minute, timed
+from fieldops.domain import LunchBreak, StepKind, TimeWindow
+from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS
+from fieldops.solver.dispatch.context import COST_SCALE
+from fieldops.solver.dispatch.schedule import (
+    RouteEvaluator,
+    check_route,
+    price_route,
+    time_route,
+)
+from fieldops.solver.dispatch.timed import RawRoute
+
+from line_world import LineWorld, mins, shift, solve, t
+
+SECONDS = 60  # per minute, and per km of driving
+
+
+def _lunch(earliest: float, latest: float, duration: float = 30) -> LunchBreak:
+    return LunchBreak(duration=mins(duration), earliest_start=t(earliest),
+                      latest_start=t(latest))
+
+
+# ------------------------------------------------------------ integer evaluator
+def test_service_waits_for_the_window_and_travel_is_priced_per_arc() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 10, windows=(TimeWindow(t(60), t(90)),))])
+    ctx = context_of(problem)
+    sched = RouteEvaluator(ctx).schedule(0, [0])
+    assert sched is not None
+    assert sched.starts == [minute(ctx, 60)]  # arrives at 10, waits 50 minutes
+    assert sched.end == minute(ctx, 60 + 30 + 10)
+    assert sched.break_start is None
+    assert sched.cost == COST_SCALE * 2 * 10 * SECONDS  # travel_time weight 1
+    # Leaves as late as the window allows: 10 minutes of driving before 60.
+    assert RouteEvaluator(ctx).departure(0, [0], sched) == minute(ctx, 50)
+
+
+def test_lunch_is_taken_on_site_while_waiting_for_the_window() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 10, windows=(TimeWindow(t(70), t(90)),))],
+                        shifts=[shift("A", lunch=_lunch(20, 120))])
+    ctx = context_of(problem)
+    sched = RouteEvaluator(ctx).schedule(0, [0])
+    assert sched is not None
+    # Arrives at 10; the break opens at 20 and ends at 50, before the window at 70.
+    assert sched.break_start == minute(ctx, 20)
+    assert sched.starts == [minute(ctx, 70)]
+    # The break comes before the first job: the shift's start is the departure.
+    assert RouteEvaluator(ctx).departure(0, [0], sched) == minute(ctx, 0)
+
+
+def test_lazy_lunch_goes_after_return_when_the_day_ends_before_its_latest_start() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 10)], shifts=[shift("A", lunch=_lunch(60, 180))])
+    ctx = context_of(problem)
+    sched = RouteEvaluator(ctx).schedule(0, [0])
+    assert sched is not None
+    # Served 10-40, home at 50: the break waits for its window, off the clock.
+    assert sched.starts == [minute(ctx, 10)]
+    assert sched.end == minute(ctx, 50)
+    assert sched.break_start == minute(ctx, 60)
+
+
+def test_eager_lunch_when_putting_it_off_misses_a_window() -> None:
+    # J1 10-60; J2 opens at 90 (20 min of waiting); J3 must start at exactly 150.
+    # Lazy: the break is put off until before leaving J2 (120-150) and J3 is missed.
+    # Eager: taken after J1 (60-90), J2 starts at 100 instead of 90, J3 still at 150.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    jobs = [w.job("J1", 10, duration=50),
+            w.job("J2", 20, windows=(TimeWindow(t(90), t(200)),)),
+            w.job("J3", 30, windows=(TimeWindow(t(150), t(150)),))]
+    problem = w.problem([a], jobs, shifts=[shift("A", lunch=_lunch(60, 150))])
+    ctx = context_of(problem)
+    evaluator = RouteEvaluator(ctx)
+    veh = evaluator.vehicles[0]
+    assert evaluator._schedule(0, veh, [0, 1, 2], eager=False) is None
+    sched = evaluator.schedule(0, [0, 1, 2])
+    assert sched is not None
+    assert sched.break_start == minute(ctx, 60)
+    assert sched.starts == [minute(ctx, m) for m in (10, 100, 150)]
+
+
+def test_overtime_is_priced_per_second_and_its_limit_is_hard() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 30, duration=60)],
+                        shifts=[shift("A", 0, 100, overtime=30)])
+    ctx = context_of(problem)
+    evaluator = RouteEvaluator(ctx)
+    sched = evaluator.schedule(0, [0])
+    assert sched is not None
+    assert sched.end == minute(ctx, 120)  # served 30-90, home at 120: 20 min over
+    per_second = round(problem.weights.overtime_per_hour / 3600 * COST_SCALE)
+    assert sched.cost == COST_SCALE * 2 * 30 * SECONDS + 20 * SECONDS * per_second
+    tighter = w.problem([a], [w.job("J", 30, duration=60)],
+                        shifts=[shift("A", 0, 100, overtime=10)])
+    assert RouteEvaluator(context_of(tighter)).schedule(0, [0]) is None
+
+
+# ------------------------------------------------------------ real units
+def test_plan_timing_moves_the_break_on_site_after_arrival() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J", 10)], shifts=[shift("A", lunch=_lunch(20, 120))])
+    route = timed(problem, "S-A", [("J", 100)], break_at=30)
+    assert route.break_start == t(20)  # arrived at 10, the window opens at 20
+    assert route.break_position == 1  # after the start, before J
+    assert route.stops[0].arrival == t(10)
+    assert route.stops[0].wait == mins(90)
+
+
+def test_plan_timing_takes_the_break_before_leaving_when_on_site_is_too_late() -> None:
+    w = LineWorld()
+    a = w.technician("A", 0)
+    problem = w.problem([a], [w.job("J1", 10), w.job("J2", 50)],
+                        shifts=[shift("A", lunch=_lunch(40, 70))])
+    # J1 10-40; 40 km to J2, served at 110: on site (80) is past the latest start.
+    route = timed(problem, "S-A", [("J1", 10), ("J2", 110)], break_at=45)
+    assert route.break_start == t(40)
+    assert route.stops[1].arrival == t(40 + 30 + 40)
+    assert route.break_position == 2
+
+
+def test_a_solved_plan_priced_again_gives_its_penalties_and_breaks_no_hard_rule() -> None:
+    w = LineWorld()
+    a, b = w.technician("A", 0), w.technician("B", 40)
+    jobs = [w.job(f"J{k}", 7 * k, windows=(TimeWindow(t(30 * k), t(30 * k + 120)),))
+            for k in range(1, 7)]
+    shifts = [shift("A", lunch=_lunch(180, 240)), shift("B", lunch=_lunch(180, 240))]
+    problem = w.problem([a, b], jobs, shifts=shifts)
+    plan = solve(problem)  # checked by the independent validator
+    index = {r.id: i for i, r in enumerate(problem.requests)}
+    totals = dict.fromkeys(PLAN_KEYS, 0.0)
+    for route in plan.routes:
+        jobs_steps = [s for s in route.steps if s.kind is StepKind.JOB]
+        lunch = [s.start for s in route.steps if s.kind is StepKind.BREAK]
+        raw = RawRoute(shift=next(s for s in problem.shifts if s.id == route.shift_id),
+                       jobs=[index[str(s.request_id)] for s in jobs_steps],
+                       starts=[s.start for s in jobs_steps], departure=route.steps[0].start,
+                       break_start=lunch[0] if lunch else None)
+        again = time_route(problem, raw, leg_of(problem))
+        assert [p.amount for p in check_route(problem, again)] == [0] * 6
+        for p in price_route(problem, again):
+            totals[MODULE_KEYS[p.constraint]] += p.cost
+    for key, value in totals.items():
+        if key != "unassigned":
+            assert round(value, 3) == plan.penalties[key]
