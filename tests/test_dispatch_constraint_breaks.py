@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from dispatch_timed import timed
 from fieldops.domain import LunchBreak
 from fieldops.solver.dispatch.constraints import breaks
 
+from dispatch_timed import timed
 from line_world import LineWorld, mins, shift, t
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from dispatch_timed import timed
 from fieldops.domain import ObjectiveWeights
 from fieldops.solver.dispatch.constraints import labour
 
+from dispatch_timed import timed
 from line_world import LineWorld
 
 

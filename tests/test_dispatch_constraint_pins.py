@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dispatch_timed import timed
 from fieldops.solver.dispatch.constraints import pins
 
+from dispatch_timed import timed
 from line_world import LineWorld, t
 
 

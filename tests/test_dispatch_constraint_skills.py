@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dispatch_timed import timed
 from fieldops.domain import Skill
 from fieldops.solver.dispatch.constraints import skills
 
+from dispatch_timed import timed
 from line_world import LineWorld
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dispatch_timed import timed
 from fieldops.domain import ContractTier, ObjectiveWeights
 from fieldops.solver.dispatch.constraints import sla
 
+from dispatch_timed import timed
 from line_world import LineWorld, t
 
 

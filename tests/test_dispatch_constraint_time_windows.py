@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dispatch_timed import timed
 from fieldops.domain import TimeWindow
 from fieldops.solver.dispatch.constraints import time_windows
 
+from dispatch_timed import timed
 from line_world import LineWorld, t
 
 

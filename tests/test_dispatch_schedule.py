@@ -6,7 +6,6 @@ worked out by hand from the rules in the module doc.
 
 from __future__ import annotations
 
-from dispatch_timed import context_of, leg_of, minute, timed
 from fieldops.domain import LunchBreak, StepKind, TimeWindow
 from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS
 from fieldops.solver.dispatch.context import COST_SCALE
@@ -18,6 +17,7 @@ from fieldops.solver.dispatch.schedule import (
 )
 from fieldops.solver.dispatch.timed import RawRoute
 
+from dispatch_timed import context_of, leg_of, minute, timed
 from line_world import LineWorld, mins, shift, solve, t
 
 SECONDS = 60  # per minute, and per km of driving

@@ -13,6 +13,7 @@ import pytest
 from fieldops.domain.roster import Contract
 from fieldops.solver.roster.constraints import contracts
 from roster_fixtures import MONDAY, problem, template
+
 from roster_verifier import Shift, verify
 
 DAY, NIGHT = template("D", 8, 8), template("N", 22, 8)

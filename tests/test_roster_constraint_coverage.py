@@ -7,6 +7,7 @@ from datetime import timedelta
 from fieldops.domain.roster import RosterWeights
 from fieldops.solver.roster.constraints import coverage
 from roster_fixtures import agent, need, problem, template
+
 from roster_verifier import verify
 
 WEIGHTS = RosterWeights(under=100, over=3, fairness_weekends=0, fairness_nights=0,

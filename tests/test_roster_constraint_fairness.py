@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from fieldops.domain.roster import Contract, RosterWeights, ShiftTemplate
 from fieldops.solver.roster.constraints import fairness
 from roster_fixtures import agent, problem, template
+
 from roster_verifier import verify
 
 WEEKENDS, NIGHTS, HOURS = 5, 7, 2

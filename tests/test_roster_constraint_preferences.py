@@ -7,6 +7,7 @@ from datetime import timedelta
 from fieldops.domain.roster import RosterWeights, ShiftPreference
 from fieldops.solver.roster.constraints import preferences
 from roster_fixtures import MONDAY, agent, problem, template
+
 from roster_verifier import verify
 
 SCALE = 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fieldops.domain.roster import Agent, QueueSkill, RosterWeights
 from fieldops.solver.roster.constraints import proficiency
 from roster_fixtures import need, problem
+
 from roster_verifier import verify
 
 WEIGHT = 3

@@ -13,6 +13,7 @@ import pytest
 from fieldops.domain.roster import Contract
 from fieldops.solver.roster.constraints import rest
 from roster_fixtures import problem, template
+
 from roster_verifier import Shift, verify
 
 EARLY, LATE = template("E", 6, 8), template("L", 16, 8)  # L ends at midnight

@@ -11,6 +11,7 @@ import pytest
 from fieldops.domain.roster import Contract
 from fieldops.solver.roster.constraints import sequences
 from roster_fixtures import problem
+
 from roster_verifier import Shift, verify
 
 

@@ -44,10 +44,7 @@ def priced(model: Model, builder: Constructor, name: str,
         if not route:
             continue
         sched = builder.schedules[v]
-        first_drive = int(ctx.travel_seconds[ctx.start_node(v), route[0]])
-        departure = builder.vehicles[v].start
-        if sched.break_start is None or sched.break_start >= sched.starts[0]:
-            departure = max(departure, sched.starts[0] - first_drive)
+        departure = builder.departure(v, route, sched)
         raw.append(RawRoute(
             shift=model.vehicles[v], jobs=[model.job_ids[j] for j in route],
             starts=[model.at(x) for x in sched.starts], departure=model.at(departure),

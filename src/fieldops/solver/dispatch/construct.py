@@ -34,8 +34,6 @@ IntArray = npt.NDArray[np.int64]
 _Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
-# The name ruin and recreate (improve.py) imports the evaluator's schedule under.
-_Schedule = Schedule
 __all__ = ["Constructor", "Schedule"]
 
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
-from fieldops.solver.dispatch.construct import Constructor, _Schedule
+from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.params import RuinParams
+from fieldops.solver.dispatch.schedule import Schedule
 
 REPORT_EVERY = 0.5  # seconds between progress reports of new best plans
 
@@ -90,7 +91,7 @@ class RuinRecreate:
         b = self.builder
         started = time.monotonic()
         routes = [list(r) for r in routes]
-        schedules: list[_Schedule] = []
+        schedules: list[Schedule] = []
         for v, r in enumerate(routes):
             sched = b.schedule(v, r, thorough=True)
             if sched is None:  # not ours to repair: hand the routes back untouched
@@ -118,7 +119,7 @@ class RuinRecreate:
             if now >= deadline or (should_stop is not None and should_stop()):
                 break
             temperature = t0 * (t1 / t0) ** min(1.0, (now - started) / span)
-            saved: dict[int, tuple[list[int], _Schedule, int]] = {}
+            saved: dict[int, tuple[list[int], Schedule, int]] = {}
             removed = self._ruin(routes, schedules, loads, where, saved)
             if removed is None:
                 self._restore(routes, schedules, loads, where, saved)
@@ -148,8 +149,8 @@ class RuinRecreate:
         return best, stats
 
     # ------------------------------------------------------------------ moves
-    def _ruin(self, routes: list[list[int]], schedules: list[_Schedule], loads: list[int],
-              where: list[int], saved: dict[int, tuple[list[int], _Schedule, int]]
+    def _ruin(self, routes: list[list[int]], schedules: list[Schedule], loads: list[int],
+              where: list[int], saved: dict[int, tuple[list[int], Schedule, int]]
               ) -> list[int] | None:
         """Take strings out of routes near a random seed; the jobs taken out."""
         b, rng, p = self.builder, self.rng, self.params
@@ -256,8 +257,8 @@ class RuinRecreate:
         return stops
 
     def _recreate(self, removed: list[int], routes: list[list[int]],
-                  schedules: list[_Schedule], loads: list[int], where: list[int],
-                  saved: dict[int, tuple[list[int], _Schedule, int]]) -> int:
+                  schedules: list[Schedule], loads: list[int], where: list[int],
+                  saved: dict[int, tuple[list[int], Schedule, int]]) -> int:
         """Insert ``removed`` back; the objective's change against before the ruin."""
         b, rng, blink = self.builder, self.rng, self.params.blink
         was_out = sum(self.drop[j] for j in removed if not self._was_routed(j, saved))
@@ -294,11 +295,11 @@ class RuinRecreate:
         return after - before
 
     @staticmethod
-    def _was_routed(j: int, saved: dict[int, tuple[list[int], _Schedule, int]]) -> bool:
+    def _was_routed(j: int, saved: dict[int, tuple[list[int], Schedule, int]]) -> bool:
         return any(j in route for route, _, _ in saved.values())
 
-    def _restore(self, routes: list[list[int]], schedules: list[_Schedule], loads: list[int],
-                 where: list[int], saved: dict[int, tuple[list[int], _Schedule, int]]) -> None:
+    def _restore(self, routes: list[list[int]], schedules: list[Schedule], loads: list[int],
+                 where: list[int], saved: dict[int, tuple[list[int], Schedule, int]]) -> None:
         for v in saved:
             for j in routes[v]:
                 where[j] = -1
