@@ -32,7 +32,7 @@ from fieldops.domain import (
     TravelProvider,
     TravelSettings,
 )
-from fieldops.domain.codec import problem_from_json
+from fieldops.schemas import problem_from_json
 
 Json = dict[str, Any]
 

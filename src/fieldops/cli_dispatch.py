@@ -12,15 +12,15 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from fieldops.domain.codec import (
+from fieldops.domain.plan import DispatchPlan
+from fieldops.domain.problem import DispatchProblem
+from fieldops.schemas import (
     dump_json,
     load_plan,
     load_problem,
     plan_to_json,
     problem_to_json,
 )
-from fieldops.domain.plan import DispatchPlan
-from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 from fieldops.solver.validate import validate_plan
 

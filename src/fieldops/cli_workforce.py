@@ -29,8 +29,8 @@ from fieldops.domain.workforce import (
     SpecialDay,
     StaffingPlan,
     StaffingTarget,
-    queue_specs_from_json,
 )
+from fieldops.schemas.workforce import queue_specs_from_json
 
 
 def _console() -> Console:
@@ -56,7 +56,7 @@ def parse_seconds(text: str, field: str) -> timedelta:
     if m:
         unit = {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
         return timedelta(seconds=float(m.group(1)) * unit)
-    from fieldops.domain.codec import parse_duration
+    from fieldops.schemas import parse_duration
 
     return parse_duration(text, field)
 

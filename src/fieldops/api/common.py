@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from fieldops.api.errors import Problem
-from fieldops.domain.codec import (
+from fieldops.schemas import (
     format_duration,
     format_instant,
     location_to_json,

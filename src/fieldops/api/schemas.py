@@ -1,7 +1,7 @@
 """Marshmallow schemas: request/response shapes for validation and the OpenAPI document.
 
 They check shapes and types; the domain dataclasses (through
-:mod:`fieldops.domain.codec`) then check meaning. Instants and durations stay ISO
+:mod:`fieldops.schemas`) then check meaning. Instants and durations stay ISO
 8601 strings here and are parsed by the codec, so both layers name the same field.
 """
 

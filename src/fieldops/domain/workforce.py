@@ -7,13 +7,11 @@ probabilities are fractions in ``[0, 1]``. See docs/workforce.md.
 
 from __future__ import annotations
 
-import math
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fieldops.domain._checks import require_aware, require_duration, require_id, require_number
 from fieldops.domain.errors import FieldError
@@ -296,105 +294,6 @@ class SimulationResult:
     seed: int
 
 
-# ---------------------------------------------------------------- JSON helpers
-def _obj(data: object, path: str, allowed: set[str]) -> Mapping[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise FieldError(path, "must be a JSON object")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise FieldError(f"{path}.{unknown[0]}", "is not a known field")
-    return data
-
-
-def _duration(value: object, path: str) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise FieldError(path, "must be an ISO 8601 duration like 'PT20S'")
-    if isinstance(value, int | float) and math.isfinite(value):
-        return timedelta(seconds=float(value))
-    from fieldops.domain.codec import parse_duration
-
-    return parse_duration(value, path)
-
-
-def _build(path: str, factory: Any, **kwargs: Any) -> Any:
-    try:
-        return factory(**kwargs)
-    except FieldError as exc:
-        raise exc.within(path) from None
-
-
-def forecast_settings_from_json(
-    data: Mapping[str, object] | None, path: str = "settings"
-) -> ForecastSettings:
-    """Strict JSON → :class:`ForecastSettings`; special days as ``{"day", "name", "factor"}``."""
-    fields = {"horizon_days", "timezone", "country", "subdivision", "special_days",
-              "backtest_weeks", "profile_weeks", "methods", "max_missing_fraction"}
-    o = _obj(data, path, fields)
-    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o and k != "special_days"}
-    if "methods" in kwargs and not isinstance(kwargs["methods"], list):
-        raise FieldError(f"{path}.methods", "must be a JSON array")
-    days = []
-    raw_days = o.get("special_days") or []
-    if not isinstance(raw_days, list):
-        raise FieldError(f"{path}.special_days", "must be a JSON array")
-    for i, item in enumerate(raw_days):
-        p = f"{path}.special_days[{i}]"
-        d = _obj(item, p, {"day", "name", "factor"})
-        try:
-            day = date.fromisoformat(str(d.get("day")))
-        except ValueError:
-            raise FieldError(f"{p}.day", "must be a date like 2026-12-24") from None
-        days.append(_build(p, SpecialDay, day=day, name=d.get("name", "special day"),
-                           factor=d.get("factor")))
-    kwargs["special_days"] = tuple(days)
-    return _build(path, ForecastSettings, **kwargs)
-
-
-def staffing_target_from_json(
-    data: Mapping[str, object] | None, path: str = "target"
-) -> StaffingTarget:
-    """Strict JSON → :class:`StaffingTarget`; durations as ISO 8601 or seconds."""
-    fields = {"service_level", "answer_time", "asa", "max_occupancy", "max_abandon",
-              "shrinkage", "basis"}
-    o = _obj(data, path, fields)
-    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o}
-    for key in ("answer_time", "asa"):
-        if kwargs.get(key) is not None:
-            kwargs[key] = _duration(kwargs[key], f"{path}.{key}")
-    return _build(path, StaffingTarget, **kwargs)
-
-
-def queue_specs_from_json(
-    data: Mapping[str, object] | None, path: str = "queues"
-) -> dict[str, QueueSpec]:
-    """Strict JSON ``{queue_id: {channel, concurrency, patience, response_deadline}}``."""
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise FieldError(path, "must be a JSON object {queue id: settings}")
-    specs: dict[str, QueueSpec] = {}
-    for queue_id, item in data.items():
-        p = f"{path}.{queue_id}"
-        o = _obj(item, p, {"channel", "concurrency", "patience", "response_deadline"})
-        base = QueueSpec.infer(str(queue_id))
-        kwargs: dict[str, Any] = {
-            "id": queue_id,
-            "channel": o.get("channel", base.channel),
-            "concurrency": o.get("concurrency", base.concurrency),
-            "patience": base.patience,
-            "response_deadline": base.response_deadline,
-        }
-        for key in ("patience", "response_deadline"):
-            if o.get(key) is not None:
-                kwargs[key] = _duration(o[key], f"{p}.{key}")
-        specs[str(queue_id)] = _build(p, QueueSpec, **kwargs)
-    return specs
-
-
 __all__ = [
     "FORECAST_METHODS",
     "VOLUME_COLUMNS",
@@ -410,7 +309,4 @@ __all__ = [
     "SpecialDay",
     "StaffingPlan",
     "StaffingTarget",
-    "forecast_settings_from_json",
-    "queue_specs_from_json",
-    "staffing_target_from_json",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from fieldops.domain import DispatchPlan, StepKind
-from fieldops.domain.codec import plan_to_json, problem_from_json
+from fieldops.schemas import plan_to_json, problem_from_json
 from fieldops.store.db import Database
 from fieldops.store.models import PlanAssignment, PlanRow, utcnow
 

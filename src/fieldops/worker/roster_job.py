@@ -87,7 +87,7 @@ def _finish(db: Database, roster_id: str, **values: Any) -> bool:
 
 def _store_result(db: Database, roster_id: str, status: str, problem: RosterProblem,
                   roster: Roster, solutions: int) -> bool:
-    from fieldops.domain.roster_codec import roster_to_json
+    from fieldops.schemas import roster_to_json
 
     # Encoded and validated before the transaction: a codec or validator error then
     # fails the roster instead of leaving half a result behind.
@@ -128,7 +128,7 @@ def run_roster(db: Database, roster_id: str, *,
 
     beat.start()
     try:
-        from fieldops.domain.roster_codec import roster_problem_from_json
+        from fieldops.schemas import roster_problem_from_json
         from fieldops.solver.roster import solve_roster
 
         problem = roster_problem_from_json(problem_json)

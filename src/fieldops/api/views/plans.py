@@ -29,13 +29,13 @@ from fieldops.domain import (
     TimeWindow,
     TravelSettings,
 )
-from fieldops.domain.codec import (
+from fieldops.domain.errors import FieldError
+from fieldops.schemas import (
     parse_instant,
     problem_to_json,
     travel_from_json,
     weights_from_json,
 )
-from fieldops.domain.errors import FieldError
 from fieldops.store.convert import (
     request_from_row,
     shift_from_row,

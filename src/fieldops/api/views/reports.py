@@ -13,10 +13,10 @@ from fieldops.api.auth import READERS, roles
 from fieldops.api.common import get_or_404
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session
-from fieldops.domain.codec import plan_from_json, problem_from_json
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
+from fieldops.schemas import plan_from_json, problem_from_json
 from fieldops.store.models import PlanRow
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/plans",

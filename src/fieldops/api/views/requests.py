@@ -27,8 +27,8 @@ from fieldops.api.schemas import (
     page_schema,
 )
 from fieldops.domain import ServiceRequest
-from fieldops.domain.codec import parse_instant, request_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import parse_instant, request_from_json
 from fieldops.store.convert import (
     ensure_customer,
     ensure_skills,

@@ -32,8 +32,8 @@ from fieldops.api.schemas import (
     VisitSchema,
     page_schema,
 )
-from fieldops.domain.codec import shift_from_json, technician_from_json, tier_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import shift_from_json, technician_from_json, tier_from_json
 from fieldops.store.convert import ensure_skills, shift_to_row, technician_to_row, tier_to_row
 from fieldops.store.models import (
     ContractTierRow,

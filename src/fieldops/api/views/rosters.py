@@ -65,7 +65,7 @@ def roster_json(row: RosterRow, *, with_result: bool = True) -> dict[str, Any]:
 
 
 def _problem(raw: dict[str, Any]) -> RosterProblem:
-    from fieldops.domain.roster_codec import roster_problem_from_json
+    from fieldops.schemas import roster_problem_from_json
 
     try:
         problem = roster_problem_from_json(raw)
@@ -81,7 +81,7 @@ def _problem(raw: dict[str, Any]) -> RosterProblem:
 
 
 def _params(raw: dict[str, Any]) -> RosterParams:
-    from fieldops.domain.roster_codec import roster_params_from_json
+    from fieldops.schemas import roster_params_from_json
 
     params = roster_params_from_json(raw, "params")
     cap = state().max_solve_seconds

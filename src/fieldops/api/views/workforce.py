@@ -14,8 +14,8 @@ from marshmallow import fields
 
 from fieldops.api.auth import roles
 from fieldops.api.schemas import Duration, Strict
-from fieldops.domain.codec import parse_duration
-from fieldops.domain.workforce import (
+from fieldops.schemas import parse_duration
+from fieldops.schemas.workforce import (
     forecast_settings_from_json,
     queue_specs_from_json,
     staffing_target_from_json,

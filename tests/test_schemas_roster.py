@@ -30,7 +30,7 @@ from fieldops.domain.roster import (
     ShiftTemplate,
     Unavailability,
 )
-from fieldops.domain.roster_codec import (
+from fieldops.schemas import (
     read_staffing,
     requirements_from_staffing,
     roster_from_json,
@@ -366,7 +366,7 @@ def test_roster_library_modules_import_no_web_or_database_code() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, fieldops.domain.roster_codec, fieldops.solver.staffing.predict, "
+    code = ("import sys, fieldops.schemas, fieldops.solver.staffing.predict, "
             "fieldops.reports.roster_chart; print(sorted({m.split('.')[0] for m in sys.modules "
             "if m.split('.')[0] in ('flask', 'sqlalchemy')}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -37,7 +37,7 @@ from fieldops.domain import (
     Unassigned,
     UnassignedReason,
 )
-from fieldops.domain.codec import (
+from fieldops.schemas import (
     parse_duration,
     plan_from_json,
     plan_to_json,
@@ -255,7 +255,8 @@ def test_plan_missing_key_is_named() -> None:
     del data["routes"][0]["kpis"]
     with pytest.raises(FieldError) as info:
         plan_from_json(data)
-    assert info.value.field == "kpis"
+    # The full path (the hand-written codec named only the bare key "kpis").
+    assert info.value.field == "routes[0].kpis"
 
 
 def test_plan_bad_instant_is_named() -> None:
