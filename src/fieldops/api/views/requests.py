@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +27,12 @@ from fieldops.api.schemas import (
 from fieldops.domain import ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import parse_instant, request_from_json
+from fieldops.schemas.requests_csv import (
+    CsvFormatError,
+    CsvRowError,
+    TooManyRows,
+    request_rows_from_csv,
+)
 from fieldops.store.convert import (
     ensure_customer,
     ensure_skills,
@@ -59,7 +63,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 TECHNICIAN_MOVES = {"en_route", "on_site", "done"}
 ETA_STATUSES = {"scheduled", "dispatched", "en_route"}
-CSV_LIST_SEP = ";"
 
 
 # ---------------------------------------------------------------- validation
@@ -192,95 +195,16 @@ def delete_request(request_id: str) -> Response:
 
 
 # ---------------------------------------------------------------- bulk import
-CSV_COLUMNS = {
-    "id", "customer_id", "customer_name", "customer_phone", "lat", "lon", "address",
-    "duration", "window_start", "window_end", "windows", "required_skills", "priority",
-    "contract_tier", "created_at", "preferred_technicians", "required_technicians",
-    "excluded_technicians", "pinned_technician", "pinned_start", "load", "job_type",
-    "description",
-}
-
-
-def _csv_number(value: str, field: str, cast: type = float) -> Any:
-    try:
-        return cast(value)
-    except ValueError:
-        raise FieldError(field, f"{value!r} is not a number") from None
-
-
-def _csv_row_to_json(row: dict[str, str]) -> dict[str, Any]:
-    """One CSV row to the request JSON the codec reads. Empty cells mean 'not given'."""
-    cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
-    out: dict[str, Any] = {}
-    for key in ("id", "customer_id", "customer_name", "customer_phone", "duration", "priority",
-                "contract_tier", "created_at", "pinned_technician", "pinned_start",
-                "job_type", "description"):
-        if key in cells:
-            out[key] = cells[key]
-    loc: dict[str, Any] = {}
-    for key in ("lat", "lon"):
-        if key in cells:
-            loc[key] = _csv_number(cells[key], key)
-    if "address" in cells:
-        loc["address"] = cells["address"]
-    if loc:
-        out["location"] = loc
-    if "load" in cells:
-        out["load"] = _csv_number(cells["load"], "load")
-    windows = []
-    if "window_start" in cells or "window_end" in cells:
-        windows.append({"start": cells.get("window_start"), "end": cells.get("window_end")})
-    for i, part in enumerate(filter(None, cells.get("windows", "").split(CSV_LIST_SEP))):
-        start, sep, end = part.partition("/")
-        if not sep:
-            raise FieldError(f"windows[{i}]", "write windows as start/end;start/end")
-        windows.append({"start": start.strip(), "end": end.strip()})
-    if windows:
-        out["windows"] = windows
-    skills = []
-    for i, part in enumerate(filter(None, cells.get("required_skills", "").split(CSV_LIST_SEP))):
-        name, sep, level = part.partition(":")
-        skills.append({"name": name.strip(),
-                       "level": _csv_number(level, f"required_skills[{i}].level", int)
-                       if sep else 1})
-    if skills:
-        out["required_skills"] = skills
-    for key in ("preferred_technicians", "required_technicians", "excluded_technicians"):
-        if key in cells:
-            out[key] = [p.strip() for p in cells[key].split(CSV_LIST_SEP) if p.strip()]
-    return out
-
-
 def _rows_from_csv(raw: bytes, limit: int) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Problem(400, f"CSV is not UTF-8 (byte {exc.start})", kind="malformed-csv") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = reader.fieldnames
-        if not header:
-            raise Problem(400, "CSV is empty: expected a header row", kind="malformed-csv")
-        unknown = [h for h in header if h not in CSV_COLUMNS]
-        if unknown:
-            raise Problem(400, f"unknown CSV column {unknown[0]!r}", field=unknown[0],
-                          kind="malformed-csv")
-        if len(set(header)) != len(header):
-            raise Problem(400, "duplicate CSV column", kind="malformed-csv")
-        for number, row in enumerate(reader, start=1):
-            if number > limit:
-                raise _too_many(limit)
-            if None in row or any(v is None for v in row.values()):
-                raise Problem(400, f"row {number} (line {reader.line_num}) has "
-                              f"{'more' if None in row else 'fewer'} cells than the header",
-                              row=number, kind="malformed-csv")
-            try:
-                yield number, _csv_row_to_json(row)
-            except FieldError as exc:
-                raise _row_problem(number, exc) from None
-    except csv.Error as exc:
-        raise Problem(400, f"malformed CSV at line {reader.line_num}: {exc}",
+        yield from request_rows_from_csv(raw, limit)
+    except CsvFormatError as exc:
+        raise Problem(400, exc.message, field=exc.field, row=exc.row,
                       kind="malformed-csv") from None
+    except TooManyRows as exc:
+        raise _too_many(exc.limit) from None
+    except CsvRowError as exc:
+        raise _row_problem(exc.row, exc.error) from None
 
 
 def _too_many(limit: int) -> Problem:
