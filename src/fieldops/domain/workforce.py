@@ -13,7 +13,16 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from fieldops.domain._checks import require_aware, require_duration, require_id, require_number
+from fieldops.domain._checks import (
+    require_aware,
+    require_date,
+    require_duration,
+    require_enum,
+    require_id,
+    require_int,
+    require_number,
+    require_type,
+)
 from fieldops.domain.errors import FieldError
 
 if TYPE_CHECKING:
@@ -22,6 +31,7 @@ if TYPE_CHECKING:
 VOLUME_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
 DEFAULT_INTERVAL = timedelta(minutes=15)
 FORECAST_METHODS = ("seasonal_profile", "holt_winters")
+MAX_CONCURRENCY = 20  # contacts one agent may handle at once (chat)
 
 
 class Channel(StrEnum):
@@ -66,18 +76,8 @@ class QueueSpec:
 
     def __post_init__(self) -> None:
         require_id("id", self.id)
-        try:
-            object.__setattr__(self, "channel", Channel(self.channel))
-        except ValueError:
-            raise FieldError(
-                "channel", f"must be one of {', '.join(c.value for c in Channel)}"
-            ) from None
-        if (
-            isinstance(self.concurrency, bool)
-            or not isinstance(self.concurrency, int)
-            or not 1 <= self.concurrency <= 20
-        ):
-            raise FieldError("concurrency", "must be an integer from 1 to 20")
+        object.__setattr__(self, "channel", require_enum("channel", self.channel, Channel))
+        require_int("concurrency", self.concurrency, minimum=1, maximum=MAX_CONCURRENCY)
         if self.patience is not None:
             require_duration("patience", self.patience, allow_zero=False)
         if self.response_deadline is not None:
@@ -131,10 +131,8 @@ class SpecialDay:
     factor: float | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.day, date) or isinstance(self.day, datetime):
-            raise FieldError("day", "must be a date like 2026-12-24")
-        if not isinstance(self.name, str):
-            raise FieldError("name", "must be a string")
+        require_date("day", self.day)
+        require_type("name", self.name, str, "a string")
         if self.factor is not None:
             require_number("factor", self.factor, minimum=0)
 
@@ -156,9 +154,7 @@ class ForecastSettings:
     def __post_init__(self) -> None:
         for name, low, high in (("horizon_days", 1, 366), ("backtest_weeks", 1, 26),
                                 ("profile_weeks", 1, 52)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise FieldError(name, f"must be an integer from {low} to {high}")
+            require_int(name, getattr(self, name), minimum=low, maximum=high)
         if not isinstance(self.timezone, str):
             raise FieldError("timezone", "must be an IANA time zone name like 'Europe/Berlin'")
         try:
@@ -218,12 +214,7 @@ class StaffingTarget:
         if self.max_abandon is not None:
             _require_fraction("max_abandon", self.max_abandon)
         _require_fraction("shrinkage", self.shrinkage, allow_one=False)
-        try:
-            object.__setattr__(self, "basis", ServiceLevelBasis(self.basis))
-        except ValueError:
-            raise FieldError(
-                "basis", f"must be one of {', '.join(b.value for b in ServiceLevelBasis)}"
-            ) from None
+        object.__setattr__(self, "basis", require_enum("basis", self.basis, ServiceLevelBasis))
         if self.service_level is None and self.asa is None and self.max_abandon is None:
             raise FieldError("service_level", "give a service level, an ASA or a maximum "
                              "abandonment rate")
