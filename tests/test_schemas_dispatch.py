@@ -186,7 +186,7 @@ def test_unknown_keys_are_rejected_with_their_path(path: str, where: Any) -> Non
 
 
 def test_zero_duration_job_round_trips() -> None:
-    # The domain allows a zero-minute job (e.g. a drop-off); the codec must read back
+    # The domain allows a zero-minute job (e.g. a drop-off); the schema must read back
     # what it writes.
     problem = full_problem()
     requests = (problem.requests[0],
@@ -349,7 +349,7 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
         excluded = tuple(t for t in draw(st.lists(st.sampled_from(tech_ids), unique=True))
                          if t != pinned)
         requests.append(ServiceRequest(
-            # Zero durations are left to test_zero_duration_job_round_trips (codec bug).
+            # Zero durations are left to test_zero_duration_job_round_trips (an old codec bug).
             r, draw(locations(size)), minute(draw, 1, 240), windows=tuple(windows),
             required_skills=skill_lists(draw), priority=draw(st.sampled_from(list(Priority))),
             contract_tier=tier, created_at=DAY0 - minute(draw, 0, 3000) if tier else None,
