@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
-from fieldops.schemas._base import DomainSchema, List, Text
+from fieldops.schemas._base import DomainSchema, List, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -61,21 +61,20 @@ class _AsJson(DomainSchema):
         return data
 
 
-class LocationSchema(_AsJson, ds.LocationSchema):
-    pass
+# Parts of a body: built into domain objects like any schema of fieldops.schemas.
+LocationSchema = ds.LocationSchema
+LunchSchema = ds.LunchSchema
+WindowSchema = ds.WindowSchema
 
 
-class SkillSchema(_AsJson, ds.SkillSchema):
+class SkillSchema(ds.SkillSchema):
     name = _Key(required=True)
 
 
 class TechnicianSchema(_AsJson, ds.TechnicianSchema):
     id = _Key(required=True)
     name = Text(validate=validate.Length(max=MAX_KEY))
-
-
-class LunchSchema(_AsJson, ds.LunchSchema):
-    pass
+    skills = List(Nested(SkillSchema))
 
 
 class ShiftSchema(_AsJson, ds.ShiftSchema):
@@ -87,13 +86,14 @@ class TierSchema(_AsJson, ds.TierSchema):
     name = _Key(required=True)
 
 
-class WindowSchema(_AsJson, ds.WindowSchema):
-    pass
+class HorizonSchema(_AsJson, ds.WindowSchema):
+    """The time window of a plan or roster, as given."""
 
 
 class RequestSchema(_AsJson, ds.RequestSchema):
     id = _Key(required=True)
     customer_id = _Key(allow_none=True)
+    required_skills = List(Nested(SkillSchema))
     contract_tier = _Key(allow_none=True)
     preferred_technicians = List(_Key())
     required_technicians = List(_Key())
@@ -200,7 +200,7 @@ class SolveParamsSchema(Strict):
 class PlanCreateSchema(Strict):
     name = fields.String(allow_none=True, validate=validate.Length(max=200))
     timezone = fields.String(required=True, metadata={"example": "Europe/Berlin"})
-    horizon = fields.Nested(WindowSchema, required=True)
+    horizon = fields.Nested(HorizonSchema, required=True)
     technician_ids = fields.List(Id(), allow_none=True, metadata={
         "description": "default: every technician with a shift in the horizon"})
     request_ids = fields.List(Id(), allow_none=True, metadata={
@@ -222,7 +222,7 @@ class PlanOutSchema(Schema):
     name = fields.String(allow_none=True)
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     timezone = fields.String()
-    horizon = fields.Nested(WindowSchema)
+    horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
@@ -275,7 +275,7 @@ class PlanListArgs(PageArgs):
 
 
 class RosterParamsSchema(_AsJson, rs.RosterParamsSchema):
-    pass
+    time_limit = Num(metadata={"description": "seconds (default 60, at most MAX_SOLVE_SECONDS)"})
 
 
 class RosterCreateSchema(Strict):
@@ -303,7 +303,7 @@ class RosterOutSchema(Schema):
     timezone = fields.String()
     start = fields.String(metadata={"format": "date", "description": "first day (local)"})
     days = fields.Integer()
-    horizon = fields.Nested(WindowSchema)
+    horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
     progress = fields.Nested(RosterProgressSchema)
     error = fields.String(allow_none=True)

@@ -24,6 +24,7 @@ from fieldops.schemas.dispatch import (
     window_to_json,
 )
 from fieldops.schemas.files import dump_json, load_plan, load_problem, read_json_file
+from fieldops.schemas.requests_csv import read_requests_csv, request_rows_from_csv
 from fieldops.schemas.roster import (
     COVERAGE_COLUMNS,
     agent_from_json,
@@ -55,6 +56,11 @@ from fieldops.schemas.staffing import (
     requirements_from_staffing,
     staffing_from_requirements,
 )
+from fieldops.schemas.workforce import (
+    forecast_settings_from_json,
+    queue_specs_from_json,
+    staffing_target_from_json,
+)
 
 __all__ = [
     "COVERAGE_COLUMNS",
@@ -65,6 +71,7 @@ __all__ = [
     "contract_to_json",
     "coverage_to_records",
     "dump_json",
+    "forecast_settings_from_json",
     "format_duration",
     "format_instant",
     "load_plan",
@@ -79,9 +86,12 @@ __all__ = [
     "plan_to_json",
     "problem_from_json",
     "problem_to_json",
+    "queue_specs_from_json",
     "read_json_file",
+    "read_requests_csv",
     "read_staffing",
     "request_from_json",
+    "request_rows_from_csv",
     "request_to_json",
     "requirement_from_json",
     "requirements_from_staffing",
@@ -94,6 +104,7 @@ __all__ = [
     "roster_weights_from_json",
     "shift_from_json",
     "staffing_from_requirements",
+    "staffing_target_from_json",
     "technician_from_json",
     "template_from_json",
     "template_to_json",
