@@ -26,7 +26,7 @@ from fieldops.calendar import (
 )
 from fieldops.cli import main
 from fieldops.domain import DispatchPlan, DispatchProblem, FieldError, Step, StepKind
-from fieldops.domain.codec import dump_json, plan_to_json, problem_to_json
+from fieldops.schemas import dump_json, plan_to_json, problem_to_json
 
 from dispatch_fixtures import DAY, TZ, at, replanned_plan, small_plan, small_problem
 

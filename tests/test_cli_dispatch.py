@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fieldops.cli import main
-from fieldops.domain.codec import dump_json, problem_to_json
+from fieldops.schemas import dump_json, problem_to_json
 
 from line_world import LineWorld
 

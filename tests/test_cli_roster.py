@@ -19,7 +19,7 @@ from fieldops.domain.roster import (
     RosterProblem,
     ShiftTemplate,
 )
-from fieldops.domain.roster_codec import (
+from fieldops.schemas import (
     read_staffing,
     requirements_from_staffing,
     roster_from_json,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fieldops.domain import DispatchPlan, DispatchProblem, Priority
-from fieldops.domain.codec import plan_from_json, problem_from_json
+from fieldops.schemas import plan_from_json, problem_from_json
 from fieldops.validators.dispatch import validate_plan
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "json-format.md"

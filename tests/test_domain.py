@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from fieldops.domain import (
     TravelProvider,
     TravelSettings,
 )
-from fieldops.domain.codec import problem_from_json
+from fieldops.schemas import problem_from_json
 
 Json = dict[str, Any]
 
@@ -349,3 +349,42 @@ def test_dst_change_keeps_local_business_day_end() -> None:
     tier = ContractTier("silver", next_business_day=True)
     deadline = tier.deadline(datetime(2026, 3, 27, 12, tzinfo=berlin), berlin)
     assert deadline.astimezone(UTC) == datetime(2026, 3, 30, 15, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- shared checks
+def _direct_builds() -> list[tuple[Any, str]]:
+    from fieldops.domain.roster import QueueSkill, RosterParams, ShiftPreference
+    from fieldops.domain.workforce import QueueSpec, StaffingTarget
+
+    loc = Location(52.5, 13.4)
+    return [
+        (lambda: Skill("gas", 4), "level"),
+        (lambda: Skill("gas", True), "level"),
+        (lambda: ServiceRequest("r", loc, timedelta(minutes=5), priority="urgent"), "priority"),
+        (lambda: ServiceRequest("r", (52.5, 13.4), timedelta(minutes=5)), "location"),
+        (lambda: TravelSettings(provider="bike"), "provider"),
+        (lambda: Location(52.5, 13.4, matrix_index=-1), "matrix_index"),
+        (lambda: Location(52.5, 13.4, address=7), "address"),
+        (lambda: QueueSkill("voice", 6), "proficiency"),
+        (lambda: RosterParams(workers=0), "workers"),
+        (lambda: RosterParams(seed=-1), "seed"),
+        (lambda: ShiftPreference(date(2026, 12, 7), wanted="yes"), "wanted"),
+        (lambda: ShiftPreference(datetime(2026, 12, 7, tzinfo=UTC)), "day"),
+        (lambda: QueueSpec("q", channel="fax"), "channel"),
+        (lambda: QueueSpec("q", concurrency=21), "concurrency"),
+        (lambda: StaffingTarget(basis="all"), "basis"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(15))
+def test_domain_objects_built_directly_reject_bad_values_naming_the_field(index: int) -> None:
+    build, field = _direct_builds()[index]
+    with pytest.raises(FieldError) as info:
+        build()
+    assert info.value.field == field
+
+
+def test_enum_values_are_coerced_when_built_directly() -> None:
+    loc = Location(52.5, 13.4)
+    assert ServiceRequest("r", loc, timedelta(0), priority="high").priority is Priority.HIGH
+    assert TravelSettings(provider="geodesic").provider is TravelProvider.GEODESIC

@@ -20,8 +20,8 @@ import pytest
 
 from fieldops.cli import main
 from fieldops.domain import DispatchPlan, DispatchProblem, StepKind
-from fieldops.domain.codec import dump_json, plan_to_json, problem_to_json
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
+from fieldops.schemas import dump_json, plan_to_json, problem_to_json
 
 from dispatch_fixtures import small_plan, small_problem
 

@@ -19,7 +19,7 @@ from fieldops.data.roster_sample import (
 )
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import RosterProblem
-from fieldops.domain.roster_codec import roster_problem_from_json, roster_problem_to_json
+from fieldops.schemas import roster_problem_from_json, roster_problem_to_json
 
 
 @pytest.fixture(scope="module")

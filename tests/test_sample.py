@@ -17,7 +17,7 @@ from fieldops.data.sample import (
     load_demo_day,
 )
 from fieldops.domain import DispatchProblem, FieldError, Priority, TravelProvider
-from fieldops.domain.codec import problem_to_json
+from fieldops.schemas import problem_to_json
 
 # Place Bellecour and Alexanderplatz: the metro areas are about 25 km across.
 CENTRES = {"lyon": (45.7578, 4.8320), "berlin": (52.5219, 13.4132)}

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldops.domain import TimeWindow
-from fieldops.domain.codec import parse_instant, request_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import parse_instant, request_from_json
 from fieldops.services import plans
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import change_status, create_request

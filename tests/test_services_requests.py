@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldops.domain.codec import request_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import request_from_json
+from fieldops.schemas.requests_csv import request_row_to_json as row_to_json
 from fieldops.services import requests as svc
 from fieldops.services.crud import page
 from fieldops.services.errors import BadInput, Conflict, Forbidden, NotFound, RowError, TooLarge
-from fieldops.services.request_csv import row_to_json, rows_from_csv
+from fieldops.services.request_csv import rows_from_csv
 from fieldops.services.resources import SHIFTS, TECHNICIANS, TIERS, technicians_query
 from fieldops.store.db import Database
 from fieldops.store.models import RequestRow, StatusEvent

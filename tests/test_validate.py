@@ -42,7 +42,7 @@ from fieldops.domain import (
     Unassigned,
     UnassignedReason,
 )
-from fieldops.domain.codec import plan_from_json, plan_to_json
+from fieldops.schemas import plan_from_json, plan_to_json
 from fieldops.validators.dispatch import Violation, assert_valid, validate_plan
 
 CET = timezone(timedelta(hours=1))

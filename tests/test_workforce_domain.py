@@ -16,6 +16,8 @@ from fieldops.domain.workforce import (
     ServiceLevelBasis,
     SpecialDay,
     StaffingTarget,
+)
+from fieldops.schemas.workforce import (
     forecast_settings_from_json,
     queue_specs_from_json,
     staffing_target_from_json,

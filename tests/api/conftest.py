@@ -279,7 +279,7 @@ def wait_plan(api: Api, location: str, timeout: float = 30.0,
 def _assert_valid_result(api: Api, location: str, result: dict[str, Any]) -> None:
     """Every plan the API hands out is re-checked by the independent validator,
     against the problem snapshot the server solved."""
-    from fieldops.domain.codec import plan_from_json, problem_from_json
+    from fieldops.schemas import plan_from_json, problem_from_json
     from fieldops.validators.dispatch import assert_valid
 
     resp = api.get(f"{location}/problem")

@@ -78,7 +78,7 @@ def submit(api: Api, problem: dict[str, Any], role: str = "manager",
 def assert_valid_roster(api: Api, location: str, body: dict[str, Any]) -> None:
     """Every roster the API hands out is re-checked by the independent validator
     against the problem the server solved, and the server's verdict agrees."""
-    from fieldops.domain.roster_codec import roster_from_json, roster_problem_from_json
+    from fieldops.schemas import roster_from_json, roster_problem_from_json
     from fieldops.validators.roster import validate_roster
 
     problem_resp = api.get(f"{location}/problem")

@@ -19,8 +19,8 @@ import icalendar
 import ics
 
 from fieldops.calendar import job_uid
-from fieldops.domain.codec import plan_from_json
 from fieldops.domain.plan import DispatchPlan, Step, StepKind
+from fieldops.schemas import plan_from_json
 
 from .conftest import Api, assert_problem, technician, wait_plan
 

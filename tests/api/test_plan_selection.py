@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldops.domain.codec import problem_from_json
+from fieldops.schemas import problem_from_json
 
 from .conftest import Api, plan_body, seed_day, service_request, shift, wait_plan
 

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from fieldops.domain.codec import plan_from_json, problem_from_json
+from fieldops.schemas import plan_from_json, problem_from_json
 from fieldops.store.models import PlanRow
 
 from .conftest import Api, assert_problem, plan_body, seed_day, service_request, wait_plan

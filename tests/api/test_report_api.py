@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
 
-from fieldops.domain.codec import plan_from_json
 from fieldops.reports import COLUMNS
+from fieldops.schemas import plan_from_json
 from fieldops.store.models import PlanRow
 
 from .conftest import Api, assert_problem, plan_body, seed_day, wait_plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldops.domain.codec import (
+from fieldops.schemas import (
     format_duration,
     format_instant,
     location_to_json,

@@ -1,15 +1,20 @@
 """Marshmallow schemas: request/response shapes for validation and the OpenAPI document.
 
-They check shapes and types; the domain dataclasses (through
-:mod:`fieldops.domain.codec`) then check meaning. Instants and durations stay ISO
-8601 strings here and are parsed by the codec, so both layers name the same field.
+The bodies of domain types (technicians, shifts, tiers, requests, roster params)
+use the one schema of each type in :mod:`fieldops.schemas`, so the API, the CLI
+and the store share one definition and one error path per field; the other
+shapes here are the API's own (pages, plans, keys, status updates).
 """
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
 
-from fieldops.domain import Priority
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from fieldops.schemas import dispatch as ds
+from fieldops.schemas import roster as rs
+from fieldops.schemas._base import DomainSchema, List, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -34,83 +39,66 @@ class Strict(Schema):
         unknown = RAISE
 
 
-class LocationSchema(Strict):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    address = fields.String(allow_none=True)
-    matrix_index = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+MAX_KEY = 200  # characters in an id: the store's key columns
 
 
-class SkillSchema(Strict):
-    name = Id(required=True)
-    level = fields.Integer(load_default=1, validate=validate.Range(1, 3))
+def _Key(**kw: Any) -> Text:
+    """An id stored as a key: 1 to MAX_KEY characters."""
+    return Text(validate=validate.Length(min=1, max=MAX_KEY), **kw)
 
 
-class TechnicianSchema(Strict):
-    id = Id(required=True)
-    name = fields.String(validate=validate.Length(max=200))
-    home = fields.Nested(LocationSchema, required=True)
-    skills = fields.List(fields.Nested(SkillSchema))
-    tags = fields.List(fields.String())
-    territory = fields.String(allow_none=True)
-    cost_per_hour = fields.Float(validate=validate.Range(min=0))
-    capacity = fields.Float(allow_none=True, validate=validate.Range(min=0))
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
+class _AsJson(DomainSchema):
+    """An API body of a domain type: the schema of :mod:`fieldops.schemas`, checked
+    in full (shape and meaning, errors naming the field), handed to the view as the
+    JSON it was given; responses are written as the view built them."""
+
+    @post_load(pass_original=True)
+    def _build(self, data: dict[str, Any], original: Any, **kw: Any) -> Any:
+        DomainSchema._build(self, data)
+        return original
+
+    def omit(self, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return data
 
 
-class LunchSchema(Strict):
-    duration = Duration(required=True)
-    earliest_start = Instant(required=True)
-    latest_start = Instant(required=True)
+# Parts of a body: built into domain objects like any schema of fieldops.schemas.
+LocationSchema = ds.LocationSchema
+LunchSchema = ds.LunchSchema
+WindowSchema = ds.WindowSchema
 
 
-class ShiftSchema(Strict):
-    id = Id(required=True)
-    technician_id = Id(required=True)
-    start = Instant(required=True)
-    end = Instant(required=True)
-    start_location = fields.Nested(LocationSchema, allow_none=True)
-    end_location = fields.Nested(LocationSchema, allow_none=True)
-    lunch = fields.Nested(LunchSchema, allow_none=True)
-    max_overtime = Duration()
+class SkillSchema(ds.SkillSchema):
+    name = _Key(required=True)
 
 
-class TierSchema(Strict):
-    name = Id(required=True)
-    response_time = Duration(allow_none=True)
-    next_business_day = fields.Boolean()
-    business_day_end = fields.String(metadata={"example": "17:00"})
-    lateness_weight = fields.Float(validate=validate.Range(min=0))
+class TechnicianSchema(_AsJson, ds.TechnicianSchema):
+    id = _Key(required=True)
+    name = Text(validate=validate.Length(max=MAX_KEY))
+    skills = List(Nested(SkillSchema))
 
 
-class WindowSchema(Strict):
-    start = Instant(required=True)
-    end = Instant(required=True)
+class ShiftSchema(_AsJson, ds.ShiftSchema):
+    id = _Key(required=True)
+    technician_id = _Key(required=True)
 
 
-class RequestSchema(Strict):
-    id = Id(required=True)
-    customer_id = Id(allow_none=True)
-    location = fields.Nested(LocationSchema, required=True)
-    duration = Duration(required=True)
-    windows = fields.List(fields.Nested(WindowSchema))
-    required_skills = fields.List(fields.Nested(SkillSchema))
-    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
-    contract_tier = Id(allow_none=True)
-    created_at = Instant(allow_none=True)
-    preferred_technicians = fields.List(Id())
-    required_technicians = fields.List(Id())
-    excluded_technicians = fields.List(Id())
-    pinned_technician = Id(allow_none=True)
-    pinned_start = Instant(allow_none=True)
-    # marshmallow removes declared fields from the class, so `load` does not shadow
-    # Schema.load at run time.
-    load = fields.Float(validate=validate.Range(min=0))  # type: ignore[assignment]
-    job_type = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    customer_name = fields.String(allow_none=True)
-    customer_phone = fields.String(allow_none=True)
+class TierSchema(_AsJson, ds.TierSchema):
+    name = _Key(required=True)
+
+
+class HorizonSchema(_AsJson, ds.WindowSchema):
+    """The time window of a plan or roster, as given."""
+
+
+class RequestSchema(_AsJson, ds.RequestSchema):
+    id = _Key(required=True)
+    customer_id = _Key(allow_none=True)
+    required_skills = List(Nested(SkillSchema))
+    contract_tier = _Key(allow_none=True)
+    preferred_technicians = List(_Key())
+    required_technicians = List(_Key())
+    excluded_technicians = List(_Key())
+    pinned_technician = _Key(allow_none=True)
 
 
 class AssignmentSchema(Schema):
@@ -212,7 +200,7 @@ class SolveParamsSchema(Strict):
 class PlanCreateSchema(Strict):
     name = fields.String(allow_none=True, validate=validate.Length(max=200))
     timezone = fields.String(required=True, metadata={"example": "Europe/Berlin"})
-    horizon = fields.Nested(WindowSchema, required=True)
+    horizon = fields.Nested(HorizonSchema, required=True)
     technician_ids = fields.List(Id(), allow_none=True, metadata={
         "description": "default: every technician with a shift in the horizon"})
     request_ids = fields.List(Id(), allow_none=True, metadata={
@@ -234,7 +222,7 @@ class PlanOutSchema(Schema):
     name = fields.String(allow_none=True)
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     timezone = fields.String()
-    horizon = fields.Nested(WindowSchema)
+    horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
@@ -286,11 +274,8 @@ class PlanListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
 
 
-class RosterParamsSchema(Strict):
-    time_limit = fields.Float(metadata={"description": "seconds (default 60, at most "
-                                                      "MAX_SOLVE_SECONDS)"})
-    workers = fields.Integer(metadata={"description": "CP-SAT search workers, 1-64 (default 2)"})
-    seed = fields.Integer(metadata={"description": "random seed (default 0)"})
+class RosterParamsSchema(_AsJson, rs.RosterParamsSchema):
+    time_limit = Num(metadata={"description": "seconds (default 60, at most MAX_SOLVE_SECONDS)"})
 
 
 class RosterCreateSchema(Strict):
@@ -318,7 +303,7 @@ class RosterOutSchema(Schema):
     timezone = fields.String()
     start = fields.String(metadata={"format": "date", "description": "first day (local)"})
     days = fields.Integer()
-    horizon = fields.Nested(WindowSchema)
+    horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
     progress = fields.Nested(RosterProgressSchema)
     error = fields.String(allow_none=True)

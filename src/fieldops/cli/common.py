@@ -16,12 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from fieldops.domain.errors import FieldError
-from fieldops.domain.workforce import (
-    QueueSpec,
-    ServiceLevelBasis,
-    StaffingTarget,
-    queue_specs_from_json,
-)
+from fieldops.domain.workforce import QueueSpec, ServiceLevelBasis, StaffingTarget
+from fieldops.schemas.workforce import queue_specs_from_json
 
 #: Width of the tables the contact-center commands print.
 CONSOLE_WIDTH = 120
@@ -52,7 +48,7 @@ def parse_seconds(text: str, field: str) -> timedelta:
     if m:
         unit = {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
         return timedelta(seconds=float(m.group(1)) * unit)
-    from fieldops.domain.codec import parse_duration
+    from fieldops.schemas import parse_duration
 
     return parse_duration(text, field)
 

@@ -21,8 +21,8 @@ from fieldops.cli import roster as roster_cli
 from fieldops.cli import workforce as workforce_cli
 from fieldops.cli.dispatch import solve_params, solve_with_display
 from fieldops.cli.reports import write_calendars, write_report
-from fieldops.domain.codec import dump_json, plan_to_json, problem_to_json
 from fieldops.reports.summary import render_summary
+from fieldops.schemas import dump_json, plan_to_json, problem_to_json
 from fieldops.validators.dispatch import validate_plan
 
 DEMO_TIME_LIMIT = 20.0

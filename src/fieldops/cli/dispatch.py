@@ -10,15 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from fieldops.cli.live import Elapsed, run_with_live_table
-from fieldops.domain.codec import (
+from fieldops.domain.plan import DispatchPlan
+from fieldops.domain.problem import DispatchProblem
+from fieldops.reports.summary import render_summary
+from fieldops.schemas import (
     dump_json,
     load_plan,
     load_problem,
     plan_to_json,
 )
-from fieldops.domain.plan import DispatchPlan
-from fieldops.domain.problem import DispatchProblem
-from fieldops.reports.summary import render_summary
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 from fieldops.validators.dispatch import validate_plan
 

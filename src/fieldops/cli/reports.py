@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fieldops.calendar import events_for_technician, merge_publish, render_feed
-from fieldops.domain.codec import load_plan, load_problem
 from fieldops.domain.errors import FieldError
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.reports import render_report, routes_csv, routes_json
+from fieldops.schemas import load_plan, load_problem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -23,10 +23,11 @@ from rich.table import Table
 
 from fieldops.cli.common import queue_specs, staffing_target
 from fieldops.cli.live import Elapsed, run_with_live_table
-from fieldops.domain.codec import dump_json
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
-from fieldops.domain.roster_codec import (
+from fieldops.domain.workforce import ServiceLevelBasis
+from fieldops.schemas import (
+    dump_json,
     read_json_file,
     read_staffing,
     requirements_from_staffing,
@@ -35,7 +36,6 @@ from fieldops.domain.roster_codec import (
     roster_to_json,
     staffing_from_requirements,
 )
-from fieldops.domain.workforce import ServiceLevelBasis
 
 #: Intervals below target printed before "… and N more".
 SHOW_BELOW_TARGET = 20

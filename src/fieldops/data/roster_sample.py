@@ -390,8 +390,8 @@ def small_center(seed: int = 0) -> RosterProblem:
 
 def write_center(path: str | Path, seed: int = 0, agents: int = 150,
                  weeks: int = 4) -> RosterProblem:
-    """Write :func:`realistic_center` as roster-problem JSON (``fieldops.domain.roster_codec``)."""
-    from fieldops.domain.roster_codec import roster_problem_to_json
+    """Write :func:`realistic_center` as roster-problem JSON (``fieldops.schemas``)."""
+    from fieldops.schemas import roster_problem_to_json
 
     problem = realistic_center(seed=seed, agents=agents, weeks=weeks)
     Path(path).write_text(json.dumps(roster_problem_to_json(problem), indent=1,

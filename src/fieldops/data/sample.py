@@ -51,7 +51,7 @@ from fieldops.domain import (
     Technician,
     TimeWindow,
 )
-from fieldops.domain.codec import problem_from_json, problem_to_json
+from fieldops.schemas import problem_from_json, problem_to_json
 
 T = TypeVar("T")
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import math
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from fieldops.domain.errors import FieldError
+
+T = TypeVar("T")
 
 
 def require_id(field: str, value: object) -> str:
@@ -48,3 +53,57 @@ def unique_ids(field: str, ids: list[str]) -> None:
         if item in seen:
             raise FieldError(f"{field}[{i}].id", f"duplicate id {item!r}")
         seen.add(item)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def require_enum(field: str, value: object, kind: type[E]) -> E:
+    """``value`` as a member of ``kind`` (its value is accepted too, e.g. ``"high"``)."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise FieldError(field, f"must be one of {', '.join(str(e.value) for e in kind)}") from None
+
+
+def require_int(
+    field: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An integer (not a bool) in ``[minimum, maximum]``; either bound may be left open."""
+    bounded = minimum is not None and maximum is not None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(field, f"must be an integer from {minimum} to {maximum}" if bounded
+                         else "must be an integer")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if bounded:
+            raise FieldError(field, f"must be an integer from {minimum} to {maximum}")
+        if minimum is not None:
+            raise FieldError(field, f"must be at least {minimum}")
+        raise FieldError(field, f"must be at most {maximum}")
+    return value
+
+
+def require_bool(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(field, "must be true or false")
+    return value
+
+
+def require_date(field: str, value: object) -> date:
+    """A calendar date (a ``datetime`` is refused: it would carry a time of day)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise FieldError(field, "must be a date like 2026-12-24")
+    return value
+
+
+def require_type(field: str, value: object, kind: type[T], what: str) -> T:
+    """``value`` must be a ``kind``; ``what`` says what was expected (``a location {lat, lon}``)."""
+    if not isinstance(value, kind):
+        raise FieldError(field, f"must be {what}")
+    return value
+
+
+def optional(check: Callable[..., object], field: str, value: object, **kwargs: Any) -> None:
+    """Run ``check(field, value, **kwargs)`` unless ``value`` is ``None``."""
+    if value is not None:
+        check(field, value, **kwargs)

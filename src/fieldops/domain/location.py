@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldops.domain._checks import require_number
+from fieldops.domain._checks import optional, require_int, require_number, require_type
 from fieldops.domain.errors import FieldError
 
 
@@ -30,11 +30,5 @@ class Location:
             raise FieldError("lon", f"must be between -180 and 180, got {lon:g}")
         object.__setattr__(self, "lat", lat)
         object.__setattr__(self, "lon", lon)
-        if self.address is not None and not isinstance(self.address, str):
-            raise FieldError("address", "must be a string")
-        if self.matrix_index is not None and (
-            isinstance(self.matrix_index, bool)
-            or not isinstance(self.matrix_index, int)
-            or self.matrix_index < 0
-        ):
-            raise FieldError("matrix_index", "must be a non-negative integer")
+        optional(require_type, "address", self.address, kind=str, what="a string")
+        optional(require_int, "matrix_index", self.matrix_index, minimum=0)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fieldops.domain._checks import require_number, unique_ids
+from fieldops.domain._checks import require_enum, require_number, require_type, unique_ids
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
 from fieldops.domain.requests import ContractTier, Priority, ServiceRequest
@@ -76,12 +76,8 @@ class TravelSettings:
     osrm_profile: str = "driving"
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "provider", TravelProvider(self.provider))
-        except ValueError:
-            raise FieldError(
-                "provider", f"must be one of {', '.join(p.value for p in TravelProvider)}"
-            ) from None
+        object.__setattr__(self, "provider",
+                           require_enum("provider", self.provider, TravelProvider))
         require_number("detour_factor", self.detour_factor, minimum=1.0)
         require_number("speed_kmh", self.speed_kmh, positive=True)
         if self.provider is TravelProvider.MATRIX and self.matrix is None:
@@ -189,8 +185,7 @@ class DispatchProblem:
     name: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.horizon, TimeWindow):
-            raise FieldError("horizon", "must be a time window {start, end}")
+        require_type("horizon", self.horizon, TimeWindow, "a time window {start, end}")
         _zone(self.timezone)
         for name in ("technicians", "shifts", "requests", "contract_tiers"):
             object.__setattr__(self, name, tuple(getattr(self, name)))

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from fieldops.domain._checks import (
     require_aware,
     require_duration,
+    require_enum,
     require_id,
     require_number,
+    require_type,
 )
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
@@ -103,15 +105,13 @@ class ServiceRequest:
 
     def __post_init__(self) -> None:
         require_id("id", self.id)
-        if not isinstance(self.location, Location):
-            raise FieldError("location", "is required: a location {lat, lon}")
+        require_type("location", self.location, Location, "a location {lat, lon}")
         require_duration("duration", self.duration)
         if self.customer_id is not None:
             require_id("customer_id", self.customer_id)
         object.__setattr__(self, "windows", tuple(sorted(self.windows, key=lambda w: w.start)))
         for i, window in enumerate(self.windows):
-            if not isinstance(window, TimeWindow):
-                raise FieldError(f"windows[{i}]", "must be a time window {start, end}")
+            require_type(f"windows[{i}]", window, TimeWindow, "a time window {start, end}")
         for i in range(1, len(self.windows)):
             if self.windows[i].start <= self.windows[i - 1].end:
                 raise FieldError(f"windows[{i}]", "appointment windows must not overlap")
@@ -120,12 +120,7 @@ class ServiceRequest:
             _check_skills(self.required_skills)
         except FieldError as exc:
             raise FieldError("required_" + exc.field, exc.message) from None
-        try:
-            object.__setattr__(self, "priority", Priority(self.priority))
-        except ValueError:
-            raise FieldError(
-                "priority", f"must be one of {', '.join(p.value for p in Priority)}"
-            ) from None
+        object.__setattr__(self, "priority", require_enum("priority", self.priority, Priority))
         if self.contract_tier is not None:
             require_id("contract_tier", self.contract_tier)
         if self.created_at is not None:

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fieldops.domain._checks import (
+    optional,
     require_aware,
     require_duration,
     require_id,
+    require_int,
     require_number,
+    require_type,
 )
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
@@ -30,21 +33,13 @@ class Skill:
 
     def __post_init__(self) -> None:
         require_id("name", self.name)
-        if (
-            isinstance(self.level, bool)
-            or not isinstance(self.level, int)
-            or not MIN_SKILL_LEVEL <= self.level <= MAX_SKILL_LEVEL
-        ):
-            raise FieldError(
-                "level", f"must be an integer from {MIN_SKILL_LEVEL} to {MAX_SKILL_LEVEL}"
-            )
+        require_int("level", self.level, minimum=MIN_SKILL_LEVEL, maximum=MAX_SKILL_LEVEL)
 
 
 def _check_skills(skills: tuple[Skill, ...]) -> None:
     seen: set[str] = set()
     for i, skill in enumerate(skills):
-        if not isinstance(skill, Skill):
-            raise FieldError(f"skills[{i}]", "must be a Skill")
+        require_type(f"skills[{i}]", skill, Skill, "a Skill")
         if skill.name in seen:
             raise FieldError(f"skills[{i}].name", f"skill {skill.name!r} listed twice")
         seen.add(skill.name)
@@ -72,10 +67,8 @@ class Technician:
 
     def __post_init__(self) -> None:
         require_id("id", self.id)
-        if not isinstance(self.name, str):
-            raise FieldError("name", "must be a string")
-        if not isinstance(self.home, Location):
-            raise FieldError("home", "must be a location {lat, lon}")
+        require_type("name", self.name, str, "a string")
+        require_type("home", self.home, Location, "a location {lat, lon}")
         object.__setattr__(self, "skills", tuple(self.skills))
         object.__setattr__(self, "tags", frozenset(self.tags))
         _check_skills(self.skills)
@@ -141,12 +134,10 @@ class Shift:
             raise FieldError("end", "must be after start")
         require_duration("max_overtime", self.max_overtime)
         for name in ("start_location", "end_location"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, Location):
-                raise FieldError(name, "must be a location {lat, lon}")
+            optional(require_type, name, getattr(self, name), kind=Location,
+                     what="a location {lat, lon}")
         if self.lunch is not None:
-            if not isinstance(self.lunch, LunchBreak):
-                raise FieldError("lunch", "must be a LunchBreak")
+            require_type("lunch", self.lunch, LunchBreak, "a LunchBreak")
             if (
                 self.lunch.earliest_start < self.start
                 or self.lunch.latest_start + self.lunch.duration > self.end + self.max_overtime

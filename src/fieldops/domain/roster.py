@@ -22,32 +22,24 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from fieldops.domain._checks import require_aware, require_duration, require_id, unique_ids
+from fieldops.domain._checks import (
+    optional,
+    require_aware,
+    require_bool,
+    require_date,
+    require_duration,
+    require_id,
+    require_int,
+    unique_ids,
+)
 from fieldops.domain.errors import FieldError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_HORIZON_DAYS = 42
+MAX_WORKERS = 64  # CP-SAT search workers a roster solve may ask for
 WEEKDAYS = frozenset(range(7))  # 0 = Monday … 6 = Sunday, as date.weekday()
-
-
-def _require_int(field_name: str, value: object, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(field_name, "must be an integer")
-    if value < minimum:
-        raise FieldError(field_name, f"must be at least {minimum}")
-    return value
-
-
-def _optional_int(field_name: str, value: object, *, minimum: int = 0) -> None:
-    if value is not None:
-        _require_int(field_name, value, minimum=minimum)
-
-
-def _optional_duration(field_name: str, value: object) -> None:
-    if value is not None:
-        require_duration(field_name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +56,7 @@ class QueueSkill:
 
     def __post_init__(self) -> None:
         require_id("queue", self.queue)
-        if isinstance(self.proficiency, bool) or not isinstance(self.proficiency, int) or not (
-            1 <= self.proficiency <= 5
-        ):
-            raise FieldError("proficiency", "must be an integer from 1 to 5")
+        require_int("proficiency", self.proficiency, minimum=1, maximum=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +117,7 @@ class ShiftTemplate:
             object.__setattr__(self, "break_latest", latest)
         elif self.break_earliest is not None or self.break_latest is not None:
             raise FieldError("break_earliest", "needs a break_length")
-        if not isinstance(self.break_paid, bool):
-            raise FieldError("break_paid", "must be true or false")
+        require_bool("break_paid", self.break_paid)
         days = frozenset(self.days)
         if not days or not days <= WEEKDAYS:
             raise FieldError("days", "must be weekday numbers 0 (Monday) to 6 (Sunday)")
@@ -199,25 +187,23 @@ class Contract:
         require_id("id", self.id)
         for name in ("min_work_per_week", "max_work_per_week", "min_work_total",
                      "max_work_total", "min_rest"):
-            _optional_duration(name, getattr(self, name))
+            optional(require_duration, name, getattr(self, name))
         for low, high in (("min_work_per_week", "max_work_per_week"),
                           ("min_work_total", "max_work_total")):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
                 raise FieldError(low, f"must not exceed {high}")
-        _optional_int("max_shifts", self.max_shifts)
-        _optional_int("max_consecutive_days", self.max_consecutive_days, minimum=1)
-        _optional_int("min_consecutive_days", self.min_consecutive_days, minimum=1)
-        _optional_int("min_consecutive_days_off", self.min_consecutive_days_off, minimum=1)
-        _optional_int("max_weekends", self.max_weekends)
-        _optional_int("max_nights", self.max_nights)
+        for name, least in (("max_shifts", 0), ("max_consecutive_days", 1),
+                            ("min_consecutive_days", 1), ("min_consecutive_days_off", 1),
+                            ("max_weekends", 0), ("max_nights", 0)):
+            optional(require_int, name, getattr(self, name), minimum=least)
         if (self.min_consecutive_days is not None and self.max_consecutive_days is not None
                 and self.min_consecutive_days > self.max_consecutive_days):
             raise FieldError("min_consecutive_days", "must not exceed max_consecutive_days")
         caps = dict(self.max_shifts_per_template)
         for key, value in caps.items():
             require_id("max_shifts_per_template", key)
-            _require_int(f"max_shifts_per_template.{key}", value)
+            require_int(f"max_shifts_per_template.{key}", value, minimum=0)
         object.__setattr__(self, "max_shifts_per_template", caps)
 
 
@@ -232,13 +218,11 @@ class ShiftPreference:
     weight: int = 1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.day, date) or isinstance(self.day, datetime):
-            raise FieldError("day", "must be a date like 2026-12-24")
+        require_date("day", self.day)
         if self.template is not None:
             require_id("template", self.template)
-        if not isinstance(self.wanted, bool):
-            raise FieldError("wanted", "must be true or false")
-        _require_int("weight", self.weight)
+        require_bool("wanted", self.wanted)
+        require_int("weight", self.weight, minimum=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,9 +312,9 @@ class CoverageRequirement:
     def __post_init__(self) -> None:
         require_aware("start", self.start)
         require_id("queue", self.queue)
-        _require_int("required", self.required)
-        _optional_int("under_weight", self.under_weight)
-        _optional_int("over_weight", self.over_weight)
+        require_int("required", self.required, minimum=0)
+        optional(require_int, "under_weight", self.under_weight, minimum=0)
+        optional(require_int, "over_weight", self.over_weight, minimum=0)
 
     def prices(self, weights: RosterWeights) -> tuple[int, int]:
         """Penalty per head short and per head over: the row's own, else ``weights``'."""
@@ -362,7 +346,7 @@ class RosterWeights:
     def __post_init__(self) -> None:
         for name in ("under", "over", "preference", "fairness_weekends", "fairness_nights",
                      "fairness_hours", "proficiency"):
-            _require_int(name, getattr(self, name))
+            require_int(name, getattr(self, name), minimum=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,9 +366,8 @@ class RosterProblem:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.start, date) or isinstance(self.start, datetime):
-            raise FieldError("start", "must be a date like 2026-12-07")
-        _require_int("days", self.days, minimum=1)
+        require_date("start", self.start)
+        require_int("days", self.days, minimum=1)
         if self.days > MAX_HORIZON_DAYS:
             raise FieldError("days", f"must be at most {MAX_HORIZON_DAYS} (six weeks)")
         try:
@@ -541,12 +524,8 @@ class RosterParams:
             raise FieldError("time_limit", "must be a number of seconds")
         if not 0 < self.time_limit <= 86_400:
             raise FieldError("time_limit", "must be between 0 and 86400 seconds")
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or not (
-            1 <= self.workers <= 64
-        ):
-            raise FieldError("workers", "must be an integer from 1 to 64")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise FieldError("seed", "must be a non-negative integer")
+        require_int("workers", self.workers, minimum=1, maximum=MAX_WORKERS)
+        require_int("seed", self.seed, minimum=0)
 
 
 @dataclass(frozen=True, slots=True)

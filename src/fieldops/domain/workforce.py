@@ -7,15 +7,22 @@ probabilities are fractions in ``[0, 1]``. See docs/workforce.md.
 
 from __future__ import annotations
 
-import math
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from fieldops.domain._checks import require_aware, require_duration, require_id, require_number
+from fieldops.domain._checks import (
+    require_aware,
+    require_date,
+    require_duration,
+    require_enum,
+    require_id,
+    require_int,
+    require_number,
+    require_type,
+)
 from fieldops.domain.errors import FieldError
 
 if TYPE_CHECKING:
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 VOLUME_COLUMNS = ("interval_start", "queue", "offered", "aht_seconds")
 DEFAULT_INTERVAL = timedelta(minutes=15)
 FORECAST_METHODS = ("seasonal_profile", "holt_winters")
+MAX_CONCURRENCY = 20  # contacts one agent may handle at once (chat)
 
 
 class Channel(StrEnum):
@@ -68,18 +76,8 @@ class QueueSpec:
 
     def __post_init__(self) -> None:
         require_id("id", self.id)
-        try:
-            object.__setattr__(self, "channel", Channel(self.channel))
-        except ValueError:
-            raise FieldError(
-                "channel", f"must be one of {', '.join(c.value for c in Channel)}"
-            ) from None
-        if (
-            isinstance(self.concurrency, bool)
-            or not isinstance(self.concurrency, int)
-            or not 1 <= self.concurrency <= 20
-        ):
-            raise FieldError("concurrency", "must be an integer from 1 to 20")
+        object.__setattr__(self, "channel", require_enum("channel", self.channel, Channel))
+        require_int("concurrency", self.concurrency, minimum=1, maximum=MAX_CONCURRENCY)
         if self.patience is not None:
             require_duration("patience", self.patience, allow_zero=False)
         if self.response_deadline is not None:
@@ -133,10 +131,8 @@ class SpecialDay:
     factor: float | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.day, date) or isinstance(self.day, datetime):
-            raise FieldError("day", "must be a date like 2026-12-24")
-        if not isinstance(self.name, str):
-            raise FieldError("name", "must be a string")
+        require_date("day", self.day)
+        require_type("name", self.name, str, "a string")
         if self.factor is not None:
             require_number("factor", self.factor, minimum=0)
 
@@ -158,9 +154,7 @@ class ForecastSettings:
     def __post_init__(self) -> None:
         for name, low, high in (("horizon_days", 1, 366), ("backtest_weeks", 1, 26),
                                 ("profile_weeks", 1, 52)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise FieldError(name, f"must be an integer from {low} to {high}")
+            require_int(name, getattr(self, name), minimum=low, maximum=high)
         if not isinstance(self.timezone, str):
             raise FieldError("timezone", "must be an IANA time zone name like 'Europe/Berlin'")
         try:
@@ -220,12 +214,7 @@ class StaffingTarget:
         if self.max_abandon is not None:
             _require_fraction("max_abandon", self.max_abandon)
         _require_fraction("shrinkage", self.shrinkage, allow_one=False)
-        try:
-            object.__setattr__(self, "basis", ServiceLevelBasis(self.basis))
-        except ValueError:
-            raise FieldError(
-                "basis", f"must be one of {', '.join(b.value for b in ServiceLevelBasis)}"
-            ) from None
+        object.__setattr__(self, "basis", require_enum("basis", self.basis, ServiceLevelBasis))
         if self.service_level is None and self.asa is None and self.max_abandon is None:
             raise FieldError("service_level", "give a service level, an ASA or a maximum "
                              "abandonment rate")
@@ -296,105 +285,6 @@ class SimulationResult:
     seed: int
 
 
-# ---------------------------------------------------------------- JSON helpers
-def _obj(data: object, path: str, allowed: set[str]) -> Mapping[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise FieldError(path, "must be a JSON object")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise FieldError(f"{path}.{unknown[0]}", "is not a known field")
-    return data
-
-
-def _duration(value: object, path: str) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise FieldError(path, "must be an ISO 8601 duration like 'PT20S'")
-    if isinstance(value, int | float) and math.isfinite(value):
-        return timedelta(seconds=float(value))
-    from fieldops.domain.codec import parse_duration
-
-    return parse_duration(value, path)
-
-
-def _build(path: str, factory: Any, **kwargs: Any) -> Any:
-    try:
-        return factory(**kwargs)
-    except FieldError as exc:
-        raise exc.within(path) from None
-
-
-def forecast_settings_from_json(
-    data: Mapping[str, object] | None, path: str = "settings"
-) -> ForecastSettings:
-    """Strict JSON → :class:`ForecastSettings`; special days as ``{"day", "name", "factor"}``."""
-    fields = {"horizon_days", "timezone", "country", "subdivision", "special_days",
-              "backtest_weeks", "profile_weeks", "methods", "max_missing_fraction"}
-    o = _obj(data, path, fields)
-    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o and k != "special_days"}
-    if "methods" in kwargs and not isinstance(kwargs["methods"], list):
-        raise FieldError(f"{path}.methods", "must be a JSON array")
-    days = []
-    raw_days = o.get("special_days") or []
-    if not isinstance(raw_days, list):
-        raise FieldError(f"{path}.special_days", "must be a JSON array")
-    for i, item in enumerate(raw_days):
-        p = f"{path}.special_days[{i}]"
-        d = _obj(item, p, {"day", "name", "factor"})
-        try:
-            day = date.fromisoformat(str(d.get("day")))
-        except ValueError:
-            raise FieldError(f"{p}.day", "must be a date like 2026-12-24") from None
-        days.append(_build(p, SpecialDay, day=day, name=d.get("name", "special day"),
-                           factor=d.get("factor")))
-    kwargs["special_days"] = tuple(days)
-    return _build(path, ForecastSettings, **kwargs)
-
-
-def staffing_target_from_json(
-    data: Mapping[str, object] | None, path: str = "target"
-) -> StaffingTarget:
-    """Strict JSON → :class:`StaffingTarget`; durations as ISO 8601 or seconds."""
-    fields = {"service_level", "answer_time", "asa", "max_occupancy", "max_abandon",
-              "shrinkage", "basis"}
-    o = _obj(data, path, fields)
-    kwargs: dict[str, Any] = {k: o[k] for k in fields if k in o}
-    for key in ("answer_time", "asa"):
-        if kwargs.get(key) is not None:
-            kwargs[key] = _duration(kwargs[key], f"{path}.{key}")
-    return _build(path, StaffingTarget, **kwargs)
-
-
-def queue_specs_from_json(
-    data: Mapping[str, object] | None, path: str = "queues"
-) -> dict[str, QueueSpec]:
-    """Strict JSON ``{queue_id: {channel, concurrency, patience, response_deadline}}``."""
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise FieldError(path, "must be a JSON object {queue id: settings}")
-    specs: dict[str, QueueSpec] = {}
-    for queue_id, item in data.items():
-        p = f"{path}.{queue_id}"
-        o = _obj(item, p, {"channel", "concurrency", "patience", "response_deadline"})
-        base = QueueSpec.infer(str(queue_id))
-        kwargs: dict[str, Any] = {
-            "id": queue_id,
-            "channel": o.get("channel", base.channel),
-            "concurrency": o.get("concurrency", base.concurrency),
-            "patience": base.patience,
-            "response_deadline": base.response_deadline,
-        }
-        for key in ("patience", "response_deadline"):
-            if o.get(key) is not None:
-                kwargs[key] = _duration(o[key], f"{p}.{key}")
-        specs[str(queue_id)] = _build(p, QueueSpec, **kwargs)
-    return specs
-
-
 __all__ = [
     "FORECAST_METHODS",
     "VOLUME_COLUMNS",
@@ -410,7 +300,4 @@ __all__ = [
     "SpecialDay",
     "StaffingPlan",
     "StaffingTarget",
-    "forecast_settings_from_json",
-    "queue_specs_from_json",
-    "staffing_target_from_json",
 ]

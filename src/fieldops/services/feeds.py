@@ -48,10 +48,10 @@ from fieldops.calendar import (
     render_feed,
 )
 from fieldops.calendar.roster import AgentShift, events_for_agent, merge_roster_publish
-from fieldops.domain.codec import plan_from_json, problem_from_json
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.timewindow import TimeWindow
+from fieldops.schemas import plan_from_json, problem_from_json
 from fieldops.services.errors import Forbidden, NotFound
 from fieldops.store.feeds import (
     agent_known,

@@ -26,8 +26,8 @@ from fieldops.domain import (
     TimeWindow,
     TravelSettings,
 )
-from fieldops.domain.codec import plan_from_json, plan_to_json, problem_from_json, problem_to_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
 from fieldops.services.jobs import JobKind, Store

@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from fieldops.domain import ServiceRequest
-from fieldops.domain.codec import request_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import request_from_json
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, Forbidden
 from fieldops.services.request_csv import row_error, too_many

@@ -13,8 +13,8 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from fieldops.domain import ContractTier, Shift, Technician
-from fieldops.domain.codec import shift_from_json, technician_from_json, tier_from_json
 from fieldops.domain.errors import FieldError
+from fieldops.schemas import shift_from_json, technician_from_json, tier_from_json
 from fieldops.services.crud import Resource
 from fieldops.store.convert import ensure_skills, shift_to_row, technician_to_row, tier_to_row
 from fieldops.store.models import (

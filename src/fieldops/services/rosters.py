@@ -40,7 +40,7 @@ VIOLATIONS_SHOWN = 3
 # ---------------------------------------------------------------- input
 def roster_problem(raw: dict[str, Any]) -> RosterProblem:
     """The submitted problem, decoded; errors are named under ``problem``."""
-    from fieldops.domain.roster_codec import roster_problem_from_json
+    from fieldops.schemas import roster_problem_from_json
 
     try:
         problem = roster_problem_from_json(raw)
@@ -57,7 +57,7 @@ def roster_problem(raw: dict[str, Any]) -> RosterProblem:
 
 def roster_params(raw: dict[str, Any], max_seconds: float) -> RosterParams:
     """The submitted ``params``, within the server's time cap."""
-    from fieldops.domain.roster_codec import roster_params_from_json
+    from fieldops.schemas import roster_params_from_json
 
     params = roster_params_from_json(raw, "params")
     if params.time_limit > max_seconds:
@@ -146,7 +146,7 @@ def shift_rows(roster_id: str, problem: RosterProblem, roster: Roster) -> list[R
 
 def _solve_roster(problem_json: dict[str, Any], params_json: dict[str, Any],
                   progress: Callable[[Any], None], stop: threading.Event) -> Store:
-    from fieldops.domain.roster_codec import roster_problem_from_json, roster_to_json
+    from fieldops.schemas import roster_problem_from_json, roster_to_json
     from fieldops.solver.roster import solve_roster
 
     problem = roster_problem_from_json(problem_json)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fieldops.domain.codec import parse_duration
 from fieldops.domain.errors import FieldError
-from fieldops.domain.workforce import (
+from fieldops.schemas import parse_duration
+from fieldops.schemas.workforce import (
     forecast_settings_from_json,
     queue_specs_from_json,
     staffing_target_from_json,

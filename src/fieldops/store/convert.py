@@ -19,7 +19,7 @@ from fieldops.domain import (
     Technician,
     TimeWindow,
 )
-from fieldops.domain.codec import location_from_json, location_to_json
+from fieldops.schemas import location_from_json, location_to_json
 from fieldops.store.models import (
     ContractTierRow,
     CustomerRow,

@@ -20,7 +20,7 @@ from fieldops.api.schemas import (
     page_schema,
 )
 from fieldops.domain import DispatchProblem, TimeWindow
-from fieldops.domain.codec import parse_instant, travel_from_json, weights_from_json
+from fieldops.schemas import parse_instant, travel_from_json, weights_from_json
 from fieldops.services import jobs, plans
 from fieldops.services.crud import get, page
 from fieldops.store.models import PlanRow

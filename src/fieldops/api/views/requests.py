@@ -21,7 +21,7 @@ from fieldops.api.schemas import (
     TrackingSchema,
     page_schema,
 )
-from fieldops.domain.codec import parse_instant, request_from_json
+from fieldops.schemas import parse_instant, request_from_json
 from fieldops.services import requests as svc
 from fieldops.services.crud import get, page
 from fieldops.services.errors import BadInput, Forbidden, Unsupported

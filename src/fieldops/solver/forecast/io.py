@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fieldops.domain.codec import format_duration
 from fieldops.domain.errors import FieldError
 from fieldops.domain.workforce import (
     DEFAULT_INTERVAL,
@@ -20,6 +19,7 @@ from fieldops.domain.workforce import (
     Forecast,
     HistoryRow,
 )
+from fieldops.schemas.scalars import format_duration
 
 
 def _row_error(path: str, row: int, column: str, message: str) -> FieldError:
@@ -118,7 +118,7 @@ def volumes_from_records(
     """
     if isinstance(records, Mapping) or not isinstance(records, Sequence):
         raise FieldError(path, "must be a JSON array of records")
-    from fieldops.domain.codec import parse_duration
+    from fieldops.schemas.scalars import parse_duration
 
     allowed = {"interval_start", "queue", "offered", "aht", "aht_seconds", "method"}
     rows: list[dict[str, object]] = []

@@ -37,7 +37,7 @@ from fieldops.domain import (
     Unassigned,
     UnassignedReason,
 )
-from fieldops.domain.codec import (
+from fieldops.schemas import (
     parse_duration,
     plan_from_json,
     plan_to_json,
@@ -186,7 +186,7 @@ def test_unknown_keys_are_rejected_with_their_path(path: str, where: Any) -> Non
 
 
 def test_zero_duration_job_round_trips() -> None:
-    # The domain allows a zero-minute job (e.g. a drop-off); the codec must read back
+    # The domain allows a zero-minute job (e.g. a drop-off); the schema must read back
     # what it writes.
     problem = full_problem()
     requests = (problem.requests[0],
@@ -255,7 +255,8 @@ def test_plan_missing_key_is_named() -> None:
     del data["routes"][0]["kpis"]
     with pytest.raises(FieldError) as info:
         plan_from_json(data)
-    assert info.value.field == "kpis"
+    # The full path (the hand-written codec named only the bare key "kpis").
+    assert info.value.field == "routes[0].kpis"
 
 
 def test_plan_bad_instant_is_named() -> None:
@@ -348,7 +349,7 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
         excluded = tuple(t for t in draw(st.lists(st.sampled_from(tech_ids), unique=True))
                          if t != pinned)
         requests.append(ServiceRequest(
-            # Zero durations are left to test_zero_duration_job_round_trips (codec bug).
+            # Zero durations are left to test_zero_duration_job_round_trips (an old codec bug).
             r, draw(locations(size)), minute(draw, 1, 240), windows=tuple(windows),
             required_skills=skill_lists(draw), priority=draw(st.sampled_from(list(Priority))),
             contract_tier=tier, created_at=DAY0 - minute(draw, 0, 3000) if tier else None,

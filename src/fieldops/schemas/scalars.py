@@ -1,0 +1,81 @@
+"""The scalar formats every schema shares: instants, durations, local times, dates.
+
+Instants are ISO 8601 with a UTC offset, durations ISO 8601 (``PT45M``), local
+times ``17:00``, dates ``2026-12-07``. Each parser raises a
+:class:`~fieldops.domain.errors.FieldError` naming ``field``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import isodate
+
+from fieldops.domain.errors import FieldError
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_instant(value: object, field: str = "") -> datetime:
+    if not isinstance(value, str):
+        raise FieldError(field, "must be an ISO 8601 instant string with a UTC offset")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, f"{value!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise FieldError(field, f"{value!r} has no UTC offset (add e.g. +01:00 or Z)")
+    return instant
+
+
+def format_instant(value: datetime) -> str:
+    return value.isoformat()
+
+
+def parse_duration(value: object, field: str = "") -> timedelta:
+    if not isinstance(value, str):
+        raise FieldError(field, "must be an ISO 8601 duration string like 'PT45M'")
+    try:
+        duration = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError):
+        raise FieldError(field, f"{value!r} is not an ISO 8601 duration like 'PT45M'") from None
+    if not isinstance(duration, timedelta):
+        raise FieldError(field, "years and months are not allowed in durations")
+    return duration
+
+
+def format_duration(value: timedelta) -> str:
+    return str(isodate.duration_isoformat(value))
+
+
+def parse_time_of_day(value: object, field: str = "") -> time:
+    if not isinstance(value, str):
+        raise FieldError(field, "must be a local time like '17:00'")
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, f"{value!r} is not a time like '17:00'") from None
+
+
+def format_time_of_day(value: time) -> str:
+    """``08:00``, or ``08:00:30`` when the seconds matter."""
+    return value.isoformat(timespec="seconds" if value.second else "minutes")
+
+
+def parse_date(value: object, field: str = "") -> date:
+    """A calendar date ``2026-12-07`` (no time part)."""
+    if not isinstance(value, str):
+        raise FieldError(field, "must be a date string like '2026-12-07'")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, f"{value!r} is not a date like '2026-12-07'") from None
+
+
+def parse_weekday(value: object, field: str = "") -> int:
+    """0 (Monday) to 6 (Sunday), or a weekday name (``mon`` … ``sun``, any case)."""
+    if isinstance(value, str) and value.strip().lower()[:3] in WEEKDAY_NAMES:
+        return WEEKDAY_NAMES.index(value.strip().lower()[:3])
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
+        return value
+    raise FieldError(field, "must be a weekday: 0 (Monday) to 6 (Sunday) or 'mon' … 'sun'")
