@@ -29,8 +29,9 @@ VENV_BIN = Path(sys.executable).parent
 WALKTHROUGH_TIMEOUT = 240
 #: Tools the walkthroughs call besides the venv's ``fieldops``.
 TOOLS = ("bash", "curl", "jq")
-MARKER = re.compile(r"<!--\s*((?:[\w-]+ )?(?:walkthrough|example))\b[^>]*-->\s*```(\w+)\n(.*?)```",
-                    re.S)
+#: ``<!-- [name ]walkthrough|example ... -->`` then a fenced block: (marker, language, body).
+MARKER = re.compile(
+    r"<!--\s*((?:[\w-]+[ -])?(?:walkthrough|example))\b[^>]*-->\s*```(\w+)\n(.*?)```", re.S)
 
 
 def marked_blocks(path: Path) -> dict[str, str]:
