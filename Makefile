@@ -7,14 +7,20 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint typecheck check bench-solomon bench-homberger bench-field bench-roster schemathesis clean
 
+# The first install takes minutes: say what is happening, and let pip show its progress.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fieldops needs Python 3.11 or newer")'
+	@echo "==> [1/3] creating the virtualenv $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "==> [2/3] upgrading pip"
+	$(PY) -m pip install --progress-bar on --upgrade pip
+	@echo "==> [3/3] installing fieldops and its dependencies (a few minutes the first time)"
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	@touch $(STAMP)
+	@echo "==> installed; next runs skip this step"
 
 demo: $(STAMP)
+	@echo "==> solving the sample day (20 s), then writing demo-output/"
 	$(VENV)/bin/fieldops demo --output-dir demo-output
 
 test: $(STAMP)

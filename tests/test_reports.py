@@ -325,3 +325,127 @@ def test_summary_plain_and_rich_show_the_same_cells(plan: DispatchPlan) -> None:
     routes_at = plain.splitlines().index("Routes")
     header = plain.splitlines()[routes_at + 1].split()
     assert header[:2] == ["shift", "technician"]
+
+
+# ------------------------------------------------------------ what a dispatcher reads first
+def _with_lunch_at_r5(plan: DispatchPlan) -> DispatchPlan:
+    """S2 arrives at R5 12:32, its window opens 13:00: lunch 12:32–12:52 at the door."""
+    from dataclasses import replace
+
+    from fieldops.domain import Step
+
+    route = next(r for r in plan.routes if r.shift_id == "S2")
+    i = next(i for i, s in enumerate(route.steps) if s.request_id == "R5")
+    r5 = route.steps[i]
+    lunch = Step(StepKind.BREAK, r5.arrival, r5.arrival + timedelta(minutes=20), r5.arrival)
+    steps = (*route.steps[:i], lunch, *route.steps[i:])
+    routes = tuple(replace(r, steps=steps) if r is route else r for r in plan.routes)
+    return replace(plan, routes=routes)
+
+
+def test_lunch_at_a_customer_is_a_break_not_waiting(problem: DispatchProblem,
+                                                     plan: DispatchPlan) -> None:
+    from fieldops.reports.model import build_model
+
+    lunched = _with_lunch_at_r5(plan)
+    model = build_model(lunched, problem)
+    s2 = next(rv for rv in model.routes if rv.route.shift_id == "S2")
+    r5 = next(s for s in s2.stops if s.request_id == "R5")
+    assert r5.wait == timedelta(minutes=8)  # 28 min at the door, 20 of them lunch
+    # The timeline draws the half hour once: no waiting bar overlaps the break.
+    brk = next(s for s in s2.segments if s.kind == "break")
+    waits = [s for s in s2.segments if s.kind == "wait"]
+    assert waits and all(w.end <= brk.start or w.start >= brk.end for w in waits)
+    assert sum((w.end - w.start for w in waits), timedelta(0)) == timedelta(minutes=8)
+    root = _tree(render_report(lunched, problem))
+    before = sum((s.wait for r in plan.routes for s in r.jobs), timedelta(0))
+    assert _kpis(root)["wait_time"] == _hm(before - timedelta(minutes=20))
+    sheet = next(a for a in root.iter("article") if a.get("data-shift") == "S2")
+    row = next(tr for tr in sheet.iter("tr") if tr.get("data-request") == "R5")
+    assert _text(list(row)[3]) == "8"  # the wait column
+
+
+def test_solver_terms_come_last(page: str, plan: DispatchPlan) -> None:
+    root = _tree(page)
+    sections = [el.get("id") for el in root.iter("section")]
+    assert sections[0] == "kpis" and sections[-1] == "solver"
+    first = next(el for el in root.iter("section") if el.get("id") == "kpis")
+    assert {"status", "objective", "solve_time"}.isdisjoint(_kpis(first))
+    assert plan.status.value not in _text(first) and "bjective" not in _text(first)
+    header = _text(next(root.iter("header")))
+    assert plan.status.value not in header
+    solver = next(el for el in root.iter("section") if el.get("id") == "solver")
+    assert _kpis(solver)["status"] == plan.status.value
+    assert solver.find(".//table[@id='penalties']") is not None
+    keys = list(_kpis(first))
+    assert keys.index("jobs_unassigned") < keys.index("travel_time")
+    assert keys.index("sla_breached") < keys.index("travel_time")
+    assert keys.index("overtime") < keys.index("travel_time")
+
+
+def test_overtime_is_a_key_figure_and_on_the_timeline(problem: DispatchProblem) -> None:
+    from fieldops.reports.model import build_model
+
+    from dispatch_fixtures import at, build_plan
+
+    # S2 ends 16:00 and may run one hour over: R4 then R5 bring it back at 16:20.
+    late = build_plan(problem, {"S2": (at(13), [("job", "R4", 30, 20.0), ("job", "R5", 20, 5.0),
+                                                 ("end", 20, 4.1)])}, [])
+    s2 = late.routes[0]
+    assert s2.kpis.overtime > timedelta(0)
+    model = build_model(late, problem)
+    over = [s for s in model.routes[0].segments if s.kind == "overtime"]
+    assert [(s.start, s.end) for s in over] == [(problem.shift_by_id["S2"].end,
+                                                 problem.shift_by_id["S2"].end + s2.kpis.overtime)]
+    shown = _kpis(_tree(render_report(late, problem)))
+    assert shown["overtime"] == _hm(s2.kpis.overtime) and shown["routes_overtime"] == "1"
+
+
+def test_sla_breaches_say_whether_anyone_could_have_made_it(
+    problem: DispatchProblem, plan: DispatchPlan
+) -> None:
+    from fieldops.reports.model import CAUSE_BEFORE_SHIFTS, CAUSE_CHOSEN, SlaRow, classify_sla
+
+    from dispatch_fixtures import at
+
+    first_shift = min(s.start for s in problem.shifts)
+    rows = [SlaRow("early", "T1", at(9), first_shift - timedelta(minutes=1), None, "breached"),
+            SlaRow("late", "T1", at(11), at(10), None, "breached"),
+            SlaRow("gone", None, None, at(7), None, "unassigned"),
+            SlaRow("left", None, None, at(12), None, "unassigned"),
+            SlaRow("tight", "T1", at(9), at(9, 20), None, "at_risk")]
+    causes = {r.request_id: r.cause for r in classify_sla(rows, problem)}
+    assert causes == {"early": CAUSE_BEFORE_SHIFTS, "late": CAUSE_CHOSEN,
+                      "gone": CAUSE_BEFORE_SHIFTS, "left": None, "tight": None}
+    root = _tree(render_report(plan, problem))
+    r4 = next(tr for tr in root.iter("tr") if tr.get("data-sla") == "breached")
+    assert (r4.get("data-request"), r4.get("data-cause")) == ("R4", CAUSE_CHOSEN)
+    shown = _kpis(root)
+    assert (shown["sla_late_by_choice"], shown["sla_breached_before_shift"]) == ("1", "0")
+
+
+def test_route_styles_are_told_apart() -> None:
+    import itertools
+
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from fieldops.reports.model import technician_styles
+
+    styles = technician_styles([f"T{i}" for i in range(40)])
+    looks = [(s.color, s.linestyle, s.marker) for s in styles.values()]
+    assert len(set(looks)) == 40  # no two technicians drawn alike
+    colors = sorted({s.color for s in styles.values()})
+    distance = min(float(np.linalg.norm(np.subtract(to_rgb(a), to_rgb(b))))
+                   for a, b in itertools.combinations(colors, 2))
+    assert distance > 0.2  # no near-equal colours (tab20b/Dark2 had pairs at 0.09)
+
+
+def test_run_sheets_have_phone_description_and_skills(page: str) -> None:
+    root = _tree(page)
+    r1 = next(tr for a in root.iter("article") for tr in a.iter("tr")
+              if tr.get("data-request") == "R1")
+    cells = {td.get("data-col"): _text(td) for td in r1.iter("td") if td.get("data-col")}
+    assert cells["phone"] == "+49 30 1234567"
+    assert "Boiler loses pressure" in cells["job"] and "boiler repair" in cells["job"]
+    assert cells["skills"] == "hvac ≥2"

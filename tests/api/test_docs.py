@@ -1,82 +1,167 @@
-"""The curl walkthrough in docs/api.md works as written (run against the test client)."""
+"""The shell walkthroughs of the README and docs run as written.
+
+Each marked ``sh`` block is run by bash, unchanged, in a fresh empty directory with
+the virtualenv's ``bin`` first on ``PATH``: the block itself creates the database,
+the API key, starts ``fieldops serve`` (on ``$PORT``, which the docs default to 8000
+and this test points at a free loopback port) and talks to it with curl and jq. The
+test then kills everything the block started and checks what it printed.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import re
-import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from .conftest import Api, wait_plan
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-def walkthrough_lines() -> list[str]:
-    text = DOC.read_text(encoding="utf-8")
-    block = text.split("<!-- walkthrough", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
-    return block.replace("\\\n", " ").splitlines()
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "api.md"
+VENV_BIN = Path(sys.executable).parent
+#: Bounds the whole session (server start, a 2-second solve, a 2-second roster).
+WALKTHROUGH_TIMEOUT = 240
+#: Tools the walkthroughs call besides the venv's ``fieldops``.
+TOOLS = ("bash", "curl", "jq")
+#: ``<!-- [name ]walkthrough|example ... -->`` then a fenced block: (marker, language, body).
+MARKER = re.compile(
+    r"<!--\s*((?:[\w-]+[ -])?(?:walkthrough|example))\b[^>]*-->\s*```(\w+)\n(.*?)```", re.S)
 
 
-def run_curl(api: Api, command: str, files: dict[str, str]) -> Any:
-    args = shlex.split(command, comments=True)
-    assert args[0] == "curl", command
-    method, url, headers, data = "GET", None, {}, None
-    it = iter(args[1:])
-    for arg in it:
-        if arg == "-X":
-            method = next(it)
-        elif arg == "-H":
-            name, _, value = next(it).partition(":")
-            headers[name.strip()] = value.strip()
-        elif arg == "-d":
-            data = next(it)
-        elif arg == "--data-binary":
-            data = files[next(it).lstrip("@")]
-        elif arg.startswith("-"):
-            assert arg == "-sS", arg
-        else:
-            url = arg
-    if data is not None and method == "GET":
-        method = "POST"
-    assert url is not None
-    resp = api.client.open(url, method=method, headers=headers, data=data)
-    assert resp.status_code < 400, (command, resp.get_json())
-    return resp
+def marked_blocks(path: Path) -> dict[str, str]:
+    """``{marker: body}`` of every ``<!-- ...walkthrough/example... -->`` sh block."""
+    text = path.read_text(encoding="utf-8")
+    return {m.group(1): m.group(3) for m in MARKER.finditer(text) if m.group(2) in ("sh", "bash")}
 
 
-def test_walkthrough(api: Api) -> None:
-    env = {"$API": "/api/v1", '"$AUTH"': f"'Authorization: Bearer {api.keys['admin']}'"}
-    files: dict[str, str] = {}
-    lines = iter(walkthrough_lines())
-    ran = 0
-    for line in lines:
-        heredoc = re.match(r"cat > (\S+) <<'(\w+)'", line)
-        if heredoc:
-            body = []
-            for inner in lines:
-                if inner == heredoc.group(2):
-                    break
-                body.append(inner)
-            files[heredoc.group(1)] = "\n".join(body) + "\n"
-            continue
-        for var, value in env.items():
-            line = line.replace(var, value)
-        assign = re.match(r"(\w+)=\$\((curl .*) \| jq -r \.(\w+)\)$", line)
-        if assign:
-            resp = run_curl(api, assign.group(2), files)
-            env[f"${assign.group(1)}"] = resp.get_json()[assign.group(3)]
-            ran += 1
-        elif line.startswith("curl "):
-            resp = run_curl(api, line, files)
-            if "repeat until" in line:
-                assert wait_plan(api, resp.request.path)["status"] == "done"
-            ran += 1
-    assert ran == 7
-    track = api.get("/api/v1/requests/boiler-1/tracking").get_json()
-    assert track["status"] == "dispatched" and track["technician_id"] == "ann"
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Session:
+    stdout: str
+    stderr: str
+    returncode: int
+
+    @property
+    def log(self) -> str:
+        """Both streams (gunicorn's access log goes to stdout, its errors to stderr)."""
+        return self.stdout + self.stderr
+
+    def documents(self) -> list[Any]:
+        """Every JSON document the session printed, in order (other lines skipped)."""
+        decoder, out, text, pos = json.JSONDecoder(), [], self.stdout, 0
+        while pos < len(text):
+            if text[pos] in "{[":
+                try:
+                    doc, pos = decoder.raw_decode(text, pos)
+                except json.JSONDecodeError:
+                    pos += 1
+                else:
+                    out.append(doc)
+            else:
+                pos += 1
+        return out
+
+    def problems(self) -> list[Any]:
+        """Printed documents that are RFC 9457 errors (an integer ``status``)."""
+        return [d for d in self.documents()
+                if isinstance(d, dict) and isinstance(d.get("status"), int)]
+
+
+def run_shell(script: str, cwd: Path) -> Session:
+    """Run ``script`` with bash in its own process group; kill the group afterwards."""
+    for tool in TOOLS:
+        assert shutil.which(tool), f"the walkthroughs need {tool!r} on PATH"
+    assert (VENV_BIN / "fieldops").exists(), f"no fieldops script in {VENV_BIN}"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FIELDOPS_")}  # the documented defaults: SQLite in cwd
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PORT"] = str(free_port())
+    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+    (cwd / "session").mkdir()
+    with out.open("w") as fout, err.open("w") as ferr:
+        proc = subprocess.Popen(["bash", "-c", script], cwd=cwd / "session", env=env,
+                                stdout=fout, stderr=ferr, start_new_session=True)
+        try:
+            proc.wait(timeout=WALKTHROUGH_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            _kill_group(proc)
+    return Session(out.read_text(), err.read_text(), proc.returncode)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the block's background server (and its gunicorn workers) by process group."""
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+    proc.poll()
+
+
+def _show(session: Session) -> str:
+    return f"exit {session.returncode}\n--- stdout\n{session.stdout}\n--- stderr\n" \
+           f"{session.stderr[-4000:]}"
+
+
+def test_every_marked_shell_block_is_run_here() -> None:
+    """A new walkthrough in the README or docs must be added to the tests below."""
+    found = {(path.relative_to(ROOT).as_posix(), marker)
+             for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+             for marker in marked_blocks(path)}
+    assert found == {("README.md", "walkthrough"), ("docs/api.md", "walkthrough"),
+                     ("docs/api.md", "roster walkthrough")}
+
+
+def test_readme_walkthrough_is_the_docs_one() -> None:
+    assert marked_blocks(ROOT / "README.md")["walkthrough"] == \
+        marked_blocks(DOC)["walkthrough"]
+
+
+def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """docs/api.md (= the README's session): empty directory to a published plan."""
+    session = run_shell(marked_blocks(DOC)["walkthrough"], tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert session.problems() == [], _show(session)
+    assert re.search(r"^plan \S+: done$", session.stdout, re.M), _show(session)
+    docs = session.documents()
+    assert docs[0]["id"] == "ann", _show(session)  # POST /technicians
+    track = docs[-1]  # the last line: boiler-1's tracking
+    assert track["status"] == "dispatched" and track["technician_id"] == "ann", _show(session)
     assert track["eta"] is not None
+    # The server the block started answered: gunicorn's access log names the publish.
+    assert re.search(r'"POST /api/v1/plans/\S+/publish HTTP/1.1" 200', session.log), \
+        _show(session)
+
+
+def test_roster_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """The roster block, in the shell the walkthrough it points to left behind."""
+    blocks = marked_blocks(DOC)
+    session = run_shell(blocks["walkthrough"] + blocks["roster walkthrough"], tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert session.problems() == [], _show(session)
+    assert re.search(r"^roster \S+: done$", session.stdout, re.M), _show(session)
+    assert re.search(r'"POST /api/v1/rosters/\S+/publish HTTP/1.1" 200', session.log), \
+        _show(session)
+    feed = session.stdout[session.stdout.index("BEGIN:VCALENDAR"):]
+    assert "END:VCALENDAR" in feed
+    assert "roster-shift-ana-" in feed, _show(session)

@@ -6,7 +6,6 @@ the server stored (``roster_fixtures.wait_roster``).
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -265,44 +264,7 @@ def test_a_roster_whose_worker_stopped_heartbeating_fails(api: Api) -> None:
     assert "heartbeat" in body["error"]
 
 
-# ------------------------------------------------------------------ docs/api.md
-def test_docs_roster_walkthrough_runs(api: Api) -> None:
-    """The roster curl block of docs/api.md works as written (on the test client)."""
-    from .test_docs import DOC, run_curl
-
-    text = DOC.read_text(encoding="utf-8")
-    block = text.split("<!-- roster walkthrough", 1)[1].split("```sh\n", 1)[1]
-    lines = iter(block.split("```", 1)[0].replace("\\\n", " ").splitlines())
-    env = {"$API": "/api/v1", '"$AUTH"': f"'Authorization: Bearer {api.keys['manager']}'"}
-    files: dict[str, str] = {}
-    ran = 0
-    for line in lines:
-        heredoc = re.match(r"cat > (\S+) <<'(\w+)'", line)
-        if heredoc:
-            body = []
-            for inner in lines:
-                if inner == heredoc.group(2):
-                    break
-                body.append(inner)
-            files[heredoc.group(1)] = "\n".join(body) + "\n"
-            continue
-        for var, value in env.items():
-            line = line.replace(var, value)
-        assign = re.match(r"(\w+)=\$\((curl .*) \| jq -r \.(\w+)\)$", line)
-        if assign:
-            resp = run_curl(api, assign.group(2), files)
-            env[f"${assign.group(1)}"] = resp.get_json()[assign.group(3)]
-        elif line.startswith("curl "):
-            resp = run_curl(api, line, files)
-            if "repeat until" in line:
-                assert wait_roster(api, resp.request.path)["status"] == "done"
-        else:
-            continue
-        ran += 1
-    assert ran == 5
-    assert resp.mimetype == "text/calendar"  # the last line fetched Ana's feed
-    assert b"BEGIN:VCALENDAR" in resp.get_data()
-    assert api.count("roster_publishes") == 1
+# docs/api.md's roster walkthrough runs as shell in tests/api/test_docs.py.
 
 
 # ------------------------------------------------------------------ Celery

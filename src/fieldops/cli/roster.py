@@ -25,6 +25,7 @@ from fieldops.cli.common import queue_specs, staffing_target
 from fieldops.cli.live import Elapsed, run_with_live_table
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
+from fieldops.domain.spreadsheet import escape_frame
 from fieldops.domain.workforce import ServiceLevelBasis
 from fieldops.schemas import (
     dump_json,
@@ -226,7 +227,7 @@ def write_sample(directory: Path, seed: int = 0, agents: int = 40,
     directory.mkdir(parents=True, exist_ok=True)
     agents_path, staffing_path = directory / "agents.json", directory / "staffing.csv"
     dump_json(roster_problem_to_json(problem, requirements=False), agents_path)
-    staffing_from_requirements(problem).to_csv(staffing_path, index=False)
+    escape_frame(staffing_from_requirements(problem)).to_csv(staffing_path, index=False)
     return agents_path, staffing_path
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from fieldops.cli.common import queue_specs, staffing_target, wide_console
 from fieldops.domain.errors import FieldError
+from fieldops.domain.spreadsheet import escape_frame
 from fieldops.domain.workforce import (
     FORECAST_METHODS,
     Forecast,
@@ -169,7 +170,7 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
         frame = sim.frame.copy()
         frame["interval_start"] = frame["interval_start"].map(
             lambda t: pd.Timestamp(t).tz_convert(timezone).isoformat())
-        frame.round(5).to_csv(sim_path, index=False)
+        escape_frame(frame.round(5)).to_csv(sim_path, index=False)
         console.print(simulation_table(sim))
         console.print(f"simulation of the first day written to {sim_path}")
     return plan, sim
@@ -184,7 +185,7 @@ def write_plan(plan: StaffingPlan, path: Path, timezone: str) -> None:
 
         path.write_text(json.dumps(plan_to_records(plan)), encoding="utf-8")
         return
-    frame.round(6).to_csv(path, index=False)
+    escape_frame(frame.round(6)).to_csv(path, index=False)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:

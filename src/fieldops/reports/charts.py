@@ -12,10 +12,12 @@ from datetime import timedelta
 
 from matplotlib import dates as mdates
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from fieldops.reports.model import ReportModel
+from fieldops.reports.model import ReportModel, hours_minutes
 
 DPI = 120
 SEGMENT_COLORS = {
@@ -25,6 +27,9 @@ SEGMENT_COLORS = {
     "break": "#59a14f",
 }
 SEGMENT_LABELS = {"travel": "travel", "wait": "waiting", "work": "work", "break": "break"}
+#: Work past the end of the shift: outlined over the bars so it shows whatever they are.
+OVERTIME_COLOR = "#c0392b"
+HOME_MARKER = "*"
 
 
 def _png(fig: Figure) -> bytes:
@@ -45,8 +50,9 @@ def _empty(fig: Figure, text: str) -> bytes:
 
 
 def route_map_png(model: ReportModel) -> bytes:
-    """All routes on plain lon/lat axes: one colour per technician, numbered stops,
-    home bases as squares, unassigned jobs (when their location is known) as grey ×.
+    """All routes on plain lon/lat axes: one style per technician (colour, line style
+    and marker), numbered stops, home bases as stars, unassigned jobs (when their
+    location is known) as grey ×.
 
     Longitude degrees are shorter than latitude degrees away from the equator; the
     axes' aspect is ``1 / cos(mean latitude)`` so distances look right.
@@ -60,27 +66,31 @@ def route_map_png(model: ReportModel) -> bytes:
         return _empty(fig, "no locations to draw")
     ax = fig.add_axes((0.1, 0.2, 0.88, 0.75))
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    legend_handles = []
+    legend_handles: list[Artist] = []
     seen: set[str] = set()
     for rv in model.routes:
         pts = [(s.location.lon, s.location.lat, s) for s in rv.stops if s.location is not None]
         if not pts:
             continue
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=rv.color, lw=1.4,
-                alpha=0.85, zorder=2)
+        style = rv.style
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=style.linestyle,
+                color=style.color, lw=1.5, alpha=0.9, zorder=2)
         jobs = [p for p in pts if p[2].number is not None]
-        ax.scatter([p[0] for p in jobs], [p[1] for p in jobs], s=26, color=rv.color,
-                   edgecolors="black", linewidths=0.4, zorder=3)
+        ax.scatter([p[0] for p in jobs], [p[1] for p in jobs], s=28, color=style.color,
+                   marker=style.marker, edgecolors="black", linewidths=0.4, zorder=3)
         for lon, lat, stop in jobs:
             ax.annotate(str(stop.number), (lon, lat), xytext=(3, 3), textcoords="offset points",
                         fontsize=6.5, color="#222", path_effects=halo, zorder=4)
         if rv.home is not None:
-            ax.scatter([rv.home.lon], [rv.home.lat], marker="s", s=70, color=rv.color,
-                       edgecolors="black", linewidths=1.0, zorder=5)
+            ax.scatter([rv.home.lon], [rv.home.lat], marker=HOME_MARKER, s=140,
+                       color=style.color, edgecolors="black", linewidths=0.8, zorder=5)
         tech = rv.route.technician_id
         if tech not in seen:
             seen.add(tech)
-            legend_handles.append(Patch(color=rv.color, label=rv.technician_name or tech))
+            legend_handles.append(Line2D([], [], color=style.color,
+                                         linestyle=style.linestyle,  # type: ignore[arg-type]
+                                         marker=style.marker, markeredgecolor="black",
+                                         markeredgewidth=0.4, label=rv.technician_name or tech))
     missing = [u for u in model.unassigned if u.location is not None]
     if missing:
         ax.scatter([u.location.lon for u in missing if u.location],
@@ -92,7 +102,7 @@ def route_map_png(model: ReportModel) -> bytes:
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
     ax.grid(True, color="#eee", lw=0.6)
-    ax.set_title("Routes (■ home base, numbers = visit order)", fontsize=11)
+    ax.set_title("Routes (★ home base, numbers = visit order)", fontsize=11)
     if legend_handles:
         ncol = max(1, min(6, math.ceil(len(legend_handles) / 6)))
         fig.legend(handles=legend_handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
@@ -102,7 +112,8 @@ def route_map_png(model: ReportModel) -> bytes:
 
 def gantt_png(model: ReportModel) -> bytes:
     """One row per route: shift hours (grey band, hatched overtime allowance) behind
-    travel, waiting, work and break bars."""
+    travel, waiting, work and break bars; work past the shift's end is outlined in red
+    and its length written beside it."""
     rows = model.routes
     height = 1.3 + 0.36 * max(len(rows), 1)
     fig = Figure(figsize=(11, height))
@@ -132,6 +143,14 @@ def gantt_png(model: ReportModel) -> bytes:
             if bars:
                 ax.broken_barh(bars, (y - 0.3, 0.6), facecolors=color,
                                edgecolors="white", linewidth=0.3, zorder=2)
+        over = [s for s in rv.segments if s.kind == "overtime"]
+        if over:
+            ax.broken_barh([span(s.start, s.end) for s in over], (y - 0.38, 0.76),
+                           facecolors="none", edgecolors=OVERTIME_COLOR, linewidth=1.4,
+                           zorder=3)
+            ax.annotate(f"+{hours_minutes(rv.overtime)}", (mdates.date2num(over[-1].end), y),
+                        xytext=(3, 0), textcoords="offset points", va="center",
+                        fontsize=6.5, color=OVERTIME_COLOR, zorder=4)
     ax.set_yticks(range(len(rows)), [rv.label for rv in reversed(rows)], fontsize=7.5)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     lo = float(mdates.date2num(model.start)) - 15 * 60 * day
@@ -149,7 +168,9 @@ def gantt_png(model: ReportModel) -> bytes:
     handles.append(Patch(facecolor="#f3f3f3", edgecolor="#bbb", label="shift"))
     handles.append(Patch(facecolor="white", edgecolor="#bbb", hatch="///",
                          label="overtime allowed"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6,
+    handles.append(Patch(facecolor="none", edgecolor=OVERTIME_COLOR, linewidth=1.4,
+                         label="overtime worked"))
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=8,
               fontsize=8, frameon=False)
     ax.set_xlabel(f"time ({model.plan.timezone})", fontsize=8)
     return _png(fig)

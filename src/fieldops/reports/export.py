@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldops.domain.plan import DispatchPlan
+from fieldops.domain.spreadsheet import escape_cell
 
 COLUMNS: tuple[str, ...] = (
     "shift_id",
@@ -71,13 +72,15 @@ def route_rows(plan: DispatchPlan) -> list[dict[str, Any]]:
 def routes_csv(plan: DispatchPlan) -> str:
     """CSV (RFC 4180, CRLF line ends) with a header row of :data:`COLUMNS`.
 
-    Missing values (e.g. no request on a start step) are empty cells.
+    Missing values (e.g. no request on a start step) are empty cells. Text cells a
+    spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) start with
+    ``'`` (:func:`fieldops.domain.spreadsheet.escape_cell`); numbers are unchanged.
     """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in route_rows(plan):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else escape_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 

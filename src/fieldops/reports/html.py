@@ -13,7 +13,11 @@ from markupsafe import Markup, escape
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.reports.charts import gantt_png, route_map_png
-from fieldops.reports.model import SLA_AT_RISK, build_model, hours_minutes
+from fieldops.reports.model import SLA_AT_RISK, RouteView, build_model, hours_minutes
+
+#: Key figures drawn as warnings when they are not zero.
+WARN_KPIS = frozenset({"jobs_unassigned", "sla_breached", "sla_late_by_choice", "overtime",
+                       "routes_overtime", "sla_at_risk"})
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +73,13 @@ def render_report(
     def hm(value: timedelta) -> str:
         return hours_minutes(value)
 
+    def swatch(rv: RouteView) -> Markup:
+        return Markup('<span class="swatch-mark" style="color: {}" title="{}">{}</span>').format(
+            rv.style.color, rv.style.color, rv.style.glyph)
+
+    def route_wait(rv: RouteView) -> timedelta:
+        return sum((s.wait for s in rv.stops), timedelta(0))
+
     def job(request_id: str) -> Markup:
         if job_url is None:
             return escape(request_id)
@@ -81,6 +92,9 @@ def render_report(
         dt=dt,
         hm=hm,
         job=job,
+        swatch=swatch,
+        route_wait=route_wait,
+        warn_kpis=WARN_KPIS,
         map_png=base64.b64encode(route_map_png(model)).decode("ascii"),
         gantt_png=base64.b64encode(gantt_png(model)).decode("ascii"),
         at_risk_minutes=round(SLA_AT_RISK.total_seconds() / 60),

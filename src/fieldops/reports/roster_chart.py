@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from fieldops.domain.roster import Roster, RosterProblem
+from fieldops.domain.spreadsheet import escape_frame
 
 DPI = 100
 REQUIRED_COLOR = "#333333"
@@ -171,9 +172,9 @@ def _monday(day: date) -> date:
 
 
 def write_roster_table(roster: Roster, problem: RosterProblem, path: str | Path) -> Path:
-    """Write :func:`roster_table` as CSV."""
+    """Write :func:`roster_table` as CSV, text cells escaped for spreadsheets."""
     path = Path(path)
-    roster_table(roster, problem).to_csv(path, index=False)
+    escape_frame(roster_table(roster, problem)).to_csv(path, index=False)
     return path
 
 

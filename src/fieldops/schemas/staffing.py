@@ -20,6 +20,7 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import CoverageRequirement, RosterProblem
+from fieldops.domain.spreadsheet import unescape_frame
 from fieldops.schemas.scalars import format_instant
 
 
@@ -34,7 +35,7 @@ def read_staffing(path: str | Path) -> pd.DataFrame:
             if not isinstance(data, list):
                 raise FieldError("staffing", f"{path}: expected a JSON array of rows")
             return pd.DataFrame.from_records(data)
-        return pd.read_csv(path)
+        return unescape_frame(pd.read_csv(path))
     except (OSError, ValueError) as exc:
         if isinstance(exc, FieldError):
             raise

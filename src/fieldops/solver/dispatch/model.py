@@ -10,6 +10,7 @@ nodes, unrouted jobs to :class:`Unassigned` entries, a plan from routes).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.resources import Shift
 from fieldops.geo import TravelTimes, build_matrix
 from fieldops.solver.dispatch import constraints
+from fieldops.solver.dispatch.constraints import priority
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 from fieldops.solver.dispatch.diagnosis import Diagnosis, diagnose
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
@@ -49,6 +51,15 @@ class Model:
     def unassigned(self) -> list[Unassigned]:
         """The jobs the diagnosis left out."""
         return list(self.diagnosis.unassigned)
+
+    @functools.cached_property
+    def fixed_objective(self) -> float:
+        """What the jobs the diagnosis left out add to every plan's objective.
+
+        They are outside the routing model, so its cost lacks this term; adding it
+        puts the search's progress on the scale of the plan's ``objective``.
+        """
+        return priority.penalty(self.problem, self.unassigned, self.travel_bound).cost
 
     @property
     def context(self) -> ModelContext:

@@ -58,6 +58,7 @@ class SolveState:
     engine_threads: int = 1
     pool: EnginePool | None = None
     incumbent: Incumbent = field(default_factory=Incumbent)
+    constructed: int = 0  # improving plans found before OR-Tools' search
     start_from: list[list[int]] | None = None  # OR-Tools' warm start (model indices)
 
     def stopped(self) -> bool:
@@ -68,8 +69,17 @@ class SolveState:
         return self.stop.is_set if self.stop is not None else None
 
     def tell(self, cost: float, assigned: int, solutions: int = 0) -> None:
-        """Report a new best plan of integer ``cost`` to the progress callback."""
+        """Report a new best plan of integer ``cost`` to the progress callback.
+
+        ``solutions`` is OR-Tools' count of plans when it found this one, 0 for a
+        plan of the construction phases; the progress counts both kinds. Its
+        objective is the plan's (:attr:`.Model.fixed_objective` added), so a live
+        display and the summary show the same number.
+        """
+        if solutions == 0:
+            self.constructed += 1
         if self.progress is not None:
-            self.progress(Progress(objective=cost / COST_SCALE,
-                                   elapsed=self.deadline.elapsed(),
-                                   solutions=solutions, assigned=assigned))
+            self.progress(Progress(
+                objective=cost / COST_SCALE + self.model.fixed_objective,
+                elapsed=self.deadline.elapsed(),
+                solutions=self.constructed + self.incumbent.solutions, assigned=assigned))

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fieldops.domain.errors import FieldError
+from fieldops.domain.spreadsheet import escape_frame, unescape_frame
 from fieldops.domain.workforce import (
     DEFAULT_INTERVAL,
     VOLUME_COLUMNS,
@@ -180,7 +181,7 @@ def read_volumes(
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise FieldError(field, f"not a readable CSV: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return volumes_from_frame(frame, interval, field)
+    return volumes_from_frame(unescape_frame(frame), interval, field)
 
 
 def volumes_to_records(
@@ -219,7 +220,7 @@ def write_volumes(volumes: ContactVolumes, path: str | Path, timezone: str | Non
     frame["interval_start"] = starts.map(lambda t: t.isoformat())
     frame["offered"] = frame["offered"].round(4)
     frame["aht_seconds"] = frame["aht_seconds"].round(2)
-    frame.to_csv(p, index=False)
+    escape_frame(frame).to_csv(p, index=False)
 
 
 def forecast_to_json(result: Forecast, timezone: str | None = None) -> dict[str, object]:
