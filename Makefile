@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck check bench-solomon bench-homberger bench-field bench-roster schemathesis clean
+.PHONY: demo browser test lint typecheck check bench-solomon bench-homberger bench-field bench-roster schemathesis clean
 
 # The first install takes minutes: say what is happening, and let pip show its progress.
 $(STAMP): pyproject.toml
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@echo "==> solving the sample day (20 s), then writing demo-output/"
 	$(VENV)/bin/fieldops demo --output-dir demo-output
+
+# Debian's Chromium for the browser tests (report rendering); needs root, as in CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
