@@ -198,3 +198,21 @@ def spy(monkeypatch: pytest.MonkeyPatch, module: Any, replace: Any = None) -> li
 
     monkeypatch.setattr(module, "solve", wrapper)
     return calls
+
+
+def state_of(problem: DispatchProblem, params: SolveParams | None = None, *,
+             progress: Any = None, stop: Any = None) -> Any:
+    """The :class:`~fieldops.solver.dispatch.state.SolveState` a search of ``problem``
+    starts from (phase 1 done, nothing searched yet)."""
+    from fieldops.solver.dispatch.choice import EngineChoice
+    from fieldops.solver.dispatch.deadline import Deadline
+    from fieldops.solver.dispatch.model import build_model
+    from fieldops.solver.dispatch.pipeline import new_report
+    from fieldops.solver.dispatch.state import SolveState
+
+    params = params or SolveParams(time_limit=2)
+    deadline = Deadline.starting_now(params.time_limit)
+    model = build_model(problem)
+    return SolveState(params=params, deadline=deadline, search=deadline, model=model,
+                      report=new_report(params, deadline, model),
+                      choice=EngineChoice.of(problem), progress=progress, stop=stop)

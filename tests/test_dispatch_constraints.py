@@ -26,14 +26,6 @@ def test_skill_levels_decide_who_can_go() -> None:
     assert assignment(plan) == {"J": "B"}
 
 
-def test_skill_nobody_has_is_diagnosed() -> None:
-    w = LineWorld()
-    a = w.technician("A", 0, [Skill("hvac", 3)])
-    job = w.job("J", 1, required_skills=(Skill("gas", 1),))
-    plan = solve(w.problem([a], [job]))
-    assert reasons(plan) == {"J": "no_qualified_technician"}
-
-
 def test_required_and_excluded_technicians() -> None:
     # Both are qualified and A is nearer; exclusion sends J1 to B, and J2's
     # requirement sends it to B as well. J3 excludes both: nobody is left.
@@ -60,15 +52,6 @@ def test_second_appointment_window_is_used_when_first_is_out_of_reach() -> None:
     assert step.start == t(120)
     # Leaving at 09:30 is enough; no point waiting at the site.
     assert step.arrival == t(120) and step.wait == timedelta(0)
-
-
-def test_window_outside_every_shift_is_diagnosed() -> None:
-    # Window 18:00–19:00 (minutes 600–660); the shift ends at 17:00 (minute 540).
-    w = LineWorld()
-    a = w.technician("A", 0)
-    job = w.job("J", 5, windows=(_window(600, 660),))
-    plan = solve(w.problem([a], [job]))
-    assert reasons(plan) == {"J": "outside_all_shifts"}
 
 
 # --------------------------------------------------------- shifts and return
@@ -194,15 +177,6 @@ def test_pin_forces_technician_and_frozen_start() -> None:
     plan = solve(w.problem([a, b], [job]))
     assert assignment(plan) == {"J": "B"}
     assert job_step(plan, "J").start == t(120)
-
-
-def test_pin_that_cannot_be_met_is_diagnosed() -> None:
-    # Pinned at 08:05 but B needs 49 minutes to get there from 08:00.
-    w = LineWorld()
-    b = w.technician("B", 50)
-    job = w.job("J", 1, pinned_technician="B", pinned_start=t(5))
-    plan = solve(w.problem([b], [job]))
-    assert reasons(plan) == {"J": "pin_infeasible"}
 
 
 # ------------------------------------------------------------------- capacity

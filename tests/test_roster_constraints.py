@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fieldops.domain.roster import Contract, RosterWeights, ShiftPreference, Unavailability
 from fieldops.solver.roster import constraints
@@ -253,9 +253,3 @@ def _runs(days: list[int], horizon: int) -> list[tuple[int, int]]:
     return out
 
 
-def test_time_grid_helpers_do_not_drift() -> None:
-    # an off-grid template start: the first, partial interval is not counted
-    p = problem(days=1, templates=(template("O", 8, 4).__class__(
-        "O", time(8, 30), timedelta(hours=4)),), requirements=(need(0, 8), need(0, 9)))
-    r = solve(p)
-    assert list(r.coverage["staffed"]) == [0, 1]
