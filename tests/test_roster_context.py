@@ -3,10 +3,11 @@ midnight, off-grid starts) and which queues a template lets an agent serve."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from roster_fixtures import MONDAY, agent, need, problem, solve, template
+from fieldops.domain.roster import Unavailability
+from roster_fixtures import EVERY_DAY, MONDAY, agent, need, problem, solve, template, worked_days
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -49,3 +50,16 @@ def test_time_grid_helpers_do_not_drift() -> None:
         "O", time(8, 30), timedelta(hours=4)),), requirements=(need(0, 8), need(0, 9)))
     r = solve(p)
     assert list(r.coverage["staffed"]) == [0, 1]
+
+
+def test_availability_days_off_time_off_weekdays_and_agent_templates() -> None:
+    weekdays_only = template("W", 8, 8, days=frozenset(range(5)))
+    other = template("X", 9, 8)
+    off_tue = Unavailability(datetime(2026, 3, 3, 12, tzinfo=UTC),
+                             datetime(2026, 3, 3, 13, tzinfo=UTC))
+    a = agent("a", days_off=frozenset({MONDAY}), unavailable=(off_tue,),
+              templates=frozenset({"W"}))
+    p = problem(agents=(a,), templates=(weekdays_only, other), requirements=EVERY_DAY)
+    r = solve(p)
+    assert worked_days(r) == [2, 3, 4]
+    assert {s.template_id for s in r.assignments} == {"W"}
