@@ -61,3 +61,7 @@ def solve(p: RosterProblem, time_limit: float = 20.0, **kw: Any) -> Roster:
 
 def worked_days(roster: Roster, agent_id: str = "a") -> list[int]:
     return sorted((s.day - MONDAY).days for s in roster.for_agent(agent_id))
+
+
+# One head wanted at 09:00 on each day of a week.
+EVERY_DAY = tuple(need(d, 9) for d in range(7))

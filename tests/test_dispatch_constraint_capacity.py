@@ -5,7 +5,7 @@ from __future__ import annotations
 from fieldops.solver.dispatch.constraints import capacity
 
 from dispatch_timed import timed
-from line_world import LineWorld
+from line_world import LineWorld, reasons, solve
 
 
 def test_load_over_capacity_is_the_violation() -> None:
@@ -18,3 +18,15 @@ def test_load_over_capacity_is_the_violation() -> None:
     assert got.hard and got.constraint == "capacity"
     assert got.amount == 3.0 + 4.5 - 5.0
     assert capacity.check(problem, timed(problem, "S-B", starts)).amount == 0
+
+
+def test_van_capacity_limits_the_route() -> None:
+    # Loads 6 + 6 exceed the van's 10; one job stays out. A load of 20 exceeds
+    # every van and is diagnosed before solving.
+    w = LineWorld()
+    a = w.technician("A", 0, capacity=10)
+    jobs = [w.job("J1", 1, load=6), w.job("J2", 2, load=6), w.job("BIG", 3, load=20)]
+    plan = solve(w.problem([a], jobs))
+    assert plan.kpis.jobs_assigned == 1
+    assert reasons(plan)["BIG"] == "exceeds_capacity"
+    assert sorted(reasons(plan).values()) == ["exceeds_capacity", "not_enough_capacity"]

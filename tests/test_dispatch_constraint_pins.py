@@ -5,7 +5,7 @@ from __future__ import annotations
 from fieldops.solver.dispatch.constraints import pins
 
 from dispatch_timed import timed
-from line_world import LineWorld, t
+from line_world import LineWorld, assignment, job_step, solve, t
 
 
 def test_a_job_off_its_pinned_technician_or_start_counts_once() -> None:
@@ -20,3 +20,13 @@ def test_a_job_off_its_pinned_technician_or_start_counts_once() -> None:
     got = pins.check(problem, route)
     assert got.hard and got.constraint == "pins"
     assert got.amount == 2
+
+
+def test_pin_forces_technician_and_frozen_start() -> None:
+    # A is closer, but the job is pinned to B at 10:00 (work promised to the minute).
+    w = LineWorld()
+    a, b = w.technician("A", 0), w.technician("B", 50)
+    job = w.job("J", 1, pinned_technician="B", pinned_start=t(120))
+    plan = solve(w.problem([a, b], [job]))
+    assert assignment(plan) == {"J": "B"}
+    assert job_step(plan, "J").start == t(120)

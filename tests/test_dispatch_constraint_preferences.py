@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fieldops.domain import ObjectiveWeights
+from fieldops.domain import (
+    ObjectiveWeights,
+)
 from fieldops.solver.dispatch.constraints import preferences
 
 from dispatch_timed import timed
-from line_world import LineWorld
+from line_world import LineWorld, assignment, solve
 
 
 def test_each_job_that_prefers_someone_else_costs_the_weight() -> None:
@@ -22,3 +24,23 @@ def test_each_job_that_prefers_someone_else_costs_the_weight() -> None:
     assert got.constraint == "preferences"
     assert got.amount == 2
     assert got.cost == 2 * 250.0
+
+
+def test_preferred_technician_wins_a_tie() -> None:
+    w = LineWorld()
+    a, b = w.technician("A", 0), w.technician("B", 0)
+    job = w.job("J", 10, preferred_technicians=("B",))
+    plan = solve(w.problem([a, b], [job]))
+    assert assignment(plan) == {"J": "B"}
+    assert plan.penalties["preference"] == 0
+
+
+def test_preference_is_soft_against_a_long_detour() -> None:
+    # B is 60 km further away: 120 extra minutes of driving cost more than the
+    # 30-minute (1 800 s) non-preference penalty, so A goes and the penalty is paid.
+    w = LineWorld()
+    a, b = w.technician("A", 0), w.technician("B", 70)
+    job = w.job("J", 10, preferred_technicians=("B",))
+    plan = solve(w.problem([a, b], [job]))
+    assert assignment(plan) == {"J": "A"}
+    assert plan.penalties["preference"] == 1800

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fieldops.domain import ObjectiveWeights
+from fieldops.domain import (
+    ObjectiveWeights,
+    StepKind,
+)
 from fieldops.solver.dispatch.constraints import shifts
 
 from dispatch_timed import timed
-from line_world import LineWorld, shift
+from line_world import LineWorld, mins, reasons, shift, solve, t
 
 
 def test_overtime_is_charged_per_hour_back_after_shift_end() -> None:
@@ -33,3 +36,33 @@ def test_leaving_early_or_back_after_the_overtime_is_a_violation() -> None:
     got = shifts.check(problem, timed(problem, "S-A", [("J", 50)], departure=0))
     assert got.hard and got.cost == 0
     assert got.amount == (10 + 20) * 60
+
+
+def test_route_respects_shift_and_returns_to_end_location() -> None:
+    # Shift 08:00–12:00 ends at a depot at km 10. Each job takes 100 minutes at
+    # km 5: two fit (5 + 100 + 100 + 5 = 210 min), a third would need 310 > 240.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    depot = w.at(10, "depot")
+    jobs = [w.job(f"J{i}", 5, duration=100) for i in range(3)]
+    sh = shift("A", 0, 240, end_location=depot)
+    plan = solve(w.problem([a], jobs, shifts=[sh]))
+    assert plan.kpis.jobs_assigned == 2
+    assert [u.reason.value for u in plan.unassigned] == ["not_enough_capacity"]
+    route = plan.routes[0]
+    end = route.steps[-1]
+    assert end.kind is StepKind.END and end.location == depot
+    assert end.end <= t(240)
+
+
+def test_overtime_is_allowed_up_to_the_maximum_and_paid_for() -> None:
+    # A 120-minute job 15 minutes away in a 08:00–10:00 shift: back at 10:30, so
+    # 30 minutes of overtime. With no overtime allowed it cannot be done at all.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    job = w.job("J", 15, duration=120)
+    plan = solve(w.problem([a], [job], shifts=[shift("A", 0, 120, overtime=60)]))
+    assert plan.routes[0].kpis.overtime == mins(30)
+    assert plan.penalties["overtime"] > 0
+    strict = solve(w.problem([a], [job], shifts=[shift("A", 0, 120, overtime=0)]))
+    assert reasons(strict) == {"J": "unreachable_in_time"}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fieldops.domain import ContractTier, ObjectiveWeights
+from fieldops.domain import (
+    ContractTier,
+    ObjectiveWeights,
+)
 from fieldops.solver.dispatch.constraints import sla
 
 from dispatch_timed import timed
-from line_world import LineWorld, t
+from line_world import LineWorld, job_step, mins, solve, t
 
 
 def test_each_late_job_pays_its_hours_late_times_its_tier_weight() -> None:
@@ -35,3 +38,33 @@ def test_a_job_without_a_tier_is_never_late() -> None:
     a = w.technician("A", 0)
     problem = w.problem([a], [w.job("J", 10, created_at=t(-600))])
     assert sla.penalty(problem, timed(problem, "S-A", [("J", 400)])).cost == 0
+
+
+def test_sla_deadline_reorders_the_route() -> None:
+    # NEAR (km 10) and GOLD (km 30), 60 minutes each. Travel alone prefers NEAR
+    # first (10 + 20 + 30 = 60 km) over GOLD first (30 + 20 + 10 = 60 km: equal),
+    # so make NEAR-first strictly cheaper by putting NEAR on the way home: home at 0,
+    # NEAR at 5, GOLD at 30. NEAR first: 5+25+30 = 60; GOLD first: 30+25+5 = 60.
+    # Travel ties; the SLA breaks the tie decisively: GOLD's deadline is 09:00
+    # (created 05:00 + 4 h) and only GOLD-first meets it (arrives 08:30).
+    w = LineWorld()
+    a = w.technician("A", 0)
+    gold = ContractTier("gold", response_time=timedelta(hours=4))
+    near = w.job("NEAR", 5, duration=60)
+    urgent = w.job("GOLD", 30, duration=60, contract_tier="gold", created_at=t(-180))
+    plan = solve(w.problem([a], [near, urgent], tiers=[gold]))
+    assert plan.routes[0].request_ids == ("GOLD", "NEAR")
+    step = job_step(plan, "GOLD")
+    assert step.sla_deadline == t(60) and step.sla_lateness == timedelta(0)
+    assert plan.kpis.sla_met == 1 and plan.kpis.sla_breached == 0
+
+
+def test_sla_breach_is_reported_when_unavoidable() -> None:
+    # Deadline 08:10 but the site is 30 minutes away: 20 minutes late.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    tier = ContractTier("platinum", response_time=timedelta(hours=1))
+    job = w.job("J", 30, contract_tier="platinum", created_at=t(-50))
+    plan = solve(w.problem([a], [job], tiers=[tier]))
+    assert job_step(plan, "J").sla_lateness == mins(20)
+    assert plan.kpis.sla_breached == 1 and plan.penalties["sla"] > 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fieldops.domain import ObjectiveWeights
+from fieldops.domain import (
+    ObjectiveWeights,
+)
 from fieldops.solver.dispatch.constraints import travel
 
 from dispatch_timed import timed
-from line_world import LineWorld
+from line_world import LineWorld, mins, solve
 
 
 def test_travel_costs_every_leg_home_included() -> None:
@@ -30,3 +32,18 @@ def test_an_empty_day_at_home_costs_nothing() -> None:
     a = w.technician("A", 0)
     problem = w.problem([a], [w.job("J", 5)])
     assert travel.penalty(problem, timed(problem, "S-A", [])).cost == 0
+
+
+def test_jobs_on_a_line_are_visited_in_order() -> None:
+    # Jobs at km -10, 20 and 30 from home at 0: every tour must reach both ends of
+    # the road and come back, so 2 × 10 + 2 × 30 = 80 km is the least possible, and
+    # only orders that visit -10 on its own side achieve it (e.g. -10, 20, 30 costs
+    # 10 + 30 + 10 + 30 = 80; 20, -10, 30 costs 20 + 30 + 40 + 30 = 120).
+    w = LineWorld()
+    a = w.technician("A", 0)
+    jobs = [w.job("C", 30), w.job("W", -10), w.job("B", 20)]
+    plan = solve(w.problem([a], jobs))
+    order = plan.routes[0].request_ids
+    assert order[0] == "W" or order[-1] == "W"
+    assert plan.kpis.travel_distance == 80_000
+    assert plan.kpis.travel_time == mins(80)

@@ -6,6 +6,12 @@
 - The validators import nothing from the solver (nor a solver library), not
   even through the modules they import, so a solver bug cannot hide from them.
 - No import cycle between the modules of ``src/fieldops``.
+- The solver's tests mirror its modules: ``solver/<pkg>/<module>.py`` is tested in
+  ``tests/test_<pkg>_<module>.py`` (``engines/flat.py`` in
+  ``test_dispatch_engines_flat.py``, ``constraints/breaks.py`` in
+  ``test_dispatch_constraint_breaks.py``, a sub-package's ``__init__`` in
+  ``test_dispatch_engines.py``); the package facades ``solver/<pkg>/__init__.py``
+  only re-export.
 
 Every ``import`` statement counts, wherever it is (module level or inside a
 function), except those under ``if TYPE_CHECKING:``, which never run. The
@@ -23,6 +29,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+TESTS = Path(__file__).resolve().parent
 PACKAGE = "fieldops"
 
 PURE = ("domain", "solver", "geo", "calendar", "reports", "validators", "schemas", "data")
@@ -191,6 +198,37 @@ def _cycle_through(component: list[str], edges: dict[str, list[str]]) -> list[st
     raise AssertionError(f"no cycle through {component}")  # pragma: no cover
 
 
+def mirrored_test(module: Path, root: Path) -> str:
+    """The test file of solver module ``module`` (a path under the solver ``root``):
+    its path parts joined by ``_``, with ``constraints`` made singular before a family
+    module's name; a sub-package's ``__init__`` is named after the sub-package."""
+    parts = list(module.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    elif len(parts) > 1 and parts[-2] == "constraints":
+        parts[-2] = "constraint"
+    return f"test_{'_'.join(parts)}.py"
+
+
+def untested_modules(src: Path, tests: Path, package: str = PACKAGE) -> list[str]:
+    """Modules of ``package.solver`` without their mirrored test file (holding a
+    test) in ``tests``:
+    ``"solver/dispatch/finish.py -> test_dispatch_finish.py"``. The facades
+    (``solver/__init__.py`` and ``solver/<pkg>/__init__.py``) need none."""
+    root = src / package / "solver"
+    have = {p.name for p in tests.glob("test_*.py")
+            if "\ndef test_" in p.read_text(encoding="utf-8")}
+    missing = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if path.name == "__init__.py" and len(rel.parts) <= 2:
+            continue
+        wanted = mirrored_test(path, root)
+        if wanted not in have:
+            missing.append(f"solver/{rel.as_posix()} -> {wanted}")
+    return missing
+
+
 # ---------------------------------------------------------------- the real source
 @pytest.fixture(scope="module")
 def graph() -> dict[str, list[Import]]:
@@ -226,6 +264,12 @@ def test_validators_import_nothing_from_the_solver(graph: dict[str, list[Import]
 def test_no_import_cycle_between_modules(graph: dict[str, list[Import]]) -> None:
     cycles = import_cycles(graph)
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_every_solver_module_has_its_mirrored_test_file() -> None:
+    assert (TESTS / "test_dispatch_finish.py").is_file()  # the check looks where tests are
+    missing = untested_modules(SRC, TESTS)
+    assert not missing, "solver modules without their test file:\n" + "\n".join(missing)
 
 
 # ---------------------------------------------------------------- the checks can fail
@@ -279,3 +323,34 @@ def test_cycles_are_found_and_shown_as_a_path(tmp_path: Path) -> None:
     })
     assert import_cycles(import_graph(src, "pkg")) == [
         ["pkg.a", "pkg.b", "pkg.c", "pkg.a"], ["pkg.d", "pkg.d"]]
+
+
+def test_the_mirror_check_names_each_untested_module(tmp_path: Path) -> None:
+    src = _write(tmp_path / "src", {
+        "pkg/__init__.py": "",
+        "pkg/solver/__init__.py": "",
+        "pkg/solver/dispatch/__init__.py": "",
+        "pkg/solver/dispatch/finish.py": "",
+        "pkg/solver/dispatch/state.py": "",
+        "pkg/solver/dispatch/engines/__init__.py": "class EngineResult: ...\n",
+        "pkg/solver/dispatch/engines/flat.py": "",
+        "pkg/solver/dispatch/constraints/__init__.py": "",
+        "pkg/solver/dispatch/constraints/disruption.py": "",
+        "pkg/solver/live/__init__.py": "",
+        "pkg/solver/live/replan.py": "",
+    })
+    test = "\ndef test_it() -> None:\n    pass\n"
+    tests = _write(tmp_path / "tests", {
+        "test_dispatch_finish.py": test,
+        "test_dispatch_engines_flat.py": test,
+        "test_dispatch_constraint_disruption.py": test,
+        "test_live_replan.py": test,
+        "test_dispatch_constraints.py": test,
+        "test_dispatch_state.py": "",  # a file without a test does not count
+    })
+    assert untested_modules(src, tests, "pkg") == [
+        "solver/dispatch/engines/__init__.py -> test_dispatch_engines.py",
+        "solver/dispatch/state.py -> test_dispatch_state.py",
+    ]
+    _write(tests, {"test_dispatch_state.py": test, "test_dispatch_engines.py": test})
+    assert untested_modules(src, tests, "pkg") == []

@@ -12,7 +12,7 @@ import pytest
 
 from fieldops.domain.roster import Contract
 from fieldops.solver.roster.constraints import contracts
-from roster_fixtures import MONDAY, problem, template
+from roster_fixtures import EVERY_DAY, MONDAY, need, problem, solve, template, worked_days
 
 from roster_verifier import Shift, verify
 
@@ -63,3 +63,41 @@ def test_a_cut_week_owes_its_pro_rata_minimum() -> None:
     assert "min_work_week" in three.violations
     four = verify(contracts.FAMILY, p, days(0, 1, 2, 3))
     assert (four.encoded, four.violations) == (0, [])
+
+
+def test_hours_weekly_maximum() -> None:
+    p = problem(contracts=(Contract("c", max_work_per_week=timedelta(hours=24)),),
+                requirements=EVERY_DAY)
+    r = solve(p)
+    assert len(r.assignments) == 3  # 3 × 8 h; every shift fills a need
+    assert r.penalties["coverage_under"] == 4 * 100
+
+
+def test_hours_total_minimum_forces_work_without_demand() -> None:
+    p = problem(contracts=(Contract("c", min_work_total=timedelta(hours=16)),))
+    r = solve(p)
+    assert len(r.assignments) == 2
+
+
+def test_hours_partial_week_minimum_is_pro_rata() -> None:
+    friday = MONDAY + timedelta(days=4)
+    # Fri–Sun is 3/7 of a week: 40 h × 3/7 = 17 h 8 min needs three 8 h shifts
+    p = problem(days=3, start=friday,
+                contracts=(Contract("c", min_work_per_week=timedelta(hours=40)),))
+    assert len(solve(p).assignments) == 3
+
+
+def test_counts_max_shifts_per_template_nights_and_weekends() -> None:
+    night = template("N", 22, 8)
+    p = problem(
+        days=14, templates=(template("D"), night),
+        contracts=(Contract("c", max_shifts=6, max_shifts_per_template={"D": 2},
+                            max_nights=3, max_weekends=1),),
+        requirements=tuple(need(d, 9) for d in range(14))
+        + tuple(need(d, 23) for d in range(14)))
+    r = solve(p)
+    kinds = [s.template_id for s in r.assignments]
+    assert kinds.count("D") <= 2 and kinds.count("N") <= 3
+    weekend_weeks = {d // 7 for d in worked_days(r) if d % 7 >= 5}
+    assert len(weekend_weeks) <= 1
+    assert len(r.assignments) == 5  # D ×2 + N ×3: the caps, not max_shifts, bind

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 from fieldops.domain.roster import Contract, RosterWeights, ShiftTemplate
 from fieldops.solver.roster.constraints import fairness
-from roster_fixtures import agent, problem, template
+from roster_fixtures import agent, need, problem, solve, template
 
 from roster_verifier import verify
 
@@ -35,3 +35,23 @@ def test_spreads_within_a_contract_priced_and_lone_contracts_free() -> None:
     assert v.penalty == expected
     assert v.encoded == sum(expected.values())
     assert v.violations == []
+
+
+def test_fairness_spreads_weekends_between_agents_of_a_contract() -> None:
+    weekend_needs = (need(5, 9), need(12, 9))
+    weights = RosterWeights(fairness_weekends=5, fairness_nights=0, fairness_hours=0)
+    p = problem(days=14, agents=(agent("a"), agent("b")), requirements=weekend_needs,
+                weights=weights)
+    r = solve(p)
+    assert r.penalties["fairness_weekends"] == 0
+    assert {s.agent_id for s in r.assignments} == {"a", "b"}
+
+
+def test_fairness_hours_and_nights() -> None:
+    night = template("N", 22, 8)
+    weights = RosterWeights(fairness_weekends=0, fairness_nights=10, fairness_hours=1)
+    p = problem(days=2, templates=(night,), agents=(agent("a"), agent("b")),
+                requirements=(need(0, 23), need(1, 23)), weights=weights)
+    r = solve(p)
+    assert r.penalties["fairness_nights"] == 0 and r.penalties["fairness_hours"] == 0
+    assert sorted(s.agent_id for s in r.assignments) == ["a", "b"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fieldops.domain.roster import RosterWeights, ShiftPreference
+from fieldops.domain.roster import Contract, RosterWeights, ShiftPreference
 from fieldops.solver.roster.constraints import preferences
-from roster_fixtures import MONDAY, agent, problem, template
+from roster_fixtures import MONDAY, agent, need, problem, solve, template, worked_days
 
 from roster_verifier import verify
 
@@ -35,3 +35,15 @@ def test_unmet_wishes_cost_their_weight_times_the_scale() -> None:
     assert v.penalty == {"preferences": unmet}
     assert v.encoded == unmet
     assert v.violations == []
+
+
+def test_preferences_wanted_and_unwanted() -> None:
+    wants_tue = ShiftPreference(MONDAY + timedelta(days=1), "D", wanted=True, weight=3)
+    avoids_wed = ShiftPreference(MONDAY + timedelta(days=2), None, wanted=False, weight=7)
+    a = agent("a", preferences=(wants_tue, avoids_wed))
+    p = problem(agents=(a,), requirements=(need(2, 9),),
+                contracts=(Contract("c", max_shifts=1),))
+    r = solve(p)
+    # Wednesday's need (100) beats the wish not to work it (7); Tuesday's wish goes unmet
+    assert worked_days(r) == [2]
+    assert r.penalties["preferences"] == 3 + 7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fieldops.domain.roster import Agent, QueueSkill, RosterWeights
 from fieldops.solver.roster.constraints import proficiency
-from roster_fixtures import need, problem
+from roster_fixtures import need, problem, solve
 
 from roster_verifier import verify
 
@@ -40,3 +40,18 @@ def test_validator_prices_proficiency_per_shift_too() -> None:
     v = verify(proficiency.FAMILY, p, [("a", 0, "D")])
     assert v.penalty == {"proficiency": WEIGHT * (5 - 2)}
     assert v.violations == []
+
+
+def test_proficiency_prefers_the_expert() -> None:
+    from fieldops.domain.roster import Agent, QueueSkill
+
+    expert = Agent("e", "c", (QueueSkill("q", 5),))
+    learner = Agent("l", "c", (QueueSkill("q", 1),))
+    weights = RosterWeights(fairness_weekends=0, fairness_nights=0, fairness_hours=0,
+                            proficiency=2)
+    p = problem(days=1, agents=(learner, expert), requirements=(need(0, 9),), weights=weights)
+    r = solve(p)
+    assert [s.agent_id for s in r.assignments] == ["e"]
+    assert r.penalties["proficiency"] == 0
+    forced = problem(days=1, agents=(learner,), requirements=(need(0, 9),), weights=weights)
+    assert solve(forced).penalties["proficiency"] == 2 * 4

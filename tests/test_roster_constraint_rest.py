@@ -12,7 +12,7 @@ import pytest
 
 from fieldops.domain.roster import Contract
 from fieldops.solver.roster.constraints import rest
-from roster_fixtures import problem, template
+from roster_fixtures import need, problem, solve, template
 
 from roster_verifier import Shift, verify
 
@@ -48,3 +48,27 @@ def test_forbidden_successor(shifts: list[Shift], ok: bool) -> None:
     v = verify(rest.FAMILY, p, shifts)
     assert (v.encoded == 0) is ok
     assert ("forbidden_successor" in v.violations) is not ok
+
+
+def test_rest_minimum_between_late_and_early() -> None:
+    late, early = template("L", 15, 8), template("E", 6, 8)
+    wants = (need(0, 16), need(1, 7))
+    free = problem(days=2, templates=(late, early), requirements=wants)
+    assert solve(free).penalties["coverage_under"] == 0
+    rested = problem(days=2, templates=(late, early), requirements=wants,
+                     contracts=(Contract("c", min_rest=timedelta(hours=11)),))
+    assert solve(rested).penalties["coverage_under"] == 100
+
+
+def test_rest_no_overlap_even_without_min_rest() -> None:
+    night, early = template("N", 22, 10), template("E", 6, 8)  # night ends 08:00
+    p = problem(days=2, templates=(night, early), requirements=(need(0, 23), need(1, 7)))
+    r = solve(p)
+    assert len(r.assignments) == 1
+
+
+def test_rest_forbidden_successor() -> None:
+    late = template("L", 14, 8, forbidden_successors=frozenset({"E"}))
+    early = template("E", 6, 8)
+    p = problem(days=2, templates=(late, early), requirements=(need(0, 15), need(1, 7)))
+    assert len(solve(p).assignments) == 1

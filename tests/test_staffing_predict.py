@@ -1,4 +1,5 @@
-"""Predicted service level of a roster, checked against textbook Erlang C by hand."""
+"""staffing/predict.py: the predicted service level of a roster, checked against
+textbook Erlang C by hand."""
 
 from __future__ import annotations
 

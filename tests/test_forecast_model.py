@@ -1,27 +1,18 @@
-"""Forecasting: reading history, seasonality, holidays, daylight saving, gaps, bad input."""
+"""forecast/model.py: seasonality, holidays, daylight saving, gaps, too little
+history, and the WAPE and bias of a forecast."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from fieldops.data.workforce_sample import SAMPLE_QUEUES, sample_history
 from fieldops.domain.errors import FieldError
-from fieldops.domain.workforce import ForecastSettings, HistoryRow, SpecialDay
-from fieldops.solver.forecast import (
-    forecast,
-    forecast_to_json,
-    read_volumes,
-    volumes_from_frame,
-    volumes_from_records,
-    wape_bias,
-    write_volumes,
-)
+from fieldops.domain.workforce import ForecastSettings, SpecialDay
+from fieldops.solver.forecast import forecast, forecast_to_json, volumes_from_frame, wape_bias
 
 TZ = "Europe/Berlin"
 DOW_LEVEL = np.array([1.2, 1.0, 1.0, 0.9, 0.8, 0.4, 0.25])
@@ -58,7 +49,6 @@ def daily(fc_frame: pd.DataFrame) -> pd.Series:
     return fc_frame.groupby(local.dt.date)["offered"].agg(["sum", "size"])
 
 
-# ---------------------------------------------------------------- seasonality and DST
 def test_periodic_history_is_recovered_across_spring_dst() -> None:
     # 7 weeks Mon 2026-02-02 .. Sun 2026-03-22, then a week containing 2026-03-29,
     # when Berlin skips 02:00-03:00 (a 23-hour day of 92 quarter-hours).
@@ -106,7 +96,6 @@ def test_history_with_autumn_dst_day_forecasts_a_normal_week() -> None:
         assert row["sum"] == pytest.approx(normal_total(d.weekday()), rel=0.01)
 
 
-# ---------------------------------------------------------------- holidays
 def test_holidays_are_learnt_and_special_days_applied() -> None:
     # 10 weeks from Mon 2026-03-02 with DE holidays (Good Friday 04-03, Easter Monday
     # 04-06, Labour Day 05-01) at 30 % of normal volume. The next week contains
@@ -122,7 +111,6 @@ def test_holidays_are_learnt_and_special_days_applied() -> None:
     assert days[date(2026, 5, 11)] == pytest.approx(normal_total(0), rel=1e-6)
 
 
-# ---------------------------------------------------------------- gaps
 def test_missing_intervals_are_imputed_and_counted() -> None:
     frame = synthetic(date(2026, 2, 2), 49)
     rng = np.random.default_rng(1)
@@ -183,92 +171,3 @@ def test_wape_and_bias_by_hand() -> None:
     assert wape == pytest.approx(10 / 60) and bias == pytest.approx(6 / 60)
 
 
-# ---------------------------------------------------------------- reading history
-def _rows() -> pd.DataFrame:
-    return pd.DataFrame({
-        "interval_start": ["2026-03-02T08:00:00+01:00", "2026-03-02T08:15:00+01:00",
-                           "2026-03-02T08:30:00+01:00", "2026-03-02T08:00:00+01:00"],
-        "queue": ["voice/en", "voice/en", "voice/en", "chat/en"],
-        "offered": [10, 12, 9, 4],
-        "aht_seconds": [300, 310, 290, 500],
-    })
-
-
-@pytest.mark.parametrize(("column", "row", "value", "field", "words"), [
-    ("offered", 2, -3, "history[2].offered", "at least 0"),
-    ("offered", 1, "many", "history[1].offered", "not a number"),
-    ("aht_seconds", 0, float("nan"), "history[0].aht_seconds", "not a number"),
-    ("interval_start", 1, "2026-03-02T08:00:00+01:00", "history[1].interval_start",
-     "duplicate of row 0"),
-    ("interval_start", 2, "2026-03-02T08:37:00+01:00", "history[2].interval_start",
-     "15-minute grid"),
-    ("interval_start", 1, "2026-03-02T08:15:00", "history[1].interval_start", "UTC offset"),
-    ("interval_start", 0, "next tuesday", "history[0].interval_start", "ISO 8601"),
-    ("queue", 3, "  ", "history[3].queue", "non-empty"),
-])
-def test_bad_rows_are_named(column: str, row: int, value: object, field: str,
-                            words: str) -> None:
-    frame = _rows().astype(object)
-    frame.loc[row, column] = value
-    with pytest.raises(FieldError) as exc:
-        volumes_from_frame(frame)
-    assert exc.value.field == field
-    assert words in exc.value.message
-
-
-def test_csv_in_the_wrong_shape(tmp_path: Path) -> None:
-    path = tmp_path / "history.csv"
-    path.write_text("start,queue,calls\n2026-03-02T08:00:00+01:00,voice/en,3\n")
-    with pytest.raises(FieldError) as exc:
-        read_volumes(path)
-    assert exc.value.field == "history.interval_start"
-    assert "column is missing" in exc.value.message
-
-
-def test_csv_and_json_round_trip(tmp_path: Path) -> None:
-    volumes = volumes_from_frame(_rows())
-    for name in ("h.csv", "h.json"):
-        write_volumes(volumes, tmp_path / name, timezone=TZ)
-        back = read_volumes(tmp_path / name)
-        pd.testing.assert_frame_equal(back.frame, volumes.frame, check_dtype=False)
-
-
-def test_records_accept_iso_aht_and_name_bad_rows() -> None:
-    records = [
-        {"interval_start": "2026-03-02T08:00:00+01:00", "queue": "voice/en", "offered": 10,
-         "aht": "PT5M"},
-        {"interval_start": "2026-03-02T08:15:00+01:00", "queue": "voice/en", "offered": 11,
-         "aht_seconds": 290},
-    ]
-    volumes = volumes_from_records(records)
-    assert volumes.frame["aht_seconds"].tolist() == [300.0, 290.0]
-    row = HistoryRow(datetime(2026, 3, 2, 7, 30, tzinfo=UTC), "voice/en", 4, timedelta(minutes=4))
-    assert volumes_from_records([row]).frame["aht_seconds"].tolist() == [240.0]
-    bad = [*records, {"interval_start": "2026-03-02T08:30:00+01:00", "queue": "voice/en",
-                      "offered": 3, "aht": "PT5M", "colour": "red"}]
-    with pytest.raises(FieldError) as exc:
-        volumes_from_records(bad)
-    assert exc.value.field == "history[2].colour"
-    with pytest.raises(FieldError) as exc:
-        volumes_from_records([{**records[0], "aht": "five minutes"}])
-    assert exc.value.field == "history[0].aht"
-    with pytest.raises(FieldError) as exc:
-        volumes_from_records(json.loads('{"not": "a list"}'))
-    assert exc.value.field == "history"
-
-
-# ---------------------------------------------------------------- the sample
-def test_sample_is_deterministic_and_shaped() -> None:
-    a = sample_history(days=28)
-    b = sample_history(days=28)
-    pd.testing.assert_frame_equal(a.frame, b.frame)
-    assert not sample_history(days=28, seed=8).frame["offered"].equals(a.frame["offered"])
-    assert a.queues == sorted(SAMPLE_QUEUES)
-    # 2025-01-06 is a Monday; 28 days at 96 quarter-hours, no DST change in January.
-    assert (a.frame.groupby("queue").size() == 28 * 96).all()
-    voice = a.frame[a.frame["queue"] == "voice/en"]
-    local = voice["interval_start"].dt.tz_convert(TZ)
-    by_dow = voice.groupby(local.dt.dayofweek)["offered"].sum()
-    assert by_dow[0] > by_dow[5] > by_dow[6]  # Monday busiest, Sunday quietest
-    by_hour = voice.groupby(local.dt.hour)["offered"].sum()
-    assert by_hour.idxmax() in (10, 11) and by_hour[3] < by_hour[10] / 20

@@ -1,4 +1,5 @@
-"""Erlang B / C / A against values derived independently of the implementation."""
+"""staffing/erlang.py: Erlang B / C / A against values derived independently of
+the implementation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The simpy simulation agrees with Erlang A, and staffing changes behave."""
+"""staffing/simulation.py: the simpy simulation agrees with Erlang A, and staffing
+changes behave."""
 
 from __future__ import annotations
 

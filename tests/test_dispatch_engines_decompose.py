@@ -1,5 +1,6 @@
-"""Decomposition of large PyVRP runs: sub-problem selection and building, the
-improvement loop, and how the solver uses it (every plan through the validator)."""
+"""engines/decompose.py: decomposition of large PyVRP runs (sub-problem selection
+and building, the improvement loop) and how the solver uses it (every plan through
+the validator)."""
 
 from __future__ import annotations
 

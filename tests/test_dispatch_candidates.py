@@ -1,0 +1,125 @@
+"""candidates.py: which engine runs beside the construction, with which share of the
+time, and how its routes are re-timed, repaired, priced or given up on."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from fieldops.solver.dispatch import SolveParams, solve_dispatch
+from fieldops.solver.dispatch.construct import Constructor
+from fieldops.solver.dispatch.engines import EngineResult, hgs
+from fieldops.solver.dispatch.engines import vroom as vroom_engine
+from fieldops.solver.dispatch.engines.flat import FlatProblem
+from fieldops.solver.dispatch.params import EngineParams
+from fieldops.validators.dispatch import assert_valid
+
+from line_world import lunch_day, solver_info, spy, vrptw_day
+
+
+def test_pure_vrptw_goes_to_pyvrp_with_the_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = vrptw_day()
+    calls = spy(monkeypatch, hgs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2, seed=7))
+    assert_valid(problem, plan)
+    assert calls and calls[0]["seed"] == 7
+    assert calls[0]["time_limit"] < 2  # a share of the limit, the rest for OR-Tools
+    assert solver_info(plan)["engine"].startswith(("pyvrp-hgs", "fieldops-insertion"))
+    report = solver_info(plan)["engines"]["pyvrp-hgs"]
+    assert report["assigned"] == len(problem.requests) == plan.kpis.jobs_assigned
+
+
+def test_field_day_with_lunch_goes_to_vroom(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    pyvrp_calls = spy(monkeypatch, hgs)
+    vroom_calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3, workers=2))
+    assert_valid(problem, plan)
+    assert not pyvrp_calls and vroom_calls
+    assert vroom_calls[0]["threads"] == 2  # the cores go to VROOM, no process portfolio
+    assert "portfolio" not in plan.solver
+    assert "error" not in solver_info(plan)["engines"]["vroom"]
+
+
+def test_vroom_starts_beside_the_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The construction waits (up to 5 s) for VROOM to be called: if VROOM only
+    # started after the construction, it would find the construction finished.
+    called = threading.Event()
+    finished = threading.Event()
+    seen: dict[str, bool] = {}
+    real_solve = vroom_engine.solve
+
+    def engine(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        seen["construction_finished"] = finished.is_set()
+        called.set()
+        return real_solve(flat, time_limit, **kwargs)
+
+    real_build = Constructor.build
+
+    def build(self: Constructor, *args: Any, **kwargs: Any) -> list[list[int]]:
+        first = not finished.is_set() and not args and not kwargs
+        if first:
+            called.wait(5)
+        routes = real_build(self, *args, **kwargs)
+        if first:
+            finished.set()
+        return routes
+
+    monkeypatch.setattr(Constructor, "build", build)
+    spy(monkeypatch, vroom_engine, replace=engine)
+    problem = lunch_day()
+    plan = solve_dispatch(problem, SolveParams(time_limit=3))
+    assert_valid(problem, plan)
+    assert seen == {"construction_finished": False}
+    assert "error" not in solver_info(plan)["engines"]["vroom"]
+
+
+def test_engine_failure_falls_back_to_the_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        raise RuntimeError("engine crashed")
+
+    problem = lunch_day()
+    spy(monkeypatch, vroom_engine, replace=broken)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    assert solver_info(plan)["engines"]["vroom"]["error"] == "RuntimeError: engine crashed"
+    assert solver_info(plan)["engine"].startswith("fieldops-insertion")
+    assert plan.kpis.jobs_assigned > 0
+
+
+def test_engine_routes_breaking_our_rules_are_repaired(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An engine that puts every job on the first vehicle, in reverse order: the
+    # gas job is fine there, but the day cannot fit one van with its lunch; the
+    # solver re-times, takes out what does not fit, re-inserts elsewhere.
+    def careless(flat: FlatProblem, time_limit: float, **kwargs: Any) -> EngineResult:
+        routes = [list(reversed(range(flat.n_jobs)))] + [[] for _ in flat.vehicles[1:]]
+        return EngineResult("vroom", routes, 0.0)
+
+    problem = lunch_day()
+    spy(monkeypatch, vroom_engine, replace=careless)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    report = solver_info(plan)["engines"]["vroom"]
+    assert report["repaired_jobs"] > 0
+    # What was taken out went back in elsewhere: both vans work, the critical job is in.
+    assert len(plan.routes) == 2
+    assert "GAS" in {rid for r in plan.routes for rid in r.request_ids}
+
+
+def test_engine_budget_stays_inside_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=1.5))
+    assert_valid(problem, plan)
+    assert 0 < calls[0]["time_limit"] < 1.5 * EngineParams().vroom_share
+
+
+def test_engine_share_comes_from_the_params(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = lunch_day()
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2,
+                                               engines=EngineParams(vroom_share=0.2)))
+    assert_valid(problem, plan)
+    assert 0 < calls[0]["time_limit"] < 2 * 0.2

@@ -1,0 +1,109 @@
+"""engines/vroom.py: the VROOM mapping, its exploration and time rules, its child
+interpreter (other threads keep running, a stop ends it)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from fieldops.solver.dispatch import SolveParams, solve_dispatch
+from fieldops.solver.dispatch.engines import vroom as vroom_engine
+from fieldops.validators.dispatch import assert_valid
+
+from line_world import check_flat_routes, solver_info, tiny_flat
+
+
+def test_vroom_routes_respect_windows_and_allowed_vehicles() -> None:
+    flat = tiny_flat()
+    result = vroom_engine.solve(flat, 0.5)
+    assert result.feasible
+    check_flat_routes(flat, result.routes)
+
+
+def test_vroom_takes_breaks_into_account() -> None:
+    flat = tiny_flat(breaks=True)
+    result = vroom_engine.solve(flat, 0.5)
+    check_flat_routes(flat, result.routes)
+
+
+def test_vroom_explores_less_when_its_searches_cannot_finish() -> None:
+    # A day whose searches fit the time keeps the full level; a large day (or a
+    # short budget) gets fewer, longer searches. The rule grows with jobs².
+    assert vroom_engine.exploration_for(1000, 52.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.exploration_for(2000, 52.0) == vroom_engine.CROWDED_EXPLORATION
+    assert vroom_engine.exploration_for(1000, 8.0) == vroom_engine.CROWDED_EXPLORATION
+    assert vroom_engine.exploration_for(2000, 300.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.CROWDED_EXPLORATION < vroom_engine.EXPLORATION
+    # The engine uses the rule unless told a level; the level reaches VROOM.
+    flat = tiny_flat()
+    default = vroom_engine.solve(flat, 0.5)
+    assert default.details["exploration"] == vroom_engine.exploration_for(flat.n_jobs, 0.5)
+    check_flat_routes(flat, default.routes)
+    told = vroom_engine.solve(flat, 0.5, exploration=1)
+    assert told.details["exploration"] == 1
+    check_flat_routes(flat, told.routes)
+
+
+def test_vroom_child_asks_for_a_share_of_what_is_left() -> None:
+    # 10 s granted, the child read its input 1 s after it was sent: 90 % of 9 s.
+    assert vroom_engine.child_timeout(10.0, 100.0, 101.0) == pytest.approx(
+        vroom_engine.TIMEOUT_FRACTION * 9.0)
+    assert vroom_engine.TIMEOUT_FRACTION < 1.0
+    assert vroom_engine.child_timeout(10.0, 100.0, 100.0) < 10.0
+    # Clocks that disagree never add time; a spent budget still gives VROOM a moment.
+    assert vroom_engine.child_timeout(10.0, 100.0, 99.0) == pytest.approx(
+        vroom_engine.TIMEOUT_FRACTION * 10.0)
+    assert vroom_engine.child_timeout(1.0, 100.0, 105.0) == 0.05
+
+
+def test_vroom_leaves_the_other_threads_running() -> None:
+    """VROOM holds the GIL while it searches; run in-process it froze the API
+    worker's lease heartbeat for the whole engine budget. The demo day (lunch
+    breaks) goes to VROOM, which must now run beside a ticking thread."""
+    import time
+
+    from fieldops.data.sample import load_demo_day
+
+    problem = load_demo_day()
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.05)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        plan = solve_dispatch(problem, SolveParams(time_limit=4))
+    finally:
+        done.set()
+        ticker.join()
+    assert_valid(problem, plan)
+    assert max(np.diff(ticks)) < 1.0  # in-process VROOM: one gap as long as its run
+    report = solver_info(plan)["engines"]["vroom"]
+    assert report["isolated"] is True and report["seconds"] > 1.0
+
+
+def test_vroom_is_stopped_when_the_caller_asks() -> None:
+    import time
+
+    from fieldops.data.sample import load_demo_day
+    from fieldops.domain import PlanStatus
+
+    problem = load_demo_day()
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    started = time.monotonic()
+    timer.start()
+    plan = solve_dispatch(problem, SolveParams(time_limit=60), stop=stop)
+    elapsed = time.monotonic() - started
+    timer.cancel()
+    assert_valid(problem, plan)
+    assert plan.status is PlanStatus.CANCELLED
+    assert solver_info(plan)["engines"]["vroom"] == {"stopped": True}
+    assert elapsed < 30  # not VROOM's 54 s budget
+    assert plan.kpis.jobs_assigned > 0  # the construction is kept
