@@ -165,6 +165,8 @@ class RequestSchema(DomainSchema):
     description = Text(allow_none=True)
     customer_name = Text(allow_none=True)
     customer_phone = Text(allow_none=True)
+    baseline_technician = Text(allow_none=True)
+    baseline_start = Instant(allow_none=True)
 
     def make(self, data: dict[str, Any]) -> ServiceRequest:
         for key in ("windows", "required_skills", "preferred_technicians",
@@ -213,6 +215,10 @@ class WeightsSchema(DomainSchema):
     overtime_per_hour = Num()
     non_preferred = Num()
     labour = Num()
+    reassigned = Num()
+    retimed_per_hour = Num()
+    retime_tolerance = Duration()
+    dropped_published = Num()
     omit_empty = False
 
     def make(self, data: dict[str, Any]) -> ObjectiveWeights:
