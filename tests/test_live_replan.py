@@ -156,3 +156,12 @@ def test_events_after_as_of_do_not_count_yet() -> None:
     day = d.live(30, [StatusReport("A1", JobStatus.DONE, t(45))])
     assert day.status("A1") is JobStatus.DISPATCHED
     assert dataclasses.replace(day, as_of=t(50)).status("A1") is JobStatus.DONE
+
+
+def test_a_job_still_under_way_is_done_once_its_technician_reports_on_the_next() -> None:
+    d = Day()
+    day = d.live(61, [StatusReport("B1", JobStatus.ON_SITE, t(10)),
+                      StatusReport("B2", JobStatus.ON_SITE, t(60))])
+    assert day.status("B1") is JobStatus.DONE
+    assert day.actual_end("B1") == t(60)
+    assert day.under_way() == {"B2"}

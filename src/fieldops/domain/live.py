@@ -17,6 +17,7 @@ from when it is reported whatever period it names.
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -231,7 +232,21 @@ class LiveDay:
             elif isinstance(e, Delay):
                 status, times, _ = out.get(e.request_id, (JobStatus.DISPATCHED, {}, None))
                 out[e.request_id] = (status, times, e.expected_end)
+        self._finish_left_behind(out)
         return out
+
+    def _finish_left_behind(
+            self, out: dict[str, tuple[JobStatus, dict[JobStatus, datetime], datetime | None]]
+    ) -> None:
+        """A technician works on one job at a time: a job still under way when they
+        report on a later one is done from that later report on."""
+        for route in self.published.routes:
+            under = sorted((min(out[rid][1].values()), rid) for rid in route.request_ids
+                           if rid in out and out[rid][0] in (JobStatus.EN_ROUTE,
+                                                              JobStatus.ON_SITE))
+            for (_, rid), (later, _) in itertools.pairwise(under):
+                _, times, delay = out[rid]
+                out[rid] = (JobStatus.DONE, {**times, JobStatus.DONE: later}, delay)
 
     def status(self, request_id: str) -> JobStatus:
         """The latest reported status of a request (``dispatched`` when none)."""
