@@ -138,8 +138,11 @@ class _LiveCheck:
             self.add("promised_window_broken", f"starts {now.start:%H:%M}, promised "
                      f"{promised[0].start:%H:%M}–{promised[0].end:%H:%M}", rid)
         frozen = self.day.as_of <= step.start < self.day.as_of + self.horizon
-        gone = any(u.covers(step.start, step.end)
-                   for u in self.day.unavailabilities(route.technician_id))
+        unavailable = self.day.unavailabilities(route.technician_id)
+        # A job pushed by a delay may be pushed into a later unavailable period.
+        gone = any(u.covers(step.start, step.end) or (pushed and u.covers(step.start, u.start
+                                                                         + TOLERANCE))
+                   for u in unavailable)
         if not frozen or gone:
             return
         if tech != route.technician_id:
