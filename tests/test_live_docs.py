@@ -16,7 +16,7 @@ def test_live_day_example_runs() -> None:
     out = io.StringIO()
     scope: dict[str, object] = {}
     with contextlib.redirect_stdout(out):
-        exec(compile(blocks[0], str(DOC), "exec"), scope)  # noqa: S102
+        exec(compile(blocks[0], str(DOC), "exec"), scope)
     insertion = scope["inserted"]
     assert insertion.mode in {"no_move", "push", "repair"}  # type: ignore[attr-defined]
     assert "E-1" in {s.request_id for r in insertion.plan.routes  # type: ignore[attr-defined]
