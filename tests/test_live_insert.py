@@ -40,8 +40,11 @@ def test_job_goes_where_it_moves_nobody_when_such_a_place_exists() -> None:
 
 def test_untouched_routes_are_the_input_plans_own() -> None:
     d = Day()
-    _, problem, plan = _live(d, 0)
-    result = insert_job(problem, plan, d.request("N", "E"))
+    day, problem, plan = _live(d, 0)
+    new = d.request("N", "E")
+    result = insert_job(problem, plan, new)
+    assert_valid(result.problem, result.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), result.plan)
     assert result.shift_id is not None
     for route in plan.routes:
         if route.shift_id != result.shift_id:
@@ -66,10 +69,11 @@ def test_later_jobs_are_pushed_within_their_windows_when_nothing_else_fits() -> 
 
 def test_job_nobody_can_do_is_listed_unassigned_and_nothing_moves() -> None:
     d = Day()
-    _, problem, plan = _live(d, 0)
+    day, problem, plan = _live(d, 0)
     new = d.request("N", "E", required_skills=(Skill("welding", 3),))
     result = insert_job(problem, plan, new)
     assert_valid(result.problem, result.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), result.plan)
     assert result.mode == InsertMode.UNPLACED
     assert [(u.request_id, u.reason.value) for u in result.plan.unassigned] == [
         ("N", "no_qualified_technician")]

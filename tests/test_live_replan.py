@@ -130,13 +130,15 @@ def test_replan_with_nothing_changed_changes_nothing() -> None:
     assert result.plan.penalties["disruption"] == 0.0
 
 
-def test_replan_moves_no_job_without_cause_when_weights_make_moving_dear() -> None:
+def test_replan_after_an_illness_moves_only_the_released_job() -> None:
     d = Day()
-    # Without disruption costs the solver may re-balance; with them, only B2 (whose
-    # technician is ill) moves.
+    # Only B2 (whose technician is ill) changes hands; A's frozen and baselined
+    # jobs stay where they were published.
     day = d.live(60, [StatusReport("B1", JobStatus.DONE, t(40)),
                       Unavailability("B", t(60), None, "ill", t(55))])
     result = replan(day, solve_params=SolveParams(time_limit=1))
+    assert_valid(result.problem, result.plan)
+    assert_live_valid(day, result.plan)
     moved = {rid for tech in result.diff.technicians for rid in tech.removed}
     assert moved == {"B2"}
 
