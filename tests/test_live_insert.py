@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from fieldops.domain import Priority, Skill, TimeWindow
+import pytest
+
+from fieldops.domain import FieldError, Priority, Skill, TimeWindow
 from fieldops.domain.live import NewRequest
 from fieldops.solver.live import InsertMode, current_plan, insert_job, replan_problem
 from fieldops.validators.dispatch import assert_valid
@@ -101,3 +103,11 @@ def test_a_critical_job_takes_the_place_of_a_low_one_when_the_day_is_full() -> N
     assert result.moved == ("A3",)
     assert starts(result.plan)["N"] == ("A", t(85))
     assert [u.request_id for u in result.plan.unassigned] == ["A3"]
+
+
+def test_a_request_id_already_in_the_day_is_refused_naming_the_request() -> None:
+    d = Day()
+    _, problem, plan = _live(d, 0)
+    with pytest.raises(FieldError) as err:
+        insert_job(problem, plan, d.request("A3", "E"))
+    assert err.value.field == "request.id"

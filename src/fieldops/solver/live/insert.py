@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from fieldops.domain.errors import FieldError
 from fieldops.domain.plan import DispatchPlan, Route, Unassigned, UnassignedReason
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import ServiceRequest
@@ -311,10 +312,12 @@ def _moved(search: _Search, trial: _Trial) -> tuple[str, ...]:
 def insert_job(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
                params: InsertParams | None = None) -> Insertion:
     """Insert ``request`` into ``plan`` (a plan of ``problem``); see the module
-    docstring. Raises :class:`~fieldops.domain.FieldError` (``requests[...]``) if
-    the request's id already exists."""
+    docstring. Raises :class:`~fieldops.domain.FieldError` (``request.id``) if the
+    request's id already exists."""
     params = params or InsertParams()
     began = time.perf_counter()
+    if request.id in problem.request_by_id:
+        raise FieldError("request.id", f"request {request.id!r} already exists")
     full = dataclasses.replace(problem, requests=(*problem.requests, request))
     shifts = _candidates(full, plan, request, params.candidates)
     unassigned = list(plan.unassigned)
