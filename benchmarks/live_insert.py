@@ -67,12 +67,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--as-of", default="10:00")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sla-first", action="store_true",
+                        help="InsertParams(sla_first=True): meeting the SLA before moving nobody")
     args = parser.parse_args(argv)
 
     from fieldops.data.sample import generate_field_day
     from fieldops.domain.live import NewRequest
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
-    from fieldops.solver.live import current_plan, insert_job, replan_problem
+    from fieldops.solver.live import InsertParams, current_plan, insert_job, replan_problem
     from fieldops.validators.dispatch import assert_valid
     from fieldops.validators.live import assert_live_valid
 
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for k in range(args.emergencies):
         req = _emergency(rng, problem, published, k, as_of)
-        result = insert_job(current_problem, plan, req)
+        result = insert_job(current_problem, plan, req, InsertParams(sla_first=args.sla_first))
         day = day.with_events(NewRequest(req, as_of))
         assert_valid(result.problem, result.plan)
         assert_live_valid(day, result.plan)
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{summary['max_seconds']:>8.3f} {summary['placed']:>7} {summary['sla_met']:>8} "
           f"{summary['others_moved']:>13}  {modes}")
     payload = {"machine": machine_info(), "args": vars(args), "summary": summary, "runs": rows}
-    path = write_results(f"live_insert-{args.jobs}j", payload)
+    suffix = "-sla-first" if args.sla_first else ""
+    path = write_results(f"live_insert-{args.jobs}j{suffix}", payload)
     print(f"written {path}")
     return payload
 

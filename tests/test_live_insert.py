@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
-from fieldops.domain import FieldError, Priority, Skill, TimeWindow
+from fieldops.domain import ContractTier, FieldError, Priority, Skill, TimeWindow
 from fieldops.domain.live import NewRequest
-from fieldops.solver.live import InsertMode, current_plan, insert_job, replan_problem
+from fieldops.solver.live import (
+    InsertMode,
+    InsertParams,
+    current_plan,
+    insert_job,
+    replan_problem,
+)
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.live import assert_live_valid
 
@@ -111,3 +118,19 @@ def test_a_request_id_already_in_the_day_is_refused_naming_the_request() -> None
     with pytest.raises(FieldError) as err:
         insert_job(problem, plan, d.request("A3", "E"))
     assert err.value.field == "request.id"
+
+
+def test_sla_first_prefers_a_push_that_meets_the_deadline_to_a_late_no_move() -> None:
+    d = Day()
+    day, problem, plan = _live(d, 0)
+    gold = dataclasses.replace(problem, contract_tiers=(
+        ContractTier("gold", response_time=timedelta(minutes=95)),))  # deadline 09:35
+    new = d.request("N", "E", contract_tier="gold", created_at=t(0))
+    literal = insert_job(gold, plan, new)
+    assert literal.mode == InsertMode.NO_MOVE
+    assert starts(literal.plan)["N"][1] > t(95)  # after A3 or B2: late
+    first = insert_job(gold, plan, new, InsertParams(sla_first=True))
+    assert_valid(first.problem, first.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), first.plan)
+    assert first.mode == InsertMode.PUSH
+    assert starts(first.plan)["N"] == ("A", t(85))

@@ -63,11 +63,14 @@ class InsertMode:
 @dataclass(frozen=True, slots=True)
 class InsertParams:
     """``candidates``: routes tried, nearest first; ``time_budget``: seconds the
-    repair may take; ``tolerance``: the diff's re-timing tolerance."""
+    repair may take; ``tolerance``: the diff's re-timing tolerance; ``sla_first``:
+    a position that meets the new job's SLA deadline beats one that moves nobody
+    but misses it (default: moving nobody comes first)."""
 
     candidates: int = 12
     time_budget: float = 0.5
     tolerance: timedelta = DEFAULT_TOLERANCE
+    sla_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,21 @@ class _Trial:
     route: list[int]
     schedule: Schedule
     moves: bool
+    late: bool = False  # the new job starts after its SLA deadline (sla_first only)
     extra: tuple[int, list[int], Schedule] | None = None  # another route changed (repair)
     dropped: int | None = None
+
+    @property
+    def rank(self) -> tuple[bool, bool, int]:
+        """Meeting the SLA (``sla_first`` only), then moving nobody, then cost."""
+        return (self.late, self.moves, self.cost)
 
 
 class _Search:
     """Positions of the new job (node ``new``) on the sub-problem's routes."""
 
-    def __init__(self, model: Model, plan: DispatchPlan) -> None:
+    def __init__(self, model: Model, plan: DispatchPlan, sla_first: bool = False) -> None:
+        self.sla_first = sla_first
         self.model = model
         self.ctx = model.context
         self.eval = RouteEvaluator(self.ctx)
@@ -187,10 +197,15 @@ class _Search:
             if sched is None:
                 continue
             others = sched.starts[:p] + sched.starts[p + 1:]
-            found = _Trial(sched.cost - base.cost, v, trial, sched, others != base.starts)
-            if best is None or (found.moves, found.cost) < (best.moves, best.cost):
+            found = _Trial(sched.cost - base.cost, v, trial, sched, others != base.starts,
+                           self._late(job, sched.starts[p]))
+            if best is None or found.rank < best.rank:
                 best = found
         return best
+
+    def _late(self, job: int, start: int) -> bool:
+        term = self.eval.sla[job]
+        return self.sla_first and term is not None and start > term[0]
 
     def insert(self) -> _Trial | None:
         assert self.new is not None
@@ -199,8 +214,7 @@ class _Search:
             if base is None:
                 continue
             found = self.best_on(v, self.new, self.routes[v], base)
-            if found is not None and (best is None
-                                      or (found.moves, found.cost) < (best.moves, best.cost)):
+            if found is not None and (best is None or found.rank < best.rank):
                 best = found
         return best
 
@@ -328,7 +342,7 @@ def insert_job(problem: DispatchProblem, plan: DispatchPlan, request: ServiceReq
     if shifts:
         model = build_model(_sub_problem(full, plan, shifts, request))
         if model.ctx is not None and 0 in model.job_ids:
-            search = _Search(model, plan)
+            search = _Search(model, plan, params.sla_first)
             trial = search.insert()
             mode = (InsertMode.UNPLACED if trial is None
                     else InsertMode.PUSH if trial.moves else InsertMode.NO_MOVE)
