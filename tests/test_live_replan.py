@@ -167,3 +167,24 @@ def test_a_job_still_under_way_is_done_once_its_technician_reports_on_the_next()
     assert day.status("B1") is JobStatus.DONE
     assert day.actual_end("B1") == t(60)
     assert day.under_way() == {"B2"}
+
+
+def test_a_job_pinned_to_the_minute_moves_to_its_expected_start_after_a_delay() -> None:
+    from fieldops.domain.live import LiveDay
+    from fieldops.solver.dispatch.solve import evaluate_routes
+
+    from live_fixtures import ROUTES
+
+    d = Day()
+    problem = dataclasses.replace(d.problem, requests=tuple(
+        dataclasses.replace(r, pinned_technician="A", pinned_start=t(90)) if r.id == "A3"
+        else r for r in d.problem.requests))
+    published = evaluate_routes(problem, ROUTES)
+    day = LiveDay(problem, published, t(20), (StatusReport("A1", JobStatus.ON_SITE, t(10)),
+                                              Delay("A1", t(80), t(20))))
+    built = replan_problem(day)  # A3 (09:30) is past the freeze horizon (09:20)
+    a3 = built.problem.request_by_id["A3"]
+    assert (a3.pinned_technician, a3.pinned_start) == ("A", t(130))  # A2 09:30, A3 10:10
+    plan = current_plan(built)
+    assert_valid(built.problem, plan)
+    assert_live_valid(day, plan)

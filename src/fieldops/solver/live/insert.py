@@ -174,11 +174,15 @@ class _Search:
         node_of = {i: j for j, i in enumerate(model.job_ids)}
         self.routes: list[list[int]] = []
         by_id = {r.id: k for k, r in enumerate(model.problem.requests)}
+        whole: list[bool] = []  # every job of the route is modelled
         for shift in model.vehicles:
             route = plan.route_for(shift.id)
             ids = route.request_ids if route is not None else ()
             self.routes.append([node_of[by_id[rid]] for rid in ids if by_id[rid] in node_of])
-        self.base = [self.eval.schedule(v, r) for v, r in enumerate(self.routes)]
+            whole.append(len(self.routes[-1]) == len(ids))
+        # A route the evaluator cannot re-time as it stands is left alone.
+        self.base = [self.eval.schedule(v, r, thorough=True) if ok else None
+                     for v, (r, ok) in enumerate(zip(self.routes, whole, strict=True))]
         self.new = node_of.get(0)
 
     def fits_load(self, v: int, route: list[int]) -> bool:

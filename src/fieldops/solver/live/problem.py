@@ -130,8 +130,11 @@ def _published_request(day: LiveDay, params: LiveParams, req: ServiceRequest,
         req, windows=windows, baseline_technician=planned.technician_id,
         baseline_start=planned.step.start)
     first = pieces[0] if pieces else None
-    freeze = (first is not None and planned.step.start < day.as_of + params.freeze_horizon
-              and req.pinned_technician in (None, planned.technician_id))
+    # A job pinned to the minute in the problem is frozen at its expected start too:
+    # a delay before it may have made its pinned start impossible.
+    freeze = (first is not None and req.pinned_technician in (None, planned.technician_id)
+              and (planned.step.start < day.as_of + params.freeze_horizon
+                   or req.pinned_start is not None))
     if not freeze:
         return changed, False
     fits = (first is not None and first.start <= expected.start <= first.latest_end
