@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fieldops.domain._checks import require_enum, require_number, require_type, unique_ids
+from fieldops.domain._checks import (
+    require_duration,
+    require_enum,
+    require_number,
+    require_type,
+    unique_ids,
+)
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
 from fieldops.domain.requests import ContractTier, Priority, ServiceRequest
@@ -111,6 +117,19 @@ class ObjectiveWeights:
         Cost of giving a job to a technician who is not among its preferred ones.
     labour
         Cost per second of paid route time per unit of ``Technician.cost_per_hour``.
+    reassigned
+        Disruption: cost of serving a job on another technician than its
+        ``baseline_technician`` (the published plan's). Default 3 600: one hour of
+        driving.
+    retimed_per_hour
+        Disruption: cost per hour a job's start moves more than
+        ``retime_tolerance`` away from its ``baseline_start``. Default 1 800.
+    retime_tolerance
+        Disruption: how far a start may move without cost. Default 30 minutes.
+    dropped_published
+        Disruption: extra cost of leaving out a job the published plan held, as a
+        multiple of the travel bound (like ``unassigned``). Default 10: a dropped
+        published job costs as much again as a normal job.
     """
 
     travel_time: float = 1.0
@@ -127,6 +146,10 @@ class ObjectiveWeights:
     overtime_per_hour: float = 7200.0
     non_preferred: float = 1800.0
     labour: float = 0.0
+    reassigned: float = 3600.0
+    retimed_per_hour: float = 1800.0
+    retime_tolerance: timedelta = timedelta(minutes=30)
+    dropped_published: float = 10.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -136,8 +159,12 @@ class ObjectiveWeights:
             "overtime_per_hour",
             "non_preferred",
             "labour",
+            "reassigned",
+            "retimed_per_hour",
+            "dropped_published",
         ):
             require_number(name, getattr(self, name), minimum=0)
+        require_duration("retime_tolerance", self.retime_tolerance)
         table: dict[Priority, float] = {}
         for key, value in dict(self.unassigned).items():
             try:

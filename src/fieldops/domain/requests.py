@@ -81,6 +81,9 @@ class ServiceRequest:
     no windows any time within a shift will do. ``required_skills`` give the minimum
     level needed. ``pinned_technician`` forces the technician; ``pinned_start`` also
     freezes the start time (work already under way or promised to the minute).
+    ``baseline_technician`` / ``baseline_start`` are where and when the published
+    plan put the job: a re-plan pays the disruption weights for moving it away
+    from them (see ``solver/dispatch/constraints/disruption.py``).
     """
 
     id: str
@@ -102,6 +105,8 @@ class ServiceRequest:
     description: str | None = None
     customer_name: str | None = None
     customer_phone: str | None = None
+    baseline_technician: str | None = None
+    baseline_start: datetime | None = None
 
     def __post_init__(self) -> None:
         require_id("id", self.id)
@@ -144,3 +149,9 @@ class ServiceRequest:
             if self.pinned_technician is None:
                 raise FieldError("pinned_start", "needs pinned_technician as well")
         require_number("load", self.load, minimum=0)
+        if self.baseline_technician is not None:
+            require_id("baseline_technician", self.baseline_technician)
+        if self.baseline_start is not None:
+            require_aware("baseline_start", self.baseline_start)
+            if self.baseline_technician is None:
+                raise FieldError("baseline_start", "needs baseline_technician as well")

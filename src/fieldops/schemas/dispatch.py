@@ -165,6 +165,8 @@ class RequestSchema(DomainSchema):
     description = Text(allow_none=True)
     customer_name = Text(allow_none=True)
     customer_phone = Text(allow_none=True)
+    baseline_technician = Text(allow_none=True)
+    baseline_start = Instant(allow_none=True)
 
     def make(self, data: dict[str, Any]) -> ServiceRequest:
         for key in ("windows", "required_skills", "preferred_technicians",
@@ -205,6 +207,14 @@ class TravelSchema(DomainSchema):
         return super().omit(obj, data)
 
 
+_DEFAULT_DISRUPTION: dict[str, Any] = {
+    "reassigned": ObjectiveWeights().reassigned,
+    "retimed_per_hour": ObjectiveWeights().retimed_per_hour,
+    "retime_tolerance": "PT30M",
+    "dropped_published": ObjectiveWeights().dropped_published,
+}
+
+
 class WeightsSchema(DomainSchema):
     travel_time = Num()
     travel_distance = Num()
@@ -213,6 +223,10 @@ class WeightsSchema(DomainSchema):
     overtime_per_hour = Num()
     non_preferred = Num()
     labour = Num()
+    reassigned = Num()
+    retimed_per_hour = Num()
+    retime_tolerance = Duration()
+    dropped_published = Num()
     omit_empty = False
 
     def make(self, data: dict[str, Any]) -> ObjectiveWeights:
@@ -229,6 +243,12 @@ class WeightsSchema(DomainSchema):
     def omit(self, obj: Any, data: Json) -> Json:
         data["unassigned"] = {str(getattr(p, "value", p)): v
                               for p, v in data["unassigned"].items()}
+        # The disruption weights (live re-planning) are written only when they are
+        # not the defaults, so that documents written before them stay unchanged.
+        defaults = _DEFAULT_DISRUPTION
+        for key, value in defaults.items():
+            if data.get(key) == value:
+                data.pop(key, None)
         return data
 
 

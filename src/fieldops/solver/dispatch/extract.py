@@ -25,7 +25,7 @@ from fieldops.domain.plan import (
 )
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import Priority
-from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS, priority
+from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS, disruption, priority
 from fieldops.solver.dispatch.schedule import price_route, time_route
 from fieldops.solver.dispatch.timed import ZERO, Legs, Penalty, RawRoute, TimedRoute
 
@@ -149,6 +149,8 @@ def build_plan(
             penalties[MODULE_KEYS[penalty.constraint]] += penalty.cost
         routes.append(_route(problem, timed, priced))
     penalties[MODULE_KEYS[priority.NAME]] += priority.penalty(
+        problem, unassigned, travel_bound).cost
+    penalties[MODULE_KEYS[disruption.NAME]] += disruption.dropped_penalty(
         problem, unassigned, travel_bound).cost
     return DispatchPlan(
         problem_name=problem.name,

@@ -34,6 +34,8 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.resources import LunchBreak, Shift
 from fieldops.solver.dispatch import constraints
 from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
+from fieldops.solver.dispatch.constraints.disruption import Term
+from fieldops.solver.dispatch.constraints.disruption import term as disruption_term
 from fieldops.solver.dispatch.constraints.labour import labour_coefficient
 from fieldops.solver.dispatch.constraints.preferences import penalty_of
 from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
@@ -136,6 +138,7 @@ class RouteEvaluator:
             else:
                 self.preferred.append(None)
         self.penalty = penalty
+        self.disruption: list[Term | None] = [disruption_term(ctx, job) for job in ctx.jobs]
 
     def empty(self, v: int) -> Schedule:
         """The schedule of vehicle ``v`` with no job."""
@@ -223,13 +226,16 @@ class RouteEvaluator:
                     start = self._first_start(job, before + length + drive)
             if start < 0:
                 return INFEASIBLE
-            # The soft terms, inline: sla (lateness), preferences, travel (arcs).
+            # The soft terms, inline: sla (lateness), preferences, disruption, travel.
             sla = self.sla[job]
             if sla is not None and start > sla[0]:
                 cost += (start - sla[0]) * sla[1]
             pref = self.preferred[job]
             if pref is not None and v not in pref:
                 cost += self.penalty
+            moved = self.disruption[job]
+            if moved is not None:
+                cost += moved.cost(v, start)
             cost += int(self.arc_cost[here, job])
             starts.append(start)
             t = start + service[job]

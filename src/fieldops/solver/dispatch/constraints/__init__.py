@@ -21,6 +21,7 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch.constraints import (
     breaks,
     capacity,
+    disruption,
     labour,
     pins,
     preferences,
@@ -52,6 +53,7 @@ SOFT: list[Apply] = [
     priority.apply,
     sla.apply,
     shifts.apply_overtime,
+    disruption.apply,
 ]
 
 # The soft rules' route penalties, in the order a route's cost adds them up.
@@ -61,6 +63,7 @@ ROUTE_PENALTIES: list[RouteRule] = [
     shifts.penalty,
     labour.penalty,
     preferences.penalty,
+    disruption.penalty,
 ]
 # The hard rules' checks of a timed route.
 HARD_CHECKS: list[RouteRule] = [
@@ -81,5 +84,6 @@ PLAN_KEYS: dict[str, str] = {
     "overtime": shifts.NAME,
     "preference": preferences.NAME,
     "labour": labour.NAME,
+    "disruption": disruption.NAME,
 }
 MODULE_KEYS: dict[str, str] = {module: key for key, module in PLAN_KEYS.items()}

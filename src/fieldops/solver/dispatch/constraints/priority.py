@@ -5,7 +5,8 @@ where the travel bound is an upper bound on the travel cost of any plan of this
 problem (the costliest arc times the number of arcs a plan can have). So with the
 default weights dropping even a low job costs more than any amount of travel, and
 each priority level costs ten times the one below. Pinned jobs cost ten times a
-critical job.
+critical job. A job the published plan held also carries the disruption family's
+drop term (:func:`.disruption.drop_term`) in its disjunction.
 
 Plan penalty key: ``unassigned``.
 """
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from fieldops.domain.plan import Unassigned
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import Priority, ServiceRequest
+from fieldops.solver.dispatch.constraints.disruption import drop_term
 from fieldops.solver.dispatch.context import ModelContext
 from fieldops.solver.dispatch.timed import Penalty
 
@@ -30,7 +32,7 @@ def drop_penalty(ctx: ModelContext, job: ServiceRequest) -> int:
     factor = weights[job.priority]
     if job.pinned_technician is not None:
         factor = PIN_FACTOR * weights[Priority.CRITICAL]
-    return max(1, round(factor * ctx.travel_bound))
+    return max(1, round(factor * ctx.travel_bound) + drop_term(ctx, job))
 
 
 def apply(ctx: ModelContext) -> None:
