@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from fieldops.api.auth import roles
 from fieldops.api.common import instant
 from fieldops.api.ext import session
+from fieldops.api.idempotency import shows_secret
 from fieldops.api.schemas import Instant
 from fieldops.services.feeds import rotate_agent_token
 
@@ -31,6 +32,7 @@ class AgentFeedTokenIssuedSchema(Schema):
 @blp.route("/<string:agent_id>/feed-token", methods=["POST"])
 @roles("admin", "manager")
 @blp.response(201, AgentFeedTokenIssuedSchema)
+@shows_secret("token", "url")
 def rotate_agent_feed_token(agent_id: str) -> tuple[dict[str, Any], int]:
     """A new calendar-feed token for an agent; every earlier token stops working.
 

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from fieldops.api.auth import principal, roles
 from fieldops.api.common import instant
 from fieldops.api.ext import session
+from fieldops.api.idempotency import shows_secret
 from fieldops.api.schemas import Instant
 from fieldops.services.feeds import rotate_technician_token
 
@@ -30,6 +31,7 @@ class FeedTokenIssuedSchema(Schema):
 @blp.route("/<string:tech_id>/feed-token", methods=["POST"])
 @roles("admin", "dispatcher", "technician")
 @blp.response(201, FeedTokenIssuedSchema)
+@shows_secret("token", "url")
 def rotate_feed_token(tech_id: str) -> tuple[dict[str, Any], int]:
     """A new calendar-feed token for the technician; every earlier token stops working.
 
