@@ -76,3 +76,40 @@ def test_answers_without_secrets_are_replayed_whole(api: Api) -> None:
     first, again = _post_twice(api, "/api/v1/technicians", body=technician("t9"))
     assert again.get_json() == first.get_json()
     assert "detail" not in again.get_json()
+
+
+SECRET_NAMES = {"key", "token", "secret", "password"}
+
+
+def _properties(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
+def test_every_post_answering_a_secret_is_marked(api: Api) -> None:
+    """An endpoint added later that answers a secret cannot forget the redaction."""
+    spec = api.client.get("/api/v1/openapi.json").get_json()
+    flask_path = {rule.rule: rule.endpoint for rule in api.app.url_map.iter_rules()
+                  if "POST" in (rule.methods or ())}
+    marked = set()
+    for path, ops in spec["paths"].items():
+        post = ops.get("post")
+        if post is None:
+            continue
+        answered: set[str] = set()
+        for resp in post["responses"].values():
+            for media in resp.get("content", {}).values():
+                answered |= _properties(spec, media.get("schema", {}))
+        secrets = answered & SECRET_NAMES
+        if not secrets:
+            continue
+        rule = "/".join(f"<{seg[1:-1]}>" if seg.startswith("{") else seg
+                        for seg in path.split("/"))
+        endpoint = next(e for r, e in flask_path.items()
+                        if r.replace("string:", "").replace("int:", "") == rule)
+        fields = getattr(api.app.view_functions[endpoint], "secret_fields", ())
+        assert secrets <= set(fields), f"POST {path} answers {secrets} but is not shows_secret"
+        marked.add(path)
+    assert marked == {"/api/v1/keys", "/api/v1/technicians/{tech_id}/feed-token",
+                      "/api/v1/agents/{agent_id}/feed-token"}
