@@ -35,6 +35,8 @@ def _list(url: str, capsys: pytest.CaptureFixture[str]) -> list[list[str]]:
 def test_list_shows_keys_without_their_secrets(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'keys.db'}"
+    assert _list(url, capsys) == [["id", "prefix", "role", "technician", "name", "created",
+                                   "revoked"]]  # no key yet: the header alone
     admin = _create(url, "admin", capsys, "--name", "ops")
     manager = _create(url, "manager", capsys)
     lines = _list(url, capsys)

@@ -109,7 +109,7 @@ def _keys_list(args: argparse.Namespace) -> int:
         rows = [(str(r.id), r.prefix, r.role, r.technician_id or "-", r.name or "-",
                  _when(r.created_at), _when(r.revoked_at)) for r in list_api_keys(s)]
     db.dispose()
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(KEY_COLUMNS)]
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(KEY_COLUMNS)]
     for line in (KEY_COLUMNS, *rows):
         print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
     return 0
