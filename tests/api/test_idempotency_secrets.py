@@ -113,3 +113,13 @@ def test_every_post_answering_a_secret_is_marked(api: Api) -> None:
         marked.add(path)
     assert marked == {"/api/v1/keys", "/api/v1/technicians/{tech_id}/feed-token",
                       "/api/v1/agents/{agent_id}/feed-token"}
+
+
+def test_the_replay_shape_is_documented(api: Api) -> None:
+    spec = api.client.get("/api/v1/openapi.json").get_json()
+    for name, secrets in (("KeyOut", ("key",)), ("FeedTokenIssued", ("token", "url")),
+                          ("AgentFeedTokenIssued", ("token", "url"))):
+        props = spec["components"]["schemas"][name]["properties"]
+        assert "replay" in props["detail"]["description"], name
+        for field in secrets:
+            assert props[field]["nullable"] is True, (name, field)

@@ -24,8 +24,12 @@ class AgentFeedTokenIssuedSchema(Schema):
     id = fields.Integer()
     agent_id = fields.String()
     created_at = Instant()
-    token = fields.String(metadata={"description": "the feed token, shown only this once"})
-    url = fields.String(metadata={"description": "the subscription URL (contains the token)"})
+    token = fields.String(allow_none=True, metadata={
+        "description": "the feed token, shown only this once (null on a replay)"})
+    url = fields.String(allow_none=True, metadata={
+        "description": "the subscription URL (contains the token; null on a replay)"})
+    detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
+                                     "the secret is shown once and was not kept"})
     revoked = fields.Integer(metadata={"description": "earlier tokens revoked by this call"})
 
 
