@@ -48,6 +48,10 @@ def test_validate_catches_a_tampered_plan(problem_file: Path, tmp_path: Path,
     assert main(["validate", str(problem_file), str(plan_file)]) == 1
     out = capsys.readouterr().out
     assert "wrong_location" in out
+    assert main(["validate", str(problem_file), str(plan_file), "--json"]) == 1
+    violations = json.loads(capsys.readouterr().out)
+    assert {"code", "message", "shift_id", "request_id"} <= violations[0].keys()
+    assert "wrong_location" in {v["code"] for v in violations}
 
 
 def test_bad_problem_is_reported_with_its_field(tmp_path: Path,

@@ -27,10 +27,12 @@ from flask import Flask
 from flask_smorest import Api
 
 from fieldops import __version__
+from fieldops.api.docs_ui import ASSETS_URL, init_docs_ui
 from fieldops.api.errors import register_error_handlers
 from fieldops.api.ext import State
 from fieldops.api.idempotency import init_idempotency
 from fieldops.api.schemas import ProblemSchema
+from fieldops.api.security import init_security_headers
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
 from fieldops.store.db import Database
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
@@ -42,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": ASSETS_URL,  # served by this app (api/docs_ui.py), no CDN
+    # No "validator" badge: it is an image fetched from validator.swagger.io.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     "API_SPEC_OPTIONS": {
         "info": {"description": "Field-service dispatch: technicians, requests, plans. "
                                 "Errors are RFC 9457 problem details. See docs/api.md."},
@@ -130,4 +134,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api.register_blueprint(view.blp)
     register_error_handlers(app)
     init_idempotency(app)
+    _init_surface(app)
     return app
+
+
+def _init_surface(app: Flask) -> None:
+    """What every answer shares besides the views: security headers, the docs assets."""
+    init_docs_ui(app)
+    init_security_headers(app)

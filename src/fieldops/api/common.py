@@ -6,10 +6,10 @@ from typing import Any
 
 from fieldops.schemas import (
     format_duration,
-    format_instant,
     location_to_json,
     request_to_json,
 )
+from fieldops.schemas.scalars import format_instant_utc
 from fieldops.store.convert import request_from_row, shift_from_row, technician_from_row
 from fieldops.store.models import (
     ContractTierRow,
@@ -23,7 +23,8 @@ from fieldops.store.models import (
 
 
 def instant(value: Any) -> str | None:
-    return format_instant(value) if value is not None else None
+    """Every stored instant the API answers, in UTC (docs/api.md, "Units")."""
+    return format_instant_utc(value) if value is not None else None
 
 
 def technician_json(row: TechnicianRow) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def technician_json(row: TechnicianRow) -> dict[str, Any]:
 def shift_json(row: ShiftRow) -> dict[str, Any]:
     sh = shift_from_row(row)
     out: dict[str, Any] = {
-        "id": sh.id, "technician_id": sh.technician_id, "start": format_instant(sh.start),
-        "end": format_instant(sh.end), "max_overtime": format_duration(sh.max_overtime),
+        "id": sh.id, "technician_id": sh.technician_id, "start": instant(sh.start),
+        "end": instant(sh.end), "max_overtime": format_duration(sh.max_overtime),
     }
     if sh.start_location:
         out["start_location"] = location_to_json(sh.start_location)
@@ -51,8 +52,8 @@ def shift_json(row: ShiftRow) -> dict[str, Any]:
         out["end_location"] = location_to_json(sh.end_location)
     if sh.lunch:
         out["lunch"] = {"duration": format_duration(sh.lunch.duration),
-                        "earliest_start": format_instant(sh.lunch.earliest_start),
-                        "latest_start": format_instant(sh.lunch.latest_start)}
+                        "earliest_start": instant(sh.lunch.earliest_start),
+                        "latest_start": instant(sh.lunch.latest_start)}
     return out
 
 

@@ -5,12 +5,21 @@ request (method, path or body) is refused with 422; while the first request is
 still running a retry gets 409. Only successful answers are kept, so a request that
 failed can be corrected and sent again under the same key. Records older than
 24 hours are purged.
+
+Secrets are never kept: a view that answers with a secret (an API key, a feed
+token, a URL holding one) is marked :func:`shows_secret`, and its record keeps the
+answer with those fields set to ``null`` and a ``detail`` saying so. A retry then
+gets the same status, ids and ``Location``, but not the secret a second time.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from flask import Flask, Response, g, request
 from sqlalchemy import delete, select
@@ -23,6 +32,38 @@ from fieldops.store.models import IdempotencyRecord, utcnow
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
+SECRET_NOT_KEPT = ("This request was already answered; the answer held a secret ({fields}), "
+                   "which is shown only once and was not kept. Revoke it and create "
+                   "another if it was lost.")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shows_secret(*fields: str) -> Callable[[F], F]:
+    """Mark a view whose JSON answer holds secrets in ``fields`` (top-level keys).
+
+    A replayed answer has them ``null`` and a ``detail``; the plaintext is never stored.
+    """
+    def mark(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.idempotency_secrets = fields
+            return view(*args, **kwargs)
+        wrapper.secret_fields = fields  # type: ignore[attr-defined]  # for the tests' audit
+        return wrapper  # type: ignore[return-value]
+    return mark
+
+
+def _stored_body(resp: Response) -> str:
+    """The body to keep for replay: the answer, with any declared secret blanked."""
+    fields: tuple[str, ...] = g.pop("idempotency_secrets", ())
+    if not fields:
+        return resp.get_data(as_text=True)
+    body = json.loads(resp.get_data())
+    for name in fields:
+        body[name] = None
+    body["detail"] = SECRET_NOT_KEPT.format(fields=", ".join(fields))
+    return json.dumps(body)
 
 
 def _fingerprint() -> str:
@@ -83,7 +124,7 @@ def _after(resp: Response) -> Response:
             s.delete(rec)
         else:
             rec.status_code = resp.status_code
-            rec.body = resp.get_data(as_text=True)
+            rec.body = _stored_body(resp)
             rec.content_type = resp.content_type
             rec.location = resp.headers.get("Location")
     return resp

@@ -148,7 +148,10 @@ class KeyOutSchema(Schema):
     name = fields.String(allow_none=True)
     created_at = Instant()
     revoked_at = Instant(allow_none=True)
-    key = fields.String(metadata={"description": "the secret; returned once, on creation"})
+    key = fields.String(allow_none=True, metadata={
+        "description": "the secret; returned once, on creation (null on a replay)"})
+    detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
+                                     "the secret is shown once and was not kept"})
 
 
 class FeedTokenOutSchema(Schema):

@@ -1,4 +1,5 @@
-"""Subcommands for the API side: ``serve``, ``worker``, ``keys create``, ``db upgrade``.
+"""Subcommands for the API side: ``serve``, ``worker``, ``keys create|list|revoke``,
+``db upgrade``.
 
 All four resolve the database the same way, with
 :func:`fieldops.store.db.database_url`: ``--database-url``, else
@@ -82,6 +83,56 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_db(args: argparse.Namespace) -> Any:
+    from fieldops.store.db import Database
+
+    db = Database(_db_url(args))
+    db.upgrade()
+    return db
+
+
+#: ``fieldops keys list`` columns; never the secret (only its first characters).
+KEY_COLUMNS = ("id", "prefix", "role", "technician", "name", "created", "revoked")
+
+
+def _when(at: Any) -> str:
+    from fieldops.schemas import format_instant
+
+    return format_instant(at) if at is not None else "-"
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from fieldops.services.keys import list_api_keys
+
+    db = _open_db(args)
+    with db.session() as s:
+        rows = [(str(r.id), r.prefix, r.role, r.technician_id or "-", r.name or "-",
+                 _when(r.created_at), _when(r.revoked_at)) for r in list_api_keys(s)]
+    db.dispose()
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(KEY_COLUMNS)]
+    for line in (KEY_COLUMNS, *rows):
+        print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from fieldops.services.errors import ServiceError
+    from fieldops.services.keys import revoke_key_by_ref
+
+    db = _open_db(args)
+    try:
+        with db.session() as s:
+            row = revoke_key_by_ref(s, args.key)
+            key_id, role, prefix, at = row.id, row.role, row.prefix, _when(row.revoked_at)
+    except ServiceError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"key {key_id} ({role}, {prefix}…) revoked at {at}; it answers 401 from now on")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from fieldops.store.db import Database, current_revision
 
@@ -125,6 +176,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     create.add_argument("--technician", help="technician id (technician role only)")
     create.add_argument("--name", help="a label for the key")
     create.set_defaults(func=_keys_create)
+    listing = keys_sub.add_parser("list", parents=[common],
+                                  help="list API keys: id, prefix, role, created, revoked "
+                                       "(never the secret)")
+    listing.set_defaults(func=_keys_list)
+    revoke = keys_sub.add_parser("revoke", parents=[common],
+                                 help="revoke an API key (it answers 401 from then on)")
+    revoke.add_argument("key", help="the key's id, or the start of its prefix (fo_…)")
+    revoke.set_defaults(func=_keys_revoke)
 
     db = subparsers.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     violations = validate_plan(problem, plan)
     if args.json:
-        print(json.dumps([v.__dict__ for v in violations], indent=2))
+        print(json.dumps([dataclasses.asdict(v) for v in violations], indent=2))
     elif not violations:
         print(f"valid: {plan.kpis.jobs_assigned} jobs on {len(plan.routes)} routes, "
               f"{len(plan.unassigned)} unassigned")

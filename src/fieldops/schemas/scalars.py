@@ -1,13 +1,15 @@
 """The scalar formats every schema shares: instants, durations, local times, dates.
 
 Instants are ISO 8601 with a UTC offset, durations ISO 8601 (``PT45M``), local
-times ``17:00``, dates ``2026-12-07``. Each parser raises a
+times ``17:00``, dates ``2026-12-07``. Files keep an instant's offset as computed
+(:func:`format_instant`); the HTTP API answers every stored instant in UTC
+(:func:`format_instant_utc`), so a resource reads the same after POST and GET. Each parser raises a
 :class:`~fieldops.domain.errors.FieldError` naming ``field``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import isodate
 
@@ -32,6 +34,11 @@ def format_instant(value: datetime) -> str:
     return value.isoformat()
 
 
+def format_instant_utc(value: datetime) -> str:
+    """The instant in UTC (``2026-03-02T07:00:00+00:00``), whatever offset it carries."""
+    return value.astimezone(UTC).isoformat()
+
+
 def parse_duration(value: object, field: str = "") -> timedelta:
     if not isinstance(value, str):
         raise FieldError(field, "must be an ISO 8601 duration string like 'PT45M'")
@@ -44,8 +51,27 @@ def parse_duration(value: object, field: str = "") -> timedelta:
     return duration
 
 
+_MICROS_PER = {"H": 3_600_000_000, "M": 60_000_000}
+_MICROS_PER_SECOND = 1_000_000
+
+
 def format_duration(value: timedelta) -> str:
-    return str(isodate.duration_isoformat(value))
+    """ISO 8601 in hours, minutes and seconds, as the docs write durations.
+
+    ``PT0S``, ``PT45M``, ``PT1H30M``, ``PT26H`` (no days: a day is not always
+    24 hours, and ``P0D`` reads oddly), ``PT1.5S``, ``-PT5M``.
+    """
+    micros = value // timedelta(microseconds=1)
+    sign, rest = ("-" if micros < 0 else ""), abs(micros)
+    out = ""
+    for unit, size in _MICROS_PER.items():
+        count, rest = divmod(rest, size)
+        if count:
+            out += f"{count}{unit}"
+    if rest or not out:
+        seconds, fraction = divmod(rest, _MICROS_PER_SECOND)
+        out += f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".") + "S"
+    return f"{sign}PT{out}"
 
 
 def parse_time_of_day(value: object, field: str = "") -> time:

@@ -17,6 +17,8 @@ from fieldops.store.models import ROLES, ApiKey, FeedToken, TechnicianRow, utcno
 
 KEY_PREFIX = "fo_"
 FEED_PREFIX = "fof_"
+#: The first characters of a key, kept in clear to tell keys apart in lists.
+PREFIX_CHARS = 10
 
 
 def hash_secret(secret: str) -> str:
@@ -37,7 +39,7 @@ def create_api_key(
     elif technician_id is not None:
         raise FieldError("technician_id", "only technician keys belong to a technician")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(key_hash=hash_secret(secret), prefix=secret[:10], role=role,
+    row = ApiKey(key_hash=hash_secret(secret), prefix=secret[:PREFIX_CHARS], role=role,
                  technician_id=technician_id, name=name)
     session.add(row)
     session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -77,6 +78,20 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
+
+
+def _in_utc(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) and value.tzinfo else value
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _instants_in_utc(mapper: Any, cls: type) -> None:
+    """A row reads the same before and after a round trip through the database: an
+    instant assigned with any offset is held in UTC at once (so an answer rendered
+    from the row just written equals the one read back later)."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(col.type, UTCDateTime) for col in prop.columns):
+            event.listen(prop.class_attribute, "set", _in_utc, retval=True)
 
 
 class ApiKey(Base):

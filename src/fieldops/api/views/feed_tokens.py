@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from fieldops.api.auth import principal, roles
 from fieldops.api.common import instant
 from fieldops.api.ext import session
+from fieldops.api.idempotency import shows_secret
 from fieldops.api.schemas import Instant
 from fieldops.services.feeds import rotate_technician_token
 
@@ -22,14 +23,19 @@ class FeedTokenIssuedSchema(Schema):
     id = fields.Integer()
     technician_id = fields.String()
     created_at = Instant()
-    token = fields.String(metadata={"description": "the feed token, shown only this once"})
-    url = fields.String(metadata={"description": "the subscription URL (contains the token)"})
+    token = fields.String(allow_none=True, metadata={
+        "description": "the feed token, shown only this once (null on a replay)"})
+    url = fields.String(allow_none=True, metadata={
+        "description": "the subscription URL (contains the token; null on a replay)"})
+    detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
+                                     "the secret is shown once and was not kept"})
     revoked = fields.Integer(metadata={"description": "earlier tokens revoked by this call"})
 
 
 @blp.route("/<string:tech_id>/feed-token", methods=["POST"])
 @roles("admin", "dispatcher", "technician")
 @blp.response(201, FeedTokenIssuedSchema)
+@shows_secret("token", "url")
 def rotate_feed_token(tech_id: str) -> tuple[dict[str, Any], int]:
     """A new calendar-feed token for the technician; every earlier token stops working.
 

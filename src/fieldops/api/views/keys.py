@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from fieldops.api.auth import roles
 from fieldops.api.common import instant
 from fieldops.api.ext import session
+from fieldops.api.idempotency import shows_secret
 from fieldops.api.schemas import KeyCreateSchema, KeyOutSchema, PageArgs, page_schema
 from fieldops.services.crud import page
 from fieldops.services.keys import keys_query, revoke_api_key
@@ -43,6 +44,7 @@ def list_keys(args: dict[str, Any]) -> dict[str, Any]:
 @roles("admin")
 @blp.arguments(KeyCreateSchema)
 @blp.response(201, KeyOutSchema)
+@shows_secret("key")
 def create_key(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Create a key; the response holds the secret, the only time it is shown."""
     with session() as s:

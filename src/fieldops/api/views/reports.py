@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from fieldops.api.auth import READERS, roles
 from fieldops.api.ext import session
+from fieldops.api.security import CSP, REPORT_CSP
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
@@ -48,7 +49,9 @@ def plan_report(plan_id: str) -> Response:
     """The dispatch report: KPIs, map, timeline, unassigned jobs, SLA, run sheets."""
     plan, problem = _finished(plan_id)
     html = render_report(plan, problem, job_url=_job_url)
-    return Response(html, status=200, content_type="text/html; charset=utf-8")
+    resp = Response(html, status=200, content_type="text/html; charset=utf-8")
+    resp.headers[CSP] = REPORT_CSP
+    return resp
 
 
 @blp.route("/<string:plan_id>/routes.csv", methods=["GET"])
