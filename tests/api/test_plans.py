@@ -37,7 +37,9 @@ def test_solve_publish_and_track_to_done(api: Api) -> None:
     assert sorted(r.id for r in snapshot.requests) == ["r1", "r2", "r3", "r4", "r5"]
 
     pub = api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True}).get_json()
-    assert sorted(pub["scheduled"]) == ["r1", "r2", "r3", "r4", "r5"]
+    # listed under the status they now have (issue 19: not under "scheduled")
+    assert sorted(pub["dispatched"]) == ["r1", "r2", "r3", "r4", "r5"]
+    assert pub["scheduled"] == []
     track = api.get("/api/v1/requests/r5/tracking").get_json()
     assert track["status"] == "dispatched" and track["technician_id"] == "t1"
     step = next(s for r in result.routes for s in r.steps if s.request_id == "r5")

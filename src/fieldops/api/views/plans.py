@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 
 from fieldops.api.auth import READERS, WRITERS, principal, roles
@@ -114,5 +114,6 @@ def publish_plan(body: dict[str, Any], plan_id: str) -> dict[str, Any]:
     who = principal()
     with session() as s:
         done = plans.publish_plan(s, plan_id, dispatch=bool(body.get("dispatch")),
-                                  actor=who.label, published_by=who.key_id)
+                                  actor=who.label, published_by=who.key_id,
+                                  url_root=request.url_root.rstrip("/"))
     return {**asdict(done), "published_at": done.published_at.isoformat()}
