@@ -553,7 +553,8 @@ def invalidate(s: Session, kind: str, owners: Iterable[str]) -> None:
             .values(valid_until=FeedDocument.valid_from, updated_at=utcnow()))
 
 
-def _root_of(job_url_root: str | None) -> Callable[[str], str] | None:
+def job_urls(job_url_root: str | None) -> Callable[[str], str] | None:
+    """Request id → the URL of its job under the API root ``job_url_root``."""
     if job_url_root is None:
         return None
     return lambda request_id: f"{job_url_root}/api/v1/requests/{quote(request_id, safe='')}"
@@ -574,7 +575,7 @@ def materialise_technicians(s: Session, technician_ids: Iterable[str], *, now: d
         if root is None:
             invalidate(s, TECHNICIAN, [tech_id])
             continue
-        built = _build_technician(s, tech_id, now=now, job_url=_root_of(root))
+        built = _build_technician(s, tech_id, now=now, job_url=job_urls(root))
         if built is None:
             invalidate(s, TECHNICIAN, [tech_id])
             continue
@@ -689,7 +690,7 @@ def technician_feed_for(s: Session, technician_id: str, token: str, *, now: date
         raise _calendar_not_found()
     return _answer(s, TECHNICIAN, technician_id, now, url_root, current,
                    lambda: _build_technician(s, technician_id, now=now,
-                                             job_url=_root_of(url_root)))
+                                             job_url=job_urls(url_root)))
 
 
 def agent_feed_for(s: Session, agent_id: str, token: str, *, now: datetime,
