@@ -100,6 +100,7 @@ def test_concurrent_publishes_of_one_day_one_wins(api: Api) -> None:
     body = assert_problem(loser, 409, "plan_id")
     winner = plan_ids[[a.status_code for a in answers].index(200)]
     assert winner in body["detail"] and "published" in body["detail"]
+    assert body["type"].endswith("/superseded-plan")
     with api.app.extensions["fieldops"].db.session() as s:
         rows = list(s.scalars(select(RequestRow)))
         assert {r.plan_id for r in rows} == {winner}  # not split between the two plans
