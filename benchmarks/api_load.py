@@ -62,6 +62,7 @@ class Phase:
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
     unanswered: int = 0
+    server_cpu_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
@@ -69,7 +70,8 @@ class Phase:
                 "ok": len(self.latencies_ms), "errors": sum(self.errors.values()),
                 "error_kinds": self.errors, "unanswered": self.unanswered,
                 "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
-                "max_ms": float(np.max(lat)), "goal_p99_ms": GOALS_MS.get(self.name)}
+                "max_ms": float(np.max(lat)), "goal_p99_ms": GOALS_MS.get(self.name),
+                "server_cpu_ms_per_request": 1000 * self.server_cpu_s / max(self.sent, 1)}
 
 
 # ---------------------------------------------------------------- the server
@@ -84,11 +86,34 @@ def _fieldops(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
                           capture_output=True, text=True, check=True, timeout=120)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux ``/proc``), 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     url: str
     process: subprocess.Popen[bytes]
     key: str
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the gunicorn master and its workers: the server's cost,
+        whatever else the machine is doing."""
+        pids = [self.process.pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            if int(text[text.rindex(")") + 2:].split()[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sum(_cpu_seconds(pid) for pid in pids)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -220,11 +245,13 @@ def run_phase(server: Server, phase: Phase, seconds: float, timeout: float,
                 else:
                     phase.errors[error] = phase.errors.get(error, 0) + 1
 
+    cpu_before = server.cpu_seconds()
     pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join(timeout=max(0.0, hard_stop - time.perf_counter()) + timeout)
+    phase.server_cpu_s = server.cpu_seconds() - cpu_before
     return phase
 
 
@@ -260,7 +287,8 @@ def _machine() -> dict[str, Any]:
 
 def _table(rows: list[dict[str, Any]], title: str) -> Table:
     table = Table(title=title)
-    for col in ("endpoint", "rate/s", "sent", "errors", "p50 ms", "p99 ms", "max ms", "goal"):
+    for col in ("endpoint", "rate/s", "sent", "errors", "p50 ms", "p99 ms", "max ms",
+                "server CPU ms/req", "goal"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     for r in rows:
         goal = r["goal_p99_ms"]
@@ -269,6 +297,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> Table:
         table.add_row(r["endpoint"], f"{r['rate']:g}", str(r["sent"]),
                       str(r["errors"] + r["unanswered"]), f"{r['p50_ms']:.1f}",
                       f"{r['p99_ms']:.1f}", f"{r['max_ms']:.1f}",
+                      f"{r['server_cpu_ms_per_request']:.1f}",
                       f"{'met' if met else 'MISSED'} (p99 ≤ {goal:g})")
     return table
 
