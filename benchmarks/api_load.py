@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh_schema:
         schema, url = fresh_schema(url)
     kind = "postgresql" if url.startswith("postgresql") else "sqlite"
-    console = Console()
+    console = Console(width=140)
     server = start_server(url, args.workers, args.threads, tmp / "serve.log")
     try:
         console.print(f"fieldops serve on {server.url} ({kind}); setting up the day …")
