@@ -458,3 +458,29 @@ def test_description_lists_the_customers_last_visits(problem: DispatchProblem,
                     "2026-08-01 inspection by T1")
     others = [e for e in events if e.uid != job_uid("R1")]
     assert all("Last visits" not in e.description for e in others)  # other customers
+
+
+def test_window_validity_bounds_the_instants_that_show_the_same_events() -> None:
+    from fieldops.calendar import DEFAULT_FUTURE, DEFAULT_PAST, default_window, window_validity
+
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    soon = FeedEvent(uid="a", start=now + timedelta(days=2), end=now + timedelta(days=2, hours=1),
+                     summary="soon")
+    far = FeedEvent(uid="b", start=now + timedelta(days=35), end=now + timedelta(days=35, hours=1),
+                    summary="far")
+    lo, hi = window_validity(now, [soon, far])
+    # "soon" leaves the window 7 days after it ends; "far" enters 30 days before it starts.
+    assert lo == soon.start - DEFAULT_FUTURE
+    assert hi == far.start - DEFAULT_FUTURE
+    assert hi < soon.end + DEFAULT_PAST
+
+    def shown(t: datetime) -> set[str]:
+        w_lo, w_hi = default_window(t)
+        return {e.uid for e in (soon, far) if e.start < w_hi and e.end > w_lo}
+
+    inside = [lo + (hi - lo) * k / 10 for k in range(1, 10)]
+    assert {frozenset(shown(t)) for t in inside} == {frozenset(shown(now))}
+    assert shown(hi + timedelta(seconds=1)) != shown(now)
+    # Nothing at all: valid until shortly before the new year (VTIMEZONE follows the year).
+    lo, hi = window_validity(now, [], empty=True)
+    assert hi == datetime(2026, 12, 31, tzinfo=UTC)

@@ -165,8 +165,11 @@ def test_publish_moves_each_request_along_the_status_machine(s: Session, dispatc
     out = plans.publish_plan(s, plan.id, dispatch=dispatch, actor="dispatcher",
                              published_by=None)
 
-    assert (out.scheduled, out.unscheduled, sorted(out.skipped)) == (
+    # assigned requests are listed under the status they now have
+    assert (getattr(out, target), out.unscheduled, sorted(out.skipped)) == (
         ["assigned"], ["left-out"], ["deleted", "under-way"])
+    other = "scheduled" if dispatch else "dispatched"
+    assert getattr(out, other) == []
     assigned = s.get(RequestRow, "assigned")
     assert assigned is not None and assigned.status == target
     assert (assigned.plan_id, assigned.assigned_technician_id, assigned.assigned_shift_id,
@@ -213,3 +216,34 @@ def test_solve_params_are_checked_against_the_server_cap() -> None:
     with pytest.raises(FieldError) as err:
         plans.solve_params({"time_limit": -1}, 10.0)
     assert err.value.field.startswith("params.")
+
+
+def test_a_plan_superseded_by_a_later_publish_of_its_day_is_refused(s: Session) -> None:
+    add_technician(s, "t1")
+    add_request(s, "r1")
+    problem = plans.build_day_problem(s, HORIZON, TZ)
+    older = finished_plan(s, problem, {"r1": at(DAY, "09:00")})
+    newer = finished_plan(s, problem, {"r1": at(DAY, "11:00")})
+    plans.publish_plan(s, newer.id, dispatch=False, actor="test", published_by=None)
+    with pytest.raises(Conflict, match=newer.id) as err:
+        plans.publish_plan(s, older.id, dispatch=False, actor="test", published_by=None)
+    assert err.value.field == "plan_id"
+    row = s.get(RequestRow, "r1")
+    assert row is not None and (row.plan_id, row.planned_start) == (newer.id, at(DAY, "11:00"))
+    # A plan of another day is not affected by this day's publishes.
+    other_day = TimeWindow(HORIZON.start + timedelta(days=3), HORIZON.end + timedelta(days=3))
+    add_request(s, "r2", day=None)
+    elsewhere = finished_plan(s, plans.build_day_problem(s, other_day, TZ, request_ids=["r2"]),
+                              {})
+    plans.publish_plan(s, elsewhere.id, dispatch=False, actor="test", published_by=None)
+
+
+def test_horizon_days_are_the_utc_dates_touched() -> None:
+    from fieldops.services.publishing import horizon_days
+
+    # Berlin midnight to midnight is 23:00 to 23:00 UTC: two UTC dates.
+    assert [d.isoformat() for d in horizon_days(HORIZON.start, HORIZON.end)] == [
+        "2026-03-01", "2026-03-02"]
+    utc_day = parse_instant("2026-03-02T00:00:00Z", "t")
+    assert [d.isoformat() for d in horizon_days(utc_day, utc_day + timedelta(days=1))] == [
+        "2026-03-02"]  # the end is excluded

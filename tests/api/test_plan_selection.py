@@ -44,6 +44,6 @@ def test_default_selection_keeps_to_the_horizon(api: Api) -> None:
     problem = problem_from_json(api.get(f"/api/v1/plans/{plan['id']}/problem").get_json())
     assert sorted(r.id for r in problem.requests) == ["anyday", "r1", "r2"]
     published = api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True})
-    assert sorted(published.get_json()["scheduled"]) == ["anyday", "r1", "r2"]
+    assert sorted(published.get_json()["dispatched"]) == ["anyday", "r1", "r2"]
 
     assert _snapshot_ids(api, _next_day()) == ["tomorrow"]

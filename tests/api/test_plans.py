@@ -37,7 +37,9 @@ def test_solve_publish_and_track_to_done(api: Api) -> None:
     assert sorted(r.id for r in snapshot.requests) == ["r1", "r2", "r3", "r4", "r5"]
 
     pub = api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True}).get_json()
-    assert sorted(pub["scheduled"]) == ["r1", "r2", "r3", "r4", "r5"]
+    # listed under the status they now have (issue 19: not under "scheduled")
+    assert sorted(pub["dispatched"]) == ["r1", "r2", "r3", "r4", "r5"]
+    assert pub["scheduled"] == []
     track = api.get("/api/v1/requests/r5/tracking").get_json()
     assert track["status"] == "dispatched" and track["technician_id"] == "t1"
     step = next(s for r in result.routes for s in r.steps if s.request_id == "r5")
@@ -212,3 +214,38 @@ def test_concurrent_idempotent_posts_create_one_customer(api: Api) -> None:
         t.join()
     assert api.count("customers") == 1
     assert set(codes) <= {201, 409}, codes
+
+
+def test_finished_plan_is_served_from_its_stored_json(api: Api) -> None:
+    """GET /plans/{id} splices the result text stored at the end of the solve: same
+    answer as the row gives, without reading (decoding) the result or problem JSON."""
+    from sqlalchemy import event
+
+    from fieldops.api.common import plan_json
+    from fieldops.api.schemas import PlanOutSchema
+
+    seed_day(api, n_requests=4, n_techs=1)
+    loc = api.post("/api/v1/plans", json=plan_body(params={"time_limit": 1})).headers[
+        "Location"]
+    assert wait_plan(api, loc)["status"] == "done"
+    engine = api.app.extensions["fieldops"].db.engine
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        resp = api.get(loc)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    selects = [st for st in seen if "FROM plans" in st]
+    assert selects and not any(" plans.result," in st or " plans.problem," in st
+                               or "plans.result " in st for st in selects), selects
+    with api.app.extensions["fieldops"].db.session() as s:
+        row = s.get(PlanRow, loc.rsplit("/", 1)[1])
+        assert row is not None
+        expected = PlanOutSchema().dump(plan_json(row))
+    assert resp.get_json() == expected
+    assert plan_from_json(resp.get_json()["result"]).kpis.jobs_total == 4

@@ -247,6 +247,8 @@ class PublishOutSchema(Schema):
     plan_id = fields.String()
     published_at = Instant()
     scheduled = fields.List(fields.String())
+    dispatched = fields.List(fields.String(), metadata={
+        "description": "assigned requests moved to dispatched (publish with dispatch)"})
     unscheduled = fields.List(fields.String())
     skipped = fields.List(fields.String())
 

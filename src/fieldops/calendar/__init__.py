@@ -17,13 +17,18 @@ from fieldops.calendar.feed import (
     merge_publish,
 )
 from fieldops.calendar.render import (
+    DEFAULT_FUTURE,
+    DEFAULT_PAST,
     ShiftItem,
     default_window,
     render_feed,
     render_shift_calendar,
+    window_validity,
 )
 
 __all__ = [
+    "DEFAULT_FUTURE",
+    "DEFAULT_PAST",
     "EventKind",
     "EventStatus",
     "FeedEvent",
@@ -35,4 +40,5 @@ __all__ = [
     "merge_publish",
     "render_feed",
     "render_shift_calendar",
+    "window_validity",
 ]

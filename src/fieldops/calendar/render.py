@@ -32,6 +32,42 @@ def default_window(now: datetime) -> tuple[datetime, datetime]:
     return now - DEFAULT_PAST, now + DEFAULT_FUTURE
 
 
+#: Bounds of :func:`window_validity` when nothing ever enters or leaves the window.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def window_validity(
+    now: datetime,
+    events: Iterable[FeedEvent],
+    spans: Iterable[tuple[datetime, datetime]] = (),
+    *,
+    upcoming: datetime | None = None,
+    empty: bool = False,
+) -> tuple[datetime, datetime]:
+    """The open interval of instants around ``now`` whose default window selects the
+    same events (and ``spans``) as ``now``'s: a feed rendered at ``now`` stays right
+    for any instant strictly inside it.
+
+    An item ``[start, end)`` is in the window of ``t`` exactly when
+    ``start - DEFAULT_FUTURE < t < end + DEFAULT_PAST``, so the answer is bounded by
+    the nearest such limits before and after ``now``. ``upcoming`` is the start of the
+    next span not yet in the window; ``empty``: nothing is shown, so the feed's
+    ``VTIMEZONE`` follows today's year and the interval ends with the year.
+    """
+    limits: list[datetime] = []
+    for start, end in [(e.start, e.end) for e in events] + list(spans):
+        limits += [start - DEFAULT_FUTURE, end + DEFAULT_PAST]
+    if upcoming is not None:
+        limits.append(upcoming - DEFAULT_FUTURE)
+    if empty:
+        # A day of margin: date.today() is the server's local date, not UTC's.
+        limits.append(datetime(now.year + 1, 1, 1, tzinfo=UTC) - timedelta(days=1))
+    before = max((t for t in limits if t < now), default=EARLIEST)
+    after = min((t for t in limits if t > now), default=LATEST)
+    return max(before, EARLIEST), min(after, LATEST)
+
+
 def _zone(timezone: str) -> ZoneInfo | None:
     """The zone to render in, ``None`` for UTC."""
     if timezone in _UTC_NAMES:

@@ -32,9 +32,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, attributes
 
 from fieldops.calendar import (
     EventKind,
@@ -46,6 +48,7 @@ from fieldops.calendar import (
     job_uid,
     merge_publish,
     render_feed,
+    window_validity,
 )
 from fieldops.calendar.roster import AgentShift, events_for_agent, merge_roster_publish
 from fieldops.domain.plan import DispatchPlan
@@ -61,7 +64,9 @@ from fieldops.store.feeds import (
 )
 from fieldops.store.keys import create_feed_token, find_feed_token
 from fieldops.store.models import (
+    FeedDocument,
     FeedToken,
+    PlanAssignment,
     PlanPublish,
     PlanRow,
     RequestRow,
@@ -109,13 +114,18 @@ def _relevant_publishes(
 ) -> list[tuple[PlanPublish, PlanRow]]:
     lo, hi = window
     q = (
-        select(PlanPublish, PlanRow)
+        select(PlanPublish)
         .join(PlanRow, PlanRow.id == PlanPublish.plan_id)
         .where(PlanRow.horizon_start < hi, PlanRow.horizon_end > lo)
         .order_by(PlanPublish.published_at, PlanPublish.id)
     )
+    pubs = list(s.scalars(q))
+    # Each plan (and its ~100 KB of JSON) is read once, however often it was published.
+    plans = {p.id: p for p in s.scalars(
+        select(PlanRow).where(PlanRow.id.in_({pub.plan_id for pub in pubs})))}
     # Only finished plans can be published, so every row here has a result.
-    return [(pub, plan) for pub, plan in s.execute(q).tuples() if plan.result is not None]
+    return [(pub, plans[pub.plan_id]) for pub in pubs
+            if plans[pub.plan_id].result is not None]
 
 
 def _technician_ids(problem_json: dict[str, Any]) -> set[str]:
@@ -277,6 +287,15 @@ def technician_feed(
     refresh
         Polling hint written as ``REFRESH-INTERVAL`` / ``X-PUBLISHED-TTL``.
     """
+    built = _build_technician(s, technician_id, now=now, job_url=job_url, refresh=refresh)
+    return built[0] if built is not None else None
+
+
+def _build_technician(
+    s: Session, technician_id: str, *, now: datetime,
+    job_url: Callable[[str], str] | None, refresh: timedelta = timedelta(hours=1),
+) -> tuple[TechnicianFeed, tuple[datetime, datetime]] | None:
+    """The feed (replayed) and the instants around ``now`` it stays right for."""
     tech = s.get(TechnicianRow, technician_id)
     if tech is None:
         return None
@@ -288,8 +307,13 @@ def technician_feed(
     shown = [e for e in events if e.start < window[1] and e.end > window[0]]
     last = _latest([pub.published_at for pub, _ in publishes]
                    + [e.last_modified for e in shown])
-    return TechnicianFeed(body=body, etag=hashlib.sha256(body).hexdigest(), last_modified=last,
+    nxt = s.scalar(select(func.min(PlanRow.horizon_start)).where(
+        PlanRow.published_at.is_not(None), PlanRow.horizon_start >= window[1]))
+    horizons = [(plan.horizon_start, plan.horizon_end) for _, plan in publishes]
+    valid = window_validity(now, events, horizons, upcoming=nxt, empty=not shown)
+    feed = TechnicianFeed(body=body, etag=hashlib.sha256(body).hexdigest(), last_modified=last,
                           events=tuple(shown), publishes=len(publishes))
+    return feed, valid
 
 
 # ---------------------------------------------------------------- agents' roster feeds
@@ -381,6 +405,13 @@ def agent_feed(
     refresh
         Polling hint written as ``REFRESH-INTERVAL`` / ``X-PUBLISHED-TTL``.
     """
+    built = _build_agent(s, agent_id, now=now, refresh=refresh)
+    return built[0] if built is not None else None
+
+
+def _build_agent(
+    s: Session, agent_id: str, *, now: datetime, refresh: timedelta = timedelta(hours=1),
+) -> tuple[TechnicianFeed, tuple[datetime, datetime]] | None:
     if not agent_known(s, agent_id):
         return None
     window = default_window(now)
@@ -390,8 +421,15 @@ def agent_feed(
     shown = [e for e in events if e.start < window[1] and e.end > window[0]]
     last = _latest([pub.published_at for pub, _ in publishes]
                    + [e.last_modified for e in shown])
-    return TechnicianFeed(body=body, etag=hashlib.sha256(body).hexdigest(), last_modified=last,
+    nxt = s.scalar(select(func.min(RosterRow.horizon_start)).where(
+        RosterRow.published_at.is_not(None), RosterRow.horizon_start >= window[1]))
+    # Rosters reach a day further back than their horizon (night shifts).
+    horizons = [(roster.horizon_start, roster.horizon_end + timedelta(days=1))
+                for _, roster in publishes]
+    valid = window_validity(now, events, horizons, upcoming=nxt, empty=not shown)
+    feed = TechnicianFeed(body=body, etag=hashlib.sha256(body).hexdigest(), last_modified=last,
                           events=tuple(shown), publishes=len(publishes))
+    return feed, valid
 
 
 # ---------------------------------------------------------------- tokens and lookups
@@ -441,24 +479,225 @@ def rotate_agent_token(s: Session, agent_id: str) -> IssuedToken:
     return IssuedToken(row.id, agent_id, row.created_at, secret, revoked)
 
 
+# ---------------------------------------------------------------- materialised feeds
+# Publishing renders the feed of every technician and agent it touches into
+# ``feed_documents`` (same transaction), and the feed endpoint serves that text. A
+# document is rebuilt (and stored again) only when the sliding window has moved past
+# its validity, when the API root of its job URLs differs, or after a change that
+# invalidated it: a request's status (rule 4 and the "last visits" lines), a deleted
+# request, a renamed, new or deleted technician. Every writer follows one rule: when
+# it cannot be sure its document is current, it invalidates instead of writing.
+
+TECHNICIAN, AGENT = "technician", "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAnswer:
+    """What the feed endpoint sends: ``body`` is ``None`` when the client's copy is
+    current (answer 304 without reading or building the body)."""
+
+    etag: str
+    last_modified: datetime | None
+    body: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    id: int
+    etag: str
+    last_modified: datetime | None
+    valid_from: datetime
+    valid_until: datetime
+    url_root: str | None
+    updated_at: datetime
+
+    def serves(self, now: datetime, url_root: str | None) -> bool:
+        return self.valid_from < now < self.valid_until and self.url_root == url_root
+
+
+def _stored(s: Session, kind: str, owner: str) -> _Stored | None:
+    row = s.execute(
+        select(FeedDocument.id, FeedDocument.etag, FeedDocument.last_modified,
+               FeedDocument.valid_from, FeedDocument.valid_until, FeedDocument.url_root,
+               FeedDocument.updated_at)
+        .where(FeedDocument.owner_kind == kind, FeedDocument.owner_id == owner)).first()
+    return _Stored(*row) if row is not None else None
+
+
+def _save(s: Session, kind: str, owner: str, feed: TechnicianFeed,
+          valid: tuple[datetime, datetime], url_root: str | None, seen: _Stored | None) -> None:
+    """Store a freshly built document unless someone changed the row since ``seen``
+    was read (then that writer's version, or its invalidation, stands)."""
+    values = {"body": feed.body.decode("utf-8"), "etag": feed.etag,
+              "last_modified": feed.last_modified, "valid_from": valid[0],
+              "valid_until": valid[1], "url_root": url_root, "updated_at": utcnow()}
+    if seen is not None:
+        s.execute(update(FeedDocument).where(
+            FeedDocument.id == seen.id, FeedDocument.updated_at == seen.updated_at)
+            .values(**values))
+        return
+    try:
+        with s.begin_nested():
+            s.execute(insert(FeedDocument).values(owner_kind=kind, owner_id=owner, **values))
+    except IntegrityError:
+        # Another transaction stored one meanwhile: it may predate what this one saw.
+        invalidate(s, kind, [owner])
+
+
+def invalidate(s: Session, kind: str, owners: Iterable[str]) -> None:
+    """Mark the documents stale: the next GET rebuilds (and stores) them."""
+    wanted = sorted(set(owners))
+    if wanted:
+        s.execute(update(FeedDocument).where(
+            FeedDocument.owner_kind == kind, FeedDocument.owner_id.in_(wanted))
+            .values(valid_until=FeedDocument.valid_from, updated_at=utcnow()))
+
+
+def job_urls(job_url_root: str | None) -> Callable[[str], str] | None:
+    """Request id → the URL of its job under the API root ``job_url_root``."""
+    if job_url_root is None:
+        return None
+    return lambda request_id: f"{job_url_root}/api/v1/requests/{quote(request_id, safe='')}"
+
+
+def materialise_technicians(s: Session, technician_ids: Iterable[str], *, now: datetime,
+                            url_root: str | None) -> None:
+    """Render and store the feeds of ``technician_ids`` as the session now sees them.
+
+    ``url_root``: the API root for job URLs; ``None`` keeps each document's own root
+    (a technician without a document is then left to be built on its first GET).
+    """
+    s.flush()
+    s.info.pop(_PENDING, None)  # this render already sees every change made so far
+    for tech_id in sorted(set(technician_ids)):
+        seen = _stored(s, TECHNICIAN, tech_id)
+        root = url_root if url_root is not None else (seen.url_root if seen else None)
+        if root is None:
+            invalidate(s, TECHNICIAN, [tech_id])
+            continue
+        built = _build_technician(s, tech_id, now=now, job_url=job_urls(root))
+        if built is None:
+            invalidate(s, TECHNICIAN, [tech_id])
+            continue
+        _save(s, TECHNICIAN, tech_id, built[0], built[1], root, seen)
+
+
+def materialise_agents(s: Session, agent_ids: Iterable[str], *, now: datetime) -> None:
+    """Render and store the shift feeds of ``agent_ids`` (see :func:`materialise_technicians`)."""
+    s.flush()
+    for agent_id in sorted(set(agent_ids)):
+        seen = _stored(s, AGENT, agent_id)
+        built = _build_agent(s, agent_id, now=now)
+        if built is None:
+            invalidate(s, AGENT, [agent_id])
+            continue
+        _save(s, AGENT, agent_id, built[0], built[1], None, seen)
+
+
+def technicians_touched(s: Session, plan: PlanRow) -> set[str]:
+    """Whose feed a publish of ``plan`` can change: the plan's technicians, and every
+    technician with a stored feed (a publish cancels their jobs of the plan's days)."""
+    mine = _technician_ids(plan.problem or {})
+    stored = set(s.scalars(select(FeedDocument.owner_id).where(
+        FeedDocument.owner_kind == TECHNICIAN)))
+    return mine | stored
+
+
+# Status changes made anywhere (API, CLI, services) invalidate the feeds they alter:
+# collected after each flush, applied just before the transaction commits.
+_PENDING = "fieldops.feeds.pending"
+
+
+def _collect(session: Session, _context: Any) -> None:
+    requests: set[str] = set()
+    technicians: set[str] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, RequestRow):
+            if (obj in session.new or obj in session.deleted
+                    or attributes.get_history(obj, "status").has_changes()):
+                requests.add(obj.id)
+        elif isinstance(obj, TechnicianRow) and (
+                obj in session.new or obj in session.deleted
+                or attributes.get_history(obj, "name").has_changes()):
+            technicians.add(obj.id)
+    if requests or technicians:
+        pending = session.info.setdefault(_PENDING, (set(), set()))
+        pending[0].update(requests)
+        pending[1].update(technicians)
+
+
+def _apply_pending(session: Session) -> None:
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    requests, technicians = pending
+    if requests:
+        # Whoever may show the request, or another job of its customer ("last visits").
+        customers = select(RequestRow.customer_id).where(
+            RequestRow.id.in_(requests), RequestRow.customer_id.is_not(None))
+        related = select(RequestRow.id).where(RequestRow.customer_id.in_(customers))
+        technicians = technicians | set(session.scalars(
+            select(PlanAssignment.technician_id).distinct().where(
+                PlanAssignment.request_id.in_(requests)
+                | PlanAssignment.request_id.in_(related))))
+    invalidate(session, TECHNICIAN, technicians)
+
+
+def _listen() -> None:
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)
+        event.listen(Session, "before_commit", _apply_pending)
+
+
+_listen()
+
+
+# ---------------------------------------------------------------- tokens and serving
+def _answer(s: Session, kind: str, owner: str, now: datetime, url_root: str | None,
+            current: Callable[[str], bool],
+            build: Callable[[], tuple[TechnicianFeed, tuple[datetime, datetime]] | None]
+            ) -> FeedAnswer:
+    seen = _stored(s, kind, owner)
+    if seen is not None and seen.serves(now, url_root):
+        if current(seen.etag):
+            return FeedAnswer(seen.etag, seen.last_modified, None)
+        body = s.scalar(select(FeedDocument.body).where(FeedDocument.id == seen.id))
+        if body is not None:
+            return FeedAnswer(seen.etag, seen.last_modified, body.encode("utf-8"))
+    built = build()
+    if built is None:  # cannot happen: deleting a technician deletes its tokens
+        raise _calendar_not_found()
+    feed, valid = built
+    _save(s, kind, owner, feed, valid, url_root, seen)
+    return FeedAnswer(feed.etag, feed.last_modified, feed.body)
+
+
+def _never(_etag: str) -> bool:
+    return False
+
+
 def technician_feed_for(s: Session, technician_id: str, token: str, *, now: datetime,
-                        job_url: Callable[[str], str] | None = None) -> TechnicianFeed:
-    """The technician's feed if ``token`` is its live feed token, else :class:`NotFound`."""
+                        url_root: str, current: Callable[[str], bool] = _never) -> FeedAnswer:
+    """The technician's feed if ``token`` is its live feed token, else :class:`NotFound`.
+
+    Served from the document stored at publish time while it is valid for ``now``
+    and ``url_root`` (the API root job URLs point to); ``current(etag)`` true: the
+    client's copy is current, and no body is read.
+    """
     found = find_feed_token(s, token) if token else None
     if found is None or found.technician_id != technician_id:
         raise _calendar_not_found()
-    feed = technician_feed(s, technician_id, now=now, job_url=job_url)
-    if feed is None:  # cannot happen: deleting a technician deletes its tokens
-        raise _calendar_not_found()
-    return feed
+    return _answer(s, TECHNICIAN, technician_id, now, url_root, current,
+                   lambda: _build_technician(s, technician_id, now=now,
+                                             job_url=job_urls(url_root)))
 
 
-def agent_feed_for(s: Session, agent_id: str, token: str, *, now: datetime) -> TechnicianFeed:
+def agent_feed_for(s: Session, agent_id: str, token: str, *, now: datetime,
+                   current: Callable[[str], bool] = _never) -> FeedAnswer:
     """The agent's feed if ``token`` is its live feed token, else :class:`NotFound`."""
     found = find_agent_feed_token(s, token) if token else None
     if found is None or found.agent_id != agent_id:
         raise _calendar_not_found()
-    feed = agent_feed(s, agent_id, now=now)
-    if feed is None:
-        raise _calendar_not_found()
-    return feed
+    return _answer(s, AGENT, agent_id, now, None, current,
+                   lambda: _build_agent(s, agent_id, now=now))

@@ -7,11 +7,12 @@ becomes the dispatch when published (:func:`publish_plan`).
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -28,9 +29,11 @@ from fieldops.domain import (
 )
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
+from fieldops.services import feeds
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
 from fieldops.services.jobs import JobKind, Store
+from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
 from fieldops.store.convert import (
     request_from_row,
     shift_from_row,
@@ -42,6 +45,7 @@ from fieldops.store.models import (
     PlanAssignment,
     PlanPublish,
     PlanRow,
+    PublicationDay,
     RequestRow,
     ShiftRow,
     StatusEvent,
@@ -238,6 +242,7 @@ def _solve_plan(problem_json: dict[str, Any], params_json: dict[str, Any],
     def store(s: Session, row: PlanRow, status: str, solutions: int) -> None:
         row.status, row.solutions = status, max(solutions, 1)
         row.result = plan_to_json(result)
+        row.result_text = json.dumps(row.result, separators=(",", ":"))
         row.best_objective = result.objective
         row.assigned = result.kpis.jobs_assigned
         row.elapsed = result.solve_time.total_seconds()
@@ -263,8 +268,23 @@ class Publication:
     plan_id: str
     published_at: datetime
     scheduled: list[str] = field(default_factory=list)
+    dispatched: list[str] = field(default_factory=list)
     unscheduled: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+
+
+def _check_not_superseded(plan: PlanRow, days: Sequence[PublicationDay]) -> None:
+    """A plan solved before another plan of its days was published would silently
+    undo that dispatch: :class:`Conflict`. Publishing the latest plan again is fine."""
+    for day in days:
+        if day.day == ALL_DAYS or day.plan_id in (None, plan.id):
+            continue
+        if day.published_at is not None and day.published_at >= plan.created_at:
+            raise Conflict(
+                f"plan {day.plan_id} of {day.day.isoformat()} was published at "
+                f"{day.published_at.isoformat()}, after this plan was created from the "
+                "requests of that time; create a new plan of the day to publish",
+                field="plan_id", kind="superseded-plan")
 
 
 def finished_plan(s: Session, plan_id: str, purpose: str) -> PlanRow:
@@ -299,36 +319,59 @@ def _apply(row: RequestRow, plan_id: str, a: PlanAssignment | None) -> None:
 
 
 def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
-                 published_by: int | None) -> Publication:
+                 published_by: int | None, url_root: str | None = None) -> Publication:
     """Make the finished plan the dispatch.
 
     Status machine of each request of the plan's problem that is still open:
     assigned → ``scheduled`` (``dispatched`` with ``dispatch``), left out → ``new``
     with its assignment cleared; every change, and every assignment, is a status
     event. Requests that closed meanwhile (under way, done, cancelled, deleted) are
-    skipped. A plan that is not finished is a :class:`Conflict`.
+    skipped. A plan that is not finished, or that another plan of one of its days
+    published since its creation supersedes, is a :class:`Conflict`.
+
+    The publish locks its days first (:func:`lock_days`), so two publishes of one
+    day run one after the other and the second is refused: requests, publishes and
+    the technicians' feed documents (rendered here, ``url_root`` being the API root
+    of their job URLs) always agree.
     """
     plan = finished_plan(s, plan_id, "only a finished plan can be published")
+    days = lock_days(s, [ALL_DAYS, *horizon_days(plan.horizon_start, plan.horizon_end)])
+    _check_not_superseded(plan, days)
     target = "dispatched" if dispatch else "scheduled"
-    now = utcnow()
+    now = _after(utcnow(), days)
     assigned = {a.request_id: a for a in s.scalars(
         select(PlanAssignment).where(PlanAssignment.plan_id == plan_id))}
     out = Publication(plan_id, now)
+    done = out.dispatched if dispatch else out.scheduled
+    rows = {r.id: r for r in s.scalars(
+        select(RequestRow).where(RequestRow.id.in_(
+            [r["id"] for r in plan.problem.get("requests", [])]))
+        .execution_options(populate_existing=True))}
     for rid in (r["id"] for r in plan.problem.get("requests", [])):
-        row = s.get(RequestRow, rid)
+        row = rows.get(rid)
         if row is None or row.status not in OPEN_STATUSES:
             out.skipped.append(rid)
             continue
         a = assigned.get(rid)
         new_status = target if a is not None else "new"
         _apply(row, plan_id, a)
-        (out.scheduled if a is not None else out.unscheduled).append(rid)
+        (done if a is not None else out.unscheduled).append(rid)
         if new_status != row.status or a is not None:
             s.add(StatusEvent(request_id=rid, status=new_status, previous=row.status, at=now,
                               actor=actor, plan_id=plan_id,
                               note=f"published plan {plan_id}"))
             row.status, row.status_changed_at = new_status, now
     plan.published_at = now
+    for day in days:
+        day.plan_id, day.published_at, day.version = plan_id, now, day.version + 1
     s.add(PlanPublish(plan_id=plan_id, published_at=now, published_by=published_by))
-    s.flush()
+    feeds.materialise_technicians(s, feeds.technicians_touched(s, plan), now=now,
+                                  url_root=url_root)
     return out
+
+
+def _after(now: datetime, days: Sequence[PublicationDay]) -> datetime:
+    """``now``, or just after the latest publish if the clock says otherwise: feeds
+    replay publishes in time order."""
+    latest = max((d.published_at for d in days if d.published_at is not None), default=None)
+    return now if latest is None or now > latest else latest + timedelta(microseconds=1)

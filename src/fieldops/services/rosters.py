@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterStatus
+from fieldops.services import feeds
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
 from fieldops.services.jobs import JobKind, Store
+from fieldops.services.publishing import ALL_DAYS, lock_days
 from fieldops.store.models import RosterAgent, RosterPublish, RosterRow, RosterShift, utcnow
 
 #: Solver verdicts that come with a roster (a cancelled search may or may not have one).
@@ -212,6 +214,8 @@ def publish_roster(s: Session, roster_id: str, *, published_by: int | None
     """
     row = get(s, RosterRow, roster_id, "roster")
     _check_publishable(row)
+    # One publish at a time writes feed documents (see services.plans.lock_days).
+    lock_days(s, [ALL_DAYS])
     # Microsecond-distinct stamps keep the replay order of two quick publishes.
     now = utcnow()
     last = s.scalar(select(func.max(RosterPublish.published_at)))
@@ -224,4 +228,6 @@ def publish_roster(s: Session, roster_id: str, *, published_by: int | None
     shifts = s.scalar(select(func.count()).select_from(RosterShift)
                       .where(RosterShift.roster_id == roster_id)) or 0
     s.flush()
+    named = s.scalars(select(RosterAgent.agent_id).where(RosterAgent.roster_id == roster_id))
+    feeds.materialise_agents(s, list(named), now=now)
     return RosterPublication(roster_id, now, agents, shifts)

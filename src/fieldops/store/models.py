@@ -299,6 +299,9 @@ class PlanRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The result as JSON text, written once when the solve ends: GET /plans/{id}
+    # splices it into the answer instead of decoding and re-encoding ~120 KB.
+    result_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class PlanAssignment(Base):
@@ -467,6 +470,43 @@ class AgentFeedToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class PublicationDay(Base):
+    """One row per UTC date some published plan covers: the lock publishing takes.
+
+    Publishing a plan locks the rows of every date its horizon touches (``SELECT …
+    FOR UPDATE`` on PostgreSQL; SQLite serialises writers anyway), so two publishes of
+    the same day run one after the other, and the second sees the first's ``plan_id``.
+    """
+
+    __tablename__ = "publication_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedDocument(Base):
+    """A calendar feed rendered at publish time (technician or agent), with its ETag.
+
+    ``valid_from``/``valid_until`` bound the instants for which the feed's sliding
+    window (7 days back, 30 ahead) selects exactly the events in ``body``; outside
+    them the feed is rebuilt. ``url_root`` is the API root the job URLs point to.
+    """
+
+    __tablename__ = "feed_documents"
+    __table_args__ = (UniqueConstraint("owner_kind", "owner_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(64))
+    last_modified: Mapped[datetime | None] = mapped_column(nullable=True)
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    url_root: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 Index("ix_roster_shifts_roster_agent", RosterShift.roster_id, RosterShift.agent_id)

@@ -9,13 +9,11 @@ issued by :mod:`~fieldops.api.views.feed_tokens` and
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, request
 from flask_smorest import Blueprint
 
 from fieldops.api.ext import session
-from fieldops.services.feeds import TechnicianFeed, agent_feed_for, technician_feed_for
+from fieldops.services.feeds import FeedAnswer, agent_feed_for, technician_feed_for
 from fieldops.store.models import utcnow
 
 #: ``Cache-Control`` of the feed: private (the URL holds a secret), re-validated by apps
@@ -28,14 +26,21 @@ blp = Blueprint("calendars", __name__, url_prefix="/calendars",
                             "no API key).")
 
 
-def _serve(feed: TechnicianFeed) -> Response:
-    resp = Response(feed.body, status=200)
-    resp.headers["Content-Type"] = FEED_CONTENT_TYPE
+def _current(etag: str) -> bool:
+    """Whether the client's If-None-Match names ``etag`` (weak comparison, as for GET)."""
+    return request.if_none_match.contains_weak(etag)
+
+
+def _serve(feed: FeedAnswer) -> Response:
+    resp = Response(feed.body or b"", status=200 if feed.body is not None else 304)
+    if feed.body is not None:
+        resp.headers["Content-Type"] = FEED_CONTENT_TYPE
     resp.set_etag(feed.etag)
     if feed.last_modified is not None:
         resp.last_modified = feed.last_modified
     resp.headers["Cache-Control"] = FEED_CACHE_CONTROL
-    resp.make_conditional(request)  # 304 without a body when the client's copy is current
+    if feed.body is not None:
+        resp.make_conditional(request)  # 304 without a body when the client's copy is current
     return resp
 
 
@@ -50,14 +55,9 @@ def _serve(feed: TechnicianFeed) -> Response:
 @blp.alt_response(304, description="Not Modified (If-None-Match / If-Modified-Since)")
 def technician_feed(tech_id: str) -> Response:
     """The technician's published jobs as an iCalendar feed (404 for any bad token)."""
-    root = request.url_root.rstrip("/")
-
-    def job_url(request_id: str) -> str:
-        return f"{root}/api/v1/requests/{quote(request_id, safe='')}"
-
     with session() as s:
         feed = technician_feed_for(s, tech_id, request.args.get("token", ""), now=utcnow(),
-                                   job_url=job_url)
+                                   url_root=request.url_root.rstrip("/"), current=_current)
     return _serve(feed)
 
 
@@ -73,5 +73,6 @@ def technician_feed(tech_id: str) -> Response:
 def agent_feed(agent_id: str) -> Response:
     """The agent's published shifts as an iCalendar feed (404 for any bad token)."""
     with session() as s:
-        feed = agent_feed_for(s, agent_id, request.args.get("token", ""), now=utcnow())
+        feed = agent_feed_for(s, agent_id, request.args.get("token", ""), now=utcnow(),
+                              current=_current)
     return _serve(feed)

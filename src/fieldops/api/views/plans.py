@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from fieldops.api.auth import READERS, WRITERS, principal, roles
 from fieldops.api.common import plan_json
@@ -76,11 +79,22 @@ def create_plan(args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
 @blp.route("/<string:plan_id>", methods=["GET"])
 @roles(*READERS)
 @blp.response(200, PlanOutSchema)
-def get_plan(plan_id: str) -> dict[str, Any]:
+def get_plan(plan_id: str) -> dict[str, Any] | Response:
     """Status, progress and (when done or cancelled) the plan with KPIs and reasons."""
     _reap()
     with session() as s:
-        return plan_json(get(s, PlanRow, plan_id, "plan"))
+        # The result's JSON text, stored when the solve ended, is spliced in as it is:
+        # decoding and re-encoding ~120 KB per GET was most of this endpoint's cost.
+        row = s.scalars(select(PlanRow).where(PlanRow.id == plan_id)
+                        .options(defer(PlanRow.result), defer(PlanRow.problem))).first()
+        if row is None or row.result_text is None:
+            return plan_json(get(s, PlanRow, plan_id, "plan"))
+        head = PlanOutSchema().dump(plan_json(row, with_result=False))
+        head.pop("result", None)
+        result_text = row.result_text
+    text = json.dumps(head, sort_keys=True, separators=(",", ":"))
+    body = f'{text[:-1]},"result":{result_text}}}\n'
+    return Response(body, status=200, mimetype="application/json")
 
 
 @blp.route("/<string:plan_id>/problem", methods=["GET"])
@@ -114,5 +128,6 @@ def publish_plan(body: dict[str, Any], plan_id: str) -> dict[str, Any]:
     who = principal()
     with session() as s:
         done = plans.publish_plan(s, plan_id, dispatch=bool(body.get("dispatch")),
-                                  actor=who.label, published_by=who.key_id)
+                                  actor=who.label, published_by=who.key_id,
+                                  url_root=request.url_root.rstrip("/"))
     return {**asdict(done), "published_at": done.published_at.isoformat()}
