@@ -279,6 +279,7 @@ def request_json(rid: str, lat: float = 52.53, lon: float = 13.41, **extra: Any
 
 
 def plan_body(time_limit: float) -> dict[str, Any]:
+    """A plan of the seeded day solved for ``time_limit`` seconds."""
     return {"timezone": TZ, "params": {"time_limit": time_limit},
             "horizon": {"start": f"{DAY}T00:00:00+01:00", "end": "2026-03-03T00:00:00+01:00"}}
 

@@ -10,7 +10,8 @@ thing in the child, ends the child when its parent goes:
   moment the parent (strictly, the parent's thread that started it) exits, even
   while the child runs C code that holds the GIL (VROOM, PyVRP);
 * everywhere, a daemon thread that polls the parent's pid and exits the process
-  when the child has been re-parented, for systems without ``prctl``.
+  when the child has been re-parented (systems without ``prctl``, and as a second
+  line when the signal was not delivered).
 
 The kernel signal follows the parent *thread*: a child started from a thread that
 ends before the child (a request thread of a threaded dev server) would be killed
@@ -60,9 +61,10 @@ def die_with_parent(parent: int | None = None, *, kernel: bool = True) -> None:
     skips ``PR_SET_PDEATHSIG`` (see the module doc) and only watches the parent.
     """
     parent = os.getppid() if parent is None else parent
-    armed = kernel and _set_pdeathsig()
+    if kernel:
+        _set_pdeathsig()
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(ORPHAN_EXIT_STATUS)
-    if not armed:
-        threading.Thread(target=_watch, args=(parent,), daemon=True,
-                         name="parent-watch").start()
+    # The watcher runs even when the kernel signal is armed: it also covers a
+    # child that was re-parented without the signal reaching it.
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
