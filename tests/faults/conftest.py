@@ -27,6 +27,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from fieldops.store.db import Database
+from fieldops.store.keys import create_api_key
+
 PG_BIN = Path(os.environ.get("FIELDOPS_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BROKER_URL = os.environ.get("FIELDOPS_TEST_BROKER_URL")
 #: Lease of the solves in these tests: short, so a dead solve is reaped quickly.
@@ -169,11 +172,14 @@ class Server:
         self.session.headers["Authorization"] = f"Bearer {self.key}"
 
     def _admin_key(self) -> str:
-        done = subprocess.run([sys.executable, "-m", "fieldops.cli", "keys", "create", "--role",
-                               "admin"], env=self.env, capture_output=True, text=True,
-                              timeout=120)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+        # In this process (the server has migrated the database): a `fieldops keys
+        # create` subprocess would cost seconds of imports on a busy machine.
+        db = Database(self.db_url)
+        try:
+            with db.session() as s:
+                return create_api_key(s, "admin", None, "faults")[1]
+        finally:
+            db.dispose()
 
     def _wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -23,8 +22,11 @@ CLIENTS = 20
 ROWS = 10
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+# One server per database for the module: the tests use their own ids and customers.
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Server]:
+    tmp_path = tmp_path_factory.mktemp("imports")
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'faults.sqlite3'}"
     else:
@@ -57,10 +59,13 @@ def test_parallel_imports_sharing_a_new_customer_and_skill_all_succeed(server: S
     statuses = Counter(a.status_code for a in answers)
     assert statuses == {201: CLIENTS}, ([a.text for a in answers if a.status_code != 201],
                                         server.output()[-3000:])
-    assert _count(server.db_url, "SELECT count(*) FROM service_requests") == CLIENTS * ROWS
-    assert _count(server.db_url, "SELECT count(*) FROM customers") == 1
-    assert _count(server.db_url, "SELECT count(*) FROM skills") == 1
-    assert _count(server.db_url, "SELECT count(*) FROM request_skills") == CLIENTS * ROWS
+    assert _count(server.db_url, "SELECT count(*) FROM service_requests "
+                  "WHERE customer_id = 'new-customer'") == CLIENTS * ROWS
+    assert _count(server.db_url, "SELECT count(*) FROM customers "
+                  "WHERE id = 'new-customer'") == 1
+    assert _count(server.db_url, "SELECT count(*) FROM skills WHERE name = 'new-skill'") == 1
+    assert _count(server.db_url, "SELECT count(*) FROM request_skills "
+                  "WHERE skill = 'new-skill'") == CLIENTS * ROWS
 
 
 def test_parallel_imports_of_the_same_ids_store_them_once_and_answer_409(
@@ -78,5 +83,6 @@ def test_parallel_imports_of_the_same_ids_store_them_once_and_answer_409(
             problem = answer.json()
             assert answer.headers["Content-Type"].startswith("application/problem+json")
             assert problem["field"].endswith("id") and "same-" in problem["detail"], problem
-    assert _count(server.db_url, "SELECT count(*) FROM service_requests") == 200
-    assert _count(server.db_url, "SELECT count(*) FROM customers") == 7
+    assert _count(server.db_url, "SELECT count(*) FROM service_requests "
+                  "WHERE id LIKE 'same-%'") == 200
+    assert _count(server.db_url, "SELECT count(*) FROM customers WHERE id LIKE 'cust-%'") == 7

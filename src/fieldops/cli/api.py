@@ -133,12 +133,14 @@ def _worker(args: argparse.Namespace) -> int:
     os.environ["FIELDOPS_DATABASE_URL"] = _db_url(args)
     db = Database(os.environ["FIELDOPS_DATABASE_URL"])
     db.upgrade()
+    from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
     from fieldops.worker.celery_app import QUEUE, app
     from fieldops.worker.runner import start_reaper
 
-    lease = args.lease_seconds or float(os.environ.get("FIELDOPS_LEASE_SECONDS") or 0) or None
+    lease = args.lease_seconds or float(os.environ.get("FIELDOPS_LEASE_SECONDS")
+                                        or DEFAULT_LEASE_SECONDS)
     # Plans whose worker died end `failed` within the lease, read or not.
-    start_reaper(db, *([lease] if lease else []))
+    start_reaper(db, lease)
     argv = ["worker", "-Q", args.queue or QUEUE, "--pool", args.pool, "--concurrency",
             str(args.concurrency), "--loglevel", args.loglevel, "--without-gossip",
             "--without-mingle"]
