@@ -287,3 +287,15 @@ def test_the_reaper_fails_dead_jobs_of_every_kind_without_a_read(db: Database) -
 def test_the_reaper_looks_four_times_per_lease() -> None:
     assert jobs.reap_interval(60) == 15
     assert jobs.reap_interval(0.1) == jobs.REAP_MIN_SECONDS
+
+
+def test_the_reaper_stops_when_its_database_is_disposed(tmp_path: Path) -> None:
+    """A closed app's reaper (say with a short test lease) must not go on reaping
+    other apps' jobs in a shared database."""
+    database = Database(f"sqlite:///{tmp_path / 'closed.sqlite3'}")
+    database.upgrade()
+    reaper = jobs.Reaper(database, [PlanRow], lease=10, interval=0.05)
+    reaper.start()
+    database.dispose()
+    reaper.join(5)
+    assert not reaper.is_alive()

@@ -228,8 +228,9 @@ class Reaper(threading.Thread):
     """Fails dead jobs (:func:`reap_stale`) every ``interval`` seconds, without
     anyone reading them: one runs in every API process and every worker.
 
-    It holds the database weakly, so an app that is dropped (tests build many)
-    takes its reaper with it; :meth:`stop` ends it at once.
+    It holds the database weakly and stops once the database is disposed, so an app
+    that is dropped or closed (tests build many) takes its reaper with it;
+    :meth:`stop` ends it at once.
     """
 
     def __init__(self, db: Database, models: Sequence[Any], lease: float,
@@ -242,7 +243,7 @@ class Reaper(threading.Thread):
 
     def reap_once(self) -> int:
         db = self._db()
-        if db is None:
+        if db is None or db.closed:  # its app is gone or done with the database
             self._stop_event.set()
             return 0
         return sum(reap_stale(db, model, self.lease) for model in self.models)

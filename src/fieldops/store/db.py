@@ -71,6 +71,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        #: Set by :meth:`dispose`: the owner is done with this database (a periodic
+        #: task such as the reaper stops instead of reconnecting).
+        self.closed = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -82,6 +85,7 @@ class Database:
         upgrade(self.engine, revision)
 
     def dispose(self) -> None:
+        self.closed = True
         self.engine.dispose()
 
 
