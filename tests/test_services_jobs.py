@@ -259,3 +259,43 @@ def test_each_kind_reports_its_own_progress_columns() -> None:
                                                 "solutions": 3, "assigned": 4}
     assert ROSTER_JOB.progress(Progress(), 3) == {"best_objective": 12.0, "elapsed": 1.5,
                                                   "solutions": 3}
+
+
+def test_the_reaper_fails_dead_jobs_of_every_kind_without_a_read(db: Database) -> None:
+    stale = utcnow() - timedelta(seconds=30)
+    new_row(db, PlanRow, "dead-plan", status="solving", heartbeat_at=stale)
+    new_row(db, RosterRow, "dead-roster", status="solving", heartbeat_at=stale)
+    new_row(db, PlanRow, "alive", status="solving", heartbeat_at=utcnow() + timedelta(hours=1))
+    reaper = jobs.Reaper(db, [PlanRow, RosterRow], lease=10, interval=0.05)
+    reaper.start()
+    try:
+        pause = threading.Event()
+        for _ in range(200):
+            if (row_of(db, PlanRow, "dead-plan").status == "failed"
+                    and row_of(db, RosterRow, "dead-roster").status == "failed"):
+                break
+            pause.wait(0.05)
+    finally:
+        reaper.stop()
+        reaper.join(5)
+    assert row_of(db, PlanRow, "dead-plan").status == "failed"
+    assert "heartbeat" in row_of(db, RosterRow, "dead-roster").error
+    assert row_of(db, PlanRow, "alive").status == "solving"
+    assert not reaper.is_alive()
+
+
+def test_the_reaper_looks_four_times_per_lease() -> None:
+    assert jobs.reap_interval(60) == 15
+    assert jobs.reap_interval(0.1) == jobs.REAP_MIN_SECONDS
+
+
+def test_the_reaper_stops_when_its_database_is_disposed(tmp_path: Path) -> None:
+    """A closed app's reaper (say with a short test lease) must not go on reaping
+    other apps' jobs in a shared database."""
+    database = Database(f"sqlite:///{tmp_path / 'closed.sqlite3'}")
+    database.upgrade()
+    reaper = jobs.Reaper(database, [PlanRow], lease=10, interval=0.05)
+    reaper.start()
+    database.dispose()
+    reaper.join(5)
+    assert not reaper.is_alive()

@@ -9,12 +9,21 @@ DATABASE_URL       SQLAlchemy URL [FIELDOPS_DATABASE_URL]; default a SQLite file
 BROKER_URL         Celery broker [FIELDOPS_BROKER_URL]; unset: solve in-process
 CELERY_QUEUE       Celery queue name [FIELDOPS_CELERY_QUEUE] (default ``fieldops``)
 WORKER_MODE        ``process`` (default) or ``thread`` for the in-process pool
+                   [FIELDOPS_WORKER_MODE]
 WORKER_COUNT       solves run at once by the in-process pool (default 2)
+                   [FIELDOPS_WORKER_COUNT]
 LEASE_SECONDS      a solving plan without a heartbeat for this long is failed (60)
-IMPORT_MAX_ROWS    rows per bulk import (10 000)
+                   [FIELDOPS_LEASE_SECONDS]
+REAPER             run the periodic reaper of dead solves in this process (True)
+                   [FIELDOPS_REAPER]
+IMPORT_MAX_ROWS    rows per bulk import (10 000) [FIELDOPS_IMPORT_MAX_ROWS]
 MAX_SOLVE_SECONDS  largest ``params.time_limit`` accepted (3600)
-MAX_CONTENT_LENGTH request body limit in bytes (32 MiB)
+                   [FIELDOPS_MAX_SOLVE_SECONDS]
+MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LENGTH]
 =================  =============================================================
+
+Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
+then the environment, then the defaults. docs/api.md has the table.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from fieldops.api.security import init_security_headers
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
 from fieldops.store.db import Database
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
+from fieldops.worker.runner import start_reaper
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "fieldops",
@@ -58,10 +68,63 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_MODE": "process",
     "WORKER_COUNT": 2,
     "LEASE_SECONDS": DEFAULT_LEASE_SECONDS,
+    "REAPER": True,
     "IMPORT_MAX_ROWS": 10_000,
     "MAX_SOLVE_SECONDS": 3600.0,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
 }
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive(kind: type) -> Any:
+    def parse(value: str) -> Any:
+        number = kind(value)
+        if number <= 0:
+            raise ValueError("must be positive")
+        return number
+    return parse
+
+
+def _mode(value: str) -> str:
+    if value not in ("process", "thread"):
+        raise ValueError("expected process or thread")
+    return value
+
+
+#: The settings read from ``FIELDOPS_<KEY>`` environment variables, with their parsers.
+ENV_SETTINGS: dict[str, Any] = {
+    "WORKER_MODE": _mode,
+    "WORKER_COUNT": _positive(int),
+    "LEASE_SECONDS": _positive(float),
+    "REAPER": _flag,
+    "IMPORT_MAX_ROWS": _positive(int),
+    "MAX_SOLVE_SECONDS": _positive(float),
+    "MAX_CONTENT_LENGTH": _positive(int),
+    "CELERY_QUEUE": str,
+}
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The :data:`ENV_SETTINGS` given as ``FIELDOPS_<KEY>`` variables, parsed;
+    :class:`ValueError` naming the variable when one cannot be read."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for key, parse in ENV_SETTINGS.items():
+        name = f"FIELDOPS_{key}"
+        if name in environ:
+            try:
+                found[key] = parse(environ[name])
+            except ValueError as exc:
+                raise ValueError(f"{name}={environ[name]!r}: {exc}") from None
+    return found
 
 
 class ProblemApi(Api):
@@ -98,6 +161,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config["DATABASE_URL"] = os.environ.get("FIELDOPS_DATABASE_URL")
     app.config["BROKER_URL"] = os.environ.get("FIELDOPS_BROKER_URL")
+    app.config.update(settings_from_env())
     app.config.update(config or {})
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
@@ -135,6 +199,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_idempotency(app)
     _init_surface(app)
+    if app.config["REAPER"]:
+        # Dead solves end `failed` within the lease even when nobody reads them.
+        app.extensions["fieldops_reaper"] = start_reaper(db, float(app.config["LEASE_SECONDS"]))
     return app
 
 

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from fieldops.domain.errors import FieldError
@@ -15,6 +16,18 @@ from fieldops.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://fieldops.dev/problems/"
+#: Seconds a client is told to wait (``Retry-After``) while the database is away.
+DB_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Whether ``exc`` means the database cannot be reached right now (down,
+    restarting, a dropped connection, a full pool, SQLite busy) rather than a bug:
+    what the one 503 mapping of :func:`register_error_handlers` answers."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError
+                      | sa_exc.DisconnectionError | sa_exc.TimeoutError)
 
 
 class Problem(ServiceError):
@@ -123,6 +136,14 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
             return handle_http_exception(exc)
+        if database_unavailable(exc):
+            # The transaction was rolled back: nothing of the request was stored.
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        exc)
+            return problem_response(
+                503, "the database is unavailable; nothing was stored, retry later",
+                kind="database-unavailable",
+                headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "internal server error; the incident was logged",
                                 kind="internal")

@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise SystemExit(f"error: {name}={value!r} is not a whole number") from None
 
 
 def _db_url(args: argparse.Namespace) -> str:
@@ -22,14 +31,70 @@ def _db_url(args: argparse.Namespace) -> str:
     return database_url(args.database_url)
 
 
+#: A secret in a query string (a feed token) as it would reach the access log.
+_SECRET_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:token|api_key|key)=)[^&;\s\"]*")
+REDACTED = "[redacted]"
+#: Seconds gunicorn lets a worker finish its requests on shutdown.
+GRACEFUL_TIMEOUT_SECONDS = 10
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every ``token=`` (feed token) query parameter
+    replaced: the access log must not hold a secret."""
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _logger_class() -> type:
+    from gunicorn.glogging import Logger
+
+    class RedactingLogger(Logger):
+        """gunicorn's logger, with secrets taken out of every access-log field."""
+
+        def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> Any:
+            atoms = super().atoms(resp, req, environ, request_time)
+            for key, value in list(atoms.items()):
+                if isinstance(value, str) and "=" in value:
+                    atoms[key] = redact(value)
+            return atoms
+
+    return RedactingLogger
+
+
+def _app_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The app settings given as ``serve`` flags (None: not given, the environment
+    or the default applies)."""
+    flags = {"WORKER_COUNT": args.solve_workers, "WORKER_MODE": args.worker_mode,
+             "LEASE_SECONDS": args.lease_seconds, "MAX_SOLVE_SECONDS": args.max_solve_seconds,
+             "IMPORT_MAX_ROWS": args.import_max_rows,
+             "MAX_CONTENT_LENGTH": args.max_content_length}
+    return {key: value for key, value in flags.items() if value is not None}
+
+
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from fieldops.api import create_app
+    from fieldops.api import settings_from_env
+    from fieldops.store.db import Database
 
     # Not the Flask instance folder: that is beside the package (src/instance in a
     # checkout), while `fieldops keys create` writes under the current directory.
-    app = create_app({"DATABASE_URL": _db_url(args)})
+    config = {"DATABASE_URL": _db_url(args), **_app_settings(args)}
+    try:
+        settings_from_env()  # a bad FIELDOPS_… variable stops here, not in every worker
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Migrate once here; the workers then find the schema current.
+    db = Database(config["DATABASE_URL"])
+    db.upgrade()
+    db.dispose()
+    apps: list[Any] = []
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        # A worker going down ends its running solves (their plans end `failed` by
+        # the lease) instead of waiting for them or leaving them orphaned.
+        for app in apps:
+            app.extensions["fieldops"].backend.shutdown(wait=False, kill=True)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -38,9 +103,19 @@ def _serve(args: argparse.Namespace) -> int:
             self.cfg.set("threads", args.threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 120)
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT_SECONDS)
+            self.cfg.set("accesslog", args.access_log)
+            self.cfg.set("logger_class", _logger_class())
+            self.cfg.set("worker_exit", worker_exit)
+            # No preload: each worker builds its app, so its database engine, after
+            # the fork; an engine made before it shares sockets between workers.
+            self.cfg.set("preload_app", False)
 
         def load(self) -> Any:
+            from fieldops.api import create_app
+
+            app = create_app(config)
+            apps.append(app)
             return app
 
     Server().run()
@@ -57,9 +132,16 @@ def _worker(args: argparse.Namespace) -> int:
 
     # The Celery tasks open the database from the environment: hand them this one.
     os.environ["FIELDOPS_DATABASE_URL"] = _db_url(args)
-    Database(os.environ["FIELDOPS_DATABASE_URL"]).upgrade()
+    db = Database(os.environ["FIELDOPS_DATABASE_URL"])
+    db.upgrade()
+    from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
     from fieldops.worker.celery_app import QUEUE, app
+    from fieldops.worker.runner import start_reaper
 
+    lease = args.lease_seconds or float(os.environ.get("FIELDOPS_LEASE_SECONDS")
+                                        or DEFAULT_LEASE_SECONDS)
+    # Plans whose worker died end `failed` within the lease, read or not.
+    start_reaper(db, lease)
     argv = ["worker", "-Q", args.queue or QUEUE, "--pool", args.pool, "--concurrency",
             str(args.concurrency), "--loglevel", args.loglevel, "--without-gossip",
             "--without-mingle"]
@@ -152,8 +234,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                   help="run the HTTP API (gunicorn, gthread workers)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve.add_argument("--workers", type=int, default=_env_int("FIELDOPS_WEB_WORKERS", 2),
+                       help="gunicorn worker processes [FIELDOPS_WEB_WORKERS] (2)")
+    serve.add_argument("--threads", type=int, default=_env_int("FIELDOPS_WEB_THREADS", 4),
+                       help="threads per worker [FIELDOPS_WEB_THREADS] (4)")
+    serve.add_argument("--access-log", default=os.environ.get("FIELDOPS_ACCESS_LOG", "-"),
+                       help="access log file, '-' for stdout [FIELDOPS_ACCESS_LOG]; feed "
+                       "tokens are redacted")
+    serve.add_argument("--solve-workers", type=int,
+                       help="solves run at once by the local pool [FIELDOPS_WORKER_COUNT] (2)")
+    serve.add_argument("--worker-mode", choices=["process", "thread"],
+                       help="local pool runs solves in processes or threads "
+                       "[FIELDOPS_WORKER_MODE] (process)")
+    serve.add_argument("--lease-seconds", type=float,
+                       help="a solve without a heartbeat this long is failed "
+                       "[FIELDOPS_LEASE_SECONDS] (60)")
+    serve.add_argument("--max-solve-seconds", type=float,
+                       help="largest params.time_limit accepted [FIELDOPS_MAX_SOLVE_SECONDS] "
+                       "(3600)")
+    serve.add_argument("--import-max-rows", type=int,
+                       help="rows per bulk import [FIELDOPS_IMPORT_MAX_ROWS] (10000)")
+    serve.add_argument("--max-content-length", type=int,
+                       help="request body limit in bytes [FIELDOPS_MAX_CONTENT_LENGTH] "
+                       "(33554432)")
     serve.set_defaults(func=_serve)
 
     worker = subparsers.add_parser("worker", parents=[common],
@@ -163,6 +266,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--loglevel", default="info")
     worker.add_argument("--hostname", help="Celery node name")
+    worker.add_argument("--lease-seconds", type=float,
+                        help="the reaper fails solves without a heartbeat this long "
+                        "[FIELDOPS_LEASE_SECONDS] (60)")
     worker.add_argument("--queue", help="queue to consume (default: FIELDOPS_CELERY_QUEUE "
                         "or 'fieldops')")
     worker.set_defaults(func=_worker)

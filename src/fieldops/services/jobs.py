@@ -19,7 +19,8 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
 DEFAULT_LEASE_SECONDS = 60.0
+REAPS_PER_LEASE = 4
+REAP_MIN_SECONDS = 0.5
 
 #: Saves a finished solve into its locked row: ``(session, row, status, solutions)``.
 Store = Callable[[Session, Any, str, int], None]
@@ -196,10 +199,15 @@ def fail(db: Database, model: Any, job_id: str, reason: str, *, queued: bool = T
 def reap_stale(db: Database, model: Any, lease: float = DEFAULT_LEASE_SECONDS) -> int:
     """Mark ``failed`` every solving job whose worker stopped heartbeating."""
     cutoff = utcnow() - timedelta(seconds=lease)
+    stale = (model.status == "solving", model.heartbeat_at < cutoff)
     with db.session() as s:
+        # Read first: the periodic reaper then writes (and locks SQLite) only when
+        # there is something to reap.
+        if s.scalar(select(model.id).where(*stale).limit(1)) is None:
+            return 0
         result = s.execute(
             update(model)
-            .where(model.status == "solving", model.heartbeat_at < cutoff)
+            .where(*stale)
             .values(
                 status="failed",
                 finished_at=utcnow(),
@@ -208,6 +216,48 @@ def reap_stale(db: Database, model: Any, lease: float = DEFAULT_LEASE_SECONDS) -
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def reap_interval(lease: float) -> float:
+    """How often the periodic reaper looks: a quarter of the lease (at least every
+    :data:`REAP_MIN_SECONDS`), so a dead job is failed within 1.25 leases."""
+    return max(REAP_MIN_SECONDS, lease / REAPS_PER_LEASE)
+
+
+class Reaper(threading.Thread):
+    """Fails dead jobs (:func:`reap_stale`) every ``interval`` seconds, without
+    anyone reading them: one runs in every API process and every worker.
+
+    It holds the database weakly and stops once the database is disposed, so an app
+    that is dropped or closed (tests build many) takes its reaper with it;
+    :meth:`stop` ends it at once.
+    """
+
+    def __init__(self, db: Database, models: Sequence[Any], lease: float,
+                 interval: float | None = None) -> None:
+        super().__init__(daemon=True, name="fieldops-reaper")
+        self._db = weakref.ref(db)
+        self.models, self.lease = tuple(models), lease
+        self.interval = reap_interval(lease) if interval is None else interval
+        self._stop_event = threading.Event()
+
+    def reap_once(self) -> int:
+        db = self._db()
+        if db is None or db.closed:  # its app is gone or done with the database
+            self._stop_event.set()
+            return 0
+        return sum(reap_stale(db, model, self.lease) for model in self.models)
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                if reaped := self.reap_once():
+                    log.warning("reaper: %d job(s) failed after their lease ran out", reaped)
+            except Exception as exc:  # the database may be away; try again next time
+                log.warning("reaper: %s", exc)
+
+    def stop(self) -> None:
+        self._stop_event.set()
 
 
 def submit(db: Database, kind: JobKind, job_id: str, send: Callable[[str], None]) -> None:

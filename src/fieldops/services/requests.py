@@ -3,11 +3,13 @@ machine a request follows from ``new`` to ``done``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldops.domain import ServiceRequest
@@ -18,6 +20,7 @@ from fieldops.services.errors import Conflict, Forbidden
 from fieldops.services.request_csv import row_error, too_many
 from fieldops.store.convert import (
     ensure_customer,
+    ensure_customers,
     ensure_skills,
     insert_requests,
     request_to_row,
@@ -76,9 +79,30 @@ class Refs:
 
 def _store_new(s: Session, reqs: Sequence[ServiceRequest], actor: str) -> None:
     ensure_skills(s, {sk.name for r in reqs for sk in r.required_skills})
-    for r in reqs:
-        ensure_customer(s, r)
-    insert_requests(s, reqs, status="new", now=utcnow(), actor=actor)
+    ensure_customers(s, reqs)
+    try:
+        insert_requests(s, reqs, status="new", now=utcnow(), actor=actor)
+    except IntegrityError as exc:
+        # Another transaction stored one of these ids between our check and our
+        # insert (parallel imports): the same 409 the check gives, never a 500.
+        raise _taken(exc, reqs) from None
+
+
+_KEY_DETAIL = re.compile(r"Key \(id\)=\((?P<id>.*)\) already exists", re.DOTALL)
+
+
+def _taken(exc: IntegrityError, reqs: Sequence[ServiceRequest]) -> Conflict:
+    """The :class:`Conflict` for a request id a concurrent transaction took first."""
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None) or ""
+    match = _KEY_DETAIL.search(detail)
+    if match is not None:
+        taken = match.group("id")
+        number = next((i for i, r in enumerate(reqs, start=1) if r.id == taken), None)
+        return Conflict(f"request {taken!r} already exists (stored by a concurrent request)",
+                        field="id", row=number if len(reqs) > 1 else None, id=taken)
+    ids = ", ".join(repr(r.id) for r in reqs[:5]) + (", …" if len(reqs) > 5 else "")
+    return Conflict(f"one of the requests {ids} already exists (stored by a concurrent "
+                    "request)", field="id")
 
 
 def requests_query(*, technician_id: str | None = None, status: str | None = None,

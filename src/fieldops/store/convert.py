@@ -31,18 +31,43 @@ from fieldops.store.models import (
     StatusEvent,
     TechnicianRow,
     TechnicianSkill,
+    utcnow,
 )
 
 
+def insert_missing(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` into ``model``'s table.
+
+    Race-free "create on first sight": two transactions adding the same new skill
+    or customer at once both succeed (the second waits for the first and inserts
+    nothing) instead of one failing on the primary key, which a read-then-insert
+    would do between the read and the insert. SQLite and PostgreSQL both have the
+    clause; each dialect's own ``insert`` builds it.
+    """
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    # Sorted, so concurrent batches take the row locks in one order (no deadlock).
+    key = model.__mapper__.primary_key[0].name
+    ordered = sorted(rows, key=lambda r: r[key])
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(model).on_conflict_do_nothing(), ordered)
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(model).on_conflict_do_nothing(), ordered)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"no ON CONFLICT insert for {dialect}")
+    session.flush()
+
+
 def ensure_skills(session: Session, names: Iterable[str]) -> None:
-    """Add any skill names not yet in the catalogue."""
+    """Add any skill names not yet in the catalogue (race-free, see :func:`insert_missing`)."""
     wanted = set(names)
     if not wanted:
         return
     have = set(session.scalars(select(SkillRow.name).where(SkillRow.name.in_(wanted))))
-    for name in sorted(wanted - have):
-        session.add(SkillRow(name=name))
-    session.flush()
+    insert_missing(session, SkillRow, [{"name": n} for n in wanted - have])
 
 
 # ---------------------------------------------------------------- technicians
@@ -233,9 +258,21 @@ def request_from_row(row: RequestRow) -> ServiceRequest:
 
 def ensure_customer(session: Session, r: ServiceRequest) -> None:
     """Create the request's customer on first sight (ids come from the caller's CRM)."""
-    if r.customer_id is None:
+    ensure_customers(session, [r])
+
+
+def ensure_customers(session: Session, reqs: Iterable[ServiceRequest]) -> None:
+    """Create the customers of ``reqs`` not seen before (the first request naming one
+    gives its name, phone and address); race-free, see :func:`insert_missing`."""
+    first: dict[str, ServiceRequest] = {}
+    for r in reqs:
+        if r.customer_id is not None:
+            first.setdefault(r.customer_id, r)
+    if not first:
         return
-    if session.get(CustomerRow, r.customer_id) is None:
-        session.add(CustomerRow(id=r.customer_id, name=r.customer_name, phone=r.customer_phone,
-                                address=r.location.address))
-        session.flush()
+    have = set(session.scalars(select(CustomerRow.id).where(CustomerRow.id.in_(first))))
+    now = utcnow()
+    insert_missing(session, CustomerRow, [
+        {"id": cid, "name": r.customer_name, "phone": r.customer_phone,
+         "address": r.location.address, "created_at": now}
+        for cid, r in first.items() if cid not in have])

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -56,7 +57,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # pre-ping: a pooled connection that died with a database restart is replaced
+    # before use instead of failing the request; connect_timeout bounds how long a
+    # request waits for a database that is away (it is answered 503, see api.errors).
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
 
 
 class Database:
@@ -66,6 +71,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        #: Set by :meth:`dispose`: the owner is done with this database (a periodic
+        #: task such as the reaper stops instead of reconnecting).
+        self.closed = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -77,6 +85,7 @@ class Database:
         upgrade(self.engine, revision)
 
     def dispose(self) -> None:
+        self.closed = True
         self.engine.dispose()
 
 

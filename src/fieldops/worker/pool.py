@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
+from fieldops.solver.dispatch.engines.lifetime import die_with_parent
 from fieldops.store.db import Database
 from fieldops.worker import runner
 
@@ -20,7 +22,7 @@ class SolveBackend(Protocol):
 
     def submit_roster(self, roster_id: str) -> None: ...
 
-    def shutdown(self, wait: bool = True) -> None: ...
+    def shutdown(self, wait: bool = True, *, kill: bool = False) -> None: ...
 
 
 _child_dbs: dict[str, Database] = {}
@@ -31,6 +33,10 @@ def _child_db(url: str) -> Database:
     if db is None:
         db = _child_dbs[url] = Database(url)
     return db
+
+
+def _die_with(parent: int) -> None:
+    die_with_parent(parent, kernel=False)
 
 
 def _run_in_child(url: str, kind: str, job_id: str) -> str | None:
@@ -56,9 +62,13 @@ class LocalBackend:
     def _new_pool(self) -> Executor:
         if self.mode == "thread":
             return ThreadPoolExecutor(self.max_workers, thread_name_prefix="fieldops-solve")
-        # spawn, not fork: forking a threaded web server process is unsafe.
+        # spawn, not fork: forking a threaded web server process is unsafe. The
+        # children die with this process (a killed API leaves no solver running);
+        # not by the kernel's parent-death signal, which follows the submitting
+        # request thread, but by a watcher (see engines.lifetime).
         return ProcessPoolExecutor(self.max_workers,
-                                   mp_context=multiprocessing.get_context("spawn"))
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with, initargs=(os.getpid(),))
 
     def submit(self, plan_id: str) -> None:
         self._submit("plan", plan_id)
@@ -100,11 +110,18 @@ class LocalBackend:
         except Exception:
             log.exception("could not mark %s %s failed", what, job_id)
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, wait: bool = True, *, kill: bool = False) -> None:
+        """Stop the pool; ``kill`` also ends running solves now (a server going
+        down must not wait for them, nor leave them running: their jobs end
+        ``failed`` by the lease)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=not wait)
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values()) if kill else []
+        pool.shutdown(wait=wait and not kill, cancel_futures=not wait or kill)
+        for process in processes:
+            process.kill()
 
 
 class CeleryBackend:
@@ -123,5 +140,5 @@ class CeleryBackend:
     def submit_roster(self, roster_id: str) -> None:
         self.app.send_task(self.roster_task, args=[roster_id], queue=self.queue)
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, wait: bool = True, *, kill: bool = False) -> None:
         pass

@@ -7,7 +7,13 @@ child process or a Celery task can be told which one to run with a string.
 
 from __future__ import annotations
 
-from fieldops.services.jobs import DEFAULT_LEASE_SECONDS, HEARTBEAT_SECONDS, JobKind, run_job
+from fieldops.services.jobs import (
+    DEFAULT_LEASE_SECONDS,
+    HEARTBEAT_SECONDS,
+    JobKind,
+    Reaper,
+    run_job,
+)
 from fieldops.services.jobs import fail as fail_job
 from fieldops.services.jobs import reap_stale as reap_job
 from fieldops.services.plans import PLAN_JOB
@@ -48,3 +54,11 @@ def reap_stale(db: Database, lease: float = DEFAULT_LEASE_SECONDS) -> int:
 def reap_stale_rosters(db: Database, lease: float = DEFAULT_LEASE_SECONDS) -> int:
     """Fail every solving roster whose worker stopped heartbeating."""
     return reap_job(db, ROSTER_JOB.model, lease)
+
+
+def start_reaper(db: Database, lease: float = DEFAULT_LEASE_SECONDS,
+                 interval: float | None = None) -> Reaper:
+    """Start the periodic reaper of dead plans and rosters (a daemon thread)."""
+    reaper = Reaper(db, [kind.model for kind in KINDS.values()], lease, interval)
+    reaper.start()
+    return reaper

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import pickle
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.managers import SyncManager
 from typing import Any
 
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch.choice import EngineChoice
 from fieldops.solver.dispatch.deadline import Deadline
+from fieldops.solver.dispatch.engines.lifetime import die_with_parent
 from fieldops.solver.dispatch.params import FirstSolution, Progress, SolveParams
 from fieldops.solver.dispatch.pipeline import solve_single
 
@@ -167,7 +170,9 @@ def solve_portfolio(
                           progress=progress, stop=stop, choice=choice)
     whole = Deadline.starting_now(params.time_limit)
     ctx = mp.get_context("spawn")
-    manager = ctx.Manager()
+    # The manager's server and the helpers die with this process (engines.lifetime).
+    manager = SyncManager(ctx=ctx)
+    manager.start(die_with_parent, (os.getpid(),))
     shared_stop = manager.Event()
     relay = _Relay(progress, stop, manager.Queue(), shared_stop)
     pump_thread = threading.Thread(target=relay.pump, daemon=True)
@@ -175,7 +180,8 @@ def solve_portfolio(
     child_params = _helper_params(
         params, params.first_solution is FirstSolution.AUTOMATIC and choice.pyvrp)
     helpers_until = Deadline.starting_now(params.time_limit + GRACE_SECONDS)
-    pool = ProcessPoolExecutor(max_workers=len(child_params), mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=len(child_params), mp_context=ctx,
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         # The manager and the pool took time already; every search keeps to the
         # caller's limit, less a moment for the processes to hand back their plans.

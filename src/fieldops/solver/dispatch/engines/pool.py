@@ -13,17 +13,21 @@ A stop reaches the workers through one shared event that their searches poll, so
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from fieldops.solver.dispatch.engines.lifetime import die_with_parent
 
 T = TypeVar("T")
 
 _stop_event: Any = None  # set in each worker by _init
 
 
-def _init(event: Any) -> None:
+def _init(event: Any, parent: int) -> None:
     global _stop_event
+    die_with_parent(parent)  # no search outlives a killed solver process
     _stop_event = event
 
 
@@ -65,7 +69,8 @@ class EnginePool:
         ctx = mp.get_context("spawn")
         self._stop = ctx.Event()
         self._executor = ProcessPoolExecutor(max_workers=size, mp_context=ctx,
-                                             initializer=_init, initargs=(self._stop,))
+                                             initializer=_init,
+                                             initargs=(self._stop, os.getpid()))
         # One task per worker starts every process now, while the caller works.
         self._warm = [self._executor.submit(warm_up) for _ in range(size)]
 

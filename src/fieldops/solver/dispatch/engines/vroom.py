@@ -20,6 +20,7 @@ when the caller asks to stop or the budget is overrun.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -32,6 +33,7 @@ import numpy as np
 
 from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, EngineUnavailable
 from fieldops.solver.dispatch.engines.flat import FlatProblem
+from fieldops.solver.dispatch.engines.lifetime import die_with_parent
 
 # VROOM priorities are 0..100; by rank critical, high, normal, low. Ten times per
 # level would not fit critical in 100 next to low, so the steps are uneven; pinned
@@ -88,7 +90,8 @@ def solve(
     payload = pickle.dumps((flat, time_limit, threads, exploration, time.time()),
                            protocol=pickle.HIGHEST_PROTOCOL)
     child = subprocess.Popen(
-        [sys.executable, "-m", __name__],
+        # Our pid: the child dies with this process (see engines.lifetime).
+        [sys.executable, "-m", __name__, str(os.getpid())],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     answer: dict[str, bytes] = {}
@@ -132,6 +135,7 @@ def child_timeout(time_limit: float, sent_at: float, now: float) -> float:
 
 def _child_main() -> None:
     """Entry point of the child interpreter: pickled input on stdin, result on stdout."""
+    die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else None)
     flat, time_limit, threads, exploration, sent_at = pickle.load(sys.stdin.buffer)
     budget = child_timeout(time_limit, sent_at, time.time())
     result = _solve_here(flat, budget, threads=threads, exploration=exploration)
