@@ -4,8 +4,8 @@ Configuration keys (all optional; environment variables in brackets):
 
 =================  =============================================================
 DATABASE_URL       SQLAlchemy URL [FIELDOPS_DATABASE_URL]; default a SQLite file
-                   ``fieldops.sqlite3`` in the instance folder
-                   [FIELDOPS_INSTANCE_DIR, else Flask's default instance path]
+                   ``fieldops.sqlite3`` in [FIELDOPS_INSTANCE_DIR, else ./instance]:
+                   the file every ``fieldops`` command uses (``store.db.database_url``)
 BROKER_URL         Celery broker [FIELDOPS_BROKER_URL]; unset: solve in-process
 CELERY_QUEUE       Celery queue name [FIELDOPS_CELERY_QUEUE] (default ``fieldops``)
 WORKER_MODE        ``process`` (default) or ``thread`` for the in-process pool
@@ -43,7 +43,7 @@ from fieldops.api.idempotency import init_idempotency
 from fieldops.api.schemas import ProblemSchema
 from fieldops.api.security import init_security_headers
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
-from fieldops.store.db import Database
+from fieldops.store.db import Database, default_url
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
 from fieldops.worker.runner import start_reaper
 
@@ -156,17 +156,15 @@ def _backend(app: Flask, db: Database) -> SolveBackend:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the API app; applies the database migrations before returning."""
-    instance = os.environ.get("FIELDOPS_INSTANCE_DIR")
-    app = Flask("fieldops", instance_path=os.path.abspath(instance) if instance else None)
+    app = Flask("fieldops")
     app.config.update(DEFAULTS)
     app.config["DATABASE_URL"] = os.environ.get("FIELDOPS_DATABASE_URL")
     app.config["BROKER_URL"] = os.environ.get("FIELDOPS_BROKER_URL")
     app.config.update(settings_from_env())
     app.config.update(config or {})
     if not app.config["DATABASE_URL"]:
-        os.makedirs(app.instance_path, exist_ok=True)
-        path = os.path.join(app.instance_path, "fieldops.sqlite3")
-        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+        # The same file every `fieldops` command uses, however the app is started.
+        app.config["DATABASE_URL"] = default_url()
     db = Database(app.config["DATABASE_URL"])
     db.upgrade()
     app.extensions["fieldops"] = State(
