@@ -14,7 +14,8 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
-from fieldops.schemas._base import DomainSchema, List, Nested, Num, Text
+from fieldops.domain._checks import MAX_ID_LENGTH
+from fieldops.schemas._base import DomainSchema, Key, List, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -30,8 +31,9 @@ def Duration(**kw: object) -> fields.String:
     return fields.String(metadata=dict(DURATION), **kw)  # type: ignore[arg-type]
 
 
-def Id(**kw: object) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=200), **kw)  # type: ignore[arg-type]
+def Id(**kw: Any) -> Key:
+    """An id anywhere in the API (bodies and query filters): the domain's one id rule."""
+    return Key(**kw)
 
 
 class Strict(Schema):
@@ -39,12 +41,19 @@ class Strict(Schema):
         unknown = RAISE
 
 
-MAX_KEY = 200  # characters in an id: the store's key columns
+MAX_KEY = MAX_ID_LENGTH  # characters in an id: the store's key columns
+#: Longest free text of each kind the store's columns hold.
+MAX_NAME, MAX_PHONE, MAX_EMAIL = 200, 64, 320
 
 
-def _Key(**kw: Any) -> Text:
-    """An id stored as a key: 1 to MAX_KEY characters."""
-    return Text(validate=validate.Length(min=1, max=MAX_KEY), **kw)
+def _Key(**kw: Any) -> Key:
+    """An id stored as a key (the domain's id rule, at most MAX_KEY characters)."""
+    return Key(**kw)
+
+
+def _Short(limit: int, **kw: Any) -> Text:
+    """Free text stored in a column of ``limit`` characters."""
+    return Text(validate=validate.Length(max=limit), **kw)
 
 
 class _AsJson(DomainSchema):
@@ -73,8 +82,11 @@ class SkillSchema(ds.SkillSchema):
 
 class TechnicianSchema(_AsJson, ds.TechnicianSchema):
     id = _Key(required=True)
-    name = Text(validate=validate.Length(max=MAX_KEY))
+    name = _Short(MAX_NAME)
     skills = List(Nested(SkillSchema))
+    territory = _Short(MAX_NAME, allow_none=True)
+    email = _Short(MAX_EMAIL, allow_none=True)
+    phone = _Short(MAX_PHONE, allow_none=True)
 
 
 class ShiftSchema(_AsJson, ds.ShiftSchema):
@@ -99,6 +111,9 @@ class RequestSchema(_AsJson, ds.RequestSchema):
     required_technicians = List(_Key())
     excluded_technicians = List(_Key())
     pinned_technician = _Key(allow_none=True)
+    job_type = _Short(MAX_NAME, allow_none=True)
+    customer_name = _Short(MAX_NAME, allow_none=True)
+    customer_phone = _Short(MAX_PHONE, allow_none=True)
 
 
 class AssignmentSchema(Schema):
@@ -119,10 +134,10 @@ class RequestOutSchema(RequestSchema):
 
 class CustomerSchema(Strict):
     id = Id(required=True)
-    name = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    address = fields.String(allow_none=True)
+    name = _Short(MAX_NAME, allow_none=True)
+    phone = _Short(MAX_PHONE, allow_none=True)
+    email = _Short(MAX_EMAIL, allow_none=True)
+    address = Text(allow_none=True)
 
 
 class CustomerOutSchema(CustomerSchema):

@@ -44,6 +44,7 @@ from fieldops.schemas._base import (
     Instant,
     Int,
     Json,
+    Key,
     List,
     Mapping_,
     Nested,
@@ -75,7 +76,7 @@ class WindowSchema(DomainSchema):
 
 
 class SkillSchema(DomainSchema):
-    name = Text(required=True)
+    name = Key(required=True)
     level = Int(metadata={"minimum": 1, "maximum": 3, "default": 1})
 
     def make(self, data: dict[str, Any]) -> Skill:
@@ -83,7 +84,7 @@ class SkillSchema(DomainSchema):
 
 
 class TechnicianSchema(DomainSchema):
-    id = Text(required=True)
+    id = Key(required=True)
     name = Text(metadata={"description": "default: the id"})
     home = Nested(LocationSchema, required=True)
     skills = List(Nested(SkillSchema))
@@ -116,8 +117,8 @@ class LunchSchema(DomainSchema):
 
 
 class ShiftSchema(DomainSchema):
-    id = Text(required=True)
-    technician_id = Text(required=True)
+    id = Key(required=True)
+    technician_id = Key(required=True)
     start = Instant(required=True)
     end = Instant(required=True)
     start_location = Nested(LocationSchema, allow_none=True)
@@ -130,7 +131,7 @@ class ShiftSchema(DomainSchema):
 
 
 class TierSchema(DomainSchema):
-    name = Text(required=True)
+    name = Key(required=True)
     response_time = Duration(allow_none=True)
     next_business_day = Bool()
     business_day_end = TimeOfDay(minutes_only=True)
@@ -146,19 +147,19 @@ class TierSchema(DomainSchema):
 
 
 class RequestSchema(DomainSchema):
-    id = Text(required=True)
-    customer_id = Text(allow_none=True)
+    id = Key(required=True)
+    customer_id = Key(allow_none=True)
     location = Nested(LocationSchema, required=True)
     duration = Duration(required=True)
     windows = List(Nested(WindowSchema))
     required_skills = List(Nested(SkillSchema))
     priority = EnumText(Priority)
-    contract_tier = Text(allow_none=True)
+    contract_tier = Key(allow_none=True)
     created_at = Instant(allow_none=True)
-    preferred_technicians = List(Text())
-    required_technicians = List(Text())
-    excluded_technicians = List(Text())
-    pinned_technician = Text(allow_none=True)
+    preferred_technicians = List(Key())
+    required_technicians = List(Key())
+    excluded_technicians = List(Key())
+    pinned_technician = Key(allow_none=True)
     pinned_start = Instant(allow_none=True)
     load_ = Num(data_key="load", attribute="load", metadata={"minimum": 0})
     job_type = Text(allow_none=True)
