@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import quote
 
 from fieldops.domain._checks import require_id
-
 from fieldops.schemas import (
     format_duration,
     format_instant,

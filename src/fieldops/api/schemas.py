@@ -12,9 +12,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
+from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
-from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas._base import DomainSchema, Key, List, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 

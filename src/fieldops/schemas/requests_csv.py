@@ -38,10 +38,10 @@ _ID_LISTS = ("preferred_technicians", "required_technicians", "excluded_technici
 class CsvFormatError(ValueError):
     """The file is not a well-formed request CSV (encoding, header, cell count)."""
 
-    def __init__(self, message: str, *, field: str | None = None, row: int | None = None):
+    def __init__(self, message: str, *, field: str = "body", row: int | None = None):
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = field  # the column at fault, else the file as a whole: "body"
         self.row = row
 
 
