@@ -124,6 +124,8 @@ JSON_UNPARSEABLE = {
     "nested arrays": (b"[" * DEEP + b"]" * DEEP, "body"),
     "nested objects": (b'{"a":' * DEEP + b"1" + b"}" * DEEP, "body"),
     "nested 65 deep": (b"[" * 65 + b"]" * 65, "body"),
+    "5 000-digit number": (b'{"id": "t9", "home": {"lat": 1, "lon": ' + b"9" * 5000 + b"}}",
+                           "body"),
 }
 
 JSON_BAD_STRINGS = {
@@ -135,6 +137,8 @@ JSON_BAD_STRINGS = {
     "escape chars": (json.dumps({"id": "\x1b[31m", "name": "\x07",
                                  "technician_id": "\r"}).encode(), None),
     "slash id": (json.dumps({**technician("a/b"), "technician_id": "a/b"}).encode(), None),
+    "huge integer": (json.dumps({**technician("t9"), "home": {
+        "lat": 1, "lon": 1, "matrix_index": 2**70}, "level": 2**70}).encode(), None),
 }
 
 

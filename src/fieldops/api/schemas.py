@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
-from fieldops.schemas._base import DomainSchema, Key, List, Nested, Num, Text
+from fieldops.schemas._base import DomainSchema, Key, List, Mapping_, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -34,6 +34,15 @@ def Duration(**kw: object) -> fields.String:
 def Id(**kw: Any) -> Key:
     """An id anywhere in the API (bodies and query filters): the domain's one id rule."""
     return Key(**kw)
+
+
+class Stored(fields.Nested):
+    """A result documented by its schema of :mod:`fieldops.schemas` and answered as
+    stored: the row already holds that schema's JSON, so it is not dumped again
+    (a day's plan is large, and ``GET /plans/{id}`` is read often)."""
+
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return nested_obj
 
 
 class Strict(Schema):
@@ -116,7 +125,9 @@ class RequestSchema(_AsJson, ds.RequestSchema):
     customer_phone = _Short(MAX_PHONE, allow_none=True)
 
 
-class AssignmentSchema(Schema):
+class RequestAssignmentSchema(Schema):
+    """Where a request is planned (named apart from a roster's shift assignment)."""
+
     plan_id = fields.String()
     technician_id = fields.String()
     shift_id = fields.String()
@@ -129,7 +140,7 @@ class RequestOutSchema(RequestSchema):
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     status_changed_at = Instant()
     received_at = Instant()
-    assignment = fields.Nested(AssignmentSchema, allow_none=True)
+    assignment = fields.Nested(RequestAssignmentSchema, allow_none=True)
 
 
 class CustomerSchema(Strict):
@@ -241,7 +252,7 @@ class PlanOutSchema(Schema):
     params = fields.Dict()
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
-    result = fields.Dict(allow_none=True, metadata={
+    result = Stored(ds.PlanSchema, allow_none=True, metadata={
         "description": "the plan JSON (routes, KPIs, unassigned with reasons)"})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
@@ -311,6 +322,18 @@ class RosterValidationSchema(Schema):
     violations = fields.List(fields.String())
 
 
+class RosterResultSchema(rs.RosterSchema):
+    """The roster JSON as a roster resource holds it: written with its problem, so
+    with the problem's name and zone, the totals and each agent's totals."""
+
+    problem_name = Text(allow_none=True)
+    timezone = Text(allow_none=True)
+    totals = Mapping_(metadata={"description": "{shifts, required, staffed, short, over}"})
+    agents = List(Mapping_(), metadata={
+        "description": "per agent: shifts, paid time, nights, weekends worked"})
+    predicted = Mapping_(allow_none=True)
+
+
 class RosterOutSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
@@ -326,7 +349,7 @@ class RosterOutSchema(Schema):
         "description": "optimal, feasible, time_limit, cancelled, infeasible or no_solution"})
     validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
         "description": "the independent validator's verdict on the result"})
-    result = fields.Dict(allow_none=True, metadata={
+    result = Stored(RosterResultSchema, allow_none=True, metadata={
         "description": "the roster JSON (assignments, coverage, penalties, totals)"})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, validate
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
@@ -55,13 +55,17 @@ from fieldops.schemas._base import (
     load,
 )
 
+#: Largest matrix index: a row or column of a travel matrix, stored in a 32-bit column.
+MAX_MATRIX_INDEX = 2**31 - 1
+
 
 # ---------------------------------------------------------------- problem parts
 class LocationSchema(DomainSchema):
     lat = Num(required=True, metadata={"minimum": -90, "maximum": 90})
     lon = Num(required=True, metadata={"minimum": -180, "maximum": 180})
     address = Text(allow_none=True)
-    matrix_index = Int(allow_none=True, metadata={"minimum": 0})
+    matrix_index = Int(allow_none=True, validate=validate.Range(max=MAX_MATRIX_INDEX),
+                       metadata={"minimum": 0})
 
     def make(self, data: dict[str, Any]) -> Location:
         return Location(**data)
