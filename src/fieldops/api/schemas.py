@@ -41,7 +41,7 @@ class Stored(fields.Nested):
     stored: the row already holds that schema's JSON, so it is not dumped again
     (a day's plan is large, and ``GET /plans/{id}`` is read often)."""
 
-    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return nested_obj
 
 
