@@ -236,3 +236,72 @@ def test_path_ids_that_break_the_id_rule_are_404(seeded: Api, bad_id: str) -> No
             failures.append(f"{method} {url}: {resp.status_code} {problem}")
     assert not failures, "\n".join(failures)
     assert table_counts(seeded) == before
+
+
+#: Valid ids that need percent-encoding in a URL: each must be reachable once created.
+AWKWARD_IDS = ["a?b#c", "50% off", "Müller & Söhne", "..x", "a+b=c", "技師 7"]
+
+
+@pytest.mark.parametrize("key", AWKWARD_IDS)
+def test_an_accepted_id_is_reachable_everywhere(api: Api, key: str) -> None:
+    """Created at ``Location``, read, replaced and deleted there (issue 19: ids with
+    ``/`` were accepted and then unreachable)."""
+    from urllib.parse import quote
+
+    from .conftest import service_request, shift
+
+    bodies = [("technicians", technician(key)), ("shifts", shift(key, key)),
+              ("contract-tiers", {"name": key, "response_time": "PT4H"}),
+              ("customers", {"id": key, "name": "x"}),
+              ("requests", service_request(key, customer_id=key, contract_tier=key,
+                                             created_at="2026-03-02T07:00:00+01:00"))]
+    for collection, body in bodies:
+        resp = api.post(f"/api/v1/{collection}", json=body)
+        assert resp.status_code == 201, resp.get_json()
+        location = resp.headers["Location"]
+        assert location == f"/api/v1/{collection}/{quote(key, safe='')}"
+        assert api.get(location).status_code == 200
+        assert api.put(location, json=body).status_code == 200
+    assert api.post(f"/api/v1/technicians/{quote(key, safe='')}/feed-token").status_code == 201
+    listed = api.get("/api/v1/requests", query_string={"customer_id": key}).get_json()
+    assert [r["id"] for r in listed["items"]] == [key]
+    for collection in ("requests", "shifts", "technicians", "contract-tiers"):
+        resp = api.delete(f"/api/v1/{collection}/{quote(key, safe='')}")
+        assert resp.status_code == 204, (collection, resp.get_json())
+
+
+def _chunked_upload(api: Api, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
+    """POST ``body`` chunked (no Content-Length) through a real HTTP server on loopback."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, api.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        chunks = (body[i:i + 8192] for i in range(0, len(body), 8192))
+        conn.request("POST", "/api/v1/requests/import", body=chunks, encode_chunked=True,
+                     headers={"Content-Type": content_type, **api.headers("admin")})
+        resp = conn.getresponse()
+        status, data = resp.status, json.loads(resp.read() or b"{}")
+        conn.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    return status, data
+
+
+def test_chunked_upload_over_http_is_413_or_whole(seeded: Api) -> None:
+    """Over a real server: an oversized chunked CSV stores nothing (it was cut at the
+    limit and the rest imported); one under the limit is imported whole."""
+    before = seeded.count("service_requests")
+    status, problem = _chunked_upload(seeded, _oversized_csv(), CSV)
+    assert status == 413 and problem["field"] == "body", problem
+    assert seeded.count("service_requests") == before
+    body = (CSV_HEADER + "".join(CSV_ROW.format(id=f"ok{i}") for i in range(300))).encode()
+    assert len(body) < LIMIT
+    status, created = _chunked_upload(seeded, body, CSV)
+    assert status == 201 and created["created"] == 300, created
