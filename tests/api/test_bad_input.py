@@ -305,3 +305,11 @@ def test_chunked_upload_over_http_is_413_or_whole(seeded: Api) -> None:
     assert len(body) < LIMIT
     status, created = _chunked_upload(seeded, body, CSV)
     assert status == 201 and created["created"] == 300, created
+
+
+def test_every_media_type_the_import_reads_is_documented_and_accepted(seeded: Api) -> None:
+    body = (CSV_HEADER + CSV_ROW.format(id="csv1")).encode()
+    for media_type in ("text/csv", "application/csv", "text/csv; charset=utf-8"):
+        resp = send(seeded, "POST", "/api/v1/requests/import", body, media_type)
+        assert resp.status_code in (201, 409), (media_type, resp.get_json())
+    assert seeded.count("service_requests") == 3

@@ -141,6 +141,7 @@ def _import_rows(limit: int) -> tuple[list[tuple[int, Any]], str]:
     "content": {
         "application/json": {"schema": {"type": "array", "items": RequestSchema}},
         "text/csv": {"schema": {"type": "string"}},
+        "application/csv": {"schema": {"type": "string"}},
     },
 })
 @blp.response(201, ImportOutSchema)
