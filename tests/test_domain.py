@@ -388,3 +388,40 @@ def test_enum_values_are_coerced_when_built_directly() -> None:
     loc = Location(52.5, 13.4)
     assert ServiceRequest("r", loc, timedelta(0), priority="high").priority is Priority.HIGH
     assert TravelSettings(provider="geodesic").provider is TravelProvider.GEODESIC
+
+
+# ---------------------------------------------------------------- the one id rule
+@pytest.mark.parametrize("bad", [
+    "", "   ", "a\nb", "a\rb", "\t", "a\x00b", "a\x7fb", "a\u2028b", "a\u200bb", "\ud800",
+    "a\udfffb", "a/b", "/", ".", "..", "x" * 201, 7, None,
+])
+def test_id_rule_refuses_what_cannot_be_reached_everywhere(bad: object) -> None:
+    from fieldops.domain._checks import require_id
+
+    with pytest.raises(FieldError) as err:
+        require_id("technician_id", bad)
+    assert err.value.field == "technician_id"
+
+
+@pytest.mark.parametrize("good", ["t1", "Müller 1", "a.b", "...", "a?b#c%d", "x" * 200,
+                                  "技師-7", "a b"])
+def test_id_rule_accepts_printable_ids(good: str) -> None:
+    from fieldops.domain._checks import require_id
+
+    assert require_id("id", good) == good
+
+
+def test_queue_names_may_hold_a_slash_but_nothing_invisible() -> None:
+    from fieldops.domain._checks import require_id
+
+    assert require_id("queue", "voice/en", segment=False) == "voice/en"
+    with pytest.raises(FieldError):
+        require_id("queue", "voice\n/en", segment=False)
+
+
+def test_the_id_rule_holds_for_problem_files_too() -> None:
+    data = base()
+    data["technicians"][0]["id"] = "t/1"
+    with pytest.raises(FieldError) as err:
+        problem_from_json(data)
+    assert err.value.field == "technicians[0].id"

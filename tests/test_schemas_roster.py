@@ -197,7 +197,8 @@ def templates(draw: st.DrawFn) -> ShiftTemplate:
         kwargs = {"break_length": brk, "break_earliest": earliest, "break_latest": latest,
                   "break_paid": draw(st.booleans())}
     return ShiftTemplate(
-        id=draw(st.text("abcxyz-/", min_size=1, max_size=6)), start=draw(times), length=length,
+        id=draw(st.text("abcxyz-_ ", min_size=1, max_size=6).filter(str.strip)),
+        start=draw(times), length=length,
         days=frozenset(draw(st.sets(st.integers(0, 6), min_size=1))),
         queues=draw(st.none() | st.just(frozenset({"voice/en"}))),
         name=draw(st.text(max_size=8)), **kwargs)

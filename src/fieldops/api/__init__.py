@@ -40,6 +40,7 @@ from fieldops.api.docs_ui import ASSETS_URL, init_docs_ui
 from fieldops.api.errors import register_error_handlers
 from fieldops.api.ext import State
 from fieldops.api.idempotency import init_idempotency
+from fieldops.api.inputs import init_input_guards
 from fieldops.api.schemas import ProblemSchema
 from fieldops.api.security import init_security_headers
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
@@ -195,6 +196,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                  workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
         api.register_blueprint(view.blp)
     register_error_handlers(app)
+    # Before the Idempotency-Key hook reads the body: every body is checked first.
+    init_input_guards(app, api.spec.to_dict())
     init_idempotency(app)
     _init_surface(app)
     if app.config["REAPER"]:

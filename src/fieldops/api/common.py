@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+from fieldops.domain._checks import require_id
 from fieldops.schemas import (
     format_duration,
     location_to_json,
@@ -20,6 +22,17 @@ from fieldops.store.models import (
     ShiftRow,
     TechnicianRow,
 )
+
+
+def location(collection: str, key: str) -> dict[str, str]:
+    """The ``Location`` header of a created resource: ``/api/v1/<collection>/<key>``.
+
+    ``key`` passed the id rule when it was created (a control character here would be
+    a bug, so it raises before any header is built); it is percent-encoded as one
+    path segment, so ``?``, ``#``, ``%`` or spaces in an id lead to the resource.
+    """
+    require_id("id", key)
+    return {"Location": f"/api/v1/{collection}/{quote(key, safe='')}"}
 
 
 def instant(value: Any) -> str | None:

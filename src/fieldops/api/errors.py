@@ -116,7 +116,9 @@ def handle_http_exception(exc: HTTPException) -> Response:
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="fieldops"'
     detail = data.get("message") or exc.description or HTTPStatus(status).phrase
-    return problem_response(status, str(detail), headers=headers)
+    # A body too large or unreadable (e.g. Werkzeug's own limit checks) names the body.
+    field = "body" if status == 413 or (status == 400 and messages) else None
+    return problem_response(status, str(detail), field=field, headers=headers)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
+from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
-from fieldops.schemas._base import DomainSchema, List, Nested, Num, Text
+from fieldops.schemas._base import DomainSchema, Key, List, Mapping_, Nested, Num, Text
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -30,8 +31,18 @@ def Duration(**kw: object) -> fields.String:
     return fields.String(metadata=dict(DURATION), **kw)  # type: ignore[arg-type]
 
 
-def Id(**kw: object) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=200), **kw)  # type: ignore[arg-type]
+def Id(**kw: Any) -> Key:
+    """An id anywhere in the API (bodies and query filters): the domain's one id rule."""
+    return Key(**kw)
+
+
+class Stored(fields.Nested):
+    """A result documented by its schema of :mod:`fieldops.schemas` and answered as
+    stored: the row already holds that schema's JSON, so it is not dumped again
+    (a day's plan is large, and ``GET /plans/{id}`` is read often)."""
+
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return nested_obj
 
 
 class Strict(Schema):
@@ -39,12 +50,19 @@ class Strict(Schema):
         unknown = RAISE
 
 
-MAX_KEY = 200  # characters in an id: the store's key columns
+MAX_KEY = MAX_ID_LENGTH  # characters in an id: the store's key columns
+#: Longest free text of each kind the store's columns hold.
+MAX_NAME, MAX_PHONE, MAX_EMAIL = 200, 64, 320
 
 
-def _Key(**kw: Any) -> Text:
-    """An id stored as a key: 1 to MAX_KEY characters."""
-    return Text(validate=validate.Length(min=1, max=MAX_KEY), **kw)
+def _Key(**kw: Any) -> Key:
+    """An id stored as a key (the domain's id rule, at most MAX_KEY characters)."""
+    return Key(**kw)
+
+
+def _Short(limit: int, **kw: Any) -> Text:
+    """Free text stored in a column of ``limit`` characters."""
+    return Text(validate=validate.Length(max=limit), **kw)
 
 
 class _AsJson(DomainSchema):
@@ -73,8 +91,11 @@ class SkillSchema(ds.SkillSchema):
 
 class TechnicianSchema(_AsJson, ds.TechnicianSchema):
     id = _Key(required=True)
-    name = Text(validate=validate.Length(max=MAX_KEY))
+    name = _Short(MAX_NAME)
     skills = List(Nested(SkillSchema))
+    territory = _Short(MAX_NAME, allow_none=True)
+    email = _Short(MAX_EMAIL, allow_none=True)
+    phone = _Short(MAX_PHONE, allow_none=True)
 
 
 class ShiftSchema(_AsJson, ds.ShiftSchema):
@@ -99,9 +120,14 @@ class RequestSchema(_AsJson, ds.RequestSchema):
     required_technicians = List(_Key())
     excluded_technicians = List(_Key())
     pinned_technician = _Key(allow_none=True)
+    job_type = _Short(MAX_NAME, allow_none=True)
+    customer_name = _Short(MAX_NAME, allow_none=True)
+    customer_phone = _Short(MAX_PHONE, allow_none=True)
 
 
-class AssignmentSchema(Schema):
+class RequestAssignmentSchema(Schema):
+    """Where a request is planned (named apart from a roster's shift assignment)."""
+
     plan_id = fields.String()
     technician_id = fields.String()
     shift_id = fields.String()
@@ -114,15 +140,15 @@ class RequestOutSchema(RequestSchema):
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     status_changed_at = Instant()
     received_at = Instant()
-    assignment = fields.Nested(AssignmentSchema, allow_none=True)
+    assignment = fields.Nested(RequestAssignmentSchema, allow_none=True)
 
 
 class CustomerSchema(Strict):
     id = Id(required=True)
-    name = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    address = fields.String(allow_none=True)
+    name = _Short(MAX_NAME, allow_none=True)
+    phone = _Short(MAX_PHONE, allow_none=True)
+    email = _Short(MAX_EMAIL, allow_none=True)
+    address = Text(allow_none=True)
 
 
 class CustomerOutSchema(CustomerSchema):
@@ -229,7 +255,7 @@ class PlanOutSchema(Schema):
     params = fields.Dict()
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
-    result = fields.Dict(allow_none=True, metadata={
+    result = Stored(ds.PlanSchema, allow_none=True, metadata={
         "description": "the plan JSON (routes, KPIs, unassigned with reasons)"})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
@@ -301,6 +327,18 @@ class RosterValidationSchema(Schema):
     violations = fields.List(fields.String())
 
 
+class RosterResultSchema(rs.RosterSchema):
+    """The roster JSON as a roster resource holds it: written with its problem, so
+    with the problem's name and zone, the totals and each agent's totals."""
+
+    problem_name = Text(allow_none=True)
+    timezone = Text(allow_none=True)
+    totals = Mapping_(metadata={"description": "{shifts, required, staffed, short, over}"})
+    agents = List(Mapping_(), metadata={
+        "description": "per agent: shifts, paid time, nights, weekends worked"})
+    predicted = Mapping_(allow_none=True)
+
+
 class RosterOutSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
@@ -316,7 +354,7 @@ class RosterOutSchema(Schema):
         "description": "optimal, feasible, time_limit, cancelled, infeasible or no_solution"})
     validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
         "description": "the independent validator's verdict on the result"})
-    result = fields.Dict(allow_none=True, metadata={
+    result = Stored(RosterResultSchema, allow_none=True, metadata={
         "description": "the roster JSON (assignments, coverage, penalties, totals)"})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()

@@ -13,10 +13,47 @@ from fieldops.domain.errors import FieldError
 T = TypeVar("T")
 
 
-def require_id(field: str, value: object) -> str:
+#: Longest id (or name used as a key) in characters: the store's key columns hold 200.
+MAX_ID_LENGTH = 200
+#: Ids that HTTP clients rewrite as path segments (RFC 3986 dot segments).
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def id_problem(value: object, *, segment: bool = True) -> str | None:
+    """Why ``value`` cannot be an id, or ``None`` when it can.
+
+    An id is a key that must be reachable everywhere it is used: as one URL path
+    segment (``/technicians/{id}``), in a header (``Location``), a CSV cell, a
+    calendar feed and every database. So it is a non-blank string of at most
+    :data:`MAX_ID_LENGTH` printable characters: no control or other invisible
+    characters (newline, NUL, ...), no lone surrogates, no ``/`` and not ``.`` or
+    ``..``. Spaces and any printable Unicode letter are fine.
+
+    ``segment=False`` is for keys that never appear in a URL (contact-center queue
+    names such as ``voice/en``): they may hold ``/``; the rest of the rule holds.
+    """
     if not isinstance(value, str) or not value.strip():
-        raise FieldError(field, "must be a non-empty string")
-    return value
+        return "must be a non-empty string"
+    if len(value) > MAX_ID_LENGTH:
+        return f"must be at most {MAX_ID_LENGTH} characters"
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        return f"must not contain control or invisible characters (found U+{ord(bad):04X})"
+    if not segment:
+        return None
+    if "/" in value:
+        return "must not contain '/' (an id is one URL path segment)"
+    if value in _DOT_SEGMENTS:
+        return "must not be '.' or '..'"
+    return None
+
+
+def require_id(field: str, value: object, *, segment: bool = True) -> str:
+    """``value`` if it is a valid id (see :func:`id_problem`), else :class:`FieldError`."""
+    problem = id_problem(value, segment=segment)
+    if problem is not None:
+        raise FieldError(field, problem)
+    return value  # type: ignore[return-value]  # id_problem checked it is a str
 
 
 def require_aware(field: str, value: object) -> datetime:

@@ -55,7 +55,7 @@ class QueueSkill:
     proficiency: int = 3
 
     def __post_init__(self) -> None:
-        require_id("queue", self.queue)
+        require_id("queue", self.queue, segment=False)
         require_int("proficiency", self.proficiency, minimum=1, maximum=5)
 
 
@@ -311,7 +311,7 @@ class CoverageRequirement:
 
     def __post_init__(self) -> None:
         require_aware("start", self.start)
-        require_id("queue", self.queue)
+        require_id("queue", self.queue, segment=False)
         require_int("required", self.required, minimum=0)
         optional(require_int, "under_weight", self.under_weight, minimum=0)
         optional(require_int, "over_weight", self.over_weight, minimum=0)
@@ -383,7 +383,7 @@ class RosterProblem:
         if not self.queues:
             raise FieldError("queues", "must name at least one queue")
         for i, q in enumerate(self.queues):
-            require_id(f"queues[{i}]", q)
+            require_id(f"queues[{i}]", q, segment=False)
         if len(set(self.queues)) != len(self.queues):
             raise FieldError("queues", "names a queue twice")
         if not self.templates:

@@ -75,7 +75,7 @@ class QueueSpec:
     response_deadline: timedelta | None = None
 
     def __post_init__(self) -> None:
-        require_id("id", self.id)
+        require_id("id", self.id, segment=False)  # a queue: never in a URL
         object.__setattr__(self, "channel", require_enum("channel", self.channel, Channel))
         require_int("concurrency", self.concurrency, minimum=1, maximum=MAX_CONCURRENCY)
         if self.patience is not None:
@@ -113,7 +113,7 @@ class HistoryRow:
 
     def __post_init__(self) -> None:
         require_aware("interval_start", self.interval_start)
-        require_id("queue", self.queue)
+        require_id("queue", self.queue, segment=False)
         require_number("offered", self.offered, minimum=0)
         require_duration("aht", self.aht)
 

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, TypeVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, post_load
 
+from fieldops.domain._checks import MAX_ID_LENGTH, id_problem
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import scalars
 
@@ -34,6 +35,9 @@ T = TypeVar("T")
 Json = dict[str, Any]
 
 _REQUIRED = {"required": "is required", "null": "is required"}
+#: The id rule as an OpenAPI pattern, for clients and generators (ASCII controls and
+#: ``/``); the full rule (any invisible character, ``.``/``..``) is checked on load.
+ID_PATTERN = "^[^/\\u0000-\\u001f\\u007f]+$"
 
 
 class _Slow(Exception):
@@ -62,6 +66,30 @@ class Text(_FastField, fields.String):
 
     def fast(self, value: Any) -> Any:
         if value.__class__ is not str:
+            raise _Slow
+        return value
+
+
+class Key(Text):
+    """An id (or a name used as a key): the domain's one id rule,
+    :func:`~fieldops.domain._checks.id_problem` (printable, no ``/``, at most
+    :data:`~fieldops.domain._checks.MAX_ID_LENGTH` characters)."""
+
+    def __init__(self, **kw: Any) -> None:
+        meta = {"minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": ID_PATTERN,
+                "description": "an id: printable, no '/', at most "
+                               f"{MAX_ID_LENGTH} characters"}
+        super().__init__(metadata={**meta, **kw.pop("metadata", {})}, **kw)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kw: Any) -> Any:
+        value = super()._deserialize(value, attr, data, **kw)
+        problem = id_problem(value)
+        if problem is not None:
+            raise ValidationError(problem)
+        return value
+
+    def fast(self, value: Any) -> Any:
+        if value.__class__ is not str or id_problem(value) is not None:
             raise _Slow
         return value
 
@@ -434,6 +462,7 @@ __all__ = [
     "Instant",
     "Int",
     "Json",
+    "Key",
     "List",
     "Mapping_",
     "Nested",

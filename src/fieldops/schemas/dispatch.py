@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, validate
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.location import Location
@@ -44,6 +44,7 @@ from fieldops.schemas._base import (
     Instant,
     Int,
     Json,
+    Key,
     List,
     Mapping_,
     Nested,
@@ -54,13 +55,17 @@ from fieldops.schemas._base import (
     load,
 )
 
+#: Largest matrix index: a row or column of a travel matrix, stored in a 32-bit column.
+MAX_MATRIX_INDEX = 2**31 - 1
+
 
 # ---------------------------------------------------------------- problem parts
 class LocationSchema(DomainSchema):
     lat = Num(required=True, metadata={"minimum": -90, "maximum": 90})
     lon = Num(required=True, metadata={"minimum": -180, "maximum": 180})
     address = Text(allow_none=True)
-    matrix_index = Int(allow_none=True, metadata={"minimum": 0})
+    matrix_index = Int(allow_none=True, validate=validate.Range(max=MAX_MATRIX_INDEX),
+                       metadata={"minimum": 0})
 
     def make(self, data: dict[str, Any]) -> Location:
         return Location(**data)
@@ -75,7 +80,7 @@ class WindowSchema(DomainSchema):
 
 
 class SkillSchema(DomainSchema):
-    name = Text(required=True)
+    name = Key(required=True)
     level = Int(metadata={"minimum": 1, "maximum": 3, "default": 1})
 
     def make(self, data: dict[str, Any]) -> Skill:
@@ -83,7 +88,7 @@ class SkillSchema(DomainSchema):
 
 
 class TechnicianSchema(DomainSchema):
-    id = Text(required=True)
+    id = Key(required=True)
     name = Text(metadata={"description": "default: the id"})
     home = Nested(LocationSchema, required=True)
     skills = List(Nested(SkillSchema))
@@ -116,8 +121,8 @@ class LunchSchema(DomainSchema):
 
 
 class ShiftSchema(DomainSchema):
-    id = Text(required=True)
-    technician_id = Text(required=True)
+    id = Key(required=True)
+    technician_id = Key(required=True)
     start = Instant(required=True)
     end = Instant(required=True)
     start_location = Nested(LocationSchema, allow_none=True)
@@ -130,7 +135,7 @@ class ShiftSchema(DomainSchema):
 
 
 class TierSchema(DomainSchema):
-    name = Text(required=True)
+    name = Key(required=True)
     response_time = Duration(allow_none=True)
     next_business_day = Bool()
     business_day_end = TimeOfDay(minutes_only=True)
@@ -146,19 +151,19 @@ class TierSchema(DomainSchema):
 
 
 class RequestSchema(DomainSchema):
-    id = Text(required=True)
-    customer_id = Text(allow_none=True)
+    id = Key(required=True)
+    customer_id = Key(allow_none=True)
     location = Nested(LocationSchema, required=True)
     duration = Duration(required=True)
     windows = List(Nested(WindowSchema))
     required_skills = List(Nested(SkillSchema))
     priority = EnumText(Priority)
-    contract_tier = Text(allow_none=True)
+    contract_tier = Key(allow_none=True)
     created_at = Instant(allow_none=True)
-    preferred_technicians = List(Text())
-    required_technicians = List(Text())
-    excluded_technicians = List(Text())
-    pinned_technician = Text(allow_none=True)
+    preferred_technicians = List(Key())
+    required_technicians = List(Key())
+    excluded_technicians = List(Key())
+    pinned_technician = Key(allow_none=True)
     pinned_start = Instant(allow_none=True)
     load_ = Num(data_key="load", attribute="load", metadata={"minimum": 0})
     job_type = Text(allow_none=True)

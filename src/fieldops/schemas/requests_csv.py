@@ -38,10 +38,10 @@ _ID_LISTS = ("preferred_technicians", "required_technicians", "excluded_technici
 class CsvFormatError(ValueError):
     """The file is not a well-formed request CSV (encoding, header, cell count)."""
 
-    def __init__(self, message: str, *, field: str | None = None, row: int | None = None):
+    def __init__(self, message: str, *, field: str = "body", row: int | None = None):
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = field  # the column at fault, else the file as a whole: "body"
         self.row = row
 
 
@@ -70,7 +70,13 @@ def _number(value: str, field: str, cast: type = float) -> Any:
 
 
 def request_row_to_json(row: dict[str, str]) -> dict[str, Any]:
-    """One CSV row to the request JSON :func:`request_from_json` reads."""
+    """One CSV row to the request JSON :func:`request_from_json` reads.
+
+    A cell holding NUL is refused (no database text column can store it).
+    """
+    for key, value in row.items():
+        if value is not None and "\x00" in value:
+            raise FieldError(str(key), "must not contain NUL characters")
     cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
     out: dict[str, Any] = {key: cells[key] for key in _TEXT_COLUMNS if key in cells}
     loc: dict[str, Any] = {key: _number(cells[key], key) for key in ("lat", "lon")

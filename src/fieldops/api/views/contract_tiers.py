@@ -8,7 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from fieldops.api.auth import READERS, WRITERS, roles
-from fieldops.api.common import tier_json
+from fieldops.api.common import location, tier_json
 from fieldops.api.ext import session
 from fieldops.api.schemas import PageArgs, TierSchema, page_schema
 from fieldops.services.crud import page
@@ -36,7 +36,7 @@ def create_tier(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
     """Create a contract tier."""
     with session() as s:
         out = tier_json(TIERS.create(s, body))
-    return out, 201, {"Location": f"/api/v1/contract-tiers/{out['name']}"}
+    return out, 201, location("contract-tiers", out["name"])
 
 
 @blp.route("/<string:name>", methods=["GET"])

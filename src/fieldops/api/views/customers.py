@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from fieldops.api.auth import READERS, WRITERS, roles
-from fieldops.api.common import customer_json, instant
+from fieldops.api.common import customer_json, instant, location
 from fieldops.api.ext import session
 from fieldops.api.schemas import (
     CustomerOutSchema,
@@ -42,7 +42,7 @@ def create_customer(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str
     """Create a customer."""
     with session() as s:
         out = customer_json(CUSTOMERS.create(s, body))
-    return out, 201, {"Location": f"/api/v1/customers/{out['id']}"}
+    return out, 201, location("customers", out["id"])
 
 
 @blp.route("/<string:customer_id>", methods=["GET"])

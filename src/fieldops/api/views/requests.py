@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from fieldops.api.auth import READERS, WRITERS, Principal, principal, roles
-from fieldops.api.common import instant, request_json
+from fieldops.api.common import instant, location, request_json
 from fieldops.api.ext import session, state
 from fieldops.api.schemas import (
     ImportOutSchema,
@@ -125,7 +125,7 @@ def create_request(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     r = request_from_json(body, "")
     with session() as s:
         out = request_json(svc.create_request(s, r, actor=principal().label))
-    return out, 201, {"Location": f"/api/v1/requests/{r.id}"}
+    return out, 201, location("requests", r.id)
 
 
 @blp.route("/<string:request_id>", methods=["GET"])
@@ -180,6 +180,7 @@ def _import_rows(limit: int) -> tuple[list[tuple[int, Any]], str]:
     "content": {
         "application/json": {"schema": {"type": "array", "items": RequestSchema}},
         "text/csv": {"schema": {"type": "string"}},
+        "application/csv": {"schema": {"type": "string"}},
     },
 })
 @blp.response(201, ImportOutSchema)

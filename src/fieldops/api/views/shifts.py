@@ -8,7 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from fieldops.api.auth import READERS, WRITERS, principal, roles
-from fieldops.api.common import shift_json
+from fieldops.api.common import location, shift_json
 from fieldops.api.ext import session
 from fieldops.api.schemas import ShiftListArgs, ShiftSchema, page_schema
 from fieldops.services.crud import page
@@ -39,7 +39,7 @@ def create_shift(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
     """Create a shift."""
     with session() as s:
         out = shift_json(SHIFTS.create(s, body))
-    return out, 201, {"Location": f"/api/v1/shifts/{out['id']}"}
+    return out, 201, location("shifts", out["id"])
 
 
 @blp.route("/<string:shift_id>", methods=["GET"])

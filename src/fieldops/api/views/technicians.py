@@ -8,7 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from fieldops.api.auth import READERS, WRITERS, principal, roles
-from fieldops.api.common import technician_json
+from fieldops.api.common import location, technician_json
 from fieldops.api.ext import session
 from fieldops.api.schemas import PageArgs, TechnicianSchema, page_schema
 from fieldops.services.crud import page
@@ -39,7 +39,7 @@ def create_technician(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[s
     """Create a technician."""
     with session() as s:
         out = technician_json(TECHNICIANS.create(s, body))
-    return out, 201, {"Location": f"/api/v1/technicians/{out['id']}"}
+    return out, 201, location("technicians", out["id"])
 
 
 @blp.route("/<string:tech_id>", methods=["GET"])
