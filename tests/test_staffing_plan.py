@@ -16,9 +16,9 @@ from fieldops.domain.workforce import (
     QueueSpec,
     StaffingTarget,
 )
+from fieldops.schemas.staffing import staffing_to_records
 from fieldops.solver.forecast import volumes_from_frame
 from fieldops.solver.staffing import (
-    plan_to_records,
     required_agents,
     staff,
 )
@@ -44,9 +44,9 @@ def test_staff_shrinkage_and_chat_concurrency() -> None:
     assert row["agents"] == math.ceil(slots / 2)
     assert row["scheduled"] == pytest.approx(row["agents"] / 0.75)
     assert plan.frame.iloc[1]["agents"] == 0
-    rec = plan_to_records(plan, "Europe/Berlin")[0]
+    rec = staffing_to_records(plan, "Europe/Berlin")[0]
     assert rec["interval_start"] == "2026-03-02T08:00:00+01:00" and rec["agents"] == row["agents"]
-    assert rec["service_level"] is not None and plan_to_records(plan)[1]["asa_seconds"] == 0.0
+    assert rec["service_level"] is not None and staffing_to_records(plan)[1]["asa_seconds"] == 0.0
 
 
 def test_staff_names_a_zero_handle_time_with_contacts() -> None:

@@ -7,7 +7,6 @@ next to its output file.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from fieldops.domain.workforce import (
     StaffingPlan,
 )
 from fieldops.reports.workforce_chart import forecast_chart, staffing_chart
+from fieldops.schemas.staffing import write_staffing
 
 
 def parse_special_day(text: str) -> SpecialDay:
@@ -177,16 +177,7 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
 
 
 def write_plan(plan: StaffingPlan, path: Path, timezone: str) -> None:
-    frame = plan.frame.copy()
-    frame["interval_start"] = frame["interval_start"].map(
-        lambda t: pd.Timestamp(t).tz_convert(timezone).isoformat())
-    if path.suffix.lower() == ".json":
-        from fieldops.solver.staffing import plan_to_records
-
-        path.write_text(json.dumps(plan_to_records(plan)), encoding="utf-8")
-        return
-    escape_frame(frame.round(6)).to_csv(path, index=False)
-
+    write_staffing(plan, path, timezone)
 
 def cmd_staff(args: argparse.Namespace) -> int:
     run_staffing(Path(args.forecast), args, Path(args.output), args.timezone)

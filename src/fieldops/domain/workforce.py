@@ -266,6 +266,14 @@ class Forecast:
         return {s.queue: s for s in self.scores if s.chosen}
 
 
+#: The columns of a staffing table (:attr:`StaffingPlan.frame`), in order.
+PLAN_COLUMNS = (
+    "interval_start", "queue", "channel", "model", "offered", "aht_seconds", "load_erlangs",
+    "agents", "scheduled", "service_level", "asa_seconds", "p_wait", "occupancy",
+    "abandon_rate", "backlog",
+)
+
+
 @dataclass(frozen=True, eq=False)
 class StaffingPlan:
     """Required agents per interval and queue (columns in docs/workforce.md)."""
@@ -287,6 +295,7 @@ class SimulationResult:
 
 __all__ = [
     "FORECAST_METHODS",
+    "PLAN_COLUMNS",
     "VOLUME_COLUMNS",
     "BacktestScore",
     "Channel",

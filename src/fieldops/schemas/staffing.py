@@ -1,5 +1,8 @@
 """The staffing table: the format ``fieldops staff`` writes and ``fieldops roster`` reads.
 
+Both directions live here: :func:`write_staffing` / :func:`staffing_to_records` and
+:func:`read_staffing`.
+
 One row per interval and queue: ``interval_start`` (ISO 8601 with a UTC offset),
 ``queue``, ``agents`` (heads on the phones), ``scheduled`` (heads to roster,
 including shrinkage) and the other columns of docs/workforce.md ("Staffing
@@ -20,8 +23,46 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import CoverageRequirement, RosterProblem
-from fieldops.domain.spreadsheet import unescape_frame
+from fieldops.domain.spreadsheet import escape_frame, unescape_frame
+from fieldops.domain.workforce import PLAN_COLUMNS, StaffingPlan
 from fieldops.schemas.scalars import format_instant
+
+
+def staffing_to_records(plan: StaffingPlan, timezone: str | None = None
+                        ) -> list[dict[str, object]]:
+    """JSON-ready rows: instants ISO 8601 in ``timezone`` (default UTC), NaN as ``None``."""
+    records: list[dict[str, object]] = []
+    for row in plan.frame.itertuples(index=False):
+        rec: dict[str, object] = {}
+        for col, value in zip(PLAN_COLUMNS, row, strict=True):
+            if col == "interval_start":
+                stamp = pd.Timestamp(value)
+                rec[col] = (stamp.tz_convert(timezone) if timezone else stamp).isoformat()
+            elif isinstance(value, float | np.floating):
+                rec[col] = None if not math.isfinite(float(value)) else round(float(value), 6)
+            elif isinstance(value, np.integer):
+                rec[col] = int(value)
+            else:
+                rec[col] = value
+        records.append(rec)
+    return records
+
+
+def write_staffing(plan: StaffingPlan, path: str | Path, timezone: str) -> None:
+    """Write the table as JSON records (``.json``, instants in UTC) or CSV (instants
+    in ``timezone``).
+
+    CSV text cells a spreadsheet would run as formulas are escaped;
+    :func:`read_staffing` undoes it.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(staffing_to_records(plan)), encoding="utf-8")
+        return
+    frame = plan.frame.copy()
+    frame["interval_start"] = frame["interval_start"].map(
+        lambda t: pd.Timestamp(t).tz_convert(timezone).isoformat())
+    escape_frame(frame.round(6)).to_csv(path, index=False)
 
 
 def read_staffing(path: str | Path) -> pd.DataFrame:

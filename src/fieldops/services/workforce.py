@@ -7,13 +7,14 @@ from typing import Any
 
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import parse_duration
+from fieldops.schemas.staffing import staffing_to_records
 from fieldops.schemas.workforce import (
     forecast_settings_from_json,
     queue_specs_from_json,
     staffing_target_from_json,
 )
 from fieldops.solver.forecast import forecast, forecast_to_json, volumes_from_records
-from fieldops.solver.staffing import plan_to_records, staff
+from fieldops.solver.staffing import staff
 
 DAY = timedelta(days=1)
 
@@ -40,4 +41,4 @@ def staffing_records(demand: list[dict[str, Any]], step: str, target: dict[str, 
     volumes = volumes_from_records(demand, interval(step), "demand")
     plan = staff(volumes, staffing_target_from_json(target, "target"),
                  queue_specs_from_json(queues, "queues"))
-    return list(plan_to_records(plan))
+    return staffing_to_records(plan)

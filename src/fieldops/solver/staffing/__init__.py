@@ -7,11 +7,10 @@ from fieldops.solver.staffing.erlang import (
     erlang_b_direct,
     erlang_c,
 )
-from fieldops.solver.staffing.plan import PLAN_COLUMNS, plan_to_records, staff
+from fieldops.solver.staffing.plan import staff
 from fieldops.solver.staffing.required import DeadlineProfile, deadline_profile, required_agents
 
 __all__ = [
-    "PLAN_COLUMNS",
     "DeadlineProfile",
     "QueueMetrics",
     "deadline_profile",
@@ -19,7 +18,6 @@ __all__ = [
     "erlang_b",
     "erlang_b_direct",
     "erlang_c",
-    "plan_to_records",
     "required_agents",
     "staff",
 ]

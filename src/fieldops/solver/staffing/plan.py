@@ -10,6 +10,7 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.workforce import (
+    PLAN_COLUMNS,
     ContactVolumes,
     QueueSpec,
     StaffingPlan,
@@ -17,11 +18,6 @@ from fieldops.domain.workforce import (
 )
 from fieldops.solver.staffing.required import deadline_profile, required_agents
 
-PLAN_COLUMNS = (
-    "interval_start", "queue", "channel", "model", "offered", "aht_seconds", "load_erlangs",
-    "agents", "scheduled", "service_level", "asa_seconds", "p_wait", "occupancy",
-    "abandon_rate", "backlog",
-)
 #: deadline-profile agents within this of an integer are not rounded up past it
 CEIL_TOLERANCE = 1e-9
 #: handle times are raised to this (seconds) when nothing is offered, so Erlang never divides by 0
@@ -134,22 +130,3 @@ def staff(
              else pd.DataFrame({c: [] for c in PLAN_COLUMNS}))
     frame = frame[list(PLAN_COLUMNS)]
     return StaffingPlan(frame=frame, target=target, queues=specs, interval=demand.interval)
-
-
-def plan_to_records(plan: StaffingPlan, timezone: str | None = None) -> list[dict[str, object]]:
-    """JSON-ready rows: instants ISO 8601 in ``timezone`` (default UTC), NaN as ``None``."""
-    records: list[dict[str, object]] = []
-    for row in plan.frame.itertuples(index=False):
-        rec: dict[str, object] = {}
-        for col, value in zip(PLAN_COLUMNS, row, strict=True):
-            if col == "interval_start":
-                stamp = pd.Timestamp(value)
-                rec[col] = (stamp.tz_convert(timezone) if timezone else stamp).isoformat()
-            elif isinstance(value, float | np.floating):
-                rec[col] = None if not math.isfinite(float(value)) else round(float(value), 6)
-            elif isinstance(value, np.integer):
-                rec[col] = int(value)
-            else:
-                rec[col] = value
-        records.append(rec)
-    return records

@@ -1,4 +1,4 @@
-"""Solver child processes die with their parent (engines.lifetime): by the kernel's
+"""solver/dispatch/engines/lifetime.py: solver child processes die with their parent."""
 parent-death signal and by the parent-watch thread alone."""
 
 from __future__ import annotations
