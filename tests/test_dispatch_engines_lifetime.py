@@ -1,4 +1,4 @@
-"""solver/dispatch/engines/lifetime.py: solver child processes die with their parent."""
+"""solver/dispatch/engines/lifetime.py: solver child processes die with their parent, by the
 parent-death signal and by the parent-watch thread alone."""
 
 from __future__ import annotations
