@@ -82,4 +82,4 @@ class SolveState:
             self.progress(Progress(
                 objective=cost / COST_SCALE + self.model.fixed_objective,
                 elapsed=self.deadline.elapsed(),
-                solutions=self.constructed + self.incumbent.solutions, assigned=assigned))
+                solutions=self.constructed + solutions, assigned=assigned))
