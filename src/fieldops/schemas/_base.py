@@ -288,7 +288,8 @@ def _is_empty(value: Any) -> bool:
 
 
 class DomainSchema(Schema):
-    """One domain type's JSON shape; :meth:`make` builds the object.
+    """One domain type's JSON shape; :meth:`make` builds the object (by default
+    ``model(**fields)``: a schema whose type needs nothing more just names ``model``).
 
     Fields are optional unless ``required=True``; ``null`` means the same as a
     missing key, and a missing key takes the domain's default. Unknown keys are
@@ -303,11 +304,13 @@ class DomainSchema(Schema):
     omit_empty: ClassVar[bool] = True
     #: Fields whose ``null`` is meaningful (passed on instead of taking the default).
     keep_null: ClassVar[frozenset[str]] = frozenset()
+    #: The domain type :meth:`make` builds; ``None`` hands the loaded dict back.
+    model: ClassVar[type | None] = None
 
     # ----------------------------------------------------------- to override
     def make(self, data: dict[str, Any]) -> Any:
         """Build the domain object from the loaded ``data`` (keys that were given)."""
-        return data
+        return data if self.model is None else self.model(**data)
 
     def omit(self, obj: Any, data: Json) -> Json:
         """The dumped ``data`` of ``obj`` as written: empty values left out."""

@@ -67,24 +67,21 @@ class LocationSchema(DomainSchema):
     matrix_index = Int(allow_none=True, validate=validate.Range(max=MAX_MATRIX_INDEX),
                        metadata={"minimum": 0})
 
-    def make(self, data: dict[str, Any]) -> Location:
-        return Location(**data)
+    model = Location
 
 
 class WindowSchema(DomainSchema):
     start = Instant(required=True)
     end = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> TimeWindow:
-        return TimeWindow(**data)
+    model = TimeWindow
 
 
 class SkillSchema(DomainSchema):
     name = Key(required=True)
     level = Int(metadata={"minimum": 1, "maximum": 3, "default": 1})
 
-    def make(self, data: dict[str, Any]) -> Skill:
-        return Skill(**data)
+    model = Skill
 
 
 class TechnicianSchema(DomainSchema):
@@ -116,8 +113,7 @@ class LunchSchema(DomainSchema):
     earliest_start = Instant(required=True)
     latest_start = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> LunchBreak:
-        return LunchBreak(**data)
+    model = LunchBreak
 
 
 class ShiftSchema(DomainSchema):
@@ -130,8 +126,7 @@ class ShiftSchema(DomainSchema):
     lunch = Nested(LunchSchema, allow_none=True)
     max_overtime = Duration()
 
-    def make(self, data: dict[str, Any]) -> Shift:
-        return Shift(**data)
+    model = Shift
 
 
 class TierSchema(DomainSchema):
@@ -141,8 +136,7 @@ class TierSchema(DomainSchema):
     business_day_end = TimeOfDay(minutes_only=True)
     lateness_weight = Num(metadata={"minimum": 0})
 
-    def make(self, data: dict[str, Any]) -> ContractTier:
-        return ContractTier(**data)
+    model = ContractTier
 
     def omit(self, obj: Any, data: Json) -> Json:
         if isinstance(obj, ContractTier) and not obj.next_business_day:
@@ -203,8 +197,7 @@ class TravelSchema(DomainSchema):
     osrm_profile = Text()
     matrix = Nested(MatrixSchema, allow_none=True)
 
-    def make(self, data: dict[str, Any]) -> TravelSettings:
-        return TravelSettings(**data)
+    model = TravelSettings
 
     def omit(self, obj: Any, data: Json) -> Json:
         if isinstance(obj, TravelSettings) and obj.provider is not TravelProvider.OSRM:
@@ -317,8 +310,7 @@ class StepSchema(_PlanPart):
     sla_deadline = Instant(allow_none=True)
     sla_lateness = Duration()
 
-    def make(self, data: dict[str, Any]) -> Step:
-        return Step(**data)
+    model = Step
 
     def omit(self, obj: Any, data: Json) -> Json:
         if isinstance(obj, Step) and not obj.sla_deadline:
@@ -340,8 +332,7 @@ class RouteKPIsSchema(_PlanPart):
     sla_breached = Int(required=True)
     cost = Real(required=True)
 
-    def make(self, data: dict[str, Any]) -> RouteKPIs:
-        return RouteKPIs(**data)
+    model = RouteKPIs
 
 
 class RouteSchema(_PlanPart):
@@ -361,8 +352,7 @@ class UnassignedSchema(_PlanPart):
     reason = EnumText(UnassignedReason, required=True)
     detail = Text()
 
-    def make(self, data: dict[str, Any]) -> Unassigned:
-        return Unassigned(**data)
+    model = Unassigned
 
 
 class PlanKPIsSchema(_PlanPart):
@@ -380,8 +370,7 @@ class PlanKPIsSchema(_PlanPart):
     sla_met = Int(required=True)
     sla_breached = Int(required=True)
 
-    def make(self, data: dict[str, Any]) -> PlanKPIs:
-        return PlanKPIs(**data)
+    model = PlanKPIs
 
 
 class PlanSchema(_PlanPart):

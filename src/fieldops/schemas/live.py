@@ -41,8 +41,7 @@ class StatusReportSchema(DomainSchema):
     status = EnumText(JobStatus, required=True)
     at = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> StatusReport:
-        return StatusReport(**data)
+    model = StatusReport
 
 
 class UnavailabilitySchema(DomainSchema):
@@ -52,8 +51,7 @@ class UnavailabilitySchema(DomainSchema):
     reason = Text()
     reported_at = Instant(allow_none=True)
 
-    def make(self, data: dict[str, Any]) -> Unavailability:
-        return Unavailability(**data)
+    model = Unavailability
 
 
 class DelaySchema(DomainSchema):
@@ -61,32 +59,28 @@ class DelaySchema(DomainSchema):
     expected_end = Instant(required=True)
     reported_at = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> Delay:
-        return Delay(**data)
+    model = Delay
 
 
 class NewRequestSchema(DomainSchema):
     request = Nested(RequestSchema, required=True)
     at = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> NewRequest:
-        return NewRequest(**data)
+    model = NewRequest
 
 
 class CancellationSchema(DomainSchema):
     request_id = Text(required=True)
     at = Instant(required=True)
 
-    def make(self, data: dict[str, Any]) -> Cancellation:
-        return Cancellation(**data)
+    model = Cancellation
 
 
 class LiveParamsSchema(DomainSchema):
     freeze_horizon = Duration()
     promised_windows = Bool()
 
-    def make(self, data: dict[str, Any]) -> LiveParams:
-        return LiveParams(**data)
+    model = LiveParams
 
 
 EVENT_SCHEMAS: dict[str, DomainSchema] = {

@@ -120,8 +120,7 @@ class ContractSchema(_RosterSchema):
     max_nights = Int(allow_none=True)
     max_shifts_per_template = Mapping_(metadata={"description": "{template id: count}"})
 
-    def make(self, data: dict[str, Any]) -> Contract:
-        return Contract(**data)
+    model = Contract
 
     def omit(self, obj: Any, data: Json) -> Json:
         if isinstance(obj, Contract):
@@ -133,8 +132,7 @@ class QueueSkillSchema(_RosterSchema):
     queue = Text(required=True)
     proficiency = Int(metadata={"minimum": 1, "maximum": 5, "default": 3})
 
-    def make(self, data: dict[str, Any]) -> QueueSkill:
-        return QueueSkill(**data)
+    model = QueueSkill
 
 
 class UnavailabilitySchema(_RosterSchema):
@@ -142,8 +140,7 @@ class UnavailabilitySchema(_RosterSchema):
     end = Instant(required=True)
     reason = Text()
 
-    def make(self, data: dict[str, Any]) -> Unavailability:
-        return Unavailability(**data)
+    model = Unavailability
 
 
 class PreferenceSchema(_RosterSchema):
@@ -152,8 +149,7 @@ class PreferenceSchema(_RosterSchema):
     wanted = Bool()
     weight = Int()
 
-    def make(self, data: dict[str, Any]) -> ShiftPreference:
-        return ShiftPreference(**data)
+    model = ShiftPreference
 
 
 class AgentSchema(_RosterSchema):
@@ -191,8 +187,7 @@ class RequirementSchema(_RosterSchema):
     under_weight = Int(allow_none=True)
     over_weight = Int(allow_none=True)
 
-    def make(self, data: dict[str, Any]) -> CoverageRequirement:
-        return CoverageRequirement(**data)
+    model = CoverageRequirement
 
 
 class RosterWeightsSchema(_RosterSchema):
@@ -205,8 +200,7 @@ class RosterWeightsSchema(_RosterSchema):
     proficiency = Int()
     omit_empty = False
 
-    def make(self, data: dict[str, Any]) -> RosterWeights:
-        return RosterWeights(**data)
+    model = RosterWeights
 
 
 class HorizonSchema(_RosterSchema):
@@ -269,8 +263,7 @@ class RosterParamsSchema(_RosterSchema):
     seed = Int(metadata={"description": "random seed (default 0)"})
     omit_empty = False
 
-    def make(self, data: dict[str, Any]) -> RosterParams:
-        return RosterParams(**data)
+    model = RosterParams
 
 
 # ---------------------------------------------------------------- roster

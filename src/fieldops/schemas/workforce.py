@@ -52,8 +52,7 @@ class SpecialDaySchema(DomainSchema):
     name = Text()
     factor = Num(allow_none=True)
 
-    def make(self, data: dict[str, Any]) -> SpecialDay:
-        return SpecialDay(**data)
+    model = SpecialDay
 
 
 class ForecastSettingsSchema(DomainSchema):
@@ -85,8 +84,7 @@ class StaffingTargetSchema(DomainSchema):
     basis = EnumText(ServiceLevelBasis)
     keep_null = frozenset({"service_level"})
 
-    def make(self, data: dict[str, Any]) -> StaffingTarget:
-        return StaffingTarget(**data)
+    model = StaffingTarget
 
 
 class QueueSpecSchema(DomainSchema):
