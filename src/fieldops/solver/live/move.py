@@ -25,6 +25,7 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.resources import Shift
 from fieldops.domain.timewindow import TimeWindow
+from fieldops.solver.dispatch.extract import _plan_kpis
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live.diff import DEFAULT_TOLERANCE, PlanDiff, plan_diff
 
@@ -138,8 +139,8 @@ def _best(sub: DispatchProblem, base: dict[str, list[str]], targets: list[Shift]
     return best
 
 
-def _splice(plan: DispatchPlan, evaluated: DispatchPlan, shift_ids: set[str],
-            before: DispatchPlan, moved: str) -> DispatchPlan:
+def _splice(problem: DispatchProblem, plan: DispatchPlan, evaluated: DispatchPlan,
+            shift_ids: set[str], before: DispatchPlan, moved: str) -> DispatchPlan:
     """``plan`` with the routes of ``shift_ids`` taken from ``evaluated``; the
     objective and penalties moved by what the change cost on the sub-problem."""
     routes: list[Route] = [r for r in plan.routes if r.shift_id not in shift_ids]
@@ -153,6 +154,7 @@ def _splice(plan: DispatchPlan, evaluated: DispatchPlan, shift_ids: set[str],
         penalties[key] = penalties.get(key, 0.0) + value - before.penalties.get(key, 0.0)
     return dataclasses.replace(
         plan, routes=tuple(routes), unassigned=unassigned, penalties=penalties,
+        kpis=_plan_kpis(problem, routes, list(unassigned)),
         objective=plan.objective + evaluated.objective - before.objective)
 
 
@@ -180,9 +182,9 @@ def move_job(problem: DispatchProblem, plan: DispatchPlan, request_id: str,
                             "job in its window" + (" at that start" if start else ""))
         return Move(problem, None, None, None, (why,), time.perf_counter() - began)
     evaluated, shift_id = found
-    new_plan = _splice(plan, evaluated, concerned, before, request_id)
     pinned = dataclasses.replace(problem, requests=tuple(
         moved if r.id == request_id else r for r in problem.requests))
+    new_plan = _splice(pinned, plan, evaluated, concerned, before, request_id)
     return Move(pinned, new_plan, plan_diff(plan, new_plan, DEFAULT_TOLERANCE), shift_id, (),
                 time.perf_counter() - began)
 
