@@ -40,7 +40,7 @@ from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services import day_version
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import change_status
-from fieldops.solver.live import RouteState, live_routes
+from fieldops.solver.live import RouteState, etas, live_routes
 from fieldops.store.models import (
     DayEventRow,
     LiveDayRow,
@@ -632,3 +632,30 @@ def check_plain_publish(s: Session, plan: PlanRow) -> None:
     if found:
         raise Conflict(f"the plan double-books published work: {found[0]['message']}",
                        kind="live-rule-broken", violations=found)
+
+
+# ---------------------------------------------------------------- tracking
+def _not_before_window(row: RequestRow, eta: datetime) -> datetime:
+    """The expected start of service is never before the window it falls in opens."""
+    for w in sorted(row.windows, key=lambda w: w.start):
+        if eta <= w.end:
+            return max(eta, w.start)
+    return eta
+
+
+def tracking_eta(s: Session, row: RequestRow, as_of: datetime | None = None
+                 ) -> datetime | None:
+    """The live ETA of a planned request: its expected start of service as of
+    ``as_of`` (statuses and delays of its day applied, no solve), else its planned
+    start; never before its appointment window opens. ``None`` when unplanned."""
+    if row.planned_start is None:
+        return None
+    as_of = as_of or utcnow()
+    eta = row.planned_start
+    for day in sorted(day_version.days_of_instants(s, [row.planned_start])):
+        state = live_day(s, day_row(s, day), as_of)
+        found = etas(state).get(row.id)
+        if found is not None:
+            eta = found
+            break
+    return _not_before_window(row, eta)
