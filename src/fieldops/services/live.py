@@ -176,10 +176,25 @@ def _merged_route(day: LiveDay, shift_id: str, technician_id: str, proposal: Dis
             if st.kind in (StepKind.JOB, StepKind.BREAK)]
     if not kept and not work:
         return None
+    if kept and pieces:
+        work = _after_history(kept[-1], pieces[0], work)
     first = old or pieces[0]
     last = pieces[-1] if pieces else first
     return Route(shift_id, technician_id, (first.steps[0], *kept, *work, last.steps[-1]),
                  first.kpis)
+
+
+def _after_history(last: Step, piece: Route, work: list[Step]) -> list[Step]:
+    """The ETA walk (:mod:`fieldops.solver.live.eta`) keeps each job's planned gap
+    after the previous job's end; the first new job's gap is its travel from where
+    the technician is free, so its arrival is counted from the history's end, not
+    from the re-planned route's start."""
+    k = next((i for i, st in enumerate(work) if st.kind is StepKind.JOB), None)
+    if k is None:
+        return work
+    travel = max(work[k].arrival - piece.steps[0].end, timedelta(0))
+    arrival = min(last.end + travel, work[k].arrival)
+    return [*work[:k], dataclasses.replace(work[k], arrival=arrival), *work[k + 1:]]
 
 
 def merge_proposal(day: LiveDay, problem: DispatchProblem, plan: DispatchPlan
