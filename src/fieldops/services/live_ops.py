@@ -23,7 +23,7 @@ from fieldops.domain.errors import FieldError
 from fieldops.domain.live import DEFAULT_FREEZE_HORIZON, LiveDay, LiveParams
 from fieldops.schemas import plan_to_json, problem_to_json
 from fieldops.services import live
-from fieldops.services.errors import Conflict, RowError
+from fieldops.services.errors import Conflict, ServiceError
 from fieldops.services.plans import assignments, queue_plan
 from fieldops.solver.live import (
     InsertMode,
@@ -43,11 +43,15 @@ INSERTABLE = ("new",)
 SECONDS_PER_MINUTE = 60
 
 
-class NotInsertable(RowError):
+class NotInsertable(ServiceError):
+    """No feasible place for the job in the live plan (``reasons`` say why)."""
+
     status, kind = 422, "not-insertable"
 
 
-class InfeasibleMove(RowError):
+class InfeasibleMove(ServiceError):
+    """The move breaks a rule (``violations`` in plain words)."""
+
     status, kind = 422, "infeasible-move"
 
 
