@@ -20,7 +20,10 @@ def test_the_job_leaves_and_everyone_else_keeps_their_start() -> None:
     del before["A2"]
     assert starts(plan) == before
     assert plan.kpis.jobs_assigned == d.published.kpis.jobs_assigned - 1
-    assert plan.penalties["travel"] < d.published.penalties["travel"]
+    assert plan.penalties["travel"] == d.published.penalties["travel"]  # km 10 → 30 anyway
+    _, shorter = remove_job(d.problem, d.published, "A3")  # the drive back from km 30
+    assert shorter.penalties["travel"] < d.published.penalties["travel"]
+    assert shorter.objective < d.published.objective
 
 
 def test_the_last_job_of_a_route_takes_the_route_with_it() -> None:

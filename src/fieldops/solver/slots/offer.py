@@ -34,6 +34,7 @@ already booked loses their place.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Sequence
@@ -116,19 +117,6 @@ def nearness(problem: DispatchProblem, plan: DispatchPlan, shift: Shift,
                for p in places)
 
 
-def held(req: ServiceRequest, tech: str, start: datetime, horizon_end: datetime
-         ) -> ServiceRequest:
-    """``req`` kept on ``tech`` and starting no earlier than ``start``."""
-    if req.pinned_start is not None:
-        return dataclasses.replace(req, pinned_technician=tech)
-    if req.windows:
-        windows = tuple(TimeWindow(max(w.start, start), w.end) for w in req.windows
-                        if w.end >= start)
-    else:
-        windows = (TimeWindow(start, max(start, horizon_end)),)
-    return dataclasses.replace(req, pinned_technician=tech, windows=windows)
-
-
 # ---------------------------------------------------------------- the day's model
 def light_context(problem: DispatchProblem, jobs: list[ServiceRequest],
                   shifts: list[Shift]) -> ModelContext:
@@ -146,9 +134,10 @@ def light_context(problem: DispatchProblem, jobs: list[ServiceRequest],
     max_arc = float(w.travel_time * seconds.max() + w.travel_distance
                     * travel.distances.max() / 1000)
     bound = max(1.0, max_arc) * (len(jobs) + len(shifts))
-    sub = dataclasses.replace(problem, shifts=tuple(shifts), requests=tuple(jobs))
+    # The whole problem stands for the sub-problem: the evaluator reads only its
+    # weights, tiers, time zone and technicians (copying would re-validate it).
     return ModelContext(
-        problem=sub, jobs=jobs, vehicles=shifts, allowed=[[] for _ in jobs], travel=travel,
+        problem=problem, jobs=jobs, vehicles=shifts, allowed=[[] for _ in jobs], travel=travel,
         node_location=np.arange(len(locations)), origin=origin,
         horizon=math.ceil((last - origin).total_seconds()),
         manager=cast(Any, None), routing=cast(Any, None), travel_seconds=seconds,
@@ -180,21 +169,42 @@ class DaySearch:
                  request: ServiceRequest) -> None:
         jobs = [request]
         self.routes: list[list[int]] = []
+        kept: list[tuple[int, datetime]] = []  # node, current start
         for shift in shifts:
             route = plan.route_for(shift.id)
             nodes = []
-            end = max(shift.latest_end, problem.horizon.end)
             for step in route.jobs if route is not None else ():
                 assert step.request_id is not None
                 nodes.append(len(jobs))
-                jobs.append(held(problem.request_by_id[step.request_id],
-                                 shift.technician_id, step.start, end))
+                kept.append((len(jobs), step.start))
+                jobs.append(problem.request_by_id[step.request_id])
             self.routes.append(nodes)
         self.shifts = shifts
         self.ctx = light_context(problem, jobs, shifts)
         self.eval = RouteEvaluator(self.ctx)
+        self._hold(kept)
+        # The same routes without lunch: a position that fails even so fails with
+        # it (no break only makes every start earlier), which spares most exact
+        # (break-anywhere) timings of a full day. The windows are shared.
+        self.free = copy.copy(self.eval)
+        self.free.vehicles = [dataclasses.replace(veh, lunch=None) for veh in self.eval.vehicles]
         self.base = [self.eval.schedule(v, r, thorough=True)
                      for v, r in enumerate(self.routes)]
+
+    def _hold(self, kept: list[tuple[int, datetime]]) -> None:
+        """Every routed job starts no earlier than now (as insert_job holds them, on the
+        evaluator's windows: no request is copied)."""
+        ctx = self.ctx
+        for j, start in kept:
+            job = ctx.jobs[j]
+            if job.pinned_start is not None:
+                continue
+            at = ctx.seconds(start)
+            if job.windows:
+                self.eval.windows[j] = [(max(a, at), b) for a, b in self.eval.windows[j]
+                                        if b >= at]
+            else:
+                self.eval.windows[j] = [(at, max(at, ctx.horizon))]
 
     def set_window(self, windows: Sequence[TimeWindow]) -> None:
         """The new job's start-of-service windows (one slot)."""
@@ -205,6 +215,29 @@ class DaySearch:
         cap = self.eval.vehicles[v].capacity
         return cap is None or sum(self.eval.load[j] for j in route) <= cap
 
+    def _may_fit(self, v: int, route: list[int], base: Schedule, p: int) -> bool:
+        """A necessary condition for the new job at position ``p``, in O(1): every
+        routed job starts no earlier than it does now, so the new job is reached no
+        sooner than from the previous job's current end, and the next job (or the
+        return) no sooner than after the new job's earliest start."""
+        ev, new = self.eval, self.NEW
+        veh = ev.vehicles[v]
+        if p == 0:
+            ready, here = veh.start, veh.start_node
+        else:
+            here = route[p - 1]
+            ready = base.starts[p - 1] + ev.service[here]
+        windows = ev.windows[new]
+        arrival = ready + int(ev.travel[here, new])
+        if arrival > windows[-1][1]:
+            return False
+        start = max(arrival, min(a for a, b in windows if b >= arrival))
+        done = start + ev.service[new]
+        if p == len(route):
+            return done + int(ev.travel[new, veh.end_node]) <= veh.latest_end
+        nxt = route[p]
+        return done + int(ev.travel[new, nxt]) <= ev.windows[nxt][-1][1]
+
     def best(self, vehicles: Sequence[int]) -> _Place | None:
         """The position :func:`insert_job` would choose among ``vehicles``."""
         best: _Place | None = None
@@ -213,7 +246,11 @@ class DaySearch:
             if base is None or not self._fits_load(v, [*route, self.NEW]):
                 continue
             for p in range(len(route) + 1):
+                if not self._may_fit(v, route, base, p):
+                    continue
                 trial = [*route[:p], self.NEW, *route[p:]]
+                if self.free.schedule(v, trial) is None:
+                    continue
                 sched = self.eval.schedule(v, trial, thorough=True)
                 if sched is None:
                     continue
@@ -303,22 +340,22 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
     params = params or SlotParams()
     if request.id in problem.request_by_id:
         raise FieldError("request.id", f"request {request.id!r} already exists")
-    full = dataclasses.replace(problem, requests=(*problem.requests, request))
     wanted = [s for s in slots if (params.not_before is None or s.start >= params.not_before)
               and slot_windows(request, s)]
-    able = [s for s in full.shifts if may_take(full, s, request)]
-    able.sort(key=lambda s: nearness(full, plan, s, request))
+    able = [s for s in problem.shifts if may_take(problem, s, request)]
+    able.sort(key=lambda s: nearness(problem, plan, s, request))
     per_slot: list[tuple[TimeWindow, tuple[TimeWindow, ...], list[Shift]]] = []
     for slot in wanted:
         windows = slot_windows(request, slot)
-        booked = dataclasses.replace(request, windows=windows)
-        shifts = [s for s in able if may_take(full, s, booked)][:params.candidates]
+        # may_take with the slot as the request's windows: only the overlap differs.
+        shifts = [s for s in able if any(w.start <= s.latest_end and s.start <= w.end
+                                         for w in windows)][:params.candidates]
         if shifts:
             per_slot.append((slot, windows, shifts))
     used = list({s.id: s for _, _, shifts in per_slot for s in shifts}.values())
     if not used:
         return []
-    search = DaySearch(full, plan, used, request)
+    search = DaySearch(problem, plan, used, request)
     index = {s.id: v for v, s in enumerate(used)}
     out = []
     for slot, windows, shifts in per_slot:
