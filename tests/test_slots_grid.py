@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ def test_a_day_is_cut_from_local_midnight_without_gaps() -> None:
     assert len(slots) == 12
     assert slots[0].start == datetime(2026, 3, 1, 23, 0, tzinfo=UTC)  # 00:00 in Paris
     assert slots[4].start.astimezone(PARIS).hour == 8
-    assert all(a.end == b.start for a, b in zip(slots, slots[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(slots))
     day = local_day(date(2026, 3, 2), PARIS)
     assert (slots[0].start, slots[-1].end) == (day.start, day.end)
 

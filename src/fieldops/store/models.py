@@ -529,6 +529,9 @@ class BookingRow(Base):
     booked_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The request's own windows before the first booking replaced them with the
+    # slot ([[start, end], ...] ISO instants): a reschedule offers within them again.
+    original_windows: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class SlotHold(Base):

@@ -71,8 +71,8 @@ def slot_windows(request: ServiceRequest, slot: TimeWindow) -> tuple[TimeWindow,
 
 def open_slots(slots: Sequence[TimeWindow], shifts: Sequence[Shift], request: ServiceRequest,
                not_before: datetime | None = None) -> list[TimeWindow]:
-    """The slots some shift overlaps (more than an instant), that the request's windows meet, and that
-    start at or after ``not_before``."""
+    """The slots some shift overlaps (more than an instant), that the request's
+    windows meet, and that start at or after ``not_before``."""
     spans = [(s.start, s.latest_end) for s in shifts]
     return [slot for slot in slots
             if (not_before is None or slot.start >= not_before)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -308,7 +309,7 @@ class DaySearch:
     def _travel_on(self, v: int, route: list[int]) -> int:
         veh = self.eval.vehicles[v]
         nodes = [veh.start_node, *route, veh.end_node]
-        return int(sum(self.eval.travel[a, b] for a, b in zip(nodes, nodes[1:], strict=False)))
+        return int(sum(self.eval.travel[a, b] for a, b in itertools.pairwise(nodes)))
 
 
 def _at(ctx: ModelContext, seconds: int) -> datetime:

@@ -66,9 +66,9 @@ def remove_job(problem: DispatchProblem, plan: DispatchPlan, request_id: str
         _, before = _timed(problem, plan, route, ids)
         _, after = _timed(problem, plan, route, [i for i in ids if i != request_id])
         new_route = after.route_for(route.shift_id)
-        routes = [new_route if r is route else r for r in routes
-                  if r is not route or new_route is not None]
-        routes = [r for r in routes if r is not None]
+        routes = [r for r in routes if r is not route]
+        if new_route is not None:
+            routes.insert(plan.routes.index(route), new_route)
         for k in set(before.penalties) | set(after.penalties):
             penalties[k] = round(penalties.get(k, 0.0) + after.penalties.get(k, 0.0)
                                  - before.penalties.get(k, 0.0), 3)

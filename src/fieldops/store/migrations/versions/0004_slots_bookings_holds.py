@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("booked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=True),
+        sa.Column("original_windows", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["request_id"], ["service_requests.id"],
                                 name=op.f("fk_bookings_request_id_service_requests"),
                                 ondelete="CASCADE"),
