@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,14 @@ from sqlalchemy.orm import Session
 
 from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest, TimeWindow
 from fieldops.domain.errors import FieldError
-from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
+from fieldops.schemas import (
+    format_duration,
+    plan_from_json,
+    plan_to_json,
+    problem_from_json,
+    problem_to_json,
+)
+from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.plans import OPEN_STATUSES, _assignments, publish_plan
@@ -241,21 +248,17 @@ def customer_request(s: Session, row: RequestRow) -> ServiceRequest:
 def offer_json(day: date, offer: SlotOffer, rank: int) -> dict[str, Any]:
     """An offer as the API shows it (no technician: the customer sees it)."""
     return {
-        "slot_id": offer.id, "date": day.isoformat(), "start": offer.slot.start,
-        "end": offer.slot.end, "earliest_arrival": offer.earliest_arrival,
-        "latest_arrival": offer.latest_arrival, "rank": rank,
+        "slot_id": offer.id, "date": day.isoformat(), "start": _utc(offer.slot.start),
+        "end": _utc(offer.slot.end), "earliest_arrival": _utc(offer.earliest_arrival),
+        "latest_arrival": _utc(offer.latest_arrival), "rank": rank,
         "cost": {"added_travel_s": int(offer.added_travel.total_seconds()),
                  "disruption": offer.disruption, "added_cost": offer.added_cost},
     }
 
 
-def _iso(value: Any) -> Any:
-    """JSON-ready (instants in UTC ``Z``) for an error document's ``offers``."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    return value
+def _utc(value: datetime | None) -> str | None:
+    """Instants as the API answers them (UTC, docs/api.md "Units")."""
+    return format_instant_utc(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,7 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
     found.sort(key=lambda x: (x[1].added_cost, x[1].slot.start))
     if query.limit is not None:
         found = found[:query.limit]
-    return {"request_id": request_id, "as_of": now, "grid": grid,
+    return {"request_id": request_id, "as_of": _utc(now), "grid": format_duration(grid),
             "offers": [offer_json(d, o, k) for k, (d, o) in enumerate(found, start=1)],
             "days": days}
 
@@ -325,14 +328,14 @@ def bulk_offers(s: Session, request_ids: Sequence[str], query: OfferQuery,
 def _fresh_offers(s: Session, row: RequestRow, first: date, settings: SlotSettings,
                   now: datetime) -> list[dict[str, Any]]:
     got = offers(s, row.id, OfferQuery(first=first, as_of=now), settings, row=row)
-    return [_iso(o) for o in got["offers"]]
+    return list(got["offers"])
 
 
 # ---------------------------------------------------------------- holds
 def hold_json(h: SlotHold) -> dict[str, Any]:
     return {"hold_id": h.id, "request_id": h.request_id, "date": h.day.isoformat(),
-            "slot_id": slot_id(TimeWindow(h.start, h.end)), "start": h.start, "end": h.end,
-            "expires_at": h.expires_at}
+            "slot_id": slot_id(TimeWindow(h.start, h.end)), "start": _utc(h.start),
+            "end": _utc(h.end), "expires_at": _utc(h.expires_at)}
 
 
 def _lock(s: Session, days: Sequence[date], tz: ZoneInfo) -> None:
@@ -411,11 +414,11 @@ class Actor:
 def booking_json(b: BookingRow, row: RequestRow | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "request_id": b.request_id, "status": b.status, "date": b.day.isoformat(),
-        "slot_id": slot_id(TimeWindow(b.start, b.end)), "start": b.start, "end": b.end,
-        "booked_at": b.booked_at, "plan_id": b.plan_id}
+        "slot_id": slot_id(TimeWindow(b.start, b.end)), "start": _utc(b.start),
+        "end": _utc(b.end), "booked_at": _utc(b.booked_at), "plan_id": b.plan_id}
     if row is not None:
         out.update(technician_id=row.assigned_technician_id,
-                   planned_start=row.planned_start, planned_end=row.planned_end)
+                   planned_start=_utc(row.planned_start), planned_end=_utc(row.planned_end))
     return out
 
 
