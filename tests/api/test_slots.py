@@ -7,7 +7,7 @@ day is solved and published first unless a test wants an empty day.
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fieldops.domain import TimeWindow
@@ -199,3 +199,50 @@ def test_a_live_hold_takes_the_capacity_until_it_expires(api: Api) -> None:
     assert assert_problem(taken, 409)["type"].endswith("/slot-taken")
     assert api.delete(f"/api/v1/holds/{hold.get_json()['hold_id']}").status_code == 204
     assert [o["slot_id"] for o in _offers(api, "B", day)] == [slot["slot_id"]]
+
+
+def test_a_hold_expires_by_itself(api: Api) -> None:
+    from fieldops.services import slots as svc
+    from fieldops.solver.slots import parse_slot_id
+    from fieldops.store.models import utcnow
+
+    day = _day(4)
+    assert api.post("/api/v1/technicians", json=technician("t1")).status_code == 201
+    short = {**_shift("s1", "t1", day), "end": _at(day, "09:00")}
+    assert api.post("/api/v1/shifts", json=short).status_code == 201
+    _new(api, "A", 1)
+    _new(api, "B", 2)
+    slot = _offers(api, "A", day)[0]
+    with api.app.extensions["fieldops"].db.session() as s:  # held two minutes ago, for one
+        h = svc.hold(s, "A", parse_slot_id(slot["slot_id"]), 1, svc.SlotSettings(),
+                     now=utcnow() - timedelta(minutes=2))
+        hold_id = h.id
+    assert api.get(f"/api/v1/holds/{hold_id}").status_code == 404
+    assert [o["slot_id"] for o in _offers(api, "B", day)] == [slot["slot_id"]]
+    assert api.post("/api/v1/requests/B/booking",
+                    json={"slot_id": slot["slot_id"]}).status_code == 201
+    expired = api.post("/api/v1/requests/A/booking", json={"hold_id": hold_id})
+    assert assert_problem(expired, 409, "hold_id")["type"].endswith("/hold-expired")
+
+
+def test_rescheduling_to_another_day_takes_the_job_off_the_first(api: Api) -> None:
+    day = _published_day(api, jobs=2)
+    later = _day(5)
+    assert api.post("/api/v1/shifts", json=_shift("s9", "t1", later)).status_code == 201
+    _new(api, "N1")
+    first = _offers(api, "N1", day)[0]
+    assert api.post("/api/v1/requests/N1/booking",
+                    json={"slot_id": first["slot_id"]}).status_code == 201
+    other = _offers(api, "N1", later)[0]
+    assert other["date"] == later.isoformat()
+    moved = api.put("/api/v1/requests/N1/booking", json={"slot_id": other["slot_id"]})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["date"] == later.isoformat()
+    with api.app.extensions["fieldops"].db.session() as s:
+        plans = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
+            .order_by(PlanRow.published_at.desc()).all()
+        holding = [p for p in plans if "N1" in {r["id"] for r in p.problem["requests"]}]
+        assert holding[0].horizon_start.date() >= later - timedelta(days=1)
+        first_day = next(p for p in plans if p.horizon_start.date() <= day <= p.horizon_end.date())
+        assert "N1" not in {r["id"] for r in first_day.problem["requests"]}
+    _promises_kept(api)
