@@ -113,6 +113,13 @@ _cache: OrderedDict[str, tuple[DispatchProblem, DispatchPlan]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+def _remember(plan_id: str, found: tuple[DispatchProblem, DispatchPlan]) -> None:
+    with _cache_lock:
+        _cache[plan_id] = found
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
 def _decoded(row: PlanRow) -> tuple[DispatchProblem, DispatchPlan]:
     """The published plan's problem and plan, decoded once per process."""
     with _cache_lock:
@@ -122,10 +129,7 @@ def _decoded(row: PlanRow) -> tuple[DispatchProblem, DispatchPlan]:
             return found
     assert row.result is not None
     found = (problem_from_json(row.problem), plan_from_json(row.result))
-    with _cache_lock:
-        _cache[row.id] = found
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    _remember(row.id, found)
     return found
 
 
@@ -452,6 +456,9 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         RequestRow.id.in_(ids), RequestRow.status == "dispatched")))
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
                  url_root=who.url_root)
+    # The next offer of this day reads this plan: it need not decode it again (a
+    # plan id of a transaction that rolls back is simply never asked for).
+    _remember(row.id, (problem, plan))
     return row.id
 
 
