@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldops.domain import TimeWindow
 from fieldops.schemas import plan_from_json
-from fieldops.store.models import BookingRow, PlanRow, RequestRow
+from fieldops.store.models import BookingRow, LiveDayRow, RequestRow
 from fieldops.validators.promises import assert_promises_kept
 
 from .conftest import Api, assert_problem, technician, wait_plan
@@ -50,15 +50,25 @@ def _offers(api: Api, rid: str, day: date, **extra: Any) -> list[dict[str, Any]]
     return resp.get_json()["offers"]  # type: ignore[no-any-return]
 
 
-def _promises_kept(api: Api) -> None:
-    """The latest published plan keeps every booked promise (independent check)."""
+def _in_force(api: Api, day: date) -> set[str]:
+    """The requests routed by the day's plan in force."""
     with api.app.extensions["fieldops"].db.session() as s:
-        plan = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
-            .order_by(PlanRow.published_at.desc()).first()
-        assert plan is not None and plan.result is not None
-        promises = {b.request_id: TimeWindow(b.start, b.end)
-                    for b in s.query(BookingRow).filter(BookingRow.status == "booked")}
-        assert_promises_kept(plan_from_json(plan.result), promises)
+        row = s.get(LiveDayRow, day)
+        assert row is not None
+        return {st["request_id"] for r in row.plan["routes"] for st in r["steps"]
+                if st.get("request_id")}
+
+
+def _promises_kept(api: Api) -> None:
+    """Every day's plan in force keeps every promise booked on it (independent check)."""
+    with api.app.extensions["fieldops"].db.session() as s:
+        booked = s.query(BookingRow).filter(BookingRow.status == "booked").all()
+        assert booked
+        for b in booked:
+            row = s.get(LiveDayRow, b.day)
+            assert row is not None
+            assert_promises_kept(plan_from_json(row.plan),
+                                 {b.request_id: TimeWindow(b.start, b.end)})
 
 
 def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
@@ -103,10 +113,8 @@ def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
     assert cancelled.status_code == 200, cancelled.get_json()
     assert cancelled.get_json()["status"] == "cancelled"
     assert api.get("/api/v1/requests/N1").get_json()["status"] == "cancelled"
-    with api.app.extensions["fieldops"].db.session() as s:
-        plan = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
-            .order_by(PlanRow.published_at.desc()).first()
-        assert plan is not None and "N1" not in {r["id"] for r in plan.problem["requests"]}
+    assert "N1" not in _in_force(api, day)
+    assert {"r1", "r2"} <= _in_force(api, day)
     assert_problem(api.post("/api/v1/requests/N1/slot-offers", json={}), 409)
 
 
@@ -238,11 +246,6 @@ def test_rescheduling_to_another_day_takes_the_job_off_the_first(api: Api) -> No
     moved = api.put("/api/v1/requests/N1/booking", json={"slot_id": other["slot_id"]})
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["date"] == later.isoformat()
-    with api.app.extensions["fieldops"].db.session() as s:
-        plans = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
-            .order_by(PlanRow.published_at.desc()).all()
-        holding = [p for p in plans if "N1" in {r["id"] for r in p.problem["requests"]}]
-        assert holding[0].horizon_start.date() >= later - timedelta(days=1)
-        first_day = next(p for p in plans if p.horizon_start.date() <= day <= p.horizon_end.date())
-        assert "N1" not in {r["id"] for r in first_day.problem["requests"]}
+    assert "N1" not in _in_force(api, day)
+    assert "N1" in _in_force(api, later)
     _promises_kept(api)

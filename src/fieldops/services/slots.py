@@ -42,10 +42,13 @@ from fieldops.schemas import (
     problem_to_json,
 )
 from fieldops.schemas.scalars import format_instant_utc
+from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
-from fieldops.services.plans import OPEN_STATUSES, _assignments, publish_plan
+from fieldops.services.live import remove_from_plans
+from fieldops.services.plans import OPEN_STATUSES, assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
+from fieldops.services.requests import change_status
 from fieldops.solver.slots import (
     DEFAULT_GRID,
     SlotOffer,
@@ -62,12 +65,12 @@ from fieldops.solver.slots import (
 from fieldops.store.convert import request_from_row
 from fieldops.store.models import (
     BookingRow,
+    LiveDayRow,
     PlanRow,
     RequestRow,
     RequestWindow,
     ShiftRow,
     SlotHold,
-    StatusEvent,
     utcnow,
 )
 from fieldops.validators.dispatch import validate_plan
@@ -105,7 +108,7 @@ class Day:
     date: date
     problem: DispatchProblem
     plan: DispatchPlan
-    plan_row: PlanRow | None  # the published plan (None: nothing published yet)
+    plan_id: str | None  # the plan published last for the day (None: nothing yet)
 
 
 # ---------------------------------------------------------------- reading days
@@ -120,17 +123,34 @@ def _remember(plan_id: str, found: tuple[DispatchProblem, DispatchPlan]) -> None
             _cache.popitem(last=False)
 
 
-def _decoded(row: PlanRow) -> tuple[DispatchProblem, DispatchPlan]:
-    """The published plan's problem and plan, decoded once per process."""
+def _decoded(key: str, problem_json: dict[str, Any], plan_json: dict[str, Any]
+             ) -> tuple[DispatchProblem, DispatchPlan]:
+    """A day's problem and plan, decoded once per process and ``key``."""
     with _cache_lock:
-        found = _cache.get(row.id)
+        found = _cache.get(key)
         if found is not None:
-            _cache.move_to_end(row.id)
+            _cache.move_to_end(key)
             return found
-    assert row.result is not None
-    found = (problem_from_json(row.problem), plan_from_json(row.result))
-    _remember(row.id, found)
+    found = _consistent(problem_from_json(problem_json), plan_from_json(plan_json))
+    _remember(key, found)
     return found
+
+
+def _consistent(problem: DispatchProblem, plan: DispatchPlan
+                ) -> tuple[DispatchProblem, DispatchPlan]:
+    """The problem without the requests its plan neither routes nor lists unassigned
+    (jobs released or cancelled out of the plan in force keep their place in the
+    day's problem; a booking need not carry them)."""
+    held = {rid for r in plan.routes for rid in r.request_ids}
+    held |= {u.request_id for u in plan.unassigned}
+    if len(held) == len(problem.requests):
+        return problem, plan
+    return dataclasses.replace(problem, requests=tuple(
+        r for r in problem.requests if r.id in held)), plan
+
+
+def _key(day: date, version: int) -> str:
+    return f"{day.isoformat()}@{version}"
 
 
 def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
@@ -144,26 +164,18 @@ def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
         raise FieldError("timezone", f"unknown time zone {name!r}") from None
 
 
-def _published(s: Session, window: TimeWindow) -> PlanRow | None:
-    return s.scalars(
-        select(PlanRow).where(PlanRow.published_at.is_not(None),
-                              PlanRow.horizon_start < window.end,
-                              PlanRow.horizon_end > window.start)
-        .order_by(PlanRow.published_at.desc()).limit(1)
-        .execution_options(populate_existing=True)).first()
-
-
 def load_day(s: Session, day: date, tz: ZoneInfo) -> Day | None:
-    """The day's latest published plan, else its shifts with no work; ``None`` when
-    nobody works that day."""
+    """The day's plan in force (``live_days``: the last publish with every live
+    change merged in), else its shifts with no work; ``None`` when nobody works."""
     from fieldops.services.plans import build_day_problem
     from fieldops.solver.dispatch.solve import evaluate_routes
 
-    window = local_day(day, tz)
-    row = _published(s, window)
+    row = s.scalars(select(LiveDayRow).where(LiveDayRow.day == day)
+                    .execution_options(populate_existing=True)).first()
     if row is not None:
-        problem, plan = _decoded(row)
-        return Day(day, problem, plan, row)
+        problem, plan = _decoded(_key(day, row.version), row.problem, row.plan)
+        return Day(day, problem, plan, row.plan_id)
+    window = local_day(day, tz)
     problem = build_day_problem(s, window, tz.key, request_ids=[], name=f"slots {day}")
     if not problem.shifts:
         return None
@@ -302,7 +314,7 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
         got = offer_slots(day.problem, day.plan, req, slots, params) if slots else []
         found += [(d, o) for o in got]
         days.append({"date": d.isoformat(), "offers": len(got),
-                     "published_plan_id": day.plan_row.id if day.plan_row else None})
+                     "published_plan_id": day.plan_id})
     found.sort(key=lambda x: (x[1].added_cost, x[1].slot.start))
     if query.limit is not None:
         found = found[:query.limit]
@@ -435,13 +447,13 @@ def get_booking(s: Session, request_id: str) -> BookingRow:
 
 
 def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
-                       base: PlanRow | None, name: str, who: Actor) -> str:
+                       base: str | None, name: str, who: Actor) -> str:
     """Store ``plan`` as a finished plan row and publish it (statuses, feeds)."""
     result = plan_to_json(plan)
     row = PlanRow(
         id=str(uuid.uuid4()), name=name, status="done", timezone=problem.timezone,
         horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
-        params={"kind": "booking", "base_plan_id": base.id if base else None},
+        params={"booking": name, "base_plan_id": base},
         problem=problem_to_json(problem), result=result,
         result_text=json.dumps(result, separators=(",", ":")),
         best_objective=plan.objective, assigned=plan.kpis.jobs_assigned, solutions=1,
@@ -449,7 +461,7 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         finished_at=utcnow())
     s.add(row)
     s.flush()
-    s.add_all(_assignments(row.id, plan))
+    s.add_all(assignments(row.id, plan))
     s.flush()
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
@@ -457,8 +469,9 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
                  url_root=who.url_root)
     # The next offer of this day reads this plan: it need not decode it again (a
-    # plan id of a transaction that rolls back is simply never asked for).
-    _remember(row.id, (problem, plan))
+    # key of a transaction that rolls back is simply never asked for).
+    for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
+        _remember(_key(live.day, live.version), (problem, plan))
     return row.id
 
 
@@ -492,13 +505,11 @@ def _old_day(s: Session, row: RequestRow, tz: ZoneInfo) -> date | None:
     return at.astimezone(tz).date() if at is not None else None
 
 
-def _release(s: Session, request_id: str, d: date, tz: ZoneInfo, who: Actor) -> None:
-    """Take the request out of day ``d``'s published plan (locked by the caller)."""
-    day = load_day(s, d, tz)
-    if day is None or request_id not in day.problem.request_by_id:
-        return
-    problem, plan = remove_job(day.problem, day.plan, request_id)
-    _store_and_publish(s, problem, plan, day.plan_row, f"unbooked {request_id}", who)
+def _release(s: Session, request_id: str, d: date) -> None:
+    """Take the request out of day ``d``'s plan in force (locked by the caller): its
+    step leaves its route, nobody else moves; the day's version goes up."""
+    remove_from_plans(s, [request_id])
+    day_version.bump(s, [d])
 
 
 def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | None,
@@ -523,12 +534,12 @@ def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | No
     _lock(s, [d, old] if moving and old is not None else [d], tz)
     day, booked = _check_slot(s, row, slot, d, tz, settings, now)
     if moving and old is not None:
-        _release(s, request_id, old, tz, who)
+        _release(s, request_id, old)
     problem, plan = booked.insertion.problem, booked.insertion.plan
     _checked(s, d, problem, plan, {request_id: slot})
     _set_windows(row, problem.request_by_id[request_id].windows)
     s.flush()
-    plan_id = _store_and_publish(s, problem, plan, day.plan_row, f"booking {request_id}", who)
+    plan_id = _store_and_publish(s, problem, plan, day.plan_id, f"booking {request_id}", who)
     b = existing or BookingRow(request_id=request_id)
     b.status, b.day, b.start, b.end, b.plan_id = BOOKED, d, slot.start, slot.end, plan_id
     b.booked_at, b.actor = now, who.label
@@ -566,13 +577,9 @@ def cancel(s: Session, request_id: str, reason: str | None, settings: SlotSettin
                        kind="not-booked")
     tz = business_tz(s, settings)
     _lock(s, [b.day], tz)
-    _release(s, request_id, b.day, tz, who)
-    s.refresh(row)
-    s.add(StatusEvent(request_id=request_id, status=CANCELLED, previous=row.status, at=now,
-                      actor=who.label, note=reason or "booking cancelled"))
-    row.status, row.status_changed_at = CANCELLED, now
-    row.plan_id = row.assigned_technician_id = row.assigned_shift_id = None
-    row.planned_arrival = row.planned_start = row.planned_end = None
+    _release(s, request_id, b.day)
+    change_status(s, row, CANCELLED, actor=who.label, at=now,
+                  note=reason or "booking cancelled")
     b.status = CANCELLED
     s.execute(delete(SlotHold).where(SlotHold.request_id == request_id))
     s.flush()
