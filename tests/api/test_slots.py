@@ -249,3 +249,21 @@ def test_rescheduling_to_another_day_takes_the_job_off_the_first(api: Api) -> No
     assert "N1" not in _in_force(api, day)
     assert "N1" in _in_force(api, later)
     _promises_kept(api)
+
+
+def test_a_booking_next_to_a_hold_publishes_neither_the_hold_nor_its_room(api: Api) -> None:
+    day = _published_day(api, jobs=2)
+    _new(api, "A", 8)
+    _new(api, "B", 10)
+    slot = _offers(api, "A", day)[0]
+    held = api.post("/api/v1/requests/A/holds", json={"slot_id": slot["slot_id"]})
+    assert held.status_code == 201, held.get_json()
+    b_slot = _offers(api, "B", day)[0]
+    assert api.post("/api/v1/requests/B/booking",
+                    json={"slot_id": b_slot["slot_id"]}).status_code == 201
+    assert api.get("/api/v1/requests/A").get_json()["status"] == "new"  # held, not booked
+    assert "A" not in _in_force(api, day) and "B" in _in_force(api, day)
+    booked = api.post("/api/v1/requests/A/booking", json={"hold_id": held.get_json()["hold_id"]})
+    assert booked.status_code == 201, booked.get_json()  # the hold kept its room
+    assert {"A", "B"} <= _in_force(api, day)
+    _promises_kept(api)

@@ -109,6 +109,10 @@ class Day:
     problem: DispatchProblem
     plan: DispatchPlan
     plan_id: str | None  # the plan published last for the day (None: nothing yet)
+    # Requests pinned for the computation (work about to start), as they really are.
+    thawed: dict[str, ServiceRequest] = dataclasses.field(default_factory=dict)
+    # Other requests' live holds, booked into this copy only (never published).
+    held: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- reading days
@@ -216,25 +220,67 @@ def _with_holds(s: Session, day: Day, now: datetime, request_id: str,
                 grid_params: SlotParams) -> Day:
     """``day`` with every other live hold booked into it (in memory)."""
     problem, plan = day.problem, day.plan
+    held = []
     for h in _live_holds(s, day.date, now, request_id):
         row = s.get(RequestRow, h.request_id)
         if row is None or h.request_id in problem.request_by_id:
             continue
-        held = book_slot(problem, plan, request_from_row(row), TimeWindow(h.start, h.end),
-                         grid_params)
-        if held is not None:
-            problem, plan = held.insertion.problem, held.insertion.plan
-    return dataclasses.replace(day, problem=problem, plan=plan)
+        found = book_slot(problem, plan, request_from_row(row), TimeWindow(h.start, h.end),
+                          grid_params)
+        if found is not None:
+            problem, plan = found.insertion.problem, found.insertion.plan
+            held.append(h.request_id)
+    return dataclasses.replace(day, problem=problem, plan=plan, held=tuple(held))
+
+
+def publishable(day: Day, problem: DispatchProblem, plan: DispatchPlan
+                ) -> tuple[DispatchProblem, DispatchPlan]:
+    """A plan built on the competing ``day`` as it may be published: the other
+    customers' holds taken out again (nobody moves: they only kept their room while
+    this booking was placed), frozen requests as they are."""
+    for rid in day.held:
+        problem, plan = remove_job(problem, plan, rid)
+    return thaw(day, problem), plan
+
+
+def _freeze(day: Day, before: datetime) -> Day:
+    """``day`` with every job planned to start before ``before`` pinned to its
+    technician and start: work under way or about to start is never pushed (nor
+    done work rewritten). :func:`thaw` gives the requests back as they are."""
+    starts = {st.request_id: (r.technician_id, st.start) for r in day.plan.routes
+              for st in r.jobs if st.start < before}
+    if not starts:
+        return day
+    thawed: dict[str, ServiceRequest] = {}
+    reqs = []
+    for r in day.problem.requests:
+        if r.id in starts and r.pinned_start is None:
+            thawed[r.id] = r
+            tech, at = starts[r.id]
+            r = dataclasses.replace(r, pinned_start=at, pinned_technician=tech)
+        reqs.append(r)
+    return dataclasses.replace(day, problem=dataclasses.replace(day.problem,
+                                                                requests=tuple(reqs)),
+                               thawed=thawed)
+
+
+def thaw(day: Day, problem: DispatchProblem) -> DispatchProblem:
+    """``problem`` (built on the frozen ``day``) with the frozen requests as they are."""
+    if not day.thawed:
+        return problem
+    return dataclasses.replace(problem, requests=tuple(
+        day.thawed.get(r.id, r) for r in problem.requests))
 
 
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
-                  params: SlotParams) -> Day | None:
-    """The day as the request competes for it: published plan, minus the request
-    itself, plus every other live hold."""
+                  params: SlotParams, lead: timedelta = DEFAULT_LEAD) -> Day | None:
+    """The day as the request competes for it: the plan in force, minus the request
+    itself, its work starting within ``lead`` frozen, plus every other live hold."""
     found = load_day(s, day, tz)
     if found is None:
         return None
-    return _with_holds(s, _without(found, request_id), now, request_id, params)
+    frozen = _freeze(_without(found, request_id), now + lead)
+    return _with_holds(s, frozen, now, request_id, params)
 
 
 # ---------------------------------------------------------------- the request
@@ -307,7 +353,7 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
     found: list[tuple[date, SlotOffer]] = []
     days: list[dict[str, Any]] = []
     for d in working_days(s, first, query.days, tz):
-        day = competing_day(s, d, tz, request_id, now, params)
+        day = competing_day(s, d, tz, request_id, now, params, settings.lead)
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
@@ -375,7 +421,7 @@ def _check_slot(s: Session, row: RequestRow, slot: TimeWindow, d: date, tz: Zone
     Returns the competing day and the :class:`~fieldops.solver.slots.Booked` result.
     """
     params = SlotParams(grid=settings.grid)
-    day = competing_day(s, d, tz, row.id, now, params)
+    day = competing_day(s, d, tz, row.id, now, params, settings.lead)
     booked = None
     if day is not None and slot.start >= now:
         booked = book_slot(day.problem, day.plan, customer_request(s, row), slot, params)
@@ -535,7 +581,7 @@ def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | No
     day, booked = _check_slot(s, row, slot, d, tz, settings, now)
     if moving and old is not None:
         _release(s, request_id, old)
-    problem, plan = booked.insertion.problem, booked.insertion.plan
+    problem, plan = publishable(day, booked.insertion.problem, booked.insertion.plan)
     _checked(s, d, problem, plan, {request_id: slot})
     _set_windows(row, problem.request_by_id[request_id].windows)
     s.flush()
