@@ -174,11 +174,20 @@ def load_day(s: Session, day: date, tz: ZoneInfo) -> Day | None:
     from fieldops.services.plans import build_day_problem
     from fieldops.solver.dispatch.solve import evaluate_routes
 
-    row = s.scalars(select(LiveDayRow).where(LiveDayRow.day == day)
-                    .execution_options(populate_existing=True)).first()
-    if row is not None:
-        problem, plan = _decoded(_key(day, row.version), row.problem, row.plan)
-        return Day(day, problem, plan, row.plan_id)
+    # The version first: the day's JSON (megabytes at 1 000 jobs) is read only when
+    # this process has not decoded that version yet.
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id)
+                     .where(LiveDayRow.day == day)).first()
+    if head is not None:
+        version, plan_id = head
+        key = _key(day, version)
+        with _cache_lock:
+            found = _cache.get(key)
+        if found is None:
+            problem_json, plan_json = s.execute(select(LiveDayRow.problem, LiveDayRow.plan)
+                                                .where(LiveDayRow.day == day)).one()
+            found = _decoded(key, problem_json, plan_json)
+        return Day(day, found[0], found[1], plan_id)
     window = local_day(day, tz)
     problem = build_day_problem(s, window, tz.key, request_ids=[], name=f"slots {day}")
     if not problem.shifts:
