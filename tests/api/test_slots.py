@@ -95,6 +95,9 @@ def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
     assert (b["status"], b["slot_id"]) == ("booked", first["slot_id"])
     assert b["start"] <= b["planned_start"] <= b["end"]
     assert api.get(f"/api/v1/holds/{hold['hold_id']}").status_code == 404  # used up
+    assert api.get("/api/v1/requests/N1/booking", "manager").get_json() == b
+    assert api.post("/api/v1/requests/N1/booking", "manager",
+                    json={"slot_id": first["slot_id"]}).status_code == 403
     request = api.get("/api/v1/requests/N1").get_json()
     assert request["status"] == "scheduled"
     assert [(w["start"], w["end"]) for w in request["windows"]] == [(b["start"], b["end"])]
