@@ -20,6 +20,9 @@ IMPORT_MAX_ROWS    rows per bulk import (10 000) [FIELDOPS_IMPORT_MAX_ROWS]
 MAX_SOLVE_SECONDS  largest ``params.time_limit`` accepted (3600)
                    [FIELDOPS_MAX_SOLVE_SECONDS]
 MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LENGTH]
+SLOT_GRID          appointment slot length, ISO 8601 (``PT2H``) [FIELDOPS_SLOT_GRID]
+TIMEZONE           the business's time zone for slot days (default: that of the
+                   latest published plan, else UTC) [FIELDOPS_TIMEZONE]
 =================  =============================================================
 
 Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
@@ -31,6 +34,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_smorest import Api
@@ -43,6 +47,7 @@ from fieldops.api.idempotency import init_idempotency
 from fieldops.api.inputs import init_input_guards
 from fieldops.api.schemas import ProblemSchema
 from fieldops.api.security import init_security_headers
+from fieldops.domain.errors import FieldError
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
 from fieldops.store.db import Database, default_url
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
@@ -73,6 +78,8 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 10_000,
     "MAX_SOLVE_SECONDS": 3600.0,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "SLOT_GRID": "PT2H",
+    "TIMEZONE": None,
 }
 
 
@@ -100,6 +107,25 @@ def _mode(value: str) -> str:
     return value
 
 
+def _grid(value: str) -> str:
+    from fieldops.schemas.scalars import parse_duration
+    from fieldops.solver.slots import check_grid
+
+    try:
+        check_grid(parse_duration(value))
+    except FieldError as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone") from None
+    return value
+
+
 #: The settings read from ``FIELDOPS_<KEY>`` environment variables, with their parsers.
 ENV_SETTINGS: dict[str, Any] = {
     "WORKER_MODE": _mode,
@@ -110,6 +136,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "MAX_SOLVE_SECONDS": _positive(float),
     "MAX_CONTENT_LENGTH": _positive(int),
     "CELERY_QUEUE": str,
+    "SLOT_GRID": _grid,
+    "TIMEZONE": _zone,
 }
 
 
@@ -188,13 +216,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         rosters,
         shifts,
         skills,
+        slots,
         technicians,
         workforce,
     )
 
     # The order of the OpenAPI document's paths.
-    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
-                 days, workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
+    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, slots,
+                 plans, days, workforce, rosters, agent_feed_tokens, feed_tokens, calendars,
+                 reports):
         api.register_blueprint(view.blp)
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.
