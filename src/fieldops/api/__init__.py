@@ -20,6 +20,12 @@ IMPORT_MAX_ROWS    rows per bulk import (10 000) [FIELDOPS_IMPORT_MAX_ROWS]
 MAX_SOLVE_SECONDS  largest ``params.time_limit`` accepted (3600)
                    [FIELDOPS_MAX_SOLVE_SECONDS]
 MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LENGTH]
+TILE_URL           the board's map tiles, a Leaflet URL template such as
+                   ``https://tile.example/{z}/{x}/{y}.png`` [FIELDOPS_TILE_URL];
+                   unset: routes and jobs on a plain background, no other host asked
+TILE_ATTRIBUTION   the credit line the tile server asks for [FIELDOPS_TILE_ATTRIBUTION]
+BOARD_POLL_SECONDS how often the board asks whether the day changed (5)
+                   [FIELDOPS_BOARD_POLL_SECONDS]
 =================  =============================================================
 
 Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
@@ -73,6 +79,9 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 10_000,
     "MAX_SOLVE_SECONDS": 3600.0,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "TILE_URL": None,
+    "TILE_ATTRIBUTION": None,
+    "BOARD_POLL_SECONDS": 5.0,
 }
 
 
@@ -94,6 +103,12 @@ def _positive(kind: type) -> Any:
     return parse
 
 
+def _tile_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or "{z}" not in value:
+        raise ValueError("expected an http(s) URL template with {z}, {x} and {y}")
+    return value
+
+
 def _mode(value: str) -> str:
     if value not in ("process", "thread"):
         raise ValueError("expected process or thread")
@@ -110,6 +125,9 @@ ENV_SETTINGS: dict[str, Any] = {
     "MAX_SOLVE_SECONDS": _positive(float),
     "MAX_CONTENT_LENGTH": _positive(int),
     "CELERY_QUEUE": str,
+    "TILE_URL": _tile_url,
+    "TILE_ATTRIBUTION": str,
+    "BOARD_POLL_SECONDS": _positive(float),
 }
 
 
@@ -176,6 +194,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     from fieldops.api.views import (
         agent_feed_tokens,
+        board,
         calendars,
         contract_tiers,
         customers,
@@ -195,6 +214,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
                  workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
         api.register_blueprint(view.blp)
+    app.register_blueprint(board.blp)  # HTML pages: not part of the OpenAPI document
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.
     init_input_guards(app, api.spec.to_dict())
