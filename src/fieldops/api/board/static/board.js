@@ -303,7 +303,7 @@
   function initMap() {
     if (typeof L === "undefined") { return; }
     var tiles = BODY.dataset.tileUrl;
-    map = L.map("map", {preferCanvas: true, attributionControl: Boolean(tiles),
+    map = L.map("map", {attributionControl: Boolean(tiles),
                         zoomSnap: 0.25, keyboard: true});
     if (tiles) {
       L.tileLayer(tiles, {attribution: BODY.dataset.tileAttribution || ""}).addTo(map);

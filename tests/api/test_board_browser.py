@@ -1,0 +1,205 @@
+"""The board in a real browser (headless Debian Chromium through Playwright).
+
+Loading a day, an emergency insertion through the page, a drag that a hard
+constraint refuses (with the reason shown), a drag that is accepted and published,
+marking a technician unavailable, the keyboard; every test asserts that the page
+asked no host but 127.0.0.1 and logged no script or CSP error.
+
+The day is tomorrow (Europe/Berlin), so the API's ``as_of`` (now) lies before it and
+every job can still be moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from .board_browser import Board, board_page, chromium_or_skip, serve
+from .conftest import Api, wait_plan
+
+pytestmark = [pytest.mark.chromium, pytest.mark.slow]
+
+TZ = "Europe/Berlin"
+DAY = (datetime.now(ZoneInfo(TZ)).date() + timedelta(days=1)).isoformat()
+#: Responses the page gets on purpose in some tests (a refused move): Chromium logs them.
+EXPECTED_REFUSALS = ("status of 422",)
+
+
+def _at(hm: str) -> str:
+    return datetime.fromisoformat(f"{DAY}T{hm}:00").replace(tzinfo=ZoneInfo(TZ)).isoformat()
+
+
+def _seed(api: Api) -> dict[str, Any]:
+    """Three technicians (only ann has hvac level 2), eight jobs, solved and published."""
+    techs = [("ann", [{"name": "hvac", "level": 2}]), ("bob", [{"name": "hvac", "level": 1}]),
+             ("cyd", [])]
+    for i, (tid, skills) in enumerate(techs):
+        body = {"id": tid, "name": tid.title(), "home": {"lat": 52.50 + i / 100, "lon": 13.40},
+                "skills": skills}
+        assert api.post("/api/v1/technicians", json=body).status_code == 201
+        shift = {"id": f"{tid}-day", "technician_id": tid, "start": _at("08:00"),
+                 "end": _at("17:00")}
+        assert api.post("/api/v1/shifts", json=shift).status_code == 201
+    for i in range(8):
+        body: dict[str, Any] = {
+            "id": f"job-{i}", "location": {"lat": 52.49 + i / 150, "lon": 13.37 + i / 120},
+            "duration": "PT45M", "customer_id": f"cust-{i % 3}",
+            "windows": [{"start": _at("08:00"), "end": _at("16:00")}]}
+        if i == 0:
+            body["required_skills"] = [{"name": "hvac", "level": 2}]
+        assert api.post("/api/v1/requests", json=body).status_code == 201
+    resp = api.post("/api/v1/plans", json={
+        "timezone": TZ, "horizon": {"start": _at("00:00"), "end": _at("23:59")},
+        "params": {"time_limit": 2}})
+    assert resp.status_code == 202, resp.get_json()
+    plan = wait_plan(api, resp.headers["Location"])
+    assert plan["status"] == "done"
+    assert api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True}).status_code == 200
+    day = api.get(f"/api/v1/days/{DAY}").get_json()
+    return day  # type: ignore[no-any-return]
+
+
+def _stop_tech(day: dict[str, Any], request_id: str) -> str | None:
+    for tech in day["technicians"]:
+        if any(s["request_id"] == request_id for s in tech["stops"]):
+            return str(tech["technician_id"])
+    return None
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return {"BOARD_POLL_SECONDS": 0.5}  # the live-update test waits for one poll
+
+
+@pytest.fixture
+def board(api: Api) -> Iterator[tuple[Board, Api, dict[str, Any]]]:
+    chromium_or_skip()
+    day = _seed(api)
+    with serve(api.app) as base, board_page(base, timezone=TZ) as b:
+        b.sign_in(api.keys["dispatcher"], DAY)
+        yield b, api, day
+        assert b.outside == [], f"the board asked other hosts: {b.outside}"
+        unexpected = [e for e in b.errors if not any(x in e for x in EXPECTED_REFUSALS)]
+        assert unexpected == [], unexpected
+
+
+def test_board_draws_the_day(board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, _api, day = board
+    page = b.page
+    stops = [s for t in day["technicians"] for s in t["stops"]]
+    assert page.locator(".tl-row").count() == 3
+    assert page.locator(".tl-job").count() == len(stops) == 8
+    # Map: one marker per job, one line per technician with two jobs or more.
+    assert page.locator("#map path.leaflet-interactive").count() == 8
+    assert page.locator("#map .leaflet-tile").count() == 0  # no tile server configured
+    assert "3 technicians · 8 jobs · 0 unassigned" in page.inner_text("#summary")
+    # Readable at 1366×768: nothing wider than the window, the map has room.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    box = page.locator("#map").bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 250
+
+
+def test_clicking_a_job_shows_details_and_customer_history(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, _api, _day = board
+    b.page.click('.tl-job[data-id="job-1"]')
+    details = b.page.locator("#details")
+    assert "job-1" in details.inner_text()
+    assert "cust-1" in details.inner_text()
+    b.page.wait_for_selector("#history:not(:has-text('loading'))")
+    assert "no earlier visits" in b.page.inner_text("#history")
+    # A marker on the map leads to the same panel.
+    b.page.locator("#map path.leaflet-interactive").first.click(force=True)
+    assert "job-" in details.inner_text()
+
+
+def test_keyboard_reaches_a_job_and_its_move_dialog(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, _api, _day = board
+    page = b.page
+    page.focus('.tl-job[data-id="job-2"]')
+    page.keyboard.press("Enter")
+    assert "job-2" in page.inner_text("#details")
+    page.focus("#btn-move")
+    page.keyboard.press("Enter")
+    assert page.locator("dialog#dialog[open]").count() == 1
+    assert page.evaluate("document.activeElement.id") == "mv-tech"
+    page.keyboard.press("Escape")
+    assert page.locator("dialog#dialog[open]").count() == 0
+
+
+def test_emergency_insertion_through_the_page(board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, _day = board
+    page = b.page
+    page.click("#btn-emergency")
+    page.fill("#em-id", "E-1")
+    page.fill("#em-lat", "52.515")
+    page.fill("#em-lon", "13.405")
+    page.fill("#em-duration", "30")
+    page.fill("#em-from", "09:00")
+    page.fill("#em-to", "15:00")
+    page.select_option("#em-priority", "critical")
+    page.click("#dialog-ok")
+    page.wait_for_selector("#proposal")
+    assert "Placed with" in page.inner_text("#proposal")
+    assert "+ E-1" in page.inner_text("#proposal")
+    page.click("#dialog-ok")  # Publish
+    page.wait_for_selector('.tl-job[data-id="E-1"]')
+    assert "published" in page.inner_text("#toast")
+    day = api.get(f"/api/v1/days/{DAY}").get_json()
+    assert _stop_tech(day, "E-1") is not None
+
+
+def test_a_refused_drag_shows_the_reason_and_changes_nothing(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    before = api.get(f"/api/v1/days/{DAY}").get_json()["version"]
+    assert _stop_tech(day, "job-0") == "ann"  # the only technician with hvac level 2
+    b.page.drag_and_drop('.tl-job[data-id="job-0"]', '.tl-row[data-tech="cyd"] .tl-track')
+    refusal = b.page.wait_for_selector("#refusal")
+    text = refusal.inner_text()
+    assert "hvac" in text, text
+    b.page.click("#dialog-cancel")
+    assert api.get(f"/api/v1/days/{DAY}").get_json()["version"] == before
+
+
+def test_an_accepted_drag_shows_its_diff_then_publishes(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    job = next(s["request_id"] for t in day["technicians"] if t["technician_id"] != "cyd"
+               for s in t["stops"] if s["request_id"] != "job-0")
+    b.page.drag_and_drop(f'.tl-job[data-id="{job}"]', '.tl-row[data-tech="cyd"] .tl-track')
+    proposal = b.page.wait_for_selector("#proposal")
+    assert f"+ {job}" in proposal.inner_text()
+    assert "added travel" in proposal.inner_text()
+    b.page.click("#dialog-ok")
+    b.page.wait_for_selector(f'.tl-row[data-tech="cyd"] .tl-job[data-id="{job}"]')
+    assert _stop_tech(api.get(f"/api/v1/days/{DAY}").get_json(), job) == "cyd"
+
+
+def test_mark_unavailable_releases_the_jobs(board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    page = b.page
+    tech = max(day["technicians"], key=lambda t: len(t["stops"]))
+    page.click(f'.tech-btn[data-tech="{tech["technician_id"]}"]')
+    page.fill("#un-start", "07:00")
+    page.click("#dialog-ok")
+    page.wait_for_selector(f'.tl-row.unavailable[data-tech="{tech["technician_id"]}"]')
+    assert "released" in page.inner_text("#toast")
+    events = api.get(f"/api/v1/days/{DAY}/events").get_json()
+    assert [e["type"] for e in events] == ["unavailable"]
+
+
+def test_the_board_follows_changes_without_reloading(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    job = day["technicians"][0]["stops"][0]["request_id"]
+    b.page.evaluate("window.boardMarker = 1")  # survives only if the page is not reloaded
+    resp = api.post(f"/api/v1/requests/{job}/status", json={"status": "en_route"})
+    assert resp.status_code == 200, resp.get_json()
+    b.page.wait_for_selector(f'.tl-job.st-en_route[data-id="{job}"]', timeout=15_000)
+    assert b.page.evaluate("window.boardMarker") == 1
