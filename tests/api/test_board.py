@@ -181,5 +181,6 @@ def test_board_files_are_inside_the_package() -> None:
     root = Path(fieldops.__file__).resolve().parent
     for rel in ("api/board/templates/board/board.html", "api/board/templates/board/login.html",
                 "api/board/static/board.js", "api/board/static/board.css",
-                "api/board/static/leaflet/leaflet.js", "api/board/static/leaflet/images/layers.png"):
+                "api/board/static/leaflet/leaflet.js",
+                "api/board/static/leaflet/images/layers.png"):
         assert (root / rel).is_file(), rel

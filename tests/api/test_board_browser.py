@@ -58,7 +58,8 @@ def _seed(api: Api) -> dict[str, Any]:
     assert resp.status_code == 202, resp.get_json()
     plan = wait_plan(api, resp.headers["Location"])
     assert plan["status"] == "done"
-    assert api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True}).status_code == 200
+    published = api.post(f"/api/v1/plans/{plan['id']}/publish", json={"dispatch": True})
+    assert published.status_code == 200, published.get_json()
     day = api.get(f"/api/v1/days/{DAY}").get_json()
     return day  # type: ignore[no-any-return]
 

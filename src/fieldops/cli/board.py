@@ -50,7 +50,7 @@ def _solve_and_publish(client: Any, headers: dict[str, str], day: dict[str, Any]
         raise DemoError(f"the demo plan ended {plan['status']}: {plan.get('error')}")
     _check(client.post(f"{api}/plans/{plan['id']}/publish", headers=headers,
                        json={"dispatch": True}), 200)
-    return plan  # type: ignore[no-any-return]
+    return plan
 
 
 def load_demo_day(app: Any, day: dict[str, Any], time_limit: float) -> dict[str, Any]:
