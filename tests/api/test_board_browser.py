@@ -11,6 +11,7 @@ every job can still be moved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .board_browser import Board, board_page, chromium_or_skip, serve
+from benchmarks._board_browser import CHROMIUM, Board, board_page, serve
+
 from .conftest import Api, wait_plan
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
@@ -27,6 +29,15 @@ TZ = "Europe/Berlin"
 DAY = (datetime.now(ZoneInfo(TZ)).date() + timedelta(days=1)).isoformat()
 #: Responses the page gets on purpose in some tests (a refused move): Chromium logs them.
 EXPECTED_REFUSALS = ("status of 422",)
+
+
+def chromium_or_skip() -> None:
+    """A skip where Chromium is missing; a failure with FIELDOPS_TEST_CHROMIUM=1 (CI)."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("FIELDOPS_TEST_CHROMIUM") == "1":
+        pytest.fail(f"FIELDOPS_TEST_CHROMIUM=1 but {CHROMIUM} does not exist")
+    pytest.skip(f"{CHROMIUM} not installed (set FIELDOPS_TEST_CHROMIUM=1 to require it)")
 
 
 def _at(hm: str) -> str:

@@ -1,5 +1,5 @@
-"""Driving the board in headless Chromium (Playwright): shared by the browser tests and
-``benchmarks/board_render.py``.
+"""Driving the board in headless Chromium (Playwright): shared by
+``benchmarks/board_render.py`` and the browser tests (tests/api/test_board_browser.py).
 
 The app runs in a thread on 127.0.0.1 (Werkzeug's server); Playwright drives Debian's
 ``/usr/bin/chromium`` (no browser download). Every request the page makes is routed
@@ -9,7 +9,6 @@ test can assert that the board never leaves this machine.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,17 +25,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1366, "height": 768}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def chromium_or_skip() -> Path:
-    """Debian's Chromium; a skip where it is missing, a failure with FIELDOPS_TEST_CHROMIUM=1."""
-    import pytest
-
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if os.environ.get("FIELDOPS_TEST_CHROMIUM") == "1":
-        pytest.fail(f"FIELDOPS_TEST_CHROMIUM=1 but {CHROMIUM} does not exist")
-    pytest.skip(f"{CHROMIUM} not installed (set FIELDOPS_TEST_CHROMIUM=1 to require it)")
 
 
 @contextmanager
