@@ -198,6 +198,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         calendars,
         contract_tiers,
         customers,
+        days,
         feed_tokens,
         keys,
         plans,
@@ -212,7 +213,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # The order of the OpenAPI document's paths.
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
-                 workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
+                 days, workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
         api.register_blueprint(view.blp)
     app.register_blueprint(board.blp)  # HTML pages: not part of the OpenAPI document
     register_error_handlers(app)

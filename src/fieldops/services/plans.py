@@ -7,6 +7,7 @@ becomes the dispatch when published (:func:`publish_plan`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -29,7 +30,7 @@ from fieldops.domain import (
 )
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
-from fieldops.services import feeds
+from fieldops.services import feeds, live
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
 from fieldops.services.jobs import JobKind, Store
@@ -142,6 +143,34 @@ def _requests(s: Session, horizon: TimeWindow, req_ids: Sequence[str] | None
     return [found[r] for r in dict.fromkeys(req_ids)]
 
 
+_REF_LISTS = ("preferred_technicians", "required_technicians", "excluded_technicians")
+
+
+def _with_referenced(s: Session, techs: list[TechnicianRow], reqs: list[ServiceRequest]
+                     ) -> tuple[list[TechnicianRow], list[ServiceRequest]]:
+    """Technicians the requests name join the problem (without shifts when they have
+    none in the horizon: a request pinned to one is then left out, with its reason);
+    names of technicians that no longer exist are dropped. The problem never fails
+    on a reference inside a list the caller did not send (issue 17)."""
+    have = {t.id for t in techs}
+    named = {t for r in reqs for name in _REF_LISTS for t in getattr(r, name)}
+    named |= {r.pinned_technician for r in reqs if r.pinned_technician is not None}
+    missing = named - have
+    extra = list(s.scalars(select(TechnicianRow).where(TechnicianRow.id.in_(missing))
+                           .order_by(TechnicianRow.id))) if missing else []
+    known = have | {t.id for t in extra}
+    if named <= known:
+        return techs + extra, reqs
+    out = []
+    for r in reqs:
+        changes: dict[str, Any] = {name: tuple(t for t in getattr(r, name) if t in known)
+                                   for name in _REF_LISTS}
+        if r.pinned_technician is not None and r.pinned_technician not in known:
+            changes.update(pinned_technician=None, pinned_start=None)
+        out.append(dataclasses.replace(r, **changes))
+    return techs + extra, out
+
+
 def build_day_problem(
     s: Session,
     horizon: TimeWindow,
@@ -177,14 +206,15 @@ def build_day_problem(
         ``technician_ids[i]`` / ``request_ids[i]`` naming an unknown or closed one.
     """
     techs, shift_rows = _technicians(s, horizon, technician_ids)
-    reqs = _requests(s, horizon, request_ids)
+    reqs = [request_from_row(r) for r in _requests(s, horizon, request_ids)]
+    techs, reqs = _with_referenced(s, techs, reqs)
     tiers = [tier_from_row(t) for t in s.scalars(select(ContractTierRow)
                                                  .order_by(ContractTierRow.name))]
     return DispatchProblem(
         horizon=horizon, timezone=timezone,
         technicians=tuple(technician_from_row(t) for t in techs),
         shifts=tuple(shift_from_row(r) for r in shift_rows),
-        requests=tuple(request_from_row(r) for r in reqs),
+        requests=tuple(reqs),
         contract_tiers=tuple(tiers), travel=travel or TravelSettings(),
         weights=weights or ObjectiveWeights(), name=name,
     )
@@ -365,6 +395,7 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     for day in days:
         day.plan_id, day.published_at, day.version = plan_id, now, day.version + 1
     s.add(PlanPublish(plan_id=plan_id, published_at=now, published_by=published_by))
+    live.record_publish(s, plan, now)
     feeds.materialise_technicians(s, feeds.technicians_touched(s, plan), now=now,
                                   url_root=url_root)
     return out
