@@ -200,7 +200,9 @@ def test_mark_unavailable_releases_the_jobs(board: tuple[Board, Api, dict[str, A
     page.click(f'.tech-btn[data-tech="{tech["technician_id"]}"]')
     page.fill("#un-start", "07:00")
     page.click("#dialog-ok")
-    page.wait_for_selector(f'.tl-row.unavailable[data-tech="{tech["technician_id"]}"]')
+    row = page.wait_for_selector(f'.tl-row.has-off[data-tech="{tech["technician_id"]}"]')
+    assert "unavailable 07:00 on (ill)" in row.inner_text()
+    assert row.query_selector(".tl-off") is not None
     assert "released" in page.inner_text("#toast")
     events = api.get(f"/api/v1/days/{DAY}/events").get_json()
     assert [e["type"] for e in events] == ["unavailable"]

@@ -23,6 +23,7 @@ from fieldops.api.errors import Problem
 from fieldops.api.ext import session
 from fieldops.api.security import CSP
 from fieldops.services import board as board_service
+from fieldops.services import live
 from fieldops.services.errors import Forbidden, NotFound
 
 ASSETS = Path(__file__).resolve().parent.parent / "board"
@@ -144,8 +145,6 @@ def day_page(day: str) -> Response | Any:
     found = _current()
     if found is None:
         return redirect(url_for("board.login_form", next=request.path), code=303)
-    from fieldops.services import live  # TEMP until live-api is merged
-
     with session() as s:
         try:
             state: dict[str, Any] | None = live.day_view(s, when, datetime.now(UTC))

@@ -188,11 +188,17 @@
     });
     tech.stops.forEach(function (s) { parts.push(jobBlock(s, sp)); });
     var colour = routeStyle(index).color;
+    var off = (tech.unavailable || []).map(function (u) {
+      return "unavailable " + hhmm(u.start) + (u.end ? "–" + hhmm(u.end) : " on") +
+        (u.reason ? " (" + u.reason + ")" : "");
+    }).join("; ");
     return '<div class="tl-row' + (tech.available === false ? " unavailable" : "") +
+      (off ? " has-off" : "") +
       '" data-tech="' + esc(tech.technician_id) + '" data-shift="' + esc(tech.shift_id) + '">' +
       '<div class="tl-label"><button type="button" class="linkish tech-btn" data-tech="' +
       esc(tech.technician_id) + '" title="' + esc(tech.name + " (" + tech.technician_id + ")") +
-      '"><span class="swatch" data-colour="' + colour + '"></span>' + esc(tech.name) +
+      esc(off ? "; " + off : "") + '"><span class="swatch" data-colour="' + colour + '"></span>' +
+      esc(tech.name) + (off ? ' <span class="off-note">' + esc(off) + "</span>" : "") +
       "</button></div>" + '<div class="tl-track">' + parts.join("") + "</div></div>";
   }
 
