@@ -97,8 +97,9 @@ def run_board_demo(out: Path, args: argparse.Namespace) -> int:
         app.extensions["fieldops"].db.dispose()
     console.print(f"published plan {plan['id']}: {plan['progress']['assigned']} jobs assigned")
     board = f"http://{args.host}:{args.port}/board/{when.isoformat()}"
-    console.print(f"[bold green]board:[/bold green] {board}")
-    console.print(f"sign in with this dispatcher key (shown once): {key}")
+    console.print(f"[bold green]board:[/bold green] {board}", soft_wrap=True)
+    console.print("sign in with this dispatcher key (shown once):")
+    console.print(key, soft_wrap=True, highlight=False)
     return _serve(url, args.host, args.port)
 
 
