@@ -106,7 +106,7 @@ def measure(server: Server, key: str, day: str, loads: int, screenshot: Path | N
         samples = [_one_load(board, f"{server.url}/board/{day}") for _ in range(loads)]
         counts = board.page.evaluate("""() => ({rows: document.querySelectorAll('.tl-row').length,
             jobs: document.querySelectorAll('.tl-job').length,
-            markers: document.querySelectorAll('#map path.leaflet-interactive').length})""")
+            markers: Number(document.getElementById('map').dataset.markers)})""")
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             board.page.screenshot(path=str(screenshot))
