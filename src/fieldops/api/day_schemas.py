@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from fieldops.api.schemas import INSTANT, Duration, Id, Instant, Strict
+from fieldops.api.schemas import INSTANT, Id, Instant, Strict
 
 
 def At(description: str, *, allow_none: bool = False) -> fields.String:
@@ -88,7 +88,6 @@ class ReplanInSchema(Strict):
     as_of = Instant()
     time_limit = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
     freeze_minutes = fields.Float(validate=validate.Range(min=0))
-    freeze_horizon = Duration()
 
 
 class ProposalSchema(Schema):

@@ -262,6 +262,12 @@ class PlanOutSchema(Schema):
     started_at = Instant(allow_none=True)
     finished_at = Instant(allow_none=True)
     published_at = Instant(allow_none=True)
+    # A live-day proposal only (docs/api.md, "The live day").
+    kind = fields.String(metadata={"description": "insertion, move or replan"})
+    base_version = fields.String(metadata={"description": "the day's version it was built on"})
+    as_of = Instant()
+    diff = fields.Dict(allow_none=True)
+    cost = fields.Dict(allow_none=True)
 
 
 class PublishSchema(Strict):

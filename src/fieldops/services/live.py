@@ -12,7 +12,7 @@ proposals (insertion, move, re-plan) are in :mod:`fieldops.services.live_ops`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from fieldops.domain.live import (
     JobStatus,
     LiveDay,
     LiveEvent,
+    LiveParams,
     StatusReport,
     Unavailability,
 )
@@ -37,7 +38,7 @@ from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, pr
 from fieldops.schemas.live import event_from_json, event_to_json
 from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services import day_version
-from fieldops.services.errors import NotFound
+from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import change_status
 from fieldops.solver.live import RouteState, live_routes
 from fieldops.store.models import (
@@ -56,9 +57,13 @@ NOT_STARTED = ("scheduled", "dispatched")
 #: Event types a caller may report (statuses go through ``/requests/{id}/status``).
 REPORTABLE = ("unavailable", "delay", "cancelled")
 RELEASED = "released"
+#: Seconds a re-plan solves when the caller does not say.
+DEFAULT_REPLAN_SECONDS = 5.0
+#: The key of a re-plan's live parameters inside its stored solve ``params``.
+LIVE_PARAMS = "live"
 
 
-def _utc(value: datetime | None) -> str | None:
+def utc(value: datetime | None) -> str | None:
     return format_instant_utc(value) if value is not None else None
 
 
@@ -207,7 +212,7 @@ def record_publish(s: Session, plan: PlanRow, now: datetime) -> list[date]:
         plan.horizon_start, plan.horizon_end, plan.timezone)
     for day in days:
         row = s.get(LiveDayRow, day)
-        if plan.kind is None or row is None:
+        if row is None or (plan.kind is None and _covers(plan, row)):
             problem_json, plan_json_ = plan.problem, plan.result or {}
         else:
             current = live_day(s, row, plan.as_of or now)
@@ -223,6 +228,13 @@ def record_publish(s: Session, plan: PlanRow, now: datetime) -> list[date]:
         s.flush()
     day_version.bump(s, days)
     return days
+
+
+def _covers(plan: PlanRow, row: LiveDayRow) -> bool:
+    """Whether a plan from the store re-plans every job of the plan in force."""
+    mine = {r.get("id") for r in plan.problem.get("requests", [])}
+    return all(st.get("request_id") in mine for r in row.plan.get("routes", [])
+               for st in r.get("steps", []) if st.get("request_id"))
 
 
 def remove_from_plans(s: Session, request_ids: Iterable[str]) -> None:
@@ -245,7 +257,7 @@ def _event_json(row: DayEventRow) -> dict[str, Any]:
     for key in ("start", "end", "expected_end", "at"):
         if isinstance(body.get(key), str):
             body[key] = format_instant_utc(datetime.fromisoformat(body[key]))
-    return {"id": row.id, **body, "reported_at": _utc(row.reported_at), "actor": row.actor}
+    return {"id": row.id, **body, "reported_at": utc(row.reported_at), "actor": row.actor}
 
 
 def list_events(s: Session, day: date) -> list[dict[str, Any]]:
@@ -390,9 +402,9 @@ def _stop(day: LiveDay, step: Step, state: RouteState, statuses: dict[str, str],
     status = "cancelled" if rid in day.cancelled() else statuses.get(rid, day.status(rid).value)
     return {
         "request_id": rid, "status": status,
-        "planned_start": _utc(step.start), "planned_end": _utc(step.end),
-        "eta": _utc(start), "expected_end": _utc(end),
-        "windows": [{"start": _utc(w.start), "end": _utc(w.end)} for w in req.windows],
+        "planned_start": utc(step.start), "planned_end": utc(step.end),
+        "eta": utc(start), "expected_end": utc(end),
+        "windows": [{"start": utc(w.start), "end": utc(w.end)} for w in req.windows],
         "frozen": rid in state.under_way or step.start < day.as_of + freeze,
         "priority": req.priority.value,
         "late": expected is not None and _late(day, rid, start),
@@ -408,15 +420,15 @@ def _technician(day: LiveDay, state: RouteState, statuses: dict[str, str],
     route = day.published.route_for(shift.id)
     return {
         "technician_id": tech.id, "name": tech.name, "shift_id": shift.id,
-        "shift_start": _utc(shift.start), "shift_end": _utc(shift.end),
+        "shift_start": utc(shift.start), "shift_end": utc(shift.end),
         "available": not any(u.covers(day.as_of, day.as_of + timedelta(seconds=1))
                              for u in gone),
-        "unavailable": [{"start": _utc(u.start), "end": _utc(u.end), "reason": u.reason}
+        "unavailable": [{"start": utc(u.start), "end": utc(u.end), "reason": u.reason}
                         for u in gone],
-        "free_at": _utc(state.free_at),
+        "free_at": utc(state.free_at),
         "free_location": {"lat": state.free_place.lat, "lon": state.free_place.lon},
         "stops": [_stop(day, st, state, statuses, freeze) for st in (route.jobs if route else ())],
-        "breaks": [{"start": _utc(st.start), "end": _utc(st.end)}
+        "breaks": [{"start": utc(st.start), "end": utc(st.end)}
                    for st in (route.steps if route else ()) if st.kind is StepKind.BREAK],
     }
 
@@ -449,7 +461,7 @@ def day_view(s: Session, day: date, now: datetime | None = None,
         RequestRow.id.in_(list(live.requests())))).tuples().all())
     states = live_routes(live)
     return {
-        "date": day.isoformat(), "version": str(row.version), "as_of": _utc(as_of),
+        "date": day.isoformat(), "version": str(row.version), "as_of": utc(as_of),
         "published_plan_id": row.plan_id,
         "technicians": [_technician(live, st, statuses, freeze_horizon)
                         for st in states.values()],
@@ -461,3 +473,162 @@ def day_view(s: Session, day: date, now: datetime | None = None,
 def version(s: Session, day: date) -> str:
     """The current version of ``day`` (the ETag), without building the view."""
     return str(day_row(s, day).version)
+
+
+# ---------------------------------------------------------------- proposals
+def diff_json(day: LiveDay, plan: DispatchPlan) -> dict[str, Any]:
+    """The proposal's diff against the plan in force (docs/api.md): per technician
+    jobs added, removed and re-timed beyond the tolerance, who must be told, and
+    whether any job already planned moved at all."""
+    from fieldops.solver.live import plan_diff
+    from fieldops.solver.live.diff import DEFAULT_TOLERANCE
+
+    tolerance = day.problem.weights.retime_tolerance or DEFAULT_TOLERANCE
+    diff = plan_diff(day.published, plan, tolerance, ignore=day.history())
+    exact = plan_diff(day.published, plan, timedelta(0), ignore=day.history())
+    published = {rid for r in day.published.routes for rid in r.request_ids}
+    moved_nobody = all(not t.removed and not t.retimed and
+                       all(rid not in published for rid, _ in t.added)
+                       for t in exact.technicians)
+    return {
+        "technicians": [{
+            "technician_id": t.technician_id,
+            "added": [rid for rid, _ in t.added],
+            "removed": list(t.removed),
+            "retimed": [{"request_id": r.request_id, "old_start": utc(r.old),
+                         "new_start": utc(r.new)} for r in t.retimed],
+        } for t in diff.technicians],
+        "notify": list(diff.notify),
+        "moved_nobody": moved_nobody,
+    }
+
+
+def finish_replan(s: Session, row: PlanRow, solved: DispatchPlan,
+                  live_args: dict[str, Any]) -> DispatchPlan:
+    """A finished re-plan: the cheaper of the solve and the plan as it stands (the
+    day as of the re-plan's ``as_of``), with its diff and cost written on ``row``."""
+    from fieldops.solver.live import current_plan, replan_problem
+
+    assert row.day is not None and row.as_of is not None
+    state = live_day(s, day_row(s, row.day), row.as_of)
+    freeze = timedelta(minutes=float(live_args.get("freeze_minutes", 0)))
+    fresh = replan_problem(state, LiveParams(freeze_horizon=freeze))
+    # When the day moved on while solving there is no current plan of this very
+    # problem to compare with (publishing it will be refused as stale anyway).
+    current = solved if problem_to_json(fresh.problem) != row.problem else current_plan(fresh)
+    best = solved if solved.objective < current.objective else current
+    row.diff = diff_json(state, best)
+    row.cost = {
+        "added_travel_s": (best.kpis.travel_time - current.kpis.travel_time).total_seconds(),
+        "disruption": best.penalties.get("disruption", 0.0)
+        - current.penalties.get("disruption", 0.0),
+        "objective_delta": best.objective - current.objective,
+    }
+    return best
+
+
+def original_shift(shift_ids: Iterable[str], shift_id: str) -> str:
+    """The day's shift a piece of a cut shift (``S1@1030``) belongs to."""
+    for sid in sorted(shift_ids, key=len, reverse=True):
+        if shift_id == sid or shift_id.startswith(f"{sid}@"):
+            return sid
+    return shift_id
+
+
+def shift_mapper(s: Session, day: date) -> Callable[[str], str]:
+    """Route shift id → the day's shift it runs on (for a proposal's assignments)."""
+    ids = [sh["id"] for sh in day_row(s, day).problem.get("shifts", [])]
+    return lambda sid: original_shift(ids, sid)
+
+
+# ---------------------------------------------------------------- publish guards
+def _changes_since(s: Session, row: LiveDayRow, plan: PlanRow) -> str:
+    """What moved the day on since ``plan`` was made, in a few words."""
+    if row.published_at is not None and row.published_at > plan.created_at:
+        return f"plan {row.plan_id} was published at {utc(row.published_at)}"
+    events = [e for e in stored_events(s, row.day) if e.reported_at > plan.created_at]
+    if events:
+        last = events[-1]
+        return f"{len(events)} event(s) were reported, the last: {last.type} of " \
+               f"{last.request_id or last.technician_id}"
+    return "an event or a status change of one of its requests was reported"
+
+
+def _violations(found: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"code": v.code, "message": v.message, "request_id": v.request_id,
+             "shift_id": v.shift_id} for v in found]
+
+
+def check_proposal(s: Session, plan: PlanRow) -> None:
+    """The publish guards of a live proposal (the day's rows are locked already).
+
+    :class:`Conflict` ``stale-base`` when the day's version moved since the
+    proposal was made; ``live-rule-broken`` (with ``violations``) when the plan
+    breaks a live-day rule (:func:`fieldops.validators.live.validate_live`:
+    double booking, work before ``as_of``, frozen work moved, ...).
+    """
+    from fieldops.domain.live import NewRequest
+    from fieldops.validators.live import validate_live
+
+    assert plan.day is not None and plan.as_of is not None
+    row = day_row(s, plan.day, lock=True)
+    if row.version != plan.base_version:
+        raise Conflict(
+            f"{plan.day.isoformat()} changed since this {plan.kind} was made (version "
+            f"{plan.base_version} → {row.version}: {_changes_since(s, row, plan)}); "
+            "make a new one from the day as it is", kind="stale-base", field="base_version",
+            base_version=str(plan.base_version), version=str(row.version))
+    state = live_day(s, row, plan.as_of)
+    known = state.requests()
+    added = [NewRequest(r, plan.as_of) for r in problem_from_json(plan.problem).requests
+             if r.id not in known]
+    found = validate_live(state.with_events(*added), plan_from_json(plan.result))
+    if found:
+        raise Conflict(f"the {plan.kind} breaks {len(found)} live-day rule(s): "
+                       f"{found[0].message}", kind="live-rule-broken",
+                       violations=_violations(found))
+
+
+def _busy(s: Session, row: LiveDayRow, leave_out: set[str]
+          ) -> dict[str, list[tuple[datetime, datetime, str]]]:
+    """Per technician, the work in force that a plan of ``leave_out`` keeps."""
+    steps = [(r["technician_id"], st) for r in row.plan.get("routes", [])
+             for st in r.get("steps", []) if st.get("request_id")
+             and st["request_id"] not in leave_out]
+    open_ = set(s.scalars(select(RequestRow.id).where(
+        RequestRow.id.in_([st["request_id"] for _, st in steps]),
+        RequestRow.status.not_in(("new", "cancelled")))))
+    out: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    for tech, st in steps:
+        if st["request_id"] in open_:
+            out.setdefault(tech, []).append((datetime.fromisoformat(st["start"]),
+                                             datetime.fromisoformat(st["end"]),
+                                             st["request_id"]))
+    return out
+
+
+def check_plain_publish(s: Session, plan: PlanRow) -> None:
+    """A plan solved from the store (``POST /plans``) may not double-book a
+    technician against published work it did not re-plan (e.g. a plan of one
+    emergency): :class:`Conflict` ``live-rule-broken``."""
+    result = plan_from_json(plan.result)
+    mine = {r.get("id") for r in plan.problem.get("requests", [])}
+    found: list[dict[str, Any]] = []
+    for day in local_days(plan.horizon_start, plan.horizon_end, plan.timezone):
+        row = s.get(LiveDayRow, day)
+        if row is None:
+            continue
+        busy = _busy(s, row, {str(m) for m in mine})
+        for route in result.routes:
+            for step in route.jobs:
+                for start, end, other in busy.get(route.technician_id, []):
+                    if step.start < end and start < step.end:
+                        found.append({
+                            "code": "double_booked", "request_id": step.request_id,
+                            "shift_id": route.shift_id,
+                            "message": f"{step.request_id} {step.start:%H:%M}–{step.end:%H:%M}"
+                                       f" overlaps {other} of {route.technician_id} "
+                                       "already published"})
+    if found:
+        raise Conflict(f"the plan double-books published work: {found[0]['message']}",
+                       kind="live-rule-broken", violations=found)

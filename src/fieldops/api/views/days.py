@@ -13,11 +13,15 @@ from fieldops.api.day_schemas import (
     DaySchema,
     EventInSchema,
     EventOutSchema,
+    InsertionInSchema,
+    MoveInSchema,
+    ProposalSchema,
+    ReplanInSchema,
     ReportedSchema,
 )
-from fieldops.api.ext import session
+from fieldops.api.ext import session, state
 from fieldops.schemas import parse_instant
-from fieldops.services import live
+from fieldops.services import jobs, live, live_ops, plans
 
 blp = Blueprint("days", __name__, url_prefix="/api/v1/days",
                 description="The live day: state, events, insertions, moves, re-plans.")
@@ -63,3 +67,42 @@ def report_event(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int]:
     with session() as s:
         done = live.report_event(s, day, body, actor=principal().label)
     return {"event": done.event, "released": done.released, "version": done.version}, 201
+
+
+@blp.route("/<string:date>/insertions", methods=["POST"])
+@roles(*WRITERS)
+@blp.arguments(InsertionInSchema)
+@blp.response(201, ProposalSchema)
+def insert(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Place a new request into the live plan (cheapest, moving nobody when possible)."""
+    day = live.parse_day(date)
+    with session() as s:
+        out = live_ops.propose_insertion(s, day, body, created_by=principal().key_id)
+    return out, 201, {"Location": f"/api/v1/plans/{out['plan_id']}"}
+
+
+@blp.route("/<string:date>/moves", methods=["POST"])
+@roles(*WRITERS)
+@blp.arguments(MoveInSchema)
+@blp.response(201, ProposalSchema)
+def move(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Pin a job on a technician (at a start), re-timing the rest of their route."""
+    day = live.parse_day(date)
+    with session() as s:
+        out = live_ops.propose_move(s, day, body, created_by=principal().key_id)
+    return out, 201, {"Location": f"/api/v1/plans/{out['plan_id']}"}
+
+
+@blp.route("/<string:date>/replans", methods=["POST"])
+@roles(*WRITERS)
+@blp.arguments(ReplanInSchema)
+@blp.response(202, ProposalSchema)
+def replan(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Queue a re-plan of the rest of the day (freeze, disruption costs); poll the plan."""
+    day = live.parse_day(date)
+    with session() as s:
+        row = live_ops.queue_replan(s, day, body, created_by=principal().key_id,
+                                    max_seconds=state().max_solve_seconds)
+        out = {**live_ops.proposal_json(row), "status": row.status}
+    jobs.submit(state().db, plans.PLAN_JOB, out["plan_id"], state().backend.submit)
+    return out, 202, {"Location": f"/api/v1/plans/{out['plan_id']}"}
