@@ -82,6 +82,15 @@ def _stop_tech(day: dict[str, Any], request_id: str) -> str | None:
     return None
 
 
+def _published_is_valid(api: Api, kind: str) -> None:
+    """The proposal the page published is the day's plan, and the independent
+    validator accepts it (wait_plan re-checks every result it returns)."""
+    plan_id = api.get(f"/api/v1/days/{DAY}").get_json()["published_plan_id"]
+    plan = wait_plan(api, f"/api/v1/plans/{plan_id}")
+    assert plan["kind"] == kind, plan.get("kind")
+    assert plan["published_at"] is not None
+
+
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     return {"BOARD_POLL_SECONDS": 0.5}  # the live-update test waits for one poll
@@ -169,6 +178,7 @@ def test_emergency_insertion_through_the_page(board: tuple[Board, Api, dict[str,
     assert "published" in page.inner_text("#toast")
     day = api.get(f"/api/v1/days/{DAY}").get_json()
     assert _stop_tech(day, "E-1") is not None
+    _published_is_valid(api, "insertion")
 
 
 def test_a_refused_drag_shows_the_reason_and_changes_nothing(
@@ -196,6 +206,7 @@ def test_an_accepted_drag_shows_its_diff_then_publishes(
     b.page.click("#dialog-ok")
     b.page.wait_for_selector(f'.tl-row[data-tech="cyd"] .tl-job[data-id="{job}"]')
     assert _stop_tech(api.get(f"/api/v1/days/{DAY}").get_json(), job) == "cyd"
+    _published_is_valid(api, "move")
 
 
 def test_mark_unavailable_releases_the_jobs(board: tuple[Board, Api, dict[str, Any]]) -> None:
@@ -222,3 +233,30 @@ def test_the_board_follows_changes_without_reloading(
     assert resp.status_code == 200, resp.get_json()
     b.page.wait_for_selector(f'.tl-job.st-en_route[data-id="{job}"]', timeout=15_000)
     assert b.page.evaluate("window.boardMarker") == 1
+
+
+def test_replan_through_the_page_shows_the_proposal_and_publishes(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, _day = board
+    page = b.page
+    # Ann falls ill: her jobs are released, and the re-plan places them with others.
+    resp = api.post(f"/api/v1/days/{DAY}/events", json={
+        "type": "unavailable", "technician_id": "ann", "start": _at("07:00"), "end": None,
+        "reason": "ill"})
+    assert resp.status_code == 201, resp.get_json()
+    released = resp.get_json()["released"]
+    assert released
+    page.click("#btn-replan")
+    proposal = page.wait_for_selector("#proposal", timeout=90_000)
+    text = proposal.inner_text()
+    assert "disruption" in text
+    page.click("#dialog-ok")  # Publish
+    page.wait_for_selector("#toast:has-text('published')")
+    after = api.get(f"/api/v1/days/{DAY}").get_json()
+    placed = {s["request_id"] for t in after["technicians"] if t["technician_id"] != "ann"
+              for s in t["stops"]}
+    unplaced = {u["request_id"] for u in after["unassigned"]}
+    # job-0 needs hvac level 2, which only Ann has: it cannot be placed without her.
+    assert set(released) - {"job-0"} <= placed
+    assert "job-0" in placed | unplaced
+    _published_is_valid(api, "replan")

@@ -609,7 +609,7 @@
       if (!r.ok && r.status !== 409) { throw new Error(problemText(r.data)); }
       return api("POST", "/days/" + DAY + "/insertions", {request_id: body.id});
     }).then(function (r) {
-      if (r.status === 422 && r.data && r.data.kind !== "validation") {
+      if (r.status === 422 && r.data && /not-insertable$/.test(r.data.type || "")) {
         refusedDialog("No place for " + body.id, r.data);
         return;
       }
