@@ -260,3 +260,32 @@ def test_replan_through_the_page_shows_the_proposal_and_publishes(
     assert set(released) - {"job-0"} <= placed
     assert "job-0" in placed | unplaced
     _published_is_valid(api, "replan")
+
+
+def test_an_emergency_nobody_can_do_shows_why(board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, _day = board
+    page = b.page
+    page.click("#btn-emergency")
+    page.fill("#em-id", "E-gas")
+    page.fill("#em-skill", "gas:3")
+    page.click("#dialog-ok")
+    refusal = page.wait_for_selector("#refusal")
+    assert "gas" in refusal.inner_text(), refusal.inner_text()
+    page.click("#dialog-cancel")
+    # Stored but not placed: the board lists it as unassigned once the day changes, and
+    # "Find a place…" in its details asks again.
+    assert api.get("/api/v1/requests/E-gas").status_code == 200
+    assert _stop_tech(api.get(f"/api/v1/days/{DAY}").get_json(), "E-gas") is None
+
+
+def test_a_manager_sees_the_board_without_actions(api: Api) -> None:
+    chromium_or_skip()
+    _seed(api)
+    with serve(api.app) as base, board_page(base, timezone=TZ) as b:
+        b.sign_in(api.keys["manager"], DAY)
+        assert b.page.locator(".tl-job").count() == 8
+        assert b.page.locator("#btn-emergency, #btn-replan").count() == 0
+        b.page.click('.tl-job[data-id="job-1"]')
+        assert b.page.locator("#btn-move, #btn-unavailable").count() == 0
+        assert b.page.get_attribute('.tl-job[data-id="job-1"]', "draggable") == "false"
+        assert b.outside == [] and b.errors == []

@@ -284,9 +284,11 @@
     (state ? state.technicians : []).forEach(function (t) {
       t.stops.forEach(function (s) {
         if (s.late) {
+          var closes = (s.windows || []).length
+            ? "window closes " + hhmm(s.windows[s.windows.length - 1].end)
+            : "after its SLA deadline";
           risk.push(itemButton(s.request_id, s.request_id + " · " + t.name,
-            "expected " + hhmm(s.eta) + ", window closes " +
-            hhmm((s.windows[s.windows.length - 1] || {}).end)));
+            "expected " + hhmm(s.eta) + ", " + closes));
         }
       });
     });
@@ -419,6 +421,9 @@
     if (CAN_WRITE && found.tech && !s.frozen) {
       buttons += '<button type="button" id="btn-move">Move…</button> ';
     }
+    if (CAN_WRITE && !found.tech) {
+      buttons += '<button type="button" id="btn-place">Find a place…</button> ';
+    }
     if (CAN_WRITE && found.tech) {
       buttons += '<button type="button" id="btn-unavailable">' +
         esc(found.tech.name) + " unavailable…</button>";
@@ -430,6 +435,12 @@
     if (move) { move.addEventListener("click", function () { moveDialog(s, found.tech); }); }
     var off = el("btn-unavailable");
     if (off) { off.addEventListener("click", function () { unavailableDialog(found.tech); }); }
+    var place = el("btn-place");
+    if (place) {
+      place.addEventListener("click", function () {
+        insertExisting(s.request_id).catch(function (err) { toast(err.message || String(err), true); });
+      });
+    }
     if (s.customer_id) { loadHistory(s.customer_id); }
   }
 
@@ -525,9 +536,21 @@
     }).join("");
   }
 
-  function nowHm() {
-    return hhmm(state && state.as_of ? state.as_of : new Date().toISOString());
+  /* The default "from" of a dialog: now, or the first shift's start when the day
+   * has not begun yet; the default "to": the last shift's end. */
+  function dayBounds() {
+    var first = Infinity;
+    var last = -Infinity;
+    (state ? state.technicians : []).forEach(function (t) {
+      first = Math.min(first, ms(t.shift_start));
+      last = Math.max(last, ms(t.shift_end));
+    });
+    var now = state && state.as_of ? ms(state.as_of) : Date.now();
+    var from = isFinite(first) ? Math.max(first, now) : now;
+    return {from: hhmm(new Date(from).toISOString()),
+            to: isFinite(last) ? hhmm(new Date(last).toISOString()) : "23:00"};
   }
+  function nowHm() { return dayBounds().from; }
 
   function moveDialog(stop, tech) {
     openDialog("Move " + stop.request_id,
@@ -585,7 +608,8 @@
       '<label for="em-duration">Duration (minutes)</label><input id="em-duration" type="number" min="1" value="60">' +
       '<label for="em-skill">Skill (name:level, optional)</label><input id="em-skill">' +
       '<label for="em-from">Window from</label><input id="em-from" type="time" value="' + esc(start) + '">' +
-      '<label for="em-to">Window to</label><input id="em-to" type="time" value="23:00">' +
+      '<label for="em-to">Window to</label><input id="em-to" type="time" value="' +
+      esc(dayBounds().to) + '">' +
       '<label for="em-priority">Priority</label><select id="em-priority"><option>critical</option>' +
       "<option>high</option><option>normal</option></select>",
       "Find a place", insertEmergency);
@@ -606,15 +630,20 @@
   function insertEmergency() {
     var body = emergencyBody();
     return api("POST", "/requests", body).then(function (r) {
-      if (!r.ok && r.status !== 409) { throw new Error(problemText(r.data)); }
-      return api("POST", "/days/" + DAY + "/insertions", {request_id: body.id});
-    }).then(function (r) {
+      if (!r.ok) { throw new Error(problemText(r.data)); }
+      return insertExisting(body.id);
+    });
+  }
+
+  /* An insertion of a stored request (a new emergency, or an unassigned or released job). */
+  function insertExisting(requestId) {
+    return api("POST", "/days/" + DAY + "/insertions", {request_id: requestId}).then(function (r) {
       if (r.status === 422 && r.data && /not-insertable$/.test(r.data.type || "")) {
-        refusedDialog("No place for " + body.id, r.data);
+        refusedDialog("No place for " + requestId, r.data);
         return;
       }
       if (!r.ok) { throw new Error(problemText(r.data)); }
-      proposalDialog("Insert " + body.id, r.data);
+      proposalDialog("Insert " + requestId, r.data);
     });
   }
 
