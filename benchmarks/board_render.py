@@ -6,7 +6,9 @@ file, loads a generated day of ``--jobs`` jobs and ``--technicians`` technicians
 ``/board/{date}`` ``--loads`` times in the same browser. Each load is timed by the
 page itself: from navigation start to the ``board-interactive`` mark (drawn, listening,
 one frame painted), with the page's own measures of its parts (timeline, map, lists)
-and the server's answer time (``responseEnd``). No request may leave 127.0.0.1.
+and the server's answer time (``responseEnd``; ``client`` is the rest), then times
+``GET /api/v1/days/{date}`` alone (``api_day``: the live-day view the page embeds).
+No request may leave 127.0.0.1.
 
     python -m benchmarks.board_render                      # 1 000 jobs, 120 technicians
     python -m benchmarks.board_render --jobs 250 --technicians 30 --loads 5
@@ -43,7 +45,7 @@ RESULTS = Path(__file__).parent / "results"
 GOAL_MS = 1500.0
 CITY_ZONE = "Europe/Paris"  # generate_field_day's "lyon"
 #: The measures each load reports: the page's own, then the navigation's.
-MEASURES = ("interactive", "server", "timeline", "map", "lists")
+MEASURES = ("interactive", "server", "client", "timeline", "map", "lists", "api_day")
 
 
 def _tomorrow() -> Any:
@@ -95,7 +97,21 @@ def _one_load(board: Any, url: str) -> dict[str, float]:
         }
         return out;
     }""")
-    return {k: float(v) for k, v in got.items()}
+    out = {k: float(v) for k, v in got.items()}
+    out["client"] = out["interactive"] - out["server"]  # the browser's share
+    return out
+
+
+def time_day_api(server: Server, day: str, loads: int) -> list[float]:
+    """Milliseconds of ``GET /api/v1/days/{day}`` alone (what the page embeds)."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {server.key}"
+    out = []
+    for _ in range(loads):
+        t0 = time.perf_counter()
+        _check(http.get(f"{server.url}/api/v1/days/{day}"), 200)
+        out.append(1000 * (time.perf_counter() - t0))
+    return out
 
 
 def measure(server: Server, key: str, day: str, loads: int, screenshot: Path | None,
@@ -147,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             plan = publish_day(server, day, args.solve_seconds)
             samples, counts = measure(server, server.key, date, args.loads, args.screenshot)
+            for sample, api_ms in zip(samples, time_day_api(server, date, args.loads),
+                                      strict=True):
+                sample["api_day"] = api_ms
         finally:
             server.stop()
     name = "demo" if args.demo else f"{args.jobs}j{args.technicians}t"

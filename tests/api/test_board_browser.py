@@ -40,6 +40,14 @@ def chromium_or_skip() -> None:
     pytest.skip(f"{CHROMIUM} not installed (set FIELDOPS_TEST_CHROMIUM=1 to require it)")
 
 
+def _doc_shot(board: Board, name: str) -> None:
+    """With FIELDOPS_BOARD_SCREENSHOTS=DIR, save the page as DIR/name (docs/img's
+    pictures of the board come from these tests)."""
+    folder = os.environ.get("FIELDOPS_BOARD_SCREENSHOTS")
+    if folder:
+        board.page.screenshot(path=os.path.join(folder, name))
+
+
 def _at(hm: str) -> str:
     return datetime.fromisoformat(f"{DAY}T{hm}:00").replace(tzinfo=ZoneInfo(TZ)).isoformat()
 
@@ -190,6 +198,7 @@ def test_a_refused_drag_shows_the_reason_and_changes_nothing(
     refusal = b.page.wait_for_selector("#refusal")
     text = refusal.inner_text()
     assert "hvac" in text, text
+    _doc_shot(b, "board-move-refused.png")
     b.page.click("#dialog-cancel")
     assert api.get(f"/api/v1/days/{DAY}").get_json()["version"] == before
 
@@ -202,6 +211,7 @@ def test_an_accepted_drag_shows_its_diff_then_publishes(
     b.page.drag_and_drop(f'.tl-job[data-id="{job}"]', '.tl-row[data-tech="cyd"] .tl-track')
     proposal = b.page.wait_for_selector("#proposal")
     assert f"+ {job}" in proposal.inner_text()
+    _doc_shot(b, "board-move-proposal.png")
     assert "added travel" in proposal.inner_text()
     b.page.click("#dialog-ok")
     b.page.wait_for_selector(f'.tl-row[data-tech="cyd"] .tl-job[data-id="{job}"]')
