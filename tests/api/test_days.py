@@ -166,3 +166,39 @@ def test_a_request_naming_a_technician_without_shift_does_not_break_plans(api: A
     assert plan["status"] == "done"
     left = {u["request_id"] for u in plan["result"]["unassigned"]}
     assert left == {"r1"}  # pinned to someone not working: out, with its reason
+
+
+def test_tracking_eta_is_the_live_expected_start(api: Api) -> None:
+    plan = published_day(api)
+    route = max(plan["result"]["routes"], key=lambda r: len(r["steps"]))
+    first, second = [st for st in route["steps"] if st.get("request_id")][:2]
+    planned = api.get(f"/api/v1/requests/{second['request_id']}/tracking",
+                      query_string={"as_of": f"{DAY}T07:00:00+01:00"}).get_json()
+    assert planned["eta"] == planned["planned_start"]  # the start of service, not arrival
+    for status in ("en_route", "on_site"):
+        assert api.post(f"/api/v1/requests/{first['request_id']}/status", json={
+            "status": status, "at": first["start"]}).status_code == 200
+    late_end = f"{DAY}T13:00:00+01:00"
+    assert api.post(f"/api/v1/days/{DAY}/events", json={
+        "type": "delay", "request_id": first["request_id"], "expected_end": late_end,
+        "reported_at": AS_OF}).status_code == 201
+    live = api.get(f"/api/v1/requests/{second['request_id']}/tracking",
+                   query_string={"as_of": AS_OF}).get_json()
+    assert live["eta"] >= "2026-03-02T12:00:00+00:00"  # 13:00 Berlin: pushed by the overrun
+    stops = {st["request_id"]: st for t in day(api).get_json()["technicians"]
+             for st in t["stops"]}
+    assert stops[second["request_id"]]["eta"] == live["eta"]
+    assert stops[first["request_id"]]["expected_end"] == "2026-03-02T12:00:00+00:00"
+
+
+def test_tracking_never_before_the_window_opens(api: Api) -> None:
+    seed_day(api, n_requests=1)
+    body = service_request("w1", windows=[{"start": f"{DAY}T12:00:00+01:00",
+                                           "end": f"{DAY}T16:00:00+01:00"}])
+    assert api.post("/api/v1/requests", json=body).status_code == 201
+    resp = api.post("/api/v1/plans", json=plan_body())
+    plan = wait_plan(api, resp.headers["Location"])
+    assert api.post(f"/api/v1/plans/{plan['id']}/publish", json={}).status_code == 200
+    track = api.get("/api/v1/requests/w1/tracking",
+                    query_string={"as_of": f"{DAY}T07:00:00+01:00"}).get_json()
+    assert track["eta"] >= "2026-03-02T11:00:00+00:00"

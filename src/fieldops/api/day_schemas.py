@@ -25,6 +25,10 @@ class DayArgs(Schema):
     as_of = At("the view at this instant (default now)")
 
 
+class TrackingArgs(Schema):
+    as_of = At("the ETA as of this instant (default now)")
+
+
 class EventInSchema(Strict):
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     technician_id = Id(metadata={"description": "unavailable: who"})

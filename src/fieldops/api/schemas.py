@@ -205,7 +205,9 @@ class StatusEventSchema(Schema):
 class TrackingSchema(Schema):
     id = fields.String()
     status = fields.String()
-    eta = fields.String(allow_none=True, metadata={**INSTANT, "description": "planned arrival"})
+    eta = fields.String(allow_none=True, metadata={
+        **INSTANT, "description": "the live expected start of service (statuses and delays "
+                                  "applied), never before the window opens"})
     planned_start = Instant(allow_none=True)
     technician_id = fields.String(allow_none=True)
     history = fields.List(fields.Nested(StatusEventSchema))

@@ -40,7 +40,7 @@ from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services import day_version
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import change_status
-from fieldops.solver.live import RouteState, live_routes
+from fieldops.solver.live import RouteState, etas, live_routes
 from fieldops.store.models import (
     DayEventRow,
     LiveDayRow,
@@ -176,10 +176,25 @@ def _merged_route(day: LiveDay, shift_id: str, technician_id: str, proposal: Dis
             if st.kind in (StepKind.JOB, StepKind.BREAK)]
     if not kept and not work:
         return None
+    if kept and pieces:
+        work = _after_history(kept[-1], pieces[0], work)
     first = old or pieces[0]
     last = pieces[-1] if pieces else first
     return Route(shift_id, technician_id, (first.steps[0], *kept, *work, last.steps[-1]),
                  first.kpis)
+
+
+def _after_history(last: Step, piece: Route, work: list[Step]) -> list[Step]:
+    """The ETA walk (:mod:`fieldops.solver.live.eta`) keeps each job's planned gap
+    after the previous job's end; the first new job's gap is its travel from where
+    the technician is free, so its arrival is counted from the history's end, not
+    from the re-planned route's start."""
+    k = next((i for i, st in enumerate(work) if st.kind is StepKind.JOB), None)
+    if k is None:
+        return work
+    travel = max(work[k].arrival - piece.steps[0].end, timedelta(0))
+    arrival = min(last.end + travel, work[k].arrival)
+    return [*work[:k], dataclasses.replace(work[k], arrival=arrival), *work[k + 1:]]
 
 
 def merge_proposal(day: LiveDay, problem: DispatchProblem, plan: DispatchPlan
@@ -632,3 +647,30 @@ def check_plain_publish(s: Session, plan: PlanRow) -> None:
     if found:
         raise Conflict(f"the plan double-books published work: {found[0]['message']}",
                        kind="live-rule-broken", violations=found)
+
+
+# ---------------------------------------------------------------- tracking
+def _not_before_window(row: RequestRow, eta: datetime) -> datetime:
+    """The expected start of service is never before the window it falls in opens."""
+    for w in sorted(row.windows, key=lambda w: w.start):
+        if eta <= w.end:
+            return max(eta, w.start)
+    return eta
+
+
+def tracking_eta(s: Session, row: RequestRow, as_of: datetime | None = None
+                 ) -> datetime | None:
+    """The live ETA of a planned request: its expected start of service as of
+    ``as_of`` (statuses and delays of its day applied, no solve), else its planned
+    start; never before its appointment window opens. ``None`` when unplanned."""
+    if row.planned_start is None:
+        return None
+    as_of = as_of or utcnow()
+    eta = row.planned_start
+    for day in sorted(day_version.days_of_instants(s, [row.planned_start])):
+        state = live_day(s, day_row(s, day), as_of)
+        found = etas(state).get(row.id)
+        if found is not None:
+            eta = found
+            break
+    return _not_before_window(row, eta)
