@@ -21,7 +21,7 @@ import pytest
 
 from benchmarks._board_browser import CHROMIUM, Board, board_page, serve
 
-from .conftest import Api, wait_plan
+from .conftest import Api, _empty, wait_plan
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 
@@ -97,6 +97,15 @@ def _published_is_valid(api: Api, kind: str) -> None:
     plan = wait_plan(api, f"/api/v1/plans/{plan_id}")
     assert plan["kind"] == kind, plan.get("kind")
     assert plan["published_at"] is not None
+
+
+@pytest.fixture
+def db_url(_session_databases: dict[str, str]) -> str:
+    """SQLite only: the browser drives the same API the other tests run on both
+    databases (tests/api/test_board.py included), and a browser run costs minutes."""
+    url = _session_databases["sqlite"]
+    _empty(url)
+    return url
 
 
 @pytest.fixture
