@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 TZ = "Europe/Berlin"
 DAY = (datetime.now(ZoneInfo(TZ)).date() + timedelta(days=1)).isoformat()
 #: Responses the page gets on purpose in some tests (a refused move): Chromium logs them.
-EXPECTED_REFUSALS = ("status of 422",)
+EXPECTED_REFUSALS = ("status of 422", "status of 409")
 
 
 def chromium_or_skip() -> None:
@@ -308,3 +308,22 @@ def test_a_manager_sees_the_board_without_actions(api: Api) -> None:
         assert b.page.locator("#btn-move, #btn-unavailable").count() == 0
         assert b.page.get_attribute('.tl-job[data-id="job-1"]', "draggable") == "false"
         assert b.outside == [] and b.errors == []
+
+
+def test_a_proposal_made_stale_is_refused_at_publish_with_the_reason(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    job = next(s["request_id"] for t in day["technicians"] if t["technician_id"] != "cyd"
+               for s in t["stops"] if s["request_id"] != "job-0")
+    owner = _stop_tech(day, job)
+    b.page.drag_and_drop(f'.tl-job[data-id="{job}"]', '.tl-row[data-tech="cyd"] .tl-track')
+    b.page.wait_for_selector("#proposal")
+    # Meanwhile a job goes en route: the day's version moves past the proposal's base.
+    other = next(s["request_id"] for t in day["technicians"] for s in t["stops"]
+                 if s["request_id"] != job)
+    assert api.post(f"/api/v1/requests/{other}/status",
+                    json={"status": "en_route"}).status_code == 200
+    b.page.click("#dialog-ok")  # Publish
+    error = b.page.wait_for_selector("#dialog-error:not([hidden])")
+    assert "changed" in error.inner_text() or "stale" in error.inner_text(), error.inner_text()
+    assert _stop_tech(api.get(f"/api/v1/days/{DAY}").get_json(), job) == owner
