@@ -15,7 +15,7 @@ import pytest
 from fieldops.api import browser_session, settings_from_env
 from fieldops.api.views.board import ASSETS, tile_origin
 
-from .conftest import Api, assert_problem
+from .conftest import DAY, Api, assert_problem, plan_body, seed_day, wait_plan
 
 LEAFLET = ASSETS / "static" / "leaflet"
 
@@ -184,3 +184,17 @@ def test_board_files_are_inside_the_package() -> None:
                 "api/board/static/leaflet/leaflet.js",
                 "api/board/static/leaflet/images/layers.png"):
         assert (root / rel).is_file(), rel
+
+
+def test_board_home_opens_the_latest_published_day(api: Api) -> None:
+    seed_day(api, n_requests=2)
+    resp = api.post("/api/v1/plans", json=plan_body())
+    plan = wait_plan(api, resp.headers["Location"])
+    assert api.post(f"/api/v1/plans/{plan['id']}/publish", json={}).status_code == 200
+    home = api.client.get("/board")
+    assert home.headers["Location"] == f"/board/{DAY}"
+    _login(api)
+    page = api.client.get(f"/board/{DAY}").get_data(as_text=True)
+    # The day arrives embedded (no second round trip), in the plan's time zone.
+    assert 'data-timezone="Europe/Berlin"' in page
+    assert f'"published_plan_id":"{plan["id"]}"' in page.replace(" ", "")
