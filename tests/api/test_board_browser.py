@@ -327,3 +327,25 @@ def test_a_proposal_made_stale_is_refused_at_publish_with_the_reason(
     error = b.page.wait_for_selector("#dialog-error:not([hidden])")
     assert "changed" in error.inner_text() or "stale" in error.inner_text(), error.inner_text()
     assert _stop_tech(api.get(f"/api/v1/days/{DAY}").get_json(), job) == owner
+
+
+def test_delay_and_cancellation_are_reported_from_the_details(
+        board: tuple[Board, Api, dict[str, Any]]) -> None:
+    b, api, day = board
+    page = b.page
+    first, second = [s for t in day["technicians"] for s in t["stops"]][:2]
+    page.click(f'.tl-job[data-id="{first["request_id"]}"]')
+    page.click("#btn-delay")
+    page.fill("#dl-end", "15:30")
+    page.click("#dialog-ok")
+    page.wait_for_selector("#toast:has-text('delay reported')")
+    page.click(f'.tl-job[data-id="{second["request_id"]}"]')
+    page.click("#btn-cancel")
+    page.fill("#cn-reason", "no one home")
+    page.click("#dialog-ok")
+    page.wait_for_selector("#toast:has-text('cancelled')")
+    events = api.get(f"/api/v1/days/{DAY}/events").get_json()
+    assert [(e["type"], e["request_id"]) for e in events] == [
+        ("delay", first["request_id"]), ("cancelled", second["request_id"])]
+    reported = datetime.fromisoformat(events[0]["expected_end"].replace("Z", "+00:00"))
+    assert reported == datetime.fromisoformat(_at("15:30"))  # 15:30 on the board's clock

@@ -433,6 +433,10 @@
     if (CAN_WRITE && found.tech && !s.frozen) {
       buttons += '<button type="button" id="btn-move">Move…</button> ';
     }
+    if (CAN_WRITE && found.tech && statusOf(s) !== "done" && statusOf(s) !== "cancelled") {
+      buttons += '<button type="button" id="btn-delay">Running late…</button> ' +
+        '<button type="button" id="btn-cancel">Customer cancelled…</button> ';
+    }
     if (CAN_WRITE && !found.tech) {
       buttons += '<button type="button" id="btn-place">Find a place…</button> ';
     }
@@ -445,6 +449,10 @@
       (s.customer_id ? "loading…" : "no customer on this job") + "</div>";
     var move = el("btn-move");
     if (move) { move.addEventListener("click", function () { moveDialog(s, found.tech); }); }
+    var late = el("btn-delay");
+    if (late) { late.addEventListener("click", function () { delayDialog(s); }); }
+    var gone = el("btn-cancel");
+    if (gone) { gone.addEventListener("click", function () { cancelDialog(s); }); }
     var off = el("btn-unavailable");
     if (off) { off.addEventListener("click", function () { unavailableDialog(found.tech); }); }
     var place = el("btn-place");
@@ -605,6 +613,37 @@
               (released.length ? ": re-plan or insert them" : ""));
             return refresh(true);
           });
+      });
+  }
+
+  /* A day event from a dialog: POST /days/{date}/events, then the board redraws. */
+  function reportEvent(body, done) {
+    return api("POST", "/days/" + DAY + "/events", body).then(function (r) {
+      if (!r.ok) { throw new Error(problemText(r.data)); }
+      el("dialog").close();
+      toast(done);
+      return refresh(true);
+    });
+  }
+
+  function delayDialog(stop) {
+    var later = new Date((ms(stop.expected_end) || Date.now()) + 30 * MINUTE).toISOString();
+    openDialog(stop.request_id + " is running late",
+      '<label for="dl-end">Expected end</label><input id="dl-end" type="time" value="' +
+      esc(hhmm(later)) + '">', "Report the delay", function () {
+        return reportEvent({type: "delay", request_id: stop.request_id,
+                            expected_end: dayInstant(field("dl-end"))},
+                           stop.request_id + ": delay reported");
+      });
+  }
+
+  function cancelDialog(stop) {
+    openDialog(stop.request_id + ": the customer cancelled",
+      '<label for="cn-reason">Reason (optional)</label><input id="cn-reason">',
+      "Report the cancellation", function () {
+        var body = {type: "cancelled", request_id: stop.request_id};
+        if (field("cn-reason")) { body.reason = field("cn-reason"); }
+        return reportEvent(body, stop.request_id + ": cancelled");
       });
   }
 
