@@ -15,7 +15,7 @@ import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +65,28 @@ DEFAULT_REPLAN_SECONDS = 5.0
 LIVE_PARAMS = "live"
 
 
+#: How far from its day an instant of the live day may lie: a typo (year 9999) is a
+#: 422 naming the field, never an overflow deep in the ETA walk.
+MAX_DAY_DISTANCE = timedelta(days=366)
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def instant_near(raw: Any, field: str, around: date | datetime) -> datetime | None:
+    """``raw`` (ISO 8601, or ``None``) as an instant within a year of ``around``."""
+    if raw is None:
+        return None
+    from fieldops.schemas import parse_instant
+
+    value = parse_instant(raw, field)
+    ref = around if isinstance(around, datetime) else _noon(around)
+    if abs(value - ref) > MAX_DAY_DISTANCE:
+        raise FieldError(field, "must lie within a year of the day")
+    return value
+
+
 def utc(value: datetime | None) -> str | None:
     return format_instant_utc(value) if value is not None else None
 
@@ -98,7 +120,8 @@ def parse_day(value: str) -> date:
 
 
 # ---------------------------------------------------------------- building the LiveDay
-def _status_events(s: Session, request_ids: Iterable[str]) -> list[LiveEvent]:
+def _status_events(s: Session, request_ids: Iterable[str], day: date | None = None
+                   ) -> list[LiveEvent]:
     """Status reports and cancellations from the requests' status history."""
     rows = s.scalars(select(StatusEvent).where(
         StatusEvent.request_id.in_(list(request_ids)),
@@ -106,6 +129,8 @@ def _status_events(s: Session, request_ids: Iterable[str]) -> list[LiveEvent]:
         .order_by(StatusEvent.at, StatusEvent.id))
     out: list[LiveEvent] = []
     for e in rows:
+        if day is not None and abs(e.at - _noon(day)) > MAX_DAY_DISTANCE:
+            continue  # a status of another time, not this day's (and never an overflow)
         if e.status == "cancelled":
             out.append(Cancellation(e.request_id, e.at))
         else:
@@ -166,7 +191,7 @@ def live_day(s: Session, row: LiveDayRow, as_of: datetime) -> LiveDay:
     """The library's view of the day at ``as_of``: problem, plan in force, events."""
     problem, plan = _decoded(row)
     reported = [_event_of(e) for e in stored_events(s, row.day)]
-    events = _status_events(s, problem.request_by_id) + reported
+    events = _status_events(s, problem.request_by_id, row.day) + reported
     cancelled = {e.request_id for e in events if isinstance(e, Cancellation)}
     # A cancellation reported as an event is also a status change: count it once.
     events = [e for e in events if not isinstance(e, Cancellation)] + [
@@ -307,25 +332,19 @@ def list_events(s: Session, day: date) -> list[dict[str, Any]]:
     return [_event_json(e) for e in stored_events(s, day)]
 
 
-def _instant(body: dict[str, Any], key: str, default: datetime | None = None) -> datetime | None:
-    from fieldops.schemas import parse_instant
-
-    value = body.get(key)
-    if value is None:
-        return default
-    return parse_instant(value, key)
+_EVENT_INSTANTS = ("start", "end", "expected_end", "at", "reported_at")
 
 
-def _decode(body: dict[str, Any], now: datetime) -> LiveEvent:
+def _decode(body: dict[str, Any], now: datetime, day: date) -> LiveEvent:
     """The event of a ``POST /days/{date}/events`` body; errors name its fields."""
     kind = body.get("type")
     if kind not in REPORTABLE:
         raise FieldError("type", f"must be one of {list(REPORTABLE)}")
-    reported = _instant(body, "reported_at", now)
-    assert reported is not None
+    given = {key: instant_near(body.get(key), key, day) for key in _EVENT_INSTANTS}
+    reported = given["reported_at"] or now
     if kind == "cancelled":
         data = {"type": kind, "request_id": body.get("request_id"),
-                "at": (_instant(body, "at", reported) or reported).isoformat()}
+                "at": (given["at"] or reported).isoformat()}
     else:
         data = {**body, "reported_at": reported.isoformat()}
         if kind == "delay":
@@ -375,9 +394,8 @@ def report_event(s: Session, day: date, body: dict[str, Any], *, actor: str,
     """
     now = now or utcnow()
     row = day_row(s, day, lock=True)
-    event = _decode(body, now)
-    reported = _instant(body, "reported_at", now)
-    assert reported is not None
+    event = _decode(body, now, day)
+    reported = instant_near(body.get("reported_at"), "reported_at", day) or now
     state = live_day(s, row, reported)
     _check_refs(state, day, event)
     released: list[str] = []
