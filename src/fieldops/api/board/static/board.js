@@ -43,6 +43,7 @@
   var fitted = false;
   var stopIndex = new Map();
   var dragGrab = 0;
+  var dragging = false;
 
   /* ---------- helpers ---------- */
   function esc(text) {
@@ -738,6 +739,7 @@
     box.addEventListener("dragstart", function (ev) {
       var job = ev.target.closest && ev.target.closest(".tl-job");
       if (!job) { return; }
+      dragging = true;
       dragGrab = ev.clientX - job.getBoundingClientRect().left;
       ev.dataTransfer.setData("text/plain", job.dataset.id);
       ev.dataTransfer.effectAllowed = "move";
@@ -749,7 +751,9 @@
       box.querySelectorAll(".drop-target").forEach(function (n) { n.classList.remove("drop-target"); });
       row.classList.add("drop-target");
     });
+    box.addEventListener("dragend", function () { dragging = false; });
     box.addEventListener("drop", function (ev) {
+      dragging = false;
       var row = ev.target.closest && ev.target.closest(".tl-row");
       box.querySelectorAll(".drop-target").forEach(function (n) { n.classList.remove("drop-target"); });
       if (!row) { return; }
@@ -782,9 +786,11 @@
     }).catch(function () { setLive("offline · retrying", true); });
   }
 
+  /* No redraw under the dispatcher's hands: polls wait while a dialog is open or a
+   * job is being dragged (the proposal's publish checks the version anyway). */
   function poll() {
     var next = function () { setTimeout(poll, POLL_MS); };
-    if (document.hidden) { next(); return; }
+    if (document.hidden || el("dialog").open || dragging) { next(); return; }
     refresh(false).finally(next);
   }
 
