@@ -143,8 +143,8 @@ def start_server(database_url: str, workers: int, threads: int, log: Path) -> Se
         try:
             if requests.get(f"{server.url}/api/v1/openapi.json", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or too busy starting to answer in 2 s
         time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"fieldops serve did not answer within {READY_TIMEOUT_S} s")

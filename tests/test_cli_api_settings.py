@@ -25,12 +25,16 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
            "FIELDOPS_IMPORT_MAX_ROWS": "500", "FIELDOPS_MAX_SOLVE_SECONDS": "90",
            "FIELDOPS_MAX_CONTENT_LENGTH": "1024", "FIELDOPS_WORKER_MODE": "thread",
            "FIELDOPS_REAPER": "false", "FIELDOPS_CELERY_QUEUE": "q1",
-           "FIELDOPS_SLOT_GRID": "PT1H", "FIELDOPS_TIMEZONE": "Europe/Paris"}
+           "FIELDOPS_SLOT_GRID": "PT1H", "FIELDOPS_TIMEZONE": "Europe/Paris",
+           "FIELDOPS_TILE_URL": "https://tiles.example/{z}/{x}/{y}.png",
+           "FIELDOPS_TILE_ATTRIBUTION": "© tiles", "FIELDOPS_BOARD_POLL_SECONDS": "2.5"}
     assert settings_from_env(env) == {
         "WORKER_COUNT": 3, "LEASE_SECONDS": 7.5, "IMPORT_MAX_ROWS": 500,
         "MAX_SOLVE_SECONDS": 90.0, "MAX_CONTENT_LENGTH": 1024, "WORKER_MODE": "thread",
         "REAPER": False, "CELERY_QUEUE": "q1", "SLOT_GRID": "PT1H",
-        "TIMEZONE": "Europe/Paris"}
+        "TIMEZONE": "Europe/Paris",
+        "TILE_URL": "https://tiles.example/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "© tiles",
+        "BOARD_POLL_SECONDS": 2.5}
     assert set(ENV_SETTINGS) == {key.removeprefix("FIELDOPS_") for key in env}
 
 
@@ -39,7 +43,9 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
                                         ("FIELDOPS_WORKER_MODE", "fork"),
                                         ("FIELDOPS_REAPER", "maybe"),
                                         ("FIELDOPS_SLOT_GRID", "PT7M"),
-                                        ("FIELDOPS_TIMEZONE", "Mars/Olympus")])
+                                        ("FIELDOPS_TIMEZONE", "Mars/Olympus"),
+                                        ("FIELDOPS_TILE_URL", "tiles.example"),
+                                        ("FIELDOPS_BOARD_POLL_SECONDS", "0")])
 def test_a_bad_variable_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         settings_from_env({name: value})

@@ -131,7 +131,8 @@ def test_every_marked_shell_block_is_run_here() -> None:
              for marker in marked_blocks(path)}
     assert found == {("README.md", "walkthrough"), ("docs/api.md", "walkthrough"),
                      ("docs/api.md", "roster walkthrough"),
-                     ("docs/live-day.md", "live walkthrough")}
+                     ("docs/live-day.md", "live walkthrough"),
+                     ("docs/board.md", "board walkthrough")}
 
 
 def test_readme_walkthrough_is_the_docs_one() -> None:
@@ -197,3 +198,19 @@ def test_live_walkthrough_runs_as_written(tmp_path: Path) -> None:
     track = docs[-1]
     assert track["id"] == "b1" and track["technician_id"] in ("ann", "cem"), _show(session)
     assert track["eta"] >= track["eta"][:11] + "10:00", _show(session)
+
+
+def test_board_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """docs/board.md's curl session, in the shell the API walkthrough left behind."""
+    board = marked_blocks(ROOT / "docs" / "board.md")["board walkthrough"]
+    session = run_shell(marked_blocks(DOC)["walkthrough"] + board, tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert re.search(r'"GET /board/2026-03-02 HTTP/1.1" 200', session.log), _show(session)
+    docs = session.documents()
+    assert docs[-2] == {"status": 403, "detail": docs[-2]["detail"]}, _show(session)
+    assert "X-CSRF-Token" in docs[-2]["detail"]
+    day = docs[-1]
+    assert day["date"] == "2026-03-02", _show(session)
+    assert day["technicians"] == [{"technician_id": "ann",
+                                   "stops": day["technicians"][0]["stops"]}]
+    assert set(day["technicians"][0]["stops"]) == {"boiler-1", "boiler-2"}, _show(session)

@@ -23,6 +23,12 @@ MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LE
 SLOT_GRID          appointment slot length, ISO 8601 (``PT2H``) [FIELDOPS_SLOT_GRID]
 TIMEZONE           the business's time zone for slot days (default: that of the
                    latest published plan, else UTC) [FIELDOPS_TIMEZONE]
+TILE_URL           the board's map tiles, a Leaflet URL template such as
+                   ``https://tile.example/{z}/{x}/{y}.png`` [FIELDOPS_TILE_URL];
+                   unset: routes and jobs on a plain background, no other host asked
+TILE_ATTRIBUTION   the credit line the tile server asks for [FIELDOPS_TILE_ATTRIBUTION]
+BOARD_POLL_SECONDS how often the board asks whether the day changed (5)
+                   [FIELDOPS_BOARD_POLL_SECONDS]
 =================  =============================================================
 
 Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
@@ -80,6 +86,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "SLOT_GRID": "PT2H",
     "TIMEZONE": None,
+    "TILE_URL": None,
+    "TILE_ATTRIBUTION": None,
+    "BOARD_POLL_SECONDS": 5.0,
 }
 
 
@@ -99,6 +108,12 @@ def _positive(kind: type) -> Any:
             raise ValueError("must be positive")
         return number
     return parse
+
+
+def _tile_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or "{z}" not in value:
+        raise ValueError("expected an http(s) URL template with {z}, {x} and {y}")
+    return value
 
 
 def _mode(value: str) -> str:
@@ -138,6 +153,9 @@ ENV_SETTINGS: dict[str, Any] = {
     "CELERY_QUEUE": str,
     "SLOT_GRID": _grid,
     "TIMEZONE": _zone,
+    "TILE_URL": _tile_url,
+    "TILE_ATTRIBUTION": str,
+    "BOARD_POLL_SECONDS": _positive(float),
 }
 
 
@@ -204,6 +222,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     from fieldops.api.views import (
         agent_feed_tokens,
+        board,
         calendars,
         contract_tiers,
         customers,
@@ -226,6 +245,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                  plans, days, workforce, rosters, agent_feed_tokens, feed_tokens, calendars,
                  reports):
         api.register_blueprint(view.blp)
+    app.register_blueprint(board.blp)  # HTML pages: not part of the OpenAPI document
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.
     init_input_guards(app, api.spec.to_dict())

@@ -2,6 +2,11 @@
 
 401: no key, a malformed header, or an unknown/revoked key. 403: a valid key whose
 role (or technician) may not do this.
+
+The board's pages call the same API with a browser session instead of a header
+(:mod:`fieldops.api.browser_session`): without an ``Authorization`` header, a valid
+session cookie plus its ``X-CSRF-Token`` header authenticates as the key the session
+was made from; the cookie without the token is 403 ``csrf``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
+from fieldops.api import browser_session
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session
 from fieldops.store.keys import find_api_key
@@ -46,6 +52,8 @@ def authenticate() -> Principal:
         return cached
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header and browser_session.COOKIE in request.cookies:
+        return _from_session(request.cookies[browser_session.COOKIE])
     if not header:
         raise _unauthorized("missing Authorization: Bearer <api key>")
     if scheme.lower() != "bearer" or not token.strip():
@@ -57,6 +65,22 @@ def authenticate() -> Principal:
         principal = Principal(row.id, row.role, row.technician_id)
     g.principal = principal
     return principal
+
+
+def _from_session(cookie: str) -> Principal:
+    """The principal of a board session cookie (CSRF token required), or 401/403."""
+    with session() as s:
+        found = browser_session.verify(s, cookie)
+        if found is None:
+            raise _unauthorized("the board session expired or its key was revoked; "
+                                "sign in again at /board/login")
+        if not browser_session.csrf_ok(found, request.headers.get(browser_session.CSRF_HEADER)):
+            raise Problem(403, f"a request with the board's session cookie needs the "
+                          f"{browser_session.CSRF_HEADER} header of its page",
+                          field=browser_session.CSRF_HEADER, kind="csrf")
+        who = Principal(found.key.id, found.key.role, found.key.technician_id)
+    g.principal = who
+    return who
 
 
 def roles(*allowed: str) -> Callable[[F], F]:

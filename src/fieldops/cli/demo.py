@@ -2,7 +2,9 @@
 
 - no flag: the bundled dispatch day → plan (live progress) → report and calendars;
 - ``--workforce``: sample history → forecast → staffing → simulation;
-- ``--roster``: sample contact center → roster → coverage chart and table.
+- ``--roster``: sample contact center → roster → coverage chart and table;
+- ``--serve``: the dispatch day moved to tomorrow, published in a database of its own,
+  served with the dispatcher's board (its address printed; :mod:`fieldops.cli.board`).
 
 Each demo drives the same subcommands a user would type, through their public
 functions, so what the demo shows is what the commands do.
@@ -17,6 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
+from fieldops.cli import board as board_cli
 from fieldops.cli import roster as roster_cli
 from fieldops.cli import workforce as workforce_cli
 from fieldops.cli.dispatch import solve_params, solve_with_display
@@ -103,6 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.workforce:
         return run_workforce_demo(out)
+    if args.serve:
+        return board_cli.run_board_demo(out, args)
     if args.roster:
         return run_roster_demo(out, time_limit=args.time_limit, seed=args.seed,
                                workers=max(args.workers, ROSTER_MIN_WORKERS))
@@ -120,4 +125,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="run the contact-center chain instead: history → forecast → staff")
     demo.add_argument("--roster", action="store_true",
                       help="run the rostering chain instead: sample center → roster → chart")
+    demo.add_argument("--serve", action="store_true",
+                      help="publish the day (moved to tomorrow) and serve it: prints the "
+                           "board's address and a dispatcher key")
+    demo.add_argument("--host", default="127.0.0.1", help="with --serve: the address to bind")
+    demo.add_argument("--port", type=int, default=8000, help="with --serve: the port")
     demo.set_defaults(func=cmd_demo)

@@ -29,13 +29,14 @@ import argparse
 import json
 import math
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fieldops.domain import (
@@ -595,6 +596,27 @@ def load_demo_day() -> DispatchProblem:
     """The bundled demo day: about 30 technicians and 250 requests in Lyon."""
     text = resources.files("fieldops.data").joinpath(DEMO_RESOURCE).read_text(encoding="utf-8")
     return problem_from_json(json.loads(text))
+
+
+_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(Z|[+-]\d{2}:\d{2})")
+
+
+def demo_day_json_on(day: Date) -> dict[str, Any]:
+    """The bundled demo day as JSON, moved to ``day``: every instant keeps its local
+    wall-clock time in the day's time zone (the UTC offset is recomputed, so a day
+    moved across a daylight-saving change still starts at 08:00 local)."""
+    text = resources.files("fieldops.data").joinpath(DEMO_RESOURCE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    zone = ZoneInfo(data["timezone"])
+    offset = day - Date.fromisoformat(data["horizon"]["start"][:10])
+
+    def move(match: re.Match[str]) -> str:
+        stamp = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+        local = stamp.astimezone(zone).replace(tzinfo=None) + offset
+        return local.replace(tzinfo=zone).isoformat()
+
+    moved: dict[str, Any] = json.loads(_INSTANT.sub(move, text))
+    return moved
 
 
 def write_demo_day(path: str | Path | None = None) -> Path:
