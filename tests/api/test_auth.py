@@ -132,3 +132,44 @@ def test_technician_key_needs_existing_technician(api: Api) -> None:
                                                   "technician_id": "ghost"}), 422,
                    field="technician_id")
     assert_problem(api.post("/api/v1/keys", json={"role": "root"}), 422, field="role")
+
+
+def test_keys_list_when_each_was_last_used_written_at_most_once_a_minute(api: Api) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from fieldops.store.keys import LAST_USED_EVERY, note_key_used
+    from fieldops.store.models import ApiKey
+
+    fresh = api.post("/api/v1/keys", json={"role": "manager", "name": "fresh"}).get_json()
+    listed = {k["id"]: k for k in api.get("/api/v1/keys").get_json()["items"]}
+    assert listed[fresh["id"]]["last_used_at"] is None  # never used
+    admin = next(k for k in listed.values() if k["role"] == "admin")
+    assert admin["last_used_at"] is not None and admin["last_used_at"].endswith("+00:00")
+    manager = {"Authorization": f"Bearer {fresh['key']}"}
+    assert api.client.get("/api/v1/technicians", headers=manager).status_code == 200
+    db = api.app.extensions["fieldops"].db
+
+    def stored() -> object:
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT last_used_at FROM api_keys WHERE id = :i"),
+                                {"i": fresh["id"]}).scalar_one()
+
+    first = stored()
+    assert first is not None
+    for _ in range(3):  # used again within the minute: nothing written
+        assert api.client.get("/api/v1/technicians", headers=manager).status_code == 200
+    assert stored() == first
+    with db.session() as s:
+        row = s.get(ApiKey, fresh["id"])
+        assert row is not None and row.last_used_at is not None
+        assert not note_key_used(s, row, row.last_used_at + LAST_USED_EVERY / 2)
+        later = row.last_used_at + LAST_USED_EVERY + timedelta(seconds=1)
+        assert note_key_used(s, row, later)  # a minute on: written again
+    with db.session() as s:
+        row = s.get(ApiKey, fresh["id"])
+        assert row is not None and row.last_used_at == later
+        # A worker holding an older view of the key cannot move it backwards.
+        stale_view = ApiKey(id=row.id, last_used_at=None)  # read before the last write
+        assert not note_key_used(s, stale_view, later - timedelta(seconds=30))

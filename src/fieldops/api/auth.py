@@ -15,7 +15,7 @@ from flask import g, request
 
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session
-from fieldops.store.keys import find_api_key
+from fieldops.store.keys import find_api_key, note_key_used
 
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_ROLES = ("admin", "dispatcher", "manager", "technician")
@@ -55,6 +55,7 @@ def authenticate() -> Principal:
         if row is None:
             raise _unauthorized("unknown or revoked API key")
         principal = Principal(row.id, row.role, row.technician_id)
+        note_key_used(s, row)
     g.principal = principal
     return principal
 

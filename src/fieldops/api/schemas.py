@@ -174,6 +174,8 @@ class KeyOutSchema(Schema):
     name = fields.String(allow_none=True)
     created_at = Instant()
     revoked_at = Instant(allow_none=True)
+    # When the key last authenticated a request, to the minute (null: never).
+    last_used_at = Instant(allow_none=True)
     key = fields.String(allow_none=True, metadata={
         "description": "the secret; returned once, on creation (null on a replay)"})
     detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
@@ -295,6 +297,9 @@ class RequestListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     technician_id = Id()
     customer_id = Id()
+    after = fields.String(validate=validate.Length(min=1, max=1000), metadata={
+        "description": "keyset paging: the next_after of the previous page (instead "
+                       "of page)"})
 
 
 class ShiftListArgs(PageArgs):
@@ -374,17 +379,20 @@ class RosterListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(ROSTER_STATUSES))
 
 
-def page_schema(item: type[Schema], name: str) -> type[Schema]:
-    """A page envelope ``{items, page, per_page, total}`` around ``item``."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item)),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total": fields.Integer(),
-        },
-        name=name,
-    )
+def page_schema(item: type[Schema], name: str, *, keyset: bool = False) -> type[Schema]:
+    """A page envelope ``{items, page, per_page, total}`` around ``item``
+    (``keyset``: with ``next_after``, the cursor of the following page)."""
+    envelope: dict[str, fields.Field] = {
+        "items": fields.List(fields.Nested(item)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    }
+    if keyset:
+        envelope["next_after"] = fields.String(allow_none=True, metadata={
+            "description": "pass as after for the next page (null: this page is the "
+                           "last one)"})
+    return Schema.from_dict(envelope, name=name)
 
 
 class ProblemSchema(Schema):
