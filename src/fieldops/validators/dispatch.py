@@ -25,7 +25,8 @@ Semantics enforced
    ``b.wait == b.start - b.arrival`` less the part of it a BREAK step between them
    covers (lunch on site while waiting is a break, not waiting); a job's
    ``end == start + duration``; START and END have ``arrival == start == end``. The
-   reported ``travel_time`` and ``travel_distance`` of ``b`` equal the recomputed leg (zero on START and BREAK).
+   reported ``travel_time`` and ``travel_distance`` of ``b`` equal the recomputed leg
+   (zero on START and BREAK).
 4. **Lunch** - a route with at least one job on a shift with a lunch break has
    exactly one BREAK step; it starts in ``[earliest_start, latest_start]``, lasts
    ``duration`` and lies between the previous non-break step's end and the next
