@@ -8,14 +8,16 @@ shapes here are the API's own (pages, plans, keys, status updates).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
 from fieldops.schemas._base import DomainSchema, Key, List, Mapping_, Nested, Num, Text
+from fieldops.schemas.scalars import EARLIEST_INSTANT, LATEST_INSTANT
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
@@ -286,11 +288,23 @@ class ImportOutSchema(Schema):
     ids = fields.List(fields.String())
 
 
+def _storable(value: datetime) -> None:
+    """An instant a filter may compare with stored ones: inside the range every
+    instant the API accepts lies in (converting year 1 or 9999 to UTC overflows)."""
+    try:
+        ok = EARLIEST_INSTANT <= value < LATEST_INSTANT
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValidationError(f"must lie between the years {EARLIEST_INSTANT.year} and "
+                              f"{LATEST_INSTANT.year - 1}")
+
+
 class PageArgs(Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    from_ = fields.AwareDateTime(data_key="from", load_default=None)
-    to = fields.AwareDateTime(load_default=None)
+    from_ = fields.AwareDateTime(data_key="from", load_default=None, validate=_storable)
+    to = fields.AwareDateTime(load_default=None, validate=_storable)
 
 
 class RequestListArgs(PageArgs):
