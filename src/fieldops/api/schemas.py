@@ -22,10 +22,22 @@ from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
            "description": "ISO 8601 instant with a UTC offset"}
+#: An instant the API answers from its tables: always in UTC (docs/api.md, "Units").
+STORED_INSTANT = {"format": "date-time", "example": "2026-03-02T07:00:00+00:00",
+                  "description": "ISO 8601 instant, answered in UTC (+00:00)"}
+#: Plan and roster results keep the JSON format the command line writes.
+LOCAL_INSTANTS = ("; instants in the {what}'s timezone with their offset, as the "
+                  "command line writes them (docs/json-format.md), not in UTC")
 DURATION = {"example": "PT45M", "description": "ISO 8601 duration"}
 
 
 def Instant(**kw: object) -> fields.String:
+    """An instant the API answers (stored, so in UTC)."""
+    return fields.String(metadata=dict(STORED_INSTANT), **kw)  # type: ignore[arg-type]
+
+
+def InstantIn(**kw: object) -> fields.String:
+    """An instant a client sends (any UTC offset)."""
     return fields.String(metadata=dict(INSTANT), **kw)  # type: ignore[arg-type]
 
 
@@ -194,7 +206,7 @@ class FeedTokenOutSchema(Schema):
 class StatusUpdateSchema(Strict):
     status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    at = Instant(allow_none=True)
+    at = InstantIn(allow_none=True)
 
 
 class StatusEventSchema(Schema):
@@ -260,7 +272,8 @@ class PlanOutSchema(Schema):
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
     result = Stored(ds.PlanSchema, allow_none=True, metadata={
-        "description": "the plan JSON (routes, KPIs, unassigned with reasons)"})
+        "description": "the plan JSON (routes, KPIs, unassigned with reasons)"
+                       + LOCAL_INSTANTS.format(what="plan")})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
     started_at = Instant(allow_none=True)
@@ -374,7 +387,8 @@ class RosterOutSchema(Schema):
     validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
         "description": "the independent validator's verdict on the result"})
     result = Stored(RosterResultSchema, allow_none=True, metadata={
-        "description": "the roster JSON (assignments, coverage, penalties, totals)"})
+        "description": "the roster JSON (assignments, coverage, penalties, totals)"
+                       + LOCAL_INSTANTS.format(what="roster")})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
     started_at = Instant(allow_none=True)
