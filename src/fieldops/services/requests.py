@@ -11,15 +11,20 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     ColumnElement,
+    Connection,
+    Integer,
     Select,
     Text,
     and_,
     bindparam,
     cast,
     func,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -183,49 +188,64 @@ _RECEIVED = next(i for i, c in enumerate(LIST_COLUMNS) if c.key == "received_at"
 
 _W = RequestWindow.__table__.c
 _K = RequestSkill.__table__.c
-_WINDOWS_OF = (select(_W.request_id, _W.start, _W.end)
-               .where(_W.request_id.in_(bindparam("ids", expanding=True)))
-               .order_by(_W.request_id, _W.start))
-_SKILLS_OF = (select(_K.request_id, _K.skill, _K.level, _K.position)
-              .where(_K.request_id.in_(bindparam("ids", expanding=True)))
-              .order_by(_K.request_id, _K.position))
+_PAGE_IDS: BindParameter[Any] = bindparam("ids", expanding=True)  # one list, not per id
+#: The windows and the skills of a page's requests in one statement (one round trip):
+#: ``(request_id, start, end, None, None, None)`` or ``(request_id, None, None, skill,
+#: level, position)``.
+_PARTS_OF = union_all(
+    select(_W.request_id, _W.start, _W.end, cast(null(), _K.skill.type).label("skill"),
+           cast(null(), Integer).label("level"), cast(null(), Integer).label("position"))
+    .where(_W.request_id.in_(_PAGE_IDS)),
+    select(_K.request_id, cast(null(), _W.start.type), cast(null(), _W.end.type),
+           _K.skill, _K.level, _K.position)
+    .where(_K.request_id.in_(_PAGE_IDS)),
+)
+
+
+def _parts(conn: Connection, ids: list[str]) -> tuple[
+        dict[str, tuple[tuple[datetime, datetime], ...]],
+        dict[str, tuple[tuple[str, int, int], ...]]]:
+    """The windows (by start) and skills (by position) of requests ``ids``."""
+    windows: dict[str, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
+    skills: dict[str, list[tuple[int, str, int]]] = {i: [] for i in ids}
+    if ids:
+        for rid, start, end, skill, level, position in conn.execute(_PARTS_OF, {"ids": ids}):
+            if skill is None:
+                windows[rid].append((start, end))
+            else:
+                skills[rid].append((position, skill, level))
+    return ({i: tuple(sorted(v)) for i, v in windows.items()},
+            {i: tuple((k, lv, p) for p, k, lv in sorted(v)) for i, v in skills.items()})
 
 
 def list_page(s: Session, filters: Sequence[ColumnElement[bool]], *, per_page: int,
               page: int = 1, after: tuple[datetime, str] | None = None) -> ListedPage:
     """One page of the requests matching ``filters`` (:func:`request_filters`) in
-    the order received: by ``page`` number (offset), or
-    the ``per_page`` requests that follow the sort key ``after`` (keyset: as cheap at
-    the millionth row as at the first).
+    the order received: by ``page`` number (offset), or the ``per_page`` requests
+    that follow the sort key ``after`` (keyset: as cheap at the millionth row as at
+    the first).
 
-    Four statements whatever the page size: the count, the page, then its windows
-    and its skills by id. (Counting with a window function over the page's query
-    instead made SQLite sort every matching row with all its columns: dearer.)
+    Two statements whatever the page size (each a round trip to PostgreSQL): the
+    page with its total (an uncorrelated subquery, counted once; a window function
+    instead made SQLite sort every matching row with all its columns), then the
+    windows and skills of its rows. A page past the end counts apart.
     """
     conn = s.connection()  # plain Core execution: no ORM result processing
-    total = conn.execute(select(func.count()).select_from(RequestRow.__table__)
-                         .where(*filters)).scalar_one()
-    cols = select(*_LIST_SELECT).where(*filters).order_by(_T.received_at, _T.id)
+    counted = select(func.count()).select_from(RequestRow.__table__).where(*filters)
+    cols = (select(*_LIST_SELECT, counted.scalar_subquery().label("total"))
+            .where(*filters).order_by(_T.received_at, _T.id))
     if after is not None:
         received, last_id = after
         cols = cols.where(or_(_T.received_at > received,
                               and_(_T.received_at == received, _T.id > last_id)))
     else:
         cols = cols.offset((page - 1) * per_page)
-    rows = [tuple(r) for r in conn.execute(cols.limit(per_page))]
-    ids = [r[_ID] for r in rows]
-    windows: dict[str, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
-    skills: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
-    if ids:
-        # One expanding parameter: the ids are bound as a list, not coerced one by one.
-        page_ids = {"ids": ids}
-        for rid, start, end in conn.execute(_WINDOWS_OF, page_ids):
-            windows[rid].append((start, end))
-        for rid, skill, level, position in conn.execute(_SKILLS_OF, page_ids):
-            skills[rid].append((skill, level, position))
+    found = conn.execute(cols.limit(per_page)).all()
+    rows = [tuple(r)[:-1] for r in found]
+    total = int(found[0][-1]) if found else conn.execute(counted).scalar_one()
+    windows, skills = _parts(conn, [r[_ID] for r in rows])
     last = (rows[-1][_RECEIVED], rows[-1][_ID]) if rows else None
-    return ListedPage(rows, {i: tuple(v) for i, v in windows.items()},
-                      {i: tuple(v) for i, v in skills.items()}, total, last)
+    return ListedPage(rows, windows, skills, total, last)
 
 
 def create_request(s: Session, r: ServiceRequest, *, actor: str) -> RequestRow:
