@@ -58,20 +58,24 @@ def find_api_key(session: Session, secret: str) -> ApiKey | None:
     return row
 
 
-def note_key_used(session: Session, row: ApiKey, now: datetime | None = None) -> bool:
-    """Record that ``row`` authenticated a request, unless it did so less than
-    :data:`LAST_USED_EVERY` ago; returns whether a write was made.
+def key_use_due(last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a key last used at ``last_used_at`` should have its use recorded now
+    (at most once every :data:`LAST_USED_EVERY`)."""
+    return last_used_at is None or (now or utcnow()) - last_used_at >= LAST_USED_EVERY
+
+
+def note_key_used(session: Session, key_id: int, now: datetime | None = None) -> bool:
+    """Record that key ``key_id`` authenticated a request, unless its recorded use is
+    less than :data:`LAST_USED_EVERY` old; returns whether a write was made.
 
     The UPDATE is conditional, so workers racing on one key write once between them
     (the others match no row) and never move ``last_used_at`` backwards.
     """
     now = now or utcnow()
-    if row.last_used_at is not None and now - row.last_used_at < LAST_USED_EVERY:
-        return False
     stale = now - LAST_USED_EVERY
     done = session.execute(
         update(ApiKey)
-        .where(ApiKey.id == row.id,
+        .where(ApiKey.id == key_id,
                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= stale))
         .values(last_used_at=now)
         .execution_options(synchronize_session=False))
