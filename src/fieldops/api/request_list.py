@@ -2,7 +2,7 @@
 JSON text cached by the row's whole state, keyset cursors and an ETag.
 
 Issue 19: the list cost 8-15 ms of CPU per 50-row page, most of it building ORM
-objects (a request, its windows, its skills) and marshmallow. A page is now three
+objects (a request, its windows, its skills) and marshmallow. A page is now two
 plain SELECTs (:func:`fieldops.services.requests.list_page`); a row whose state was
 rendered before is served from a per-process cache of its JSON text, keyed by every
 value it is made of, so an entry can never be stale. A row not seen in that state

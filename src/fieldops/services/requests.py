@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    Select,
     Text,
     and_,
     bindparam,
@@ -147,12 +146,6 @@ def request_filters(*, technician_id: str | None = None, status: str | None = No
     if end is not None:
         conds.append(created < end)
     return conds
-
-
-def requests_query(**filters: Any) -> Select[Any]:
-    """Requests matching :func:`request_filters` in the order received."""
-    return (select(RequestRow).where(*request_filters(**filters))
-            .order_by(RequestRow.received_at, RequestRow.id))
 
 
 # ---------------------------------------------------------------- the list
