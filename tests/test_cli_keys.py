@@ -36,15 +36,16 @@ def test_list_shows_keys_without_their_secrets(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'keys.db'}"
     assert _list(url, capsys) == [["id", "prefix", "role", "technician", "name", "created",
-                                   "revoked"]]  # no key yet: the header alone
+                                   "last_used", "revoked"]]  # no key yet: the header alone
     admin = _create(url, "admin", capsys, "--name", "ops")
     manager = _create(url, "manager", capsys)
     lines = _list(url, capsys)
-    assert lines[0] == ["id", "prefix", "role", "technician", "name", "created", "revoked"]
+    assert lines[0] == ["id", "prefix", "role", "technician", "name", "created", "last_used",
+                        "revoked"]
     rows = {r[0]: r for r in lines[1:]}
     assert set(rows) == {"1", "2"}
     assert rows["1"][1:5] == [admin[:10], "admin", "-", "ops"]
-    assert rows["2"][2] == "manager" and rows["2"][6] == "-"
+    assert rows["2"][2] == "manager" and rows["2"][6] == "-" and rows["2"][7] == "-"
     assert rows["1"][5].endswith("+00:00")
     out = "\n".join(" ".join(r) for r in lines)
     for secret in (admin, manager):
@@ -61,12 +62,12 @@ def test_revoke_by_id_and_by_prefix(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["keys", "revoke", second[:8], "--database-url", url]) == 0
     capsys.readouterr()
     assert not _live(url, second)
-    revoked = {r[0]: r[6] for r in _list(url, capsys)[1:]}
+    revoked = {r[0]: r[7] for r in _list(url, capsys)[1:]}
     assert all(v.endswith("+00:00") for v in revoked.values())
     # Revoking again keeps the first revocation time.
     assert main(["keys", "revoke", "2", "--database-url", url]) == 0
     capsys.readouterr()
-    assert {r[0]: r[6] for r in _list(url, capsys)[1:]} == revoked
+    assert {r[0]: r[7] for r in _list(url, capsys)[1:]} == revoked
 
 
 def test_revoke_refuses_unknown_and_ambiguous_refs(tmp_path: Path,

@@ -7,7 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from fieldops.domain import LunchBreak, PlanStatus, Priority, StepKind, Unassigned, UnassignedReason
+from fieldops.domain import (
+    LunchBreak,
+    PlanStatus,
+    Priority,
+    StepKind,
+    TimeWindow,
+    Unassigned,
+    UnassignedReason,
+)
 from fieldops.solver.dispatch.extract import build_plan
 from fieldops.solver.dispatch.model import build_model
 from fieldops.solver.dispatch.timed import RawRoute
@@ -81,3 +89,26 @@ def test_penalties_are_keyed_by_plan_key_and_the_route_cost_is_its_share() -> No
     assert plan.routes[0].kpis.cost == pytest.approx(route_share)
     assert plan.objective == pytest.approx(sum(plan.penalties.values()))
     assert [u.request_id for u in plan.unassigned] == ["LOW"]
+
+
+def test_lunch_on_site_while_waiting_is_a_break_not_waiting() -> None:
+    # J2 opens at 90; A, 20 min away, leaves J1 at 40 and lunches at J2's door from 60:
+    # the half hour before service is the break, so neither the step nor the KPIs
+    # count it as waiting (it is the route's break_time already).
+    w = LineWorld()
+    problem = w.problem([w.technician("A", 0)],
+                        [w.job("J1", 10), w.job("J2", 30, windows=(TimeWindow(t(90), t(120)),))],
+                        shifts=[shift("A", lunch=LunchBreak(mins(30), t(30), t(120)))])
+    model = build_model(problem)
+    raw = RawRoute(shift=problem.shifts[0], jobs=[0, 1], starts=[t(10), t(90)],
+                   departure=t(0), break_start=t(60))
+    plan = build_plan(problem, [raw], model.leg, [], PlanStatus.FEASIBLE,
+                      timedelta(seconds=1), model.travel_bound, {})
+    assert_valid(problem, plan)
+    [route] = plan.routes
+    j1, j2 = route.jobs
+    brk = next(s for s in route.steps if s.kind is StepKind.BREAK)
+    assert j2.arrival == t(60) and brk.start == t(60) and j2.start == t(90)
+    assert j2.wait == timedelta(0) and j1.wait == timedelta(0)
+    assert route.kpis.wait_time == timedelta(0) and plan.kpis.wait_time == timedelta(0)
+    assert route.kpis.break_time == mins(30)

@@ -408,6 +408,31 @@ def test_wrong_wait() -> None:
     assert codes(make_problem(), plan) == {"wrong_wait"}
 
 
+def _lunch_at_r2(r2_wait: timedelta) -> tuple[DispatchProblem, DispatchPlan]:
+    """A arrives at r2 at 10:15, lunches there 10:15-10:45, serves 10:45-11:30 and is
+    home at 11:50 (lunch window opened to 10:15 for it)."""
+    problem = with_shift(make_problem(), "sA",
+                         lunch=LunchBreak(minutes(30), T(10, 15), T(13)))
+    steps = base_steps()
+    steps[R2] = dataclasses.replace(steps[R2], start=T(10, 45), end=T(11, 30), wait=r2_wait)
+    steps[BREAK] = dataclasses.replace(steps[BREAK], start=T(10, 15), end=T(10, 45),
+                                       arrival=T(10, 15))
+    steps[R2], steps[BREAK] = steps[BREAK], steps[R2]
+    steps[END] = dataclasses.replace(steps[END], start=T(11, 50), end=T(11, 50),
+                                     arrival=T(11, 50))
+    total = minutes(5) + r2_wait
+    return problem, make_plan(steps, route={"wait_time": total}, kpis={"wait_time": total})
+
+
+def test_lunch_on_site_is_not_waiting() -> None:
+    # The 30 min between arrival and start at r2 are the lunch break: no wait.
+    problem, plan = _lunch_at_r2(timedelta(0))
+    assert codes(problem, plan) == set()
+    # Counting the lunch as waiting too shows the half hour twice.
+    problem, plan = _lunch_at_r2(minutes(30))
+    assert codes(problem, plan) == {"wrong_wait"}
+
+
 def test_wrong_service_duration() -> None:
     # r2 takes 45 min; the plan has 10:15-11:10 = 55 min (totals say 115 min to match).
     # Lunch at 11:30 and home at 12:00 still fit after 11:10.

@@ -132,3 +132,62 @@ def test_technician_key_needs_existing_technician(api: Api) -> None:
                                                   "technician_id": "ghost"}), 422,
                    field="technician_id")
     assert_problem(api.post("/api/v1/keys", json={"role": "root"}), 422, field="role")
+
+
+def test_keys_list_when_each_was_last_used_written_at_most_once_a_minute(api: Api) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from fieldops.store.keys import LAST_USED_EVERY, key_use_due, note_key_used
+    from fieldops.store.models import ApiKey
+
+    fresh = api.post("/api/v1/keys", json={"role": "manager", "name": "fresh"}).get_json()
+    listed = {k["id"]: k for k in api.get("/api/v1/keys").get_json()["items"]}
+    assert listed[fresh["id"]]["last_used_at"] is None  # never used
+    admin = next(k for k in listed.values() if k["role"] == "admin")
+    assert admin["last_used_at"] is not None and admin["last_used_at"].endswith("+00:00")
+    manager = {"Authorization": f"Bearer {fresh['key']}"}
+    assert api.client.get("/api/v1/technicians", headers=manager).status_code == 200
+    db = api.app.extensions["fieldops"].db
+
+    def stored() -> object:
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT last_used_at FROM api_keys WHERE id = :i"),
+                                {"i": fresh["id"]}).scalar_one()
+
+    first = stored()
+    assert first is not None
+    for _ in range(3):  # used again within the minute: nothing written
+        assert api.client.get("/api/v1/technicians", headers=manager).status_code == 200
+    assert stored() == first
+    with db.session() as s:
+        row = s.get(ApiKey, fresh["id"])
+        assert row is not None and row.last_used_at is not None
+        half = row.last_used_at + LAST_USED_EVERY / 2
+        assert not key_use_due(row.last_used_at, half)
+        assert not note_key_used(s, row.id, half)  # a racing worker: no second write
+        later = row.last_used_at + LAST_USED_EVERY + timedelta(seconds=1)
+        assert key_use_due(row.last_used_at, later)
+        assert note_key_used(s, row.id, later)  # a minute on: written again
+    with db.session() as s:
+        row = s.get(ApiKey, fresh["id"])
+        assert row is not None and row.last_used_at == later
+        # A worker that read the key before that write cannot move it backwards.
+        assert not note_key_used(s, row.id, later - timedelta(seconds=30))
+
+
+def test_a_failed_last_used_write_does_not_fail_the_request(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from fieldops.api import auth
+
+    def locked(*_: object, **__: object) -> bool:
+        raise OperationalError("UPDATE api_keys", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(auth, "note_key_used", locked)
+    fresh = api.post("/api/v1/keys", json={"role": "manager"}).get_json()
+    answer = api.client.get("/api/v1/technicians",
+                            headers={"Authorization": f"Bearer {fresh['key']}"})
+    assert answer.status_code == 200  # the use just goes unrecorded

@@ -221,6 +221,44 @@ def test_unknown_query_parameters_are_422_naming_them(seeded: Api) -> None:
     assert not failures, "\n".join(failures)
 
 
+#: Instants whose conversion to UTC overflows Python's datetime (a 500 before).
+EDGE_INSTANTS = ["0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00",
+                 "0001-01-01T00:00:00Z"]
+
+
+def test_out_of_range_list_filters_are_422_naming_them(seeded: Api) -> None:
+    failures = []
+    for method, path, op in _documented(seeded):
+        names = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
+        if method != "GET" or not {"from", "to"} <= names:
+            continue
+        url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
+        for name in ("from", "to"):
+            for value in EDGE_INSTANTS:
+                resp = seeded.get(f"{url}?{name}={value}")
+                body = resp.get_json(silent=True) or {}
+                if resp.status_code != 422 or body.get("field") != name:
+                    failures.append(f"GET {url}?{name}={value}: {resp.status_code} {body}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("duration", "PT99999999999H"), ("duration", "P999999999D"), ("duration", "P40000D"),
+    ("created_at", "0001-01-01T00:30:00+01:00"), ("created_at", "9999-12-31T23:00:00-05:00"),
+])
+def test_durations_and_instants_out_of_range_are_422(seeded: Api, field: str,
+                                                      value: str) -> None:
+    from .conftest import assert_problem, service_request
+
+    before = seeded.count("service_requests")
+    assert_problem(seeded.post("/api/v1/requests", json=service_request("edge", **{field: value})),
+                   422, field)
+    shift = {"id": "s-edge", "technician_id": "t1", "start": "0001-01-01T00:00:00+01:00",
+             "end": "0001-01-01T08:00:00+01:00"}
+    assert_problem(seeded.post("/api/v1/shifts", json=shift), 422, "start")
+    assert seeded.count("service_requests") == before and seeded.count("shifts") == 1
+
+
 @pytest.mark.parametrize("bad_id", ["a%00b", "a%0Ab", "%0D", "%ED%A0%80", "..x%09"])
 def test_path_ids_that_break_the_id_rule_are_404(seeded: Api, bad_id: str) -> None:
     before = table_counts(seeded)

@@ -71,7 +71,8 @@ def serving(tmp_path: Path, env: dict[str, str], cwd: Path | None = None) -> Ite
             try:
                 requests.get(f"{base}/api/v1/openapi.json", timeout=2)
                 break
-            except requests.ConnectionError:
+            # Not listening yet, or (a busy machine) slow to build its first answer.
+            except (requests.ConnectionError, requests.Timeout):
                 assert proc.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)

@@ -79,3 +79,38 @@ def test_durations_as_written_in_the_docs(api: Api) -> None:
         resp = api.post("/api/v1/shifts", json=s)
         assert resp.status_code == 201, resp.get_json()
         assert resp.get_json()["max_overtime"] == answered, given
+
+
+def _date_times(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every ``format: date-time`` property of an OpenAPI fragment, by path."""
+    if isinstance(node, dict):
+        here = [(path, node)] if node.get("format") == "date-time" else []
+        return here + [x for k, v in node.items() for x in _date_times(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [x for i, v in enumerate(node) for x in _date_times(v, f"{path}[{i}]")]
+    return []
+
+
+def test_the_openapi_document_shows_answered_instants_in_utc(api: Api) -> None:
+    from .conftest import plan_body, seed_day, wait_plan
+
+    spec = api.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    # Resources the API stores answer in UTC, and their documented examples say so.
+    for name in ("PlanOut", "RosterOut", "RequestAssignment", "StatusEvent", "KeyOut",
+                 "CustomerOut", "FeedTokenIssued"):
+        found = _date_times(schemas[name]["properties"])
+        assert found, name
+        for path, prop in found:
+            assert prop["example"].endswith("+00:00"), (name, path, prop)
+            assert "UTC" in prop["description"], (name, path, prop)
+    # A plan's result keeps the plan's zone: the document says that, and so does the answer.
+    for name in ("PlanOut", "RosterOut"):
+        assert "timezone" in schemas[name]["properties"]["result"]["description"]
+    seed_day(api)
+    location = api.post("/api/v1/plans", json=plan_body()).headers["Location"]
+    plan = wait_plan(api, location)
+    assert plan["status"] == "done"
+    assert plan["created_at"].endswith("+00:00") and plan["horizon"]["start"].endswith("+00:00")
+    arrival = plan["result"]["routes"][0]["steps"][1]["arrival"]
+    assert arrival.endswith("+01:00"), arrival  # Europe/Berlin in March

@@ -11,18 +11,21 @@ was made from; the cookie without the token is 403 ``csrf``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from fieldops.api import browser_session
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session
-from fieldops.store.keys import find_api_key
+from fieldops.store.keys import find_api_key, key_use_due, note_key_used
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_ROLES = ("admin", "dispatcher", "manager", "technician")
 READERS = ("admin", "dispatcher", "manager")
@@ -63,6 +66,9 @@ def authenticate() -> Principal:
         if row is None:
             raise _unauthorized("unknown or revoked API key")
         principal = Principal(row.id, row.role, row.technician_id)
+        due = key_use_due(row.last_used_at)
+    if due:
+        _note_use(principal.key_id)
     g.principal = principal
     return principal
 
@@ -81,6 +87,15 @@ def _from_session(cookie: str) -> Principal:
         who = Principal(found.key.id, found.key.role, found.key.technician_id)
     g.principal = who
     return who
+def _note_use(key_id: int) -> None:
+    """Record the key's use (``last_used_at``, once a minute) in a transaction of its
+    own, best effort: bookkeeping that fails (SQLite busy, a lost connection) must
+    not fail the request it was noted for."""
+    try:
+        with session() as s:
+            note_key_used(s, key_id)
+    except SQLAlchemyError as exc:
+        log.warning("could not record the use of API key %s: %s", key_id, exc)
 
 
 def roles(*allowed: str) -> Callable[[F], F]:

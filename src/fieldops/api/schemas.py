@@ -8,22 +8,36 @@ shapes here are the API's own (pages, plans, keys, status updates).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from fieldops.domain._checks import MAX_ID_LENGTH
 from fieldops.schemas import dispatch as ds
 from fieldops.schemas import roster as rs
 from fieldops.schemas._base import DomainSchema, Key, List, Mapping_, Nested, Num, Text
+from fieldops.schemas.scalars import EARLIEST_INSTANT, LATEST_INSTANT
 from fieldops.store.models import PLAN_STATUSES, REQUEST_STATUSES, ROLES, ROSTER_STATUSES
 
 INSTANT = {"format": "date-time", "example": "2026-03-02T08:00:00+01:00",
            "description": "ISO 8601 instant with a UTC offset"}
+#: An instant the API answers from its tables: always in UTC (docs/api.md, "Units").
+STORED_INSTANT = {"format": "date-time", "example": "2026-03-02T07:00:00+00:00",
+                  "description": "ISO 8601 instant, answered in UTC (+00:00)"}
+#: Plan and roster results keep the JSON format the command line writes.
+LOCAL_INSTANTS = ("; instants in the {what}'s timezone with their offset, as the "
+                  "command line writes them (docs/json-format.md), not in UTC")
 DURATION = {"example": "PT45M", "description": "ISO 8601 duration"}
 
 
 def Instant(**kw: object) -> fields.String:
+    """An instant the API answers (stored, so in UTC)."""
+    return fields.String(metadata=dict(STORED_INSTANT), **kw)  # type: ignore[arg-type]
+
+
+def InstantIn(**kw: object) -> fields.String:
+    """An instant a client sends (any UTC offset)."""
     return fields.String(metadata=dict(INSTANT), **kw)  # type: ignore[arg-type]
 
 
@@ -174,6 +188,8 @@ class KeyOutSchema(Schema):
     name = fields.String(allow_none=True)
     created_at = Instant()
     revoked_at = Instant(allow_none=True)
+    # When the key last authenticated a request, to the minute (null: never).
+    last_used_at = Instant(allow_none=True)
     key = fields.String(allow_none=True, metadata={
         "description": "the secret; returned once, on creation (null on a replay)"})
     detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
@@ -190,7 +206,7 @@ class FeedTokenOutSchema(Schema):
 class StatusUpdateSchema(Strict):
     status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    at = Instant(allow_none=True)
+    at = InstantIn(allow_none=True)
 
 
 class StatusEventSchema(Schema):
@@ -258,7 +274,8 @@ class PlanOutSchema(Schema):
     progress = fields.Nested(ProgressSchema)
     error = fields.String(allow_none=True)
     result = Stored(ds.PlanSchema, allow_none=True, metadata={
-        "description": "the plan JSON (routes, KPIs, unassigned with reasons)"})
+        "description": "the plan JSON (routes, KPIs, unassigned with reasons)"
+                       + LOCAL_INSTANTS.format(what="plan")})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
     started_at = Instant(allow_none=True)
@@ -292,17 +309,32 @@ class ImportOutSchema(Schema):
     ids = fields.List(fields.String())
 
 
+def _storable(value: datetime) -> None:
+    """An instant a filter may compare with stored ones: inside the range every
+    instant the API accepts lies in (converting year 1 or 9999 to UTC overflows)."""
+    try:
+        ok = EARLIEST_INSTANT <= value < LATEST_INSTANT
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValidationError(f"must lie between the years {EARLIEST_INSTANT.year} and "
+                              f"{LATEST_INSTANT.year - 1}")
+
+
 class PageArgs(Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    from_ = fields.AwareDateTime(data_key="from", load_default=None)
-    to = fields.AwareDateTime(load_default=None)
+    from_ = fields.AwareDateTime(data_key="from", load_default=None, validate=_storable)
+    to = fields.AwareDateTime(load_default=None, validate=_storable)
 
 
 class RequestListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     technician_id = Id()
     customer_id = Id()
+    after = fields.String(validate=validate.Length(min=1, max=1000), metadata={
+        "description": "keyset paging: the next_after of the previous page (instead "
+                       "of page)"})
 
 
 class ShiftListArgs(PageArgs):
@@ -363,7 +395,8 @@ class RosterOutSchema(Schema):
     validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
         "description": "the independent validator's verdict on the result"})
     result = Stored(RosterResultSchema, allow_none=True, metadata={
-        "description": "the roster JSON (assignments, coverage, penalties, totals)"})
+        "description": "the roster JSON (assignments, coverage, penalties, totals)"
+                       + LOCAL_INSTANTS.format(what="roster")})
     created_by = fields.Integer(allow_none=True)
     created_at = Instant()
     started_at = Instant(allow_none=True)
@@ -382,17 +415,20 @@ class RosterListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(ROSTER_STATUSES))
 
 
-def page_schema(item: type[Schema], name: str) -> type[Schema]:
-    """A page envelope ``{items, page, per_page, total}`` around ``item``."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item)),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total": fields.Integer(),
-        },
-        name=name,
-    )
+def page_schema(item: type[Schema], name: str, *, keyset: bool = False) -> type[Schema]:
+    """A page envelope ``{items, page, per_page, total}`` around ``item``
+    (``keyset``: with ``next_after``, the cursor of the following page)."""
+    envelope: dict[str, fields.Field] = {
+        "items": fields.List(fields.Nested(item)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    }
+    if keyset:
+        envelope["next_after"] = fields.String(allow_none=True, metadata={
+            "description": "pass as after for the next page (null: this page is the "
+                           "last one)"})
+    return Schema.from_dict(envelope, name=name)
 
 
 class ProblemSchema(Schema):

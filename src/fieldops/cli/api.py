@@ -174,7 +174,8 @@ def _open_db(args: argparse.Namespace) -> Any:
 
 
 #: ``fieldops keys list`` columns; never the secret (only its first characters).
-KEY_COLUMNS = ("id", "prefix", "role", "technician", "name", "created", "revoked")
+KEY_COLUMNS = ("id", "prefix", "role", "technician", "name", "created", "last_used",
+               "revoked")
 
 
 def _when(at: Any) -> str:
@@ -189,7 +190,8 @@ def _keys_list(args: argparse.Namespace) -> int:
     db = _open_db(args)
     with db.session() as s:
         rows = [(str(r.id), r.prefix, r.role, r.technician_id or "-", r.name or "-",
-                 _when(r.created_at), _when(r.revoked_at)) for r in list_api_keys(s)]
+                 _when(r.created_at), _when(r.last_used_at), _when(r.revoked_at))
+                for r in list_api_keys(s)]
     db.dispose()
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(KEY_COLUMNS)]
     for line in (KEY_COLUMNS, *rows):

@@ -47,9 +47,11 @@ class PlanStatus(enum.StrEnum):
 class Step:
     """One step of a route.
 
-    For a job: ``arrival`` at the site, ``wait`` until ``start`` of service, ``end``
-    of service. ``travel_time``/``travel_distance`` are those of the leg that leads
-    to this step (zero for ``start`` and ``break``). For ``start`` and ``end``,
+    For a job: ``arrival`` at the site, ``start`` and ``end`` of service; ``wait`` is
+    the idle time in ``[arrival, start)``: a lunch break taken there (a BREAK step)
+    is not waiting, so it counts once, as the route's ``break_time``.
+    ``travel_time``/``travel_distance`` are those of the leg that leads to this step
+    (zero for ``start`` and ``break``). For ``start`` and ``end``,
     ``arrival == start == end`` is the departure from / return to the depot.
     """
 

@@ -238,7 +238,7 @@ def _idle(step: Step, breaks: list[tuple[datetime, datetime]]) -> list[tuple[dat
     """The parts of ``[arrival, start)`` not covered by a break: real waiting.
 
     A technician who arrives at 12:01 and takes lunch there until 12:31 before
-    starting is on a break, not waiting; the plan's ``wait`` counts both.
+    starting is on a break, not waiting (the plan's ``wait`` leaves it out too).
     """
     free = [(step.arrival, step.start)] if step.start > step.arrival else []
     for b0, b1 in breaks:

@@ -16,6 +16,13 @@ import isodate
 from fieldops.domain.errors import FieldError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Instants are accepted in [EARLIEST_INSTANT, LATEST_INSTANT): far wider than any
+#: schedule, and far enough inside Python's datetime range that converting to UTC or
+#: adding a duration of up to :data:`LONGEST_DURATION` cannot overflow (a 500).
+EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
+#: The longest duration accepted (either sign): 100 years.
+LONGEST_DURATION = timedelta(days=36_525)
 
 
 def parse_instant(value: object, field: str = "") -> datetime:
@@ -27,6 +34,13 @@ def parse_instant(value: object, field: str = "") -> datetime:
         raise FieldError(field, f"{value!r} is not an ISO 8601 instant") from None
     if instant.tzinfo is None:
         raise FieldError(field, f"{value!r} has no UTC offset (add e.g. +01:00 or Z)")
+    try:
+        in_range = EARLIEST_INSTANT <= instant < LATEST_INSTANT
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC datetime
+        in_range = False
+    if not in_range:
+        raise FieldError(field, f"{value!r} is outside the years "
+                         f"{EARLIEST_INSTANT.year}-{LATEST_INSTANT.year - 1}")
     return instant
 
 
@@ -46,8 +60,12 @@ def parse_duration(value: object, field: str = "") -> timedelta:
         duration = isodate.parse_duration(value)
     except (isodate.ISO8601Error, ValueError):
         raise FieldError(field, f"{value!r} is not an ISO 8601 duration like 'PT45M'") from None
+    except OverflowError:  # more days than a timedelta holds
+        duration = LONGEST_DURATION * 2
     if not isinstance(duration, timedelta):
         raise FieldError(field, "years and months are not allowed in durations")
+    if abs(duration) > LONGEST_DURATION:
+        raise FieldError(field, f"{value!r} is longer than {LONGEST_DURATION.days} days")
     return duration
 
 

@@ -5,10 +5,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +45,8 @@ from fieldops.store.convert import (
 from fieldops.store.models import (
     ContractTierRow,
     RequestRow,
+    RequestSkill,
+    RequestWindow,
     StatusEvent,
     TechnicianRow,
     utcnow,
@@ -106,24 +124,122 @@ def _taken(exc: IntegrityError, reqs: Sequence[ServiceRequest]) -> Conflict:
                     "request)", field="id")
 
 
-def requests_query(*, technician_id: str | None = None, status: str | None = None,
-                   customer_id: str | None = None, start: datetime | None = None,
-                   end: datetime | None = None) -> Select[Any]:
-    """Requests in the order received; ``start``/``end`` filter on ``created_at``
+#: The table's columns, for plain Core statements (ORM-annotated columns make
+#: SQLAlchemy's statement cache key several times dearer to compute).
+_T = RequestRow.__table__.c
+
+
+def request_filters(*, technician_id: str | None = None, status: str | None = None,
+                    customer_id: str | None = None, start: datetime | None = None,
+                    end: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The conditions of a request list; ``start``/``end`` filter on ``created_at``
     (else the time received)."""
-    q = select(RequestRow).order_by(RequestRow.received_at, RequestRow.id)
-    created = func.coalesce(RequestRow.created_at, RequestRow.received_at)
+    conds: list[ColumnElement[bool]] = []
+    created = func.coalesce(_T.created_at, _T.received_at)
     if technician_id:
-        q = q.where(RequestRow.assigned_technician_id == technician_id)
+        conds.append(_T.assigned_technician_id == technician_id)
     if status:
-        q = q.where(RequestRow.status == status)
+        conds.append(_T.status == status)
     if customer_id:
-        q = q.where(RequestRow.customer_id == customer_id)
+        conds.append(_T.customer_id == customer_id)
     if start is not None:
-        q = q.where(created >= start)
+        conds.append(created >= start)
     if end is not None:
-        q = q.where(created < end)
-    return q
+        conds.append(created < end)
+    return conds
+
+
+# ---------------------------------------------------------------- the list
+@dataclass(frozen=True)
+class ListedPage:
+    """One page of requests as plain column values, with the windows and skills of
+    its rows: what ``GET /requests`` renders, loaded without ORM objects.
+
+    ``rows`` hold :data:`LIST_COLUMNS` in order (JSON columns as their stored text,
+    never decoded); ``windows`` and ``skills`` are
+    keyed by request id (``(start, end)`` and ``(skill, level, position)`` tuples in
+    the order the request lists them); ``total`` counts every request the filters
+    match (not only those after ``after``); ``last`` is the sort key of the page's
+    last row, for the next page's ``after``.
+    """
+
+    rows: list[tuple[Any, ...]]
+    windows: dict[str, tuple[tuple[datetime, datetime], ...]]
+    skills: dict[str, tuple[tuple[str, int, int], ...]]
+    total: int
+    last: tuple[datetime, str] | None
+
+
+#: The columns of ``service_requests`` in table order (what :class:`ListedPage` rows hold).
+LIST_COLUMNS = tuple(RequestRow.__table__.columns)
+#: The same, JSON columns read as text: a page only needs them to tell row states
+#: apart, and decoding then re-encoding them was a fifth of the list's cost.
+_LIST_SELECT = tuple(cast(c, Text).label(c.key) if isinstance(c.type, JSON) else c
+                     for c in LIST_COLUMNS)
+_ID = next(i for i, c in enumerate(LIST_COLUMNS) if c.key == "id")
+_RECEIVED = next(i for i, c in enumerate(LIST_COLUMNS) if c.key == "received_at")
+
+
+_W = RequestWindow.__table__.c
+_K = RequestSkill.__table__.c
+_PAGE_IDS: BindParameter[Any] = bindparam("ids", expanding=True)  # one list, not per id
+#: The windows and the skills of a page's requests in one statement (one round trip):
+#: ``(request_id, start, end, None, None, None)`` or ``(request_id, None, None, skill,
+#: level, position)``.
+_PARTS_OF = union_all(
+    select(_W.request_id, _W.start, _W.end, cast(null(), _K.skill.type).label("skill"),
+           cast(null(), Integer).label("level"), cast(null(), Integer).label("position"))
+    .where(_W.request_id.in_(_PAGE_IDS)),
+    select(_K.request_id, cast(null(), _W.start.type), cast(null(), _W.end.type),
+           _K.skill, _K.level, _K.position)
+    .where(_K.request_id.in_(_PAGE_IDS)),
+)
+
+
+def _parts(conn: Connection, ids: list[str]) -> tuple[
+        dict[str, tuple[tuple[datetime, datetime], ...]],
+        dict[str, tuple[tuple[str, int, int], ...]]]:
+    """The windows (by start) and skills (by position) of requests ``ids``."""
+    windows: dict[str, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
+    skills: dict[str, list[tuple[int, str, int]]] = {i: [] for i in ids}
+    if ids:
+        for rid, start, end, skill, level, position in conn.execute(_PARTS_OF, {"ids": ids}):
+            if skill is None:
+                windows[rid].append((start, end))
+            else:
+                skills[rid].append((position, skill, level))
+    return ({i: tuple(sorted(v)) for i, v in windows.items()},
+            {i: tuple((k, lv, p) for p, k, lv in sorted(v)) for i, v in skills.items()})
+
+
+def list_page(s: Session, filters: Sequence[ColumnElement[bool]], *, per_page: int,
+              page: int = 1, after: tuple[datetime, str] | None = None) -> ListedPage:
+    """One page of the requests matching ``filters`` (:func:`request_filters`) in
+    the order received: by ``page`` number (offset), or the ``per_page`` requests
+    that follow the sort key ``after`` (keyset: as cheap at the millionth row as at
+    the first).
+
+    Two statements whatever the page size (each a round trip to PostgreSQL): the
+    page with its total (an uncorrelated subquery, counted once; a window function
+    instead made SQLite sort every matching row with all its columns), then the
+    windows and skills of its rows. A page past the end counts apart.
+    """
+    conn = s.connection()  # plain Core execution: no ORM result processing
+    counted = select(func.count()).select_from(RequestRow.__table__).where(*filters)
+    cols = (select(*_LIST_SELECT, counted.scalar_subquery().label("total"))
+            .where(*filters).order_by(_T.received_at, _T.id))
+    if after is not None:
+        received, last_id = after
+        cols = cols.where(or_(_T.received_at > received,
+                              and_(_T.received_at == received, _T.id > last_id)))
+    else:
+        cols = cols.offset((page - 1) * per_page)
+    found = conn.execute(cols.limit(per_page)).all()
+    rows = [tuple(r)[:-1] for r in found]
+    total = int(found[0][-1]) if found else conn.execute(counted).scalar_one()
+    windows, skills = _parts(conn, [r[_ID] for r in rows])
+    last = (rows[-1][_RECEIVED], rows[-1][_ID]) if rows else None
+    return ListedPage(rows, windows, skills, total, last)
 
 
 def create_request(s: Session, r: ServiceRequest, *, actor: str) -> RequestRow:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
@@ -19,6 +20,9 @@ KEY_PREFIX = "fo_"
 FEED_PREFIX = "fof_"
 #: The first characters of a key, kept in clear to tell keys apart in lists.
 PREFIX_CHARS = 10
+#: A key's ``last_used_at`` is written at most this often: "last used" to the minute
+#: costs one small UPDATE a minute per busy key, not one per request.
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def hash_secret(secret: str) -> str:
@@ -52,6 +56,30 @@ def find_api_key(session: Session, secret: str) -> ApiKey | None:
     if row is None or row.revoked_at is not None:
         return None
     return row
+
+
+def key_use_due(last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a key last used at ``last_used_at`` should have its use recorded now
+    (at most once every :data:`LAST_USED_EVERY`)."""
+    return last_used_at is None or (now or utcnow()) - last_used_at >= LAST_USED_EVERY
+
+
+def note_key_used(session: Session, key_id: int, now: datetime | None = None) -> bool:
+    """Record that key ``key_id`` authenticated a request, unless its recorded use is
+    less than :data:`LAST_USED_EVERY` old; returns whether a write was made.
+
+    The UPDATE is conditional, so workers racing on one key write once between them
+    (the others match no row) and never move ``last_used_at`` backwards.
+    """
+    now = now or utcnow()
+    stale = now - LAST_USED_EVERY
+    done = session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id,
+               or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= stale))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False))
+    return bool(getattr(done, "rowcount", 0))
 
 
 def create_feed_token(session: Session, technician_id: str) -> tuple[FeedToken, str]:

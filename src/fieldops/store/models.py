@@ -108,6 +108,9 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When the key last authenticated a request, to the minute (written at most once
+    # a minute per key: see fieldops.store.keys.LAST_USED_EVERY).
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class SkillRow(Base):

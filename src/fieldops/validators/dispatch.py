@@ -22,9 +22,11 @@ Semantics enforced
 3. **Timing** - for consecutive non-break steps ``a -> b``:
    ``b.start - a.end >= travel(a, b) + (durations of BREAK steps between them)``;
    ``b.arrival >= a.end + travel(a, b)``; ``b.start >= b.arrival``;
-   ``b.wait == b.start - b.arrival``; a job's ``end == start + duration``; START and
-   END have ``arrival == start == end``. The reported ``travel_time`` and
-   ``travel_distance`` of ``b`` equal the recomputed leg (zero on START and BREAK).
+   ``b.wait == b.start - b.arrival`` less the part of it a BREAK step between them
+   covers (lunch on site while waiting is a break, not waiting); a job's
+   ``end == start + duration``; START and END have ``arrival == start == end``. The
+   reported ``travel_time`` and ``travel_distance`` of ``b`` equal the recomputed leg
+   (zero on START and BREAK).
 4. **Lunch** - a route with at least one job on a shift with a lunch break has
    exactly one BREAK step; it starts in ``[earliest_start, latest_start]``, lasts
    ``duration`` and lies between the previous non-break step's end and the next
@@ -73,7 +75,7 @@ code                       meaning
 ``travel_gap``             too little time between two steps for travel + breaks
 ``early_arrival``          arrival before the previous step's end + travel
 ``start_before_arrival``   service (or return) starts before arrival
-``wrong_wait``             ``wait`` differs from ``start - arrival``
+``wrong_wait``             ``wait`` differs from ``start - arrival`` less breaks
 ``wrong_service_duration`` a job's ``end - start`` is not the request's duration
 ``depot_step_times``       START/END with ``arrival``, ``start``, ``end`` unequal
 ``wrong_travel``           reported travel time/distance differs from the leg
@@ -161,6 +163,16 @@ def assert_valid(problem: DispatchProblem, plan: DispatchPlan) -> None:
 def validate_plan(problem: DispatchProblem, plan: DispatchPlan) -> list[Violation]:
     """Check ``plan`` against ``problem``; an empty list means the plan is valid."""
     return _Checker(problem, plan).run()
+
+
+def _on_break(step: Step, between: list[Step]) -> timedelta:
+    """How much of ``[step.arrival, step.start)`` the BREAK steps in ``between`` cover:
+    lunch taken on site while waiting is a break, not waiting."""
+    covered = _ZERO
+    for b in between:
+        if _is(b, StepKind.BREAK):
+            covered += max(_ZERO, min(step.start, b.end) - max(step.arrival, b.start))
+    return covered
 
 
 def _same_time(a: datetime | timedelta, b: datetime | timedelta) -> bool:
@@ -431,9 +443,10 @@ class _Checker:
             if b.start < b.arrival - TIME_TOLERANCE:
                 self.add("start_before_arrival",
                          f"starts {_fmt(b.start)} before arriving {_fmt(b.arrival)}", sid, rid)
-            if not _same_time(b.wait, b.start - b.arrival):
+            idle = b.start - b.arrival - _on_break(b, [steps[k] for k in range(ia + 1, ib)])
+            if not _same_time(b.wait, idle):
                 self.add("wrong_wait",
-                         f"wait {_fmt(b.wait)}, start - arrival is {_fmt(b.start - b.arrival)}",
+                         f"wait {_fmt(b.wait)}, start - arrival less breaks is {_fmt(idle)}",
                          sid, rid)
             if not _same_time(b.travel_time, travel) or not _same_distance(
                 b.travel_distance, distance

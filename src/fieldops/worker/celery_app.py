@@ -5,20 +5,43 @@ worker``). It reads ``FIELDOPS_BROKER_URL`` and ``FIELDOPS_DATABASE_URL``.
 ``acks_late`` + ``reject_on_worker_lost`` keep a task whose worker dies from being
 lost silently; the plan's heartbeat lease (see :mod:`fieldops.services.jobs`) turns
 such a plan (or roster) into ``failed`` instead of leaving it ``solving``.
+
+A task that cannot reach the database (down, restarting, failing over) is retried
+with exponential backoff (:func:`retry_countdown`) instead of failing: the message
+would be acked and the plan left ``queued`` forever. Claiming is one conditional
+UPDATE, so a retry after the job was claimed or finished does nothing. When the
+retries run out, the job is marked ``failed`` if the database answers by then;
+whatever happened after a claim (a solving job whose worker lost the database) is
+the reaper's, as for a dead worker.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from sqlalchemy import exc as sa_exc
 
 from fieldops.store.db import Database, default_url
+
+log = logging.getLogger(__name__)
 
 TASK_NAME = "fieldops.solve_plan"
 ROSTER_TASK_NAME = "fieldops.solve_roster"
 # One queue per deployment; tests use their own so parallel runs never share tasks.
 QUEUE = os.environ.get("FIELDOPS_CELERY_QUEUE", "fieldops")
+
+#: Errors that mean "the database is away right now", not a bug: worth a retry.
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+    sa_exc.TimeoutError)
+#: Retries of a task that cannot reach the database, and their backoff: 1, 2, 4 … s,
+#: at most :data:`RETRY_MAX_SECONDS` apart (about 13 minutes in all).
+MAX_RETRIES = 16
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
 
 _db: Database | None = None
 
@@ -28,6 +51,40 @@ def _database() -> Database:
     if _db is None:
         _db = Database(default_url())
     return _db
+
+
+def retry_countdown(retries: int) -> float:
+    """Seconds before retry number ``retries + 1`` of a task the database refused."""
+    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** min(retries, 32))
+
+
+def _give_up(kind: str, job_id: str, exc: Exception) -> None:
+    """Fail the queued job once its retries are spent, if the database answers now."""
+    from fieldops.worker.runner import fail
+
+    try:
+        fail(_database(), kind, job_id, f"the database was unreachable for {MAX_RETRIES} "
+             f"retries: {type(exc).__name__}")
+    except DATABASE_AWAY:
+        log.error("%s %s left queued: the database is still unreachable", kind, job_id)
+
+
+def run_task(task: Task, kind: str, job_id: str) -> str | None:
+    """Run the ``kind`` job ``job_id`` for ``task``; retried with backoff while the
+    database is away (see the module docstring)."""
+    from fieldops.worker.runner import run
+
+    try:
+        return run(_database(), kind, job_id)
+    except DATABASE_AWAY as exc:
+        retries = int(task.request.retries or 0)
+        if retries >= MAX_RETRIES:
+            _give_up(kind, job_id, exc)
+            raise
+        countdown = retry_countdown(retries)
+        log.warning("%s %s: database unreachable (%s); retry %d in %g s", kind, job_id,
+                    type(exc).__name__, retries + 1, countdown)
+        raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES) from None
 
 
 def make_celery(broker_url: str, queue: str | None = None) -> Celery:
@@ -43,17 +100,13 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
         task_ignore_result=True,
     )
 
-    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
-    def solve_plan(plan_id: str) -> str | None:
-        from fieldops.worker.runner import run_plan
+    @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
+    def solve_plan(self: Any, plan_id: str) -> str | None:
+        return run_task(self, "plan", plan_id)
 
-        return run_plan(_database(), plan_id)
-
-    @app.task(name=ROSTER_TASK_NAME, acks_late=True, reject_on_worker_lost=True)
-    def solve_roster(roster_id: str) -> str | None:
-        from fieldops.worker.runner import run_roster
-
-        return run_roster(_database(), roster_id)
+    @app.task(name=ROSTER_TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
+    def solve_roster(self: Any, roster_id: str) -> str | None:
+        return run_task(self, "roster", roster_id)
 
     return app
 

@@ -24,7 +24,8 @@ blp = Blueprint("keys", __name__, url_prefix="/api/v1/keys",
 def key_json(row: ApiKey, secret: str | None = None) -> dict[str, Any]:
     out = {"id": row.id, "prefix": row.prefix, "role": row.role,
            "technician_id": row.technician_id, "name": row.name,
-           "created_at": instant(row.created_at), "revoked_at": instant(row.revoked_at)}
+           "created_at": instant(row.created_at), "revoked_at": instant(row.revoked_at),
+           "last_used_at": instant(row.last_used_at)}
     if secret is not None:
         out["key"] = secret
     return out

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +9,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
+from fieldops.api import request_list as listing
 from fieldops.api.auth import READERS, WRITERS, Principal, principal, roles
 from fieldops.api.common import instant, location, request_json
 from fieldops.api.day_schemas import TrackingArgs
@@ -26,10 +24,11 @@ from fieldops.api.schemas import (
     TrackingSchema,
     page_schema,
 )
+from fieldops.domain.errors import FieldError
 from fieldops.schemas import parse_instant, request_from_json
 from fieldops.services import live
 from fieldops.services import requests as svc
-from fieldops.services.crud import get, page
+from fieldops.services.crud import get
 from fieldops.services.errors import BadInput, Forbidden, Unsupported
 from fieldops.services.request_csv import rows_from_csv
 from fieldops.store.models import RequestRow, StatusEvent, utcnow
@@ -68,56 +67,32 @@ def _tracking(s: Session, row: RequestRow, as_of: datetime | None = None) -> dic
 @blp.route("", methods=["GET"])
 @roles(*READERS, "technician")
 @blp.arguments(RequestListArgs, location="query")
-@blp.response(200, page_schema(RequestOutSchema, "RequestPage"))
+@blp.response(200, page_schema(RequestOutSchema, "RequestPage", keyset=True))
 def list_requests(args: dict[str, Any]) -> Response:
     """List requests. ``from``/``to`` filter on ``created_at`` (else the time received).
 
     A technician key sees only the jobs assigned to it.
     """
     who = principal()
-    query = svc.requests_query(
+    filters = svc.request_filters(
         technician_id=who.technician_id if who.role == "technician"
         else args.get("technician_id"),
         status=args.get("status"), customer_id=args.get("customer_id"),
         start=args.get("from_"), end=args.get("to"))
+    after = listing.decode_cursor(args["after"]) if args.get("after") else None
+    if after is not None and args["page"] != 1:
+        raise FieldError("after", "give either after or page, not both")
     with session() as s:
-        out = page(s, query, args, _listed)
-    # Items are already in the output format (RequestOutSchema, cached per row state):
-    # dumping the page through the schema again doubled this endpoint's cost.
-    return Response(json.dumps(out, separators=(",", ":")) + "\n", status=200,
-                    mimetype="application/json")
-
-
-#: Rows whose listed JSON is kept per worker process (about 1.5 KB each).
-LISTED_CACHE_SIZE = 10_000
-_listed_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_listed_lock = threading.Lock()
-
-
-def _state(row: RequestRow) -> tuple[Any, ...]:
-    """Everything a request's listed JSON is made of: equal states, equal JSON."""
-    cols = tuple(
-        json.dumps(v, sort_keys=True, default=str) if isinstance(v, list | dict) else v
-        for v in (getattr(row, c.key) for c in RequestRow.__mapper__.column_attrs))
-    return (cols, tuple((w.start, w.end) for w in row.windows),
-            tuple((k.skill, k.level, k.position) for k in row.skills))
-
-
-def _listed(row: RequestRow) -> dict[str, Any]:
-    """``RequestOutSchema`` of the row, from a per-process cache keyed by its whole
-    state (so it can never be stale): marshmallow was most of a list's cost."""
-    key = _state(row)
-    with _listed_lock:
-        hit = _listed_cache.get(key)
-        if hit is not None:
-            _listed_cache.move_to_end(key)
-            return hit
-    out: dict[str, Any] = RequestOutSchema().dump(request_json(row))
-    with _listed_lock:
-        _listed_cache[key] = out
-        while len(_listed_cache) > LISTED_CACHE_SIZE:
-            _listed_cache.popitem(last=False)
-    return out
+        listed = svc.list_page(s, filters, per_page=args["per_page"], page=args["page"],
+                               after=after)
+        items = listing.listed_items(listed)
+    # Items are JSON text already (cached per row state): the page is joined, not
+    # dumped through the schema again (that doubled this endpoint's cost).
+    body = listing.page_body(items, listed, args["page"], args["per_page"])
+    etag = listing.etag_of(body)
+    if request.if_none_match.contains(etag.strip('"')):
+        return Response(status=304, headers={"ETag": etag})
+    return Response(body, status=200, mimetype="application/json", headers={"ETag": etag})
 
 
 @blp.route("", methods=["POST"])

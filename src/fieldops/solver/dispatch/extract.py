@@ -11,7 +11,7 @@ behind each.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fieldops.domain.plan import (
     DispatchPlan,
@@ -27,15 +27,41 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import Priority
 from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS, disruption, priority
 from fieldops.solver.dispatch.schedule import price_route, time_route
-from fieldops.solver.dispatch.timed import ZERO, Legs, Penalty, RawRoute, TimedRoute
+from fieldops.solver.dispatch.timed import (
+    ZERO,
+    Legs,
+    Penalty,
+    RawRoute,
+    TimedRoute,
+    TimedStop,
+)
 
 __all__ = ["ZERO", "Legs", "RawRoute", "build_plan"]
+
+
+def _break_of(timed: TimedRoute) -> tuple[datetime, datetime] | None:
+    """The route's lunch break as ``(start, end)``, or ``None``."""
+    lunch = timed.shift.lunch
+    if lunch is None or timed.break_start is None:
+        return None
+    return timed.break_start, timed.break_start + lunch.duration
+
+
+def _wait(stop: TimedStop, lunch: tuple[datetime, datetime] | None) -> timedelta:
+    """Idle time before ``stop``'s service: ``start - arrival`` less the part of it
+    spent on the lunch break (lunch taken on site while waiting for a window is a
+    break, not waiting; the break has its own step and ``break_time``)."""
+    if lunch is None:
+        return stop.wait
+    overlap = min(stop.start, lunch[1]) - max(stop.arrival, lunch[0])
+    return stop.wait - max(ZERO, overlap)
 
 
 def _steps(problem: DispatchProblem, timed: TimedRoute) -> list[Step]:
     """The route's steps: start, one per job, end, and the break where it goes."""
     tz = problem.tz
     shift = timed.shift
+    lunch = _break_of(timed)
     steps = [Step(kind=StepKind.START, start=timed.departure.astimezone(tz),
                   end=timed.departure.astimezone(tz), arrival=timed.departure.astimezone(tz),
                   location=problem.shift_start_location(shift))]
@@ -45,7 +71,7 @@ def _steps(problem: DispatchProblem, timed: TimedRoute) -> list[Step]:
         lateness = max(ZERO, stop.start - deadline) if deadline is not None else ZERO
         steps.append(Step(
             kind=StepKind.JOB, request_id=req.id, location=req.location,
-            arrival=stop.arrival.astimezone(tz), wait=stop.wait,
+            arrival=stop.arrival.astimezone(tz), wait=_wait(stop, lunch),
             start=stop.start.astimezone(tz), end=stop.end.astimezone(tz),
             travel_time=stop.travel, travel_distance=stop.distance,
             sla_deadline=deadline.astimezone(tz) if deadline is not None else None,
@@ -69,9 +95,10 @@ def _route(problem: DispatchProblem, timed: TimedRoute, priced: list[Penalty]) -
     service = ZERO
     wait = ZERO
     sla_met = sla_breached = 0
+    lunch_at = _break_of(timed)
     for stop in timed.stops:
         service += stop.request.duration
-        wait += stop.wait
+        wait += _wait(stop, lunch_at)
         deadline = problem.sla_deadline(stop.request)
         if deadline is not None:
             if stop.start > deadline:
