@@ -51,16 +51,28 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._harness import machine_info, write_results
-from benchmarks._live_sim import Execution, Stream, StreamParams, event_stream, republish, \
-    summary_of
+from benchmarks._live_sim import (
+    Execution,
+    Stream,
+    StreamParams,
+    event_stream,
+    republish,
+    summary_of,
+)
 from fieldops.data.sample import generate_field_day
 from fieldops.domain import ServiceRequest
 from fieldops.domain.live import Cancellation, Delay, LiveDay, LiveParams, NewRequest
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
-from fieldops.solver.live import InsertParams, current_plan, etas, insert_job, replan, \
-    replan_problem
+from fieldops.solver.live import (
+    InsertParams,
+    current_plan,
+    etas,
+    insert_job,
+    replan,
+    replan_problem,
+)
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.live import assert_live_valid
 
