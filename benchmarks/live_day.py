@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import pickle
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -106,6 +108,7 @@ class Tally:
     validated: int = 0
     solves: int = 0
     seconds: float = 0.0
+    log: list[dict[str, Any]] = field(default_factory=list)  # one entry per publish
 
 
 # ---------------------------------------------------------------- changes
@@ -117,6 +120,7 @@ def _count_changes(day: LiveDay, plan: DispatchPlan, tally: Tally) -> None:
            if s.request_id not in skip}
     new = {s.request_id: (r.technician_id, s.start) for r in plan.routes for s in r.jobs}
     told: set[str] = set()
+    before = (tally.reassigned, tally.retimed, tally.dropped)
     for rid, tech in old.items():
         if rid not in new:
             tally.dropped += 1
@@ -128,6 +132,10 @@ def _count_changes(day: LiveDay, plan: DispatchPlan, tally: Tally) -> None:
             tally.retimed += 1
             told.add(tech)
     tally.told += len(told)
+    tally.log.append({
+        "as_of": f"{day.as_of.astimezone(day.problem.tz):%H:%M}",
+        "reassigned": tally.reassigned - before[0], "retimed": tally.retimed - before[1],
+        "dropped": tally.dropped - before[2], "unassigned": len(plan.unassigned)})
 
 
 def _check(problem: DispatchProblem, day: LiveDay, plan: DispatchPlan, tally: Tally,
@@ -256,6 +264,7 @@ def _row(policy: str, ex: Execution, tally: Tally, emergencies: list[ServiceRequ
         "latency_p95": _round(_percentile(tally.latencies, P95)),
         "policy_seconds": round(tally.seconds, 1),
         "cancelled_and_done": len(cancelled & set(ex.actual)),
+        "publish_log": tally.log,
     })
     return out
 
@@ -304,7 +313,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--replan-every", type=int, default=120,
                         help="minutes between the live policy's re-plans")
     parser.add_argument("--policies", default=",".join(POLICIES))
+    parser.add_argument("--morning-cache", type=Path, default=None,
+                        help="a pickle of the morning plan: read when it exists, else "
+                             "written (the same morning for runs of different code)")
     return parser
+
+
+def _morning(problem: DispatchProblem, args: argparse.Namespace
+             ) -> tuple[DispatchPlan, float]:
+    cache: Path | None = args.morning_cache
+    if cache is not None and cache.exists():
+        with cache.open("rb") as f:
+            plan: DispatchPlan = pickle.load(f)  # our own cache file
+        return plan, 0.0
+    began = time.perf_counter()
+    plan = solve_dispatch(problem, SolveParams(time_limit=args.morning_limit, seed=args.seed))
+    seconds = time.perf_counter() - began
+    if cache is not None:
+        with cache.open("wb") as f:
+            pickle.dump(plan, f)
+    return plan, seconds
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -318,10 +346,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        solve_limit=args.solve_limit,
                        insert=InsertParams(time_budget=args.insert_budget))
     problem = generate_field_day(args.jobs, args.techs, seed=args.seed)
-    began = time.perf_counter()
-    morning = solve_dispatch(problem, SolveParams(time_limit=args.morning_limit,
-                                                  seed=args.seed))
-    morning_seconds = time.perf_counter() - began
+    morning, morning_seconds = _morning(problem, args)
     assert_valid(problem, morning)
     stream = event_stream(problem, morning, StreamParams(), args.seed)
     emergencies = [e.request for _, e in stream.disruptions if isinstance(e, NewRequest)]
