@@ -316,6 +316,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--morning-cache", type=Path, default=None,
                         help="a pickle of the morning plan: read when it exists, else "
                              "written (the same morning for runs of different code)")
+    parser.add_argument("--output", type=Path, default=None, help="results JSON path")
     return parser
 
 
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                            if isinstance(e, Cancellation)),
                           "overruns": len(stream.overrun), "emergencies": len(emergencies)},
                "policies": rows}
-    path = write_results(f"live_day-{args.jobs}j", payload)
+    path = write_results(f"live_day-{args.jobs}j", payload, args.output)
     print(f"written {path}")
     return payload
 

@@ -10,16 +10,25 @@ plus that request:
    the ``candidates`` nearest are tried.
 2. **A sub-problem of those routes**, timed by the one route evaluator
    (:class:`~fieldops.solver.dispatch.schedule.RouteEvaluator`): every job on
-   them keeps its technician, and may start no earlier than it does now (its
-   windows are cut at its current start; frozen work keeps its pinned start).
-   Every position of every candidate route is timed exactly.
+   them stays on its route and may start no earlier than it does now (its
+   windows are cut at its current start; frozen work keeps its technician and
+   pinned start). Every position of every candidate route is timed exactly.
 3. **No move first.** The cheapest position whose schedule leaves every other
    start where it was wins. Only when none exists does the cheapest position
    that pushes later jobs of that route (within their windows) win; its cost
-   includes the disruption family's re-timing cost.
-4. **Repair.** When the job fits nowhere, one job of lower priority on a
-   candidate route is taken out for it and put on another candidate route where
-   it fits (or left out), the cheapest such exchange within the time budget.
+   includes the disruption family's re-timing cost. For a **critical** job (or
+   with ``sla_first``) meeting its SLA deadline comes first: a push that is on
+   time beats a quiet place that is late, and a quiet on-time place beats both.
+4. **Wider.** When that finds no place (or, SLA first, only a late one), the
+   ``wide_candidates`` nearest routes are tried (topped up with routes that may
+   not take the job, where a repair may put what it takes out).
+5. **Repair.** When the job still fits nowhere (or is late), up to
+   ``repair_depth`` consecutive jobs of lower priority, not pinned to the minute,
+   are taken off one route for it; each is re-placed at its cheapest place on
+   another route of the sub-problem, or left out (then listed unassigned). The
+   exchanges are priced for the new job first and completed best first, within
+   ``time_budget`` seconds (the widening too: ``time_budget=0`` is plain
+   insertion on the nearest routes).
 
 Only the routes that changed are rebuilt; the others are the input plan's
 routes, unchanged. The result carries the :class:`~.diff.PlanDiff` against the
@@ -62,10 +71,13 @@ class InsertMode:
 
 @dataclass(frozen=True, slots=True)
 class InsertParams:
-    """``candidates``: routes tried, nearest first; ``time_budget``: seconds the
-    repair may take; ``tolerance``: the diff's re-timing tolerance; ``sla_first``:
-    a position that meets the new job's SLA deadline beats one that moves nobody
-    but misses it (default: moving nobody comes first)."""
+    """``candidates``: routes tried first, nearest first; ``wide_candidates``:
+    routes tried when those give no place (or only a late one, SLA first);
+    ``time_budget``: seconds the widening and the repair may take; ``repair_depth``:
+    consecutive lower-priority jobs the repair may take off one route;
+    ``tolerance``: the diff's re-timing tolerance; ``sla_first``: a position that
+    meets the new job's SLA deadline beats one that moves nobody but misses it
+    (always so for a critical job; otherwise moving nobody comes first)."""
 
     candidates: int = 12
     time_budget: float = 0.5
