@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from datetime import timedelta
@@ -65,7 +66,7 @@ def test_technicians_work_the_published_plan_in_order_never_early_nor_while_out(
     planned = {s.request_id: s.start for r in plan.routes for s in r.jobs}
     assert all(start >= planned[rid] for rid, (start, _) in ex.actual.items())
     mine = [ex.actual[s.request_id] for s in route.jobs if s.request_id in ex.actual]
-    assert all(a[1] <= b[0] for a, b in zip(mine, mine[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(mine))
     assert all(not gone.covers(start, end) for start, end in mine[1:])
     delays = [e for e in ex.reports if isinstance(e, Delay)]
     assert [d.request_id for d in delays] == [first.request_id]
