@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fieldops.domain import Location, Priority, ServiceRequest
@@ -44,6 +44,7 @@ GOLD = "gold"
 NEAR_DEGREES = 0.01  # an emergency lies within about 1 km of a job of the day
 EMERGENCY_MINUTES = (30, 45, 60)
 DELAY_REPORT_SHARE = 0.5  # an overrun is reported half-way through the planned duration
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ class Execution:
     technician: dict[str, str] = field(default_factory=dict)
     travel: timedelta = timedelta(0)
     pending: list[NewRequest] = field(default_factory=list)  # arrived, not yet published
+    last_publish: datetime = NEVER
 
     def day(self, as_of: datetime, extra: tuple[LiveEvent, ...] = ()) -> LiveDay:
         return LiveDay(self.problem, self.published, as_of,
@@ -255,6 +257,7 @@ def republish(ex: Execution, built: Replan, plan: DispatchPlan) -> None:
         ex.problem, requests=(*ex.problem.requests, *(e.request for e in ex.pending)))
     ex.pending = []
     ex.published = dataclasses.replace(plan, routes=tuple(routes))
+    ex.last_publish = day.as_of
 
 
 def summary_of(ex: Execution, emergencies: list[ServiceRequest], sla: timedelta

@@ -176,8 +176,14 @@ def _insert_policy(ex: Execution, as_of: datetime, tally: Tally, params: InsertP
         inserted = insert_job(problem, plan, news.request, params)
         tally.latencies.append(inserted.seconds)
         problem, plan = inserted.problem, inserted.plan
+    # Jobs left out at the last publish get another try only when room may have
+    # appeared (a cancellation, a re-plan); new ones (released, pushed out) always.
+    before = {u.request_id for u in ex.published.unassigned}
+    room = solve_limit is not None or any(
+        isinstance(e, Cancellation) and e.at > ex.last_publish for e in ex.reports)
     for left in sorted(plan.unassigned, key=lambda u: (u.priority.rank, u.request_id)):
-        problem, plan = _reinsert(problem, plan, left.request_id, params)
+        if room or left.request_id not in before:
+            problem, plan = _reinsert(problem, plan, left.request_id, params)
     seen = day.with_events(*ex.pending)
     _check(problem, seen, plan, tally)
     _count_changes(seen, plan, tally)
@@ -356,6 +362,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         began = time.perf_counter()
         rows.append(play(policy, problem, morning, stream, params, emergencies))
         rows[-1]["wall_seconds"] = round(time.perf_counter() - began, 1)
+        print(f"{policy}: played in {rows[-1]['wall_seconds']} s", flush=True)
     title = (f"live day: {args.jobs} jobs, {args.techs} technicians, "
              f"{len(emergencies)} emergencies, tick {args.tick} min, "
              f"solve {args.solve_limit:g} s")
