@@ -69,8 +69,8 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.live import (
     InsertParams,
+    Replan,
     current_plan,
-    etas,
     insert_job,
     replan,
     replan_problem,
@@ -82,6 +82,7 @@ POLICIES = ("live", "scratch", "greedy")
 RETIME_TOLERANCE = timedelta(minutes=30)
 END_OF_DAY_MARGIN = timedelta(hours=3)  # execution runs this long past the last shift end
 P95 = 0.95
+URGENT_RANK = 1  # critical (0) and high (1)
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,10 @@ class Tally:
 
 
 # ---------------------------------------------------------------- changes
-def _count_changes(day: LiveDay, plan: DispatchPlan, tally: Tally) -> None:
+def _count_changes(built: Replan, plan: DispatchPlan, tally: Tally) -> None:
     """Changes against what technicians expect now (published plan, ETAs)."""
-    expected = etas(day)
+    day = built.day
+    expected = {rid: e.start for rid, e in built.expected.items()}
     skip = day.history() | day.cancelled()
     old = {s.request_id: r.technician_id for r in day.published.routes for s in r.jobs
            if s.request_id not in skip}
@@ -176,17 +178,17 @@ def _insert_policy(ex: Execution, as_of: datetime, tally: Tally, params: InsertP
         inserted = insert_job(problem, plan, news.request, params)
         tally.latencies.append(inserted.seconds)
         problem, plan = inserted.problem, inserted.plan
-    # Jobs left out at the last publish get another try only when room may have
-    # appeared (a cancellation, a re-plan); new ones (released, pushed out) always.
+    # Jobs left out since the last publish (released, pushed out) get a try; older
+    # ones only when critical or high and a cancellation may have made room (the
+    # re-plan places the rest when it can).
     before = {u.request_id for u in ex.published.unassigned}
-    room = solve_limit is not None or any(
-        isinstance(e, Cancellation) and e.at > ex.last_publish for e in ex.reports)
+    room = any(isinstance(e, Cancellation) and e.at > ex.last_publish for e in ex.reports)
     for left in sorted(plan.unassigned, key=lambda u: (u.priority.rank, u.request_id)):
-        if room or left.request_id not in before:
+        if left.request_id not in before or (room and left.priority.rank <= URGENT_RANK):
             problem, plan = _reinsert(problem, plan, left.request_id, params)
     seen = day.with_events(*ex.pending)
     _check(problem, seen, plan, tally)
-    _count_changes(seen, plan, tally)
+    _count_changes(built, plan, tally)
     republish(ex, built, plan)
 
 
@@ -202,7 +204,7 @@ def _scratch_policy(ex: Execution, as_of: datetime, tally: Tally, solve_limit: f
     tally.solves += 1
     tally.latencies += [time.perf_counter() - began] * len(ex.pending)
     _check(problem, day, plan, tally, timedelta(0))
-    _count_changes(day, plan, tally)
+    _count_changes(built, plan, tally)
     republish(ex, built, plan)
 
 

@@ -344,12 +344,11 @@ def _merge(problem: DispatchProblem, plan: DispatchPlan, search: _Search, trial:
         changed[trial.v] = (trial.route, trial.schedule)
         for w, route, sched in trial.extra:
             changed[w] = (route, sched)
-    before = [search.raw(v, r, s) for v, (r, s) in enumerate(zip(search.routes, search.base,
-                                                                  strict=True))
-              if s is not None and r]
-    after = [search.raw(v, *changed[v]) if v in changed else search.raw(v, r, s)
-             for v, (r, s) in enumerate(zip(search.routes, search.base, strict=True))
-             if s is not None and (r or v in changed)]
+    # Penalties add up per route and per job left out: the routes that did not
+    # change weigh the same before and after, so only the changed ones are priced.
+    before = [search.raw(v, search.routes[v], base) for v in changed
+              if (base := search.base[v]) is not None and search.routes[v]]
+    after = [search.raw(v, *changed[v]) for v in changed]
     old_plan = model.plan(before, plan.status, timedelta(0), {})
     new_plan = model.plan(after, plan.status, timedelta(0), {})
     new_routes = {r.shift_id: r for r in new_plan.routes
@@ -386,6 +385,20 @@ def _moved(search: _Search, trial: _Trial) -> tuple[str, ...]:
                 out.add(jobs[j].id)
     out |= {jobs[j].id for j in trial.dropped}
     return tuple(sorted(out))
+
+
+def _diff(plan: DispatchPlan, new_plan: DispatchPlan, search: _Search | None,
+          trial: _Trial | None, params: InsertParams) -> PlanDiff:
+    """The diff of the two plans, compared on the changed routes only (the others
+    are the same objects)."""
+    if search is None or trial is None:
+        return PlanDiff((), params.tolerance)
+    shifts = {search.model.vehicles[v].id for v in [trial.v, *(w for w, _, _ in trial.extra)]}
+
+    def changed(p: DispatchPlan) -> DispatchPlan:
+        return dataclasses.replace(p, routes=tuple(r for r in p.routes if r.shift_id in shifts))
+
+    return plan_diff(changed(plan), changed(new_plan), params.tolerance)
 
 
 @dataclass
@@ -479,7 +492,7 @@ def insert_job(problem: DispatchProblem, plan: DispatchPlan, request: ServiceReq
     else:
         new_plan = _merge(full, plan, search, trial, unassigned, placed.mode, seconds)
     return Insertion(
-        problem=full, plan=new_plan, diff=plan_diff(plan, new_plan, params.tolerance),
+        problem=full, plan=new_plan, diff=_diff(plan, new_plan, search, trial, params),
         mode=placed.mode, shift_id=(search.model.vehicles[trial.v].id
                                     if search is not None and trial is not None else None),
         seconds=time.perf_counter() - began,
