@@ -13,8 +13,9 @@ planned gap before a job: travel, and the break when the plan put one there),
 never starting before the planned start, never during an unavailable period nor
 after the shift's hard end. A job's actual duration is its planned one times a
 per-job factor, plus its overrun when it is one of the jobs that run over; the
-technician reports ``on_site`` at the actual start, ``done`` at the actual end
-and, for an overrun, the new expected end half-way through the planned duration.
+technician reports ``en_route`` when leaving for it (so as to arrive as planned,
+not earlier), ``on_site`` at the actual start, ``done`` at the actual end and,
+for an overrun, the new expected end half-way through the planned duration.
 """
 
 from __future__ import annotations
@@ -177,15 +178,19 @@ class Execution:
             if rid in self.actual:
                 ready = self.actual[rid][1]
             elif rid not in gone:
-                start = max(step.start, ready + (step.arrival - planned_ready))
-                start = _after_outages(start, self.problem.request_by_id[rid].duration, out)
-                if start is None or start > min(until, shift.latest_end):
+                gap = step.arrival - planned_ready
+                start = _after_outages(max(step.start, ready + gap),
+                                       self.problem.request_by_id[rid].duration, out)
+                if start is None or start > shift.latest_end:
                     return
-                self._start(route, step, start)
+                leave = max(ready, start - gap)  # to arrive as planned, not earlier
+                if leave > until:
+                    return
+                self._start(route, step, leave, start)
                 ready = self.actual[rid][1]
             planned_ready = step.end
 
-    def _start(self, route: Route, step: Step, start: datetime) -> None:
+    def _start(self, route: Route, step: Step, leave: datetime, start: datetime) -> None:
         rid = step.request_id
         assert rid is not None
         planned = self.problem.request_by_id[rid].duration
@@ -195,7 +200,8 @@ class Execution:
         self.actual[rid] = (start, end)
         self.technician[rid] = route.technician_id
         self.travel += step.travel_time
-        self.reports += [StatusReport(rid, JobStatus.ON_SITE, start),
+        self.reports += [StatusReport(rid, JobStatus.EN_ROUTE, leave),
+                         StatusReport(rid, JobStatus.ON_SITE, start),
                          StatusReport(rid, JobStatus.DONE, end)]
         if late:
             self.reports.append(Delay(rid, end, start + planned * DELAY_REPORT_SHARE))
