@@ -110,6 +110,7 @@ class Tally:
     solves: int = 0
     seconds: float = 0.0
     log: list[dict[str, Any]] = field(default_factory=list)  # one entry per publish
+    invalid: list[str] = field(default_factory=list)  # validator findings, per publish
 
 
 # ---------------------------------------------------------------- changes
@@ -142,11 +143,15 @@ def _count_changes(built: Replan, plan: DispatchPlan, tally: Tally) -> None:
 
 def _check(problem: DispatchProblem, day: LiveDay, plan: DispatchPlan, tally: Tally,
            horizon: timedelta | None = None) -> None:
-    assert_valid(problem, plan)
-    if horizon is None:
-        assert_live_valid(day, plan)
-    else:
-        assert_live_valid(day, plan, horizon)
+    try:
+        assert_valid(problem, plan)
+        if horizon is None:
+            assert_live_valid(day, plan)
+        else:
+            assert_live_valid(day, plan, horizon)
+    except AssertionError as err:  # recorded, and the run fails at its end
+        tally.invalid.append(f"{day.as_of:%H:%M}: {err}")
+        return
     tally.validated += 1
 
 
@@ -272,7 +277,7 @@ def _row(policy: str, ex: Execution, tally: Tally, emergencies: list[ServiceRequ
         "latency_p95": _round(_percentile(tally.latencies, P95)),
         "policy_seconds": round(tally.seconds, 1),
         "cancelled_and_done": len(cancelled & set(ex.actual)),
-        "publish_log": tally.log,
+        "publish_log": tally.log, "invalid": tally.invalid,
     })
     return out
 
@@ -379,6 +384,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "policies": rows}
     path = write_results(f"live_day-{args.jobs}j", payload, args.output)
     print(f"written {path}")
+    failed = [f"{r['policy']} {msg}" for r in rows for msg in r["invalid"]]
+    if failed:
+        raise SystemExit("plans failed the validators:\n" + "\n".join(failed))
     return payload
 
 
