@@ -183,13 +183,11 @@ def _insert_policy(ex: Execution, as_of: datetime, tally: Tally, params: InsertP
         inserted = insert_job(problem, plan, news.request, params)
         tally.latencies.append(inserted.seconds)
         problem, plan = inserted.problem, inserted.plan
-    # Jobs left out since the last publish (released, pushed out) get a try; older
-    # ones only when critical or high and a cancellation may have made room (the
-    # re-plan places the rest when it can).
+    # Jobs left out since the last publish (released, pushed out) get a try, and
+    # critical and high ones at every tick (the re-plan places the rest when it can).
     before = {u.request_id for u in ex.published.unassigned}
-    room = any(isinstance(e, Cancellation) and e.at > ex.last_publish for e in ex.reports)
     for left in sorted(plan.unassigned, key=lambda u: (u.priority.rank, u.request_id)):
-        if left.request_id not in before or (room and left.priority.rank <= URGENT_RANK):
+        if left.request_id not in before or left.priority.rank <= URGENT_RANK:
             problem, plan = _reinsert(problem, plan, left.request_id, params)
     seen = day.with_events(*ex.pending)
     _check(problem, seen, plan, tally)
