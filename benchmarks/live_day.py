@@ -91,6 +91,8 @@ class DayParams:
 
     tick: timedelta = timedelta(minutes=15)
     replan_every: timedelta = timedelta(hours=2)
+    replan_after_dropped: int = 0  # live: re-plan early once this many published jobs
+    # were dropped since the last re-plan (0: only every ``replan_every``)
     solve_limit: float = 10.0  # seconds per re-plan (live) and per re-solve (scratch)
     insert: InsertParams = field(default_factory=InsertParams)
     greedy: InsertParams = field(default_factory=lambda: InsertParams(time_budget=0.0))
@@ -225,7 +227,7 @@ def play(policy: str, problem: DispatchProblem, morning: DispatchPlan, stream: S
     tally = Tally()
     clock = _clock(problem, params.tick)
     prev = min(s.start for s in problem.shifts) - params.tick
-    last_replan = clock[0] - params.tick
+    last_replan, dropped_then = clock[0] - params.tick, 0
     act: dict[str, Callable[[datetime], None]] = {
         "greedy": lambda t: _insert_policy(ex, t, tally, params.greedy, None),
         "scratch": lambda t: _scratch_policy(ex, t, tally, params.solve_limit),
@@ -238,11 +240,13 @@ def play(policy: str, problem: DispatchProblem, morning: DispatchPlan, stream: S
         news = bool(stream.between(prev, t))
         began = time.perf_counter()
         if policy == "live":
-            due = t - last_replan >= params.replan_every
+            due = t - last_replan >= params.replan_every or (
+                0 < params.replan_after_dropped <= tally.dropped - dropped_then)
             if news or due:
                 _insert_policy(ex, t, tally, params.insert,
                                params.solve_limit if due else None)
-                last_replan = t if due else last_replan
+                if due:
+                    last_replan, dropped_then = t, tally.dropped
                 tally.publishes += 1
         elif news or (policy == "scratch" and overran):
             act[policy](t)
@@ -323,6 +327,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tick", type=int, default=15, help="minutes per tick")
     parser.add_argument("--replan-every", type=int, default=120,
                         help="minutes between the live policy's re-plans")
+    parser.add_argument("--replan-after-dropped", type=int, default=0,
+                        help="live: re-plan early once this many published jobs were "
+                             "dropped since the last re-plan (default 0: off)")
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--morning-cache", type=Path, default=None,
                         help="a pickle of the morning plan: read when it exists, else "
@@ -355,6 +362,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             raise SystemExit(f"unknown policy {p!r}: choose from {', '.join(POLICIES)}")
     params = DayParams(tick=timedelta(minutes=args.tick),
                        replan_every=timedelta(minutes=args.replan_every),
+                       replan_after_dropped=args.replan_after_dropped,
                        solve_limit=args.solve_limit,
                        insert=InsertParams(time_budget=args.insert_budget))
     problem = generate_field_day(args.jobs, args.techs, seed=args.seed)
