@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from fieldops.domain import ContractTier, FieldError, Priority, Skill, TimeWindow
-from fieldops.domain.live import NewRequest
+from fieldops.domain.live import LiveParams, NewRequest
 from fieldops.solver.live import (
     InsertMode,
     InsertParams,
@@ -134,3 +134,95 @@ def test_sla_first_prefers_a_push_that_meets_the_deadline_to_a_late_no_move() ->
     assert_live_valid(day.with_events(NewRequest(new, t(0))), first.plan)
     assert first.mode == InsertMode.PUSH
     assert starts(first.plan)["N"] == ("A", t(85))
+
+
+def test_a_critical_job_meets_its_sla_by_pushing_when_no_quiet_place_is_on_time() -> None:
+    d = Day()
+    day, problem, plan = _live(d, 0)
+    gold = dataclasses.replace(problem, contract_tiers=(
+        ContractTier("gold", response_time=timedelta(minutes=95)),))  # deadline 09:35
+    new = d.request("N", "E", contract_tier="gold", created_at=t(0),
+                    priority=Priority.CRITICAL)
+    result = insert_job(gold, plan, new)  # no sla_first: critical is enough
+    assert_valid(result.problem, result.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), result.plan)
+    assert result.mode == InsertMode.PUSH
+    assert starts(result.plan)["N"] == ("A", t(85))
+
+
+def test_a_critical_job_on_time_without_moving_anyone_moves_nobody() -> None:
+    d = Day()
+    day, problem, plan = _live(d, 0)
+    gold = dataclasses.replace(problem, contract_tiers=(
+        ContractTier("gold", response_time=timedelta(hours=8)),))
+    new = d.request("N", "E", contract_tier="gold", created_at=t(0),
+                    priority=Priority.CRITICAL)
+    result = insert_job(gold, plan, new)
+    assert_valid(result.problem, result.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), result.plan)
+    assert result.mode == InsertMode.NO_MOVE
+    assert result.moved == ()
+
+
+def test_routes_past_the_nearest_are_tried_when_the_nearest_have_no_room() -> None:
+    d = Day()
+    day, problem, plan = _live(d, 0)
+    # G (km 5) is nearest to A, whose shift ends when its route is back: only B
+    # (the second nearest) has room.
+    back = {r.shift_id: r.steps[-1].end for r in plan.routes}
+    full_a = dataclasses.replace(problem, shifts=tuple(
+        dataclasses.replace(s, end=back[s.id]) if s.id == "S-A" else s
+        for s in problem.shifts))
+    new = d.request("N", "G")
+    narrow = insert_job(full_a, plan, new, InsertParams(candidates=1, wide_candidates=1))
+    assert narrow.mode == InsertMode.UNPLACED
+    wide = insert_job(full_a, plan, new, InsertParams(candidates=1, wide_candidates=2))
+    assert_valid(wide.problem, wide.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), wide.plan)
+    assert starts(wide.plan)["N"][0] == "B"
+    assert wide.mode == InsertMode.NO_MOVE
+
+
+def test_a_job_taken_out_for_a_critical_one_goes_to_another_route_with_room() -> None:
+    d = Day()
+    day, problem, plan = _live(d, 0)
+    # A's shift ends when its route is back; N may not go to B, which keeps its
+    # whole day: the low job A3 taken out for N is re-placed on B, not left out.
+    back = {r.shift_id: r.steps[-1].end for r in plan.routes}
+    full_a = dataclasses.replace(problem, shifts=tuple(
+        dataclasses.replace(s, end=back[s.id]) if s.id == "S-A" else s
+        for s in problem.shifts), requests=tuple(
+        dataclasses.replace(r, priority=Priority.LOW) if r.id == "A3" else r
+        for r in problem.requests))
+    new = d.request("N", "E", priority=Priority.CRITICAL, excluded_technicians=("B",))
+    result = insert_job(full_a, plan, new)
+    assert_valid(result.problem, result.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), result.plan)
+    assert result.mode == InsertMode.REPAIR
+    after = starts(result.plan)
+    assert after["N"][0] == "A"
+    assert after["A3"][0] == "B"
+    assert result.plan.unassigned == ()
+
+
+def test_the_repair_takes_out_two_low_jobs_in_a_row_when_one_is_not_enough() -> None:
+    d = Day()
+    day = d.live(0)
+    built = replan_problem(day, LiveParams(freeze_horizon=timedelta(0)))  # A2 not frozen
+    problem, plan = built.problem, current_plan(built)
+    # Every shift ends when its route is back; N takes 70 min: only taking both
+    # A2 and A3 (low) off A's route makes room (after A1, back home at 10:30).
+    back = {r.shift_id: r.steps[-1].end for r in plan.routes}
+    low = dataclasses.replace(problem, shifts=tuple(
+        dataclasses.replace(s, end=back[s.id]) for s in problem.shifts), requests=tuple(
+        dataclasses.replace(r, priority=Priority.LOW) if r.id in ("A2", "A3") else r
+        for r in problem.requests))
+    new = d.request("N", "E", duration=70, priority=Priority.CRITICAL)
+    one = insert_job(low, plan, new, InsertParams(repair_depth=1))
+    assert one.mode == InsertMode.UNPLACED
+    two = insert_job(low, plan, new, InsertParams(repair_depth=2))
+    assert_valid(two.problem, two.plan)
+    assert_live_valid(day.with_events(NewRequest(new, t(0))), two.plan, timedelta(0))
+    assert two.mode == InsertMode.REPAIR
+    assert starts(two.plan)["N"][0] == "A"
+    assert sorted(u.request_id for u in two.plan.unassigned) == ["A2", "A3"]

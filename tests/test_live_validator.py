@@ -10,8 +10,10 @@ from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live import current_plan, replan_problem
 from fieldops.validators.live import validate_live
 
-from line_world import t
+from line_world import mins, t
 from live_fixtures import Day
+
+TEN = mins(10)
 
 
 def _codes(found: list) -> set[str]:  # type: ignore[type-arg]
@@ -78,3 +80,25 @@ def test_published_job_moved_out_of_its_promised_window_is_found() -> None:
     plan = evaluate_routes(second, {"S-A": ["A1", "A3", "A2"], "S-B": ["B1", "B2"]})
     found = validate_live(day, plan)
     assert any(v.code == "promised_window_broken" and v.request_id == "A2" for v in found)
+
+
+def test_a_job_frozen_behind_one_en_route_since_late_may_start_later() -> None:
+    d = Day()
+    # A left for A1 (10 min away, planned 08:10) only at 08:05: A1 starts 08:15,
+    # ends 08:45, and the frozen A2 (planned 08:50, 10 min after A1) moves to 08:55.
+    day = d.live(6, [StatusReport("A1", JobStatus.EN_ROUTE, t(5))])
+    plan = current_plan(replan_problem(day))
+    a2 = next(s for r in plan.routes for s in r.jobs if s.request_id == "A2")
+    assert a2.start == t(55)
+    assert validate_live(day, plan) == []
+    # Left on time, A1 pushes nothing: A2 stays frozen at 08:50.
+    on_time = d.live(6, [StatusReport("A1", JobStatus.EN_ROUTE, t(0))])
+    plan = current_plan(replan_problem(on_time))
+    assert validate_live(on_time, plan) == []
+    route = next(r for r in plan.routes if "A2" in r.request_ids)
+    steps = tuple(dataclasses.replace(s, start=s.start + TEN, end=s.end + TEN)
+                  if s.request_id == "A2" else s for s in route.steps)
+    moved = dataclasses.replace(plan, routes=tuple(
+        dataclasses.replace(r, steps=steps) if r is route else r for r in plan.routes))
+    assert any(v.code == "frozen_moved" and v.request_id == "A2"
+               for v in validate_live(on_time, moved))

@@ -88,7 +88,9 @@ class _LiveCheck:
         free_at = day.as_of
         place = None
         first = 0
+        ready = route.steps[0].end  # the planned end of the step before
         for k, step in enumerate(route.jobs):
+            gap, ready = step.arrival - ready, step.end
             rid = step.request_id
             assert rid is not None
             status = day.status(rid)
@@ -101,7 +103,9 @@ class _LiveCheck:
                 end = day.delay(rid) or start + req.duration
                 free_at, place, first = max(day.as_of, end), req.location, k + 1
             elif status is JobStatus.EN_ROUTE:
-                end = day.delay(rid) or day.as_of + req.duration
+                # On site once there, as planned after leaving, not before its start.
+                left = day.reported_at(rid, JobStatus.EN_ROUTE) or day.as_of
+                end = day.delay(rid) or max(step.start, left + gap, day.as_of) + req.duration
                 free_at, place, first = max(day.as_of, end), req.location, k + 1
         return free_at, place, first
 

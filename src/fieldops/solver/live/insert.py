@@ -10,16 +10,25 @@ plus that request:
    the ``candidates`` nearest are tried.
 2. **A sub-problem of those routes**, timed by the one route evaluator
    (:class:`~fieldops.solver.dispatch.schedule.RouteEvaluator`): every job on
-   them keeps its technician, and may start no earlier than it does now (its
-   windows are cut at its current start; frozen work keeps its pinned start).
-   Every position of every candidate route is timed exactly.
+   them stays on its route and may start no earlier than it does now (its
+   windows are cut at its current start; frozen work keeps its technician and
+   pinned start). Every position of every candidate route is timed exactly.
 3. **No move first.** The cheapest position whose schedule leaves every other
    start where it was wins. Only when none exists does the cheapest position
    that pushes later jobs of that route (within their windows) win; its cost
-   includes the disruption family's re-timing cost.
-4. **Repair.** When the job fits nowhere, one job of lower priority on a
-   candidate route is taken out for it and put on another candidate route where
-   it fits (or left out), the cheapest such exchange within the time budget.
+   includes the disruption family's re-timing cost. For a **critical** job (or
+   with ``sla_first``) meeting its SLA deadline comes first: a push that is on
+   time beats a quiet place that is late, and a quiet on-time place beats both.
+4. **Wider.** When that finds no place (or, SLA first, only a late one), the
+   ``wide_candidates`` nearest routes are tried (topped up with routes that may
+   not take the job, where a repair may put what it takes out).
+5. **Repair.** When the job still fits nowhere (or is late), up to
+   ``repair_depth`` consecutive jobs of lower priority, not pinned to the minute,
+   are taken off one route for it; each is re-placed at its cheapest place on
+   another route of the sub-problem, or left out (then listed unassigned). The
+   exchanges are priced for the new job first and completed best first, within
+   ``time_budget`` seconds (the widening too: ``time_budget=0`` is plain
+   insertion on the nearest routes).
 
 Only the routes that changed are rebuilt; the others are the input plan's
 routes, unchanged. The result carries the :class:`~.diff.PlanDiff` against the
@@ -62,15 +71,20 @@ class InsertMode:
 
 @dataclass(frozen=True, slots=True)
 class InsertParams:
-    """``candidates``: routes tried, nearest first; ``time_budget``: seconds the
-    repair may take; ``tolerance``: the diff's re-timing tolerance; ``sla_first``:
-    a position that meets the new job's SLA deadline beats one that moves nobody
-    but misses it (default: moving nobody comes first)."""
+    """``candidates``: routes tried first, nearest first; ``wide_candidates``:
+    routes tried when those give no place (or only a late one, SLA first);
+    ``time_budget``: seconds the widening and the repair may take; ``repair_depth``:
+    consecutive lower-priority jobs the repair may take off one route;
+    ``tolerance``: the diff's re-timing tolerance; ``sla_first``: a position that
+    meets the new job's SLA deadline beats one that moves nobody but misses it
+    (always so for a critical job; otherwise moving nobody comes first)."""
 
     candidates: int = 12
     time_budget: float = 0.5
     tolerance: timedelta = DEFAULT_TOLERANCE
     sla_first: bool = False
+    wide_candidates: int = 40
+    repair_depth: int = 2
 
 
 @dataclass(frozen=True)
@@ -111,24 +125,36 @@ def _nearness(problem: DispatchProblem, shift: Shift, route: Route | None,
 
 
 def _candidates(problem: DispatchProblem, plan: DispatchPlan, req: ServiceRequest,
-                count: int) -> list[Shift]:
-    able = [s for s in problem.shifts if _may_take(problem, s, req)]
-    able.sort(key=lambda s: _nearness(problem, s, plan.route_for(s.id), req))
-    return able[:count]
+                count: int, others: bool = False) -> list[Shift]:
+    """The ``count`` nearest shifts that may take ``req``; with ``others``, topped up
+    to ``count`` with the nearest that may not (room for the jobs a repair takes
+    out). None when no shift may take it."""
+    def near(s: Shift) -> float:
+        return _nearness(problem, s, plan.route_for(s.id), req)
+
+    able = sorted((s for s in problem.shifts if _may_take(problem, s, req)), key=near)[:count]
+    if not others or not able or len(able) >= count:
+        return able
+    taken = {s.id for s in able}
+    rest = sorted((s for s in problem.shifts if s.id not in taken), key=near)
+    return able + rest[:count - len(able)]
 
 
 # ---------------------------------------------------------------- the sub-problem
 def _held(req: ServiceRequest, tech: str, start: datetime, horizon_end: datetime
           ) -> ServiceRequest:
-    """``req`` kept on ``tech`` and starting no earlier than ``start``."""
+    """``req`` starting no earlier than ``start`` (work pinned to the minute: kept on
+    ``tech``)."""
     if req.pinned_start is not None:
         return dataclasses.replace(req, pinned_technician=tech)
+    # Not pinned to ``tech``: the search keeps every job on its route anyway, and
+    # a job the repair takes out may then go to another route.
     if req.windows:
         windows = tuple(TimeWindow(max(w.start, start), w.end) for w in req.windows
                         if w.end >= start)
     else:
         windows = (TimeWindow(start, max(start, horizon_end)),)
-    return dataclasses.replace(req, pinned_technician=tech, windows=windows)
+    return dataclasses.replace(req, windows=windows)
 
 
 def _sub_problem(problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shift],
@@ -146,6 +172,9 @@ def _sub_problem(problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shif
     return dataclasses.replace(problem, shifts=tuple(shifts), requests=tuple(held))
 
 
+Change = tuple[int, list[int], Schedule]  # a vehicle, its new route and its schedule
+
+
 @dataclass
 class _Trial:
     cost: int
@@ -153,21 +182,28 @@ class _Trial:
     route: list[int]
     schedule: Schedule
     moves: bool
-    late: bool = False  # the new job starts after its SLA deadline (sla_first only)
-    extra: tuple[int, list[int], Schedule] | None = None  # another route changed (repair)
-    dropped: int | None = None
+    late: bool = False  # the new job starts after its SLA deadline (critical or sla_first)
+    extra: list[Change] = field(default_factory=list)  # other routes changed (repair)
+    dropped: list[int] = field(default_factory=list)  # jobs taken out and left out
 
     @property
     def rank(self) -> tuple[bool, bool, int]:
-        """Meeting the SLA (``sla_first`` only), then moving nobody, then cost."""
+        """Meeting the SLA (critical jobs, or ``sla_first``), then moving nobody,
+        then cost."""
         return (self.late, self.moves, self.cost)
+
+
+def _better(a: _Trial | None, b: _Trial | None) -> _Trial | None:
+    """The better ranked of two trials (``a`` on a tie)."""
+    if a is None or (b is not None and b.rank < a.rank):
+        return b
+    return a
 
 
 class _Search:
     """Positions of the new job (node ``new``) on the sub-problem's routes."""
 
     def __init__(self, model: Model, plan: DispatchPlan, sla_first: bool = False) -> None:
-        self.sla_first = sla_first
         self.model = model
         self.ctx = model.context
         self.eval = RouteEvaluator(self.ctx)
@@ -184,6 +220,10 @@ class _Search:
         self.base = [self.eval.schedule(v, r, thorough=True) if ok else None
                      for v, (r, ok) in enumerate(zip(self.routes, whole, strict=True))]
         self.new = node_of.get(0)
+        # A critical job's SLA comes before moving nobody: an emergency that can be
+        # on time is, even when that pushes others (within their windows).
+        critical = self.new is not None and self.ctx.jobs[self.new].priority.rank == 0
+        self.sla_first = sla_first or critical
 
     def fits_load(self, v: int, route: list[int]) -> bool:
         cap = self.eval.vehicles[v].capacity
@@ -191,7 +231,7 @@ class _Search:
 
     def best_on(self, v: int, job: int, route: list[int], base: Schedule
                 ) -> _Trial | None:
-        """The cheapest position of ``job`` on vehicle ``v`` (no move preferred)."""
+        """The best ranked position of ``job`` on vehicle ``v``."""
         if v not in self.ctx.allowed[job] or not self.fits_load(v, [*route, job]):
             return None
         best: _Trial | None = None
@@ -201,10 +241,9 @@ class _Search:
             if sched is None:
                 continue
             others = sched.starts[:p] + sched.starts[p + 1:]
-            found = _Trial(sched.cost - base.cost, v, trial, sched, others != base.starts,
-                           self._late(job, sched.starts[p]))
-            if best is None or found.rank < best.rank:
-                best = found
+            best = _better(best, _Trial(sched.cost - base.cost, v, trial, sched,
+                                        others != base.starts,
+                                        self._late(job, sched.starts[p])))
         return best
 
     def _late(self, job: int, start: int) -> bool:
@@ -215,51 +254,76 @@ class _Search:
         assert self.new is not None
         best: _Trial | None = None
         for v, base in enumerate(self.base):
-            if base is None:
-                continue
-            found = self.best_on(v, self.new, self.routes[v], base)
-            if found is not None and (best is None or found.rank < best.rank):
-                best = found
+            if base is not None:
+                best = _better(best, self.best_on(v, self.new, self.routes[v], base))
         return best
 
-    def repair(self, deadline: float) -> _Trial | None:
-        """Take one lower-priority job off a route for the new job; re-place it."""
+    def _blocks(self, depth: int) -> list[tuple[int, int, int]]:
+        """(vehicle, first, count): runs of up to ``depth`` consecutive jobs of lower
+        priority than the new job, none pinned to the minute."""
         assert self.new is not None
         rank = self.ctx.jobs[self.new].priority.rank
-        best: _Trial | None = None
+        out = []
         for v, route in enumerate(self.routes):
-            base = self.base[v]
-            for k, out in enumerate(route):
-                if time.perf_counter() > deadline:
-                    return best
-                job = self.ctx.jobs[out]
-                if job.priority.rank <= rank or job.pinned_start is not None:
-                    continue
-                rest = route[:k] + route[k + 1:]
-                shorter = self.eval.schedule(v, rest, thorough=True)
-                if base is None or shorter is None:
-                    continue
-                placed = self.best_on(v, self.new, rest, base)
-                if placed is None:
-                    continue
-                trial = self._replace(placed, out, v)
-                if trial is not None and (best is None or trial.cost < best.cost):
-                    best = trial
+            if self.base[v] is None:
+                continue
+            for k in range(len(route)):
+                for n in range(1, depth + 1):
+                    block = route[k:k + n]
+                    if len(block) < n or any(
+                            self.ctx.jobs[j].priority.rank <= rank
+                            or self.ctx.jobs[j].pinned_start is not None for j in block):
+                        break
+                    out.append((v, k, n))
+        return out
+
+    def repair(self, deadline: float, depth: int = 1) -> _Trial | None:
+        """Take up to ``depth`` consecutive lower-priority jobs off one route for the
+        new job; re-place them on other routes or leave them out. The exchanges are
+        priced for the new job first; the most promising are completed first."""
+        assert self.new is not None
+        placed: list[tuple[tuple[bool, int], _Trial, list[int]]] = []
+        for v, k, n in self._blocks(depth):
+            if time.perf_counter() > deadline:
+                break
+            route, base = self.routes[v], self.base[v]
+            assert base is not None
+            found = self.best_on(v, self.new, route[:k] + route[k + n:], base)
+            if found is not None:
+                placed.append(((found.late, found.cost), found, route[k:k + n]))
+        placed.sort(key=lambda x: x[0])
+        best: _Trial | None = None
+        for _, found, out in placed:
+            if time.perf_counter() > deadline and best is not None:
+                break
+            trial = self._replace(found, out)
+            if best is None or (trial.late, trial.cost) < (best.late, best.cost):
+                best = trial
         return best
 
-    def _replace(self, placed: _Trial, out: int, v: int) -> _Trial:
-        """``placed`` with ``out`` re-inserted on another route, or dropped."""
+    def _replace(self, placed: _Trial, out: list[int]) -> _Trial:
+        """``placed`` with each job of ``out`` re-inserted on another route (the
+        cheapest place, on the routes as the earlier ones left them), or dropped."""
         cost = placed.cost
-        best: tuple[int, list[int], Schedule] | None = None
-        best_cost = drop_penalty(self.ctx, self.ctx.jobs[out])
-        for w, base in enumerate(self.base):
-            if w == v or base is None:
-                continue
-            found = self.best_on(w, out, self.routes[w], base)
-            if found is not None and found.cost < best_cost:
-                best, best_cost = (w, found.route, found.schedule), found.cost
-        return dataclasses.replace(placed, cost=cost + best_cost, moves=True, extra=best,
-                                   dropped=out if best is None else None)
+        now: dict[int, Change] = {}
+        dropped: list[int] = []
+        for job in out:
+            best: _Trial | None = None
+            best_cost = drop_penalty(self.ctx, self.ctx.jobs[job])
+            for w, base in enumerate(self.base):
+                if w == placed.v or base is None:
+                    continue
+                route, sched = now.get(w, (w, self.routes[w], base))[1:]
+                found = self.best_on(w, job, route, sched)
+                if found is not None and found.cost < best_cost:
+                    best, best_cost = found, found.cost
+            cost += best_cost
+            if best is None:
+                dropped.append(job)
+            else:
+                now[best.v] = (best.v, best.route, best.schedule)
+        return dataclasses.replace(placed, cost=cost, moves=True, extra=list(now.values()),
+                                   dropped=dropped)
 
     def raw(self, v: int, route: list[int], sched: Schedule) -> RawRoute:
         m = self.model
@@ -278,14 +342,13 @@ def _merge(problem: DispatchProblem, plan: DispatchPlan, search: _Search, trial:
     changed: dict[int, tuple[list[int], Schedule]] = {}
     if trial is not None:
         changed[trial.v] = (trial.route, trial.schedule)
-        if trial.extra is not None:
-            changed[trial.extra[0]] = (trial.extra[1], trial.extra[2])
-    before = [search.raw(v, r, s) for v, (r, s) in enumerate(zip(search.routes, search.base,
-                                                                  strict=True))
-              if s is not None and r]
-    after = [search.raw(v, *changed[v]) if v in changed else search.raw(v, r, s)
-             for v, (r, s) in enumerate(zip(search.routes, search.base, strict=True))
-             if s is not None and (r or v in changed)]
+        for w, route, sched in trial.extra:
+            changed[w] = (route, sched)
+    # Penalties add up per route and per job left out: the routes that did not
+    # change weigh the same before and after, so only the changed ones are priced.
+    before = [search.raw(v, search.routes[v], base) for v in changed
+              if (base := search.base[v]) is not None and search.routes[v]]
+    after = [search.raw(v, *changed[v]) for v in changed]
     old_plan = model.plan(before, plan.status, timedelta(0), {})
     new_plan = model.plan(after, plan.status, timedelta(0), {})
     new_routes = {r.shift_id: r for r in new_plan.routes
@@ -313,18 +376,89 @@ def _merge(problem: DispatchProblem, plan: DispatchPlan, search: _Search, trial:
 def _moved(search: _Search, trial: _Trial) -> tuple[str, ...]:
     jobs = search.ctx.jobs
     out: set[str] = set()
-    changes = [(trial.v, trial.route, trial.schedule)]
-    if trial.extra is not None:
-        changes.append(trial.extra)
+    changes = [(trial.v, trial.route, trial.schedule), *trial.extra]
     for v, route, sched in changes:
         base = search.base[v]
         old = dict(zip(search.routes[v], base.starts, strict=True)) if base else {}
         for j, start in zip(route, sched.starts, strict=True):
             if j != search.new and old.get(j) != start:
                 out.add(jobs[j].id)
-    if trial.dropped is not None:
-        out.add(jobs[trial.dropped].id)
+    out |= {jobs[j].id for j in trial.dropped}
     return tuple(sorted(out))
+
+
+def _diff(plan: DispatchPlan, new_plan: DispatchPlan, search: _Search | None,
+          trial: _Trial | None, params: InsertParams) -> PlanDiff:
+    """The diff of the two plans, compared on the changed routes only (the others
+    are the same objects)."""
+    if search is None or trial is None:
+        return PlanDiff((), params.tolerance)
+    shifts = {search.model.vehicles[v].id for v in [trial.v, *(w for w, _, _ in trial.extra)]}
+
+    def changed(p: DispatchPlan) -> DispatchPlan:
+        return dataclasses.replace(p, routes=tuple(r for r in p.routes if r.shift_id in shifts))
+
+    return plan_diff(changed(plan), changed(new_plan), params.tolerance)
+
+
+@dataclass
+class _Placed:
+    """Where the search ended: the search (``None``: no sub-problem), the trial,
+    the mode, and why the job is unplaced when it is."""
+
+    search: _Search | None = None
+    trial: _Trial | None = None
+    mode: str = InsertMode.UNPLACED
+    reason: UnassignedReason = UnassignedReason.NOT_ENOUGH_CAPACITY
+    detail: str = NO_PLACE
+
+
+def _search(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
+            count: int, params: InsertParams, out: _Placed) -> _Placed:
+    """Insertion on the ``count`` nearest routes (for a second try, ``out`` is the
+    first: kept when this finds nothing better ranked)."""
+    shifts = _candidates(full, plan, request, count, others=out.search is not None)
+    if not shifts:
+        if out.search is None:
+            skilled = any(t.qualifies_for(request.required_skills) for t in full.technicians)
+            out.reason, out.detail = (
+                (UnassignedReason.NOT_ENOUGH_CAPACITY, "no shift left today may take it")
+                if skilled else (UnassignedReason.NO_QUALIFIED_TECHNICIAN,
+                                 "nobody holds the skills"))
+        return out
+    model = build_model(_sub_problem(full, plan, shifts, request))
+    if model.ctx is None or 0 not in model.job_ids:
+        found = [u for u in model.unassigned if u.request_id == request.id]
+        if found and out.search is None:
+            out.reason, out.detail = found[0].reason, found[0].detail
+        return out
+    search = _Search(model, plan, params.sla_first)
+    trial = search.insert()
+    if out.trial is not None and _better(out.trial, trial) is out.trial:
+        return out
+    mode = InsertMode.PUSH if trial is not None and trial.moves else InsertMode.NO_MOVE
+    return _Placed(search, trial, mode if trial is not None else InsertMode.UNPLACED)
+
+
+def _good(placed: _Placed) -> bool:
+    """Placed, and on time when its SLA comes first."""
+    return placed.trial is not None and not placed.trial.late
+
+
+def _place(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
+           params: InsertParams, deadline: float) -> _Placed:
+    """The nearest routes first; then, while the job is unplaced or (SLA first)
+    late and time is left, more routes; then the repair on those."""
+    placed = _search(full, plan, request, params.candidates, params, _Placed())
+    if not _good(placed) and params.wide_candidates > params.candidates \
+            and time.perf_counter() < deadline:
+        placed = _search(full, plan, request, params.wide_candidates, params, placed)
+    search = placed.search
+    if not _good(placed) and search is not None:
+        fixed = search.repair(deadline, params.repair_depth)
+        if fixed is not None and (placed.trial is None or (placed.trial.late and not fixed.late)):
+            placed.trial, placed.mode = fixed, InsertMode.REPAIR
+    return placed
 
 
 def insert_job(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
@@ -337,49 +471,30 @@ def insert_job(problem: DispatchProblem, plan: DispatchPlan, request: ServiceReq
     if request.id in problem.request_by_id:
         raise FieldError("request.id", f"request {request.id!r} already exists")
     full = dataclasses.replace(problem, requests=(*problem.requests, request))
-    shifts = _candidates(full, plan, request, params.candidates)
+    placed = _place(full, plan, request, params, began + params.time_budget)
+    search, trial = placed.search, placed.trial
     unassigned = list(plan.unassigned)
-    trial: _Trial | None = None
-    search: _Search | None = None
-    mode = InsertMode.UNPLACED
-    reason, detail = UnassignedReason.NOT_ENOUGH_CAPACITY, NO_PLACE
-    if shifts:
-        model = build_model(_sub_problem(full, plan, shifts, request))
-        if model.ctx is not None and 0 in model.job_ids:
-            search = _Search(model, plan, params.sla_first)
-            trial = search.insert()
-            mode = (InsertMode.UNPLACED if trial is None
-                    else InsertMode.PUSH if trial.moves else InsertMode.NO_MOVE)
-            if trial is None:
-                trial = search.repair(began + params.time_budget)
-                mode = InsertMode.REPAIR if trial is not None else mode
-        else:
-            found = [u for u in model.unassigned if u.request_id == request.id]
-            if found:
-                reason, detail = found[0].reason, found[0].detail
-    elif not any(t.qualifies_for(request.required_skills) for t in problem.technicians):
-        reason, detail = UnassignedReason.NO_QUALIFIED_TECHNICIAN, "nobody holds the skills"
-    else:
-        detail = "no shift left today may take it"
     if trial is None:
-        unassigned.append(Unassigned(request.id, request.priority, reason, detail))
-    elif trial.dropped is not None:
-        out = search.ctx.jobs[trial.dropped] if search else None
-        assert out is not None
-        unassigned.append(Unassigned(out.id, out.priority, UnassignedReason.NOT_ENOUGH_CAPACITY,
-                                     f"taken out for {request.id}"))
+        unassigned.append(Unassigned(request.id, request.priority, placed.reason,
+                                     placed.detail))
+    else:
+        assert search is not None
+        unassigned += [Unassigned(search.ctx.jobs[j].id, search.ctx.jobs[j].priority,
+                                  UnassignedReason.NOT_ENOUGH_CAPACITY,
+                                  f"taken out for {request.id}") for j in trial.dropped]
     seconds = time.perf_counter() - began
     if search is None:
         new_plan = dataclasses.replace(
             plan, unassigned=tuple(unassigned), kpis=_plan_kpis(full, list(plan.routes),
                                                                  unassigned),
-            solver={"engine": ENGINE, "mode": mode}, solve_time=timedelta(seconds=seconds))
+            solver={"engine": ENGINE, "mode": placed.mode},
+            solve_time=timedelta(seconds=seconds))
     else:
-        new_plan = _merge(full, plan, search, trial, unassigned, mode, seconds)
+        new_plan = _merge(full, plan, search, trial, unassigned, placed.mode, seconds)
     return Insertion(
-        problem=full, plan=new_plan, diff=plan_diff(plan, new_plan, params.tolerance),
-        mode=mode, shift_id=(search.model.vehicles[trial.v].id
-                             if search is not None and trial is not None else None),
+        problem=full, plan=new_plan, diff=_diff(plan, new_plan, search, trial, params),
+        mode=placed.mode, shift_id=(search.model.vehicles[trial.v].id
+                                    if search is not None and trial is not None else None),
         seconds=time.perf_counter() - began,
         moved=_moved(search, trial) if search is not None and trial is not None else ())
 
