@@ -20,6 +20,9 @@ IMPORT_MAX_ROWS    rows per bulk import (10 000) [FIELDOPS_IMPORT_MAX_ROWS]
 MAX_SOLVE_SECONDS  largest ``params.time_limit`` accepted (3600)
                    [FIELDOPS_MAX_SOLVE_SECONDS]
 MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LENGTH]
+TRACK_RATE_LIMIT   requests per tracking-link token and period, counted in each
+                   worker process (60) [FIELDOPS_TRACK_RATE_LIMIT]
+TRACK_RATE_PERIOD  that period in seconds (60) [FIELDOPS_TRACK_RATE_PERIOD]
 =================  =============================================================
 
 Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
@@ -73,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 10_000,
     "MAX_SOLVE_SECONDS": 3600.0,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # The public tracking page: requests allowed per token and period, per worker.
+    "TRACK_RATE_LIMIT": 60,
+    "TRACK_RATE_PERIOD": 60.0,
 }
 
 
@@ -110,6 +116,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "MAX_SOLVE_SECONDS": _positive(float),
     "MAX_CONTENT_LENGTH": _positive(int),
     "CELERY_QUEUE": str,
+    "TRACK_RATE_LIMIT": _positive(int),
+    "TRACK_RATE_PERIOD": _positive(float),
 }
 
 
@@ -185,15 +193,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports,
         requests,
         rosters,
+        satisfaction,
         shifts,
         skills,
         technicians,
+        tracking,
+        tracking_links,
         workforce,
     )
 
     # The order of the OpenAPI document's paths.
-    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
-                 workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
+    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests,
+                 tracking_links, plans, workforce, rosters, agent_feed_tokens, feed_tokens,
+                 calendars, reports, satisfaction, tracking):
         api.register_blueprint(view.blp)
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.

@@ -1,0 +1,220 @@
+"""The customer's tracking page ``/track/{token}``: public, the token is the credential.
+
+HTML for a browser, the same content as JSON with ``Accept: application/json``.
+Every way a token can be wrong (unknown, revoked, expired) answers the same 404.
+Requests per token are limited in each worker process (:mod:`fieldops.api.ratelimit`
+says why there); past the limit the answer is 429 with ``Retry-After``.
+Links are issued by staff (:mod:`~fieldops.api.views.tracking_links`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, json, redirect, request, url_for
+from flask_smorest import Blueprint
+
+from fieldops.api.errors import Problem
+from fieldops.api.ext import session
+from fieldops.api.ratelimit import RateLimiter, retry_after
+from fieldops.api.security import CSP
+from fieldops.api.tracking_page import TRACK_CSP, message_html, page_html, page_json
+from fieldops.domain.errors import FieldError
+from fieldops.services import tracking as svc
+from fieldops.services.errors import ServiceError
+from fieldops.services.requests import change_status
+from fieldops.store.models import utcnow
+
+blp = Blueprint("tracking", __name__, url_prefix="/track",
+                description="The customer's tracking page (token in the URL, no API key).")
+
+#: The actor recorded for changes made through a tracking link.
+CUSTOMER_ACTOR = "customer (tracking link)"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_TOKEN_PARAM = {"name": "token", "in": "path", "required": True,
+                "schema": {"type": "string"},
+                "description": "the tracking token (POST /api/v1/requests/{id}/tracking-link)"}
+_PUBLIC: dict[str, Any] = {"security": [], "parameters": [_TOKEN_PARAM]}
+
+
+def limiter() -> RateLimiter:
+    """This app's per-token limiter (one per worker process)."""
+    found: RateLimiter | None = current_app.extensions.get("fieldops-track-limiter")
+    if found is None:
+        found = RateLimiter(int(current_app.config["TRACK_RATE_LIMIT"]),
+                            float(current_app.config["TRACK_RATE_PERIOD"]))
+        current_app.extensions["fieldops-track-limiter"] = found
+    return found
+
+
+def wants_json() -> bool:
+    """JSON when the client asks for it (Accept, or a JSON body), else HTML."""
+    if request.mimetype == "application/json":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _html(body: str, status: int = 200) -> Response:
+    resp = Response(body, status=status, content_type="text/html; charset=utf-8")
+    resp.headers[CSP] = TRACK_CSP
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    resp = Response(json.dumps(body), status=status, mimetype="application/json")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _links(token: str, view: svc.TrackingView) -> dict[str, str]:
+    links = {"self": url_for("tracking.track_page", token=token)}
+    if view.can_change:
+        links["reschedule"] = url_for("tracking.reschedule_page", token=token)
+        links["cancel"] = url_for("tracking.cancel_page", token=token)
+    if view.can_rate:
+        links["rating"] = url_for("tracking.rate_visit", token=token)
+    return links
+
+
+def _guarded(token: str, action: Callable[[], Response]) -> Response:
+    """Rate-limit, then run ``action``; a service error becomes a problem (JSON) or a
+    short page (HTML) with the same status."""
+    wait = limiter().hit(token)
+    if wait > 0:
+        raise Problem(429, "too many requests for this link; try again shortly",
+                      kind="rate-limited", headers={"Retry-After": retry_after(wait)})
+    try:
+        return action()
+    except (ServiceError, FieldError) as exc:
+        if wants_json():
+            raise
+        status = exc.status if isinstance(exc, ServiceError) else 422
+        text = exc.detail if isinstance(exc, ServiceError) else str(exc)
+        heading = "Link not found" if status == 404 else "That did not work"
+        back = None if status == 404 else url_for("tracking.track_page", token=token)
+        return _html(message_html(heading, text, back=back), status)
+
+
+def _show(token: str, error: str | None = None, status: int = 200) -> Response:
+    with session() as s:
+        row_token, row = svc.find_link(s, token, utcnow())
+        view = svc.tracking_view(s, row_token, row)
+    links = _links(token, view)
+    if wants_json():
+        return _json(page_json(view, links), status)
+    return _html(page_html(view, links, error), status)
+
+
+@blp.route("/<string:token>", methods=["GET"])
+@blp.doc(**_PUBLIC)
+@blp.response(200, {"type": "object"}, description="the page as HTML (text/html) or "
+              "JSON (Accept: application/json); see docs/customers.md")
+def track_page(token: str) -> Response:
+    """Status, appointment window, live ETA, technician's first name, what to prepare,
+    links to reschedule and cancel, and the rating form once the visit is done."""
+    return _guarded(token, lambda: _show(token))
+
+
+def _form() -> dict[str, Any]:
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise FieldError("body", "send a JSON object")
+        return data
+    return request.form.to_dict()
+
+
+def _score(data: dict[str, Any]) -> object:
+    raw = data.get("rating")
+    if isinstance(raw, str) and request.mimetype != "application/json":  # a form field
+        return int(raw) if raw.strip().isdigit() else raw
+    return raw
+
+
+_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"type": "object"}},
+    "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+}}
+
+
+@blp.route("/<string:token>/rating", methods=["POST"])
+@blp.doc(requestBody={**_BODY, "description": '{"rating": 1-5, "comment"?: text}'},
+         **_PUBLIC)
+@blp.response(201, {"type": "object"}, description="the rating (JSON); a form post "
+              "is answered 303 to the page")
+def rate_visit(token: str) -> Response:
+    """The customer's 1-5 rating of the done visit, once (409 ``already-rated`` after)."""
+
+    def action() -> Response:
+        data = _form()
+        comment = data.get("comment")
+        if comment is not None and not isinstance(comment, str):
+            raise FieldError("comment", "must be text")
+        with session() as s:
+            _, row = svc.find_link(s, token, utcnow())
+            rating = svc.rate(s, row, _score(data), comment)
+        if wants_json():
+            return _json({"rating": rating.score, "comment": rating.comment}, 201)
+        return redirect(url_for("tracking.track_page", token=token), 303)
+
+    return _guarded(token, action)
+
+
+@blp.route("/<string:token>/cancel", methods=["GET"])
+@blp.doc(**_PUBLIC)
+@blp.response(200, {"type": "string"}, content_type="text/html",
+              description="a page asking to confirm the cancellation")
+def cancel_page(token: str) -> Response:
+    """Asks the customer to confirm; the form posts to the same URL."""
+
+    def action() -> Response:
+        with session() as s:
+            _, row = svc.find_link(s, token, utcnow())
+            if row.status not in svc.CHANGEABLE:
+                raise svc.not_changeable(row.status)
+        return _html(message_html(
+            "Cancel the appointment?", "The technician will not come. You can book a new "
+            "appointment with us at any time.", back=url_for("tracking.track_page",
+                                                             token=token),
+            template="tracking_cancel.html.j2",
+            action=url_for("tracking.cancel_visit", token=token)))
+
+    return _guarded(token, action)
+
+
+@blp.route("/<string:token>/cancel", methods=["POST"])
+@blp.doc(**_PUBLIC)
+@blp.response(200, {"type": "object"}, description="the page's JSON after the "
+              "cancellation; a form post is answered 303 to the page")
+def cancel_visit(token: str) -> Response:
+    """Cancel the appointment (while it is not under way)."""
+
+    def action() -> Response:
+        with session() as s:
+            _, row = svc.find_link(s, token, utcnow())
+            if row.status not in svc.CHANGEABLE:
+                raise svc.not_changeable(row.status)
+            change_status(s, row, "cancelled", actor=CUSTOMER_ACTOR, at=None,
+                          note="cancelled by the customer")
+        if wants_json():
+            return _show(token)
+        return redirect(url_for("tracking.track_page", token=token), 303)
+
+    return _guarded(token, action)
+
+
+@blp.route("/<string:token>/reschedule", methods=["GET"])
+@blp.doc(**_PUBLIC)
+@blp.response(200, {"type": "object"}, description="the bookable slots (HTML or JSON)")
+def reschedule_page(token: str) -> Response:
+    """The slots the appointment can move to."""
+
+    def action() -> Response:
+        raise Problem(501, "rescheduling online is not available yet; please call us",
+                      kind="not-implemented")
+
+    return _guarded(token, action)

@@ -1,0 +1,155 @@
+"""The customer record beyond its details: logged contacts, the contact history
+(visits, ratings and contacts in one timeline), preferred technicians that new
+requests inherit, and satisfaction summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldops.domain import ServiceRequest
+from fieldops.domain.errors import FieldError
+from fieldops.domain.satisfaction import Rating, Satisfaction, summarise
+from fieldops.services.resources import CUSTOMERS, customer_visits
+from fieldops.store.models import (
+    CustomerContact,
+    CustomerRow,
+    RatingRow,
+    TechnicianRow,
+    utcnow,
+)
+
+#: The channels a logged contact can come through.
+CHANNELS = ("phone", "email", "chat", "sms", "visit", "letter", "other")
+#: Longest contact summary kept (characters).
+MAX_SUMMARY = 2000
+#: Contacts shown on a technician's calendar event, newest first.
+CONTACTS_SHOWN = 3
+
+
+# ---------------------------------------------------------------- contacts
+def log_contact(s: Session, customer_id: str, *, channel: str, summary: str,
+                at: datetime | None, request_id: str | None, actor: str) -> CustomerContact:
+    """Store a contact with the customer (``at`` defaults to now)."""
+    CUSTOMERS.get(s, customer_id)
+    if channel not in CHANNELS:
+        raise FieldError("channel", f"must be one of {', '.join(CHANNELS)}")
+    text = summary.strip()
+    if not text or len(text) > MAX_SUMMARY:
+        raise FieldError("summary", f"must be 1 to {MAX_SUMMARY} characters")
+    row = CustomerContact(customer_id=customer_id, channel=channel, summary=text,
+                          at=at or utcnow(), request_id=request_id, actor=actor)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def contacts(s: Session, customer_id: str) -> list[CustomerContact]:
+    """The customer's logged contacts, newest first."""
+    CUSTOMERS.get(s, customer_id)
+    return list(s.scalars(select(CustomerContact).where(
+        CustomerContact.customer_id == customer_id)
+        .order_by(CustomerContact.at.desc(), CustomerContact.id.desc())))
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A logged contact as the technician's calendar shows it."""
+
+    at: datetime
+    channel: str
+    summary: str
+
+
+def last_contacts(s: Session, customer_ids: Iterable[str],
+                  limit: int = CONTACTS_SHOWN) -> dict[str, list[Contact]]:
+    """The latest ``limit`` logged contacts of each customer, newest first."""
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return {}
+    out: dict[str, list[Contact]] = {}
+    for row in s.scalars(select(CustomerContact).where(
+            CustomerContact.customer_id.in_(wanted))
+            .order_by(CustomerContact.at.desc(), CustomerContact.id.desc())):
+        shown = out.setdefault(row.customer_id, [])
+        if len(shown) < limit:
+            shown.append(Contact(row.at, row.channel, row.summary))
+    return out
+
+
+# ---------------------------------------------------------------- history
+def history(s: Session, customer_id: str) -> list[dict[str, Any]]:
+    """Visits, ratings and logged contacts of the customer in one list, newest first.
+
+    Each entry has ``kind`` (``visit``, ``rating`` or ``contact``), ``at`` and the
+    fields of its kind.
+    """
+    entries: list[dict[str, Any]] = [
+        {"kind": "visit", "at": at, "request_id": r.id, "job_type": r.job_type,
+         "technician_id": r.assigned_technician_id}
+        for r, at in customer_visits(s, customer_id)]
+    entries += [
+        {"kind": "rating", "at": r.created_at, "request_id": r.request_id,
+         "technician_id": r.technician_id, "rating": r.score, "comment": r.comment}
+        for r in s.scalars(select(RatingRow).where(RatingRow.customer_id == customer_id))]
+    entries += [
+        {"kind": "contact", "at": c.at, "id": c.id, "channel": c.channel,
+         "summary": c.summary, "request_id": c.request_id, "actor": c.actor}
+        for c in contacts(s, customer_id)]
+    return sorted(entries, key=lambda e: e["at"], reverse=True)
+
+
+# ---------------------------------------------------------------- preferred technicians
+def inherit_preferred(s: Session, reqs: Sequence[ServiceRequest],
+                      explicit: set[str]) -> list[ServiceRequest]:
+    """``reqs`` with their customer's preferred technicians, except the requests whose
+    ids are in ``explicit`` (they named their own, possibly none).
+
+    Soft: a preference costs in the objective, it never forbids anyone; a technician
+    the request excludes (or that is deleted since) is left out.
+    """
+    customers = {r.customer_id for r in reqs if r.customer_id and r.id not in explicit}
+    if not customers:
+        return list(reqs)
+    prefs = {c.id: list(c.preferred_technicians or []) for c in s.scalars(
+        select(CustomerRow).where(CustomerRow.id.in_(customers)))}
+    known = set(s.scalars(select(TechnicianRow.id).where(
+        TechnicianRow.id.in_({t for ts in prefs.values() for t in ts}))))
+    out = []
+    for r in reqs:
+        wanted = prefs.get(r.customer_id or "", []) if r.id not in explicit else []
+        keep = tuple(t for t in wanted if t in known and t not in r.excluded_technicians)
+        out.append(replace(r, preferred_technicians=keep) if keep else r)
+    return out
+
+
+# ---------------------------------------------------------------- satisfaction
+def ratings(s: Session, *, start: datetime | None = None, end: datetime | None = None,
+            technician_id: str | None = None,
+            request_ids: Iterable[str] | None = None) -> list[Rating]:
+    """Stored ratings of visits done in ``[start, end)`` (all when not given)."""
+    q = select(RatingRow).order_by(RatingRow.visit_at, RatingRow.id)
+    if start is not None:
+        q = q.where(RatingRow.visit_at >= start)
+    if end is not None:
+        q = q.where(RatingRow.visit_at < end)
+    if technician_id is not None:
+        q = q.where(RatingRow.technician_id == technician_id)
+    if request_ids is not None:
+        q = q.where(RatingRow.request_id.in_(sorted(set(request_ids))))
+    return [Rating(r.request_id, r.score, r.visit_at, r.technician_id, r.customer_id,
+                   r.comment) for r in s.scalars(q)]
+
+
+def satisfaction(s: Session, *, timezone: str = "UTC", **filters: Any) -> Satisfaction:
+    """:func:`ratings` (same filters) summarised per technician and per local day."""
+    found = ratings(s, **filters)
+    techs = {r.technician_id for r in found if r.technician_id}
+    names = {t.id: t.name for t in s.scalars(
+        select(TechnicianRow).where(TechnicianRow.id.in_(techs)))} if techs else {}
+    return summarise(found, timezone, names)
