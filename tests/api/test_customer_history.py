@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fieldops.calendar import job_uid
+
 from .conftest import Api, assert_problem, service_request, technician
 
 
@@ -90,3 +92,25 @@ def test_preferred_technicians_must_exist(api: Api) -> None:
     assert resp.status_code == 200 and resp.get_json()["preferred_technicians"] == ["t1"]
     resp = api.put("/api/v1/customers/c1", json={"id": "c1"})
     assert resp.get_json()["preferred_technicians"] == []
+
+
+def test_technicians_calendar_event_shows_the_last_contacts(api: Api) -> None:
+    from .test_calendar_api import _day, _feed, _plan, _request, _shift, _token, _vevents
+
+    day = _day(1)
+    api.post("/api/v1/technicians", json=technician("t1"))
+    api.post("/api/v1/shifts", json=_shift("s1", "t1", day))
+    api.post("/api/v1/requests", json=_request("job", day, 1, customer_id="c9"))
+    _plan(api, day, request_ids=["job"])
+    _, path = _token(api, "t1")
+    before = str(_vevents(_feed(api, path).get_data())[job_uid("job")]["description"])
+    assert "Last contacts" not in before
+    for at, summary in (("2026-11-02T09:00:00Z", "Asked about the noise\nagain"),
+                        ("2026-11-03T09:00:00Z", "Will leave the key with a neighbour")):
+        resp = api.post("/api/v1/customers/c9/contacts",
+                        json={"channel": "phone", "at": at, "summary": summary})
+        assert resp.status_code == 201, resp.get_json()
+    # Logging a contact makes the stored feed stale: the next poll shows it.
+    after = str(_vevents(_feed(api, path).get_data())[job_uid("job")]["description"])
+    assert ("Last contacts: 2026-11-03 phone: Will leave the key with a neighbour; "
+            "2026-11-02 phone: Asked about the noise again") in after

@@ -5,13 +5,14 @@ requests inherit, and satisfaction summaries."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldops.calendar import Contact
 from fieldops.domain import ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.domain.satisfaction import Rating, Satisfaction, summarise
@@ -55,15 +56,6 @@ def contacts(s: Session, customer_id: str) -> list[CustomerContact]:
     return list(s.scalars(select(CustomerContact).where(
         CustomerContact.customer_id == customer_id)
         .order_by(CustomerContact.at.desc(), CustomerContact.id.desc())))
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A logged contact as the technician's calendar shows it."""
-
-    at: datetime
-    channel: str
-    summary: str
 
 
 def last_contacts(s: Session, customer_ids: Iterable[str],
