@@ -21,9 +21,9 @@ from fieldops.api.schemas import (
 )
 from fieldops.services import customers as svc
 from fieldops.services.crud import page
-from fieldops.store.models import CustomerContact
 from fieldops.services.resources import CUSTOMERS, customers_query
 from fieldops.services.resources import customer_visits as visits_of
+from fieldops.store.models import CustomerContact
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers",
                 description="Customers (ids from the CRM) and their visit history.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, json, redirect, request, url_for
+from flask import Response, current_app, json, request, url_for
 from flask_smorest import Blueprint
 
 from fieldops.api.errors import Problem
@@ -67,6 +67,13 @@ def _html(body: str, status: int = 200) -> Response:
 def _json(body: dict[str, Any], status: int = 200) -> Response:
     resp = Response(json.dumps(body), status=status, mimetype="application/json")
     resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _back_to_page(token: str) -> Response:
+    """303 See Other to the page: a form post is answered with a fresh GET of it."""
+    resp = Response(status=303)
+    resp.headers["Location"] = url_for("tracking.track_page", token=token)
     return resp
 
 
@@ -159,7 +166,7 @@ def rate_visit(token: str) -> Response:
             rating = svc.rate(s, row, _score(data), comment)
         if wants_json():
             return _json({"rating": rating.score, "comment": rating.comment}, 201)
-        return redirect(url_for("tracking.track_page", token=token), 303)
+        return _back_to_page(token)
 
     return _guarded(token, action)
 
@@ -202,7 +209,7 @@ def cancel_visit(token: str) -> Response:
                           note="cancelled by the customer")
         if wants_json():
             return _show(token)
-        return redirect(url_for("tracking.track_page", token=token), 303)
+        return _back_to_page(token)
 
     return _guarded(token, action)
 
