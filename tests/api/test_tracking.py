@@ -214,6 +214,13 @@ def test_rating_is_asked_once_after_the_visit(api: Api) -> None:
                                      "average": 4.0,
                                      "scores": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}]
     assert [d["date"] for d in sat["by_day"]] == [datetime.now(TZ).date().isoformat()]
+    plan_id = api.get("/api/v1/plans?status=done").get_json()["items"][0]["id"]
+    report = api.get(f"/api/v1/plans/{plan_id}/report.html").get_data(as_text=True)
+    section = report[report.index('<section id="satisfaction">'):]
+    section = section[:section.index("</section>")]
+    assert "1 rating, average <strong>4.00</strong>" in section
+    assert '<tr data-technician="t1"><td>Ann Example</td><td class="num">1</td>' in section
+    assert f'data-day="{datetime.now(TZ).date().isoformat()}"' in section
     history = api.get("/api/v1/customers/c1/history").get_json()
     assert {h["kind"] for h in history} == {"visit", "rating"}
     rating = next(h for h in history if h["kind"] == "rating")

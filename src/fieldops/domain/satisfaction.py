@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fieldops.domain.errors import FieldError
@@ -17,6 +17,8 @@ from fieldops.domain.errors import FieldError
 MIN_SCORE, MAX_SCORE = 1, 5
 #: Longest comment kept (characters); longer ones are refused, not cut.
 MAX_COMMENT = 2000
+#: The dispatch report shows the ratings of this many days up to the end of its plan.
+REPORT_DAYS = 30
 
 
 def check_score(value: object, field: str = "rating") -> int:
@@ -105,7 +107,3 @@ def summarise(ratings: Iterable[Rating], timezone: str = "UTC",
         by_day=tuple(_group(k, v) for k, v in sorted(per_day.items())),
     )
 
-
-def local_day(instant: datetime, timezone: str) -> date:
-    """The calendar day of ``instant`` in ``timezone``."""
-    return instant.astimezone(ZoneInfo(timezone)).date()

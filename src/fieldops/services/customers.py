@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from fieldops.calendar import Contact
 from fieldops.domain import ServiceRequest
 from fieldops.domain.errors import FieldError
-from fieldops.domain.satisfaction import Rating, Satisfaction, summarise
+from fieldops.domain.satisfaction import REPORT_DAYS, Rating, Satisfaction, summarise
 from fieldops.services.resources import CUSTOMERS, customer_visits
 from fieldops.store.models import (
     CustomerContact,
     CustomerRow,
+    PlanRow,
     RatingRow,
     TechnicianRow,
     utcnow,
@@ -123,8 +124,10 @@ def inherit_preferred(s: Session, reqs: Sequence[ServiceRequest],
 # ---------------------------------------------------------------- satisfaction
 def ratings(s: Session, *, start: datetime | None = None, end: datetime | None = None,
             technician_id: str | None = None,
+            technician_ids: Iterable[str] | None = None,
             request_ids: Iterable[str] | None = None) -> list[Rating]:
-    """Stored ratings of visits done in ``[start, end)`` (all when not given)."""
+    """Stored ratings of visits done in ``[start, end)`` (all when not given), of one
+    technician, of some technicians or of some requests when those are given."""
     q = select(RatingRow).order_by(RatingRow.visit_at, RatingRow.id)
     if start is not None:
         q = q.where(RatingRow.visit_at >= start)
@@ -132,6 +135,8 @@ def ratings(s: Session, *, start: datetime | None = None, end: datetime | None =
         q = q.where(RatingRow.visit_at < end)
     if technician_id is not None:
         q = q.where(RatingRow.technician_id == technician_id)
+    if technician_ids is not None:
+        q = q.where(RatingRow.technician_id.in_(sorted(set(technician_ids))))
     if request_ids is not None:
         q = q.where(RatingRow.request_id.in_(sorted(set(request_ids))))
     return [Rating(r.request_id, r.score, r.visit_at, r.technician_id, r.customer_id,
@@ -145,3 +150,17 @@ def satisfaction(s: Session, *, timezone: str = "UTC", **filters: Any) -> Satisf
     names = {t.id: t.name for t in s.scalars(
         select(TechnicianRow).where(TechnicianRow.id.in_(techs)))} if techs else {}
     return summarise(found, timezone, names)
+
+
+def plan_satisfaction(s: Session, plan_id: str) -> Satisfaction | None:
+    """The ratings the dispatch report of plan ``plan_id`` shows: its technicians'
+    visits in the :data:`REPORT_DAYS` days up to its horizon's end, by its time zone's
+    days (``None``: no such plan)."""
+    plan = s.get(PlanRow, plan_id)
+    if plan is None:
+        return None
+    techs = [str(t.get("id")) for t in (plan.problem or {}).get("technicians", [])
+             if isinstance(t, dict)]
+    return satisfaction(s, timezone=plan.timezone, technician_ids=techs,
+                        start=plan.horizon_end - timedelta(days=REPORT_DAYS),
+                        end=plan.horizon_end)
