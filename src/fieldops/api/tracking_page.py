@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from fieldops.api.common import instant
 from fieldops.domain.satisfaction import MAX_COMMENT, MAX_SCORE, MIN_SCORE
@@ -24,7 +25,9 @@ from fieldops.services.tracking import TrackingView
 _ENV = Environment(loader=PackageLoader("fieldops.api", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                    lstrip_blocks=True)
-CSS = resources.files("fieldops.api").joinpath("templates/tracking.css").read_text("utf-8")
+# Inserted as it is (Markup: autoescaping would change the bytes the CSP hash is of).
+CSS = Markup(resources.files("fieldops.api").joinpath("templates/tracking.css")
+             .read_text("utf-8"))
 _CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode()
 #: The page's policy: its own stylesheet by hash, forms back to this server, nothing else.
 TRACK_CSP = (f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; base-uri 'none'; "
