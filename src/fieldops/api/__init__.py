@@ -23,6 +23,9 @@ MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LE
 TRACK_RATE_LIMIT   requests per tracking-link token and period, counted in each
                    worker process (60) [FIELDOPS_TRACK_RATE_LIMIT]
 TRACK_RATE_PERIOD  that period in seconds (60) [FIELDOPS_TRACK_RATE_PERIOD]
+SLOT_GRID          appointment slot length, ISO 8601 (``PT2H``) [FIELDOPS_SLOT_GRID]
+TIMEZONE           the business's time zone for slot days (default: that of the
+                   latest published plan, else UTC) [FIELDOPS_TIMEZONE]
 =================  =============================================================
 
 Precedence: ``config`` given to :func:`create_app` (the ``fieldops serve`` flags),
@@ -34,6 +37,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_smorest import Api
@@ -46,6 +50,7 @@ from fieldops.api.idempotency import init_idempotency
 from fieldops.api.inputs import init_input_guards
 from fieldops.api.schemas import ProblemSchema
 from fieldops.api.security import init_security_headers
+from fieldops.domain.errors import FieldError
 from fieldops.services.jobs import DEFAULT_LEASE_SECONDS
 from fieldops.store.db import Database, default_url
 from fieldops.worker.pool import CeleryBackend, LocalBackend, SolveBackend
@@ -79,6 +84,8 @@ DEFAULTS: dict[str, Any] = {
     # The public tracking page: requests allowed per token and period, per worker.
     "TRACK_RATE_LIMIT": 60,
     "TRACK_RATE_PERIOD": 60.0,
+    "SLOT_GRID": "PT2H",
+    "TIMEZONE": None,
 }
 
 
@@ -106,6 +113,25 @@ def _mode(value: str) -> str:
     return value
 
 
+def _grid(value: str) -> str:
+    from fieldops.schemas.scalars import parse_duration
+    from fieldops.solver.slots import check_grid
+
+    try:
+        check_grid(parse_duration(value))
+    except FieldError as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone") from None
+    return value
+
+
 #: The settings read from ``FIELDOPS_<KEY>`` environment variables, with their parsers.
 ENV_SETTINGS: dict[str, Any] = {
     "WORKER_MODE": _mode,
@@ -118,6 +144,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "CELERY_QUEUE": str,
     "TRACK_RATE_LIMIT": _positive(int),
     "TRACK_RATE_PERIOD": _positive(float),
+    "SLOT_GRID": _grid,
+    "TIMEZONE": _zone,
 }
 
 
@@ -196,6 +224,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         satisfaction,
         shifts,
         skills,
+        slots,
         technicians,
         tracking,
         tracking_links,
@@ -203,7 +232,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     # The order of the OpenAPI document's paths.
-    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests,
+    for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, slots,
                  tracking_links, plans, workforce, rosters, agent_feed_tokens, feed_tokens,
                  calendars, reports, satisfaction, tracking):
         api.register_blueprint(view.blp)

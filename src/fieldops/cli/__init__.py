@@ -8,7 +8,8 @@ subcommand sets ``func(args) -> int``:
 - :mod:`~fieldops.cli.reports`: ``report``, ``ics``;
 - :mod:`~fieldops.cli.api`: ``serve``, ``worker``, ``keys create``, ``db upgrade``;
 - :mod:`~fieldops.cli.workforce`: ``workforce-sample``, ``forecast``, ``staff``;
-- :mod:`~fieldops.cli.roster`: ``roster``, ``roster-sample``.
+- :mod:`~fieldops.cli.roster`: ``roster``, ``roster-sample``;
+- :mod:`~fieldops.cli.slots`: ``slots offers``, ``slots book`` (on files).
 
 Shared pieces are public: :mod:`~fieldops.cli.live` (the live-progress runner)
 and :mod:`~fieldops.cli.common` (console, service-level options).
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from fieldops import __version__
-from fieldops.cli import api, demo, dispatch, reports, roster, workforce
+from fieldops.cli import api, demo, dispatch, reports, roster, slots, workforce
 from fieldops.domain.errors import FieldError
 
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fieldops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (dispatch, demo, reports, api, workforce, roster):
+    for module in (dispatch, demo, reports, api, workforce, roster, slots):
         module.register(subparsers)
     return parser
 

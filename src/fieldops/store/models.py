@@ -567,3 +567,41 @@ class FeedDocument(Base):
 
 
 Index("ix_roster_shifts_roster_agent", RosterShift.roster_id, RosterShift.agent_id)
+
+
+class BookingRow(Base):
+    """A request's booked appointment (issue 18): the promised window and where the
+    booking put it. One row per request; a reschedule rewrites it, a cancel marks
+    it ``cancelled``."""
+
+    __tablename__ = "bookings"
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    day: Mapped[date] = mapped_column(Date, index=True)  # local date of the slot
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    booked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The request's own windows before the first booking replaced them with the
+    # slot ([[start, end], ...] ISO instants): a reschedule offers within them again.
+    original_windows: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class SlotHold(Base):
+    """An offered slot held for one request until ``expires_at`` (then it is as if it
+    never existed: every reader ignores expired holds, the next write deletes them)."""
+
+    __tablename__ = "slot_holds"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), unique=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 customer contacts and customers' preferred technicians.
 
 Revision ID: 0004_tracking
-Revises: 0003
+Revises: 0004_slots
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0004_tracking"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004_slots"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,572 @@
+"""Appointment slots: offers, holds, booking, reschedule and cancel (issue 18).
+
+The days are the published plans (a date without one: its technicians' shifts
+with no work yet). Offers are computed outside any lock (read only); every write
+— a hold, a booking, a reschedule, a cancel — first locks the publication rows of
+the days it touches (:func:`~fieldops.services.publishing.lock_days`, the lock
+every publish takes), then reads the day again and re-checks the slot. Two
+customers racing for the last capacity therefore run one after the other: the
+second finds the first's booking in the plan and gets :class:`Conflict`
+``slot-taken`` with fresh offers.
+
+A booking stores the promised window (``bookings``), sets the request's windows to
+it (every later re-plan keeps the promise), inserts the job into that day's plan
+(:func:`fieldops.solver.slots.book_slot`), stores that plan and publishes it
+(:func:`fieldops.services.plans.publish_plan`: statuses, feeds). A live hold
+(``slot_holds``, until ``expires_at``) counts as booked for every other request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest, TimeWindow
+from fieldops.domain.errors import FieldError
+from fieldops.schemas import (
+    format_duration,
+    plan_from_json,
+    plan_to_json,
+    problem_from_json,
+    problem_to_json,
+)
+from fieldops.schemas.scalars import format_instant_utc
+from fieldops.services.crud import get
+from fieldops.services.errors import Conflict, NotFound
+from fieldops.services.plans import OPEN_STATUSES, _assignments, publish_plan
+from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
+from fieldops.solver.slots import (
+    DEFAULT_GRID,
+    SlotOffer,
+    SlotParams,
+    book_slot,
+    check_grid,
+    day_slots,
+    local_day,
+    offer_slots,
+    open_slots,
+    remove_job,
+    slot_id,
+)
+from fieldops.store.convert import request_from_row
+from fieldops.store.models import (
+    BookingRow,
+    PlanRow,
+    RequestRow,
+    RequestWindow,
+    ShiftRow,
+    SlotHold,
+    StatusEvent,
+    utcnow,
+)
+from fieldops.validators.dispatch import validate_plan
+from fieldops.validators.promises import validate_promises
+
+#: Working days offered when the caller names none (the issue's "next 5").
+DEFAULT_DAYS = 5
+MAX_DAYS = 31
+#: Dates scanned for working days (a date with at least one shift).
+SCAN_DAYS = 62
+#: No slot starts sooner than this after ``as_of``.
+DEFAULT_LEAD = timedelta(hours=1)
+DEFAULT_HOLD_MINUTES = 10
+MAX_HOLD_MINUTES = 60
+MAX_BULK = 200
+#: Decoded published days kept per process (a published plan never changes).
+CACHE_SIZE = 16
+BOOKED, CANCELLED = "booked", "cancelled"
+
+
+@dataclass(frozen=True)
+class SlotSettings:
+    """The business's slot settings: the grid and its time zone (``None``: the zone
+    of the latest published plan, else UTC), and the lead time before a slot."""
+
+    grid: timedelta = DEFAULT_GRID
+    timezone: str | None = None
+    lead: timedelta = DEFAULT_LEAD
+
+
+@dataclass
+class Day:
+    """One day as offers see it: the problem and plan to insert into."""
+
+    date: date
+    problem: DispatchProblem
+    plan: DispatchPlan
+    plan_row: PlanRow | None  # the published plan (None: nothing published yet)
+
+
+# ---------------------------------------------------------------- reading days
+_cache: OrderedDict[str, tuple[DispatchProblem, DispatchPlan]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _decoded(row: PlanRow) -> tuple[DispatchProblem, DispatchPlan]:
+    """The published plan's problem and plan, decoded once per process."""
+    with _cache_lock:
+        found = _cache.get(row.id)
+        if found is not None:
+            _cache.move_to_end(row.id)
+            return found
+    assert row.result is not None
+    found = (problem_from_json(row.problem), plan_from_json(row.result))
+    with _cache_lock:
+        _cache[row.id] = found
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
+def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
+    """The configured zone, else that of the latest published plan, else UTC."""
+    name = settings.timezone or s.scalar(
+        select(PlanRow.timezone).where(PlanRow.published_at.is_not(None))
+        .order_by(PlanRow.published_at.desc()).limit(1)) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FieldError("timezone", f"unknown time zone {name!r}") from None
+
+
+def _published(s: Session, window: TimeWindow) -> PlanRow | None:
+    return s.scalars(
+        select(PlanRow).where(PlanRow.published_at.is_not(None),
+                              PlanRow.horizon_start < window.end,
+                              PlanRow.horizon_end > window.start)
+        .order_by(PlanRow.published_at.desc()).limit(1)
+        .execution_options(populate_existing=True)).first()
+
+
+def load_day(s: Session, day: date, tz: ZoneInfo) -> Day | None:
+    """The day's latest published plan, else its shifts with no work; ``None`` when
+    nobody works that day."""
+    from fieldops.services.plans import build_day_problem
+    from fieldops.solver.dispatch.solve import evaluate_routes
+
+    window = local_day(day, tz)
+    row = _published(s, window)
+    if row is not None:
+        problem, plan = _decoded(row)
+        return Day(day, problem, plan, row)
+    problem = build_day_problem(s, window, tz.key, request_ids=[], name=f"slots {day}")
+    if not problem.shifts:
+        return None
+    return Day(day, problem, evaluate_routes(problem, {}), None)
+
+
+def working_days(s: Session, first: date, count: int, tz: ZoneInfo) -> list[date]:
+    """The first ``count`` dates from ``first`` on with at least one shift."""
+    start = local_day(first, tz).start
+    rows = s.scalars(select(ShiftRow.start).where(
+        ShiftRow.end > start, ShiftRow.start < start + timedelta(days=SCAN_DAYS))
+        .order_by(ShiftRow.start))
+    out: list[date] = []
+    for at in rows:
+        d = max(at.astimezone(tz).date(), first)
+        if d not in out:
+            out.append(d)
+        if len(out) == count:
+            break
+    return out
+
+
+def _live_holds(s: Session, day: date, now: datetime, other_than: str) -> list[SlotHold]:
+    return list(s.scalars(select(SlotHold).where(
+        SlotHold.day == day, SlotHold.expires_at > now, SlotHold.request_id != other_than)
+        .order_by(SlotHold.created_at, SlotHold.id)))
+
+
+def _without(day: Day, request_id: str) -> Day:
+    """``day`` with the request taken out (its own booking does not compete)."""
+    if request_id not in day.problem.request_by_id:
+        return day
+    problem, plan = remove_job(day.problem, day.plan, request_id)
+    return dataclasses.replace(day, problem=problem, plan=plan)
+
+
+def _with_holds(s: Session, day: Day, now: datetime, request_id: str,
+                grid_params: SlotParams) -> Day:
+    """``day`` with every other live hold booked into it (in memory)."""
+    problem, plan = day.problem, day.plan
+    for h in _live_holds(s, day.date, now, request_id):
+        row = s.get(RequestRow, h.request_id)
+        if row is None or h.request_id in problem.request_by_id:
+            continue
+        held = book_slot(problem, plan, request_from_row(row), TimeWindow(h.start, h.end),
+                         grid_params)
+        if held is not None:
+            problem, plan = held.insertion.problem, held.insertion.plan
+    return dataclasses.replace(day, problem=problem, plan=plan)
+
+
+def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
+                  params: SlotParams) -> Day | None:
+    """The day as the request competes for it: published plan, minus the request
+    itself, plus every other live hold."""
+    found = load_day(s, day, tz)
+    if found is None:
+        return None
+    return _with_holds(s, _without(found, request_id), now, request_id, params)
+
+
+# ---------------------------------------------------------------- the request
+def bookable_row(s: Session, request_id: str) -> RequestRow:
+    """The request, which must be open (not under way, done or cancelled)."""
+    row = get(s, RequestRow, request_id, "request")
+    if row.status not in OPEN_STATUSES:
+        raise Conflict(f"request {request_id!r} is {row.status}; only a request that is "
+                       f"{', '.join(OPEN_STATUSES)} can be offered or booked",
+                       field="status", kind="not-bookable")
+    return row
+
+
+def customer_request(s: Session, row: RequestRow) -> ServiceRequest:
+    """The request as the customer asked for it: with its own windows, not those of
+    a booking (a reschedule offers within them again)."""
+    req = request_from_row(row)
+    booking = s.get(BookingRow, row.id)
+    if booking is not None and booking.status == BOOKED:
+        windows = tuple(TimeWindow(datetime.fromisoformat(a), datetime.fromisoformat(b))
+                        for a, b in booking.original_windows)
+        req = dataclasses.replace(req, windows=windows)
+    return req
+
+
+# ---------------------------------------------------------------- offers
+def offer_json(day: date, offer: SlotOffer, rank: int) -> dict[str, Any]:
+    """An offer as the API shows it (no technician: the customer sees it)."""
+    return {
+        "slot_id": offer.id, "date": day.isoformat(), "start": _utc(offer.slot.start),
+        "end": _utc(offer.slot.end), "earliest_arrival": _utc(offer.earliest_arrival),
+        "latest_arrival": _utc(offer.latest_arrival), "rank": rank,
+        "cost": {"added_travel_s": int(offer.added_travel.total_seconds()),
+                 "disruption": offer.disruption, "added_cost": offer.added_cost},
+    }
+
+
+def _utc(value: datetime | None) -> str | None:
+    """Instants as the API answers them (UTC, docs/api.md "Units")."""
+    return format_instant_utc(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class OfferQuery:
+    """What ``POST /requests/{id}/slot-offers`` asks: the period and the grid."""
+
+    first: date | None = None
+    days: int = DEFAULT_DAYS
+    grid: timedelta | None = None
+    limit: int | None = None
+    as_of: datetime | None = None
+
+
+def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSettings,
+           *, row: RequestRow | None = None) -> dict[str, Any]:
+    """Every bookable slot of the request over the query's working days, cheapest first.
+
+    Answers ``{"request_id", "as_of", "grid", "offers": [...], "days": [...]}`` with
+    instants as ``datetime`` (the API renders them).
+    """
+    row = row or bookable_row(s, request_id)
+    if not 1 <= query.days <= MAX_DAYS:
+        raise FieldError("days", f"must be between 1 and {MAX_DAYS}")
+    grid = check_grid(query.grid or settings.grid)
+    now = query.as_of or utcnow()
+    tz = business_tz(s, settings)
+    first = query.first or now.astimezone(tz).date()
+    req = customer_request(s, row)
+    params = SlotParams(grid=grid, not_before=now + settings.lead)
+    found: list[tuple[date, SlotOffer]] = []
+    days: list[dict[str, Any]] = []
+    for d in working_days(s, first, query.days, tz):
+        day = competing_day(s, d, tz, request_id, now, params)
+        if day is None:
+            continue
+        slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
+        got = offer_slots(day.problem, day.plan, req, slots, params) if slots else []
+        found += [(d, o) for o in got]
+        days.append({"date": d.isoformat(), "offers": len(got),
+                     "published_plan_id": day.plan_row.id if day.plan_row else None})
+    found.sort(key=lambda x: (x[1].added_cost, x[1].slot.start))
+    if query.limit is not None:
+        found = found[:query.limit]
+    return {"request_id": request_id, "as_of": _utc(now), "grid": format_duration(grid),
+            "offers": [offer_json(d, o, k) for k, (d, o) in enumerate(found, start=1)],
+            "days": days}
+
+
+def bulk_offers(s: Session, request_ids: Sequence[str], query: OfferQuery,
+                settings: SlotSettings) -> list[dict[str, Any]]:
+    """:func:`offers` of each request, independently (each against the same days);
+    a request that cannot be offered gets ``{"request_id", "error": {code, message}}``."""
+    if not request_ids or len(request_ids) > MAX_BULK:
+        raise FieldError("request_ids", f"must name 1 to {MAX_BULK} requests")
+    out: list[dict[str, Any]] = []
+    for rid in request_ids:
+        try:
+            got = offers(s, rid, query, settings)
+        except (NotFound, Conflict) as exc:
+            out.append({"request_id": rid,
+                        "error": {"code": exc.kind, "message": exc.detail}})
+            continue
+        out.append({"request_id": rid, "offers": got["offers"]})
+    return out
+
+
+def _fresh_offers(s: Session, row: RequestRow, first: date, settings: SlotSettings,
+                  now: datetime) -> list[dict[str, Any]]:
+    got = offers(s, row.id, OfferQuery(first=first, as_of=now), settings, row=row)
+    return list(got["offers"])
+
+
+# ---------------------------------------------------------------- holds
+def hold_json(h: SlotHold) -> dict[str, Any]:
+    return {"hold_id": h.id, "request_id": h.request_id, "date": h.day.isoformat(),
+            "slot_id": slot_id(TimeWindow(h.start, h.end)), "start": _utc(h.start),
+            "end": _utc(h.end), "expires_at": _utc(h.expires_at)}
+
+
+def _lock(s: Session, days: Sequence[date], tz: ZoneInfo) -> None:
+    """Lock every publication row the local ``days`` touch (and :data:`ALL_DAYS`)."""
+    utc: list[date] = [ALL_DAYS]
+    for d in days:
+        w = local_day(d, tz)
+        utc += horizon_days(w.start, w.end)
+    lock_days(s, utc)
+
+
+def _slot_day(s: Session, slot: TimeWindow, settings: SlotSettings) -> tuple[date, ZoneInfo]:
+    tz = business_tz(s, settings)
+    return slot.start.astimezone(tz).date(), tz
+
+
+def _check_slot(s: Session, row: RequestRow, slot: TimeWindow, d: date, tz: ZoneInfo,
+                settings: SlotSettings, now: datetime) -> tuple[Day, Any]:
+    """With the day locked: the slot still fits (else ``slot-taken`` + fresh offers).
+
+    Returns the competing day and the :class:`~fieldops.solver.slots.Booked` result.
+    """
+    params = SlotParams(grid=settings.grid)
+    day = competing_day(s, d, tz, row.id, now, params)
+    booked = None
+    if day is not None and slot.start >= now:
+        booked = book_slot(day.problem, day.plan, customer_request(s, row), slot, params)
+    if day is None or booked is None:
+        raise Conflict(f"slot {slot_id(slot)} can no longer be booked for {row.id!r}; "
+                       "see the fresh offers", field="slot_id", kind="slot-taken",
+                       offers=_fresh_offers(s, row, d, settings, now))
+    return day, booked
+
+
+def hold(s: Session, request_id: str, slot: TimeWindow, minutes: int,
+         settings: SlotSettings, now: datetime | None = None) -> SlotHold:
+    """Hold ``slot`` for the request for ``minutes`` (its previous hold is released)."""
+    if not 1 <= minutes <= MAX_HOLD_MINUTES:
+        raise FieldError("minutes", f"must be between 1 and {MAX_HOLD_MINUTES}")
+    now = now or utcnow()
+    row = bookable_row(s, request_id)
+    d, tz = _slot_day(s, slot, settings)
+    _lock(s, [d], tz)
+    _check_slot(s, row, slot, d, tz, settings, now)
+    s.execute(delete(SlotHold).where((SlotHold.request_id == request_id)
+                                     | (SlotHold.expires_at <= now)))
+    h = SlotHold(id=str(uuid.uuid4()), request_id=request_id, day=d, start=slot.start,
+                 end=slot.end, expires_at=now + timedelta(minutes=minutes), created_at=now)
+    s.add(h)
+    s.flush()
+    return h
+
+
+def live_hold(s: Session, hold_id: str, now: datetime | None = None) -> SlotHold:
+    """The hold, unless it expired (then :class:`NotFound`, as if never made)."""
+    h = s.get(SlotHold, hold_id)
+    if h is None or h.expires_at <= (now or utcnow()):
+        raise NotFound(f"hold {hold_id!r} not found (or expired)")
+    return h
+
+
+def release_hold(s: Session, hold_id: str) -> None:
+    s.delete(live_hold(s, hold_id))
+
+
+# ---------------------------------------------------------------- booking
+@dataclass(frozen=True)
+class Actor:
+    """Who writes, for status events and publishes."""
+
+    label: str
+    key_id: int | None = None
+    url_root: str | None = None
+
+
+def booking_json(b: BookingRow, row: RequestRow | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "request_id": b.request_id, "status": b.status, "date": b.day.isoformat(),
+        "slot_id": slot_id(TimeWindow(b.start, b.end)), "start": _utc(b.start),
+        "end": _utc(b.end), "booked_at": _utc(b.booked_at), "plan_id": b.plan_id}
+    if row is not None:
+        out.update(technician_id=row.assigned_technician_id,
+                   planned_start=_utc(row.planned_start), planned_end=_utc(row.planned_end))
+    return out
+
+
+def get_booking(s: Session, request_id: str) -> BookingRow:
+    get(s, RequestRow, request_id, "request")
+    b = s.get(BookingRow, request_id)
+    if b is None:
+        raise NotFound(f"request {request_id!r} has no booking", kind="no-booking")
+    return b
+
+
+def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
+                       base: PlanRow | None, name: str, who: Actor) -> str:
+    """Store ``plan`` as a finished plan row and publish it (statuses, feeds)."""
+    result = plan_to_json(plan)
+    row = PlanRow(
+        id=str(uuid.uuid4()), name=name, status="done", timezone=problem.timezone,
+        horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
+        params={"kind": "booking", "base_plan_id": base.id if base else None},
+        problem=problem_to_json(problem), result=result,
+        result_text=json.dumps(result, separators=(",", ":")),
+        best_objective=plan.objective, assigned=plan.kpis.jobs_assigned, solutions=1,
+        elapsed=plan.solve_time.total_seconds(), created_by=who.key_id,
+        finished_at=utcnow())
+    s.add(row)
+    s.flush()
+    s.add_all(_assignments(row.id, plan))
+    s.flush()
+    ids = [r.id for r in problem.requests]
+    dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
+        RequestRow.id.in_(ids), RequestRow.status == "dispatched")))
+    publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
+                 url_root=who.url_root)
+    return row.id
+
+
+def _promises(s: Session, day: date, plan: DispatchPlan) -> dict[str, TimeWindow]:
+    """The promised windows of the day's bookings the plan routes."""
+    routed = {rid for r in plan.routes for rid in r.request_ids}
+    return {b.request_id: TimeWindow(b.start, b.end) for b in s.scalars(
+        select(BookingRow).where(BookingRow.day == day, BookingRow.status == BOOKED))
+        if b.request_id in routed}
+
+
+def _checked(s: Session, d: date, problem: DispatchProblem, plan: DispatchPlan,
+             extra: dict[str, TimeWindow]) -> None:
+    """The independent validators on the plan about to be published: feasible, and
+    every promise of that day kept (a failure here is a bug, never the customer's)."""
+    broken = validate_plan(problem, plan) + validate_promises(
+        plan, {**_promises(s, d, plan), **extra})
+    if broken:
+        raise AssertionError("booking would publish an invalid plan: "
+                             + "; ".join(str(v) for v in broken))
+
+
+def _set_windows(row: RequestRow, windows: Sequence[TimeWindow]) -> None:
+    row.windows = [RequestWindow(start=w.start, end=w.end) for w in windows]
+
+
+def _old_day(s: Session, row: RequestRow, tz: ZoneInfo) -> date | None:
+    """The day the request is booked or published on, if any."""
+    old = s.get(BookingRow, row.id)
+    at = old.start if old is not None and old.status == BOOKED else row.planned_start
+    return at.astimezone(tz).date() if at is not None else None
+
+
+def _release(s: Session, request_id: str, d: date, tz: ZoneInfo, who: Actor) -> None:
+    """Take the request out of day ``d``'s published plan (locked by the caller)."""
+    day = load_day(s, d, tz)
+    if day is None or request_id not in day.problem.request_by_id:
+        return
+    problem, plan = remove_job(day.problem, day.plan, request_id)
+    _store_and_publish(s, problem, plan, day.plan_row, f"unbooked {request_id}", who)
+
+
+def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | None,
+         settings: SlotSettings, who: Actor, *, replace: bool = False,
+         now: datetime | None = None) -> BookingRow:
+    """Book (``replace``: re-book) the slot, or the held one; see the module docstring."""
+    now = now or utcnow()
+    row = bookable_row(s, request_id)
+    existing = s.get(BookingRow, request_id)
+    if not replace and existing is not None and existing.status == BOOKED:
+        raise Conflict(f"request {request_id!r} is already booked; PUT reschedules it",
+                       field="request_id", kind="already-booked")
+    if replace and (existing is None or existing.status != BOOKED):
+        raise NotFound(f"request {request_id!r} has no booking", kind="no-booking")
+    slot = _slot_of(s, row, slot, hold_id, settings, now)
+    original = customer_request(s, row).windows
+    d, tz = _slot_day(s, slot, settings)
+    old = _old_day(s, row, tz)
+    moving = old is not None and old != d
+    # Both days at once: lock_days takes them in date order, so two reschedules
+    # crossing between the same dates cannot deadlock.
+    _lock(s, [d, old] if moving and old is not None else [d], tz)
+    day, booked = _check_slot(s, row, slot, d, tz, settings, now)
+    if moving and old is not None:
+        _release(s, request_id, old, tz, who)
+    problem, plan = booked.insertion.problem, booked.insertion.plan
+    _checked(s, d, problem, plan, {request_id: slot})
+    _set_windows(row, problem.request_by_id[request_id].windows)
+    s.flush()
+    plan_id = _store_and_publish(s, problem, plan, day.plan_row, f"booking {request_id}", who)
+    b = existing or BookingRow(request_id=request_id)
+    b.status, b.day, b.start, b.end, b.plan_id = BOOKED, d, slot.start, slot.end, plan_id
+    b.booked_at, b.actor = now, who.label
+    if existing is None or existing.status != BOOKED:
+        b.original_windows = [[w.start.isoformat(), w.end.isoformat()] for w in original]
+    s.add(b)
+    s.execute(delete(SlotHold).where(SlotHold.request_id == request_id))
+    s.flush()
+    return b
+
+
+def _slot_of(s: Session, row: RequestRow, slot: TimeWindow | None, hold_id: str | None,
+             settings: SlotSettings, now: datetime) -> TimeWindow:
+    """The slot named, or the one of the request's live hold ``hold_id``."""
+    if hold_id is None:
+        assert slot is not None
+        return slot
+    h = s.get(SlotHold, hold_id)
+    if h is None or h.request_id != row.id or h.expires_at <= now:
+        first = now.astimezone(business_tz(s, settings)).date()
+        raise Conflict(f"hold {hold_id!r} of request {row.id!r} expired or does not exist",
+                       field="hold_id", kind="hold-expired",
+                       offers=_fresh_offers(s, row, first, settings, now))
+    return TimeWindow(h.start, h.end)
+
+
+def cancel(s: Session, request_id: str, reason: str | None, settings: SlotSettings,
+           who: Actor, now: datetime | None = None) -> BookingRow:
+    """Cancel the booked visit: out of its day's plan (published), status ``cancelled``."""
+    now = now or utcnow()
+    b = get_booking(s, request_id)
+    row = bookable_row(s, request_id)
+    if b.status != BOOKED:
+        raise Conflict(f"the booking of {request_id!r} is {b.status}", field="status",
+                       kind="not-booked")
+    tz = business_tz(s, settings)
+    _lock(s, [b.day], tz)
+    _release(s, request_id, b.day, tz, who)
+    s.refresh(row)
+    s.add(StatusEvent(request_id=request_id, status=CANCELLED, previous=row.status, at=now,
+                      actor=who.label, note=reason or "booking cancelled"))
+    row.status, row.status_changed_at = CANCELLED, now
+    row.plan_id = row.assigned_technician_id = row.assigned_shift_id = None
+    row.planned_arrival = row.planned_start = row.planned_end = None
+    b.status = CANCELLED
+    s.execute(delete(SlotHold).where(SlotHold.request_id == request_id))
+    s.flush()
+    return b

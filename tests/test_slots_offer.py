@@ -1,0 +1,101 @@
+"""solver/slots/offer.py: slot offers against a day's published plan.
+
+The day is the live-day fixture (tests/live_fixtures.py): A serves km 10, 20, 30
+from 08:10, B km 40 and 60; shifts 08:00–17:00, driving 1 km takes a minute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from fieldops.domain import Skill, TimeWindow
+from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
+from fieldops.solver.slots.offer import may_take
+from fieldops.validators.dispatch import assert_valid
+from fieldops.validators.promises import assert_promises_kept
+
+from line_world import t
+from live_fixtures import Day, starts
+
+PARIS = ZoneInfo("Europe/Paris")
+DAY = date(2026, 3, 2)
+
+
+def _slots() -> list[TimeWindow]:
+    return day_slots(DAY, PARIS, timedelta(hours=2))
+
+
+def test_every_slot_of_the_shift_hours_is_offered_cheapest_first() -> None:
+    d = Day()
+    offers = offer_slots(d.problem, d.published, d.request("N", "E"), _slots())
+    hours = sorted(o.slot.start.astimezone(PARIS).hour for o in offers)
+    assert hours == [8, 10, 12, 14, 16]
+    costs = [o.added_cost for o in offers]
+    assert costs == sorted(costs)
+    for o in offers:
+        assert o.slot.start <= o.earliest_arrival <= o.latest_arrival <= o.slot.end
+        assert o.added_travel >= timedelta(0)
+
+
+def test_each_offer_books_where_and_at_the_cost_it_said() -> None:
+    d = Day()
+    new = d.request("N", "E")
+    for o in offer_slots(d.problem, d.published, new, _slots()):
+        booked = book_slot(d.problem, d.published, new, o.slot)
+        assert booked is not None, o.id
+        assert_valid(booked.insertion.problem, booked.insertion.plan)
+        assert_promises_kept(booked.insertion.plan, {"N": o.slot})
+        assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+        objective = booked.insertion.plan.objective - d.published.objective
+        assert abs(objective - (o.added_cost - o.disruption)) < 0.5
+        assert tuple(sorted(booked.insertion.moved)) == o.moved
+
+
+def test_the_latest_arrival_is_itself_bookable() -> None:
+    d = Day()
+    new = d.request("N", "E")
+    for o in offer_slots(d.problem, d.published, new, _slots()):
+        pinned = dataclasses.replace(new, id="P", windows=(
+            TimeWindow(o.latest_arrival, o.latest_arrival),))
+        assert book_slot(d.problem, d.published, pinned, o.slot) is not None, o.id
+
+
+def test_nobody_qualified_means_no_offer() -> None:
+    d = Day()
+    new = d.request("N", "E", required_skills=(Skill("gas", 1),))
+    assert offer_slots(d.problem, d.published, new, _slots()) == []
+    assert not any(may_take(d.problem, s, new) for s in d.problem.shifts)
+
+
+def test_the_requests_window_and_the_lead_time_limit_the_offers() -> None:
+    d = Day()
+    morning = d.request("N", "E", windows=(TimeWindow(t(0), t(240)),))
+    offers = offer_slots(d.problem, d.published, morning, _slots(),
+                         SlotParams(not_before=t(60)))
+    assert sorted(o.slot.start.astimezone(PARIS).hour for o in offers) == [10]
+    assert all(o.earliest_arrival <= t(240) for o in offers)
+
+
+def test_booking_offered_slots_until_none_is_left_never_overbooks() -> None:
+    d = Day()
+    problem, plan = d.problem, d.published
+    promises: dict[str, TimeWindow] = {}
+    for k in range(40):
+        new = dataclasses.replace(d.request(f"N{k}", "E" if k % 2 else "F", duration=60))
+        offers = offer_slots(problem, plan, new, _slots())
+        if not offers:
+            break
+        booked = book_slot(problem, plan, new, offers[-1].slot)  # the dearest, for variety
+        assert booked is not None
+        problem, plan = booked.insertion.problem, booked.insertion.plan
+        promises[new.id] = booked.slot
+        assert_valid(problem, plan)
+        assert_promises_kept(plan, promises)
+    else:
+        raise AssertionError("the day never filled up")
+    assert 4 <= len(promises) < 40
+    kept = starts(plan)
+    # Nobody published was taken out or handed to another technician.
+    assert all(kept[rid][0] == tech for rid, (tech, _) in starts(d.published).items())

@@ -1,0 +1,69 @@
+"""Hypothesis: offering slots, then booking offers in a random order, never over-books.
+
+Customers ask for offers against the same published day (the live-day fixture), then
+book in a random order, some several offers each. Every booking either succeeds — and
+the plan stays valid (dispatch validator) with every earlier promise kept (promise
+validator) and nobody taken out — or fails only because an earlier booking took the
+room: the first booking of all always succeeds (the offer was bookable).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fieldops.domain import ServiceRequest, TimeWindow
+from fieldops.solver.slots import book_slot, day_slots, offer_slots
+from fieldops.validators.dispatch import assert_valid
+from fieldops.validators.promises import assert_promises_kept
+
+from line_world import t
+from live_fixtures import Day
+
+DAY = Day()
+SLOTS = day_slots(date(2026, 3, 2), ZoneInfo("Europe/Paris"), timedelta(hours=2))
+
+
+@st.composite
+def customers(draw: st.DrawFn) -> list[ServiceRequest]:
+    n = draw(st.integers(min_value=2, max_value=8))
+    out = []
+    for k in range(n):
+        place = draw(st.sampled_from(["E", "F", "G"]))
+        minutes = draw(st.sampled_from([30, 45, 60, 90, 120]))
+        windows: tuple[TimeWindow, ...] = ()
+        if draw(st.booleans()):
+            start = draw(st.integers(min_value=0, max_value=420))
+            windows = (TimeWindow(t(start), t(start + draw(st.integers(60, 300)))),)
+        out.append(DAY.request(f"C{k}", place, minutes, windows=windows))
+    return out
+
+
+@given(customers(), st.randoms(use_true_random=False))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
+                                                    rng: object) -> None:
+    wishes = [(r, o) for r in reqs for o in offer_slots(DAY.problem, DAY.published, r, SLOTS)]
+    rng.shuffle(wishes)  # type: ignore[attr-defined]
+    problem, plan = DAY.problem, DAY.published
+    promises: dict[str, TimeWindow] = {}
+    for req, offer in wishes:
+        if req.id in promises:
+            continue
+        booked = book_slot(problem, plan, req, offer.slot)
+        if booked is None:
+            assert promises, f"{offer.id} was offered to {req.id} on the untouched day"
+            continue
+        problem, plan = booked.insertion.problem, booked.insertion.plan
+        promises[req.id] = offer.slot
+        assert_valid(problem, plan)
+        assert_promises_kept(plan, promises)
+        assert not plan.unassigned
+    routed = sum(len(r.jobs) for r in plan.routes)
+    assert routed == len(DAY.problem.requests) + len(promises)
+    assert {dataclasses.astuple(w) for w in promises.values()} <= {
+        dataclasses.astuple(s) for s in SLOTS}
