@@ -41,9 +41,10 @@ def _request(rid: str, day: date, start: str = "10:00", end: str = "12:00",
     return body
 
 
-def _published_day(api: Api, *rids: str, day: date | None = None) -> None:
+def _published_day(api: Api, *rids: str, day: date | None = None,
+                   window: tuple[str, str] = ("10:00", "12:00")) -> None:
     """Technician Ann Example (t1) with a shift on ``day`` (tomorrow), the requests
-    planned and published."""
+    (each with ``window`` that day) planned and published."""
     day = day or _day(1)
     tech = {**technician("t1"), "name": "Ann Example"}
     assert api.post("/api/v1/technicians", json=tech).status_code == 201
@@ -51,7 +52,8 @@ def _published_day(api: Api, *rids: str, day: date | None = None) -> None:
         "id": "s1", "technician_id": "t1", "start": _at(day, "08:00"),
         "end": _at(day, "17:00")}).status_code == 201
     for rid in rids:
-        assert api.post("/api/v1/requests", json=_request(rid, day)).status_code == 201
+        resp = api.post("/api/v1/requests", json=_request(rid, day, *window))
+        assert resp.status_code == 201, resp.get_json()
     body = {"timezone": "Europe/Berlin", "params": {"time_limit": 1},
             "horizon": {"start": _at(day, "00:00"), "end": _at(day + timedelta(days=1), "00:00")}}
     resp = api.post("/api/v1/plans", json=body)
@@ -254,3 +256,30 @@ def test_satisfaction_bad_input(api: Api) -> None:
     empty = api.get("/api/v1/satisfaction").get_json()
     assert empty == {"count": 0, "average": None, "timezone": "UTC", "by_technician": [],
                      "by_day": []}
+
+
+def test_customer_reschedules_to_an_offered_slot(api: Api) -> None:
+    _published_day(api, "r1", window=("08:00", "17:00"))  # any time that day
+    path = _link(api)
+    page = api.get(f"{path}/reschedule", role=None)
+    assert page.status_code == 200 and page.headers["Content-Security-Policy"] == TRACK_CSP
+    offers = api.get(f"{path}/reschedule", role=None, headers=JSON).get_json()["offers"]
+    assert offers and all(set(o) == {"slot_id", "date", "start", "end", "earliest_arrival",
+                                     "latest_arrival"} for o in offers)
+    current = _page(api, path)["appointment"]
+    wanted = next(o for o in offers if o["start"] != current["start"])
+    assert wanted["slot_id"] in page.get_data(as_text=True)
+    resp = api.post(f"{path}/reschedule", role=None, data={"slot_id": wanted["slot_id"]})
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    moved = _page(api, path)
+    assert moved["appointment"] == {"start": wanted["start"], "end": wanted["end"]}
+    assert datetime.fromisoformat(wanted["start"]) <= datetime.fromisoformat(moved["eta"])
+    booking = api.get("/api/v1/requests/r1/booking").get_json()
+    assert booking["status"] == "booked" and booking["slot_id"] == wanted["slot_id"]
+    # A made-up slot is refused with the field named; the booking stays.
+    bad = api.post(f"{path}/reschedule", role=None, json={"slot_id": "tomorrow"})
+    assert_problem(bad, 422, "slot_id")
+    # Cancelling a booked visit goes through the booking's cancel (out of the plan).
+    assert api.post(f"{path}/cancel", role=None, data={}).status_code == 303
+    assert api.get("/api/v1/requests/r1/booking").get_json()["status"] == "cancelled"
+    assert _page(api, path)["status"] == "cancelled"

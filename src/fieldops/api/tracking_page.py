@@ -98,3 +98,15 @@ def message_html(heading: str, message: str, *, back: str | None = None,
     return _ENV.get_template(template).render(
         heading=heading, message=message, back=back, error=error, css=CSS, title=heading,
         footer=FOOTER, refresh=None, **extra)
+
+
+def reschedule_html(offers: list[dict[str, Any]], timezone: str, *, action: str, back: str,
+                    error: str | None = None) -> str:
+    """The slots the appointment can move to, one form (one button) each."""
+    shown = [{"slot_id": o["slot_id"], "text": window_text(
+        (datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"])), timezone)}
+        for o in offers]
+    return message_html("Choose another time", "These times are free. Choosing one "
+                        "moves your appointment at once.", back=back, error=error,
+                        template="tracking_reschedule.html.j2", offers=shown,
+                        timezone=timezone, action=action)

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +23,14 @@ from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.satisfaction import MAX_COMMENT, Rating, check_score
+from fieldops.domain.timewindow import TimeWindow
+from fieldops.services import slots
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
-from fieldops.services.requests import ETA_STATUSES
+from fieldops.services.requests import ETA_STATUSES, change_status
 from fieldops.store.keys import hash_secret
 from fieldops.store.models import (
+    BookingRow,
     PlanRow,
     RatingRow,
     RequestRow,
@@ -47,6 +51,10 @@ DEFAULT_PREPARE: tuple[str, ...] = (
     "Make sure someone aged 18 or over is at home during the appointment window.",
 )
 MAX_PREPARE_ITEMS, MAX_PREPARE_CHARS = 10, 300
+#: What the customer sees of a slot offer.
+CUSTOMER_OFFER_KEYS = ("slot_id", "date", "start", "end", "earliest_arrival", "latest_arrival")
+#: Slots the reschedule page offers at most (the cheapest first).
+RESCHEDULE_OFFERS = 8
 #: Statuses in which the customer may still move or cancel the appointment.
 CHANGEABLE = ("new", "scheduled", "dispatched")
 #: Plain words for each status, as the customer reads them.
@@ -267,3 +275,54 @@ def rate(s: Session, row: RequestRow, score: object, comment: str | None) -> Rat
         raise Conflict("this visit has been rated already", field="rating",
                        kind="already-rated") from None
     return rating
+
+
+# ---------------------------------------------------------------- customer's changes
+def _booked(s: Session, request_id: str) -> bool:
+    b = s.get(BookingRow, request_id)
+    return b is not None and b.status == slots.BOOKED
+
+
+def _changeable(row: RequestRow) -> None:
+    if row.status not in CHANGEABLE:
+        raise not_changeable(row.status)
+
+
+def customer_offers(s: Session, row: RequestRow, settings: slots.SlotSettings,
+                    limit: int = RESCHEDULE_OFFERS) -> list[dict[str, Any]]:
+    """The slots the appointment can move to, cheapest first, as the customer sees
+    them: window and arrival range, no technician and no cost."""
+    _changeable(row)
+    got = slots.offers(s, row.id, slots.OfferQuery(limit=limit), settings, row=row)
+    return customer_shape(got["offers"])
+
+
+def customer_shape(offers: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Slot offers without what only staff see (the added cost)."""
+    return [{k: o[k] for k in CUSTOMER_OFFER_KEYS} for o in offers]
+
+
+def customer_reschedule(s: Session, row: RequestRow, slot: TimeWindow,
+                        settings: slots.SlotSettings, who: slots.Actor) -> None:
+    """Book ``slot`` for the request (moving its booking if it has one) through the
+    slots' one booking path: re-checked under the day's lock, published. A slot
+    taken meanwhile is :class:`Conflict` ``slot-taken`` with fresh offers."""
+    _changeable(row)
+    try:
+        slots.book(s, row.id, slot, None, settings, who, replace=_booked(s, row.id))
+    except Conflict as exc:
+        if "offers" in exc.extra:
+            exc.extra["offers"] = customer_shape(exc.extra["offers"])[:RESCHEDULE_OFFERS]
+        raise
+
+
+def customer_cancel(s: Session, row: RequestRow, settings: slots.SlotSettings,
+                    who: slots.Actor) -> None:
+    """Cancel the appointment: a booked one through the slots' cancel (out of its
+    day's plan, re-published), any other by its status (off every calendar)."""
+    _changeable(row)
+    reason = "cancelled by the customer"
+    if _booked(s, row.id):
+        slots.cancel(s, row.id, reason, settings, who)
+    else:
+        change_status(s, row, "cancelled", actor=who.label, at=None, note=reason)

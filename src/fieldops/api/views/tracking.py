@@ -19,11 +19,19 @@ from fieldops.api.errors import Problem
 from fieldops.api.ext import session
 from fieldops.api.ratelimit import RateLimiter, retry_after
 from fieldops.api.security import CSP
-from fieldops.api.tracking_page import TRACK_CSP, message_html, page_html, page_json
+from fieldops.api.tracking_page import (
+    TRACK_CSP,
+    message_html,
+    page_html,
+    page_json,
+    reschedule_html,
+)
+from fieldops.api.views.slots import settings as slot_settings
 from fieldops.domain.errors import FieldError
 from fieldops.services import tracking as svc
-from fieldops.services.errors import ServiceError
-from fieldops.services.requests import change_status
+from fieldops.services.errors import Conflict, ServiceError
+from fieldops.services.slots import Actor
+from fieldops.solver.slots import parse_slot_id
 from fieldops.store.models import utcnow
 
 blp = Blueprint("tracking", __name__, url_prefix="/track",
@@ -171,6 +179,10 @@ def rate_visit(token: str) -> Response:
     return _guarded(token, action)
 
 
+def _actor() -> Actor:
+    return Actor(CUSTOMER_ACTOR, None, request.url_root.rstrip("/"))
+
+
 @blp.route("/<string:token>/cancel", methods=["GET"])
 @blp.doc(**_PUBLIC)
 @blp.response(200, {"type": "string"}, content_type="text/html",
@@ -198,30 +210,68 @@ def cancel_page(token: str) -> Response:
 @blp.response(200, {"type": "object"}, description="the page's JSON after the "
               "cancellation; a form post is answered 303 to the page")
 def cancel_visit(token: str) -> Response:
-    """Cancel the appointment (while it is not under way)."""
+    """Cancel the appointment (while it is not under way): a booked one leaves its
+    day's plan, which is published again."""
 
     def action() -> Response:
         with session() as s:
             _, row = svc.find_link(s, token, utcnow())
-            if row.status not in svc.CHANGEABLE:
-                raise svc.not_changeable(row.status)
-            change_status(s, row, "cancelled", actor=CUSTOMER_ACTOR, at=None,
-                          note="cancelled by the customer")
-        if wants_json():
-            return _show(token)
-        return _back_to_page(token)
+            svc.customer_cancel(s, row, slot_settings(), _actor())
+        return _show(token) if wants_json() else _back_to_page(token)
 
     return _guarded(token, action)
 
 
+def _offers_answer(token: str, error: str | None = None, status: int = 200,
+                   offers: list[dict[str, Any]] | None = None) -> Response:
+    with session() as s:
+        link, row = svc.find_link(s, token, utcnow())
+        timezone = svc.tracking_view(s, link, row).timezone
+        if offers is None:
+            offers = svc.customer_offers(s, row, slot_settings())
+    if wants_json():
+        return _json({"offers": offers, "timezone": timezone}, status)
+    return _html(reschedule_html(
+        offers, timezone, action=url_for("tracking.reschedule_visit", token=token),
+        back=url_for("tracking.track_page", token=token), error=error), status)
+
+
 @blp.route("/<string:token>/reschedule", methods=["GET"])
 @blp.doc(**_PUBLIC)
-@blp.response(200, {"type": "object"}, description="the bookable slots (HTML or JSON)")
+@blp.response(200, {"type": "object"}, description="the free slots (HTML, or JSON "
+              '{"offers": [{"slot_id", "date", "start", "end", "earliest_arrival", '
+              '"latest_arrival"}], "timezone"})')
 def reschedule_page(token: str) -> Response:
-    """The slots the appointment can move to."""
+    """The times the appointment can move to, cheapest for the day's plan first."""
+    return _guarded(token, lambda: _offers_answer(token))
+
+
+@blp.route("/<string:token>/reschedule", methods=["POST"])
+@blp.doc(requestBody={**_BODY, "description": '{"slot_id": one of the offers}'},
+         **_PUBLIC)
+@blp.response(200, {"type": "object"}, description="the page's JSON after the move; a "
+              "form post is answered 303 to the page")
+def reschedule_visit(token: str) -> Response:
+    """Move the appointment to one of the offered slots (re-checked, then published).
+
+    A slot taken meanwhile is 409 ``slot-taken``; the answer lists fresh offers.
+    """
 
     def action() -> Response:
-        raise Problem(501, "rescheduling online is not available yet; please call us",
-                      kind="not-implemented")
+        data = _form()
+        raw = data.get("slot_id")
+        if not isinstance(raw, str) or not raw:
+            raise FieldError("slot_id", "choose one of the offered times")
+        slot = parse_slot_id(raw)
+        try:
+            with session() as s:
+                _, row = svc.find_link(s, token, utcnow())
+                svc.customer_reschedule(s, row, slot, slot_settings(), _actor())
+        except Conflict as exc:
+            if exc.kind != "slot-taken" or wants_json():
+                raise
+            return _offers_answer(token, "That time was just taken. Please choose "
+                                  "another one.", 409, exc.extra.get("offers"))
+        return _show(token) if wants_json() else _back_to_page(token)
 
     return _guarded(token, action)
