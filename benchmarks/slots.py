@@ -1,0 +1,258 @@
+"""Slot offers and booking on published days (issue 18's three goals).
+
+Run ``python -m benchmarks.slots`` (``--jobs``, ``--techs``, ``--days``,
+``--requests``, ``--book``, ``--time-limit`` of each day's solve, the oracle's
+``--oracle-sample``, ``--oracle-jobs``, ``--oracle-techs``,
+``--oracle-time-limit``). Three parts, one table each, one JSON
+(``benchmarks/results/slots-<jobs>j.json``):
+
+1. **Offers.** ``--days`` consecutive days of
+   :func:`fieldops.data.sample.generate_field_day` (``--jobs`` / ``--techs`` each,
+   seeds 0, 1, …) are solved and validated (the published plans); ``--requests``
+   random requests (near a random job of a random day, that job's skills, 30–90
+   min) ask for offers on every day: wall time of the whole call per request
+   (slot filtering and :func:`~fieldops.solver.slots.offer_slots` of each day),
+   p50 / p95 / max. Goal: p95 ≤ 300 ms at 5 days × 1 000 jobs / 120 technicians.
+2. **Booking.** The first ``--book`` of those requests each take every offer
+   they got (computed on the untouched days); all those (request, slot) pairs are
+   booked in a random order, a request once booked being skipped. A failure counts
+   as *taken* when the same slot still books on the untouched day (an earlier
+   booking took the room), else as a *failure*. Every resulting plan passes the
+   dispatch validator and keeps every promise made so far (the promise
+   validator). Goal: zero failures.
+3. **Oracle.** On ``--oracle-sample`` requests against a smaller day
+   (``--oracle-jobs`` / ``--oracle-techs``, solved for ``--oracle-time-limit``
+   s), the top offer's added cost is compared with an oracle that re-solves the
+   day with the job fixed in each open slot of the day (its windows = the slot),
+   same time limit: the oracle's added cost of a slot is that solve's objective
+   minus the better of the published objective and a re-solve without the job;
+   the oracle's best is the cheapest slot. Goal: the top offer within 10 % of it,
+   ``gap = (ours - oracle) / max(oracle, 1)`` ≤ 0.10 (one objective unit floors
+   the denominator: an oracle that finds the job free would divide by zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from benchmarks._harness import machine_info, write_results
+
+FIRST_DAY = date(2026, 3, 2)  # a Monday
+DURATIONS = (30, 45, 60, 90)  # minutes
+JITTER = 0.01  # degrees around the job the request is drawn near
+GOAL_P95_S = 0.300
+GOAL_GAP = 0.10
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _days(n_days: int, jobs: int, techs: int, time_limit: float) -> list[Any]:
+    """``n_days`` solved, validated days: (date, problem, plan, solve seconds)."""
+    from fieldops.data.sample import generate_field_day
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+    from fieldops.validators.dispatch import assert_valid
+
+    out = []
+    for k in range(n_days):
+        d = FIRST_DAY + timedelta(days=k)
+        problem = generate_field_day(jobs, techs, seed=k, date=d)
+        t0 = time.perf_counter()
+        plan = solve_dispatch(problem, SolveParams(time_limit=time_limit))
+        assert_valid(problem, plan)
+        out.append((d, problem, plan, time.perf_counter() - t0))
+    return out
+
+
+def _request(rng: random.Random, days: list[Any], k: int) -> Any:
+    from fieldops.domain import Location, ServiceRequest
+
+    _, problem, _, _ = rng.choice(days)
+    near = rng.choice(problem.requests)
+    loc = Location(lat=near.location.lat + rng.uniform(-JITTER, JITTER),
+                   lon=near.location.lon + rng.uniform(-JITTER, JITTER))
+    return ServiceRequest(id=f"SLOT-{k:04d}", location=loc,
+                          duration=timedelta(minutes=rng.choice(DURATIONS)),
+                          required_skills=near.required_skills)
+
+
+def _offers_everywhere(days: list[Any], req: Any) -> list[tuple[int, Any]]:
+    """(day index, offer) over every day, cheapest first."""
+    from fieldops.solver.slots import day_slots, offer_slots, open_slots
+
+    found = []
+    for i, (d, problem, plan, _) in enumerate(days):
+        slots = open_slots(day_slots(d, problem.tz), problem.shifts, req)
+        found += [(i, o) for o in offer_slots(problem, plan, req, slots)]
+    found.sort(key=lambda x: x[1].added_cost)
+    return found
+
+
+def part_offers(days: list[Any], reqs: list[Any]) -> tuple[dict[str, Any], list[Any]]:
+    latencies, offered = [], []
+    for req in reqs:
+        t0 = time.perf_counter()
+        found = _offers_everywhere(days, req)
+        latencies.append(time.perf_counter() - t0)
+        offered.append(found)
+    summary = {"requests": len(reqs), "p50_s": round(statistics.median(latencies), 4),
+               "p95_s": round(_percentile(latencies, 0.95), 4),
+               "max_s": round(max(latencies), 4),
+               "with_offers": sum(1 for f in offered if f),
+               "offers_per_request": round(statistics.mean(len(f) for f in offered), 2),
+               "goal_p95_met": _percentile(latencies, 0.95) <= GOAL_P95_S}
+    return summary, offered
+
+
+def part_booking(days: list[Any], reqs: list[Any], offered: list[Any], seed: int
+                 ) -> dict[str, Any]:
+    from fieldops.solver.slots import book_slot
+    from fieldops.validators.dispatch import assert_valid
+    from fieldops.validators.promises import assert_promises_kept
+
+    pairs = [(req, i, o) for req, found in zip(reqs, offered, strict=True) for i, o in found]
+    random.Random(seed).shuffle(pairs)
+    state = {i: (problem, plan) for i, (_, problem, plan, _) in enumerate(days)}
+    promises: dict[int, dict[str, Any]] = {i: {} for i in state}
+    booked: set[str] = set()
+    taken = failures = validated = 0
+    seconds: list[float] = []
+    for req, i, offer in pairs:
+        if req.id in booked:
+            continue
+        problem, plan = state[i]
+        t0 = time.perf_counter()
+        result = book_slot(problem, plan, req, offer.slot)
+        seconds.append(time.perf_counter() - t0)
+        if result is None:
+            _, p0, plan0, _ = days[i]
+            if book_slot(p0, plan0, req, offer.slot) is not None:
+                taken += 1
+            else:
+                failures += 1
+            continue
+        state[i] = (result.insertion.problem, result.insertion.plan)
+        booked.add(req.id)
+        promises[i][req.id] = offer.slot
+        assert_valid(*state[i])
+        assert_promises_kept(state[i][1], promises[i])
+        validated += 1
+    return {"requests": len(reqs), "offered_pairs": len(pairs), "booked": len(booked),
+            "taken_by_earlier_booking": taken, "failures": failures,
+            "plans_validated": validated,
+            "book_p50_s": round(statistics.median(seconds), 4) if seconds else None,
+            "goal_met": failures == 0}
+
+
+def _oracle_cost(problem: Any, plan: Any, req: Any, slot: Any, limit: float,
+                 base: float) -> float | None:
+    import dataclasses
+
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+    from fieldops.solver.slots import booked_request
+    from fieldops.validators.dispatch import assert_valid
+
+    job = booked_request(req, slot)
+    full = dataclasses.replace(problem, requests=(*problem.requests, job))
+    solved = solve_dispatch(full, SolveParams(time_limit=limit))
+    assert_valid(full, solved)
+    if job.id not in {rid for r in solved.routes for rid in r.request_ids}:
+        return None
+    return float(solved.objective) - base
+
+
+def part_oracle(args: argparse.Namespace) -> dict[str, Any]:
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+    from fieldops.solver.slots import day_slots, open_slots
+
+    days = _days(1, args.oracle_jobs, args.oracle_techs, args.oracle_time_limit)
+    d, problem, plan, _ = days[0]
+    again = solve_dispatch(problem, SolveParams(time_limit=args.oracle_time_limit))
+    base = min(float(plan.objective), float(again.objective))
+    rng = random.Random(args.seed + 1)
+    rows = []
+    k = 0
+    while len(rows) < args.oracle_sample and k < args.oracle_sample * 4:
+        req = _request(rng, days, 10_000 + k)
+        k += 1
+        found = _offers_everywhere(days, req)
+        if not found:
+            continue
+        ours = found[0][1].added_cost
+        costs = [_oracle_cost(problem, plan, req, s, args.oracle_time_limit, base)
+                 for s in open_slots(day_slots(d, problem.tz), problem.shifts, req)]
+        oracle = min((c for c in costs if c is not None), default=None)
+        if oracle is None:
+            continue
+        gap = (ours - oracle) / max(oracle, 1.0)
+        rows.append({"request": req.id, "ours": ours, "oracle": round(oracle, 2),
+                     "gap": round(gap, 4)})
+    gaps = [r["gap"] for r in rows]
+    return {"jobs": args.oracle_jobs, "technicians": args.oracle_techs,
+            "sample": len(rows), "median_gap": round(statistics.median(gaps), 4) if gaps else None,
+            "within_10pct": sum(1 for g in gaps if g <= GOAL_GAP),
+            "goal_met": bool(gaps) and all(g <= GOAL_GAP for g in gaps), "rows": rows}
+
+
+def _print(offers: dict[str, Any], booking: dict[str, Any], oracle: dict[str, Any] | None,
+           args: argparse.Namespace) -> None:
+    print(f"slot offers: {args.days} days x {args.jobs} jobs / {args.techs} technicians")
+    print(f"{'p50 s':>8} {'p95 s':>8} {'max s':>8} {'with offers':>12} {'offers/req':>11}"
+          f"  goal p95 <= {GOAL_P95_S} s")
+    print(f"{offers['p50_s']:>8.3f} {offers['p95_s']:>8.3f} {offers['max_s']:>8.3f} "
+          f"{offers['with_offers']:>12} {offers['offers_per_request']:>11}  "
+          f"{'met' if offers['goal_p95_met'] else 'NOT met'}")
+    print(f"booking every offered slot of {booking['requests']} requests in random order")
+    print(f"{'pairs':>6} {'booked':>7} {'taken':>6} {'failures':>9} {'validated':>10}")
+    print(f"{booking['offered_pairs']:>6} {booking['booked']:>7} "
+          f"{booking['taken_by_earlier_booking']:>6} {booking['failures']:>9} "
+          f"{booking['plans_validated']:>10}  {'met' if booking['goal_met'] else 'NOT met'}")
+    if oracle is not None:
+        print(f"oracle ({oracle['jobs']} jobs / {oracle['technicians']} technicians, "
+              f"{args.oracle_time_limit:g} s per solve), top offer vs best re-solved slot")
+        print(f"{'sample':>7} {'median gap':>11} {'within 10 %':>12}")
+        print(f"{oracle['sample']:>7} {oracle['median_gap']!s:>11} "
+              f"{oracle['within_10pct']:>12}  {'met' if oracle['goal_met'] else 'NOT met'}")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--techs", type=int, default=120)
+    parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--book", type=int, default=200)
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--oracle-sample", type=int, default=50)
+    parser.add_argument("--oracle-jobs", type=int, default=40)
+    parser.add_argument("--oracle-techs", type=int, default=5)
+    parser.add_argument("--oracle-time-limit", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    days = _days(args.days, args.jobs, args.techs, args.time_limit)
+    rng = random.Random(args.seed)
+    reqs = [_request(rng, days, k) for k in range(args.requests)]
+    offers, offered = part_offers(days, reqs)
+    booking = part_booking(days, reqs[:args.book], offered[:args.book], args.seed)
+    oracle = part_oracle(args) if args.oracle_sample > 0 else None
+    _print(offers, booking, oracle, args)
+    payload = {"machine": machine_info(), "args": vars(args),
+               "day_solve_seconds": [round(x[3], 1) for x in days],
+               "offers": offers, "booking": booking, "oracle": oracle,
+               "wall_seconds": round(time.perf_counter() - t0, 1)}
+    path = write_results(f"slots-{args.jobs}j", payload)
+    print(f"written {path}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
