@@ -77,3 +77,7 @@ def test_redact_hides_token_values_only() -> None:
                             '&x=2 HTTP/1.1" 200')
     assert redact("token=abc") == f"token={REDACTED}"
     assert redact("/api/v1/technicians/t1/feed-token") == "/api/v1/technicians/t1/feed-token"
+    # The customer's tracking link carries its token in the path.
+    assert redact('"POST /track/fot_a-b_c/rating HTTP/1.1" 201') == (
+        f'"POST /track/{REDACTED}/rating HTTP/1.1" 201')
+    assert redact("GET /track/fot_x?y=1") == f"GET /track/{REDACTED}?y=1"
