@@ -215,6 +215,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         calendars,
         contract_tiers,
         customers,
+        days,
         feed_tokens,
         keys,
         plans,
@@ -233,8 +234,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # The order of the OpenAPI document's paths.
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, slots,
-                 tracking_links, plans, workforce, rosters, agent_feed_tokens, feed_tokens,
-                 calendars, reports, satisfaction, tracking):
+                 tracking_links, plans, days, workforce, rosters, agent_feed_tokens,
+                 feed_tokens, calendars, reports, satisfaction, tracking):
         api.register_blueprint(view.blp)
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.

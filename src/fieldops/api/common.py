@@ -105,6 +105,14 @@ def customer_json(row: CustomerRow) -> dict[str, Any]:
 
 
 def plan_json(row: PlanRow, *, with_result: bool = True) -> dict[str, Any]:
+    out = _plan_head(row, with_result=with_result)
+    if row.kind is not None:  # a live-day proposal
+        out.update(kind=row.kind, base_version=str(row.base_version), as_of=instant(row.as_of),
+                   diff=row.diff, cost=row.cost)
+    return out
+
+
+def _plan_head(row: PlanRow, *, with_result: bool) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "timezone": row.timezone,
         "horizon": {"start": instant(row.horizon_start), "end": instant(row.horizon_end)},

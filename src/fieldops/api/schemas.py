@@ -208,7 +208,9 @@ class StatusEventSchema(Schema):
 class TrackingSchema(Schema):
     id = fields.String()
     status = fields.String()
-    eta = fields.String(allow_none=True, metadata={**INSTANT, "description": "planned arrival"})
+    eta = fields.String(allow_none=True, metadata={
+        **INSTANT, "description": "the live expected start of service (statuses and delays "
+                                  "applied), never before the window opens"})
     planned_start = Instant(allow_none=True)
     technician_id = fields.String(allow_none=True)
     history = fields.List(fields.Nested(StatusEventSchema))
@@ -327,6 +329,12 @@ class PlanOutSchema(Schema):
     started_at = Instant(allow_none=True)
     finished_at = Instant(allow_none=True)
     published_at = Instant(allow_none=True)
+    # A live-day proposal only (docs/api.md, "The live day").
+    kind = fields.String(metadata={"description": "insertion, move or replan"})
+    base_version = fields.String(metadata={"description": "the day's version it was built on"})
+    as_of = Instant()
+    diff = fields.Dict(allow_none=True)
+    cost = fields.Dict(allow_none=True)
 
 
 class PublishSchema(Strict):

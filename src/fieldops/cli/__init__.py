@@ -10,6 +10,7 @@ subcommand sets ``func(args) -> int``:
 - :mod:`~fieldops.cli.workforce`: ``workforce-sample``, ``forecast``, ``staff``;
 - :mod:`~fieldops.cli.roster`: ``roster``, ``roster-sample``;
 - :mod:`~fieldops.cli.slots`: ``slots offers``, ``slots book`` (on files).
+- :mod:`~fieldops.cli.day`: ``day etas``, ``day insert``, ``day move``, ``day replan``.
 
 Shared pieces are public: :mod:`~fieldops.cli.live` (the live-progress runner)
 and :mod:`~fieldops.cli.common` (console, service-level options).
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from fieldops import __version__
-from fieldops.cli import api, demo, dispatch, reports, roster, slots, workforce
+from fieldops.cli import api, day, demo, dispatch, reports, roster, slots, workforce
 from fieldops.domain.errors import FieldError
 
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fieldops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (dispatch, demo, reports, api, workforce, roster, slots):
+    for module in (dispatch, demo, reports, api, workforce, roster, slots, day):
         module.register(subparsers)
     return parser
 

@@ -1,11 +1,10 @@
 """The customer record beyond its details: logged contacts, the contact history
-(visits, ratings and contacts in one timeline), preferred technicians that new
-requests inherit, and satisfaction summaries."""
+(visits, ratings and contacts in one timeline) and satisfaction summaries. (New
+requests inheriting the customer's preferred technicians: :mod:`.preferences`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldops.calendar import Contact
-from fieldops.domain import ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.domain.satisfaction import REPORT_DAYS, Rating, Satisfaction, summarise
 from fieldops.services.resources import CUSTOMERS, customer_visits
 from fieldops.store.models import (
     CustomerContact,
-    CustomerRow,
     PlanRow,
     RatingRow,
     TechnicianRow,
@@ -95,30 +92,6 @@ def history(s: Session, customer_id: str) -> list[dict[str, Any]]:
          "summary": c.summary, "request_id": c.request_id, "actor": c.actor}
         for c in contacts(s, customer_id)]
     return sorted(entries, key=lambda e: e["at"], reverse=True)
-
-
-# ---------------------------------------------------------------- preferred technicians
-def inherit_preferred(s: Session, reqs: Sequence[ServiceRequest],
-                      explicit: set[str]) -> list[ServiceRequest]:
-    """``reqs`` with their customer's preferred technicians, except the requests whose
-    ids are in ``explicit`` (they named their own, possibly none).
-
-    Soft: a preference costs in the objective, it never forbids anyone; a technician
-    the request excludes (or that is deleted since) is left out.
-    """
-    customers = {r.customer_id for r in reqs if r.customer_id and r.id not in explicit}
-    if not customers:
-        return list(reqs)
-    prefs = {c.id: list(c.preferred_technicians or []) for c in s.scalars(
-        select(CustomerRow).where(CustomerRow.id.in_(customers)))}
-    known = set(s.scalars(select(TechnicianRow.id).where(
-        TechnicianRow.id.in_({t for ts in prefs.values() for t in ts}))))
-    out = []
-    for r in reqs:
-        wanted = prefs.get(r.customer_id or "", []) if r.id not in explicit else []
-        keep = tuple(t for t in wanted if t in known and t not in r.excluded_technicians)
-        out.append(replace(r, preferred_technicians=keep) if keep else r)
-    return out
 
 
 # ---------------------------------------------------------------- satisfaction

@@ -7,6 +7,7 @@ becomes the dispatch when published (:func:`publish_plan`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -29,7 +30,7 @@ from fieldops.domain import (
 )
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
-from fieldops.services import feeds
+from fieldops.services import feeds, live
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
 from fieldops.services.jobs import JobKind, Store
@@ -142,6 +143,34 @@ def _requests(s: Session, horizon: TimeWindow, req_ids: Sequence[str] | None
     return [found[r] for r in dict.fromkeys(req_ids)]
 
 
+_REF_LISTS = ("preferred_technicians", "required_technicians", "excluded_technicians")
+
+
+def _with_referenced(s: Session, techs: list[TechnicianRow], reqs: list[ServiceRequest]
+                     ) -> tuple[list[TechnicianRow], list[ServiceRequest]]:
+    """Technicians the requests name join the problem (without shifts when they have
+    none in the horizon: a request pinned to one is then left out, with its reason);
+    names of technicians that no longer exist are dropped. The problem never fails
+    on a reference inside a list the caller did not send (issue 17)."""
+    have = {t.id for t in techs}
+    named = {t for r in reqs for name in _REF_LISTS for t in getattr(r, name)}
+    named |= {r.pinned_technician for r in reqs if r.pinned_technician is not None}
+    missing = named - have
+    extra = list(s.scalars(select(TechnicianRow).where(TechnicianRow.id.in_(missing))
+                           .order_by(TechnicianRow.id))) if missing else []
+    known = have | {t.id for t in extra}
+    if named <= known:
+        return techs + extra, reqs
+    out = []
+    for r in reqs:
+        changes: dict[str, Any] = {name: tuple(t for t in getattr(r, name) if t in known)
+                                   for name in _REF_LISTS}
+        if r.pinned_technician is not None and r.pinned_technician not in known:
+            changes.update(pinned_technician=None, pinned_start=None)
+        out.append(dataclasses.replace(r, **changes))
+    return techs + extra, out
+
+
 def build_day_problem(
     s: Session,
     horizon: TimeWindow,
@@ -177,14 +206,15 @@ def build_day_problem(
         ``technician_ids[i]`` / ``request_ids[i]`` naming an unknown or closed one.
     """
     techs, shift_rows = _technicians(s, horizon, technician_ids)
-    reqs = _requests(s, horizon, request_ids)
+    reqs = [request_from_row(r) for r in _requests(s, horizon, request_ids)]
+    techs, reqs = _with_referenced(s, techs, reqs)
     tiers = [tier_from_row(t) for t in s.scalars(select(ContractTierRow)
                                                  .order_by(ContractTierRow.name))]
     return DispatchProblem(
         horizon=horizon, timezone=timezone,
         technicians=tuple(technician_from_row(t) for t in techs),
         shifts=tuple(shift_from_row(r) for r in shift_rows),
-        requests=tuple(request_from_row(r) for r in reqs),
+        requests=tuple(reqs),
         contract_tiers=tuple(tiers), travel=travel or TravelSettings(),
         weights=weights or ObjectiveWeights(), name=name,
     )
@@ -218,14 +248,18 @@ def queue_plan(s: Session, problem: DispatchProblem, params: dict[str, Any], *,
     return row
 
 
-def _assignments(plan_id: str, plan: DispatchPlan) -> list[PlanAssignment]:
+def assignments(plan_id: str, plan: DispatchPlan,
+                shift_of: Callable[[str], str] | None = None) -> list[PlanAssignment]:
+    """The plan's assigned jobs as rows; ``shift_of`` maps a route's shift id to the
+    stored shift (a live proposal's routes run on pieces of the day's shifts)."""
     rows = []
     for route in plan.routes:
         jobs = [st for st in route.steps if st.kind is StepKind.JOB and st.request_id]
         for seq, step in enumerate(jobs, start=1):
             assert step.request_id is not None
             rows.append(PlanAssignment(
-                plan_id=plan_id, request_id=step.request_id, shift_id=route.shift_id,
+                plan_id=plan_id, request_id=step.request_id,
+                shift_id=shift_of(route.shift_id) if shift_of else route.shift_id,
                 technician_id=route.technician_id, sequence=seq, arrival=step.arrival,
                 start=step.start, end=step.end,
             ))
@@ -237,16 +271,21 @@ def _solve_plan(problem_json: dict[str, Any], params_json: dict[str, Any],
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
 
     problem = problem_from_json(problem_json)
-    result = solve_dispatch(problem, SolveParams(**params_json), progress=progress, stop=stop)
+    live_args = params_json.get(live.LIVE_PARAMS)
+    solve_args = {k: v for k, v in params_json.items() if k != live.LIVE_PARAMS}
+    solved = solve_dispatch(problem, SolveParams(**solve_args), progress=progress, stop=stop)
 
     def store(s: Session, row: PlanRow, status: str, solutions: int) -> None:
+        # A live re-plan keeps the plan as it stands when the solve is no cheaper.
+        result = solved if live_args is None else live.finish_replan(s, row, solved, live_args)
         row.status, row.solutions = status, max(solutions, 1)
         row.result = plan_to_json(result)
         row.result_text = json.dumps(row.result, separators=(",", ":"))
         row.best_objective = result.objective
         row.assigned = result.kpis.jobs_assigned
         row.elapsed = result.solve_time.total_seconds()
-        s.add_all(_assignments(row.id, result))
+        shift_of = live.shift_mapper(s, row.day) if row.day is not None else None
+        s.add_all(assignments(row.id, result, shift_of))
 
     return store
 
@@ -336,13 +375,16 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     """
     plan = finished_plan(s, plan_id, "only a finished plan can be published")
     days = lock_days(s, [ALL_DAYS, *horizon_days(plan.horizon_start, plan.horizon_end)])
-    _check_not_superseded(plan, days)
+    if plan.kind is None:
+        _check_not_superseded(plan, days)
+        live.check_plain_publish(s, plan)
+    else:  # a live proposal: built on a version of its day, checked by the live rules
+        live.check_proposal(s, plan)
     target = "dispatched" if dispatch else "scheduled"
     now = _after(utcnow(), days)
     assigned = {a.request_id: a for a in s.scalars(
         select(PlanAssignment).where(PlanAssignment.plan_id == plan_id))}
     out = Publication(plan_id, now)
-    done = out.dispatched if dispatch else out.scheduled
     rows = {r.id: r for r in s.scalars(
         select(RequestRow).where(RequestRow.id.in_(
             [r["id"] for r in plan.problem.get("requests", [])]))
@@ -354,8 +396,13 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
             continue
         a = assigned.get(rid)
         new_status = target if a is not None else "new"
+        if plan.kind is not None and a is not None and row.status in ("scheduled", "dispatched"):
+            new_status = row.status  # a live change keeps what the technician was told
         _apply(row, plan_id, a)
-        (done if a is not None else out.unscheduled).append(rid)
+        if a is None:
+            out.unscheduled.append(rid)
+        else:
+            (out.dispatched if new_status == "dispatched" else out.scheduled).append(rid)
         if new_status != row.status or a is not None:
             s.add(StatusEvent(request_id=rid, status=new_status, previous=row.status, at=now,
                               actor=actor, plan_id=plan_id,
@@ -365,8 +412,12 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     for day in days:
         day.plan_id, day.published_at, day.version = plan_id, now, day.version + 1
     s.add(PlanPublish(plan_id=plan_id, published_at=now, published_by=published_by))
-    feeds.materialise_technicians(s, feeds.technicians_touched(s, plan), now=now,
-                                  url_root=url_root)
+    live.record_publish(s, plan, now)
+    # A live proposal re-renders only the feeds of the technicians it changes: the
+    # others stay byte for byte what their calendars already hold.
+    touched = set((plan.diff or {}).get("notify", [])) if plan.kind is not None \
+        else feeds.technicians_touched(s, plan)
+    feeds.materialise_technicians(s, touched, now=now, url_root=url_root)
     return out
 
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from fieldops.domain import ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import request_from_json
+from fieldops.services import day_version
 from fieldops.services.crud import get
-from fieldops.services.customers import inherit_preferred
 from fieldops.services.errors import Conflict, Forbidden
+from fieldops.services.preferences import inherit_preferred
 from fieldops.services.request_csv import row_error, too_many
 from fieldops.store.convert import (
     ensure_customer,
@@ -263,6 +264,7 @@ def change_status(s: Session, row: RequestRow, new: str, *, actor: str, at: date
         raise Conflict(f"cannot go from {row.status} to {new}", field="status",
                        kind="invalid-transition", allowed=sorted(TRANSITIONS[row.status]))
     at = at or utcnow()
+    day_version.bump_for_requests(s, [row])  # before an OFF_PLAN move clears the slot
     s.add(StatusEvent(request_id=row.id, status=new, previous=row.status, at=at,
                       actor=actor, note=note))
     row.status, row.status_changed_at = new, at

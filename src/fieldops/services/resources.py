@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from fieldops.domain import ContractTier, Shift, Technician
 from fieldops.domain.errors import FieldError
 from fieldops.schemas import shift_from_json, technician_from_json, tier_from_json
+from fieldops.services import live
 from fieldops.services.crud import Resource
 from fieldops.store.convert import ensure_skills, shift_to_row, technician_to_row, tier_to_row
 from fieldops.store.models import (
@@ -54,6 +55,31 @@ TECHNICIANS = Resource(
 )
 
 
+#: Request statuses whose references to a deleted technician are dropped.
+OPEN_REFS = ("new", "scheduled", "dispatched")
+_REF_LISTS = ("preferred_technicians", "required_technicians", "excluded_technicians")
+
+
+def delete_technician(s: Session, tech_id: str, *, actor: str) -> list[str]:
+    """Delete a technician and their shifts; their jobs not started are released
+    (back to ``new``, a later plan places them) and open requests stop naming
+    them (pins, preferred / required / excluded lists), so no later solve trips
+    over a technician that is gone. Returns the released requests."""
+    TECHNICIANS.get(s, tech_id)
+    for req in s.scalars(select(RequestRow).where(RequestRow.status.in_(OPEN_REFS))):
+        if req.pinned_technician == tech_id:
+            req.pinned_technician, req.pinned_start = None, None
+        for name in _REF_LISTS:
+            names = getattr(req, name) or []
+            if tech_id in names:
+                setattr(req, name, [t for t in names if t != tech_id])
+    s.flush()
+    shift_ids = list(s.scalars(select(ShiftRow.id).where(ShiftRow.technician_id == tech_id)))
+    released = live.release_shifts(s, shift_ids, actor, f"technician {tech_id} deleted")
+    TECHNICIANS.delete(s, tech_id)
+    return released
+
+
 def technicians_query(only: str | None = None) -> Select[Any]:
     """Technicians by id; ``only`` keeps one technician (a technician's own view)."""
     q = select(TechnicianRow).order_by(TechnicianRow.id)
@@ -81,6 +107,14 @@ SHIFTS = Resource(
     decode=lambda body: shift_from_json(body, ""),
     write=lambda s, sh, row: shift_to_row(sh, row), check=_check_shift,
 )
+
+
+def delete_shift(s: Session, shift_id: str, *, actor: str) -> list[str]:
+    """Delete a shift; its jobs not started are released (back to ``new``)."""
+    SHIFTS.get(s, shift_id)
+    released = live.release_shifts(s, [shift_id], actor, f"shift {shift_id} deleted")
+    SHIFTS.delete(s, shift_id)
+    return released
 
 
 def shifts_query(technician_id: str | None = None, start: datetime | None = None,

@@ -44,7 +44,7 @@ from fieldops.schemas import (
 from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
-from fieldops.services.plans import OPEN_STATUSES, _assignments, publish_plan
+from fieldops.services.plans import OPEN_STATUSES, assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
 from fieldops.solver.slots import (
     DEFAULT_GRID,
@@ -445,7 +445,7 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         finished_at=utcnow())
     s.add(row)
     s.flush()
-    s.add_all(_assignments(row.id, plan))
+    s.add_all(assignments(row.id, plan))
     s.flush()
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from fieldops.domain.errors import FieldError
 from fieldops.domain.satisfaction import MAX_COMMENT, Rating, check_score
 from fieldops.domain.timewindow import TimeWindow
-from fieldops.services import slots
+from fieldops.services import live, slots
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import ETA_STATUSES, change_status
@@ -205,13 +205,14 @@ def appointment_window(row: RequestRow) -> tuple[datetime, datetime] | None:
     return windows[0] if windows else None
 
 
-def expected_start(row: RequestRow) -> datetime | None:
-    """The expected service start while the job is on its way, never before its window
-    opens (the planned arrival can be earlier: the technician then waits)."""
+def expected_start(s: Session, row: RequestRow, now: datetime) -> datetime | None:
+    """The live expected start of service while the job is ahead (statuses and delays
+    of its day applied, no solve: :func:`fieldops.services.live.tracking_eta`), never
+    before its window opens (the planned arrival can be earlier: the technician then
+    waits)."""
     if row.status not in ETA_STATUSES or row.planned_start is None:
         return None
-    window = appointment_window(row)
-    return max(row.planned_start, window[0]) if window else row.planned_start
+    return live.tracking_eta(s, row, now)
 
 
 def first_name(name: str | None) -> str | None:
@@ -226,8 +227,9 @@ def _rating_of(s: Session, request_id: str) -> Rating | None:
                                          r.customer_id, r.comment)
 
 
-def tracking_view(s: Session, token: TrackingToken, row: RequestRow) -> TrackingView:
-    """What the tracking page of ``row`` shows now."""
+def tracking_view(s: Session, token: TrackingToken, row: RequestRow,
+                  now: datetime | None = None) -> TrackingView:
+    """What the tracking page of ``row`` shows at ``now`` (default: now)."""
     tech = None
     if row.assigned_technician_id is not None and row.status not in ("new", "cancelled"):
         tech = first_name(s.scalar(select(TechnicianRow.name).where(
@@ -235,7 +237,8 @@ def tracking_view(s: Session, token: TrackingToken, row: RequestRow) -> Tracking
     rating = _rating_of(s, row.id)
     return TrackingView(
         status=row.status, status_text=STATUS_TEXT.get(row.status, row.status),
-        timezone=_timezone(s, row), window=appointment_window(row), eta=expected_start(row),
+        timezone=_timezone(s, row), window=appointment_window(row),
+        eta=expected_start(s, row, now or utcnow()),
         technician=tech, prepare=tuple(str(p) for p in token.prepare or ()),
         can_change=row.status in CHANGEABLE, can_rate=row.status == "done" and rating is None,
         rating=rating)

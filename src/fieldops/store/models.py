@@ -305,6 +305,14 @@ class PlanRow(Base):
     # The result as JSON text, written once when the solve ends: GET /plans/{id}
     # splices it into the answer instead of decoding and re-encoding ~120 KB.
     result_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A live-day proposal (insertion, move, replan): the day, the day's version it was
+    # built on, its as_of, its diff and cost against the published plan (issue 17).
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    as_of: Mapped[datetime | None] = mapped_column(nullable=True)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    cost: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
 
 
 class PlanAssignment(Base):
@@ -542,6 +550,40 @@ class PublicationDay(Base):
     plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LiveDayRow(Base):
+    """The live state of one local date: its version and its current full-day plan.
+
+    ``version`` goes up with every change of the day (a publish, an event, a status
+    change of one of its requests): the ETag of ``GET /days/{date}`` and the base a
+    proposal is checked against when published. ``problem`` / ``plan`` are the
+    day's whole problem and the plan in force (the morning plan with every published
+    live proposal merged in, history kept), the state :class:`LiveDay` is built from.
+    """
+
+    __tablename__ = "live_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(64))
+    plan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    problem: Mapped[dict[str, Any]] = mapped_column()
+    plan: Mapped[dict[str, Any]] = mapped_column()
+
+
+class DayEventRow(Base):
+    """One reported event of a live day (unavailable, delay, cancelled)."""
+
+    __tablename__ = "day_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    technician_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    body: Mapped[dict[str, Any]] = mapped_column()
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class FeedDocument(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from flask import Response, request
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.api.auth import READERS, WRITERS, Principal, principal, roles
 from fieldops.api.common import instant, location, request_json
+from fieldops.api.day_schemas import TrackingArgs
 from fieldops.api.ext import session, state
 from fieldops.api.schemas import (
     ImportOutSchema,
@@ -25,6 +27,7 @@ from fieldops.api.schemas import (
     page_schema,
 )
 from fieldops.schemas import parse_instant, request_from_json
+from fieldops.services import live
 from fieldops.services import requests as svc
 from fieldops.services.crud import get, page
 from fieldops.services.errors import BadInput, Forbidden, Unsupported
@@ -48,12 +51,13 @@ def _event_json(e: StatusEvent) -> dict[str, Any]:
             "note": e.note, "plan_id": e.plan_id}
 
 
-def _tracking(s: Session, row: RequestRow) -> dict[str, Any]:
+def _tracking(s: Session, row: RequestRow, as_of: datetime | None = None) -> dict[str, Any]:
     eta = row.status in svc.ETA_STATUSES
     return {
         "id": row.id,
         "status": row.status,
-        "eta": instant(row.planned_arrival) if eta else None,
+        # The live expected start of service, never before the window opens (issue 17).
+        "eta": instant(live.tracking_eta(s, row, as_of)) if eta else None,
         "planned_start": instant(row.planned_start) if eta else None,
         "technician_id": row.assigned_technician_id,
         "history": [_event_json(e) for e in svc.history(s, row.id)],
@@ -226,8 +230,11 @@ def request_history(request_id: str) -> list[dict[str, Any]]:
 
 @blp.route("/<string:request_id>/tracking", methods=["GET"])
 @roles(*READERS, "technician")
+@blp.arguments(TrackingArgs, location="query")
 @blp.response(200, TrackingSchema)
-def request_tracking(request_id: str) -> dict[str, Any]:
-    """Status, ETA (planned arrival while scheduled/dispatched/en route) and history."""
+def request_tracking(args: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """Status, ETA (the live expected start of service while scheduled/dispatched/en
+    route, never before the window opens; ``as_of`` default now) and history."""
+    as_of = parse_instant(args["as_of"], "as_of") if args.get("as_of") else None
     with session() as s:
-        return _tracking(s, _visible(s, request_id, principal()))
+        return _tracking(s, _visible(s, request_id, principal()), as_of)

@@ -11,6 +11,7 @@ from fieldops.api.auth import READERS, WRITERS, principal, roles
 from fieldops.api.common import location, shift_json
 from fieldops.api.ext import session
 from fieldops.api.schemas import ShiftListArgs, ShiftSchema, page_schema
+from fieldops.services import resources
 from fieldops.services.crud import page
 from fieldops.services.errors import Forbidden
 from fieldops.services.resources import SHIFTS, shifts_query
@@ -69,7 +70,7 @@ def replace_shift(body: dict[str, Any], shift_id: str) -> dict[str, Any]:
 @roles(*WRITERS)
 @blp.response(204)
 def delete_shift(shift_id: str) -> Response:
-    """Delete a shift."""
+    """Delete a shift; its jobs not started are released (back to ``new``)."""
     with session() as s:
-        SHIFTS.delete(s, shift_id)
+        resources.delete_shift(s, shift_id, actor=principal().label)
     return Response(status=204)

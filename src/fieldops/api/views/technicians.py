@@ -11,6 +11,7 @@ from fieldops.api.auth import READERS, WRITERS, principal, roles
 from fieldops.api.common import location, technician_json
 from fieldops.api.ext import session
 from fieldops.api.schemas import PageArgs, TechnicianSchema, page_schema
+from fieldops.services import resources
 from fieldops.services.crud import page
 from fieldops.services.errors import Forbidden
 from fieldops.services.resources import TECHNICIANS, technicians_query
@@ -68,7 +69,7 @@ def replace_technician(body: dict[str, Any], tech_id: str) -> dict[str, Any]:
 @roles(*WRITERS)
 @blp.response(204)
 def delete_technician(tech_id: str) -> Response:
-    """Delete a technician with its shifts (409 while requests refer to it)."""
+    """Delete a technician with its shifts; their jobs not started are released."""
     with session() as s:
-        TECHNICIANS.delete(s, tech_id)
+        resources.delete_technician(s, tech_id, actor=principal().label)
     return Response(status=204)

@@ -115,9 +115,10 @@ def _guarded(token: str, action: Callable[[], Response]) -> Response:
 
 
 def _show(token: str, error: str | None = None, status: int = 200) -> Response:
+    now = utcnow()
     with session() as s:
-        row_token, row = svc.find_link(s, token, utcnow())
-        view = svc.tracking_view(s, row_token, row)
+        row_token, row = svc.find_link(s, token, now)
+        view = svc.tracking_view(s, row_token, row, now)
     links = _links(token, view)
     if wants_json():
         return _json(page_json(view, links), status)

@@ -8,6 +8,7 @@ constraint family of the dispatch model (``solver/dispatch/constraints/disruptio
 from fieldops.solver.live.diff import PlanDiff, Retimed, TechnicianDiff, plan_diff
 from fieldops.solver.live.eta import Expected, RouteState, etas, expected_ends, live_routes
 from fieldops.solver.live.insert import Insertion, InsertMode, InsertParams, insert_job
+from fieldops.solver.live.move import Move, MoveViolation, move_job
 from fieldops.solver.live.problem import Replan, replan_problem
 from fieldops.solver.live.replan import ReplanResult, current_plan, replan
 
@@ -16,6 +17,8 @@ __all__ = [
     "InsertMode",
     "InsertParams",
     "Insertion",
+    "Move",
+    "MoveViolation",
     "PlanDiff",
     "Replan",
     "ReplanResult",
@@ -27,6 +30,7 @@ __all__ = [
     "expected_ends",
     "insert_job",
     "live_routes",
+    "move_job",
     "plan_diff",
     "replan",
     "replan_problem",
