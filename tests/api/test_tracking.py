@@ -199,7 +199,9 @@ def test_rating_is_asked_once_after_the_visit(api: Api) -> None:
     assert_problem(api.post(f"{path}/rating", role=None, json={"rating": 6}), 422, "rating")
     assert_problem(api.post(f"{path}/rating", role=None, json={"rating": "5"}), 422, "rating")
     bad_form = api.post(f"{path}/rating", role=None, data={"rating": "0"})
-    assert bad_form.status_code == 422 and "from 1 to 5" in bad_form.get_data(as_text=True)
+    assert bad_form.status_code == 422
+    assert 'role="alert">Your rating must be from 1 to 5.' in bad_form.get_data(as_text=True)
+    assert 'id="rating-form"' in bad_form.get_data(as_text=True)  # the form, again
 
     resp = api.post(f"{path}/rating", role=None,
                     data={"rating": "4", "comment": "Quick and tidy"})

@@ -10,7 +10,7 @@ Links are issued by staff (:mod:`~fieldops.api.views.tracking_links`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, current_app, json, request, url_for
 from flask_smorest import Blueprint
@@ -18,6 +18,7 @@ from flask_smorest import Blueprint
 from fieldops.api.errors import Problem
 from fieldops.api.ext import session
 from fieldops.api.ratelimit import RateLimiter, retry_after
+from fieldops.api.schemas import ProblemSchema
 from fieldops.api.security import CSP
 from fieldops.api.tracking_page import (
     TRACK_CSP,
@@ -34,6 +35,7 @@ from fieldops.services.slots import Actor
 from fieldops.solver.slots import parse_slot_id
 from fieldops.store.models import utcnow
 
+F = TypeVar("F", bound=Callable[..., Any])
 blp = Blueprint("tracking", __name__, url_prefix="/track",
                 description="The customer's tracking page (token in the URL, no API key).")
 
@@ -44,6 +46,33 @@ _TOKEN_PARAM = {"name": "token", "in": "path", "required": True,
                 "schema": {"type": "string"},
                 "description": "the tracking token (POST /api/v1/requests/{id}/tracking-link)"}
 _PUBLIC: dict[str, Any] = {"security": [], "parameters": [_TOKEN_PARAM]}
+#: What a refusal is, by status: a browser gets a short HTML page, a JSON client a problem.
+_REFUSALS = {404: "no such link (unknown, revoked or expired: all the same)",
+             409: "the visit's state forbids it (not-changeable, not-done, already-rated, "
+                  "slot-taken)",
+             422: "a field of the body is wrong (named)",
+             429: "too many requests for this link (Retry-After)",
+             501: "not available"}
+_HTML = {"type": "string"}
+
+
+def public(success: int, description: str) -> Callable[[F], F]:
+    """Document a public operation: ``success`` as HTML or JSON, each refusal as an
+    HTML page or a problem document."""
+
+    def deco(fn: F) -> F:
+        fn = blp.doc(**_PUBLIC)(fn)
+        # The problem document first: the one JSON body a client can validate.
+        for code, what in _REFUSALS.items():
+            fn = blp.alt_response(code, schema=_HTML, description=what,
+                                  content_type="text/html")(fn)
+            fn = blp.alt_response(code, schema=ProblemSchema, description=what,
+                                  content_type="application/problem+json")(fn)
+        fn = blp.alt_response(success, schema=_HTML, description=description,
+                              content_type="text/html")(fn)
+        return blp.response(success, {"type": "object"}, description=description)(fn)
+
+    return deco
 
 
 def limiter() -> RateLimiter:
@@ -126,9 +155,8 @@ def _show(token: str, error: str | None = None, status: int = 200) -> Response:
 
 
 @blp.route("/<string:token>", methods=["GET"])
-@blp.doc(**_PUBLIC)
-@blp.response(200, {"type": "object"}, description="the page as HTML (text/html) or "
-              "JSON (Accept: application/json); see docs/customers.md")
+@public(200, "the page as HTML (text/html) or JSON (Accept: application/json); see "
+        "docs/customers.md")
 def track_page(token: str) -> Response:
     """Status, appointment window, live ETA, technician's first name, what to prepare,
     links to reschedule and cancel, and the rating form once the visit is done."""
@@ -158,10 +186,9 @@ _BODY = {"required": True, "content": {
 
 
 @blp.route("/<string:token>/rating", methods=["POST"])
-@blp.doc(requestBody={**_BODY, "description": '{"rating": 1-5, "comment"?: text}'},
-         **_PUBLIC)
-@blp.response(201, {"type": "object"}, description="the rating (JSON); a form post "
-              "is answered 303 to the page")
+@blp.doc(requestBody={**_BODY, "description": '{"rating": 1-5, "comment"?: text}'})
+@public(201, "the rating (JSON)")
+@blp.alt_response(303, description="a form post: back to the page")
 def rate_visit(token: str) -> Response:
     """The customer's 1-5 rating of the done visit, once (409 ``already-rated`` after)."""
 
@@ -170,9 +197,15 @@ def rate_visit(token: str) -> Response:
         comment = data.get("comment")
         if comment is not None and not isinstance(comment, str):
             raise FieldError("comment", "must be text")
-        with session() as s:
-            _, row = svc.find_link(s, token, utcnow())
-            rating = svc.rate(s, row, _score(data), comment)
+        try:
+            with session() as s:
+                _, row = svc.find_link(s, token, utcnow())
+                rating = svc.rate(s, row, _score(data), comment)
+        except FieldError as exc:
+            if wants_json():
+                raise
+            # The form again, saying what to fix (what was typed is kept by the browser).
+            return _show(token, f"Your rating {exc.message}.", 422)
         if wants_json():
             return _json({"rating": rating.score, "comment": rating.comment}, 201)
         return _back_to_page(token)
@@ -185,9 +218,7 @@ def _actor() -> Actor:
 
 
 @blp.route("/<string:token>/cancel", methods=["GET"])
-@blp.doc(**_PUBLIC)
-@blp.response(200, {"type": "string"}, content_type="text/html",
-              description="a page asking to confirm the cancellation")
+@public(200, "a page asking to confirm the cancellation")
 def cancel_page(token: str) -> Response:
     """Asks the customer to confirm; the form posts to the same URL."""
 
@@ -207,9 +238,8 @@ def cancel_page(token: str) -> Response:
 
 
 @blp.route("/<string:token>/cancel", methods=["POST"])
-@blp.doc(**_PUBLIC)
-@blp.response(200, {"type": "object"}, description="the page's JSON after the "
-              "cancellation; a form post is answered 303 to the page")
+@public(200, "the page's JSON after the cancellation")
+@blp.alt_response(303, description="a form post: back to the page")
 def cancel_visit(token: str) -> Response:
     """Cancel the appointment (while it is not under way): a booked one leaves its
     day's plan, which is published again."""
@@ -238,20 +268,17 @@ def _offers_answer(token: str, error: str | None = None, status: int = 200,
 
 
 @blp.route("/<string:token>/reschedule", methods=["GET"])
-@blp.doc(**_PUBLIC)
-@blp.response(200, {"type": "object"}, description="the free slots (HTML, or JSON "
-              '{"offers": [{"slot_id", "date", "start", "end", "earliest_arrival", '
-              '"latest_arrival"}], "timezone"})')
+@public(200, 'the free slots (HTML, or JSON {"offers": [{"slot_id", "date", "start", '
+        '"end", "earliest_arrival", "latest_arrival"}], "timezone"})')
 def reschedule_page(token: str) -> Response:
     """The times the appointment can move to, cheapest for the day's plan first."""
     return _guarded(token, lambda: _offers_answer(token))
 
 
 @blp.route("/<string:token>/reschedule", methods=["POST"])
-@blp.doc(requestBody={**_BODY, "description": '{"slot_id": one of the offers}'},
-         **_PUBLIC)
-@blp.response(200, {"type": "object"}, description="the page's JSON after the move; a "
-              "form post is answered 303 to the page")
+@blp.doc(requestBody={**_BODY, "description": '{"slot_id": one of the offers}'})
+@public(200, "the page's JSON after the move")
+@blp.alt_response(303, description="a form post: back to the page")
 def reschedule_visit(token: str) -> Response:
     """Move the appointment to one of the offered slots (re-checked, then published).
 
