@@ -166,6 +166,9 @@ def test_requests_per_token_are_limited(api: Api) -> None:
     resp = api.get(one, role=None, headers=JSON)
     assert_problem(resp, 429)
     assert int(resp.headers["Retry-After"]) >= 1
+    html = api.get(one, role=None)  # a browser gets a page saying so
+    assert html.status_code == 429 and html.mimetype == "text/html"
+    assert int(html.headers["Retry-After"]) >= 1
     _page(api, two)  # another link has its own budget
 
 

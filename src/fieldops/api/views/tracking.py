@@ -129,8 +129,14 @@ def _guarded(token: str, action: Callable[[], Response]) -> Response:
     short page (HTML) with the same status."""
     wait = limiter().hit(token)
     if wait > 0:
-        raise Problem(429, "too many requests for this link; try again shortly",
-                      kind="rate-limited", headers={"Retry-After": retry_after(wait)})
+        text = "too many requests for this link; try again shortly"
+        if wants_json():
+            raise Problem(429, text, kind="rate-limited",
+                          headers={"Retry-After": retry_after(wait)})
+        resp = _html(message_html("Please wait a moment", text[0].upper() + text[1:] + "."),
+                     429)
+        resp.headers["Retry-After"] = retry_after(wait)
+        return resp
     try:
         return action()
     except (ServiceError, FieldError) as exc:
