@@ -7,12 +7,12 @@ day is solved and published first unless a test wants an empty day.
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fieldops.domain import TimeWindow
 from fieldops.schemas import plan_from_json
-from fieldops.store.models import BookingRow, PlanRow, RequestRow
+from fieldops.store.models import BookingRow, LiveDayRow, RequestRow
 from fieldops.validators.promises import assert_promises_kept
 
 from .conftest import Api, assert_problem, technician, wait_plan
@@ -50,15 +50,25 @@ def _offers(api: Api, rid: str, day: date, **extra: Any) -> list[dict[str, Any]]
     return resp.get_json()["offers"]  # type: ignore[no-any-return]
 
 
-def _promises_kept(api: Api) -> None:
-    """The latest published plan keeps every booked promise (independent check)."""
+def _in_force(api: Api, day: date) -> set[str]:
+    """The requests routed by the day's plan in force."""
     with api.app.extensions["fieldops"].db.session() as s:
-        plan = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
-            .order_by(PlanRow.published_at.desc()).first()
-        assert plan is not None and plan.result is not None
-        promises = {b.request_id: TimeWindow(b.start, b.end)
-                    for b in s.query(BookingRow).filter(BookingRow.status == "booked")}
-        assert_promises_kept(plan_from_json(plan.result), promises)
+        row = s.get(LiveDayRow, day)
+        assert row is not None
+        return {st["request_id"] for r in row.plan["routes"] for st in r["steps"]
+                if st.get("request_id")}
+
+
+def _promises_kept(api: Api) -> None:
+    """Every day's plan in force keeps every promise booked on it (independent check)."""
+    with api.app.extensions["fieldops"].db.session() as s:
+        booked = s.query(BookingRow).filter(BookingRow.status == "booked").all()
+        assert booked
+        for b in booked:
+            row = s.get(LiveDayRow, b.day)
+            assert row is not None
+            assert_promises_kept(plan_from_json(row.plan),
+                                 {b.request_id: TimeWindow(b.start, b.end)})
 
 
 def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
@@ -85,6 +95,9 @@ def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
     assert (b["status"], b["slot_id"]) == ("booked", first["slot_id"])
     assert b["start"] <= b["planned_start"] <= b["end"]
     assert api.get(f"/api/v1/holds/{hold['hold_id']}").status_code == 404  # used up
+    assert api.get("/api/v1/requests/N1/booking", "manager").get_json() == b
+    assert api.post("/api/v1/requests/N1/booking", "manager",
+                    json={"slot_id": first["slot_id"]}).status_code == 403
     request = api.get("/api/v1/requests/N1").get_json()
     assert request["status"] == "scheduled"
     assert [(w["start"], w["end"]) for w in request["windows"]] == [(b["start"], b["end"])]
@@ -99,14 +112,12 @@ def test_offer_hold_book_reschedule_cancel(api: Api) -> None:
     assert moved.get_json()["slot_id"] == other["slot_id"]
     _promises_kept(api)
 
-    cancelled = api.delete("/api/v1/requests/N1/booking", json={"reason": "not home"})
+    cancelled = api.delete("/api/v1/requests/N1/booking?reason=not+home")
     assert cancelled.status_code == 200, cancelled.get_json()
     assert cancelled.get_json()["status"] == "cancelled"
     assert api.get("/api/v1/requests/N1").get_json()["status"] == "cancelled"
-    with api.app.extensions["fieldops"].db.session() as s:
-        plan = s.query(PlanRow).filter(PlanRow.published_at.is_not(None)) \
-            .order_by(PlanRow.published_at.desc()).first()
-        assert plan is not None and "N1" not in {r["id"] for r in plan.problem["requests"]}
+    assert "N1" not in _in_force(api, day)
+    assert {"r1", "r2"} <= _in_force(api, day)
     assert_problem(api.post("/api/v1/requests/N1/slot-offers", json={}), 409)
 
 
@@ -199,3 +210,63 @@ def test_a_live_hold_takes_the_capacity_until_it_expires(api: Api) -> None:
     assert assert_problem(taken, 409)["type"].endswith("/slot-taken")
     assert api.delete(f"/api/v1/holds/{hold.get_json()['hold_id']}").status_code == 204
     assert [o["slot_id"] for o in _offers(api, "B", day)] == [slot["slot_id"]]
+
+
+def test_a_hold_expires_by_itself(api: Api) -> None:
+    from fieldops.services import slots as svc
+    from fieldops.solver.slots import parse_slot_id
+    from fieldops.store.models import utcnow
+
+    day = _day(4)
+    assert api.post("/api/v1/technicians", json=technician("t1")).status_code == 201
+    short = {**_shift("s1", "t1", day), "end": _at(day, "09:00")}
+    assert api.post("/api/v1/shifts", json=short).status_code == 201
+    _new(api, "A", 1)
+    _new(api, "B", 2)
+    slot = _offers(api, "A", day)[0]
+    with api.app.extensions["fieldops"].db.session() as s:  # held two minutes ago, for one
+        h = svc.hold(s, "A", parse_slot_id(slot["slot_id"]), 1, svc.SlotSettings(),
+                     now=utcnow() - timedelta(minutes=2))
+        hold_id = h.id
+    assert api.get(f"/api/v1/holds/{hold_id}").status_code == 404
+    assert [o["slot_id"] for o in _offers(api, "B", day)] == [slot["slot_id"]]
+    assert api.post("/api/v1/requests/B/booking",
+                    json={"slot_id": slot["slot_id"]}).status_code == 201
+    expired = api.post("/api/v1/requests/A/booking", json={"hold_id": hold_id})
+    assert assert_problem(expired, 409, "hold_id")["type"].endswith("/hold-expired")
+
+
+def test_rescheduling_to_another_day_takes_the_job_off_the_first(api: Api) -> None:
+    day = _published_day(api, jobs=2)
+    later = _day(5)
+    assert api.post("/api/v1/shifts", json=_shift("s9", "t1", later)).status_code == 201
+    _new(api, "N1")
+    first = _offers(api, "N1", day)[0]
+    assert api.post("/api/v1/requests/N1/booking",
+                    json={"slot_id": first["slot_id"]}).status_code == 201
+    other = _offers(api, "N1", later)[0]
+    assert other["date"] == later.isoformat()
+    moved = api.put("/api/v1/requests/N1/booking", json={"slot_id": other["slot_id"]})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["date"] == later.isoformat()
+    assert "N1" not in _in_force(api, day)
+    assert "N1" in _in_force(api, later)
+    _promises_kept(api)
+
+
+def test_a_booking_next_to_a_hold_publishes_neither_the_hold_nor_its_room(api: Api) -> None:
+    day = _published_day(api, jobs=2)
+    _new(api, "A", 8)
+    _new(api, "B", 10)
+    slot = _offers(api, "A", day)[0]
+    held = api.post("/api/v1/requests/A/holds", json={"slot_id": slot["slot_id"]})
+    assert held.status_code == 201, held.get_json()
+    b_slot = _offers(api, "B", day)[0]
+    assert api.post("/api/v1/requests/B/booking",
+                    json={"slot_id": b_slot["slot_id"]}).status_code == 201
+    assert api.get("/api/v1/requests/A").get_json()["status"] == "new"  # held, not booked
+    assert "A" not in _in_force(api, day) and "B" in _in_force(api, day)
+    booked = api.post("/api/v1/requests/A/booking", json={"hold_id": held.get_json()["hold_id"]})
+    assert booked.status_code == 201, booked.get_json()  # the hold kept its room
+    assert {"A", "B"} <= _in_force(api, day)
+    _promises_kept(api)

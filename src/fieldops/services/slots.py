@@ -42,10 +42,13 @@ from fieldops.schemas import (
     problem_to_json,
 )
 from fieldops.schemas.scalars import format_instant_utc
+from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
+from fieldops.services.live import remove_from_plans
 from fieldops.services.plans import OPEN_STATUSES, assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
+from fieldops.services.requests import change_status
 from fieldops.solver.slots import (
     DEFAULT_GRID,
     SlotOffer,
@@ -62,12 +65,12 @@ from fieldops.solver.slots import (
 from fieldops.store.convert import request_from_row
 from fieldops.store.models import (
     BookingRow,
+    LiveDayRow,
     PlanRow,
     RequestRow,
     RequestWindow,
     ShiftRow,
     SlotHold,
-    StatusEvent,
     utcnow,
 )
 from fieldops.validators.dispatch import validate_plan
@@ -105,7 +108,11 @@ class Day:
     date: date
     problem: DispatchProblem
     plan: DispatchPlan
-    plan_row: PlanRow | None  # the published plan (None: nothing published yet)
+    plan_id: str | None  # the plan published last for the day (None: nothing yet)
+    # Requests pinned for the computation (work about to start), as they really are.
+    thawed: dict[str, ServiceRequest] = dataclasses.field(default_factory=dict)
+    # Other requests' live holds, booked into this copy only (never published).
+    held: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- reading days
@@ -113,20 +120,41 @@ _cache: OrderedDict[str, tuple[DispatchProblem, DispatchPlan]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _decoded(row: PlanRow) -> tuple[DispatchProblem, DispatchPlan]:
-    """The published plan's problem and plan, decoded once per process."""
+def _remember(plan_id: str, found: tuple[DispatchProblem, DispatchPlan]) -> None:
     with _cache_lock:
-        found = _cache.get(row.id)
-        if found is not None:
-            _cache.move_to_end(row.id)
-            return found
-    assert row.result is not None
-    found = (problem_from_json(row.problem), plan_from_json(row.result))
-    with _cache_lock:
-        _cache[row.id] = found
+        _cache[plan_id] = found
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+
+
+def _decoded(key: str, problem_json: dict[str, Any], plan_json: dict[str, Any]
+             ) -> tuple[DispatchProblem, DispatchPlan]:
+    """A day's problem and plan, decoded once per process and ``key``."""
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    found = _consistent(problem_from_json(problem_json), plan_from_json(plan_json))
+    _remember(key, found)
     return found
+
+
+def _consistent(problem: DispatchProblem, plan: DispatchPlan
+                ) -> tuple[DispatchProblem, DispatchPlan]:
+    """The problem without the requests its plan neither routes nor lists unassigned
+    (jobs released or cancelled out of the plan in force keep their place in the
+    day's problem; a booking need not carry them)."""
+    held = {rid for r in plan.routes for rid in r.request_ids}
+    held |= {u.request_id for u in plan.unassigned}
+    if len(held) == len(problem.requests):
+        return problem, plan
+    return dataclasses.replace(problem, requests=tuple(
+        r for r in problem.requests if r.id in held)), plan
+
+
+def _key(day: date, version: int) -> str:
+    return f"{day.isoformat()}@{version}"
 
 
 def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
@@ -140,26 +168,27 @@ def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
         raise FieldError("timezone", f"unknown time zone {name!r}") from None
 
 
-def _published(s: Session, window: TimeWindow) -> PlanRow | None:
-    return s.scalars(
-        select(PlanRow).where(PlanRow.published_at.is_not(None),
-                              PlanRow.horizon_start < window.end,
-                              PlanRow.horizon_end > window.start)
-        .order_by(PlanRow.published_at.desc()).limit(1)
-        .execution_options(populate_existing=True)).first()
-
-
 def load_day(s: Session, day: date, tz: ZoneInfo) -> Day | None:
-    """The day's latest published plan, else its shifts with no work; ``None`` when
-    nobody works that day."""
+    """The day's plan in force (``live_days``: the last publish with every live
+    change merged in), else its shifts with no work; ``None`` when nobody works."""
     from fieldops.services.plans import build_day_problem
     from fieldops.solver.dispatch.solve import evaluate_routes
 
+    # The version first: the day's JSON (megabytes at 1 000 jobs) is read only when
+    # this process has not decoded that version yet.
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id)
+                     .where(LiveDayRow.day == day)).first()
+    if head is not None:
+        version, plan_id = head
+        key = _key(day, version)
+        with _cache_lock:
+            found = _cache.get(key)
+        if found is None:
+            problem_json, plan_json = s.execute(select(LiveDayRow.problem, LiveDayRow.plan)
+                                                .where(LiveDayRow.day == day)).one()
+            found = _decoded(key, problem_json, plan_json)
+        return Day(day, found[0], found[1], plan_id)
     window = local_day(day, tz)
-    row = _published(s, window)
-    if row is not None:
-        problem, plan = _decoded(row)
-        return Day(day, problem, plan, row)
     problem = build_day_problem(s, window, tz.key, request_ids=[], name=f"slots {day}")
     if not problem.shifts:
         return None
@@ -200,25 +229,67 @@ def _with_holds(s: Session, day: Day, now: datetime, request_id: str,
                 grid_params: SlotParams) -> Day:
     """``day`` with every other live hold booked into it (in memory)."""
     problem, plan = day.problem, day.plan
+    held = []
     for h in _live_holds(s, day.date, now, request_id):
         row = s.get(RequestRow, h.request_id)
         if row is None or h.request_id in problem.request_by_id:
             continue
-        held = book_slot(problem, plan, request_from_row(row), TimeWindow(h.start, h.end),
-                         grid_params)
-        if held is not None:
-            problem, plan = held.insertion.problem, held.insertion.plan
-    return dataclasses.replace(day, problem=problem, plan=plan)
+        found = book_slot(problem, plan, request_from_row(row), TimeWindow(h.start, h.end),
+                          grid_params)
+        if found is not None:
+            problem, plan = found.insertion.problem, found.insertion.plan
+            held.append(h.request_id)
+    return dataclasses.replace(day, problem=problem, plan=plan, held=tuple(held))
+
+
+def publishable(day: Day, problem: DispatchProblem, plan: DispatchPlan
+                ) -> tuple[DispatchProblem, DispatchPlan]:
+    """A plan built on the competing ``day`` as it may be published: the other
+    customers' holds taken out again (nobody moves: they only kept their room while
+    this booking was placed), frozen requests as they are."""
+    for rid in day.held:
+        problem, plan = remove_job(problem, plan, rid)
+    return thaw(day, problem), plan
+
+
+def _freeze(day: Day, before: datetime) -> Day:
+    """``day`` with every job planned to start before ``before`` pinned to its
+    technician and start: work under way or about to start is never pushed (nor
+    done work rewritten). :func:`thaw` gives the requests back as they are."""
+    starts = {st.request_id: (r.technician_id, st.start) for r in day.plan.routes
+              for st in r.jobs if st.start < before}
+    if not starts:
+        return day
+    thawed: dict[str, ServiceRequest] = {}
+    reqs = []
+    for r in day.problem.requests:
+        if r.id in starts and r.pinned_start is None:
+            thawed[r.id] = r
+            tech, at = starts[r.id]
+            r = dataclasses.replace(r, pinned_start=at, pinned_technician=tech)
+        reqs.append(r)
+    return dataclasses.replace(day, problem=dataclasses.replace(day.problem,
+                                                                requests=tuple(reqs)),
+                               thawed=thawed)
+
+
+def thaw(day: Day, problem: DispatchProblem) -> DispatchProblem:
+    """``problem`` (built on the frozen ``day``) with the frozen requests as they are."""
+    if not day.thawed:
+        return problem
+    return dataclasses.replace(problem, requests=tuple(
+        day.thawed.get(r.id, r) for r in problem.requests))
 
 
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
-                  params: SlotParams) -> Day | None:
-    """The day as the request competes for it: published plan, minus the request
-    itself, plus every other live hold."""
+                  params: SlotParams, lead: timedelta = DEFAULT_LEAD) -> Day | None:
+    """The day as the request competes for it: the plan in force, minus the request
+    itself, its work starting within ``lead`` frozen, plus every other live hold."""
     found = load_day(s, day, tz)
     if found is None:
         return None
-    return _with_holds(s, _without(found, request_id), now, request_id, params)
+    frozen = _freeze(_without(found, request_id), now + lead)
+    return _with_holds(s, frozen, now, request_id, params)
 
 
 # ---------------------------------------------------------------- the request
@@ -291,14 +362,14 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
     found: list[tuple[date, SlotOffer]] = []
     days: list[dict[str, Any]] = []
     for d in working_days(s, first, query.days, tz):
-        day = competing_day(s, d, tz, request_id, now, params)
+        day = competing_day(s, d, tz, request_id, now, params, settings.lead)
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
         got = offer_slots(day.problem, day.plan, req, slots, params) if slots else []
         found += [(d, o) for o in got]
         days.append({"date": d.isoformat(), "offers": len(got),
-                     "published_plan_id": day.plan_row.id if day.plan_row else None})
+                     "published_plan_id": day.plan_id})
     found.sort(key=lambda x: (x[1].added_cost, x[1].slot.start))
     if query.limit is not None:
         found = found[:query.limit]
@@ -359,7 +430,7 @@ def _check_slot(s: Session, row: RequestRow, slot: TimeWindow, d: date, tz: Zone
     Returns the competing day and the :class:`~fieldops.solver.slots.Booked` result.
     """
     params = SlotParams(grid=settings.grid)
-    day = competing_day(s, d, tz, row.id, now, params)
+    day = competing_day(s, d, tz, row.id, now, params, settings.lead)
     booked = None
     if day is not None and slot.start >= now:
         booked = book_slot(day.problem, day.plan, customer_request(s, row), slot, params)
@@ -431,13 +502,13 @@ def get_booking(s: Session, request_id: str) -> BookingRow:
 
 
 def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
-                       base: PlanRow | None, name: str, who: Actor) -> str:
+                       base: str | None, name: str, who: Actor) -> str:
     """Store ``plan`` as a finished plan row and publish it (statuses, feeds)."""
     result = plan_to_json(plan)
     row = PlanRow(
         id=str(uuid.uuid4()), name=name, status="done", timezone=problem.timezone,
         horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
-        params={"kind": "booking", "base_plan_id": base.id if base else None},
+        params={"booking": name, "base_plan_id": base},
         problem=problem_to_json(problem), result=result,
         result_text=json.dumps(result, separators=(",", ":")),
         best_objective=plan.objective, assigned=plan.kpis.jobs_assigned, solutions=1,
@@ -452,6 +523,10 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         RequestRow.id.in_(ids), RequestRow.status == "dispatched")))
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
                  url_root=who.url_root)
+    # The next offer of this day reads this plan: it need not decode it again (a
+    # key of a transaction that rolls back is simply never asked for).
+    for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
+        _remember(_key(live.day, live.version), (problem, plan))
     return row.id
 
 
@@ -485,13 +560,11 @@ def _old_day(s: Session, row: RequestRow, tz: ZoneInfo) -> date | None:
     return at.astimezone(tz).date() if at is not None else None
 
 
-def _release(s: Session, request_id: str, d: date, tz: ZoneInfo, who: Actor) -> None:
-    """Take the request out of day ``d``'s published plan (locked by the caller)."""
-    day = load_day(s, d, tz)
-    if day is None or request_id not in day.problem.request_by_id:
-        return
-    problem, plan = remove_job(day.problem, day.plan, request_id)
-    _store_and_publish(s, problem, plan, day.plan_row, f"unbooked {request_id}", who)
+def _release(s: Session, request_id: str, d: date) -> None:
+    """Take the request out of day ``d``'s plan in force (locked by the caller): its
+    step leaves its route, nobody else moves; the day's version goes up."""
+    remove_from_plans(s, [request_id])
+    day_version.bump(s, [d])
 
 
 def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | None,
@@ -516,12 +589,12 @@ def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | No
     _lock(s, [d, old] if moving and old is not None else [d], tz)
     day, booked = _check_slot(s, row, slot, d, tz, settings, now)
     if moving and old is not None:
-        _release(s, request_id, old, tz, who)
-    problem, plan = booked.insertion.problem, booked.insertion.plan
+        _release(s, request_id, old)
+    problem, plan = publishable(day, booked.insertion.problem, booked.insertion.plan)
     _checked(s, d, problem, plan, {request_id: slot})
     _set_windows(row, problem.request_by_id[request_id].windows)
     s.flush()
-    plan_id = _store_and_publish(s, problem, plan, day.plan_row, f"booking {request_id}", who)
+    plan_id = _store_and_publish(s, problem, plan, day.plan_id, f"booking {request_id}", who)
     b = existing or BookingRow(request_id=request_id)
     b.status, b.day, b.start, b.end, b.plan_id = BOOKED, d, slot.start, slot.end, plan_id
     b.booked_at, b.actor = now, who.label
@@ -559,13 +632,9 @@ def cancel(s: Session, request_id: str, reason: str | None, settings: SlotSettin
                        kind="not-booked")
     tz = business_tz(s, settings)
     _lock(s, [b.day], tz)
-    _release(s, request_id, b.day, tz, who)
-    s.refresh(row)
-    s.add(StatusEvent(request_id=request_id, status=CANCELLED, previous=row.status, at=now,
-                      actor=who.label, note=reason or "booking cancelled"))
-    row.status, row.status_changed_at = CANCELLED, now
-    row.plan_id = row.assigned_technician_id = row.assigned_shift_id = None
-    row.planned_arrival = row.planned_start = row.planned_end = None
+    _release(s, request_id, b.day)
+    change_status(s, row, CANCELLED, actor=who.label, at=now,
+                  note=reason or "booking cancelled")
     b.status = CANCELLED
     s.execute(delete(SlotHold).where(SlotHold.request_id == request_id))
     s.flush()

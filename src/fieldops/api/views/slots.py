@@ -158,10 +158,10 @@ def get_booking(request_id: str) -> dict[str, Any]:
 
 @blp.route("/requests/<string:request_id>/booking", methods=["DELETE"])
 @roles(*WRITERS)
-@blp.arguments(CancelArgs)
+@blp.arguments(CancelArgs, location="query")
 @blp.response(200, BookingSchema)
-def cancel_booking(body: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """Cancel the visit: out of its day's plan (published), request ``cancelled``."""
+def cancel_booking(args: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """Cancel the visit (``?reason=``): out of its day's plan, request ``cancelled``."""
     with session() as s:
-        b = svc.cancel(s, request_id, body.get("reason"), settings(), _actor())
+        b = svc.cancel(s, request_id, args.get("reason"), settings(), _actor())
         return svc.booking_json(b)

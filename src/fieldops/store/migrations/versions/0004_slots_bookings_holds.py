@@ -1,7 +1,7 @@
 """Slot bookings and holds (issue 18).
 
 Revision ID: 0004_slots
-Revises: 0003
+Revises: 0004_live_days
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0004_slots"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004_live_days"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -2,8 +2,7 @@
 customer contacts and customers' preferred technicians.
 
 Revision ID: 0004_tracking
-Revises: 0004_slots, 0004_live_days (a merge point: the three issue-17/18 branches each
-added a 0004 revision; at merge into main they may be chained in a line instead)
+Revises: 0004_slots (chained after the live day's and the slots' migrations)
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0004_tracking"
-down_revision: str | tuple[str, ...] | None = ("0004_slots", "0004_live_days")
+down_revision: str | None = "0004_slots"
 branch_labels: str | None = None
 depends_on: str | None = None
 
