@@ -202,3 +202,14 @@ def test_tracking_never_before_the_window_opens(api: Api) -> None:
     track = api.get("/api/v1/requests/w1/tracking",
                     query_string={"as_of": f"{DAY}T07:00:00+01:00"}).get_json()
     assert track["eta"] >= "2026-03-02T11:00:00+00:00"
+
+
+def test_instants_far_from_the_day_are_422_not_500(api: Api) -> None:
+    published_day(api)
+    far = "9999-12-31T23:00:00+00:00"
+    assert_problem(api.get(f"/api/v1/days/{DAY}", query_string={"as_of": far}), 422, "as_of")
+    assert_problem(api.post(f"/api/v1/days/{DAY}/events", json={
+        "type": "delay", "request_id": "r1", "expected_end": far}), 422, "expected_end")
+    assert_problem(api.post(f"/api/v1/days/{DAY}/replans", json={"as_of": far}), 422, "as_of")
+    assert_problem(api.get("/api/v1/requests/r1/tracking", query_string={"as_of": far}),
+                   422, "as_of")

@@ -24,6 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "api.md"
+LIVE_DOC = ROOT / "docs" / "live-day.md"
 VENV_BIN = Path(sys.executable).parent
 #: Bounds the whole session (server start, a 2-second solve, a 2-second roster).
 WALKTHROUGH_TIMEOUT = 240
@@ -130,7 +131,8 @@ def test_every_marked_shell_block_is_run_here() -> None:
              for marker in marked_blocks(path)}
     assert found == {("README.md", "walkthrough"), ("docs/api.md", "walkthrough"),
                      ("docs/api.md", "roster walkthrough"),
-                     ("docs/customers.md", "booking walkthrough")}
+                     ("docs/customers.md", "booking walkthrough"),
+                     ("docs/live-day.md", "live walkthrough")}
 
 
 def test_readme_walkthrough_is_the_docs_one() -> None:
@@ -193,3 +195,33 @@ def test_booking_walkthrough_runs_as_written(tmp_path: Path) -> None:
     logged = re.findall(r'"(?:GET|POST) (/track/\S*) HTTP/1.1"', session.log)
     assert logged and all(p.startswith("/track/[redacted]") for p in logged), logged
     assert page["timezone"] == "Europe/Berlin"
+
+
+def test_live_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """docs/live-day.md, "A day with changes": ill technician, emergency, overrun,
+    re-plan, publish, feeds and tracking, against a real server."""
+    session = run_shell(marked_blocks(LIVE_DOC)["live walkthrough"], tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert session.problems() == [], _show(session)
+    plans = re.findall(r"^plan \S+: (\w+)$", session.stdout, re.M)
+    assert plans == ["done", "done"], _show(session)
+    # Three publishes answered 200: the morning plan, the insertion, the re-plan.
+    assert len(re.findall(r'"POST /api/v1/plans/\S+/publish HTTP/1.1" 200', session.log)) == 3, \
+        _show(session)
+    docs = session.documents()
+    released = next(d for d in docs if isinstance(d, dict) and "released" in d)["released"]
+    assert released and all(rid.startswith("b") for rid in released), _show(session)
+    inserted = next(d for d in docs if isinstance(d, dict) and "placement" in d)
+    assert inserted["diff"]["moved_nobody"] is True, _show(session)
+    before, after = [d["eta"] for d in docs if isinstance(d, dict) and set(d) == {"id", "eta"}]
+    assert after > before, _show(session)  # the overrun pushed ann's next job
+    replan = next(d for d in docs if isinstance(d, dict) and d.get("kind") == "replan")
+    added = {rid for t in replan["diff"]["technicians"] for rid in t["added"]}
+    assert set(released) <= added, _show(session)
+    board = [d for d in docs if isinstance(d, dict) and "available" in d]
+    assert {d["technician_id"]: d["available"] for d in board} == \
+        {"ann": True, "bob": False, "cem": True}, _show(session)
+    assert "SUMMARY" in session.stdout and "SEQUENCE" in session.stdout, _show(session)
+    track = docs[-1]
+    assert track["id"] == "b1" and track["technician_id"] in ("ann", "cem"), _show(session)
+    assert track["eta"] >= track["eta"][:11] + "10:00", _show(session)

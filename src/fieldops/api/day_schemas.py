@@ -19,6 +19,7 @@ def At(description: str, *, allow_none: bool = False) -> fields.String:
 EVENT_TYPES = ("unavailable", "delay", "cancelled")
 MAX_REASON = 2000
 INSERT_MODES = ("least_disruption", "sla_first")
+MINUTES_PER_DAY = 24 * 60
 
 
 class DayArgs(Schema):
@@ -91,7 +92,7 @@ class MoveInSchema(Strict):
 class ReplanInSchema(Strict):
     as_of = Instant()
     time_limit = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
-    freeze_minutes = fields.Float(validate=validate.Range(min=0))
+    freeze_minutes = fields.Float(validate=validate.Range(min=0, max=MINUTES_PER_DAY))
 
 
 class ProposalSchema(Schema):

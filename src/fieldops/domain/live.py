@@ -206,7 +206,25 @@ class LiveDay:
     # ---------------------------------------------------------------- events
     def known_events(self) -> list[LiveEvent]:
         """The events known at ``as_of``, in the order given."""
-        return [e for e in self.events if event_time(e) <= self.as_of]
+        return list(self._known)
+
+    # The day is immutable: the filtered events and the sets the ETA walk and the
+    # re-planning problem ask for once per job are computed once.
+    @cached_property
+    def _known(self) -> tuple[LiveEvent, ...]:
+        return tuple(e for e in self.events if event_time(e) <= self.as_of)
+
+    @cached_property
+    def _cancelled(self) -> frozenset[str]:
+        return frozenset(e.request_id for e in self._known if isinstance(e, Cancellation))
+
+    @cached_property
+    def _away(self) -> dict[str, list[Unavailability]]:
+        out: dict[str, list[Unavailability]] = {}
+        for e in self._known:
+            if isinstance(e, Unavailability):
+                out.setdefault(e.technician_id, []).append(e)
+        return out
 
     def with_events(self, *events: LiveEvent, as_of: datetime | None = None) -> LiveDay:
         """This day with ``events`` appended (and ``as_of`` moved)."""
@@ -270,14 +288,13 @@ class LiveDay:
         return found[2] if found is not None else None
 
     def cancelled(self) -> set[str]:
-        return {e.request_id for e in self.known_events() if isinstance(e, Cancellation)}
+        return set(self._cancelled)
 
     def new_requests(self) -> list[ServiceRequest]:
-        return [e.request for e in self.known_events() if isinstance(e, NewRequest)]
+        return [e.request for e in self._known if isinstance(e, NewRequest)]
 
     def unavailabilities(self, technician_id: str) -> list[Unavailability]:
-        return [e for e in self.known_events()
-                if isinstance(e, Unavailability) and e.technician_id == technician_id]
+        return list(self._away.get(technician_id, ()))
 
     def requests(self) -> dict[str, ServiceRequest]:
         """Every request of the day (the problem's and the new ones), by id."""

@@ -12,15 +12,17 @@ proposals (insertion, move, re-plan) are in :mod:`fieldops.services.live_ops`.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldops.domain import DispatchPlan, DispatchProblem
+from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.domain.live import (
     DEFAULT_FREEZE_HORIZON,
@@ -63,6 +65,28 @@ DEFAULT_REPLAN_SECONDS = 5.0
 LIVE_PARAMS = "live"
 
 
+#: How far from its day an instant of the live day may lie: a typo (year 9999) is a
+#: 422 naming the field, never an overflow deep in the ETA walk.
+MAX_DAY_DISTANCE = timedelta(days=366)
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def instant_near(raw: Any, field: str, around: date | datetime) -> datetime | None:
+    """``raw`` (ISO 8601, or ``None``) as an instant within a year of ``around``."""
+    if raw is None:
+        return None
+    from fieldops.schemas import parse_instant
+
+    value = parse_instant(raw, field)
+    ref = around if isinstance(around, datetime) else _noon(around)
+    if abs(value - ref) > MAX_DAY_DISTANCE:
+        raise FieldError(field, "must lie within a year of the day")
+    return value
+
+
 def utc(value: datetime | None) -> str | None:
     return format_instant_utc(value) if value is not None else None
 
@@ -96,7 +120,8 @@ def parse_day(value: str) -> date:
 
 
 # ---------------------------------------------------------------- building the LiveDay
-def _status_events(s: Session, request_ids: Iterable[str]) -> list[LiveEvent]:
+def _status_events(s: Session, request_ids: Iterable[str], day: date | None = None
+                   ) -> list[LiveEvent]:
     """Status reports and cancellations from the requests' status history."""
     rows = s.scalars(select(StatusEvent).where(
         StatusEvent.request_id.in_(list(request_ids)),
@@ -104,6 +129,8 @@ def _status_events(s: Session, request_ids: Iterable[str]) -> list[LiveEvent]:
         .order_by(StatusEvent.at, StatusEvent.id))
     out: list[LiveEvent] = []
     for e in rows:
+        if day is not None and abs(e.at - _noon(day)) > MAX_DAY_DISTANCE:
+            continue  # a status of another time, not this day's (and never an overflow)
         if e.status == "cancelled":
             out.append(Cancellation(e.request_id, e.at))
         else:
@@ -135,12 +162,36 @@ def _known(problem: DispatchProblem, events: Sequence[LiveEvent]) -> list[LiveEv
     return out
 
 
+#: Decoded (problem, plan in force) of the latest day states this process read.
+_DECODED: OrderedDict[tuple[Any, ...], tuple[DispatchProblem, DispatchPlan]] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+DECODED_STATES = 8
+
+
+def _decoded(row: LiveDayRow) -> tuple[DispatchProblem, DispatchPlan]:
+    """The day's problem and plan, decoded once per state: the board polls, tracking
+    and proposals would otherwise decode ~1 MB of JSON per call at 1 000 jobs. Every
+    change of the state moves the version (or the plan published), so the key names
+    one state; the objects are immutable."""
+    key = (row.day, row.version, row.plan_id, row.published_at)
+    with _DECODED_LOCK:
+        found = _DECODED.get(key)
+        if found is not None:
+            _DECODED.move_to_end(key)
+            return found
+    found = (problem_from_json(row.problem), plan_from_json(row.plan))
+    with _DECODED_LOCK:
+        _DECODED[key] = found
+        while len(_DECODED) > DECODED_STATES:
+            _DECODED.popitem(last=False)
+    return found
+
+
 def live_day(s: Session, row: LiveDayRow, as_of: datetime) -> LiveDay:
     """The library's view of the day at ``as_of``: problem, plan in force, events."""
-    problem = problem_from_json(row.problem)
-    plan = plan_from_json(row.plan)
+    problem, plan = _decoded(row)
     reported = [_event_of(e) for e in stored_events(s, row.day)]
-    events = _status_events(s, problem.request_by_id) + reported
+    events = _status_events(s, problem.request_by_id, row.day) + reported
     cancelled = {e.request_id for e in events if isinstance(e, Cancellation)}
     # A cancellation reported as an event is also a status change: count it once.
     events = [e for e in events if not isinstance(e, Cancellation)] + [
@@ -176,10 +227,25 @@ def _merged_route(day: LiveDay, shift_id: str, technician_id: str, proposal: Dis
             if st.kind in (StepKind.JOB, StepKind.BREAK)]
     if not kept and not work:
         return None
+    if kept and pieces:
+        work = _after_history(kept[-1], pieces[0], work)
     first = old or pieces[0]
     last = pieces[-1] if pieces else first
     return Route(shift_id, technician_id, (first.steps[0], *kept, *work, last.steps[-1]),
                  first.kpis)
+
+
+def _after_history(last: Step, piece: Route, work: list[Step]) -> list[Step]:
+    """The ETA walk (:mod:`fieldops.solver.live.eta`) keeps each job's planned gap
+    after the previous job's end; the first new job's gap is its travel from where
+    the technician is free, so its arrival is counted from the history's end, not
+    from the re-planned route's start."""
+    k = next((i for i, st in enumerate(work) if st.kind is StepKind.JOB), None)
+    if k is None:
+        return work
+    travel = max(work[k].arrival - piece.steps[0].end, timedelta(0))
+    arrival = min(last.end + travel, work[k].arrival)
+    return [*work[:k], dataclasses.replace(work[k], arrival=arrival), *work[k + 1:]]
 
 
 def merge_proposal(day: LiveDay, problem: DispatchProblem, plan: DispatchPlan
@@ -266,25 +332,19 @@ def list_events(s: Session, day: date) -> list[dict[str, Any]]:
     return [_event_json(e) for e in stored_events(s, day)]
 
 
-def _instant(body: dict[str, Any], key: str, default: datetime | None = None) -> datetime | None:
-    from fieldops.schemas import parse_instant
-
-    value = body.get(key)
-    if value is None:
-        return default
-    return parse_instant(value, key)
+_EVENT_INSTANTS = ("start", "end", "expected_end", "at", "reported_at")
 
 
-def _decode(body: dict[str, Any], now: datetime) -> LiveEvent:
+def _decode(body: dict[str, Any], now: datetime, day: date) -> LiveEvent:
     """The event of a ``POST /days/{date}/events`` body; errors name its fields."""
     kind = body.get("type")
     if kind not in REPORTABLE:
         raise FieldError("type", f"must be one of {list(REPORTABLE)}")
-    reported = _instant(body, "reported_at", now)
-    assert reported is not None
+    given = {key: instant_near(body.get(key), key, day) for key in _EVENT_INSTANTS}
+    reported = given["reported_at"] or now
     if kind == "cancelled":
         data = {"type": kind, "request_id": body.get("request_id"),
-                "at": (_instant(body, "at", reported) or reported).isoformat()}
+                "at": (given["at"] or reported).isoformat()}
     else:
         data = {**body, "reported_at": reported.isoformat()}
         if kind == "delay":
@@ -334,9 +394,8 @@ def report_event(s: Session, day: date, body: dict[str, Any], *, actor: str,
     """
     now = now or utcnow()
     row = day_row(s, day, lock=True)
-    event = _decode(body, now)
-    reported = _instant(body, "reported_at", now)
-    assert reported is not None
+    event = _decode(body, now, day)
+    reported = instant_near(body.get("reported_at"), "reported_at", day) or now
     state = live_day(s, row, reported)
     _check_refs(state, day, event)
     released: list[str] = []
@@ -383,8 +442,7 @@ def release_shifts(s: Session, shift_ids: Sequence[str], actor: str, why: str) -
 
 
 # ---------------------------------------------------------------- the view
-def _late(day: LiveDay, rid: str, start: datetime) -> bool:
-    req = day.requests()[rid]
+def _late(day: LiveDay, req: ServiceRequest, start: datetime) -> bool:
     if req.windows and not any(w.start <= start <= w.end for w in req.windows):
         return True
     deadline = day.problem.sla_deadline(req)
@@ -392,10 +450,10 @@ def _late(day: LiveDay, rid: str, start: datetime) -> bool:
 
 
 def _stop(day: LiveDay, step: Step, state: RouteState, statuses: dict[str, str],
-          freeze: timedelta) -> dict[str, Any]:
+          freeze: timedelta, requests: dict[str, ServiceRequest]) -> dict[str, Any]:
     rid = step.request_id
     assert rid is not None
-    req = day.requests()[rid]
+    req = requests[rid]
     expected = state.expected.get(rid)
     start = expected.start if expected else (day.actual_start(rid) or step.start)
     end = expected.end if expected else (day.actual_end(rid) or step.end)
@@ -407,13 +465,13 @@ def _stop(day: LiveDay, step: Step, state: RouteState, statuses: dict[str, str],
         "windows": [{"start": utc(w.start), "end": utc(w.end)} for w in req.windows],
         "frozen": rid in state.under_way or step.start < day.as_of + freeze,
         "priority": req.priority.value,
-        "late": expected is not None and _late(day, rid, start),
+        "late": expected is not None and _late(day, req, start),
         "lat": req.location.lat, "lon": req.location.lon, "customer_id": req.customer_id,
     }
 
 
 def _technician(day: LiveDay, state: RouteState, statuses: dict[str, str],
-                freeze: timedelta) -> dict[str, Any]:
+                freeze: timedelta, requests: dict[str, ServiceRequest]) -> dict[str, Any]:
     shift = state.shift
     tech = day.problem.technician_by_id[shift.technician_id]
     gone = day.unavailabilities(tech.id)
@@ -427,7 +485,8 @@ def _technician(day: LiveDay, state: RouteState, statuses: dict[str, str],
                         for u in gone],
         "free_at": utc(state.free_at),
         "free_location": {"lat": state.free_place.lat, "lon": state.free_place.lon},
-        "stops": [_stop(day, st, state, statuses, freeze) for st in (route.jobs if route else ())],
+        "stops": [_stop(day, st, state, statuses, freeze, requests)
+                  for st in (route.jobs if route else ())],
         "breaks": [{"start": utc(st.start), "end": utc(st.end)}
                    for st in (route.steps if route else ()) if st.kind is StepKind.BREAK],
     }
@@ -460,10 +519,11 @@ def day_view(s: Session, day: date, now: datetime | None = None,
     statuses = dict(s.execute(select(RequestRow.id, RequestRow.status).where(
         RequestRow.id.in_(list(live.requests())))).tuples().all())
     states = live_routes(live)
+    requests = live.requests()
     return {
         "date": day.isoformat(), "version": str(row.version), "as_of": utc(as_of),
         "published_plan_id": row.plan_id,
-        "technicians": [_technician(live, st, statuses, freeze_horizon)
+        "technicians": [_technician(live, st, statuses, freeze_horizon, requests)
                         for st in states.values()],
         "unassigned": _unassigned(s, live, statuses),
         "events": [_event_json(e) for e in stored_events(s, day)],

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest
 from fieldops.domain.errors import FieldError
 from fieldops.domain.live import DEFAULT_FREEZE_HORIZON, LiveDay, LiveParams
-from fieldops.schemas import parse_instant, plan_to_json, problem_to_json
+from fieldops.schemas import plan_to_json, problem_to_json
 from fieldops.services import live
-from fieldops.services.errors import Conflict, RowError
+from fieldops.services.errors import Conflict, ServiceError
 from fieldops.services.plans import assignments, queue_plan
 from fieldops.solver.live import (
     InsertMode,
@@ -43,11 +43,15 @@ INSERTABLE = ("new",)
 SECONDS_PER_MINUTE = 60
 
 
-class NotInsertable(RowError):
+class NotInsertable(ServiceError):
+    """No feasible place for the job in the live plan (``reasons`` say why)."""
+
     status, kind = 422, "not-insertable"
 
 
-class InfeasibleMove(RowError):
+class InfeasibleMove(ServiceError):
+    """The move breaks a rule (``violations`` in plain words)."""
+
     status, kind = 422, "infeasible-move"
 
 
@@ -69,8 +73,8 @@ def context(s: Session, day: date, as_of: datetime,
     return LiveContext(row, state, built, current_plan(built))
 
 
-def _as_of(body: dict[str, Any]) -> datetime:
-    return parse_instant(body["as_of"], "as_of") if body.get("as_of") else utcnow()
+def _as_of(body: dict[str, Any], day: date) -> datetime:
+    return live.instant_near(body.get("as_of"), "as_of", day) or utcnow()
 
 
 def _cost(before: DispatchPlan, after: DispatchPlan) -> dict[str, float]:
@@ -143,7 +147,7 @@ def _new_request(s: Session, ctx: LiveContext, request_id: str) -> ServiceReques
 def propose_insertion(s: Session, day: date, body: dict[str, Any], *,
                       created_by: int | None) -> dict[str, Any]:
     """``POST /days/{date}/insertions``: place one new request into the live plan."""
-    as_of = _as_of(body)
+    as_of = _as_of(body, day)
     ctx = context(s, day, as_of)
     req = _new_request(s, ctx, body["request_id"])
     problem, plan = ctx.built.problem, ctx.plan
@@ -166,7 +170,7 @@ def propose_insertion(s: Session, day: date, body: dict[str, Any], *,
 def propose_move(s: Session, day: date, body: dict[str, Any], *,
                  created_by: int | None) -> dict[str, Any]:
     """``POST /days/{date}/moves``: pin one job on a technician, re-time the rest."""
-    as_of = _as_of(body)
+    as_of = _as_of(body, day)
     ctx = context(s, day, as_of)
     rid, tech = body["request_id"], body["technician_id"]
     if rid not in ctx.built.problem.request_by_id:
@@ -175,7 +179,7 @@ def propose_move(s: Session, day: date, body: dict[str, Any], *,
     if tech not in ctx.built.problem.technician_by_id:
         raise FieldError("technician_id", f"technician {tech!r} does not work on "
                          f"{day.isoformat()}")
-    start = parse_instant(body["start"], "start") if body.get("start") else None
+    start = live.instant_near(body.get("start"), "start", day)
     moved = move_job(ctx.built.problem, ctx.plan, rid, tech, start)
     violations = [{"code": v.code, "message": v.message} for v in moved.violations]
     if moved.plan is not None:
@@ -193,7 +197,7 @@ def queue_replan(s: Session, day: date, body: dict[str, Any], *, created_by: int
                  max_seconds: float) -> PlanRow:
     """``POST /days/{date}/replans``: a plan of the rest of the day, queued (submit it
     with :func:`fieldops.services.jobs.submit` once committed)."""
-    as_of = _as_of(body)
+    as_of = _as_of(body, day)
     minutes = body.get("freeze_minutes")
     freeze = timedelta(minutes=minutes) if minutes is not None else DEFAULT_FREEZE_HORIZON
     ctx = context(s, day, as_of, freeze)

@@ -20,7 +20,6 @@ from fieldops.api.day_schemas import (
     ReportedSchema,
 )
 from fieldops.api.ext import session, state
-from fieldops.schemas import parse_instant
 from fieldops.services import jobs, live, live_ops, plans
 
 blp = Blueprint("days", __name__, url_prefix="/api/v1/days",
@@ -35,7 +34,7 @@ blp = Blueprint("days", __name__, url_prefix="/api/v1/days",
 def get_day(args: dict[str, Any], date: str) -> Response:
     """The day's technicians, stops with live ETAs, unassigned work and events."""
     day = live.parse_day(date)
-    as_of = parse_instant(args["as_of"], "as_of") if args.get("as_of") else None
+    as_of = live.instant_near(args.get("as_of"), "as_of", day)
     with session() as s:
         current = live.version(s, day)
         if request.if_none_match.contains_weak(current):

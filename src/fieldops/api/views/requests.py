@@ -32,7 +32,7 @@ from fieldops.services import requests as svc
 from fieldops.services.crud import get, page
 from fieldops.services.errors import BadInput, Forbidden, Unsupported
 from fieldops.services.request_csv import rows_from_csv
-from fieldops.store.models import RequestRow, StatusEvent
+from fieldops.store.models import RequestRow, StatusEvent, utcnow
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1/requests",
                 description="Service requests (jobs), bulk import and status tracking.")
@@ -235,6 +235,6 @@ def request_history(request_id: str) -> list[dict[str, Any]]:
 def request_tracking(args: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Status, ETA (the live expected start of service while scheduled/dispatched/en
     route, never before the window opens; ``as_of`` default now) and history."""
-    as_of = parse_instant(args["as_of"], "as_of") if args.get("as_of") else None
+    as_of = live.instant_near(args.get("as_of"), "as_of", utcnow())
     with session() as s:
         return _tracking(s, _visible(s, request_id, principal()), as_of)
