@@ -25,12 +25,13 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
            "FIELDOPS_IMPORT_MAX_ROWS": "500", "FIELDOPS_MAX_SOLVE_SECONDS": "90",
            "FIELDOPS_MAX_CONTENT_LENGTH": "1024", "FIELDOPS_WORKER_MODE": "thread",
            "FIELDOPS_REAPER": "false", "FIELDOPS_CELERY_QUEUE": "q1",
-           "FIELDOPS_SLOT_GRID": "PT1H", "FIELDOPS_TIMEZONE": "Europe/Paris"}
+           "FIELDOPS_SLOT_GRID": "PT1H", "FIELDOPS_TIMEZONE": "Europe/Paris",
+           "FIELDOPS_TRACK_RATE_LIMIT": "20", "FIELDOPS_TRACK_RATE_PERIOD": "30"}
     assert settings_from_env(env) == {
         "WORKER_COUNT": 3, "LEASE_SECONDS": 7.5, "IMPORT_MAX_ROWS": 500,
         "MAX_SOLVE_SECONDS": 90.0, "MAX_CONTENT_LENGTH": 1024, "WORKER_MODE": "thread",
         "REAPER": False, "CELERY_QUEUE": "q1", "SLOT_GRID": "PT1H",
-        "TIMEZONE": "Europe/Paris"}
+        "TIMEZONE": "Europe/Paris", "TRACK_RATE_LIMIT": 20, "TRACK_RATE_PERIOD": 30.0}
     assert set(ENV_SETTINGS) == {key.removeprefix("FIELDOPS_") for key in env}
 
 
@@ -39,7 +40,8 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
                                         ("FIELDOPS_WORKER_MODE", "fork"),
                                         ("FIELDOPS_REAPER", "maybe"),
                                         ("FIELDOPS_SLOT_GRID", "PT7M"),
-                                        ("FIELDOPS_TIMEZONE", "Mars/Olympus")])
+                                        ("FIELDOPS_TIMEZONE", "Mars/Olympus"),
+                                        ("FIELDOPS_TRACK_RATE_LIMIT", "0")])
 def test_a_bad_variable_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         settings_from_env({name: value})
