@@ -142,7 +142,7 @@ def issue_link(s: Session, request_id: str, prepare: Sequence[str] | None = None
 
 def link_not_found() -> NotFound:
     # One answer for unknown, revoked and expired links: nothing to learn from a guess.
-    return NotFound("this tracking link does not exist or has expired",
+    return NotFound("this tracking link does not exist or has expired", field="token",
                     kind="tracking-link-not-found")
 
 

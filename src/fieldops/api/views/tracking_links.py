@@ -36,7 +36,8 @@ class TrackingLinkIssuedSchema(Schema):
         "description": "the token, shown only this once (null on a replay)"})
     url = fields.String(allow_none=True, metadata={
         "description": "the customer's page (contains the token; null on a replay)"})
-    detail = fields.String(metadata={"description": "only on an Idempotency-Key replay"})
+    detail = fields.String(metadata={"description": "only on an Idempotency-Key replay: "
+                                     "the secret is shown once and was not kept"})
     revoked = fields.Integer(metadata={"description": "earlier links revoked by this call"})
 
 
