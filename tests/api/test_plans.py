@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldops.schemas import plan_from_json, problem_from_json
 from fieldops.store.models import PlanRow
 
-from .conftest import Api, assert_problem, plan_body, seed_day, service_request, wait_plan
+from .conftest import DAY, Api, assert_problem, plan_body, seed_day, service_request, wait_plan
 
 
 def test_solve_publish_and_track_to_done(api: Api) -> None:
@@ -40,10 +40,12 @@ def test_solve_publish_and_track_to_done(api: Api) -> None:
     # listed under the status they now have (issue 19: not under "scheduled")
     assert sorted(pub["dispatched"]) == ["r1", "r2", "r3", "r4", "r5"]
     assert pub["scheduled"] == []
-    track = api.get("/api/v1/requests/r5/tracking").get_json()
+    track = api.get("/api/v1/requests/r5/tracking",
+                    query_string={"as_of": f"{DAY}T07:00:00+01:00"}).get_json()
     assert track["status"] == "dispatched" and track["technician_id"] == "t1"
     step = next(s for r in result.routes for s in r.steps if s.request_id == "r5")
-    assert datetime.fromisoformat(track["eta"]) == step.arrival
+    # the live expected start of service, as of before the day (issue 17)
+    assert datetime.fromisoformat(track["eta"]) == step.start
     # the technician moves the job along
     api.add_key("tech", "technician", "t1")
     for status in ("en_route", "on_site", "done"):

@@ -36,7 +36,13 @@ from fieldops.domain.live import (
     Unavailability,
 )
 from fieldops.domain.plan import Route, Step, StepKind
-from fieldops.schemas import plan_from_json, plan_to_json, problem_from_json, problem_to_json
+from fieldops.schemas import (
+    plan_from_json,
+    plan_to_json,
+    problem_from_json,
+    problem_to_json,
+    request_from_json,
+)
 from fieldops.schemas.live import event_from_json, event_to_json
 from fieldops.schemas.scalars import format_instant_utc
 from fieldops.services import day_version
@@ -180,11 +186,15 @@ def _decoded(row: LiveDayRow) -> tuple[DispatchProblem, DispatchPlan]:
             _DECODED.move_to_end(key)
             return found
     found = (problem_from_json(row.problem), plan_from_json(row.plan))
+    _remember(key, found)
+    return found
+
+
+def _remember(key: tuple[Any, ...], objects: tuple[DispatchProblem, DispatchPlan]) -> None:
     with _DECODED_LOCK:
-        _DECODED[key] = found
+        _DECODED[key] = objects
         while len(_DECODED) > DECODED_STATES:
             _DECODED.popitem(last=False)
-    return found
 
 
 def live_day(s: Session, row: LiveDayRow, as_of: datetime) -> LiveDay:
@@ -248,43 +258,73 @@ def _after_history(last: Step, piece: Route, work: list[Step]) -> list[Step]:
     return [*work[:k], dataclasses.replace(work[k], arrival=arrival), *work[k + 1:]]
 
 
-def merge_proposal(day: LiveDay, problem: DispatchProblem, plan: DispatchPlan
-                   ) -> tuple[DispatchProblem, DispatchPlan]:
-    """The day's whole problem and plan once a live proposal (a plan of the
-    re-planning ``problem``) is published: history kept, the rest the proposal's."""
+def merge_proposal(day: LiveDay, planned: set[str], added: Sequence[ServiceRequest],
+                   plan: DispatchPlan) -> tuple[DispatchProblem, DispatchPlan]:
+    """The day's whole problem and plan once a live proposal is published: history
+    kept, the rest the proposal's. ``planned``: the requests of the proposal's
+    (re-planning) problem; ``added``: those of them new to the day."""
     from fieldops.solver.live import expected_ends
 
-    planned = set(problem.request_by_id)
     ends = expected_ends(day)
     routes = []
     for shift in day.problem.shifts:
         route = _merged_route(day, shift.id, shift.technician_id, plan, planned, ends)
         if route is not None:
             routes.append(route)
-    known = day.problem.request_by_id
-    added = tuple(r for r in problem.requests if r.id not in known)
-    whole = dataclasses.replace(day.problem, requests=day.problem.requests + added)
+    whole = dataclasses.replace(day.problem, requests=day.problem.requests + tuple(added))
     return whole, dataclasses.replace(day.published, routes=tuple(routes),
                                       unassigned=plan.unassigned)
+
+
+#: Proposals made by this process, decoded: publishing one soon after needs no decode.
+_PROPOSALS: OrderedDict[str, DispatchPlan] = OrderedDict()
+
+
+def remember_proposal(plan_id: str, plan: DispatchPlan) -> None:
+    with _DECODED_LOCK:
+        _PROPOSALS[plan_id] = plan
+        while len(_PROPOSALS) > DECODED_STATES:
+            _PROPOSALS.popitem(last=False)
+
+
+def _proposal_plan(plan: PlanRow) -> DispatchPlan:
+    with _DECODED_LOCK:
+        found = _PROPOSALS.get(plan.id)
+    return found if found is not None else plan_from_json(plan.result)
+
+
+def _merged_state(s: Session, row: LiveDayRow, plan: PlanRow, now: datetime
+                  ) -> tuple[dict[str, Any], dict[str, Any], DispatchProblem, DispatchPlan]:
+    """The day's state once ``plan`` (a proposal, or a partial plan) is merged in, as
+    JSON and as objects. Only the requests new to the day are decoded and encoded."""
+    current = live_day(s, row, plan.as_of or now)
+    requests = plan.problem.get("requests", [])
+    known = current.problem.request_by_id
+    fresh = [r for r in requests if r.get("id") not in known]
+    added = [request_from_json(r, "") for r in fresh]
+    whole, merged = merge_proposal(current, {str(r.get("id")) for r in requests}, added,
+                                   _proposal_plan(plan))
+    problem_json = {**row.problem, "requests": [*row.problem.get("requests", []), *fresh]}
+    return problem_json, plan_to_json(merged), whole, merged
 
 
 def record_publish(s: Session, plan: PlanRow, now: datetime) -> list[date]:
     """Make ``plan`` (published now) the plan in force of its days; their versions go up.
 
     A plan solved from the store replaces the day's state; a live proposal is merged
-    into it (:func:`merge_proposal`). Returns the days.
+    into it (:func:`merge_proposal`). The new state's objects are kept for the next
+    reader of this process. Returns the days.
     """
     days = [plan.day] if plan.day is not None else local_days(
         plan.horizon_start, plan.horizon_end, plan.timezone)
     for day in days:
         row = s.get(LiveDayRow, day)
+        objects: tuple[DispatchProblem, DispatchPlan] | None = None
         if row is None or (plan.kind is None and _covers(plan, row)):
             problem_json, plan_json_ = plan.problem, plan.result or {}
         else:
-            current = live_day(s, row, plan.as_of or now)
-            whole, merged = merge_proposal(current, problem_from_json(plan.problem),
-                                           plan_from_json(plan.result))
-            problem_json, plan_json_ = problem_to_json(whole), plan_to_json(merged)
+            problem_json, plan_json_, whole, merged = _merged_state(s, row, plan, now)
+            objects = (whole, merged)
         if row is None:
             row = LiveDayRow(day=day, version=0, timezone=plan.timezone, problem=problem_json,
                              plan=plan_json_)
@@ -292,6 +332,9 @@ def record_publish(s: Session, plan: PlanRow, now: datetime) -> list[date]:
         row.problem, row.plan = problem_json, plan_json_
         row.plan_id, row.published_at = plan.id, now
         s.flush()
+        if objects is not None:
+            # The bump below is this transaction's (publishes of a day are serialised).
+            _remember((day, row.version + 1, plan.id, now), objects)
     day_version.bump(s, days)
     return days
 

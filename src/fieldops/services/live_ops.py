@@ -106,6 +106,7 @@ def _store(s: Session, ctx: LiveContext, kind: str, problem: DispatchProblem,
     row.result_text = json.dumps(row.result, separators=(",", ":"))
     s.add(row)
     s.flush()
+    live.remember_proposal(row.id, plan)
     s.add_all(assignments(row.id, plan, lambda sid: _original_shift(ctx.day, sid)))
     return row
 
