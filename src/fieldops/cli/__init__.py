@@ -9,8 +9,8 @@ subcommand sets ``func(args) -> int``:
 - :mod:`~fieldops.cli.api`: ``serve``, ``worker``, ``keys create``, ``db upgrade``;
 - :mod:`~fieldops.cli.workforce`: ``workforce-sample``, ``forecast``, ``staff``;
 - :mod:`~fieldops.cli.roster`: ``roster``, ``roster-sample``;
+- :mod:`~fieldops.cli.day`: ``day etas``, ``day insert``, ``day move``, ``day replan``;
 - :mod:`~fieldops.cli.slots`: ``slots offers``, ``slots book`` (on files).
-- :mod:`~fieldops.cli.day`: ``day etas``, ``day insert``, ``day move``, ``day replan``.
 
 Shared pieces are public: :mod:`~fieldops.cli.live` (the live-progress runner)
 and :mod:`~fieldops.cli.common` (console, service-level options).
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fieldops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (dispatch, demo, reports, api, workforce, roster, slots, day):
+    for module in (dispatch, demo, reports, api, workforce, roster, day, slots):
         module.register(subparsers)
     return parser
 
