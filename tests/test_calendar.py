@@ -460,6 +460,30 @@ def test_description_lists_the_customers_last_visits(problem: DispatchProblem,
     assert all("Last visits" not in e.description for e in others)  # other customers
 
 
+def test_description_lists_the_customers_last_contacts(problem: DispatchProblem,
+                                                       plan: DispatchPlan) -> None:
+    # Four logged contacts of C1, newest first: the three latest, each on one line
+    # (newlines folded) and cut to CONTACT_SUMMARY_CHARS.
+    from fieldops.calendar import Contact
+    from fieldops.calendar.feed import CONTACT_SUMMARY_CHARS
+
+    long = "word " * 60
+    contacts = {"C1": [
+        Contact(datetime(2026, 11, 21, 9, tzinfo=UTC), "phone", "Gate code\n4711"),
+        Contact(datetime(2026, 11, 20, 9, tzinfo=UTC), "email", long),
+        Contact(datetime(2026, 11, 19, 9, tzinfo=UTC), "chat", "Dog in the garden"),
+        Contact(datetime(2026, 11, 1, 9, tzinfo=UTC), "phone", "Oldest, not shown"),
+    ]}
+    events = events_for_technician(problem, plan, "T1", now=NOW, last_contacts=contacts)
+    r1 = next(e for e in events if e.uid == job_uid("R1"))
+    line = next(x for x in r1.description.splitlines() if x.startswith("Last contacts:"))
+    cut = " ".join(long.split())[: CONTACT_SUMMARY_CHARS - 1] + "…"
+    assert line == (f"Last contacts: 2026-11-21 phone: Gate code 4711; 2026-11-20 email: "
+                    f"{cut}; 2026-11-19 chat: Dog in the garden")
+    others = [e for e in events if e.uid != job_uid("R1")]
+    assert all("Last contacts" not in e.description for e in others)
+
+
 def test_window_validity_bounds_the_instants_that_show_the_same_events() -> None:
     from fieldops.calendar import DEFAULT_FUTURE, DEFAULT_PAST, default_window, window_validity
 

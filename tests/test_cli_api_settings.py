@@ -27,14 +27,16 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
            "FIELDOPS_REAPER": "false", "FIELDOPS_CELERY_QUEUE": "q1",
            "FIELDOPS_SLOT_GRID": "PT1H", "FIELDOPS_TIMEZONE": "Europe/Paris",
            "FIELDOPS_TILE_URL": "https://tiles.example/{z}/{x}/{y}.png",
-           "FIELDOPS_TILE_ATTRIBUTION": "© tiles", "FIELDOPS_BOARD_POLL_SECONDS": "2.5"}
+           "FIELDOPS_TILE_ATTRIBUTION": "© tiles", "FIELDOPS_BOARD_POLL_SECONDS": "2.5",
+           "FIELDOPS_TRACK_RATE_LIMIT": "20", "FIELDOPS_TRACK_RATE_PERIOD": "30"}
     assert settings_from_env(env) == {
         "WORKER_COUNT": 3, "LEASE_SECONDS": 7.5, "IMPORT_MAX_ROWS": 500,
         "MAX_SOLVE_SECONDS": 90.0, "MAX_CONTENT_LENGTH": 1024, "WORKER_MODE": "thread",
         "REAPER": False, "CELERY_QUEUE": "q1", "SLOT_GRID": "PT1H",
         "TIMEZONE": "Europe/Paris",
         "TILE_URL": "https://tiles.example/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "© tiles",
-        "BOARD_POLL_SECONDS": 2.5}
+        "BOARD_POLL_SECONDS": 2.5,
+        "TRACK_RATE_LIMIT": 20, "TRACK_RATE_PERIOD": 30.0}
     assert set(ENV_SETTINGS) == {key.removeprefix("FIELDOPS_") for key in env}
 
 
@@ -45,7 +47,8 @@ def test_every_setting_is_read_from_its_environment_variable() -> None:
                                         ("FIELDOPS_SLOT_GRID", "PT7M"),
                                         ("FIELDOPS_TIMEZONE", "Mars/Olympus"),
                                         ("FIELDOPS_TILE_URL", "tiles.example"),
-                                        ("FIELDOPS_BOARD_POLL_SECONDS", "0")])
+                                        ("FIELDOPS_BOARD_POLL_SECONDS", "0"),
+                                        ("FIELDOPS_TRACK_RATE_LIMIT", "0")])
 def test_a_bad_variable_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         settings_from_env({name: value})
@@ -87,3 +90,7 @@ def test_redact_hides_token_values_only() -> None:
                             '&x=2 HTTP/1.1" 200')
     assert redact("token=abc") == f"token={REDACTED}"
     assert redact("/api/v1/technicians/t1/feed-token") == "/api/v1/technicians/t1/feed-token"
+    # The customer's tracking link carries its token in the path.
+    assert redact('"POST /track/fot_a-b_c/rating HTTP/1.1" 201') == (
+        f'"POST /track/{REDACTED}/rating HTTP/1.1" 201')
+    assert redact("GET /track/fot_x?y=1") == f"GET /track/{REDACTED}?y=1"

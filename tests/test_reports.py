@@ -449,3 +449,26 @@ def test_run_sheets_have_phone_description_and_skills(page: str) -> None:
     assert cells["phone"] == "+49 30 1234567"
     assert "Boiler loses pressure" in cells["job"] and "boiler repair" in cells["job"]
     assert cells["skills"] == "hvac ≥2"
+
+
+def test_satisfaction_section_only_when_given() -> None:
+    import xml.etree.ElementTree as ET
+    from datetime import UTC, datetime
+
+    from fieldops.domain.satisfaction import Rating, summarise
+
+    from dispatch_fixtures import small_plan, small_problem
+
+    problem = small_problem()
+    plan = small_plan(problem)
+    assert 'id="satisfaction"' not in render_report(plan, problem)
+    ratings = [Rating("R1", 5, datetime(2026, 3, 2, 9, tzinfo=UTC), "T1"),
+               Rating("R2", 2, datetime(2026, 3, 2, 11, tzinfo=UTC), "T1")]
+    page = ET.fromstring(render_report(plan, problem, satisfaction=summarise(
+        ratings, names={"T1": "Léa & Co"})))
+    section = next(e for e in page.iter() if e.get("id") == "satisfaction")
+    row = next(e for e in section.iter() if e.get("data-technician") == "T1")
+    assert [c.text for c in row] == ["Léa & Co", "2", "3.50", "0", "1", "0", "0", "1"]
+    assert any(e.get("data-day") == "2026-03-02" for e in section.iter())
+    empty = render_report(plan, problem, satisfaction=summarise([]))
+    assert "No visit of this period has been rated yet." in empty

@@ -132,7 +132,8 @@ def test_every_marked_shell_block_is_run_here() -> None:
     assert found == {("README.md", "walkthrough"), ("docs/api.md", "walkthrough"),
                      ("docs/api.md", "roster walkthrough"),
                      ("docs/live-day.md", "live walkthrough"),
-                     ("docs/board.md", "board walkthrough")}
+                     ("docs/board.md", "board walkthrough"),
+                     ("docs/customers.md", "booking walkthrough")}
 
 
 def test_readme_walkthrough_is_the_docs_one() -> None:
@@ -168,6 +169,33 @@ def test_roster_walkthrough_runs_as_written(tmp_path: Path) -> None:
     feed = session.stdout[session.stdout.index("BEGIN:VCALENDAR"):]
     assert "END:VCALENDAR" in feed
     assert "roster-shift-ana-" in feed, _show(session)
+
+
+def test_booking_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """docs/customers.md: offer, hold, book, tracking page, done, rating."""
+    session = run_shell(marked_blocks(ROOT / "docs" / "customers.md")["booking walkthrough"],
+                        tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert session.problems() == [], _show(session)
+    docs = session.documents()
+    booking = next(d for d in docs if isinstance(d, dict) and d.get("status") == "booked")
+    assert booking["request_id"] == "boiler-1" and booking["technician_id"] == "ann"
+    page = next(d for d in docs if isinstance(d, dict) and "status_text" in d)
+    assert page["status"] == "scheduled", _show(session)
+    assert page["technician"] == {"first_name": "Ann"}
+    assert page["appointment"] == {"start": booking["start"], "end": booking["end"]}
+    assert page["eta"] >= booking["start"]
+    assert page["prepare"] == ["Clear the way to the boiler", "Keep pets in another room"]
+    assert {"rating": 5, "comment": "On time and very friendly"} in docs
+    satisfaction = next(d for d in docs if isinstance(d, dict) and "by_technician" in d)
+    assert satisfaction["count"] == 1 and satisfaction["by_technician"][0]["name"] == "Ann Weber"
+    history = docs[-1]
+    assert [h["kind"] for h in history] == ["rating", "visit", "contact"], _show(session)
+    # The server the block started answered; the token never reaches its access log.
+    assert '"POST /track/[redacted]/rating HTTP/1.1" 201' in session.log, _show(session)
+    logged = re.findall(r'"(?:GET|POST) (/track/\S*) HTTP/1.1"', session.log)
+    assert logged and all(p.startswith("/track/[redacted]") for p in logged), logged
+    assert page["timezone"] == "Europe/Berlin"
 
 
 def test_live_walkthrough_runs_as_written(tmp_path: Path) -> None:

@@ -112,13 +112,15 @@ def test_every_post_answering_a_secret_is_marked(api: Api) -> None:
         assert secrets <= set(fields), f"POST {path} answers {secrets} but is not shows_secret"
         marked.add(path)
     assert marked == {"/api/v1/keys", "/api/v1/technicians/{tech_id}/feed-token",
-                      "/api/v1/agents/{agent_id}/feed-token"}
+                      "/api/v1/agents/{agent_id}/feed-token",
+                      "/api/v1/requests/{request_id}/tracking-link"}
 
 
 def test_the_replay_shape_is_documented(api: Api) -> None:
     spec = api.client.get("/api/v1/openapi.json").get_json()
     for name, secrets in (("KeyOut", ("key",)), ("FeedTokenIssued", ("token", "url")),
-                          ("AgentFeedTokenIssued", ("token", "url"))):
+                          ("AgentFeedTokenIssued", ("token", "url")),
+                          ("TrackingLinkIssued", ("token", "url"))):
         props = spec["components"]["schemas"][name]["properties"]
         assert "replay" in props["detail"]["description"], name
         for field in secrets:

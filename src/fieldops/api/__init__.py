@@ -20,6 +20,9 @@ IMPORT_MAX_ROWS    rows per bulk import (10 000) [FIELDOPS_IMPORT_MAX_ROWS]
 MAX_SOLVE_SECONDS  largest ``params.time_limit`` accepted (3600)
                    [FIELDOPS_MAX_SOLVE_SECONDS]
 MAX_CONTENT_LENGTH request body limit in bytes (32 MiB) [FIELDOPS_MAX_CONTENT_LENGTH]
+TRACK_RATE_LIMIT   requests per tracking-link token and period, counted in each
+                   worker process (60) [FIELDOPS_TRACK_RATE_LIMIT]
+TRACK_RATE_PERIOD  that period in seconds (60) [FIELDOPS_TRACK_RATE_PERIOD]
 SLOT_GRID          appointment slot length, ISO 8601 (``PT2H``) [FIELDOPS_SLOT_GRID]
 TIMEZONE           the business's time zone for slot days (default: that of the
                    latest published plan, else UTC) [FIELDOPS_TIMEZONE]
@@ -84,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 10_000,
     "MAX_SOLVE_SECONDS": 3600.0,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # The public tracking page: requests allowed per token and period, per worker.
+    "TRACK_RATE_LIMIT": 60,
+    "TRACK_RATE_PERIOD": 60.0,
     "SLOT_GRID": "PT2H",
     "TIMEZONE": None,
     "TILE_URL": None,
@@ -151,6 +157,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "MAX_SOLVE_SECONDS": _positive(float),
     "MAX_CONTENT_LENGTH": _positive(int),
     "CELERY_QUEUE": str,
+    "TRACK_RATE_LIMIT": _positive(int),
+    "TRACK_RATE_PERIOD": _positive(float),
     "SLOT_GRID": _grid,
     "TIMEZONE": _zone,
     "TILE_URL": _tile_url,
@@ -233,17 +241,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports,
         requests,
         rosters,
+        satisfaction,
         shifts,
         skills,
         slots,
         technicians,
+        tracking,
+        tracking_links,
         workforce,
     )
 
     # The order of the OpenAPI document's paths.
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, slots,
-                 plans, days, workforce, rosters, agent_feed_tokens, feed_tokens, calendars,
-                 reports):
+                 tracking_links, plans, days, workforce, rosters, agent_feed_tokens,
+                 feed_tokens, calendars, reports, satisfaction, tracking):
         api.register_blueprint(view.blp)
     app.register_blueprint(board.blp)  # HTML pages: not part of the OpenAPI document
     register_error_handlers(app)

@@ -100,7 +100,8 @@ def request_json(row: RequestRow) -> dict[str, Any]:
 
 def customer_json(row: CustomerRow) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "phone": row.phone, "email": row.email,
-            "address": row.address, "created_at": instant(row.created_at)}
+            "address": row.address, "created_at": instant(row.created_at),
+            "preferred_technicians": list(row.preferred_technicians or [])}
 
 
 def plan_json(row: PlanRow, *, with_result: bool = True) -> dict[str, Any]:

@@ -163,6 +163,9 @@ class CustomerSchema(Strict):
     phone = _Short(MAX_PHONE, allow_none=True)
     email = _Short(MAX_EMAIL, allow_none=True)
     address = Text(allow_none=True)
+    preferred_technicians = fields.List(Id(), metadata={
+        "description": "technicians every new request of this customer prefers (a soft "
+                       "preference) unless the request names its own"})
 
 
 class CustomerOutSchema(CustomerSchema):
@@ -234,6 +237,68 @@ class VisitSchema(Schema):
     job_type = fields.String(allow_none=True)
     technician_id = fields.String(allow_none=True)
     done_at = Instant(allow_none=True)
+
+
+class ContactSchema(Strict):
+    channel = fields.String(required=True, metadata={
+        "description": "phone, email, chat, sms, visit, letter or other"})
+    at = fields.AwareDateTime(load_default=None, metadata={
+        **INSTANT, "description": "when the contact happened (default: now)"})
+    summary = Text(required=True, validate=validate.Length(min=1, max=2000))
+    request_id = Id(allow_none=True, load_default=None)
+
+
+class ContactOutSchema(Schema):
+    id = fields.Integer()
+    customer_id = fields.String()
+    channel = fields.String()
+    at = Instant()
+    summary = fields.String()
+    request_id = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True)
+    created_at = Instant()
+
+
+class HistoryEntrySchema(Schema):
+    kind = fields.String(metadata={"description": "visit, rating or contact"})
+    at = Instant()
+    request_id = fields.String(allow_none=True)
+    technician_id = fields.String(allow_none=True)
+    job_type = fields.String(allow_none=True, metadata={"description": "visits"})
+    rating = fields.Integer(metadata={"description": "ratings: 1-5"})
+    comment = fields.String(allow_none=True, metadata={"description": "ratings"})
+    id = fields.Integer(metadata={"description": "contacts"})
+    channel = fields.String(metadata={"description": "contacts"})
+    summary = fields.String(metadata={"description": "contacts"})
+    actor = fields.String(allow_none=True, metadata={"description": "contacts"})
+
+
+class SatisfactionArgs(Strict):
+    from_ = fields.AwareDateTime(data_key="from", load_default=None, metadata={
+        "description": "visits done at or after this instant"})
+    to = fields.AwareDateTime(load_default=None, metadata={
+        "description": "visits done before this instant"})
+    timezone = fields.String(load_default="UTC", metadata={
+        "description": "IANA zone whose calendar days by_day uses"})
+    technician_id = Id()
+
+
+class SatisfactionGroupSchema(Schema):
+    technician_id = fields.String()
+    name = fields.String(allow_none=True)
+    date = fields.String(metadata={"description": "YYYY-MM-DD in the asked time zone"})
+    count = fields.Integer()
+    average = fields.Float()
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "how many ratings of each score, \"1\" to \"5\""})
+
+
+class SatisfactionSchema(Schema):
+    count = fields.Integer()
+    average = fields.Float(allow_none=True)
+    timezone = fields.String()
+    by_technician = fields.List(fields.Nested(SatisfactionGroupSchema))
+    by_day = fields.List(fields.Nested(SatisfactionGroupSchema))
 
 
 class SolveParamsSchema(Strict):

@@ -8,6 +8,7 @@ Usage::
 """
 
 from fieldops.calendar.feed import (
+    Contact,
     EventKind,
     EventStatus,
     FeedEvent,
@@ -29,6 +30,7 @@ from fieldops.calendar.render import (
 __all__ = [
     "DEFAULT_FUTURE",
     "DEFAULT_PAST",
+    "Contact",
     "EventKind",
     "EventStatus",
     "FeedEvent",

@@ -107,12 +107,34 @@ class Visit:
     technician_id: str | None = None
 
 
+LAST_CONTACTS_SHOWN = 3
+#: A contact's summary is cut to this many characters on the calendar event.
+CONTACT_SUMMARY_CHARS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A logged contact with a customer (call, e-mail, ...), for the job description."""
+
+    at: datetime
+    channel: str
+    summary: str
+
+
+def _contact_line(c: Contact, tz: ZoneInfo) -> str:
+    text = " ".join(c.summary.split())
+    if len(text) > CONTACT_SUMMARY_CHARS:
+        text = text[: CONTACT_SUMMARY_CHARS - 1] + "…"
+    return f"{c.at.astimezone(tz):%Y-%m-%d} {c.channel}: {text}"
+
+
 def _job_description(
     step: Step,
     request: ServiceRequest | None,
     problem: DispatchProblem | None,
     tz: ZoneInfo,
     visits: Sequence[Visit] = (),
+    contacts: Sequence[Contact] = (),
 ) -> str:
     lines: list[str] = []
     if request is not None and request.description:
@@ -146,6 +168,9 @@ def _job_description(
             + (f" {v.job_type}" if v.job_type else "")
             + (f" by {v.technician_id}" if v.technician_id else "")
             for v in earlier))
+    if contacts:
+        lines.append("Last contacts: " + "; ".join(
+            _contact_line(c, tz) for c in contacts[:LAST_CONTACTS_SHOWN]))
     lines.append(
         f"Planned arrival: {step.arrival.astimezone(tz):%H:%M} "
         f"(drive {_minutes(step.travel_time)}, {step.travel_distance / 1000:.1f} km)"
@@ -163,6 +188,7 @@ def _route_events(
     include_travel: bool,
     now: datetime,
     last_visits: Mapping[str, Sequence[Visit]] | None = None,
+    last_contacts: Mapping[str, Sequence[Contact]] | None = None,
 ) -> list[FeedEvent]:
     events: list[FeedEvent] = []
     breaks = 0
@@ -182,6 +208,8 @@ def _route_events(
                     description=_job_description(
                         step, request, problem, tz,
                         (last_visits or {}).get(request.customer_id or "", ())
+                        if request is not None else (),
+                        (last_contacts or {}).get(request.customer_id or "", ())
                         if request is not None else (),
                     ),
                     url=job_url(step.request_id) if job_url is not None else None,
@@ -232,6 +260,7 @@ def events_for_technician(
     include_travel: bool = False,
     now: datetime | None = None,
     last_visits: Mapping[str, Sequence[Visit]] | None = None,
+    last_contacts: Mapping[str, Sequence[Contact]] | None = None,
 ) -> list[FeedEvent]:
     """The events of one technician in ``plan``: jobs, breaks and optionally travel.
 
@@ -252,6 +281,10 @@ def events_for_technician(
     last_visits
         The customer's earlier completed visits, newest first, by customer id; the
         job's description lists the last three.
+    last_contacts
+        The customer's logged contacts (calls, e-mails, ...), newest first, by
+        customer id; the job's description lists the last three, so the technician
+        arrives knowing the story.
 
     Returns
     -------
@@ -267,7 +300,7 @@ def events_for_technician(
     for route in plan.routes:
         if route.technician_id == technician_id:
             events.extend(_route_events(route, problem, tz, job_url, include_travel, stamp,
-                                        last_visits))
+                                        last_visits, last_contacts))
     return sorted(events, key=lambda e: (e.start, e.uid))
 
 

@@ -33,14 +33,18 @@ def _db_url(args: argparse.Namespace) -> str:
 
 #: A secret in a query string (a feed token) as it would reach the access log.
 _SECRET_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:token|api_key|key)=)[^&;\s\"]*")
+#: A tracking-link token in a path (``/track/<token>``, the customer's page).
+_SECRET_PATH = re.compile(r"(/track/)[^/?#\s\"]+")
 REDACTED = "[redacted]"
 #: Seconds gunicorn lets a worker finish its requests on shutdown.
 GRACEFUL_TIMEOUT_SECONDS = 10
 
 
 def redact(text: str) -> str:
-    """``text`` with the value of every ``token=`` (feed token) query parameter
-    replaced: the access log must not hold a secret."""
+    """``text`` with the value of every ``token=`` (feed token) query parameter and
+    every tracking token in a ``/track/`` path replaced: the access log must not hold
+    a secret."""
+    text = _SECRET_PATH.sub(lambda m: m.group(1) + REDACTED, text)
     return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
 
 
@@ -53,7 +57,7 @@ def _logger_class() -> type:
         def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> Any:
             atoms = super().atoms(resp, req, environ, request_time)
             for key, value in list(atoms.items()):
-                if isinstance(value, str) and "=" in value:
+                if isinstance(value, str) and ("=" in value or "/track/" in value):
                     atoms[key] = redact(value)
             return atoms
 

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.satisfaction import REPORT_DAYS, Satisfaction
 from fieldops.reports.charts import gantt_png, route_map_png
 from fieldops.reports.model import SLA_AT_RISK, RouteView, build_model, hours_minutes
 
@@ -38,6 +39,7 @@ def render_report(
     job_url: Callable[[str], str] | None = None,
     title: str | None = None,
     generated: datetime | None = None,
+    satisfaction: Satisfaction | None = None,
 ) -> str:
     """One HTML page with everything inline (charts as ``data:`` PNGs, CSS in ``<style>``).
 
@@ -55,6 +57,9 @@ def render_report(
         Page title (default ``Dispatch report — <problem name>``).
     generated
         Shown as "generated <time>" (omitted by default so the output is reproducible).
+    satisfaction
+        Customers' ratings of recent visits (per technician and per day), shown in
+        a "Customer satisfaction" section; no section without it.
 
     Returns
     -------
@@ -88,6 +93,8 @@ def render_report(
     template = _environment().get_template("report.html.j2")
     return template.render(
         m=model,
+        satisfaction=satisfaction,
+        satisfaction_days=REPORT_DAYS,
         t=t,
         dt=dt,
         hm=hm,

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
 from fieldops.calendar import (
+    Contact,
     EventKind,
     EventStatus,
     FeedEvent,
@@ -55,6 +56,7 @@ from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.timewindow import TimeWindow
 from fieldops.schemas import plan_from_json, problem_from_json
+from fieldops.services.customers import last_contacts
 from fieldops.services.errors import Forbidden, NotFound
 from fieldops.store.feeds import (
     agent_known,
@@ -64,6 +66,7 @@ from fieldops.store.feeds import (
 )
 from fieldops.store.keys import create_feed_token, find_feed_token
 from fieldops.store.models import (
+    CustomerContact,
     FeedDocument,
     FeedToken,
     PlanAssignment,
@@ -195,6 +198,7 @@ def replay(
     events: list[FeedEvent] = []
     decoded: dict[str, list[FeedEvent]] = {}
     visits: dict[str, list[Visit]] = {}
+    contacts: dict[str, list[Contact]] = {}
     fetched: set[str] = set()
     timezone = "UTC"
     for pub, plan in publishes:
@@ -208,10 +212,11 @@ def replay(
                 for customer in customers - visits.keys():
                     visits[customer] = []
                 visits.update(last_visits(s, customers - fetched))
+                contacts.update(last_contacts(s, customers - fetched))
                 fetched |= customers
                 decoded[plan.id] = events_for_technician(
                     problem, result, technician_id, job_url=job_url, now=pub.published_at,
-                    last_visits=visits)
+                    last_visits=visits, last_contacts=contacts)
             # Re-stamp with this publish's time: merge_publish keeps unchanged events
             # as they were, so the stamp only matters for new and changed ones.
             current = [replace(e, last_modified=pub.published_at) for e in decoded[plan.id]]
@@ -611,8 +616,11 @@ _PENDING = "fieldops.feeds.pending"
 def _collect(session: Session, _context: Any) -> None:
     requests: set[str] = set()
     technicians: set[str] = set()
+    customers: set[str] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, RequestRow):
+        if isinstance(obj, CustomerContact):
+            customers.add(obj.customer_id)  # its jobs show "last contacts"
+        elif isinstance(obj, RequestRow):
             if (obj in session.new or obj in session.deleted
                     or attributes.get_history(obj, "status").has_changes()):
                 requests.add(obj.id)
@@ -620,10 +628,11 @@ def _collect(session: Session, _context: Any) -> None:
                 obj in session.new or obj in session.deleted
                 or attributes.get_history(obj, "name").has_changes()):
             technicians.add(obj.id)
-    if requests or technicians:
-        pending = session.info.setdefault(_PENDING, (set(), set()))
+    if requests or technicians or customers:
+        pending = session.info.setdefault(_PENDING, (set(), set(), set()))
         pending[0].update(requests)
         pending[1].update(technicians)
+        pending[2].update(customers)
 
 
 def _apply_pending(session: Session) -> None:
@@ -631,12 +640,14 @@ def _apply_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    requests, technicians = pending
-    if requests:
-        # Whoever may show the request, or another job of its customer ("last visits").
+    requests, technicians, contacted = pending
+    if requests or contacted:
+        # Whoever may show the request, or another job of its customer ("last visits",
+        # "last contacts").
         customers = select(RequestRow.customer_id).where(
             RequestRow.id.in_(requests), RequestRow.customer_id.is_not(None))
-        related = select(RequestRow.id).where(RequestRow.customer_id.in_(customers))
+        related = select(RequestRow.id).where(RequestRow.customer_id.in_(customers)
+                                              | RequestRow.customer_id.in_(contacted))
         technicians = technicians | set(session.scalars(
             select(PlanAssignment.technician_id).distinct().where(
                 PlanAssignment.request_id.in_(requests)

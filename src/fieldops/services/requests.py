@@ -4,7 +4,7 @@ machine a request follows from ``new`` to ``done``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from fieldops.schemas import request_from_json
 from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, Forbidden
+from fieldops.services.preferences import inherit_preferred
 from fieldops.services.request_csv import row_error, too_many
 from fieldops.store.convert import (
     ensure_customer,
@@ -96,9 +97,20 @@ class Refs:
             raise FieldError("pinned_technician", f"unknown technician {r.pinned_technician!r}")
 
 
-def _store_new(s: Session, reqs: Sequence[ServiceRequest], actor: str) -> None:
+def names_preferred(data: Any) -> bool:
+    """Whether a request's JSON names its own preferred technicians (even none), so it
+    does not inherit its customer's."""
+    return isinstance(data, dict) and data.get("preferred_technicians") not in (None, "")
+
+
+def _store_new(s: Session, reqs: Sequence[ServiceRequest], actor: str,
+               explicit: Collection[str] = ()) -> None:
+    """Insert ``reqs``; those not in ``explicit`` (ids of requests that named their own
+    preferred technicians) inherit their customer's."""
     ensure_skills(s, {sk.name for r in reqs for sk in r.required_skills})
     ensure_customers(s, reqs)
+    reqs = inherit_preferred(s, reqs, {r.id for r in reqs if r.preferred_technicians}
+                             | set(explicit))
     try:
         insert_requests(s, reqs, status="new", now=utcnow(), actor=actor)
     except IntegrityError as exc:
@@ -242,12 +254,17 @@ def list_page(s: Session, filters: Sequence[ColumnElement[bool]], *, per_page: i
     return ListedPage(rows, windows, skills, total, last)
 
 
-def create_request(s: Session, r: ServiceRequest, *, actor: str) -> RequestRow:
-    """Store a new request (status ``new``); :class:`Conflict` when its id is taken."""
+def create_request(s: Session, r: ServiceRequest, *, actor: str,
+                   names_preferred: bool = False) -> RequestRow:
+    """Store a new request (status ``new``); :class:`Conflict` when its id is taken.
+
+    Without preferred technicians of its own (and ``names_preferred`` false: its
+    JSON had no such key) it inherits its customer's.
+    """
     if s.get(RequestRow, r.id) is not None:
         raise Conflict(f"request {r.id!r} already exists", field="id")
     Refs(s).check(r)
-    _store_new(s, [r], actor)
+    _store_new(s, [r], actor, [r.id] if names_preferred else ())
     return get(s, RequestRow, r.id, "request")
 
 
@@ -319,8 +336,12 @@ def parse_batch(rows: Sequence[tuple[int, Any]], prefix: str) -> list[ServiceReq
 
 
 def import_requests(s: Session, parsed: Sequence[ServiceRequest], prefix: str, *,
-                    actor: str) -> list[str]:
-    """Store a parsed batch in one transaction: one bad row rejects the whole batch."""
+                    actor: str, explicit: Collection[str] = ()) -> list[str]:
+    """Store a parsed batch in one transaction: one bad row rejects the whole batch.
+
+    ``explicit``: ids of the requests whose rows named their own preferred
+    technicians (the others inherit their customer's).
+    """
     refs = Refs(s)
     existing = set(s.scalars(select(RequestRow.id).where(
         RequestRow.id.in_([r.id for r in parsed]))))
@@ -333,7 +354,7 @@ def import_requests(s: Session, parsed: Sequence[ServiceRequest], prefix: str, *
             refs.check(r)
         except FieldError as exc:
             raise row_error(number, exc.within(path) if path else exc) from None
-    _store_new(s, parsed, actor)
+    _store_new(s, parsed, actor, explicit)
     return [r.id for r in parsed]
 
 

@@ -29,7 +29,7 @@ from fieldops.store.models import (
 )
 
 #: Customer fields a replacement overwrites (the id stays, ``created_at`` is kept).
-CUSTOMER_FIELDS = ("name", "phone", "email", "address")
+CUSTOMER_FIELDS = ("name", "phone", "email", "address", "preferred_technicians")
 
 
 # ---------------------------------------------------------------- technicians
@@ -175,8 +175,21 @@ def _write_customer(s: Session, body: dict[str, Any], row: CustomerRow | None
     return row
 
 
+def _check_customer(s: Session, body: dict[str, Any], key: str | None) -> None:
+    """Preferred technicians must exist, each named once."""
+    body.setdefault("preferred_technicians", [])
+    ids = body["preferred_technicians"] or []
+    known = set(s.scalars(select(TechnicianRow.id).where(TechnicianRow.id.in_(set(ids)))))
+    for i, tech in enumerate(ids):
+        if tech not in known:
+            raise FieldError(f"preferred_technicians[{i}]", f"unknown technician {tech!r}")
+    if len(set(ids)) != len(ids):
+        raise FieldError("preferred_technicians", "lists a technician twice")
+
+
 CUSTOMERS = Resource(
     CustomerRow, "customer", "customer", "id", decode=dict, write=_write_customer,
+    check=_check_customer,
 )
 
 

@@ -188,6 +188,9 @@ class CustomerRow(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Technician ids every new request of this customer prefers (softly) unless the
+    # request names its own ``preferred_technicians``.
+    preferred_technicians: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class RequestRow(Base):
@@ -357,6 +360,60 @@ class FeedToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TrackingToken(Base):
+    """A customer's tracking-link token for one request (hashed like API keys).
+
+    It expires some days after the job (computed from the request when it is used,
+    so a rescheduled job keeps its link alive); ``prepare`` lists what the customer
+    should get ready, shown on the page.
+    """
+
+    __tablename__ = "tracking_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prepare: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class RatingRow(Base):
+    """A customer's 1-5 rating of a completed visit: at most one per request (the
+    unique constraint makes two racing submissions store exactly one)."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("service_requests.id", ondelete="CASCADE"), unique=True
+    )
+    # Kept as plain ids: the rating outlives a deleted technician's row.
+    technician_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the visit was done (the day it counts for), and when it was rated.
+    visit_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerContact(Base):
+    """A logged contact with a customer (a call, an e-mail, a chat, ...)."""
+
+    __tablename__ = "customer_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IdempotencyRecord(Base):

@@ -14,7 +14,9 @@ from fieldops.api.ext import session
 from fieldops.api.security import CSP, REPORT_CSP
 from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.satisfaction import Satisfaction
 from fieldops.reports import COLUMNS, render_report, routes_csv, routes_json
+from fieldops.services.customers import plan_satisfaction
 from fieldops.services.plans import decode_finished, plan_and_problem
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/plans",
@@ -37,6 +39,11 @@ def _finished(plan_id: str) -> tuple[DispatchPlan, DispatchProblem]:
     return decode_finished(result, problem)
 
 
+def _satisfaction(plan_id: str) -> Satisfaction | None:
+    with session() as s:
+        return plan_satisfaction(s, plan_id)
+
+
 def _job_url(request_id: str) -> str:
     return f"{request.url_root.rstrip('/')}/api/v1/requests/{quote(request_id, safe='')}"
 
@@ -48,7 +55,8 @@ def _job_url(request_id: str) -> str:
 def plan_report(plan_id: str) -> Response:
     """The dispatch report: KPIs, map, timeline, unassigned jobs, SLA, run sheets."""
     plan, problem = _finished(plan_id)
-    html = render_report(plan, problem, job_url=_job_url)
+    html = render_report(plan, problem, job_url=_job_url,
+                         satisfaction=_satisfaction(plan_id))
     resp = Response(html, status=200, content_type="text/html; charset=utf-8")
     resp.headers[CSP] = REPORT_CSP
     return resp

@@ -103,7 +103,8 @@ def create_request(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     """Create one service request (status ``new``)."""
     r = request_from_json(body, "")
     with session() as s:
-        out = request_json(svc.create_request(s, r, actor=principal().label))
+        out = request_json(svc.create_request(s, r, actor=principal().label,
+                                              names_preferred=svc.names_preferred(body)))
     return out, 201, location("requests", r.id)
 
 
@@ -170,7 +171,9 @@ def import_requests() -> tuple[dict[str, Any], int]:
     rows, prefix = _import_rows(state().import_max_rows)
     parsed = svc.parse_batch(rows, prefix)
     with session() as s:
-        ids = svc.import_requests(s, parsed, prefix, actor=principal().label)
+        ids = svc.import_requests(s, parsed, prefix, actor=principal().label, explicit={
+            r.id for r, (_, data) in zip(parsed, rows, strict=True)
+            if svc.names_preferred(data)})
     return {"created": len(ids), "ids": ids}, 201
 
 

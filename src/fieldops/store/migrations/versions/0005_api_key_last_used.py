@@ -1,7 +1,7 @@
 """API keys remember when they were last used (to the minute).
 
 Revision ID: 0005_key_last_used
-Revises: 0004_slots
+Revises: 0004_tracking
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0005_key_last_used"
-down_revision: str | None = "0004_slots"
+down_revision: str | None = "0004_tracking"
 branch_labels: str | None = None
 depends_on: str | None = None
 
