@@ -62,3 +62,22 @@ def test_docs_example_runs() -> None:
     match = re.search(r"<!-- example: workforce-chain.*?-->\s*```python\n(.*?)```", text, re.S)
     assert match, "docs/workforce.md lost its example block"
     exec(compile(match.group(1), str(DOCS), "exec"), {"__name__": "docs_example"})
+
+
+def test_staff_what_if_factors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("interval_start,queue,offered,aht_seconds\n"
+                      "2026-03-02T08:00:00+01:00,voice/en,50,180\n")
+    plans = {}
+    for name, extra in (("base", []), ("busy", ["--volume-factor", "1.5",
+                                                "--aht-factor", "1.2"])):
+        out = tmp_path / f"{name}.csv"
+        assert main(["staff", str(demand), "-o", str(out), "--shrinkage", "0", *extra]) == 0
+        plans[name] = pd.read_csv(out).iloc[0]
+    assert plans["busy"]["offered"] == pytest.approx(75)
+    assert plans["busy"]["aht_seconds"] == pytest.approx(216)
+    assert plans["busy"]["agents"] > plans["base"]["agents"]
+    capsys.readouterr()
+    assert main(["staff", str(demand), "-o", str(tmp_path / "x.csv"),
+                 "--volume-factor", "0"]) == 2
+    assert "volume_factor" in capsys.readouterr().err

@@ -176,6 +176,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     from fieldops.api.views import (
         agent_feed_tokens,
+        agents,
         calendars,
         contract_tiers,
         customers,
@@ -193,7 +194,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # The order of the OpenAPI document's paths.
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, plans,
-                 workforce, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
+                 workforce, agents, rosters, agent_feed_tokens, feed_tokens, calendars, reports):
         api.register_blueprint(view.blp)
     register_error_handlers(app)
     # Before the Idempotency-Key hook reads the body: every body is checked first.

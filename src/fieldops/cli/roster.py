@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from fieldops.cli.common import queue_specs, staffing_target
+from fieldops.cli.common import add_what_if_options, queue_specs, staffing_target, what_if
 from fieldops.cli.live import Elapsed, run_with_live_table
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
@@ -108,11 +107,13 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
     from fieldops.solver.staffing.predict import (
         predict_service_level,
         predicted_summary,
-        predicted_to_records,
+        prediction_to_json,
     )
 
-    target = staffing_target(args)
-    demand = read_volumes(args.volumes, interval=problem.interval, field="volumes")
+    scenario = what_if(args)
+    target = scenario.target(staffing_target(args))
+    demand = scenario.volumes(read_volumes(args.volumes, interval=problem.interval,
+                                          field="volumes"))
     skipped = sorted(set(demand.queues) - set(problem.queues))
     if skipped:
         console.print(f"not rostered, so not predicted: {', '.join(skipped)}")
@@ -140,14 +141,7 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
                           "JSON, predicted.intervals)")
     else:
         console.print("[green]every interval meets the service-level target[/green]")
-    return {
-        "target": {"service_level": target.service_level,
-                   "answer_time_seconds": target.answer_time.total_seconds(),
-                   "shrinkage": target.shrinkage, "basis": target.basis.value},
-        "summary": json.loads(summary.to_json(orient="records")),
-        "below_target": len(below),
-        "intervals": predicted_to_records(predicted, problem.timezone),
-    }, predicted
+    return prediction_to_json(predicted, target, problem.timezone, scenario), predicted
 
 
 def _summary_table(summary: pd.DataFrame, goal: float | None) -> Table:
@@ -214,6 +208,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     _params(args)
     if args.volumes:
         staffing_target(args)
+        what_if(args)
     problem = load_problem_args(args)
     return run_roster(problem, args, console)
 
@@ -280,6 +275,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--email-deadline", help="response deadline of email/backoffice (default 4h)")
     g.add_argument("--queue-specs", dest="queues",
                    help="JSON file {queue: {channel, concurrency, patience, response_deadline}}")
+    add_what_if_options(g)
     p.set_defaults(func=cmd_roster)
 
     s = subparsers.add_parser("roster-sample",

@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from fieldops.cli.common import queue_specs, staffing_target, wide_console
+from fieldops.cli.common import (
+    add_what_if_options,
+    queue_specs,
+    staffing_target,
+    what_if,
+    wide_console,
+)
 from fieldops.domain.errors import FieldError
 from fieldops.domain.spreadsheet import escape_frame
 from fieldops.domain.workforce import (
@@ -155,7 +161,8 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
     from fieldops.solver.staffing.simulation import simulate
 
     target = staffing_target(args)  # options first: a typo fails before a big file is read
-    demand = read_volumes(demand_path, field="forecast")
+    scenario = what_if(args)
+    demand = scenario.volumes(read_volumes(demand_path, field="forecast"))
     plan = staff(demand, target, queue_specs(args, demand.queues))
     write_plan(plan, out, timezone)
     chart = staffing_chart(plan, out.with_suffix(".png"), timezone)
@@ -221,6 +228,7 @@ def _staff_arguments(p: argparse.ArgumentParser) -> None:
                    "(default 4h)")
     p.add_argument("--queues", help="JSON file {queue: {channel, concurrency, patience, "
                    "response_deadline}} overriding the options above")
+    add_what_if_options(p)
     p.add_argument("--simulate", action="store_true",
                    help="also simulate the first day (simpy) and report SL/ASA/abandonment")
     p.add_argument("--replications", type=int, default=20)

@@ -19,6 +19,7 @@ from fieldops.domain.workforce import (
     ServiceLevelBasis,
     SpecialDay,
     StaffingTarget,
+    WhatIf,
 )
 from fieldops.schemas._base import Date as DateField
 from fieldops.schemas._base import (
@@ -96,9 +97,20 @@ class QueueSpecSchema(DomainSchema):
     response_deadline = Seconds(allow_none=True)
 
 
+class WhatIfSchema(DomainSchema):
+    """A scenario: ``volume_factor``, ``aht_factor`` (1 = as forecast), ``shrinkage``."""
+
+    volume_factor = Num()
+    aht_factor = Num()
+    shrinkage = Num(allow_none=True)
+
+    model = WhatIf
+
+
 _SETTINGS = ForecastSettingsSchema()
 _TARGET = StaffingTargetSchema()
 _QUEUE = QueueSpecSchema()
+_WHAT_IF = WhatIfSchema()
 
 
 def forecast_settings_from_json(
@@ -113,6 +125,11 @@ def staffing_target_from_json(
 ) -> StaffingTarget:
     """Strict JSON → :class:`StaffingTarget`; durations as ISO 8601 or seconds."""
     return load(_TARGET, {} if data is None else data, path)
+
+
+def what_if_from_json(data: Mapping[str, object] | None, path: str = "what_if") -> WhatIf:
+    """Strict JSON → :class:`WhatIf`; ``null`` or ``{}`` is the forecast as it is."""
+    return load(_WHAT_IF, {} if data is None else data, path)
 
 
 def queue_specs_from_json(
@@ -145,7 +162,9 @@ __all__ = [
     "ForecastSettingsSchema",
     "QueueSpecSchema",
     "StaffingTargetSchema",
+    "WhatIfSchema",
     "forecast_settings_from_json",
     "queue_specs_from_json",
     "staffing_target_from_json",
+    "what_if_from_json",
 ]

@@ -472,6 +472,23 @@ class AgentFeedToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class AgentRow(Base):
+    """A contact-center agent kept between rosters (``/api/v1/agents``, CSV import).
+
+    ``data`` is the agent JSON of a roster problem (skills with proficiency,
+    days off, unavailability, templates, preferences); a roster request may name
+    agents by id and gets this JSON in their place. ``contract`` is a contract id
+    that each roster problem defines. The id is the HR system's, as in rosters.
+    """
+
+    __tablename__ = "agents"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contract: Mapped[str] = mapped_column(String(200), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class PublicationDay(Base):
     """One row per UTC date some published plan covers: the lock publishing takes.
 

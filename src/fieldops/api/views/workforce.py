@@ -41,6 +41,8 @@ class StaffingIn(Strict):
     interval = Duration(load_default="PT15M")
     target = fields.Dict(allow_none=True, metadata={"description": "StaffingTarget"})
     queues = fields.Dict(allow_none=True, metadata={"description": "{queue id: QueueSpec}"})
+    what_if = fields.Dict(allow_none=True, metadata={
+        "description": "scenario: {volume_factor, aht_factor, shrinkage} (1, 1, target's)"})
 
 
 class StaffingOut(Strict):
@@ -63,4 +65,4 @@ def create_forecast(body: dict[str, Any]) -> dict[str, Any]:
 def create_staffing(body: dict[str, Any]) -> dict[str, Any]:
     """Required agents per interval and queue (Erlang C / A, deadlines for email)."""
     return {"rows": staffing_records(body["demand"], body["interval"], body.get("target"),
-                                     body.get("queues"))}
+                                     body.get("queues"), body.get("what_if"))}

@@ -16,6 +16,7 @@ staffing's ``scheduled`` column always predicts a met target.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -25,7 +26,13 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterProblem
-from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingPlan, StaffingTarget
+from fieldops.domain.workforce import (
+    ContactVolumes,
+    QueueSpec,
+    StaffingPlan,
+    StaffingTarget,
+    WhatIf,
+)
 from fieldops.solver.staffing.erlang import erlang_a, erlang_c
 from fieldops.solver.staffing.plan import staff
 from fieldops.solver.staffing.required import _meets
@@ -252,10 +259,31 @@ def predicted_to_records(predicted: pd.DataFrame,
     return records
 
 
+def prediction_to_json(predicted: pd.DataFrame, target: StaffingTarget,
+                       timezone: str | None = None,
+                       what_if: WhatIf | None = None) -> dict[str, object]:
+    """The roster JSON's ``predicted`` member (CLI ``--volumes``, ``POST /rosters``).
+
+    ``{"target", "what_if", "summary" (per queue), "below_target" (count),
+    "intervals" (:func:`predicted_to_records`)}``.
+    """
+    summary = predicted_summary(predicted)
+    return {
+        "target": {"service_level": target.service_level,
+                   "answer_time_seconds": target.answer_time.total_seconds(),
+                   "shrinkage": target.shrinkage, "basis": target.basis.value},
+        "what_if": (what_if or WhatIf()).to_json(),
+        "summary": json.loads(summary.to_json(orient="records")),
+        "below_target": int((~predicted["meets_target"]).sum()),
+        "intervals": predicted_to_records(predicted, timezone),
+    }
+
+
 __all__ = [
     "PREDICT_COLUMNS",
     "predict_service_level",
     "predicted_summary",
     "predicted_to_records",
+    "prediction_to_json",
     "staffed_heads",
 ]
