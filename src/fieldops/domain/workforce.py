@@ -220,6 +220,29 @@ class StaffingTarget:
                              "abandonment rate")
 
 
+@dataclass(frozen=True, slots=True)
+class IntradaySettings:
+    """How much today's actuals move the rest of the day (docs/workforce.md, Intraday;
+    :mod:`fieldops.solver.forecast.intraday`).
+
+    ``half_life``: age at which an observed interval weighs half as much as the
+    latest; ``prior_contacts``: pseudo-count shrinking the ratios toward 1;
+    ``min_ratio`` / ``max_ratio``: bounds of both ratios.
+    """
+
+    half_life: timedelta = timedelta(hours=3)
+    prior_contacts: float = 20.0
+    min_ratio: float = 0.5
+    max_ratio: float = 2.0
+
+    def __post_init__(self) -> None:
+        require_duration("half_life", self.half_life, allow_zero=False)
+        require_number("prior_contacts", self.prior_contacts, minimum=0)
+        low = require_number("min_ratio", self.min_ratio, positive=True)
+        if require_number("max_ratio", self.max_ratio, positive=True) < low:
+            raise FieldError("max_ratio", "must be at least min_ratio")
+
+
 #: Largest what-if factor accepted (a volume or handle time ten times the forecast).
 MAX_WHAT_IF_FACTOR = 10.0
 
@@ -354,6 +377,7 @@ __all__ = [
     "Forecast",
     "ForecastSettings",
     "HistoryRow",
+    "IntradaySettings",
     "QueueSpec",
     "ServiceLevelBasis",
     "SimulationResult",

@@ -259,6 +259,62 @@ def predicted_to_records(predicted: pd.DataFrame,
     return records
 
 
+#: Columns of :func:`intraday_staffing`.
+INTRADAY_COLUMNS = (
+    "interval_start", "queue", "day_ahead", "offered", "aht_seconds", "required",
+    "rostered", "short", "service_level", "meets_target",
+)
+
+
+def intraday_staffing(
+    rest_of_day: ContactVolumes,
+    day_ahead: ContactVolumes,
+    target: StaffingTarget | None = None,
+    queues: Mapping[str, QueueSpec] | None = None,
+    roster: Roster | None = None,
+    problem: RosterProblem | None = None,
+) -> pd.DataFrame:
+    """Required staff for the re-forecast rest of the day, against a roster.
+
+    Parameters
+    ----------
+    rest_of_day, day_ahead
+        The re-forecast and the day-ahead forecast of the same intervals
+        (:class:`~fieldops.solver.forecast.intraday.IntradayForecast`).
+    target, queues
+        As for :func:`fieldops.solver.staffing.staff`.
+    roster, problem
+        The published roster (and its problem) whose heads are compared; without
+        one, ``rostered``, ``short``, ``service_level`` and ``meets_target`` are
+        empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`INTRADAY_COLUMNS`: contacts ``day_ahead`` and re-forecast
+        ``offered``, ``required`` heads (⌈scheduled⌉ of ``staff()``), the roster's
+        heads ``rostered`` and ``short`` = max(0, required − rostered), the
+        predicted ``service_level`` with the rostered heads and ``meets_target``.
+    """
+    target = target or StaffingTarget()
+    keys = ["interval_start", "queue"]
+    if roster is not None:
+        pred = predict_service_level(roster, rest_of_day, target, queues, problem=problem)
+        frame = pred.rename(columns={"staffed": "rostered"})
+        frame["short"] = np.maximum(frame["required"] - frame["rostered"], 0)
+    else:
+        plan = staff(rest_of_day, target, queues).frame
+        frame = plan[[*keys, "offered"]].copy()
+        frame["required"] = np.ceil(plan["scheduled"].to_numpy(dtype=float) - _TOL).astype(int)
+        for col in ("rostered", "short", "service_level"):
+            frame[col] = math.nan
+        frame["meets_target"] = None
+    frame = frame.merge(rest_of_day.frame[[*keys, "aht_seconds"]], on=keys, how="left")
+    frame = frame.merge(day_ahead.frame[[*keys, "offered"]].rename(
+        columns={"offered": "day_ahead"}), on=keys, how="left")
+    return frame[list(INTRADAY_COLUMNS)].reset_index(drop=True)
+
+
 def prediction_to_json(predicted: pd.DataFrame, target: StaffingTarget,
                        timezone: str | None = None,
                        what_if: WhatIf | None = None) -> dict[str, object]:
@@ -280,7 +336,9 @@ def prediction_to_json(predicted: pd.DataFrame, target: StaffingTarget,
 
 
 __all__ = [
+    "INTRADAY_COLUMNS",
     "PREDICT_COLUMNS",
+    "intraday_staffing",
     "predict_service_level",
     "predicted_summary",
     "predicted_to_records",
