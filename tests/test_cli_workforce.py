@@ -81,3 +81,52 @@ def test_staff_what_if_factors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["staff", str(demand), "-o", str(tmp_path / "x.csv"),
                  "--volume-factor", "0"]) == 2
     assert "volume_factor" in capsys.readouterr().err
+
+
+def test_intraday_rest_of_day_against_a_roster(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Forecast 10 calls a quarter hour, a morning at 15: more staff than rostered."""
+    import json
+
+    from fieldops.schemas import roster_from_json, roster_problem_from_json
+    from fieldops.validators.roster import assert_roster_valid
+
+    start = pd.Timestamp("2026-12-07T08:00:00+01:00")
+
+    def write(path: Path, calls: float, quarters: int) -> Path:
+        rows = [((start + pd.Timedelta(minutes=15 * k)).isoformat(), "voice", calls, 180.0)
+                for k in range(quarters)]
+        pd.DataFrame(rows, columns=["interval_start", "queue", "offered", "aht_seconds"]
+                     ).to_csv(path, index=False)
+        return path
+
+    forecast = write(tmp_path / "forecast.csv", 10, 48)
+    actuals = write(tmp_path / "actuals.csv", 15, 16)
+    problem = {
+        "horizon": {"start": "2026-12-07", "days": 1, "timezone": "Europe/Berlin",
+                    "interval": "PT1H"},
+        "queues": ["voice"],
+        "templates": [{"id": "day", "start": "08:00", "length": "PT12H"}],
+        "contracts": [{"id": "full"}],
+        "agents": [{"id": f"a{i}", "contract": "full", "skills": [{"queue": "voice"}]}
+                   for i in range(3)],
+        "requirements": [{"start": (start + pd.Timedelta(hours=h)).isoformat(),
+                          "queue": "voice", "required": 3} for h in range(12)],
+    }
+    (tmp_path / "problem.json").write_text(json.dumps(problem))
+    roster_path = tmp_path / "roster.json"
+    assert main(["roster", "--problem", str(tmp_path / "problem.json"), "-o", str(roster_path),
+                 "--time-limit", "5", "--workers", "1"]) == 0
+    assert_roster_valid(roster_problem_from_json(problem),
+                        roster_from_json(json.loads(roster_path.read_text())))
+    out = tmp_path / "intraday.csv"
+    assert main(["intraday", str(forecast), str(actuals), "--now", "2026-12-07T12:00:00+01:00",
+                 "-o", str(out), "--roster", str(roster_path), "--shrinkage", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "Intraday" in printed and "voice" in printed
+    frame = pd.read_csv(out)
+    assert len(frame) == 32  # 12:00-20:00
+    assert (frame["day_ahead"] == 10).all() and (frame["offered"] > 13).all()
+    assert (frame["rostered"] == 3).all()  # three agents on the 08-20 template, no break
+    assert (frame["short"] == (frame["required"] - 3).clip(lower=0)).all()
+    assert (frame["meets_target"] == (frame["required"] <= 3)).all()
