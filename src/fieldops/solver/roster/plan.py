@@ -38,7 +38,8 @@ def from_values(m: RosterModel, values: list[int]) -> Aggregates:
     assigned = {k: val(e) for k, e in m.assign.items()}
     counts = {k: [val(b) for b in bs] for k, bs in m.breaks.items()}
     staffed = {k: val(v) for k, v in m.staffed.items()}
-    return Aggregates(chosen, assigned, counts, staffed)
+    blocks = {k: val(e) for k, e in m.block.items()}
+    return Aggregates(chosen, assigned, counts, staffed, blocks)
 
 
 def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) -> Aggregates:
@@ -69,7 +70,9 @@ def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) 
                                            if opt.first <= i < opt.last)
     for bkey, opts in m.breaks.items():
         counts.setdefault(bkey, [0] * len(opts))
-    return Aggregates(chosen, dict(assigned), counts, dict(staffed))
+    # Every block follows the home queues: the heuristic picks one queue per shift.
+    blocks = {key: assigned.get(key[:4], 0) for key in m.block}
+    return Aggregates(chosen, dict(assigned), counts, dict(staffed), blocks)
 
 
 def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
@@ -90,7 +93,8 @@ def to_roster(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
     problem = ctx.problem
     assignments: list[RosterAssignment] = []
     if agg is not None:
-        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
+        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts,
+                                        agg.blocks)
     else:
         agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
     per_family = dict.fromkeys(PENALTY_KEYS, 0)
@@ -138,6 +142,10 @@ def add_full_hint(m: RosterModel, agg: Aggregates) -> None:
         if len(akey[2]) > 1:  # single-queue groups' assign is the count itself
             assert isinstance(expr, cp_model.IntVar)
             model.add_hint(expr, agg.assigned.get(akey, 0))
+    for zkey, zexpr in m.block.items():
+        if len(zkey[2]) > 1:  # single-queue groups' block term is the count itself
+            assert isinstance(zexpr, cp_model.IntVar)
+            model.add_hint(zexpr, agg.blocks.get(zkey, agg.assigned.get(zkey[:4], 0)))
     per_queue: dict[tuple[int, int, str], int] = defaultdict(int)
     for (d, t, _g, q), n in agg.assigned.items():
         per_queue[(d, t, q)] += n
