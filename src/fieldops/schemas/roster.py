@@ -320,6 +320,7 @@ class RosterSchema(_RosterSchema):
     coverage = List(Nested(CoverageRowSchema))
     agents = List(Mapping_(), load_only=True)
     predicted = Mapping_(load_only=True, allow_none=True)
+    simulated = Mapping_(load_only=True, allow_none=True)
 
     def make(self, data: dict[str, Any]) -> Roster:
         rows = [{**row, "interval_start": pd.Timestamp(row["interval_start"]).tz_convert("UTC")}

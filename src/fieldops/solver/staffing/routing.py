@@ -235,10 +235,9 @@ def simulate_routing(queues: Sequence[RoutedQueue], agents: Sequence[RoutedAgent
         asa = np.stack([r.wait / r.answered for r in runs])
         ab = np.stack([r.abandoned / r.arrived for r in runs])
     arrived = np.stack([r.arrived for r in runs])
-    half = _half_width(sl)
-    with warnings.catch_warnings():  # an interval nobody answered in: NaN, not a warning
+    with warnings.catch_warnings():  # an interval nobody called in: NaN, not a warning
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _frame(queues, arrived, sl, half, asa, ab)
+        return _frame(queues, arrived, sl, _half_width(sl), asa, ab)
 
 
 def _frame(queues: Sequence[RoutedQueue], arrived: np.ndarray, sl: np.ndarray,
