@@ -16,6 +16,7 @@ Results go to ``benchmarks/results/pooling.json``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -71,12 +72,77 @@ def scenario(loads: tuple[float, ...], batches: int, replications: int) -> dict[
             "saving_ci": half, "seconds_per_batch_median": float(np.median(seconds))}
 
 
+def roster_scenario(time_limit: float, replications: int) -> dict[str, Any]:
+    """A one-day, two-queue center of cross-skilled agents: staffed per queue with
+    Erlang C, rostered, then its service level predicted (Erlang, per queue) and
+    simulated under skill-based routing, against the 80/20 target."""
+    from datetime import date, timedelta
+    from datetime import time as clock
+
+    import pandas as pd
+
+    from fieldops.domain.roster import (
+        Agent,
+        Contract,
+        QueueSkill,
+        RosterParams,
+        RosterProblem,
+        ShiftTemplate,
+    )
+    from fieldops.domain.workforce import ContactVolumes, StaffingTarget
+    from fieldops.schemas import requirements_from_staffing
+    from fieldops.solver.roster import solve_roster
+    from fieldops.solver.staffing import staff
+    from fieldops.solver.staffing.predict import predict_service_level
+    from fieldops.solver.staffing.routing import simulate_roster
+    from fieldops.validators.roster import assert_roster_valid
+
+    day, queues = date(2026, 12, 7), ("voice/en", "voice/de")
+    starts = pd.date_range("2026-12-07T08:00", periods=48, freq="15min", tz="Europe/Berlin")
+    calls = {"voice/en": [30.0 if 10 <= t.hour < 14 else 18.0 for t in starts],
+             "voice/de": [12.0 if 10 <= t.hour < 14 else 22.0 for t in starts]}
+    demand = ContactVolumes(pd.DataFrame(
+        [(t.tz_convert("UTC"), q, calls[q][k], AHT) for q in queues for k, t in enumerate(starts)],
+        columns=["interval_start", "queue", "offered", "aht_seconds"]))
+    target = StaffingTarget(service_level=SERVICE_LEVEL)
+    plan = staff(demand, target)
+    templates = tuple(ShiftTemplate(f"s{h}", clock(h), timedelta(hours=6)) for h in (8, 10, 14))
+    agents = tuple(Agent(f"a{k}", "c", (QueueSkill("voice/en"), QueueSkill("voice/de")))
+                   for k in range(40))
+    base = RosterProblem(start=day, days=1, queues=queues, templates=templates,
+                         contracts=(Contract("c"),), agents=agents, requirements=(),
+                         timezone="Europe/Berlin")
+    problem = dataclasses.replace(base, requirements=requirements_from_staffing(
+        plan.frame, within=base.horizon))
+    roster = solve_roster(problem, RosterParams(time_limit=time_limit, workers=2))
+    assert_roster_valid(problem, roster)
+    predicted = predict_service_level(roster, demand, target, problem=problem)
+    simulated = simulate_roster(roster, problem, demand, replications=replications)
+    rows = []
+    for q in queues:
+        pred, sim = predicted[predicted["queue"] == q], simulated[simulated["queue"] == q]
+        w = pred["offered"].to_numpy()
+        rows.append({"queue": q, "erlang_sl": float((pred["service_level"] * w).sum() / w.sum()),
+                     "erlang_below": int((~pred["meets_target"]).sum()),
+                     "simulated_sl": float((sim["service_level"].to_numpy() * w).sum() / w.sum()),
+                     "simulated_ci_mean": float(sim["service_level_ci"].mean()),
+                     "simulated_below": int((sim["service_level"] < SERVICE_LEVEL).sum()),
+                     "intervals": len(pred)})
+    multi = sum(len({a.queue for a in s.activities if a.kind == "work"}) > 1
+                for s in roster.assignments)
+    return {"status": roster.status.value, "verdict": roster.verdict,
+            "shifts": len(roster.assignments), "multi_queue_shifts": multi,
+            "short": roster.short, "queues": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=5,
                         help="independent pooled searches per scenario (default 5)")
     parser.add_argument("--replications", type=int, default=5,
                         help="simulation replications per team size (default 5)")
+    parser.add_argument("--roster-time-limit", type=float, default=20.0,
+                        help="seconds for the roster of the roster scenario (default 20)")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     console = Console(width=120)
@@ -94,9 +160,20 @@ def main() -> None:
                       f"{r['saving_mean']:.1f} ± {r['saving_ci']:.1f}",
                       f"{r['seconds_per_batch_median']:.1f}")
     console.print(table)
+    roster = roster_scenario(args.roster_time_limit, args.replications)
+    t2 = Table(title=f"A cross-skilled roster (1 day, 2 queues): {roster['verdict']}; "
+               f"{roster['multi_queue_shifts']} of {roster['shifts']} shifts on both queues")
+    for col in ("queue", "Erlang SL", "below target (Erlang)", "simulated SL (routing)",
+                "mean 95 % half-width", "below target (simulated)"):
+        t2.add_column(col, justify="left" if col == "queue" else "right")
+    for r in roster["queues"]:
+        t2.add_row(r["queue"], f"{r['erlang_sl']:.1%}", f"{r['erlang_below']}/{r['intervals']}",
+                   f"{r['simulated_sl']:.1%}", f"{r['simulated_ci_mean']:.1%}",
+                   f"{r['simulated_below']}/{r['intervals']}")
+    console.print(t2)
     payload = {"suite": "pooling", "machine": machine_info(), "batches": args.batches,
                "replications": args.replications, "intervals": INTERVALS,
-               "scenarios": results}
+               "scenarios": results, "roster": roster}
     console.print(f"results written to {write_results('pooling', payload, args.output)}")
 
 
