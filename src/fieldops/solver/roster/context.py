@@ -18,7 +18,7 @@ Group = tuple[tuple[str, int], ...]
 #: Longest stretch of a shift during which a multi-skilled agent stays on one queue:
 #: outside the break window a shift is cut into blocks of at most this length, and
 #: each block's agents are split over their queues anew (see constraints/coverage.py).
-QUEUE_BLOCK = timedelta(hours=1)
+QUEUE_BLOCK = timedelta(hours=2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,10 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
             per_queue[(d, t, q)].append(m.assign[(d, t, g, q)])
             size[(d, t, q)] += len(vars_)
     block_terms = _build_blocks(m, members)
+    # One sum per (shift, queue, block), shared by the block's intervals.
+    block_heads = {key: terms[0] if len(terms) == 1 else sum(terms)
+                   for key, terms in block_terms.items()}
+    block_of = {key: _block_of(slot) for key, slot in ctx.slots.items() if slot.blocks}
     heads: dict[tuple[int, str], list[cp_model.LinearExprT]] = defaultdict(list)
     for (d, t, q), terms in per_queue.items():
         slot = ctx.slots[(d, t)]
@@ -69,12 +73,12 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
         if opts:
             model.add(sum(opts) == total)
             m.breaks[(d, t, q)] = opts
-        in_block = _block_of(slot)
+        in_block = block_of.get((d, t), {})
         for i in range(slot.first, min(slot.last, ctx.n_intervals)):
             if (i, q) not in ctx.rows_at:
                 continue
             if i in in_block:
-                heads[(i, q)].append(sum(block_terms[(d, t, q, in_block[i])]))
+                heads[(i, q)].append(block_heads[(d, t, q, in_block[i])])
                 continue
             on_break = [b for b, opt in zip(opts, slot.breaks, strict=True)
                         if opt.first <= i < opt.last]
