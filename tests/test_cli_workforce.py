@@ -130,3 +130,19 @@ def test_intraday_rest_of_day_against_a_roster(tmp_path: Path,
     assert (frame["rostered"] == 3).all()  # three agents on the 08-20 template, no break
     assert (frame["short"] == (frame["required"] - 3).clip(lower=0)).all()
     assert (frame["meets_target"] == (frame["required"] <= 3)).all()
+
+
+def test_staff_pooled_writes_the_simulated_staffing(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("interval_start,queue,offered,aht_seconds\n"
+                      "2026-03-02T08:00:00+01:00,voice/en,25,180\n"
+                      "2026-03-02T08:00:00+01:00,voice/de,25,180\n")
+    out = tmp_path / "staffing.csv"
+    assert main(["staff", str(demand), "-o", str(out), "--pooled", "--replications", "3"]) == 0
+    assert "pooled staffing" in capsys.readouterr().out
+    pooled = pd.read_csv(tmp_path / "staffing_pooled.csv")
+    assert len(pooled) == 1
+    row = pooled.iloc[0]
+    assert row["per_queue_agents"] == pd.read_csv(out)["agents"].sum()
+    assert row["pooled_agents"] < row["per_queue_agents"]

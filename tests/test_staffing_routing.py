@@ -108,3 +108,19 @@ def test_bad_arguments() -> None:
         simulate_routing([], team(1, "x"), HALF_HOUR)
     with pytest.raises(FieldError, match="replications"):
         simulate_routing([steady("x", 1)], team(1, "x"), HALF_HOUR, replications=0)
+
+
+def test_pooled_staffing_per_interval_never_needs_more_than_per_queue_erlang() -> None:
+    from fieldops.domain.workforce import StaffingTarget
+    from fieldops.solver.staffing.routing import pooled_staffing
+
+    starts = pd.date_range("2026-03-02T08:00Z", periods=2, freq="30min")
+    demand = ContactVolumes(pd.DataFrame(
+        [(t, q, v, 180.0) for t in starts for q, v in (("voice/en", 50.0), ("voice/de", 50.0),
+                                                       ("email/en", 10.0))],
+        columns=["interval_start", "queue", "offered", "aht_seconds"]), timedelta(minutes=30))
+    frame = pooled_staffing(demand, StaffingTarget(service_level=0.8), replications=3)
+    assert list(frame["interval_start"]) == list(starts)
+    assert (frame["per_queue_agents"] == 16).all()  # 8 + 8: email is not simulated
+    assert (frame["pooled_agents"] < frame["per_queue_agents"]).all()
+    assert (frame["saved"] == frame["per_queue_agents"] - frame["pooled_agents"]).all()

@@ -27,12 +27,15 @@ from fieldops.domain.errors import FieldError
 from fieldops.domain.spreadsheet import escape_frame
 from fieldops.domain.workforce import (
     FORECAST_METHODS,
+    ContactVolumes,
     Forecast,
     ForecastSettings,
+    QueueSpec,
     ServiceLevelBasis,
     SimulationResult,
     SpecialDay,
     StaffingPlan,
+    StaffingTarget,
 )
 from fieldops.reports.workforce_chart import forecast_chart, staffing_chart
 from fieldops.schemas.staffing import write_staffing
@@ -181,7 +184,29 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
         escape_frame(frame.round(5)).to_csv(sim_path, index=False)
         console.print(simulation_table(sim))
         console.print(f"simulation of the first day written to {sim_path}")
+    if args.pooled:
+        _pooled(demand, target, queue_specs(args, demand.queues), args, out, timezone)
     return plan, sim
+
+
+def _pooled(demand: ContactVolumes, target: StaffingTarget, specs: dict[str, QueueSpec],
+            args: argparse.Namespace, out: Path, timezone: str) -> Path:
+    """``--pooled``: staffing by skill-based routing simulation for the first day."""
+    from fieldops.solver.staffing.routing import pooled_staffing
+
+    day = round(timedelta(days=1) / demand.interval)
+    frame = pooled_staffing(demand, target, specs, replications=args.replications,
+                            seed=args.seed, max_intervals=day)
+    path = out.with_name(out.stem + "_pooled.csv")
+    written = frame.assign(interval_start=frame["interval_start"].map(
+        lambda t: pd.Timestamp(t).tz_convert(timezone).isoformat()))
+    escape_frame(written).to_csv(path, index=False)
+    console = wide_console()
+    console.print(f"pooled staffing (every agent with every voice/chat skill, simulated): "
+                  f"{int(frame['pooled_agents'].sum()):,} agent-intervals instead of "
+                  f"{int(frame['per_queue_agents'].sum()):,} with per-queue Erlang "
+                  f"(first day); written to {path}")
+    return path
 
 
 def write_plan(plan: StaffingPlan, path: Path, timezone: str) -> None:
@@ -265,6 +290,9 @@ def _staff_arguments(p: argparse.ArgumentParser) -> None:
     _target_arguments(p)
     p.add_argument("--simulate", action="store_true",
                    help="also simulate the first day (simpy) and report SL/ASA/abandonment")
+    p.add_argument("--pooled", action="store_true",
+                   help="also staff the first day by skill-based routing simulation, every "
+                   "agent with every voice/chat skill (writes <output>_pooled.csv)")
     p.add_argument("--replications", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timezone", default="Europe/Berlin", help="time zone of the output")

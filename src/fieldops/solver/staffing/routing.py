@@ -36,7 +36,7 @@ from scipy import stats
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterProblem
-from fieldops.domain.workforce import ContactVolumes, QueueSpec
+from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingTarget
 
 #: Student-t quantile of a two-sided 95 % confidence interval.
 T_QUANTILE = 0.975
@@ -342,11 +342,66 @@ def pooled_agents(queues: Sequence[RoutedQueue], service_level: float, answer_ti
         n += 1
 
 
+#: Columns of :func:`pooled_staffing`.
+POOLED_COLUMNS = ("interval_start", "per_queue_agents", "pooled_agents", "saved")
+#: Quarter hours simulated per interval by :func:`pooled_staffing` (the first warms up).
+POOLED_RUN_INTERVALS = 5
+#: How far below the merged-queue Erlang C figure the pooled search starts.
+POOLED_SEARCH_MARGIN = 2
+
+
+def pooled_staffing(demand: ContactVolumes, target: StaffingTarget | None = None,
+                    specs: Mapping[str, QueueSpec] | None = None, *, replications: int = 5,
+                    seed: int = 0, max_intervals: int | None = None) -> pd.DataFrame:
+    """Staffing by simulation: per interval, the smallest team of agents holding every
+    skill that meets the service-level target on every queue under skill-based
+    routing, next to the per-queue Erlang figure (Σ ``agents`` of ``staff()``).
+
+    Each interval is simulated as a stationary stretch of
+    :data:`POOLED_RUN_INTERVALS` intervals at its own rates (the first one warms
+    up). Email and back-office queues are left out (they have no answer-time
+    target); chat is simulated one contact per agent (its concurrency is not);
+    both figures are agents before shrinkage. ``max_intervals`` keeps the first
+    intervals only.
+    """
+    from fieldops.solver.staffing.plan import staff
+
+    target = target or StaffingTarget()
+    if target.service_level is None:
+        raise FieldError("target.service_level", "pooled staffing needs a service level")
+    plan = staff(demand, target, specs).frame
+    live = plan[plan["model"] != "deadline"]
+    patience = {q: spec.patience.total_seconds() if spec.patience else None
+                for q in live["queue"].unique()
+                for spec in [(specs or {}).get(str(q)) or QueueSpec.infer(str(q))]}
+    starts = sorted(live["interval_start"].unique())[:max_intervals]
+    seconds = demand.interval.total_seconds()
+    rows = []
+    for start in starts:
+        part = live[live["interval_start"] == start]
+        queues = [RoutedQueue(str(r.queue), [r.offered / seconds] * POOLED_RUN_INTERVALS,
+                              [r.aht_seconds] * POOLED_RUN_INTERVALS, patience[r.queue])
+                  for r in part.itertuples(index=False) if r.offered > 0]
+        per_queue = int(part["agents"].sum())
+        if not queues:
+            rows.append((start, per_queue, 0, per_queue))
+            continue
+        load = sum(q.rates[0] * q.aht[0] for q in queues)
+        n, _ = pooled_agents(queues, target.service_level,
+                             target.answer_time.total_seconds(), seconds,
+                             start=max(1, math.ceil(load) - POOLED_SEARCH_MARGIN),
+                             replications=replications, seed=seed)
+        rows.append((start, per_queue, n, per_queue - n))
+    return pd.DataFrame(rows, columns=list(POOLED_COLUMNS))
+
+
 __all__ = [
+    "POOLED_COLUMNS",
     "ROUTING_COLUMNS",
     "RoutedAgent",
     "RoutedQueue",
     "pooled_agents",
+    "pooled_staffing",
     "roster_agents",
     "simulate_roster",
     "simulate_routing",
