@@ -7,7 +7,8 @@ the server stored (``roster_fixtures.wait_roster``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -230,3 +231,47 @@ def test_staffing_what_if_scales_volume_handle_time_and_shrinkage(api: Api) -> N
     assert_problem(api.post("/api/v1/staffing", role="manager",
                             json={"demand": demand, "what_if": {"aht_factor": 0}}),
                    422, "what_if.aht_factor")
+
+
+# ---------------------------------------------------------------- races
+THREADS = 4
+THREADS_TIMEOUT = 60.0
+
+
+def _all_at_once(api: Api, send: Callable[[Any], Any]) -> list[Any]:
+    """Call ``send(client)`` from THREADS threads released together."""
+    barrier = threading.Barrier(THREADS)
+    answers: list[Any] = [None] * THREADS
+
+    def run(i: int) -> None:
+        client = api.app.test_client()
+        barrier.wait(timeout=THREADS_TIMEOUT)
+        answers[i] = send(client)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=THREADS_TIMEOUT)
+        assert not t.is_alive(), "a request did not answer in time"
+    return answers
+
+
+def test_racing_creates_of_one_agent_store_it_once(api: Api) -> None:
+    answers = _all_at_once(api, lambda c: c.post("/api/v1/agents", json=agent("ann"),
+                                                 headers=api.headers("manager")))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201] + [409] * (THREADS - 1), [a.get_data(as_text=True) for a in answers]
+    assert api.count("agents") == 1
+
+
+def test_racing_imports_of_the_same_agents_all_succeed(api: Api) -> None:
+    body = ("id,contract,queues\n" + "".join(f"a{i},full,voice:{1 + i % 5}\n"
+                                             for i in range(20))).encode()
+    answers = _all_at_once(api, lambda c: c.post("/api/v1/agents/import", data=body,
+                                                 content_type="text/csv",
+                                                 headers=api.headers("manager")))
+    assert [a.status_code for a in answers] == [200] * THREADS, \
+        [a.get_data(as_text=True) for a in answers]
+    assert api.count("agents") == 20
+    assert sum(a.get_json()["created"] for a in answers) >= 20  # each counts what it saw

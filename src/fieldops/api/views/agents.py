@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
 
 from fieldops.api.auth import roles
 from fieldops.api.common import location
@@ -22,7 +23,7 @@ from fieldops.api.schemas import (
 )
 from fieldops.services import agents as svc
 from fieldops.services.crud import page
-from fieldops.services.errors import BadInput, Unsupported
+from fieldops.services.errors import BadInput, Conflict, Unsupported
 
 #: Roles that manage agents (those that submit rosters).
 AGENT_ROLES = ("admin", "manager")
@@ -48,8 +49,11 @@ def list_agents(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, AgentSchema)
 def create_agent(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Add an agent (409 when the id is taken)."""
-    with session() as s:
-        out = svc.agent_json(svc.AGENTS.create(s, body))
+    try:
+        with session() as s:
+            out = svc.agent_json(svc.AGENTS.create(s, body))
+    except IntegrityError:  # the same id added by a request racing this one
+        raise Conflict(f"agent {body['id']!r} already exists", field="id") from None
     return out, 201, location("agents", out["id"])
 
 
