@@ -461,8 +461,9 @@ class RosterPublish(Base):
 
 
 class AgentFeedToken(Base):
-    """An agent's calendar-feed token (hashed). Agents have no row of their own, so
-    ``agent_id`` is the caller's id as it appears in rosters, not a foreign key."""
+    """An agent's calendar-feed token (hashed). ``agent_id`` is the caller's id as it
+    appears in rosters, not a foreign key: a roster may carry agents that are not
+    kept in ``agents`` (:class:`AgentRow`)."""
 
     __tablename__ = "agent_feed_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
