@@ -83,6 +83,8 @@ def test_required_against_the_published_roster(api: Api) -> None:
     ({"forecast": [{"interval_start": "x", "queue": "voice", "offered": 1,
                     "aht_seconds": 1}]}, 422, "forecast[0].interval_start"),
     ({"roster_id": "nope"}, 404, None),
+    ({"timezone": "Mars/Olympus"}, 422, "timezone"),
+    ({"interval": "PT7M"}, 422, "interval"),
 ])
 def test_bad_input_names_the_field(api: Api, change: dict[str, Any], status: int,
                                    field: str | None) -> None:
@@ -93,3 +95,15 @@ def test_bad_input_names_the_field(api: Api, change: dict[str, Any], status: int
 def test_technician_keys_are_refused(api: Api) -> None:
     assert_problem(api.post("/api/v1/intraday", role="dispatcher",
                             json=_body(first_day(), 10)), 403)
+
+
+def test_no_actuals_yet_keep_the_day_ahead_forecast(api: Api) -> None:
+    day = first_day()
+    body = {**_body(day, 10), "actuals": [],
+            "now": datetime.combine(day, time(8, 5), tzinfo=TZ).isoformat()}
+    resp = api.post("/api/v1/intraday", role="manager", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    out = resp.get_json()
+    assert out["ratios"][0]["observed_intervals"] == 0
+    assert all(r["offered"] == r["day_ahead"] for r in out["intervals"])
+    assert len(out["intervals"]) == 48  # 08:00-20:00, the current interval included

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterProblem
+from fieldops.domain.workforce import ContactVolumes
 from fieldops.schemas import parse_instant
 from fieldops.schemas.workforce import (
     intraday_settings_from_json,
@@ -56,6 +58,17 @@ def _roster_of(row: RosterRow | None) -> tuple[Roster | None, RosterProblem | No
     from fieldops.schemas import roster_from_json, roster_problem_from_json
 
     return roster_from_json(row.result), roster_problem_from_json(row.problem)
+
+
+def _zone(name: Any) -> str | None:
+    """``timezone`` of the request: an IANA name, or ``None`` for UTC."""
+    if name is None:
+        return None
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FieldError("timezone", f"unknown time zone {name!r}") from None
+    return str(name)
 
 
 def _number(value: Any) -> Any:
@@ -112,7 +125,9 @@ def intraday(s: Session, body: dict[str, Any]) -> dict[str, Any]:
     target = scenario.target(staffing_target_from_json(body.get("target"), "target"))
     queues = queue_specs_from_json(body.get("queues"), "queues")
     day_ahead = volumes_from_records(body["forecast"], step, "forecast")
-    actuals = volumes_from_records(body["actuals"], step, "actuals")
+    # Before the first interval has ended there is nothing to send: no actuals yet.
+    actuals = (volumes_from_records(body["actuals"], step, "actuals") if body["actuals"]
+               else ContactVolumes(day_ahead.frame.iloc[0:0], step))
     result = reforecast(day_ahead, actuals, now, settings)
     unknown = sorted(set(queues) - set(result.volumes.queues))
     if unknown:
@@ -121,7 +136,7 @@ def intraday(s: Session, body: dict[str, Any]) -> dict[str, Any]:
     roster, problem = _roster_of(row)
     frame = intraday_staffing(scenario.volumes(result.volumes), result.day_ahead, target,
                               queues, roster, problem)
-    tz = problem.timezone if problem is not None else body.get("timezone")
+    tz = problem.timezone if problem is not None else _zone(body.get("timezone"))
     ratios = result.ratios.to_dict(orient="records")
     return {
         "now": now.isoformat(), "roster_id": row.id if row is not None else None,
