@@ -15,6 +15,7 @@ from fieldops.domain.roster import (
     RosterProblem,
     RosterProgress,
     RosterStatus,
+    roster_verdict,
 )
 from fieldops.solver.roster import solve_roster
 from fieldops.validators.roster import assert_roster_valid
@@ -110,3 +111,28 @@ def test_docs_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     exec(compile(code, "docs/roster.md", "exec"), {})
     out = capsys.readouterr().out
     assert out.startswith("roster ") and "interval_start" in out
+
+
+@pytest.mark.parametrize(("status", "short", "words"), [
+    (RosterStatus.OPTIMAL, 334, "optimal for the agents available, 334 agent-intervals short"),
+    (RosterStatus.OPTIMAL, 1, "optimal for the agents available, 1 agent-interval short"),
+    (RosterStatus.OPTIMAL, 0, "optimal, every required agent-interval staffed"),
+    ("time_limit", 12,
+     "best found in the time limit (not proven optimal), 12 agent-intervals short"),
+    (RosterStatus.INFEASIBLE, 0, "infeasible: no roster keeps every hard rule"),
+])
+def test_verdict_never_says_a_bare_optimal_when_short(status: RosterStatus | str, short: int,
+                                                      words: str) -> None:
+    assert roster_verdict(status, short) == words
+
+
+def test_an_understaffed_optimal_roster_says_how_short_it_is() -> None:
+    # One agent, one 8-hour template, two heads wanted at 09:00: one head is short
+    # whatever the roster, so CP-SAT proves optimality with a shortfall.
+    p = problem(requirements=(need(0, 9, required=2),))
+    r = solve(p, time_limit=5)
+    assert_roster_valid(p, r)
+    assert r.status == RosterStatus.OPTIMAL and r.short == 1
+    assert r.verdict == "optimal for the agents available, 1 agent-interval short"
+    assert r.summary().splitlines()[0].startswith(
+        "roster optimal for the agents available, 1 agent-interval short:")

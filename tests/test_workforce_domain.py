@@ -86,3 +86,26 @@ def test_json_helpers_are_strict_and_name_the_path() -> None:
     assert field_of(queue_specs_from_json,
                     {"chat/en": {"concurrency": 99}}) == "queues.chat/en.concurrency"
     assert field_of(queue_specs_from_json, {"voice/en": {"skill": 1}}) == "queues.voice/en.skill"
+
+
+def test_what_if_scales_volumes_and_replaces_shrinkage() -> None:
+    import pandas as pd
+
+    from fieldops.domain.workforce import ContactVolumes, StaffingTarget, WhatIf
+    from fieldops.schemas.workforce import what_if_from_json
+
+    frame = pd.DataFrame({"interval_start": pd.to_datetime(["2026-03-02T08:00Z"], utc=True),
+                          "queue": ["voice/en"], "offered": [40.0], "aht_seconds": [200.0]})
+    demand = ContactVolumes(frame)
+    scenario = what_if_from_json({"volume_factor": 1.1, "aht_factor": 1.5, "shrinkage": 0.4})
+    scaled = scenario.volumes(demand)
+    assert scaled.frame["offered"].tolist() == pytest.approx([44.0])
+    assert scaled.frame["aht_seconds"].tolist() == pytest.approx([300.0])
+    assert demand.frame["offered"].tolist() == [40.0]  # the input is not changed
+    assert scenario.target(StaffingTarget(shrinkage=0.3)).shrinkage == 0.4
+    assert WhatIf().volumes(demand) is demand and WhatIf().is_identity
+    for bad in ({"volume_factor": 0}, {"aht_factor": 11}, {"shrinkage": 1},
+                {"volume_factor": "x"}, {"colour": 1}):
+        with pytest.raises(FieldError) as err:
+            what_if_from_json(bad)
+        assert err.value.field.startswith("what_if")

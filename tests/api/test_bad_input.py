@@ -77,12 +77,14 @@ def send(api: Api, method: str, url: str, body: bytes, content_type: str, *,
 
 def check_corpus(api: Api, media_type: str, corpus: dict[str, tuple[bytes, str | None]],
                  *, chunked: bool = False, content_type: str | None = None,
-                 expect: Callable[[int], bool] = lambda status: 400 <= status < 500) -> None:
-    """Send every corpus entry to every operation taking ``media_type``.
+                 expect: Callable[[int], bool] = lambda status: 400 <= status < 500,
+                 only: str | None = None) -> None:
+    """Send every corpus entry to every operation taking ``media_type`` (or to the
+    one at URL ``only``).
 
     ``corpus``: name → (body, the field the problem must name, or ``None`` for any).
     """
-    ops = operations(api, media_type)
+    ops = [op for op in operations(api, media_type) if only is None or op[1] == only]
     assert ops, f"no operation takes {media_type}"
     before = table_counts(api)
     failures = []
@@ -162,25 +164,41 @@ def test_json_sent_as_text_plain_is_415(seeded: Api) -> None:
                  content_type="text/plain", expect=lambda status: status == 415)
 
 
-CSV_CORPUS = {
-    "unclosed quote": ((CSV_HEADER + '"x1,52.5,13.4\n').encode(), "body"),
-    "truncated row": ((CSV_HEADER + CSV_ROW.format(id="x1"))[:-30].encode(), "body"),
-    "not UTF-8": ((CSV_HEADER + CSV_ROW.format(id="x\xff")).encode("latin-1"), "body"),
-    "surrogate bytes": (CSV_HEADER.encode() + CSV_ROW.format(id="x\ud800").encode(
-        "utf-8", "surrogatepass"), "body"),
-    "NUL cell": ((CSV_HEADER + CSV_ROW.format(id="x\x001")).encode(), "id"),
-    "newline id": ((CSV_HEADER + CSV_ROW.format(id='"x\n1"')).encode(), "id"),
-    "slash id": ((CSV_HEADER + CSV_ROW.format(id="a/b")).encode(), "id"),
-    "unknown column": (b"id,colour\nx1,red\n", "colour"),
-    "empty": (b"", None),
-    "bad third row": ((CSV_HEADER + CSV_ROW.format(id="ok1") + CSV_ROW.format(id="ok2")
-                       + CSV_ROW.format(id="bad\x07")).encode(), "id"),
+def csv_corpus(header: str, row: str) -> dict[str, tuple[bytes, str | None]]:
+    """Broken uploads of one CSV format, from its header and a valid row (``{id}``)."""
+    first = row.format(id="x1")
+    return {
+        "unclosed quote": ((header + '"' + first).encode(), "body"),
+        "truncated row": ((header + first.split(",")[0] + "\n").encode(), "body"),
+        "not UTF-8": ((header + row.format(id="x\xff")).encode("latin-1"), "body"),
+        "surrogate bytes": (header.encode() + row.format(id="x\ud800").encode(
+            "utf-8", "surrogatepass"), "body"),
+        "NUL cell": ((header + row.format(id="x\x001")).encode(), "id"),
+        "newline id": ((header + row.format(id='"x\n1"')).encode(), "id"),
+        "slash id": ((header + row.format(id="a/b")).encode(), "id"),
+        "unknown column": (b"id,colour\nx1,red\n", "colour"),
+        "empty": (b"", None),
+        "bad third row": ((header + row.format(id="ok1") + row.format(id="ok2")
+                           + row.format(id="bad\x07")).encode(), "id"),
+    }
+
+
+#: Every CSV import with its own format: the corpus is built for each.
+CSV_FORMATS = {
+    "/api/v1/requests/import": (CSV_HEADER, CSV_ROW),
+    "/api/v1/agents/import": ("id,contract,queues,days_off\n",
+                              "{id},full,voice:3;chat:2,2026-12-08\n"),
 }
 
 
-def test_bad_csv_is_refused_whole(seeded: Api) -> None:
-    corpus = {k: v for k, v in CSV_CORPUS.items() if k != "empty"}
-    check_corpus(seeded, CSV, corpus)
+def test_every_csv_import_has_a_corpus(seeded: Api) -> None:
+    assert {url for _, url in operations(seeded, CSV)} == set(CSV_FORMATS)
+
+
+@pytest.mark.parametrize("url", sorted(CSV_FORMATS))
+def test_bad_csv_is_refused_whole(seeded: Api, url: str) -> None:
+    corpus = {k: v for k, v in csv_corpus(*CSV_FORMATS[url]).items() if k != "empty"}
+    check_corpus(seeded, CSV, corpus, only=url)
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

@@ -133,7 +133,8 @@ def test_every_marked_shell_block_is_run_here() -> None:
                      ("docs/api.md", "roster walkthrough"),
                      ("docs/live-day.md", "live walkthrough"),
                      ("docs/board.md", "board walkthrough"),
-                     ("docs/customers.md", "booking walkthrough")}
+                     ("docs/customers.md", "booking walkthrough"),
+                     ("docs/workforce.md", "intraday walkthrough")}
 
 
 def test_readme_walkthrough_is_the_docs_one() -> None:
@@ -242,3 +243,27 @@ def test_board_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert day["technicians"] == [{"technician_id": "ann",
                                    "stops": day["technicians"][0]["stops"]}]
     assert set(day["technicians"][0]["stops"]) == {"boiler-1", "boiler-2"}, _show(session)
+def test_intraday_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """docs/workforce.md: HR CSV → roster naming the agents with its predicted service
+    level → publish → the rest of the day re-forecast against it."""
+    block = marked_blocks(ROOT / "docs" / "workforce.md")["intraday walkthrough"]
+    session = run_shell(block, tmp_path)
+    assert session.returncode == 0, _show(session)
+    assert session.problems() == [], _show(session)
+    docs = session.documents()
+    assert docs[0] == {"created": 3, "updated": 0, "ids": ["ana", "ben", "cem"]}, _show(session)
+    roster = next(d for d in docs if isinstance(d, dict) and "verdict" in d)
+    assert roster["status"] == "done", _show(session)
+    # Three agents, 36 agent-hours required: the verdict says how short, not "optimal".
+    assert re.fullmatch(r"optimal for the agents available, \d+ agent-intervals short|"
+                        r"best found in the time limit \(not proven optimal\), "
+                        r"\d+ agent-intervals short", roster["verdict"]), roster["verdict"]
+    assert {row["queue"] for row in roster["predicted"]} == {"voice/en", "chat/en"}
+    intraday = docs[-1]
+    ratios = {r["queue"]: r["volume_ratio"] for r in intraday["ratios"]}
+    assert ratios["chat/en"] == 1 and 1.3 < ratios["voice/en"] < 1.5, _show(session)
+    assert intraday["roster_id"] is not None  # the roster published above covers 12:00
+    voice = next(q for q in intraday["summary"] if q["queue"] == "voice/en")
+    assert voice["reforecast_contacts"] > voice["day_ahead_contacts"]
+    short = voice["required_agent_intervals"] - voice["rostered_agent_intervals"]
+    assert voice["short_agent_intervals"] >= short > 0

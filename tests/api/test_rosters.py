@@ -60,6 +60,10 @@ def test_submit_poll_and_the_finished_roster(api: Api) -> None:
     assert {"interval_start", "queue", "required", "staffed", "short", "over"} <= set(
         result["coverage"][0])
     assert sum(r["short"] for r in result["coverage"]) == result["totals"]["short"]
+    # The verdict never hides a shortfall behind a bare "optimal".
+    short = result["totals"]["short"]
+    assert done["verdict"] == result["verdict"]
+    assert (f"{short} agent-interval" in done["verdict"]) == (short > 0)
     assert sum(result["penalties"].values()) == result["objective"]
     assert done["progress"]["solutions"] >= 1
     assert done["progress"]["best_objective"] == result["objective"]

@@ -230,6 +230,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     from fieldops.api.views import (
         agent_feed_tokens,
+        agents,
         board,
         calendars,
         contract_tiers,
@@ -253,7 +254,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # The order of the OpenAPI document's paths.
     for view in (keys, technicians, shifts, contract_tiers, skills, customers, requests, slots,
-                 tracking_links, plans, days, workforce, rosters, agent_feed_tokens,
+                 tracking_links, plans, days, workforce, agents, rosters, agent_feed_tokens,
                  feed_tokens, calendars, reports, satisfaction, tracking):
         api.register_blueprint(view.blp)
     app.register_blueprint(board.blp)  # HTML pages: not part of the OpenAPI document

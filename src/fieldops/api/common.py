@@ -127,15 +127,25 @@ def _plan_head(row: PlanRow, *, with_result: bool) -> dict[str, Any]:
     }
 
 
+def _predict_options(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    return {"volumes": len(spec.get("volumes") or ()), "target": spec.get("target"),
+            "queues": spec.get("queues"), "what_if": spec.get("what_if")}
+
+
 def roster_json(row: RosterRow, *, with_result: bool = True) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "timezone": row.timezone,
         "start": row.start_day.isoformat(), "days": row.days,
         "horizon": {"start": instant(row.horizon_start), "end": instant(row.horizon_end)},
-        "params": row.params,
+        "params": {k: v for k, v in row.params.items() if k != "predict"},
+        # The forecast behind result.predicted is the caller's; its options are echoed.
+        "predict": _predict_options(row.params.get("predict")),
         "progress": {"best_objective": row.best_objective, "elapsed": row.elapsed,
                      "solutions": row.solutions},
         "error": row.error, "solver_status": row.solver_status,
+        "verdict": (row.result or {}).get("verdict"),
         "validation": row.validation,
         "result": row.result if with_result else None,
         "created_by": row.created_by, "created_at": instant(row.created_at),

@@ -369,6 +369,22 @@ class PublishOutSchema(Schema):
     skipped = fields.List(fields.String())
 
 
+class AgentSchema(_AsJson, rs.AgentSchema):
+    """A contact-center agent as a roster problem's ``agents[]`` holds it."""
+
+    id = _Key(required=True)
+    name = _Short(MAX_NAME)
+    email = _Short(MAX_EMAIL, allow_none=True)
+    contract = _Key(required=True, metadata={
+        "description": "contract id, defined by each roster problem that names the agent"})
+
+
+class AgentImportOutSchema(Schema):
+    created = fields.Integer(metadata={"description": "agents new to the store"})
+    updated = fields.Integer(metadata={"description": "agents already stored, replaced"})
+    ids = fields.List(fields.String())
+
+
 class ImportOutSchema(Schema):
     created = fields.Integer()
     ids = fields.List(fields.String())
@@ -419,6 +435,16 @@ class RosterCreateSchema(Strict):
     problem = fields.Dict(required=True, metadata={
         "description": "the roster problem JSON (docs/workforce.md, Rostering)"})
     params = fields.Nested(RosterParamsSchema, load_default=dict)
+    volumes = fields.List(fields.Dict(), allow_none=True, metadata={
+        "description": "forecast records {interval_start, queue, offered, aht | "
+                       "aht_seconds} on the problem's interval: the result then has "
+                       "`predicted`, the service level per interval and queue"})
+    target = fields.Dict(allow_none=True, metadata={"description": "StaffingTarget "
+                                                     "(with volumes)"})
+    queues = fields.Dict(allow_none=True, metadata={"description": "{queue id: QueueSpec} "
+                                                     "(with volumes)"})
+    what_if = fields.Dict(allow_none=True, metadata={
+        "description": "scenario {volume_factor, aht_factor, shrinkage} (with volumes)"})
 
 
 class RosterProgressSchema(Schema):
@@ -439,6 +465,8 @@ class RosterResultSchema(rs.RosterSchema):
     problem_name = Text(allow_none=True)
     timezone = Text(allow_none=True)
     totals = Mapping_(metadata={"description": "{shifts, required, staffed, short, over}"})
+    verdict = Text(metadata={"description": "the status in words, with the shortfall: "
+                             "'optimal for the agents available, 334 agent-intervals short'"})
     agents = List(Mapping_(), metadata={
         "description": "per agent: shifts, paid time, nights, weekends worked"})
     predicted = Mapping_(allow_none=True)
@@ -453,10 +481,15 @@ class RosterOutSchema(Schema):
     days = fields.Integer()
     horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
+    predict = fields.Dict(allow_none=True, metadata={
+        "description": "with volumes: {volumes (row count), target, queues, what_if}"})
     progress = fields.Nested(RosterProgressSchema)
     error = fields.String(allow_none=True)
     solver_status = fields.String(allow_none=True, metadata={
         "description": "optimal, feasible, time_limit, cancelled, infeasible or no_solution"})
+    verdict = fields.String(allow_none=True, metadata={
+        "description": "solver_status in words, honest about coverage: 'optimal for the "
+                       "agents available, N agent-intervals short' (null until finished)"})
     validation = fields.Nested(RosterValidationSchema, allow_none=True, metadata={
         "description": "the independent validator's verdict on the result"})
     result = Stored(RosterResultSchema, allow_none=True, metadata={
@@ -478,6 +511,10 @@ class RosterPublishOutSchema(Schema):
 
 class RosterListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(ROSTER_STATUSES))
+
+
+class AgentListArgs(PageArgs):
+    contract = Id()
 
 
 def page_schema(item: type[Schema], name: str, *, keyset: bool = False) -> type[Schema]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from fieldops.domain.errors import FieldError
-from fieldops.domain.workforce import QueueSpec, ServiceLevelBasis, StaffingTarget
+from fieldops.domain.workforce import QueueSpec, ServiceLevelBasis, StaffingTarget, WhatIf
 from fieldops.schemas.workforce import queue_specs_from_json
 
 #: Width of the tables the contact-center commands print.
@@ -87,3 +87,17 @@ def queue_specs(args: argparse.Namespace, queue_ids: list[str]) -> dict[str, Que
             response_deadline=deadline if (base.deferred and deadline) else base.response_deadline,
         )
     return specs
+
+
+def add_what_if_options(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """``--volume-factor`` and ``--aht-factor``: a scenario on top of the forecast
+    (``--shrinkage`` is the scenario's third knob and exists already)."""
+    group.add_argument("--volume-factor", type=float, default=1.0, metavar="F",
+                       help="what-if: multiply every interval's volume (1.1 = +10 %%)")
+    group.add_argument("--aht-factor", type=float, default=1.0, metavar="F",
+                       help="what-if: multiply every handle time (1.05 = 5 %% longer)")
+
+
+def what_if(args: argparse.Namespace) -> WhatIf:
+    """The :class:`WhatIf` of ``--volume-factor`` / ``--aht-factor``."""
+    return WhatIf(volume_factor=args.volume_factor, aht_factor=args.aht_factor)

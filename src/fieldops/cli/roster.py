@@ -21,7 +21,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from fieldops.cli.common import queue_specs, staffing_target
+from fieldops.cli.common import add_what_if_options, queue_specs, staffing_target, what_if
 from fieldops.cli.live import Elapsed, run_with_live_table
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterProgress, RosterStatus
@@ -108,11 +108,13 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
     from fieldops.solver.staffing.predict import (
         predict_service_level,
         predicted_summary,
-        predicted_to_records,
+        prediction_to_json,
     )
 
-    target = staffing_target(args)
-    demand = read_volumes(args.volumes, interval=problem.interval, field="volumes")
+    scenario = what_if(args)
+    target = scenario.target(staffing_target(args))
+    demand = scenario.volumes(read_volumes(args.volumes, interval=problem.interval,
+                                          field="volumes"))
     skipped = sorted(set(demand.queues) - set(problem.queues))
     if skipped:
         console.print(f"not rostered, so not predicted: {', '.join(skipped)}")
@@ -140,14 +142,42 @@ def _predict(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
                           "JSON, predicted.intervals)")
     else:
         console.print("[green]every interval meets the service-level target[/green]")
-    return {
-        "target": {"service_level": target.service_level,
-                   "answer_time_seconds": target.answer_time.total_seconds(),
-                   "shrinkage": target.shrinkage, "basis": target.basis.value},
-        "summary": json.loads(summary.to_json(orient="records")),
-        "below_target": len(below),
-        "intervals": predicted_to_records(predicted, problem.timezone),
-    }, predicted
+    return prediction_to_json(predicted, target, problem.timezone, scenario), predicted
+
+
+def _simulate(args: argparse.Namespace, roster: Roster, problem: RosterProblem,
+              console: Console) -> dict[str, Any]:
+    """The roster under skill-based routing (simpy), against ``--volumes``."""
+    from fieldops.solver.forecast import read_volumes
+    from fieldops.solver.staffing.routing import simulate_roster
+
+    scenario = what_if(args)
+    target = scenario.target(staffing_target(args))
+    demand = scenario.volumes(read_volumes(args.volumes, interval=problem.interval,
+                                          field="volumes"))
+    frame = simulate_roster(roster, problem, demand, queue_specs(args, demand.queues),
+                            answer_time=target.answer_time, replications=args.replications,
+                            seed=args.seed)
+    goal = target.service_level
+    table = Table(title=f"Simulated under skill-based routing ({args.replications} "
+                  "replications)")
+    for col in ("queue", "intervals", "below target", "SL (contact-weighted)"):
+        table.add_column(col, justify="left" if col == "queue" else "right")
+    summary = []
+    for queue, part in frame.groupby("queue", sort=True):
+        busy = part[part["offered_mean"] > 0]
+        weights = busy["offered_mean"].to_numpy(dtype=float)
+        sl = float((busy["service_level"] * weights).sum() / weights.sum()) if len(busy) \
+            else float("nan")
+        below = int((busy["service_level"] < goal).sum()) if goal is not None else 0
+        summary.append({"queue": str(queue), "intervals": len(part), "below_target": below,
+                        "service_level": sl})
+        table.add_row(str(queue), str(len(part)), str(below), f"{sl:.1%}")
+    console.print(table)
+    records = frame.assign(interval_start=frame["interval_start"].map(
+        lambda t: pd.Timestamp(t).tz_convert(problem.timezone).isoformat()))
+    return {"replications": args.replications, "summary": summary,
+            "intervals": json.loads(records.to_json(orient="records"))}
 
 
 def _summary_table(summary: pd.DataFrame, goal: float | None) -> Table:
@@ -183,6 +213,8 @@ def run_roster(problem: RosterProblem, args: argparse.Namespace, console: Consol
     predicted = _predict(args, roster, problem, console)
     if predicted is not None:
         document["predicted"] = predicted[0]
+        if args.simulate_routing:
+            document["simulated"] = _simulate(args, roster, problem, console)
     output = Path(args.output)
     dump_json(document, output)
     console.print(f"roster written to {output}")
@@ -214,6 +246,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     _params(args)
     if args.volumes:
         staffing_target(args)
+        what_if(args)
     problem = load_problem_args(args)
     return run_roster(problem, args, console)
 
@@ -280,6 +313,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--email-deadline", help="response deadline of email/backoffice (default 4h)")
     g.add_argument("--queue-specs", dest="queues",
                    help="JSON file {queue: {channel, concurrency, patience, response_deadline}}")
+    add_what_if_options(g)
+    g.add_argument("--simulate-routing", action="store_true",
+                   help="also simulate the roster under skill-based routing (simpy)")
+    g.add_argument("--replications", type=int, default=5,
+                   help="replications of --simulate-routing (default 5)")
     p.set_defaults(func=cmd_roster)
 
     s = subparsers.add_parser("roster-sample",

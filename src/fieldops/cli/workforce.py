@@ -1,4 +1,4 @@
-"""Contact-center subcommands: ``workforce-sample``, ``forecast`` and ``staff``.
+"""Contact-center subcommands: ``workforce-sample``, ``forecast``, ``staff``, ``intraday``.
 
 Each prints a ``rich`` table and writes a PNG chart (``fieldops.reports.workforce_chart``)
 next to its output file.
@@ -15,17 +15,27 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from fieldops.cli.common import queue_specs, staffing_target, wide_console
+from fieldops.cli.common import (
+    add_what_if_options,
+    parse_seconds,
+    queue_specs,
+    staffing_target,
+    what_if,
+    wide_console,
+)
 from fieldops.domain.errors import FieldError
 from fieldops.domain.spreadsheet import escape_frame
 from fieldops.domain.workforce import (
     FORECAST_METHODS,
+    ContactVolumes,
     Forecast,
     ForecastSettings,
+    QueueSpec,
     ServiceLevelBasis,
     SimulationResult,
     SpecialDay,
     StaffingPlan,
+    StaffingTarget,
 )
 from fieldops.reports.workforce_chart import forecast_chart, staffing_chart
 from fieldops.schemas.staffing import write_staffing
@@ -155,7 +165,8 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
     from fieldops.solver.staffing.simulation import simulate
 
     target = staffing_target(args)  # options first: a typo fails before a big file is read
-    demand = read_volumes(demand_path, field="forecast")
+    scenario = what_if(args)
+    demand = scenario.volumes(read_volumes(demand_path, field="forecast"))
     plan = staff(demand, target, queue_specs(args, demand.queues))
     write_plan(plan, out, timezone)
     chart = staffing_chart(plan, out.with_suffix(".png"), timezone)
@@ -173,7 +184,29 @@ def run_staffing(demand_path: Path, args: argparse.Namespace, out: Path,
         escape_frame(frame.round(5)).to_csv(sim_path, index=False)
         console.print(simulation_table(sim))
         console.print(f"simulation of the first day written to {sim_path}")
+    if args.pooled:
+        _pooled(demand, target, queue_specs(args, demand.queues), args, out, timezone)
     return plan, sim
+
+
+def _pooled(demand: ContactVolumes, target: StaffingTarget, specs: dict[str, QueueSpec],
+            args: argparse.Namespace, out: Path, timezone: str) -> Path:
+    """``--pooled``: staffing by skill-based routing simulation for the first day."""
+    from fieldops.solver.staffing.routing import pooled_staffing
+
+    day = round(timedelta(days=1) / demand.interval)
+    frame = pooled_staffing(demand, target, specs, replications=args.replications,
+                            seed=args.seed, max_intervals=day)
+    path = out.with_name(out.stem + "_pooled.csv")
+    written = frame.assign(interval_start=frame["interval_start"].map(
+        lambda t: pd.Timestamp(t).tz_convert(timezone).isoformat()))
+    escape_frame(written).to_csv(path, index=False)
+    console = wide_console()
+    console.print(f"pooled staffing (every agent with every voice/chat skill, simulated): "
+                  f"{int(frame['pooled_agents'].sum()):,} agent-intervals instead of "
+                  f"{int(frame['per_queue_agents'].sum()):,} with per-queue Erlang "
+                  f"(first day); written to {path}")
+    return path
 
 
 def write_plan(plan: StaffingPlan, path: Path, timezone: str) -> None:
@@ -182,6 +215,58 @@ def write_plan(plan: StaffingPlan, path: Path, timezone: str) -> None:
 def cmd_staff(args: argparse.Namespace) -> int:
     run_staffing(Path(args.forecast), args, Path(args.output), args.timezone)
     return 0
+
+
+def cmd_intraday(args: argparse.Namespace) -> int:
+    """``fieldops intraday``: re-forecast, staff and compare; writes CSV or JSON."""
+    from fieldops.domain.workforce import IntradaySettings
+    from fieldops.schemas import parse_instant, read_json_file, roster_from_json
+    from fieldops.solver.forecast import read_volumes
+    from fieldops.solver.forecast.intraday import reforecast
+    from fieldops.solver.staffing.predict import intraday_staffing
+
+    target = staffing_target(args)  # options first: a typo fails before files are read
+    scenario = what_if(args)
+    settings = IntradaySettings(half_life=parse_seconds(args.half_life, "half_life"),
+                                prior_contacts=args.prior_contacts)
+    now = parse_instant(args.now, "now")
+    day_ahead = read_volumes(args.forecast, field="forecast")
+    actuals = read_volumes(args.actuals, interval=day_ahead.interval, field="actuals")
+    roster = roster_from_json(read_json_file(args.roster)) if args.roster else None
+    result = reforecast(day_ahead, actuals, now, settings)
+    frame = intraday_staffing(scenario.volumes(result.volumes), result.day_ahead, target,
+                              queue_specs(args, result.volumes.queues), roster)
+    out = Path(args.output)
+    written = frame.copy()
+    written["interval_start"] = written["interval_start"].map(
+        lambda t: pd.Timestamp(t).tz_convert(args.timezone).isoformat())
+    if out.suffix == ".json":
+        out.write_text(written.to_json(orient="records", indent=1), encoding="utf-8")
+    else:
+        escape_frame(written.round(4)).to_csv(out, index=False)
+    console = wide_console()
+    console.print(intraday_table(result.ratios, frame, roster is not None))
+    console.print(f"rest of the day from {now.isoformat()} written to {out}")
+    return 0
+
+
+def intraday_table(ratios: pd.DataFrame, frame: pd.DataFrame, with_roster: bool) -> Table:
+    """Per queue: how today ran, the rest-of-day contacts, and staff needed vs rostered."""
+    table = Table(title="Intraday: rest of the day re-forecast from today's actuals")
+    cols = ["queue", "seen", "volume ×", "AHT ×", "day-ahead", "re-forecast", "required"]
+    cols += ["rostered", "short", "below target"] if with_roster else []
+    for col in cols:
+        table.add_column(col, justify="left" if col == "queue" else "right")
+    for r in ratios.itertuples(index=False):
+        part = frame[frame["queue"] == r.queue]
+        row = [str(r.queue), f"{r.observed_intervals}", f"{r.volume_ratio:.3f}",
+               f"{r.aht_ratio:.3f}", f"{part['day_ahead'].sum():,.0f}",
+               f"{part['offered'].sum():,.0f}", f"{int(part['required'].sum()):,}"]
+        if with_roster:
+            row += [f"{int(part['rostered'].sum()):,}", f"{int(part['short'].sum()):,}",
+                    str(int((~part["meets_target"].astype(bool)).sum()))]
+        table.add_row(*row)
+    return table
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -202,6 +287,19 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _staff_arguments(p: argparse.ArgumentParser) -> None:
+    _target_arguments(p)
+    p.add_argument("--simulate", action="store_true",
+                   help="also simulate the first day (simpy) and report SL/ASA/abandonment")
+    p.add_argument("--pooled", action="store_true",
+                   help="also staff the first day by skill-based routing simulation, every "
+                   "agent with every voice/chat skill (writes <output>_pooled.csv)")
+    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timezone", default="Europe/Berlin", help="time zone of the output")
+
+
+def _target_arguments(p: argparse.ArgumentParser) -> None:
+    """The target, queue and what-if options of ``staff`` and ``intraday``."""
     p.add_argument("--service-level", default="80/20",
                    help="percent answered within seconds, e.g. 80/20 (default)")
     p.add_argument("--asa", help="maximum ASA (seconds, or 30s / PT30S)")
@@ -221,11 +319,7 @@ def _staff_arguments(p: argparse.ArgumentParser) -> None:
                    "(default 4h)")
     p.add_argument("--queues", help="JSON file {queue: {channel, concurrency, patience, "
                    "response_deadline}} overriding the options above")
-    p.add_argument("--simulate", action="store_true",
-                   help="also simulate the first day (simpy) and report SL/ASA/abandonment")
-    p.add_argument("--replications", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timezone", default="Europe/Berlin", help="time zone of the output")
+    add_what_if_options(p)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -256,4 +350,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="staffing CSV (or .json)")
     _staff_arguments(p)
     p.set_defaults(func=cmd_staff)
+
+    p = subparsers.add_parser(
+        "intraday", help="re-forecast the rest of today from today's actuals; required "
+        "staff vs the roster", description="Rescale the day-ahead forecast by today's "
+        "actuals so far (docs/workforce.md, Intraday), staff the rest of the day and "
+        "compare it with a roster's heads.")
+    p.add_argument("forecast", help="the day-ahead forecast CSV / JSON (today at least)")
+    p.add_argument("actuals", help="today's contacts so far, CSV / JSON (same columns)")
+    p.add_argument("--now", required=True, help="instant with offset, e.g. "
+                   "2026-12-07T12:00:00+01:00")
+    p.add_argument("-o", "--output", required=True, help="intraday CSV (or .json)")
+    p.add_argument("--roster", help="roster JSON (fieldops roster -o) to compare with")
+    p.add_argument("--half-life", default="3h", help="weight halves with this age (3h)")
+    p.add_argument("--prior-contacts", type=float, default=20.0,
+                   help="pseudo-count shrinking the ratio toward 1 (default 20)")
+    p.add_argument("--timezone", default="Europe/Berlin", help="time zone of the output")
+    _target_arguments(p)
+    p.set_defaults(func=cmd_intraday)
 

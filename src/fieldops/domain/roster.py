@@ -482,6 +482,45 @@ class RosterStatus(StrEnum):
     NO_SOLUTION = "no_solution"  # none found within the limit
 
 
+#: What each status says about the search, before the coverage part of a verdict.
+_STATUS_WORDS = {
+    RosterStatus.OPTIMAL: "optimal",
+    RosterStatus.FEASIBLE: "feasible (not proven optimal)",
+    RosterStatus.TIME_LIMIT: "best found in the time limit (not proven optimal)",
+    RosterStatus.CANCELLED: "stopped early (best found so far)",
+    RosterStatus.INFEASIBLE: "infeasible: no roster keeps every hard rule",
+    RosterStatus.NO_SOLUTION: "no roster found in the time limit",
+}
+
+
+def roster_verdict(status: RosterStatus | str, short: int) -> str:
+    """The solver status in words that do not hide a shortfall.
+
+    A roster proven optimal may still leave required agent-intervals unstaffed:
+    optimal then means "no roster of these agents, under their contracts and
+    availability, covers more at a lower cost", so the verdict says
+    ``optimal for the agents available, 334 agent-intervals short``. A roster that
+    covers every requirement says so; a roster not proven optimal says that too.
+
+    Parameters
+    ----------
+    status
+        The solver's status (a :class:`RosterStatus` or its value).
+    short
+        Required agent-intervals not staffed (``Roster.short``).
+    """
+    status = RosterStatus(status)
+    if status in (RosterStatus.INFEASIBLE, RosterStatus.NO_SOLUTION):
+        return _STATUS_WORDS[status]
+    unit = "agent-interval" if short == 1 else "agent-intervals"
+    if status is RosterStatus.OPTIMAL:
+        if short:
+            return f"optimal for the agents available, {short} {unit} short"
+        return "optimal, every required agent-interval staffed"
+    coverage = f"{short} {unit} short" if short else "every required agent-interval staffed"
+    return f"{_STATUS_WORDS[status]}, {coverage}"
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """A stretch of one shift: ``kind`` is ``work`` (on ``queue``) or ``break``."""
@@ -559,13 +598,23 @@ class Roster:
         return sorted((a for a in self.assignments if a.agent_id == agent_id),
                       key=lambda a: a.start)
 
+    @property
+    def short(self) -> int:
+        """Required agent-intervals left unstaffed (the coverage table's ``short``)."""
+        return int(self.coverage["short"].sum()) if len(self.coverage) else 0
+
+    @property
+    def verdict(self) -> str:
+        """The status in words, honest about coverage (see :func:`roster_verdict`)."""
+        return roster_verdict(self.status, self.short)
+
     def summary(self) -> str:
         """A short human-readable account (CLI and logs)."""
         cov = self.coverage
         required = int(cov["required"].sum()) if len(cov) else 0
-        short = int(cov["short"].sum()) if len(cov) else 0
+        short = self.short
         lines = [
-            f"roster {self.status.value}: {len(self.assignments)} shifts, "
+            f"roster {self.verdict}: {len(self.assignments)} shifts, "
             f"objective {self.objective} in {self.elapsed:.1f} s",
             f"coverage: {required - short}/{required} required agent-intervals staffed "
             f"({short} short, {int(cov['over'].sum()) if len(cov) else 0} over)",

@@ -8,7 +8,7 @@ probabilities are fractions in ``[0, 1]``. See docs/workforce.md.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -220,6 +220,80 @@ class StaffingTarget:
                              "abandonment rate")
 
 
+@dataclass(frozen=True, slots=True)
+class IntradaySettings:
+    """How much today's actuals move the rest of the day (docs/workforce.md, Intraday;
+    :mod:`fieldops.solver.forecast.intraday`).
+
+    ``half_life``: age at which an observed interval weighs half as much as the
+    latest; ``prior_contacts``: pseudo-count shrinking the ratios toward 1;
+    ``min_ratio`` / ``max_ratio``: bounds of both ratios.
+    """
+
+    half_life: timedelta = timedelta(hours=3)
+    prior_contacts: float = 20.0
+    min_ratio: float = 0.5
+    max_ratio: float = 2.0
+
+    def __post_init__(self) -> None:
+        require_duration("half_life", self.half_life, allow_zero=False)
+        require_number("prior_contacts", self.prior_contacts, minimum=0)
+        low = require_number("min_ratio", self.min_ratio, positive=True)
+        if require_number("max_ratio", self.max_ratio, positive=True) < low:
+            raise FieldError("max_ratio", "must be at least min_ratio")
+
+
+#: Largest what-if factor accepted (a volume or handle time ten times the forecast).
+MAX_WHAT_IF_FACTOR = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """A scenario on top of a forecast: "what if volume is 10 % up and calls 5 % longer".
+
+    ``volume_factor`` multiplies every interval's offered contacts,
+    ``aht_factor`` every handle time (both in ``(0, 10]``, 1 = as forecast);
+    ``shrinkage``, when given, replaces the target's shrinkage. Staffing and the
+    predicted service level of a roster apply it before any Erlang formula runs
+    (:meth:`volumes`, :meth:`target`).
+    """
+
+    volume_factor: float = 1.0
+    aht_factor: float = 1.0
+    shrinkage: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("volume_factor", "aht_factor"):
+            value = require_number(name, getattr(self, name), positive=True)
+            if value > MAX_WHAT_IF_FACTOR:
+                raise FieldError(name, f"must be at most {MAX_WHAT_IF_FACTOR:g}")
+        if self.shrinkage is not None:
+            _require_fraction("shrinkage", self.shrinkage, allow_one=False)
+
+    @property
+    def is_identity(self) -> bool:
+        return self.volume_factor == 1 and self.aht_factor == 1 and self.shrinkage is None
+
+    def volumes(self, demand: ContactVolumes) -> ContactVolumes:
+        """``demand`` with offered and handle times scaled (the input is not changed)."""
+        if self.volume_factor == 1 and self.aht_factor == 1:
+            return demand
+        frame = demand.frame.copy()
+        frame["offered"] = frame["offered"] * self.volume_factor
+        frame["aht_seconds"] = frame["aht_seconds"] * self.aht_factor
+        return ContactVolumes(frame, demand.interval)
+
+    def target(self, target: StaffingTarget) -> StaffingTarget:
+        """``target`` with the scenario's shrinkage, when it sets one."""
+        if self.shrinkage is None:
+            return target
+        return replace(target, shrinkage=self.shrinkage)
+
+    def to_json(self) -> dict[str, float | None]:
+        return {"volume_factor": self.volume_factor, "aht_factor": self.aht_factor,
+                "shrinkage": self.shrinkage}
+
+
 @dataclass(frozen=True, eq=False)
 class ContactVolumes:
     """Contacts per interval and queue: a validated history or a forecast.
@@ -303,10 +377,12 @@ __all__ = [
     "Forecast",
     "ForecastSettings",
     "HistoryRow",
+    "IntradaySettings",
     "QueueSpec",
     "ServiceLevelBasis",
     "SimulationResult",
     "SpecialDay",
     "StaffingPlan",
     "StaffingTarget",
+    "WhatIf",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,19 @@ def request_rows_from_csv(raw: bytes | str, limit: int | None = None
     Raises :class:`CsvFormatError`, :class:`TooManyRows` (beyond ``limit`` rows)
     or :class:`CsvRowError` (a cell that cannot be read, e.g. ``lat`` not a number).
     """
+    return csv_rows(raw, CSV_COLUMNS, request_row_to_json, limit)
+
+
+def csv_rows(raw: bytes | str, columns: frozenset[str],
+             convert: Callable[[dict[str, str]], dict[str, Any]], limit: int | None = None
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(row number, convert(row))`` per data row of a UTF-8 CSV with a header.
+
+    The one CSV reader of the imports (requests, agents): the header may hold any
+    subset of ``columns`` in any order. Raises :class:`CsvFormatError`,
+    :class:`TooManyRows` (beyond ``limit`` rows) or :class:`CsvRowError` (a
+    :class:`FieldError` raised by ``convert``, with its row number).
+    """
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")
@@ -128,7 +141,7 @@ def request_rows_from_csv(raw: bytes | str, limit: int | None = None
         header = reader.fieldnames
         if not header:
             raise CsvFormatError("CSV is empty: expected a header row")
-        unknown = [h for h in header if h not in CSV_COLUMNS]
+        unknown = [h for h in header if h not in columns]
         if unknown:
             raise CsvFormatError(f"unknown CSV column {unknown[0]!r}", field=unknown[0])
         if len(set(header)) != len(header):
@@ -141,7 +154,7 @@ def request_rows_from_csv(raw: bytes | str, limit: int | None = None
                     f"row {number} (line {reader.line_num}) has "
                     f"{'more' if None in row else 'fewer'} cells than the header", row=number)
             try:
-                yield number, request_row_to_json(row)
+                yield number, convert(row)
             except FieldError as exc:
                 raise CsvRowError(number, exc) from None
     except csv.Error as exc:
@@ -165,6 +178,7 @@ __all__ = [
     "CsvFormatError",
     "CsvRowError",
     "TooManyRows",
+    "csv_rows",
     "read_requests_csv",
     "request_row_to_json",
     "request_rows_from_csv",

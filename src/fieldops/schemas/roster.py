@@ -37,6 +37,7 @@ from fieldops.domain.roster import (
     ShiftPreference,
     ShiftTemplate,
     Unavailability,
+    roster_verdict,
 )
 from fieldops.schemas._base import (
     Bool,
@@ -309,6 +310,7 @@ class RosterSchema(_RosterSchema):
     problem_name = Text(load_only=True, allow_none=True)
     timezone = Text(load_only=True, allow_none=True)
     status = EnumText(RosterStatus, required=True)
+    verdict = Text(load_only=True)
     objective = Int(required=True)
     elapsed = Num()
     penalties = Mapping_()
@@ -318,6 +320,7 @@ class RosterSchema(_RosterSchema):
     coverage = List(Nested(CoverageRowSchema))
     agents = List(Mapping_(), load_only=True)
     predicted = Mapping_(load_only=True, allow_none=True)
+    simulated = Mapping_(load_only=True, allow_none=True)
 
     def make(self, data: dict[str, Any]) -> Roster:
         rows = [{**row, "interval_start": pd.Timestamp(row["interval_start"]).tz_convert("UTC")}
@@ -531,6 +534,7 @@ def roster_to_json(roster: Roster, problem: RosterProblem | None = None) -> Json
     assignments = sorted(roster.assignments, key=lambda a: (a.start, a.agent_id))
     out.update({
         "status": roster.status.value,
+        "verdict": roster_verdict(roster.status, short),
         "objective": int(roster.objective),
         "elapsed": round(float(roster.elapsed), 3),
         "penalties": {str(k): int(v) for k, v in sorted(roster.penalties.items())},

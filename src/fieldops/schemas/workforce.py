@@ -15,10 +15,12 @@ from fieldops.domain.errors import FieldError
 from fieldops.domain.workforce import (
     Channel,
     ForecastSettings,
+    IntradaySettings,
     QueueSpec,
     ServiceLevelBasis,
     SpecialDay,
     StaffingTarget,
+    WhatIf,
 )
 from fieldops.schemas._base import Date as DateField
 from fieldops.schemas._base import (
@@ -96,9 +98,32 @@ class QueueSpecSchema(DomainSchema):
     response_deadline = Seconds(allow_none=True)
 
 
+class IntradaySettingsSchema(DomainSchema):
+    """How the intraday re-forecast weighs today's actuals (docs/workforce.md)."""
+
+    half_life = Seconds()
+    prior_contacts = Num()
+    min_ratio = Num()
+    max_ratio = Num()
+
+    model = IntradaySettings
+
+
+class WhatIfSchema(DomainSchema):
+    """A scenario: ``volume_factor``, ``aht_factor`` (1 = as forecast), ``shrinkage``."""
+
+    volume_factor = Num()
+    aht_factor = Num()
+    shrinkage = Num(allow_none=True)
+
+    model = WhatIf
+
+
 _SETTINGS = ForecastSettingsSchema()
 _TARGET = StaffingTargetSchema()
 _QUEUE = QueueSpecSchema()
+_WHAT_IF = WhatIfSchema()
+_INTRADAY = IntradaySettingsSchema()
 
 
 def forecast_settings_from_json(
@@ -113,6 +138,17 @@ def staffing_target_from_json(
 ) -> StaffingTarget:
     """Strict JSON → :class:`StaffingTarget`; durations as ISO 8601 or seconds."""
     return load(_TARGET, {} if data is None else data, path)
+
+
+def intraday_settings_from_json(data: Mapping[str, object] | None,
+                                path: str = "settings") -> IntradaySettings:
+    """Strict JSON → :class:`IntradaySettings`; ``half_life`` ISO 8601 or seconds."""
+    return load(_INTRADAY, {} if data is None else data, path)
+
+
+def what_if_from_json(data: Mapping[str, object] | None, path: str = "what_if") -> WhatIf:
+    """Strict JSON → :class:`WhatIf`; ``null`` or ``{}`` is the forecast as it is."""
+    return load(_WHAT_IF, {} if data is None else data, path)
 
 
 def queue_specs_from_json(
@@ -143,9 +179,13 @@ def queue_specs_from_json(
 
 __all__ = [
     "ForecastSettingsSchema",
+    "IntradaySettingsSchema",
     "QueueSpecSchema",
     "StaffingTargetSchema",
+    "WhatIfSchema",
     "forecast_settings_from_json",
+    "intraday_settings_from_json",
     "queue_specs_from_json",
     "staffing_target_from_json",
+    "what_if_from_json",
 ]

@@ -1,7 +1,8 @@
 """Contact-center rosters: checking, queueing, solving, validating and publishing.
 
-Unlike a plan, a roster's problem is sent whole (agents, contracts, templates,
-coverage): nothing about agents is stored outside rosters. After the solve the
+A roster's problem is sent whole (contracts, templates, coverage), its agents
+either as objects or as ids of stored agents (:mod:`fieldops.services.agents`,
+resolved before the problem is checked). After the solve the
 roster is re-checked by the independent validator and the verdict is stored next to
 the result, so a roster that breaks a hard rule cannot be published.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterParams, RosterProblem, RosterStatus
+from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingTarget, WhatIf
 from fieldops.services import feeds
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
@@ -68,9 +70,83 @@ def roster_params(raw: dict[str, Any], max_seconds: float) -> RosterParams:
     return params
 
 
-def params_json(params: RosterParams) -> dict[str, Any]:
-    """What is stored in ``rosters.params`` (and read back by the solve job)."""
-    return asdict(params)
+def params_json(params: RosterParams, predict: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """What is stored in ``rosters.params`` (and read back by the solve job):
+    the search parameters, and under ``predict`` what to predict the service level
+    against (see :func:`prediction_request`) when the request asked for it."""
+    out = asdict(params)
+    if predict is not None:
+        out["predict"] = predict
+    return out
+
+
+#: Request keys that only mean something with ``volumes``.
+PREDICTION_OPTIONS = ("target", "queues", "what_if")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a roster's service level is predicted against: demand (scenario applied,
+    queues of the problem only), target, queue models, and the scenario."""
+
+    demand: ContactVolumes
+    target: StaffingTarget
+    queues: dict[str, QueueSpec]
+    what_if: WhatIf
+    not_rostered: tuple[str, ...]
+
+
+def prediction_inputs(spec: dict[str, Any], problem: RosterProblem) -> Prediction:
+    """Decode a stored or submitted ``predict`` spec; errors name the request field."""
+    from fieldops.schemas.workforce import (
+        queue_specs_from_json,
+        staffing_target_from_json,
+        what_if_from_json,
+    )
+    from fieldops.solver.forecast import volumes_from_records
+
+    scenario = what_if_from_json(spec.get("what_if"), "what_if")
+    target = scenario.target(staffing_target_from_json(spec.get("target"), "target"))
+    demand = volumes_from_records(spec["volumes"], problem.interval, "volumes")
+    not_rostered = tuple(q for q in demand.queues if q not in problem.queues)
+    frame = demand.frame[demand.frame["queue"].isin(problem.queues)].reset_index(drop=True)
+    if frame.empty:
+        raise FieldError("volumes", "has no row for a queue of the problem "
+                         f"({', '.join(problem.queues)})")
+    demand = scenario.volumes(ContactVolumes(frame, demand.interval))
+    queues = queue_specs_from_json(spec.get("queues"), "queues")
+    for queue_id in queues:
+        if queue_id not in demand.queues:
+            raise FieldError(f"queues.{queue_id}", "is not a queue of volumes and the problem")
+    return Prediction(demand, target, queues, scenario, not_rostered)
+
+
+def prediction_request(body: dict[str, Any], problem: RosterProblem) -> dict[str, Any] | None:
+    """The ``predict`` spec of a ``POST /rosters`` body, checked now (422 before
+    anything is stored), or ``None`` without ``volumes``."""
+    if body.get("volumes") is None:
+        for key in PREDICTION_OPTIONS:
+            if body.get(key) is not None:
+                raise FieldError(key, "only applies with volumes (the forecast to predict "
+                                 "the service level against)")
+        return None
+    spec = {"volumes": body["volumes"], **{k: body.get(k) for k in PREDICTION_OPTIONS}}
+    prediction_inputs(spec, problem)
+    return spec
+
+
+def predicted_json(spec: dict[str, Any], problem: RosterProblem, roster: Roster
+                   ) -> dict[str, Any]:
+    """The roster JSON's ``predicted`` member: per interval and queue, the service
+    level the roster's heads give against the spec's demand (docs/api.md)."""
+    from fieldops.solver.staffing.predict import predict_service_level, prediction_to_json
+
+    p = prediction_inputs(spec, problem)
+    predicted = predict_service_level(roster, p.demand, p.target, p.queues, problem=problem)
+    out = prediction_to_json(predicted, p.target, problem.timezone, p.what_if)
+    out["not_rostered"] = list(p.not_rostered)
+    return out
 
 
 # ---------------------------------------------------------------- queue
@@ -89,14 +165,14 @@ def rosters_query(status: str | None = None, start: datetime | None = None,
 
 def queue_roster(s: Session, problem: RosterProblem, problem_json: dict[str, Any],
                  params: RosterParams, *, created_by: int | None,
-                 name: str | None = None) -> str:
+                 name: str | None = None, predict: dict[str, Any] | None = None) -> str:
     """A new ``queued`` roster and its agents; returns its id."""
     roster_id = str(uuid.uuid4())
     start, end = problem.horizon
     s.add(RosterRow(
         id=roster_id, name=name or problem.name[:MAX_NAME] or None, status="queued",
         timezone=problem.timezone, start_day=problem.start, days=problem.days,
-        horizon_start=start, horizon_end=end, params=params_json(params),
+        horizon_start=start, horizon_end=end, params=params_json(params, predict),
         problem=problem_json, created_by=created_by,
     ))
     s.flush()  # the roster row first: roster_agents refers to it
@@ -152,11 +228,15 @@ def _solve_roster(problem_json: dict[str, Any], params_json: dict[str, Any],
     from fieldops.solver.roster import solve_roster
 
     problem = roster_problem_from_json(problem_json)
-    roster = solve_roster(problem, RosterParams(**params_json), progress=progress, stop=stop)
+    settings = dict(params_json)
+    predict = settings.pop("predict", None)
+    roster = solve_roster(problem, RosterParams(**settings), progress=progress, stop=stop)
     # Encoded and validated before the transaction: a codec or validator error then
     # fails the roster instead of leaving half a result behind.
     result = roster_to_json(roster, problem)
     validation = validation_of(problem, roster)
+    if predict is not None and roster.status.value not in UNPUBLISHABLE:
+        result["predicted"] = predicted_json(predict, problem, roster)
 
     def store(s: Session, row: RosterRow, status: str, solutions: int) -> None:
         row.status, row.result, row.validation = status, result, validation

@@ -12,6 +12,7 @@ from fieldops.schemas.workforce import (
     forecast_settings_from_json,
     queue_specs_from_json,
     staffing_target_from_json,
+    what_if_from_json,
 )
 from fieldops.solver.forecast import forecast, forecast_to_json, volumes_from_records
 from fieldops.solver.staffing import staff
@@ -36,9 +37,12 @@ def forecast_records(history: list[dict[str, Any]], step: str,
 
 
 def staffing_records(demand: list[dict[str, Any]], step: str, target: dict[str, Any] | None,
-                     queues: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Required agents per interval and queue for ``demand`` records."""
-    volumes = volumes_from_records(demand, interval(step), "demand")
-    plan = staff(volumes, staffing_target_from_json(target, "target"),
-                 queue_specs_from_json(queues, "queues"))
+                     queues: dict[str, Any] | None,
+                     what_if: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Required agents per interval and queue for ``demand`` records, under the
+    ``what_if`` scenario (volume and handle-time factors, shrinkage) when given."""
+    scenario = what_if_from_json(what_if, "what_if")
+    goal = scenario.target(staffing_target_from_json(target, "target"))
+    volumes = scenario.volumes(volumes_from_records(demand, interval(step), "demand"))
+    plan = staff(volumes, goal, queue_specs_from_json(queues, "queues"))
     return staffing_to_records(plan)

@@ -529,8 +529,9 @@ class RosterPublish(Base):
 
 
 class AgentFeedToken(Base):
-    """An agent's calendar-feed token (hashed). Agents have no row of their own, so
-    ``agent_id`` is the caller's id as it appears in rosters, not a foreign key."""
+    """An agent's calendar-feed token (hashed). ``agent_id`` is the caller's id as it
+    appears in rosters, not a foreign key: a roster may carry agents that are not
+    kept in ``agents`` (:class:`AgentRow`)."""
 
     __tablename__ = "agent_feed_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -538,6 +539,23 @@ class AgentFeedToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AgentRow(Base):
+    """A contact-center agent kept between rosters (``/api/v1/agents``, CSV import).
+
+    ``data`` is the agent JSON of a roster problem (skills with proficiency,
+    days off, unavailability, templates, preferences); a roster request may name
+    agents by id and gets this JSON in their place. ``contract`` is a contract id
+    that each roster problem defines. The id is the HR system's, as in rosters.
+    """
+
+    __tablename__ = "agents"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contract: Mapped[str] = mapped_column(String(200), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class PublicationDay(Base):

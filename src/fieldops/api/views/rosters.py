@@ -4,9 +4,10 @@ Modelled on plans (:mod:`fieldops.api.views.plans`): ``POST`` answers 202 at onc
 and a worker solves in the background; ``GET`` shows progress and, when finished,
 the roster with its coverage, penalties and the independent validator's verdict;
 ``DELETE`` stops the search and keeps the best roster found; ``publish`` puts the
-agents' shifts on their calendar feeds. Unlike a plan, a roster's problem is sent
-whole in the request (agents, contracts, templates, coverage): nothing about agents
-is stored outside rosters.
+agents' shifts on their calendar feeds. A roster's problem is sent whole in the
+request (contracts, templates, coverage); its agents are objects or ids of stored
+agents (:mod:`fieldops.api.views.agents`). With ``volumes`` the result carries the
+predicted service level per interval and queue.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from fieldops.api.schemas import (
     RosterPublishOutSchema,
     page_schema,
 )
-from fieldops.services import jobs, rosters
+from fieldops.services import agents, jobs, rosters
 from fieldops.services.crud import get, page
 from fieldops.store.models import RosterRow
 
@@ -62,9 +63,11 @@ def list_rosters(args: dict[str, Any]) -> dict[str, Any]:
 def create_roster(args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Queue a roster solve. Answers 202 with the roster and its ``Location``; poll it."""
     params = rosters.roster_params(args.get("params") or {}, state().max_solve_seconds)
-    problem = rosters.roster_problem(args["problem"])
     with session() as s:
-        roster_id = rosters.queue_roster(s, problem, args["problem"], params,
+        raw = agents.resolve_agents(s, args["problem"])
+        problem = rosters.roster_problem(raw)
+        predict = rosters.prediction_request(args, problem)
+        roster_id = rosters.queue_roster(s, problem, raw, params, predict=predict,
                                          name=args.get("name"), created_by=principal().key_id)
     jobs.submit(state().db, rosters.ROSTER_JOB, roster_id, state().backend.submit_roster)
     with session() as s:

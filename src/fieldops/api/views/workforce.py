@@ -1,7 +1,7 @@
-"""Contact-center demand: forecasts and required staff (docs/workforce.md).
+"""Contact-center demand: forecasts, required staff and intraday (docs/workforce.md).
 
-Both run synchronously: a forecast of a few weeks of 15-minute history takes
-seconds, staffing well under a second.
+All run synchronously: a forecast of a few weeks of 15-minute history takes
+seconds, staffing and the intraday re-forecast well under a second.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from fieldops.api.auth import roles
+from fieldops.api.ext import session
 from fieldops.api.schemas import Duration, Strict
+from fieldops.services.intraday import intraday
 from fieldops.services.workforce import forecast_records, staffing_records
 
 blp = Blueprint("workforce", __name__, url_prefix="/api/v1",
@@ -41,10 +43,46 @@ class StaffingIn(Strict):
     interval = Duration(load_default="PT15M")
     target = fields.Dict(allow_none=True, metadata={"description": "StaffingTarget"})
     queues = fields.Dict(allow_none=True, metadata={"description": "{queue id: QueueSpec}"})
+    what_if = fields.Dict(allow_none=True, metadata={
+        "description": "scenario: {volume_factor, aht_factor, shrinkage} (1, 1, target's)"})
 
 
 class StaffingOut(Strict):
     rows = fields.List(fields.Dict())
+
+
+class IntradayIn(Strict):
+    forecast = fields.List(fields.Dict(), required=True, metadata={
+        "description": "the day-ahead forecast of today: " + RECORD["description"]})
+    actuals = fields.List(fields.Dict(), required=True, metadata={
+        "description": "today's contacts so far: " + RECORD["description"]})
+    now = fields.String(required=True, metadata={"format": "date-time", "description":
+                                                  "instant with a UTC offset"})
+    interval = Duration(load_default="PT15M")
+    settings = fields.Dict(allow_none=True, metadata={
+        "description": "IntradaySettings: half_life, prior_contacts, min_ratio, max_ratio"})
+    target = fields.Dict(allow_none=True, metadata={"description": "StaffingTarget"})
+    queues = fields.Dict(allow_none=True, metadata={"description": "{queue id: QueueSpec}"})
+    what_if = fields.Dict(allow_none=True, metadata={
+        "description": "scenario on the re-forecast: {volume_factor, aht_factor, shrinkage}"})
+    roster_id = fields.String(allow_none=True, metadata={
+        "description": "roster to compare; default: the last published covering now"})
+    timezone = fields.String(allow_none=True, metadata={
+        "description": "zone of the instants answered without a roster (default UTC)"})
+
+
+class IntradayOut(Strict):
+    now = fields.String()
+    roster_id = fields.String(allow_none=True)
+    settings = fields.Dict()
+    what_if = fields.Dict()
+    ratios = fields.List(fields.Dict(), metadata={
+        "description": "per queue: observed_intervals, actual_contacts, day_ahead_contacts, "
+                       "volume_ratio, aht_ratio"})
+    summary = fields.List(fields.Dict())
+    intervals = fields.List(fields.Dict(), metadata={
+        "description": "rest of today per interval and queue: day_ahead, offered (re-forecast), "
+                       "aht_seconds, required, rostered, short, service_level, meets_target"})
 
 
 @blp.route("/forecasts", methods=["POST"])
@@ -63,4 +101,15 @@ def create_forecast(body: dict[str, Any]) -> dict[str, Any]:
 def create_staffing(body: dict[str, Any]) -> dict[str, Any]:
     """Required agents per interval and queue (Erlang C / A, deadlines for email)."""
     return {"rows": staffing_records(body["demand"], body["interval"], body.get("target"),
-                                     body.get("queues"))}
+                                     body.get("queues"), body.get("what_if"))}
+
+
+@blp.route("/intraday", methods=["POST"])
+@roles("admin", "manager")
+@blp.arguments(IntradayIn)
+@blp.response(200, IntradayOut)
+def create_intraday(body: dict[str, Any]) -> dict[str, Any]:
+    """Re-forecast the rest of today from today's actuals; required staff against the
+    published roster with the predicted service level, interval by interval."""
+    with session() as s:
+        return intraday(s, body)

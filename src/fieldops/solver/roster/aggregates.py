@@ -9,7 +9,7 @@ CP-SAT encoding decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fieldops.solver.roster.context import Group, ShiftSlot
 
@@ -30,9 +30,14 @@ class Aggregates:
     staffed
         ``(interval, queue)`` → heads working the queue in the interval (only where
         a requirement row exists).
+    blocks
+        ``(d, t, group, queue, block)`` → agents of the group on shift ``(d, t)``
+        serving the queue in the slot's block (``ShiftSlot.blocks``); a missing
+        entry means the block follows the home queues of ``assigned``.
     """
 
     chosen: list[tuple[int, ShiftSlot, Group]]
     assigned: dict[tuple[int, int, Group, str], int]
     break_counts: dict[tuple[int, int, str], list[int]]
     staffed: dict[tuple[int, str], int]
+    blocks: dict[tuple[int, int, Group, str, int], int] = field(default_factory=dict)

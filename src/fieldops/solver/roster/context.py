@@ -15,6 +15,10 @@ from fieldops.domain.roster import Agent, Contract, RosterProblem, ShiftTemplate
 
 #: A skill group: the (queue, proficiency) pairs an agent may serve during a template.
 Group = tuple[tuple[str, int], ...]
+#: Longest stretch of a shift during which a multi-skilled agent stays on one queue:
+#: outside the break window a shift is cut into blocks of at most this length, and
+#: each block's agents are split over their queues anew (see constraints/coverage.py).
+QUEUE_BLOCK = timedelta(hours=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class ShiftSlot:
     breaks: tuple[BreakOption, ...]
     paid_minutes: int
     night: bool
+    #: ``[lo, hi)`` interval ranges outside every break option, at most
+    #: :data:`QUEUE_BLOCK` long: where an agent's queue may change.
+    blocks: tuple[tuple[int, int], ...] = ()
 
 
 def utc(dt: datetime) -> datetime:
@@ -110,9 +117,21 @@ class RosterContext:
         s = int((start - self.h0).total_seconds())
         e = int((end - self.h0).total_seconds())
         first, last = ceil_div(s, self.step), e // self.step
-        return ShiftSlot(d, t, tpl, start, end, first, max(first, last),
-                         self._breaks(start, tpl), int(tpl.paid.total_seconds()) // 60,
-                         tpl.is_night)
+        breaks = self._breaks(start, tpl)
+        last = max(first, last)
+        return ShiftSlot(d, t, tpl, start, end, first, last, breaks,
+                         int(tpl.paid.total_seconds()) // 60, tpl.is_night,
+                         self._blocks(first, min(last, self.n_intervals), breaks))
+
+    def _blocks(self, first: int, last: int, breaks: tuple[BreakOption, ...]
+                ) -> tuple[tuple[int, int], ...]:
+        """Break-free stretches of ``[first, last)`` cut into :data:`QUEUE_BLOCK` blocks."""
+        size = max(1, int(QUEUE_BLOCK.total_seconds()) // self.step)
+        runs = [(first, last)]
+        if breaks:
+            lo, hi = min(b.first for b in breaks), max(b.last for b in breaks)
+            runs = [(first, min(lo, last)), (max(hi, first), last)]
+        return tuple((a, min(a + size, hi)) for lo, hi in runs for a in range(lo, hi, size))
 
     def _breaks(self, start: datetime, tpl: ShiftTemplate) -> tuple[BreakOption, ...]:
         """Break placements on the interval grid inside the template's window.

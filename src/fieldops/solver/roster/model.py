@@ -36,6 +36,10 @@ class RosterModel:
     #: (d, t, g, q) → agents of group g on shift (d, t) serving queue q
     assign: dict[tuple[int, int, Group, str], cp_model.LinearExprT] = field(
         default_factory=dict)
+    #: (d, t, g, q, b) → agents of group g on shift (d, t) serving q in block b
+    #: (``ShiftSlot.blocks``: outside the break window, the queue may change per block)
+    block: dict[tuple[int, int, Group, str, int], cp_model.LinearExprT] = field(
+        default_factory=dict)
     #: (d, t, q) → agents on shift (d, t) serving q, and their split over break options
     on_queue: dict[tuple[int, int, str], cp_model.IntVar] = field(default_factory=dict)
     breaks: dict[tuple[int, int, str], list[cp_model.IntVar]] = field(default_factory=dict)

@@ -23,7 +23,7 @@ from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.model import RosterModel
 
 __all__ = ["Aggregates", "add_full_hint", "from_shifts", "from_values", "penalties",
-           "to_roster"]
+           "rebalance_blocks", "to_roster"]
 
 
 def from_values(m: RosterModel, values: list[int]) -> Aggregates:
@@ -38,7 +38,8 @@ def from_values(m: RosterModel, values: list[int]) -> Aggregates:
     assigned = {k: val(e) for k, e in m.assign.items()}
     counts = {k: [val(b) for b in bs] for k, bs in m.breaks.items()}
     staffed = {k: val(v) for k, v in m.staffed.items()}
-    return Aggregates(chosen, assigned, counts, staffed)
+    blocks = {k: val(e) for k, e in m.block.items()}
+    return Aggregates(chosen, assigned, counts, staffed, blocks)
 
 
 def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) -> Aggregates:
@@ -69,7 +70,64 @@ def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) 
                                            if opt.first <= i < opt.last)
     for bkey, opts in m.breaks.items():
         counts.setdefault(bkey, [0] * len(opts))
-    return Aggregates(chosen, dict(assigned), counts, dict(staffed))
+    # Every block follows the home queues: the heuristic picks one queue per shift.
+    blocks = {key: assigned.get(key[:4], 0) for key in m.block}
+    return Aggregates(chosen, dict(assigned), counts, dict(staffed), blocks)
+
+
+def rebalance_blocks(m: RosterModel, agg: Aggregates) -> Aggregates:
+    """``agg`` with multi-skilled agents moved between queues block by block where
+    that lowers the coverage cost (one greedy sweep; shifts and breaks unchanged).
+
+    The heuristic gives every agent one queue per shift; this hands a pooled
+    team's heads to whichever queue is short in each block before CP-SAT starts.
+    """
+    ctx = m.ctx
+    price: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for r, req in enumerate(ctx.problem.requirements):
+        wu, wo = req.prices(ctx.problem.weights)
+        price[(ctx.row_interval[r], req.queue)].append((req.required, wu, wo))
+    staffed = dict(agg.staffed)
+    blocks = dict(agg.blocks)
+
+    def cost(i: int, q: str, change: int) -> int:
+        s = staffed.get((i, q), 0)
+        return sum(wu * (max(0, need - s - change) - max(0, need - s))
+                   + wo * (max(0, s + change - need) - max(0, s - need))
+                   for need, wu, wo in price.get((i, q), ()))
+
+    groups: dict[tuple[int, int, Group, int], list[str]] = defaultdict(list)
+    for d, t, g, q, b in m.block:
+        if len(g) > 1:
+            groups[(d, t, g, b)].append(q)
+    for (d, t, g, b), wanted in groups.items():
+        lo, hi = ctx.slots[(d, t)].blocks[b]
+        span = list(range(lo, hi))
+        count = sum(agg.assigned.get((d, t, g, q), 0) for q, _ in g)
+        held = {q: blocks.get((d, t, g, q, b), 0) for q in wanted}
+        spare = count - sum(held.values())  # serving queues without demand here
+        while True:
+            moves = [(sum(cost(i, dst, 1) for i in span)
+                      + (sum(cost(i, src, -1) for i in span) if src else 0), src, dst)
+                     for src in [*wanted, None] if (held[src] if src else spare) > 0
+                     for dst in wanted if dst != src]
+            best = min(moves, default=None)
+            if best is None or best[0] >= 0:
+                break
+            _, src, dst = best
+            if src:
+                held[src] -= 1
+            else:
+                spare -= 1
+            held[dst] += 1
+            changes: list[tuple[str | None, int]] = [(src, -1), (dst, 1)]
+            for i in span:
+                for moved, change in changes:
+                    if moved and (i, moved) in ctx.rows_at:
+                        staffed[(i, moved)] = staffed.get((i, moved), 0) + change
+        for q in wanted:
+            blocks[(d, t, g, q, b)] = held[q]
+    return Aggregates(agg.chosen, agg.assigned, agg.break_counts, staffed, blocks)
 
 
 def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
@@ -90,7 +148,8 @@ def to_roster(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
     problem = ctx.problem
     assignments: list[RosterAssignment] = []
     if agg is not None:
-        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts)
+        assignments = build_assignments(ctx, agg.chosen, agg.assigned, agg.break_counts,
+                                        agg.blocks)
     else:
         agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
     per_family = dict.fromkeys(PENALTY_KEYS, 0)
@@ -138,6 +197,10 @@ def add_full_hint(m: RosterModel, agg: Aggregates) -> None:
         if len(akey[2]) > 1:  # single-queue groups' assign is the count itself
             assert isinstance(expr, cp_model.IntVar)
             model.add_hint(expr, agg.assigned.get(akey, 0))
+    for zkey, zexpr in m.block.items():
+        if len(zkey[2]) > 1:  # single-queue groups' block term is the count itself
+            assert isinstance(zexpr, cp_model.IntVar)
+            model.add_hint(zexpr, agg.blocks.get(zkey, agg.assigned.get(zkey[:4], 0)))
     per_queue: dict[tuple[int, int, str], int] = defaultdict(int)
     for (d, t, _g, q), n in agg.assigned.items():
         per_queue[(d, t, q)] += n

@@ -39,6 +39,7 @@ from fieldops.solver.roster.plan import (
     add_full_hint,
     from_shifts,
     from_values,
+    rebalance_blocks,
     to_roster,
 )
 from fieldops.solver.roster.plan import penalties as plan_penalties
@@ -180,7 +181,7 @@ def _hint_model(m: RosterModel, start: _Start, callback: _Callback) -> None:
     """Hint the heuristic's complete roster, reported as the first roster found."""
     if not start.hint.complete:
         return
-    start.fallback = from_shifts(m, start.hint.shifts)
+    start.fallback = rebalance_blocks(m, from_shifts(m, start.hint.shifts))
     add_full_hint(m, start.fallback)
     start.hint_objective = sum(plan_penalties(m, start.fallback).values())
     callback.report(start.hint_objective)

@@ -16,6 +16,7 @@ staffing's ``scheduled`` column always predicts a met target.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -25,7 +26,13 @@ import pandas as pd
 
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import Roster, RosterProblem
-from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingPlan, StaffingTarget
+from fieldops.domain.workforce import (
+    ContactVolumes,
+    QueueSpec,
+    StaffingPlan,
+    StaffingTarget,
+    WhatIf,
+)
 from fieldops.solver.staffing.erlang import erlang_a, erlang_c
 from fieldops.solver.staffing.plan import staff
 from fieldops.solver.staffing.required import _meets
@@ -252,10 +259,89 @@ def predicted_to_records(predicted: pd.DataFrame,
     return records
 
 
+#: Columns of :func:`intraday_staffing`.
+INTRADAY_COLUMNS = (
+    "interval_start", "queue", "day_ahead", "offered", "aht_seconds", "required",
+    "rostered", "short", "service_level", "meets_target",
+)
+
+
+def intraday_staffing(
+    rest_of_day: ContactVolumes,
+    day_ahead: ContactVolumes,
+    target: StaffingTarget | None = None,
+    queues: Mapping[str, QueueSpec] | None = None,
+    roster: Roster | None = None,
+    problem: RosterProblem | None = None,
+) -> pd.DataFrame:
+    """Required staff for the re-forecast rest of the day, against a roster.
+
+    Parameters
+    ----------
+    rest_of_day, day_ahead
+        The re-forecast and the day-ahead forecast of the same intervals
+        (:class:`~fieldops.solver.forecast.intraday.IntradayForecast`).
+    target, queues
+        As for :func:`fieldops.solver.staffing.staff`.
+    roster, problem
+        The published roster (and its problem) whose heads are compared; without
+        one, ``rostered``, ``short``, ``service_level`` and ``meets_target`` are
+        empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`INTRADAY_COLUMNS`: contacts ``day_ahead`` and re-forecast
+        ``offered``, ``required`` heads (⌈scheduled⌉ of ``staff()``), the roster's
+        heads ``rostered`` and ``short`` = max(0, required − rostered), the
+        predicted ``service_level`` with the rostered heads and ``meets_target``.
+    """
+    target = target or StaffingTarget()
+    keys = ["interval_start", "queue"]
+    if roster is not None:
+        pred = predict_service_level(roster, rest_of_day, target, queues, problem=problem)
+        frame = pred.rename(columns={"staffed": "rostered"})
+        frame["short"] = np.maximum(frame["required"] - frame["rostered"], 0)
+    else:
+        plan = staff(rest_of_day, target, queues).frame
+        frame = plan[[*keys, "offered"]].copy()
+        frame["required"] = np.ceil(plan["scheduled"].to_numpy(dtype=float) - _TOL).astype(int)
+        for col in ("rostered", "short", "service_level"):
+            frame[col] = math.nan
+        frame["meets_target"] = None
+    frame = frame.merge(rest_of_day.frame[[*keys, "aht_seconds"]], on=keys, how="left")
+    frame = frame.merge(day_ahead.frame[[*keys, "offered"]].rename(
+        columns={"offered": "day_ahead"}), on=keys, how="left")
+    return frame[list(INTRADAY_COLUMNS)].reset_index(drop=True)
+
+
+def prediction_to_json(predicted: pd.DataFrame, target: StaffingTarget,
+                       timezone: str | None = None,
+                       what_if: WhatIf | None = None) -> dict[str, object]:
+    """The roster JSON's ``predicted`` member (CLI ``--volumes``, ``POST /rosters``).
+
+    ``{"target", "what_if", "summary" (per queue), "below_target" (count),
+    "intervals" (:func:`predicted_to_records`)}``.
+    """
+    summary = predicted_summary(predicted)
+    return {
+        "target": {"service_level": target.service_level,
+                   "answer_time_seconds": target.answer_time.total_seconds(),
+                   "shrinkage": target.shrinkage, "basis": target.basis.value},
+        "what_if": (what_if or WhatIf()).to_json(),
+        "summary": json.loads(summary.to_json(orient="records")),
+        "below_target": int((~predicted["meets_target"]).sum()),
+        "intervals": predicted_to_records(predicted, timezone),
+    }
+
+
 __all__ = [
+    "INTRADAY_COLUMNS",
     "PREDICT_COLUMNS",
+    "intraday_staffing",
     "predict_service_level",
     "predicted_summary",
     "predicted_to_records",
+    "prediction_to_json",
     "staffed_heads",
 ]

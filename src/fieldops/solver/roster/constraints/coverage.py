@@ -1,18 +1,22 @@
 """Coverage per interval and queue (soft), with queue choice and break placement.
 
 Heads are counted per (day, template, skill group) — ``count[d, t, g]`` — never
-per agent. Each agent serves one queue for the whole shift (an assignment per
-agent-shift, so an agent counts toward one queue in every interval):
-``assign[d, t, g, q]`` of the group's agents serve queue ``q``, and
-``on_queue[d, t, q]`` sums them over groups. Those are split over the template's
-grid break options, ``breaks[d, t, q][k]`` agents taking option ``k``, which lets
-the solver place breaks where coverage needs them. The staffed heads of queue
-``q`` at interval ``i`` are then a sum with one term per template overlapping
-``i``, whatever the number of agents. Shortfall and excess of every requirement
-row are bounded below by the deviation (plain linear rows, which CP-SAT's
-feasibility jump and LP handle far better than ``max`` equalities); the
-minimisation makes them tight, and the reported penalties are recomputed from
-the staffed heads (:func:`coverage_penalties`), so they are exact for any roster.
+per agent. Around the break window each agent has a *home* queue:
+``assign[d, t, g, q]`` of the group's agents serve ``q`` there, ``on_queue[d, t,
+q]`` sums them over groups, and those are split over the template's grid break
+options, ``breaks[d, t, q][k]`` agents taking option ``k``, which lets the solver
+place breaks where coverage needs them. Outside the break window a shift is cut
+into blocks (``ShiftSlot.blocks``, at most ``QUEUE_BLOCK`` long) in which every
+agent works, and a multi-skilled group's agents are split over their queues
+anew in each block, ``block[d, t, g, q, b]``: an agent serves whichever of its
+queues needs it, block by block, so coverage reflects a pooled, multi-skilled
+team. The staffed heads of queue ``q`` at interval ``i`` are then a sum with one
+term per template overlapping ``i``, whatever the number of agents. Shortfall
+and excess of every requirement row are bounded below by the deviation (plain
+linear rows, which CP-SAT's feasibility jump and LP handle far better than
+``max`` equalities); the minimisation makes them tight, and the reported
+penalties are recomputed from the staffed heads (:func:`coverage_penalties`), so
+they are exact for any roster.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ortools.sat.python import cp_model
 
 from fieldops.solver.roster.aggregates import Aggregates
 from fieldops.solver.roster.constraints.base import Family
-from fieldops.solver.roster.context import RosterContext
+from fieldops.solver.roster.context import Group, RosterContext, ShiftSlot
 from fieldops.solver.roster.model import RosterModel
 
 
@@ -53,6 +57,11 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
         for q, _ in g:
             per_queue[(d, t, q)].append(m.assign[(d, t, g, q)])
             size[(d, t, q)] += len(vars_)
+    block_terms = _build_blocks(m, members)
+    # One sum per (shift, queue, block), shared by the block's intervals.
+    block_heads = {key: terms[0] if len(terms) == 1 else sum(terms)
+                   for key, terms in block_terms.items()}
+    block_of = {key: _block_of(slot) for key, slot in ctx.slots.items() if slot.blocks}
     heads: dict[tuple[int, str], list[cp_model.LinearExprT]] = defaultdict(list)
     for (d, t, q), terms in per_queue.items():
         slot = ctx.slots[(d, t)]
@@ -64,13 +73,61 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
         if opts:
             model.add(sum(opts) == total)
             m.breaks[(d, t, q)] = opts
+        in_block = block_of.get((d, t), {})
         for i in range(slot.first, min(slot.last, ctx.n_intervals)):
             if (i, q) not in ctx.rows_at:
+                continue
+            if i in in_block:
+                heads[(i, q)].append(block_heads[(d, t, q, in_block[i])])
                 continue
             on_break = [b for b, opt in zip(opts, slot.breaks, strict=True)
                         if opt.first <= i < opt.last]
             heads[(i, q)].append(total - sum(on_break) if on_break else total)
     return heads
+
+
+def _block_of(slot: ShiftSlot) -> dict[int, int]:
+    """Interval → index of the slot's block holding it (intervals in no block: absent)."""
+    return {i: b for b, (lo, hi) in enumerate(slot.blocks) for i in range(lo, hi)}
+
+
+def _build_blocks(m: RosterModel,
+                  members: dict[tuple[int, int, Group], list[cp_model.IntVar]]
+                  ) -> dict[tuple[int, int, str, int], list[cp_model.LinearExprT]]:
+    """``block[d, t, g, q, b]``: the group's agents on queue ``q`` in block ``b``.
+
+    Every agent of the group works the whole block (blocks avoid the break
+    window). Only queues with a requirement row in the block get a term (heads
+    elsewhere count toward nothing): the terms sum to at most ``count[d, t, g]``,
+    the rest of the group serving its other queues; a one-queue group's term is
+    the count itself. Returns the terms per (d, t, queue, block).
+    """
+    ctx = m.ctx
+    model = m.model
+    terms: dict[tuple[int, int, str, int], list[cp_model.LinearExprT]] = defaultdict(list)
+    for (d, t, g), vars_ in members.items():
+        if not g:
+            continue
+        n = m.count[(d, t, g)]
+        for b, (lo, hi) in enumerate(ctx.slots[(d, t)].blocks):
+            wanted = [q for q, _ in g
+                      if any((i, q) in ctx.rows_at for i in range(lo, hi))]
+            if len(g) == 1:
+                for q in wanted:
+                    m.block[(d, t, g, q, b)] = n
+                    terms[(d, t, q, b)].append(n)
+                continue
+            parts = [model.new_int_var(0, len(vars_), f"z_{d}_{t}_{q}_{b}") for q in wanted]
+            if not parts:
+                continue
+            if len(wanted) == len(g):
+                model.add(sum(parts) == n)
+            else:
+                model.add(sum(parts) <= n)
+            for q, z in zip(wanted, parts, strict=True):
+                m.block[(d, t, g, q, b)] = z
+                terms[(d, t, q, b)].append(z)
+    return terms
 
 
 def add(m: RosterModel) -> None:
