@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from fieldops.domain import (
@@ -264,6 +264,19 @@ def assignments(plan_id: str, plan: DispatchPlan,
                 start=step.start, end=step.end,
             ))
     return rows
+
+
+#: The columns of an assignment row a bulk insert writes (its id is the database's).
+_ASSIGNMENT_COLUMNS = ("plan_id", "request_id", "shift_id", "technician_id", "sequence",
+                       "arrival", "start", "end")
+
+
+def insert_assignments(s: Session, rows: Sequence[PlanAssignment]) -> None:
+    """Write ``rows`` in one multi-row insert: a live proposal at 1 000 jobs has as
+    many, and the ORM's unit of work spent a fifth of a second on them."""
+    if rows:
+        s.execute(insert(PlanAssignment),
+                  [{c: getattr(r, c) for c in _ASSIGNMENT_COLUMNS} for r in rows])
 
 
 def _solve_plan(problem_json: dict[str, Any], params_json: dict[str, Any],
