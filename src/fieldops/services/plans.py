@@ -279,6 +279,10 @@ def insert_assignments(s: Session, rows: Sequence[PlanAssignment]) -> None:
                   [{c: getattr(r, c) for c in _ASSIGNMENT_COLUMNS} for r in rows])
 
 
+#: Statuses of work its technician was told about (a live change keeps them).
+TOLD_STATUSES = ("scheduled", "dispatched")
+
+
 def _solve_plan(problem_json: dict[str, Any], params_json: dict[str, Any],
                 progress: Callable[[Any], None], stop: threading.Event) -> Store:
     from fieldops.solver.dispatch import SolveParams, solve_dispatch
@@ -370,8 +374,14 @@ def _apply(row: RequestRow, plan_id: str, a: PlanAssignment | None) -> None:
         row.planned_arrival = row.planned_start = row.planned_end = None
 
 
+def _slot(row: RequestRow) -> tuple[str | None, datetime | None, datetime | None]:
+    """Who does the request when, as its technician's feed shows it."""
+    return row.assigned_technician_id, row.planned_start, row.planned_end
+
+
 def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
-                 published_by: int | None, url_root: str | None = None) -> Publication:
+                 published_by: int | None, url_root: str | None = None,
+                 live_change: bool = False) -> Publication:
     """Make the finished plan the dispatch.
 
     Status machine of each request of the plan's problem that is still open:
@@ -385,6 +395,10 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     day run one after the other and the second is refused: requests, publishes and
     the technicians' feed documents (rendered here, ``url_root`` being the API root
     of their job URLs) always agree.
+
+    ``live_change`` (a booking into the day in force): publish like a live proposal,
+    keeping the ``scheduled`` / ``dispatched`` status of work already told and
+    re-rendering only the feeds of the technicians whose jobs or times changed.
     """
     plan = finished_plan(s, plan_id, "only a finished plan can be published")
     days = lock_days(s, [ALL_DAYS, *horizon_days(plan.horizon_start, plan.horizon_end)])
@@ -398,6 +412,7 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     assigned = {a.request_id: a for a in s.scalars(
         select(PlanAssignment).where(PlanAssignment.plan_id == plan_id))}
     out = Publication(plan_id, now)
+    changed: set[str] = set()  # technicians whose jobs or their times change
     rows = {r.id: r for r in s.scalars(
         select(RequestRow).where(RequestRow.id.in_(
             [r["id"] for r in plan.problem.get("requests", [])]))
@@ -409,9 +424,14 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
             continue
         a = assigned.get(rid)
         new_status = target if a is not None else "new"
-        if plan.kind is not None and a is not None and row.status in ("scheduled", "dispatched"):
+        if (plan.kind is not None or live_change) and a is not None \
+                and row.status in TOLD_STATUSES:
             new_status = row.status  # a live change keeps what the technician was told
+        before = _slot(row)
         _apply(row, plan_id, a)
+        if _slot(row) != before:
+            changed.update(tech for tech in (before[0], row.assigned_technician_id)
+                           if tech is not None)
         if a is None:
             out.unscheduled.append(rid)
         else:
@@ -428,8 +448,10 @@ def publish_plan(s: Session, plan_id: str, *, dispatch: bool, actor: str,
     live.record_publish(s, plan, now)
     # A live proposal re-renders only the feeds of the technicians it changes: the
     # others stay byte for byte what their calendars already hold.
-    touched = set((plan.diff or {}).get("notify", [])) if plan.kind is not None \
-        else feeds.technicians_touched(s, plan)
+    if plan.kind is not None:
+        touched = set((plan.diff or {}).get("notify", []))
+    else:
+        touched = changed if live_change else feeds.technicians_touched(s, plan)
     feeds.materialise_technicians(s, touched, now=now, url_root=url_root)
     return out
 

@@ -521,8 +521,10 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.id.in_(ids), RequestRow.status == "dispatched")))
+    # Like a live proposal: only the booked technician's feed changes (and that of
+    # anybody whose jobs the insertion re-timed); nobody else's status moves.
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
-                 url_root=who.url_root)
+                 url_root=who.url_root, live_change=True)
     # The next offer of this day reads this plan: it need not decode it again (a
     # key of a transaction that rolls back is simply never asked for).
     for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
