@@ -26,7 +26,7 @@ from fieldops.domain.live import DEFAULT_FREEZE_HORIZON, LiveDay, LiveParams
 from fieldops.schemas import plan_to_json, problem_to_json
 from fieldops.services import live
 from fieldops.services.errors import Conflict, ServiceError
-from fieldops.services.plans import assignments, insert_assignments, queue_plan
+from fieldops.services.plans import insert_assignments, queue_plan
 from fieldops.solver.live import (
     InsertMode,
     InsertParams,
@@ -130,7 +130,7 @@ def _store(s: Session, ctx: LiveContext, kind: str, problem: DispatchProblem,
     s.add(row)
     s.flush()
     live.remember_proposal(row.id, plan)
-    insert_assignments(s, assignments(row.id, plan, lambda sid: _original_shift(ctx.day, sid)))
+    insert_assignments(s, row.id, plan, lambda sid: _original_shift(ctx.day, sid))
     return row
 
 

@@ -46,7 +46,7 @@ from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.live import remove_from_plans
-from fieldops.services.plans import OPEN_STATUSES, assignments, publish_plan
+from fieldops.services.plans import OPEN_STATUSES, insert_assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
 from fieldops.services.requests import change_status
 from fieldops.solver.slots import (
@@ -516,7 +516,7 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         finished_at=utcnow())
     s.add(row)
     s.flush()
-    s.add_all(assignments(row.id, plan))
+    insert_assignments(s, row.id, plan)
     s.flush()
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
