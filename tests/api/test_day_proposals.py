@@ -139,6 +139,28 @@ def test_two_proposals_on_one_base_only_one_publishes(api: Api) -> None:
     assert sorted(states.values()) == ["new", "scheduled"]
 
 
+def test_a_proposal_at_the_same_instant_after_a_publish_builds_on_the_new_day(
+        api: Api) -> None:
+    """Contexts are kept per day state and ``as_of``: after a publish, the next
+    proposal of the same instant must see the published emergency, not the old day."""
+    three_technicians(api)
+    emergency(api, "E-1", "ta")
+    emergency(api, "E-2", "ta")
+    first = insert(api, "E-1").get_json()
+    again = insert(api, "E-1").get_json()  # the same state and instant: the same answer
+    assert (again["placement"], again["diff"]) == (first["placement"], first["diff"])
+    assert api.post(f"/api/v1/plans/{first['plan_id']}/publish", json={}).status_code == 200
+    second = insert(api, "E-2").get_json()
+    assert second["base_version"] != first["base_version"]
+    plan = wait_plan(api, f"/api/v1/plans/{second['plan_id']}")  # validated by the helper
+    assert tech_of(plan, "E-1") == first["placement"]["technician_id"]
+    resp = api.post(f"/api/v1/plans/{second['plan_id']}/publish", json={})
+    assert resp.status_code == 200, resp.get_json()
+    placed = {st["request_id"] for t in api.get(f"/api/v1/days/{DAY}", query_string={
+        "as_of": BEFORE}).get_json()["technicians"] for st in t["stops"]}
+    assert {"E-1", "E-2"} <= placed
+
+
 def test_an_event_after_the_proposal_makes_it_stale(api: Api) -> None:
     morning = three_technicians(api)
     emergency(api)

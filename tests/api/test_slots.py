@@ -16,7 +16,7 @@ from fieldops.store.models import BookingRow, LiveDayRow, RequestRow
 from fieldops.validators.promises import assert_promises_kept
 
 from .conftest import Api, assert_problem, technician, wait_plan
-from .test_calendar_api import _at, _day, _request, _shift
+from .test_calendar_api import _at, _day, _feed, _request, _shift, _token, _vevents
 
 THREADS_TIMEOUT = 120.0
 BERLIN = {"TIMEZONE": "Europe/Berlin"}
@@ -269,4 +269,30 @@ def test_a_booking_next_to_a_hold_publishes_neither_the_hold_nor_its_room(api: A
     booked = api.post("/api/v1/requests/A/booking", json={"hold_id": held.get_json()["hold_id"]})
     assert booked.status_code == 201, booked.get_json()  # the hold kept its room
     assert {"A", "B"} <= _in_force(api, day)
+    _promises_kept(api)
+
+
+def test_a_booking_publishes_like_a_live_proposal(api: Api) -> None:
+    """Only the booked technician's feed changes (the others byte for byte), and no
+    status spreads: a scheduled job stays scheduled though another one is dispatched."""
+    day = _published_day(api, jobs=4)
+    assert api.post("/api/v1/requests/r1/status",
+                    json={"status": "dispatched"}).status_code == 200
+    statuses = {f"r{i}": api.get(f"/api/v1/requests/r{i}").get_json()["status"]
+                for i in range(1, 5)}
+    assert statuses["r1"] == "dispatched" and "scheduled" in statuses.values()
+    paths = {tid: _token(api, tid)[1] for tid in ("t1", "t2")}
+    before = {tid: _feed(api, p).get_data() for tid, p in paths.items()}
+    _new(api, "N1")
+    slot = _offers(api, "N1", day)[0]
+    booked = api.post("/api/v1/requests/N1/booking", json={"slot_id": slot["slot_id"]})
+    assert booked.status_code == 201, booked.get_json()
+    who = api.get("/api/v1/requests/N1").get_json()["assignment"]["technician_id"]
+    after = {tid: _feed(api, p).get_data() for tid, p in paths.items()}
+    assert any("N1" in uid for uid in _vevents(after[who]))
+    other = next(tid for tid in paths if tid != who)
+    assert after[other] == before[other]  # byte for byte
+    assert {rid: api.get(f"/api/v1/requests/{rid}").get_json()["status"]
+            for rid in statuses} == statuses
+    assert api.get("/api/v1/requests/N1").get_json()["status"] == "dispatched"
     _promises_kept(api)

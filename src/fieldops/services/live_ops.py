@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +26,7 @@ from fieldops.domain.live import DEFAULT_FREEZE_HORIZON, LiveDay, LiveParams
 from fieldops.schemas import plan_to_json, problem_to_json
 from fieldops.services import live
 from fieldops.services.errors import Conflict, ServiceError
-from fieldops.services.plans import assignments, queue_plan
+from fieldops.services.plans import insert_assignments, queue_plan
 from fieldops.solver.live import (
     InsertMode,
     InsertParams,
@@ -65,12 +67,33 @@ class LiveContext:
     plan: DispatchPlan
 
 
+#: Live contexts built by this process, per day state, ``as_of`` and freeze: a
+#: dispatcher comparing modes, retrying or moving at the same instant reuses the
+#: re-planning problem and the carried-over plan (the slow part of a proposal). The
+#: version is in the key, so a context never outlives the state it was built from;
+#: each gunicorn worker keeps its own.
+_CONTEXTS: OrderedDict[tuple[Any, ...], tuple[LiveDay, Replan, DispatchPlan]] = OrderedDict()
+_CONTEXTS_LOCK = threading.Lock()
+CONTEXTS_KEPT = 8
+
+
 def context(s: Session, day: date, as_of: datetime,
             freeze: timedelta = DEFAULT_FREEZE_HORIZON) -> LiveContext:
     row = live.day_row(s, day)
-    state = live.live_day(s, row, as_of)
-    built = replan_problem(state, LiveParams(freeze_horizon=freeze))
-    return LiveContext(row, state, built, current_plan(built))
+    key = (row.day, row.version, row.plan_id, row.published_at, as_of, freeze)
+    with _CONTEXTS_LOCK:
+        found = _CONTEXTS.get(key)
+        if found is not None:
+            _CONTEXTS.move_to_end(key)
+    if found is None:
+        state = live.live_day(s, row, as_of)
+        built = replan_problem(state, LiveParams(freeze_horizon=freeze))
+        found = (state, built, current_plan(built))
+        with _CONTEXTS_LOCK:
+            _CONTEXTS[key] = found
+            while len(_CONTEXTS) > CONTEXTS_KEPT:
+                _CONTEXTS.popitem(last=False)
+    return LiveContext(row, *found)
 
 
 def _as_of(body: dict[str, Any], day: date) -> datetime:
@@ -107,7 +130,7 @@ def _store(s: Session, ctx: LiveContext, kind: str, problem: DispatchProblem,
     s.add(row)
     s.flush()
     live.remember_proposal(row.id, plan)
-    s.add_all(assignments(row.id, plan, lambda sid: _original_shift(ctx.day, sid)))
+    insert_assignments(s, row.id, plan, lambda sid: _original_shift(ctx.day, sid))
     return row
 
 

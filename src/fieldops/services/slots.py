@@ -46,7 +46,7 @@ from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.live import remove_from_plans
-from fieldops.services.plans import OPEN_STATUSES, assignments, publish_plan
+from fieldops.services.plans import OPEN_STATUSES, insert_assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
 from fieldops.services.requests import change_status
 from fieldops.solver.slots import (
@@ -516,13 +516,15 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
         finished_at=utcnow())
     s.add(row)
     s.flush()
-    s.add_all(assignments(row.id, plan))
+    insert_assignments(s, row.id, plan)
     s.flush()
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.id.in_(ids), RequestRow.status == "dispatched")))
+    # Like a live proposal: only the booked technician's feed changes (and that of
+    # anybody whose jobs the insertion re-timed); nobody else's status moves.
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
-                 url_root=who.url_root)
+                 url_root=who.url_root, live_change=True)
     # The next offer of this day reads this plan: it need not decode it again (a
     # key of a transaction that rolls back is simply never asked for).
     for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
