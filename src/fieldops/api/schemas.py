@@ -239,10 +239,22 @@ class VisitSchema(Schema):
     done_at = Instant(allow_none=True)
 
 
+def _storable(value: datetime) -> None:
+    """An instant a filter may compare with stored ones: inside the range every
+    instant the API accepts lies in (converting year 1 or 9999 to UTC overflows)."""
+    try:
+        ok = EARLIEST_INSTANT <= value < LATEST_INSTANT
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValidationError(f"must lie between the years {EARLIEST_INSTANT.year} and "
+                              f"{LATEST_INSTANT.year - 1}")
+
+
 class ContactSchema(Strict):
     channel = fields.String(required=True, metadata={
         "description": "phone, email, chat, sms, visit, letter or other"})
-    at = fields.AwareDateTime(load_default=None, metadata={
+    at = fields.AwareDateTime(load_default=None, validate=_storable, metadata={
         **INSTANT, "description": "when the contact happened (default: now)"})
     summary = Text(required=True, validate=validate.Length(min=1, max=2000))
     request_id = Id(allow_none=True, load_default=None)
@@ -274,9 +286,9 @@ class HistoryEntrySchema(Schema):
 
 
 class SatisfactionArgs(Strict):
-    from_ = fields.AwareDateTime(data_key="from", load_default=None, metadata={
-        "description": "visits done at or after this instant"})
-    to = fields.AwareDateTime(load_default=None, metadata={
+    from_ = fields.AwareDateTime(data_key="from", load_default=None, validate=_storable,
+                                 metadata={"description": "visits done at or after this instant"})
+    to = fields.AwareDateTime(load_default=None, validate=_storable, metadata={
         "description": "visits done before this instant"})
     timezone = fields.String(load_default="UTC", metadata={
         "description": "IANA zone whose calendar days by_day uses"})
@@ -388,18 +400,6 @@ class AgentImportOutSchema(Schema):
 class ImportOutSchema(Schema):
     created = fields.Integer()
     ids = fields.List(fields.String())
-
-
-def _storable(value: datetime) -> None:
-    """An instant a filter may compare with stored ones: inside the range every
-    instant the API accepts lies in (converting year 1 or 9999 to UTC overflows)."""
-    try:
-        ok = EARLIEST_INSTANT <= value < LATEST_INSTANT
-    except OverflowError:
-        ok = False
-    if not ok:
-        raise ValidationError(f"must lie between the years {EARLIEST_INSTANT.year} and "
-                              f"{LATEST_INSTANT.year - 1}")
 
 
 class PageArgs(Strict):

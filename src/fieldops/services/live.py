@@ -714,13 +714,14 @@ def check_plain_publish(s: Session, plan: PlanRow) -> None:
     """A plan solved from the store (``POST /plans``) may not double-book a
     technician against published work it did not re-plan (e.g. a plan of one
     emergency): :class:`Conflict` ``live-rule-broken``."""
-    result = plan_from_json(plan.result)
     mine = {r.get("id") for r in plan.problem.get("requests", [])}
     found: list[dict[str, Any]] = []
+    result = None  # decoded only when a day of the plan holds published work
     for day in local_days(plan.horizon_start, plan.horizon_end, plan.timezone):
         row = s.get(LiveDayRow, day)
         if row is None:
             continue
+        result = result or plan_from_json(plan.result)
         busy = _busy(s, row, {str(m) for m in mine})
         for route in result.routes:
             for step in route.jobs:
