@@ -33,6 +33,44 @@ def test_solve_then_validate(problem_file: Path, tmp_path: Path,
     assert "valid: 6 jobs" in capsys.readouterr().out
 
 
+def test_the_time_limit_bounds_the_whole_command(
+        problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver gets the limit less what reading came before it and less the output
+    margin; a command started long ago still gets the minimum solve."""
+    import time
+
+    from fieldops.cli import dispatch as cli_dispatch
+    from fieldops.domain.plan import DispatchPlan
+    from fieldops.solver.dispatch import SolveParams
+    from fieldops.solver.dispatch.deadline import MIN_SOLVE_SECONDS, output_margin
+
+    given: list[SolveParams] = []
+    real = cli_dispatch.solve_dispatch
+
+    def spy(problem: object, params: SolveParams, **kw: object) -> DispatchPlan:
+        given.append(params)
+        return real(problem, params, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_dispatch, "solve_dispatch", spy)
+    plan_file = tmp_path / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(plan_file), "--time-limit", "5"]) == 0
+    assert given[-1].time_limit <= 5 - output_margin(6)
+    args = cli_dispatch.argparse.Namespace(
+        problem=problem_file, output=plan_file, time_limit=5.0, seed=0, workers=1,
+        started=time.monotonic() - 60)  # the process started a minute ago
+    assert cli_dispatch.cmd_solve(args) == 0
+    assert given[-1].time_limit == MIN_SOLVE_SECONDS
+    assert json.loads(plan_file.read_text())["kpis"]["jobs_assigned"] == 6
+
+
+def test_process_started_is_before_now() -> None:
+    import time
+
+    from fieldops.cli.common import process_started
+
+    assert process_started() <= time.monotonic()
+
+
 def test_validate_catches_a_tampered_plan(problem_file: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     plan_file = tmp_path / "plan.json"

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 
 from fieldops import __version__
 from fieldops.cli import api, demo, dispatch, reports, roster, workforce
+from fieldops.cli.common import process_started
 from fieldops.domain.errors import FieldError
 
 
@@ -38,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A command from the shell (argv None) is timed from the process's start, so
+    # that ``solve --time-limit`` bounds all of it; one called in-process from here.
+    started = process_started() if argv is None else time.monotonic()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = started
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
