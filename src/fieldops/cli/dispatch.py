@@ -26,7 +26,6 @@ from fieldops.solver.dispatch.deadline import Deadline, output_margin
 from fieldops.validators.dispatch import validate_plan
 
 
-
 def solve_params(args: argparse.Namespace) -> SolveParams:
     """``--time-limit``, ``--seed`` and ``--workers`` as solver parameters."""
     return SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
