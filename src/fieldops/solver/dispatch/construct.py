@@ -329,7 +329,16 @@ class Constructor(RouteEvaluator):
         ranked = self._nearest_nodes.get(j)
         if ranked is None:
             nodes = np.concatenate([np.arange(n), n + 2 * np.arange(len(self.vehicles))])
-            order = np.argsort(self.travel[nodes, j], kind="stable")[:NEAREST_NODES]
+            seconds = self.travel[nodes, j]
+            if nodes.size > NEAREST_NODES:
+                # The nearest few hundred of thousands of nodes: a partition, then a
+                # sort of those alone (ties by node, as a stable sort of all gives).
+                near = np.argpartition(seconds, NEAREST_NODES - 1)[:NEAREST_NODES]
+                cut = seconds[near].max()
+                near = np.flatnonzero(seconds <= cut)
+                order = near[np.lexsort((near, seconds[near]))][:NEAREST_NODES]
+            else:
+                order = np.argsort(seconds, kind="stable")
             ranked = nodes[order].astype(np.int32)
             self._nearest_nodes[j] = ranked
         allowed = self._allowed(j)

@@ -117,8 +117,15 @@ class Model:
                           self.travel_bound, solver)
 
 
-def build_model(problem: DispatchProblem) -> Model:
-    """Matrix, diagnosis and routing model of ``problem`` (phase 1)."""
+def build_model(problem: DispatchProblem, *, search_jobs: int | None = None) -> Model:
+    """Matrix, diagnosis and routing model of ``problem`` (phase 1).
+
+    With more modelled jobs than ``search_jobs`` the constraint modules are not
+    added to the OR-Tools model yet: :func:`add_constraints` adds them when a
+    search needs them. A day that large never gets an OR-Tools search from a warm
+    start (``EngineParams.warm_start_max_jobs``), and its model costs seconds and
+    gigabytes (at 5 000 jobs the arc costs alone become 30 million Python ints).
+    """
     # Travel between every location the day touches: jobs, then shift start/end.
     locations: list[Location] = [r.location for r in problem.requests]
     locations += [problem.shift_start_location(s) for s in problem.shifts]
@@ -141,12 +148,23 @@ def build_model(problem: DispatchProblem) -> Model:
             np.ravel(np.column_stack([start_loc[used_shifts], end_loc[used_shifts]])),
         ])
         model.ctx, model.travel_bound = _routing_context(model, used_shifts, node_location)
+        if search_jobs is None or len(job_ids) <= search_jobs:
+            add_constraints(model.ctx)
     return model
+
+
+def add_constraints(ctx: ModelContext) -> None:
+    """Every constraint module's part of the OR-Tools model, once."""
+    if ctx.constrained:
+        return
+    for add in constraints.HARD + constraints.SOFT:
+        add(ctx)
+    ctx.constrained = True
 
 
 def _routing_context(model: Model, used_shifts: list[int], node_location: np.ndarray,
                      ) -> tuple[ModelContext, float]:
-    """The routing model with every constraint module added, and the travel bound."""
+    """The routing model (its constraints not added yet), and the travel bound."""
     problem, travel, vehicles = model.problem, model.travel, model.vehicles
     job_ids = model.job_ids
     shift_pos = {k: v for v, k in enumerate(used_shifts)}
@@ -185,6 +203,4 @@ def _routing_context(model: Model, used_shifts: list[int], node_location: np.nda
         + [0] * (2 * len(vehicles)),
         travel_bound=round(travel_bound * COST_SCALE),
     )
-    for add in constraints.HARD + constraints.SOFT:
-        add(ctx)
     return ctx, travel_bound

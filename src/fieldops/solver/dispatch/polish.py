@@ -16,6 +16,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from fieldops.solver.dispatch.context import TIME_DIMENSION
 from fieldops.solver.dispatch.extract import RawRoute
+from fieldops.solver.dispatch.model import add_constraints
 from fieldops.solver.dispatch.params import FirstSolution, Metaheuristic, SolveParams
 from fieldops.solver.dispatch.state import SolveState
 
@@ -133,10 +134,6 @@ class _Recorder:
 
 def polish(state: SolveState) -> None:
     """OR-Tools from the incumbent, for the search time left (phase 3)."""
-    routing = state.model.context.routing
-    routing.AddAtSolutionCallback(_Recorder(state))
-    if state.stop is not None:
-        routing.AddSearchMonitor(routing.solver().CustomLimit(state.stop.is_set))
     report = state.report
     statuses: list[int] = []
     too_big = (state.start_from is not None
@@ -146,7 +143,13 @@ def polish(state: SolveState) -> None:
     too_big = too_big or report.search_skipped is not None
     remaining = state.search.remaining()
     if remaining >= MIN_SEARCH_SECONDS and not too_big and not state.stopped():
-        _search(state, remaining, statuses)
+        ctx = state.model.context
+        add_constraints(ctx)  # deferred on the largest days (model.build_model)
+        routing = ctx.routing
+        routing.AddAtSolutionCallback(_Recorder(state))
+        if state.stop is not None:
+            routing.AddSearchMonitor(routing.solver().CustomLimit(state.stop.is_set))
+        _search(state, state.search.remaining(), statuses)
     report.solutions = state.incumbent.solutions
     report.routing_status = statuses
 
