@@ -50,7 +50,7 @@ def travel_objective(problem: Any) -> Any:
     import dataclasses
 
     weights = dataclasses.replace(problem.weights, sla_lateness_per_hour=0.0,
-                                  overtime_per_hour=0.0, non_preferred=0.0)
+                                  sla_breach=0.0, overtime_per_hour=0.0, non_preferred=0.0)
     return dataclasses.replace(problem, weights=weights)
 
 

@@ -22,7 +22,7 @@ from fieldops.domain.location import Location
 from fieldops.domain.plan import DispatchPlan, PlanStatus, Unassigned, UnassignedReason
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.resources import Shift
-from fieldops.geo import TravelTimes, build_matrix
+from fieldops.geo import TravelTimes, build_matrix, unique_locations
 from fieldops.solver.dispatch import constraints
 from fieldops.solver.dispatch.constraints import priority
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
@@ -44,6 +44,7 @@ class Model:
     ctx: ModelContext | None
     start_loc: np.ndarray  # matrix row of each shift's start
     end_loc: np.ndarray
+    job_loc: np.ndarray  # matrix row of each request's location
     shift_index: dict[str, int]  # shift id -> index in problem.shifts
     travel_bound: float = 0.0  # most travel any plan can hold, in objective units
 
@@ -79,7 +80,7 @@ class Model:
     def _row(self, key: tuple[str, object]) -> int:
         kind, ident = key
         if kind == "j":
-            return int(ident)  # type: ignore[call-overload]
+            return int(self.job_loc[int(ident)])  # type: ignore[call-overload]
         k = self.shift_index[str(ident)]
         return int(self.start_loc[k] if kind == "s" else self.end_loc[k])
 
@@ -126,21 +127,24 @@ def build_model(problem: DispatchProblem, *, search_jobs: int | None = None) -> 
     start (``EngineParams.warm_start_max_jobs``), and its model costs seconds and
     gigabytes (at 5 000 jobs the arc costs alone become 30 million Python ints).
     """
-    # Travel between every location the day touches: jobs, then shift start/end.
+    # Travel between every distinct location the day touches (jobs, shift starts
+    # and ends): a shift usually starts and ends at one home, so the matrix is not
+    # expanded to one row per use (at 5 000 jobs that is 700 MB less to copy).
     locations: list[Location] = [r.location for r in problem.requests]
     locations += [problem.shift_start_location(s) for s in problem.shifts]
     locations += [problem.shift_end_location(s) for s in problem.shifts]
-    travel = build_matrix(problem.travel, locations)
+    unique, row = unique_locations(locations)
+    travel = build_matrix(problem.travel, unique)
     n_req, n_shift = len(problem.requests), len(problem.shifts)
-    job_loc = np.arange(n_req)
-    start_loc = n_req + np.arange(n_shift)
-    end_loc = n_req + n_shift + np.arange(n_shift)
+    job_loc = row[:n_req]
+    start_loc = row[n_req:n_req + n_shift]
+    end_loc = row[n_req + n_shift:]
     diagnosis = diagnose(problem, travel.durations, job_loc, start_loc, end_loc)
     job_ids = [i for i, allowed in enumerate(diagnosis.allowed) if allowed]
     used_shifts = sorted({k for i in job_ids for k in diagnosis.allowed[i]})
     model = Model(problem=problem, travel=travel, diagnosis=diagnosis, job_ids=job_ids,
                   vehicles=[problem.shifts[k] for k in used_shifts], ctx=None,
-                  start_loc=start_loc, end_loc=end_loc,
+                  start_loc=start_loc, end_loc=end_loc, job_loc=job_loc,
                   shift_index={s.id: k for k, s in enumerate(problem.shifts)})
     if job_ids:
         node_location = np.concatenate([

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.resources import LunchBreak, Shift
 from fieldops.solver.dispatch import constraints
 from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
@@ -39,7 +40,7 @@ from fieldops.solver.dispatch.constraints.disruption import term as disruption_t
 from fieldops.solver.dispatch.constraints.labour import labour_coefficient
 from fieldops.solver.dispatch.constraints.preferences import penalty_of
 from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
-from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.sla import breach_cost, lateness_term
 from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
 from fieldops.solver.dispatch.timed import Legs, Penalty, RawRoute, TimedRoute, TimedStop
@@ -51,6 +52,22 @@ LegOf = Callable[[tuple[str, object], tuple[str, object]], Legs]
 
 
 # ------------------------------------------------------------ integer model view
+SlaTerm = tuple[int, int, int]  # deadline, cost per second late, breach (model units)
+
+
+def sla_term(ctx: ModelContext, job: ServiceRequest) -> SlaTerm | None:
+    """``job``'s SLA as the evaluator prices it (:mod:`.constraints.sla`), or ``None``
+    when being late costs nothing."""
+    hourly, breach = lateness_term(ctx, job), breach_cost(ctx, job)
+    if hourly is None and breach == 0:
+        return None
+    if hourly is not None:
+        return hourly[0], hourly[1], breach
+    deadline = ctx.problem.sla_deadline(job)
+    assert deadline is not None  # a breach cost needs a deadline
+    return ctx.seconds(deadline), 0, breach
+
+
 @dataclass
 class VehicleTimes:
     """One shift in model seconds and integer costs."""
@@ -127,7 +144,7 @@ class RouteEvaluator:
         self.service = ctx.service_seconds
         self.vehicles = vehicle_times(ctx)
         self.windows = job_windows(ctx)
-        self.sla: list[tuple[int, int] | None] = [lateness_term(ctx, job) for job in ctx.jobs]
+        self.sla: list[SlaTerm | None] = [sla_term(ctx, job) for job in ctx.jobs]
         self.load: list[int] = [demand(job) for job in ctx.jobs]
         penalty = penalty_of(ctx)
         self.preferred: list[set[int] | None] = []
@@ -229,7 +246,7 @@ class RouteEvaluator:
             # The soft terms, inline: sla (lateness), preferences, disruption, travel.
             sla = self.sla[job]
             if sla is not None and start > sla[0]:
-                cost += (start - sla[0]) * sla[1]
+                cost += (start - sla[0]) * sla[1] + sla[2]
             pref = self.preferred[job]
             if pref is not None and v not in pref:
                 cost += self.penalty
