@@ -63,10 +63,24 @@ def test_the_time_limit_bounds_the_whole_command(
     assert json.loads(plan_file.read_text())["kpis"]["jobs_assigned"] == 6
 
 
+def test_every_command_is_registered_by_the_group_the_table_names() -> None:
+    import argparse
+
+    from fieldops.cli import COMMANDS, build_parser
+
+    full = build_parser()
+    actions = [a for a in full._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(actions[0].choices) == set(COMMANDS)
+    for command in COMMANDS:
+        alone = build_parser(command)
+        sub = [a for a in alone._actions if isinstance(a, argparse._SubParsersAction)]
+        assert command in sub[0].choices
+
+
 def test_process_started_is_before_now() -> None:
     import time
 
-    from fieldops.cli.common import process_started
+    from fieldops.cli.live import process_started
 
     assert process_started() <= time.monotonic()
 

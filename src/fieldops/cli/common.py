@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,31 +18,6 @@ from rich.console import Console
 from fieldops.domain.errors import FieldError
 from fieldops.domain.workforce import QueueSpec, ServiceLevelBasis, StaffingTarget
 from fieldops.schemas.workforce import queue_specs_from_json
-
-# When /proc cannot tell when the process started: the import of fieldops.cli.common,
-# which is close to it (the interpreter and fieldops' imports come first).
-_IMPORTED = time.monotonic()
-_PROC_STAT = Path("/proc/self/stat")
-# Field 22 of /proc/<pid>/stat (after the command name): start time in clock ticks
-# since boot.
-_STARTTIME_FIELD = 19
-
-
-def process_started() -> float:
-    """When this process started, as a ``time.monotonic()`` instant.
-
-    ``--time-limit`` bounds the whole command: the interpreter's start and the
-    imports (seconds on a loaded machine) count. Linux tells the start from
-    ``/proc``; elsewhere the import of fieldops.cli.common stands for it.
-    """
-    try:
-        fields = _PROC_STAT.read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[_STARTTIME_FIELD])
-        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError, AttributeError):
-        return _IMPORTED
-    return min(_IMPORTED, time.monotonic() - max(0.0, age))
-
 
 #: Width of the tables the contact-center commands print.
 CONSOLE_WIDTH = 120
