@@ -63,6 +63,27 @@ def test_the_time_limit_bounds_the_whole_command(
     assert json.loads(plan_file.read_text())["kpis"]["jobs_assigned"] == 6
 
 
+def test_solve_from_the_shell_writes_a_valid_plan_and_exits_with_its_code(
+        problem_file: Path, tmp_path: Path) -> None:
+    """As a user runs it: a fresh process, timed from its start, ended without the
+    interpreter's teardown once the plan is written (``main`` with argv None)."""
+    import subprocess
+    import sys
+
+    from fieldops.schemas import load_plan, load_problem
+    from fieldops.validators.dispatch import assert_valid
+
+    plan_file = tmp_path / "plan.json"
+    done = subprocess.run([sys.executable, "-m", "fieldops.cli", "solve", str(problem_file),
+                           "-o", str(plan_file), "--time-limit", "3"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "(validated)" in done.stderr
+    plan = load_plan(plan_file)
+    assert plan.kpis.jobs_assigned == 6
+    assert_valid(load_problem(problem_file), plan)
+
+
 def test_every_command_is_registered_by_the_group_the_table_names() -> None:
     import argparse
 

@@ -75,6 +75,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     violations = validate_plan(problem, plan)
     dump_json(plan_to_json(plan), args.output)
     console.file.write(render_summary(plan))
+    args.end_now = True  # see fieldops.cli.main
     if violations:
         console.print(f"[red]{len(violations)} validation problems:[/red]")
         for v in violations:

@@ -19,9 +19,10 @@ EXTRACTION_SECONDS_PER_JOB = 0.001
 EXTRACTION_MAX_SHARE = 0.1
 # What a caller does with the plan after the solve (serialise it as JSON, and in
 # ``fieldops solve`` validate it, print its summary and end the process) takes
-# time too. :func:`output_margin` keeps it back: measured at 1 000 and 5 000 jobs
-# on a loaded 2-core machine (about 1.8 ms per job for the CLI), with headroom.
-OUTPUT_BASE_SECONDS = 0.3
+# time too. :func:`output_margin` keeps it back: measured at 350 to 5 000 jobs on
+# a 2-core machine running 8 searches (about 2 s plus 1.5 ms per job for the CLI
+# at a load of 15), with headroom.
+OUTPUT_BASE_SECONDS = 1.5
 OUTPUT_SECONDS_PER_JOB = 0.0025
 # A solve is given at least this much, even when the input took the whole limit.
 MIN_SOLVE_SECONDS = 0.2
