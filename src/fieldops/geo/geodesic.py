@@ -133,4 +133,4 @@ class GeodesicProvider:
         distances = geodesic_matrix(lat, lon)
         distances *= self.detour_factor
         durations = distances / (self.speed_kmh / 3.6)
-        return TravelTimes(durations=durations, distances=distances)
+        return TravelTimes.adopt(durations, distances)
