@@ -225,7 +225,9 @@ def _solve_here(
             delivery=vroom.Amount([job.load] if has_capacity else []),
             skills={skill_of_set[job.allowed]} if job.allowed is not None else set(),
             priority=PINNED_PRIORITY if job.pinned else PRIORITY[job.priority],
-            time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows],
+            # VROOM cannot price lateness: an SLA whose breach outweighs a low job
+            # left out is a hard latest start for it (FlatJob.due).
+            time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows_by_due()],
         ))
     problem.add_job(jobs)
     solution = problem.solve(
