@@ -42,6 +42,9 @@ TOO_BIG_REASON = "warm start too large for the remaining time"
 # Below these many seconds OR-Tools is not started, or not started a second time.
 MIN_SEARCH_SECONDS = 0.05
 MIN_SECOND_PHASE_SECONDS = 1.0
+# How long past the search's deadline OR-Tools is stopped by force (_overdue); its
+# own time limit ends it before that, normally.
+POLISH_GRACE_SECONDS = 0.5
 
 
 def _first_solution(params: SolveParams) -> int:
@@ -147,11 +150,21 @@ def polish(state: SolveState) -> None:
         add_constraints(ctx)  # deferred on the largest days (model.build_model)
         routing = ctx.routing
         routing.AddAtSolutionCallback(_Recorder(state))
-        if state.stop is not None:
-            routing.AddSearchMonitor(routing.solver().CustomLimit(state.stop.is_set))
+        routing.AddSearchMonitor(routing.solver().CustomLimit(lambda: _overdue(state)))
         _search(state, state.search.remaining(), statuses)
     report.solutions = state.incumbent.solutions
     report.routing_status = statuses
+
+
+def _overdue(state: SolveState) -> bool:
+    """Stop OR-Tools: the caller's stop event, or the search's deadline long past.
+
+    A 1 000-job ``fieldops solve`` whose solver was given 54 s returned after 92 s
+    once in four runs (load 6; the phase that overran was not identified, the
+    second phase of :func:`_search` is the suspect). This limit is checked
+    throughout OR-Tools' search, its first-solution heuristic included.
+    """
+    return state.stopped() or state.search.remaining() < -POLISH_GRACE_SECONDS
 
 
 def _search(state: SolveState, seconds: float, statuses: list[int]) -> None:
