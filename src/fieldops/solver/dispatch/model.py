@@ -24,7 +24,7 @@ from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.resources import Shift
 from fieldops.geo import TravelTimes, build_matrix, unique_locations
 from fieldops.solver.dispatch import constraints
-from fieldops.solver.dispatch.constraints import priority
+from fieldops.solver.dispatch.constraints import priority, sla
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 from fieldops.solver.dispatch.diagnosis import Diagnosis, diagnose
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
@@ -60,7 +60,9 @@ class Model:
         They are outside the routing model, so its cost lacks this term; adding it
         puts the search's progress on the scale of the plan's ``objective``.
         """
-        return priority.penalty(self.problem, self.unassigned, self.travel_bound).cost
+        left = self.unassigned
+        return (priority.penalty(self.problem, left, self.travel_bound).cost
+                + sla.breach_penalty(self.problem, [], left, self.travel_bound).cost)
 
     @property
     def context(self) -> ModelContext:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from fieldops.solver.dispatch.constraints.sla import breach_cost
 from fieldops.solver.dispatch.context import TIME_DIMENSION
 from fieldops.solver.dispatch.extract import RawRoute
 from fieldops.solver.dispatch.model import add_constraints
@@ -91,6 +92,24 @@ class _Recorder:
         ctx = state.model.context
         self.routing = ctx.routing
         self.dim = ctx.routing.GetDimensionOrDie(TIME_DIMENSION)
+        # OR-Tools' model has no breach of a late visit (constraints.sla): it is
+        # added from the captured starts, so that its plans compare with the
+        # candidates' costs. Request index -> (deadline, integer breach).
+        self.breach: dict[int, tuple[datetime, int]] = {}
+        for i, job in zip(state.model.job_ids, ctx.jobs, strict=True):
+            deadline, cost = ctx.problem.sla_deadline(job), breach_cost(ctx, job)
+            if deadline is not None and cost > 0:
+                self.breach[i] = (deadline, cost)
+
+    def late_breaches(self, routes: list[RawRoute]) -> int:
+        """The integer breach cost of the visits of ``routes`` that start late."""
+        total = 0
+        for route in routes:
+            for i, start in zip(route.jobs, route.starts, strict=True):
+                due = self.breach.get(i)
+                if due is not None and start > due[0]:
+                    total += due[1]
+        return total
 
     def capture(self) -> list[RawRoute]:
         """The current solution's routes, read while its variables are bound."""
@@ -124,6 +143,8 @@ class _Recorder:
         cost = self.routing.CostVar().Value()
         if cost < best.cost:
             routes = self.capture()
+            cost += self.late_breaches(routes)
+        if cost < best.cost:
             best.cost, best.routes = cost, routes
             report = state.report
             # A candidate's name with a "+" (ruin and recreate's) keeps its name.
