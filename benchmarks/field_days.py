@@ -1,10 +1,13 @@
 """Realistic field-service days: fieldops vs VROOM and plain OR-Tools, side by side.
 
-Run ``python -m benchmarks.field_days --time-limit 60 --instances fd350 fd1000
---peers vroom,ortools``. Days come from :func:`fieldops.data.sample.generate_field_day`
-(Lyon, day seed ``--day-seed``) at 100 / 350 / 1 000 / 2 000 jobs with 14 / 50 /
-120 / 240 technicians (the ratios of issue 3). Each run is a fresh process; it
-reports jobs assigned per priority, total travel (hours, from one shared
+Run ``python -m benchmarks.field_days --time-limit 60 --instances fd350 river1000
+--peers vroom,ortools --day-seed 1 2 3``. The round-metro days come from
+:func:`fieldops.data.sample.generate_field_day` (Lyon) at 100 / 350 / 1 000 /
+2 000 / 5 000 jobs with 14 / 50 / 120 / 240 / 600 technicians (the ratios of issue
+3); the other shapes (:mod:`benchmarks.day_shapes`: ``river``, ``rural``,
+``downtown``, ``hubs``) at 350 and 1 000 jobs. Every day is seeded (``--day-seed``,
+several seeds run one after the other). Each run is a fresh process; it reports
+jobs assigned per priority, SLA breaches, total travel (hours, from one shared
 whole-second matrix for every solver), time to the first plan, and the process's
 peak memory. Every fieldops plan is checked by
 :func:`fieldops.validators.dispatch.validate_plan`. Writes
@@ -22,12 +25,18 @@ from rich.table import Table
 
 from benchmarks import _harness as h
 from benchmarks import instances as bi
+from benchmarks.day_shapes import build_day, technicians_for
 
-SIZES: dict[str, tuple[int, int]] = {
-    "fd100": (100, 14),
-    "fd350": (350, 50),
-    "fd1000": (1000, 120),
-    "fd2000": (2000, 240),
+# name: (jobs, technicians, shape of benchmarks.day_shapes)
+SIZES: dict[str, tuple[int, int, str]] = {
+    "fd100": (100, 14, "metro"),
+    "fd350": (350, 50, "metro"),
+    "fd1000": (1000, 120, "metro"),
+    "fd2000": (2000, 240, "metro"),
+    "fd5000": (5000, 600, "metro"),
+    **{f"{shape}{n}": (n, techs if shape != "rural" else technicians_for(shape, n), shape)
+       for shape in ("river", "rural", "downtown", "hubs")
+       for n, techs in ((350, 50), (1000, 120))},
 }
 PRIORITIES = ("critical", "high", "normal", "low")
 # fieldops posed with the objective the peers optimise: jobs by priority, then
@@ -41,13 +50,14 @@ def travel_objective(problem: Any) -> Any:
     import dataclasses
 
     weights = dataclasses.replace(problem.weights, sla_lateness_per_hour=0.0,
-                                  overtime_per_hour=0.0, non_preferred=0.0)
+                                  sla_breach=0.0, overtime_per_hour=0.0, non_preferred=0.0)
     return dataclasses.replace(problem, weights=weights)
 
 
 def run_one(
     n_jobs: int,
     n_techs: int,
+    shape: str,
     day_seed: int,
     solver: str,
     time_limit: float,
@@ -56,9 +66,8 @@ def run_one(
 ) -> dict[str, Any]:
     """Solve one generated day with one solver (runs inside a fresh process)."""
     from benchmarks.peers import flat_from_problem, route_travel, solve_with
-    from fieldops.data.sample import generate_field_day
 
-    problem = generate_field_day(n_jobs, n_techs, seed=day_seed)
+    problem = build_day(shape, n_jobs, n_techs, day_seed)
     model = flat_from_problem(problem)
     out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
     if solver in ("fieldops", TRAVEL_OBJECTIVE):
@@ -81,16 +90,18 @@ def run_one(
         if solver == "fieldops":
             out["objective"] = plan.objective
             out["penalties"] = dict(plan.penalties)
+            out["sla_late"] = sla_late(problem, plan)
         else:  # priced on the day's full objective, like the peers
             priced = evaluate_routes(problem, {r.shift_id: list(r.request_ids)
                                                for r in plan.routes})
             out["objective"] = priced.objective
             out["penalties"] = dict(priced.penalties)
+            out["sla_late"] = sla_late(problem, priced)
         out["engine"] = plan.solver.get("engine")
         out["engines"] = plan.solver.get("engines")
         out["solver_info"] = {k: plan.solver.get(k) for k in (
-            "construction_seconds", "ruin_recreate", "search_skipped",
-            "routing_status")}
+            "construction_seconds", "construction_objective", "ruin_recreate",
+            "search_skipped", "routing_status", "objective_internal", "time_limit")}
     else:
         result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
         routes = result.routes
@@ -109,6 +120,7 @@ def run_one(
         out["objective"] = priced.objective
         out["penalties"] = dict(priced.penalties)
         out["kept_by_fieldops_timing"] = priced.kpis.jobs_assigned
+        out["sla_late"] = sla_late(problem, priced)
     assigned = [j for r in routes for j in r]
     counts = Counter(model.job_priority[j] for j in assigned)
     totals = Counter(model.job_priority)
@@ -122,6 +134,25 @@ def run_one(
     return out
 
 
+def sla_late(problem: Any, plan: Any) -> dict[str, int]:
+    """Jobs served after their SLA deadline, per contract tier (``"all"``: in total).
+
+    Peers' routes are counted as fieldops times them (:func:`evaluate_routes`:
+    each service as early as its window allows, the same lunch rules).
+    """
+    late: Counter[str] = Counter()
+    for route in plan.routes:
+        for step in route.steps:
+            if step.request_id is None or str(step.kind) != "job":
+                continue
+            request = problem.request_by_id[step.request_id]
+            deadline = problem.sla_deadline(request)
+            if deadline is not None and step.start > deadline:
+                late[request.contract_tier or ""] += 1
+                late["all"] += 1
+    return dict(late)
+
+
 def _versus(mine: dict[str, Any], other: dict[str, Any]) -> str:
     a, b = mine["assigned_by_priority"], other["assigned_by_priority"]
     diffs = [a[p] - b[p] for p in PRIORITIES]
@@ -131,9 +162,45 @@ def _versus(mine: dict[str, Any], other: dict[str, Any]) -> str:
     return f"{'/'.join(f'{d:+d}' for d in diffs)} jobs, travel ×{ratio:.3f}: {verdict}"
 
 
+COLUMNS = ("day", "seed", "solver", "assigned", "crit", "high", "normal", "low", "SLA late",
+           "gold late", "travel h", "objective", "run s", "first plan s", "peak MiB",
+           "vs VROOM", "validated")
+
+
+def _table(runs: list[dict[str, Any]], time_limit: float) -> Table:
+    table = Table(title=f"field days ({time_limit:g} s per run)")
+    for col in COLUMNS:
+        table.add_column(col, justify="left" if col in ("day", "solver", "vs VROOM")
+                         else "right")
+    for run in runs:
+        if "error" in run:
+            table.add_row(run["instance"], str(run["day_seed"]), run["solver"],
+                          *[""] * (len(COLUMNS) - 4), run["error"][:40])
+            continue
+        vroom = next((r for r in runs if r["instance"] == run["instance"]
+                      and r["day_seed"] == run["day_seed"] and r["solver"] == "vroom"
+                      and "error" not in r), None)
+        byp, tot = run["assigned_by_priority"], run["jobs_by_priority"]
+        first = run.get("first_solution")
+        late = run.get("sla_late", {})
+        table.add_row(
+            run["instance"], str(run["day_seed"]), run["solver"],
+            f"{run['assigned']}/{run['jobs']}", *[f"{byp[p]}/{tot[p]}" for p in PRIORITIES],
+            str(late.get("all", 0)), str(late.get("gold", 0)), f"{run['travel_h']:.1f}",
+            f"{run['objective']:,.0f}" if run.get("objective") is not None else "–",
+            f"{run.get('elapsed', float('nan')):.1f}",
+            f"{first:.2f}" if first is not None else "–",
+            f"{run.get('peak_rss_mib', 0):.0f}",
+            _versus(run, vroom) if vroom is not None and run is not vroom else "",
+            {True: "yes", False: "NO", None: "–"}[run.get("validated")],
+        )
+    return table
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = h.common_arguments(__doc__.splitlines()[0] if __doc__ else "", 60.0)
-    parser.add_argument("--day-seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--day-seed", type=int, nargs="+", default=[1],
+                        help="generator seeds, each a day of its own (default 1)")
     parser.add_argument(
         "--travel-objective", action="store_true",
         help="also run fieldops on the peers' objective (jobs by priority, then travel; "
@@ -146,82 +213,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     console = Console(width=max(Console().width, 150))
     machine = h.machine_info()
     console.print(
-        f"[bold]field days[/]: {', '.join(names)} × {', '.join(solvers)} at "
-        f"{args.time_limit:g} s, {args.workers} worker(s) — {machine['cpu']} "
-        f"({machine['cpu_count']} CPUs), commit {str(machine['git_commit'])[:10]}"
+        f"[bold]field days[/]: {', '.join(names)} × seeds {args.day_seed} × "
+        f"{', '.join(solvers)} at {args.time_limit:g} s, {args.workers} worker(s) — "
+        f"{machine['cpu']} ({machine['cpu_count']} CPUs), commit "
+        f"{str(machine['git_commit'])[:10]}"
     )
     runs: list[dict[str, Any]] = []
     for name in names:
-        n_jobs, n_techs = SIZES[name]
-        for solver in solvers:
-            run = h.run_isolated(
-                run_one,
-                n_jobs,
-                n_techs,
-                args.day_seed,
-                solver,
-                args.time_limit,
-                args.workers,
-                args.seed,
-            )
-            run.update(instance=name, solver=solver, technicians=n_techs)
-            runs.append(run)
-            console.print(
-                f"  {name:<7} {solver:<15} assigned {run.get('assigned')} "
-                f"travel {run.get('travel_h', float('nan')):.1f} h {run.get('error', '')}"
-            )
-    table = Table(title=f"field days ({args.time_limit:g} s per run)")
-    for col in (
-        "day",
-        "solver",
-        "limit s",
-        "assigned",
-        "crit",
-        "high",
-        "normal",
-        "low",
-        "travel h",
-        "objective",
-        "run s",
-        "first plan s",
-        "peak MiB",
-        "vs VROOM",
-        "validated",
-    ):
-        table.add_column(col, justify="left" if col in ("day", "solver", "vs VROOM") else "right")
-    for run in runs:
-        if "error" in run:
-            table.add_row(
-                run["instance"], run["solver"], f"{args.time_limit:g}", *[""] * 11,
-                run["error"][:40],
-            )
-            continue
-        vroom = next(
-            (
-                r
-                for r in runs
-                if r["instance"] == run["instance"] and r["solver"] == "vroom" and "error" not in r
-            ),
-            None,
-        )
-        byp = run["assigned_by_priority"]
-        tot = run["jobs_by_priority"]
-        first = run.get("first_solution")
-        table.add_row(
-            run["instance"],
-            run["solver"],
-            f"{args.time_limit:g}",
-            f"{run['assigned']}/{run['jobs']}",
-            *[f"{byp[p]}/{tot[p]}" for p in PRIORITIES],
-            f"{run['travel_h']:.1f}",
-            f"{run['objective']:,.0f}" if run.get("objective") is not None else "–",
-            f"{run.get('elapsed', float('nan')):.1f}",
-            f"{first:.2f}" if first is not None else "–",
-            f"{run.get('peak_rss_mib', 0):.0f}",
-            _versus(run, vroom) if vroom is not None and run is not vroom else "",
-            {True: "yes", False: "NO", None: "–"}[run.get("validated")],
-        )
-    console.print(table)
+        n_jobs, n_techs, shape = SIZES[name]
+        for day_seed in args.day_seed:
+            for solver in solvers:
+                run = h.run_isolated(run_one, n_jobs, n_techs, shape, day_seed, solver,
+                                     args.time_limit, args.workers, args.seed)
+                run.update(instance=name, solver=solver, technicians=n_techs,
+                           shape=shape, day_seed=day_seed)
+                runs.append(run)
+                console.print(
+                    f"  {name:<12} seed {day_seed} {solver:<15} assigned {run.get('assigned')} "
+                    f"travel {run.get('travel_h', float('nan')):.1f} h "
+                    f"SLA late {run.get('sla_late', {}).get('all', 0)} {run.get('error', '')}")
+    console.print(_table(runs, args.time_limit))
     payload = {
         "suite": "field_days",
         "machine": machine,

@@ -33,6 +33,79 @@ def test_solve_then_validate(problem_file: Path, tmp_path: Path,
     assert "valid: 6 jobs" in capsys.readouterr().out
 
 
+def test_the_time_limit_bounds_the_whole_command(
+        problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver gets the limit less what reading came before it and less the output
+    margin; a command started long ago still gets the minimum solve."""
+    import time
+
+    from fieldops.cli import dispatch as cli_dispatch
+    from fieldops.domain.plan import DispatchPlan
+    from fieldops.solver.dispatch import SolveParams
+    from fieldops.solver.dispatch.deadline import MIN_SOLVE_SECONDS, output_margin
+
+    given: list[SolveParams] = []
+    real = cli_dispatch.solve_dispatch
+
+    def spy(problem: object, params: SolveParams, **kw: object) -> DispatchPlan:
+        given.append(params)
+        return real(problem, params, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_dispatch, "solve_dispatch", spy)
+    plan_file = tmp_path / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(plan_file), "--time-limit", "5"]) == 0
+    assert given[-1].time_limit <= 5 - output_margin(6)
+    args = cli_dispatch.argparse.Namespace(
+        problem=problem_file, output=plan_file, time_limit=5.0, seed=0, workers=1,
+        started=time.monotonic() - 60)  # the process started a minute ago
+    assert cli_dispatch.cmd_solve(args) == 0
+    assert given[-1].time_limit == MIN_SOLVE_SECONDS
+    assert json.loads(plan_file.read_text())["kpis"]["jobs_assigned"] == 6
+
+
+def test_solve_from_the_shell_writes_a_valid_plan_and_exits_with_its_code(
+        problem_file: Path, tmp_path: Path) -> None:
+    """As a user runs it: a fresh process, timed from its start, ended without the
+    interpreter's teardown once the plan is written (``main`` with argv None)."""
+    import subprocess
+    import sys
+
+    from fieldops.schemas import load_plan, load_problem
+    from fieldops.validators.dispatch import assert_valid
+
+    plan_file = tmp_path / "plan.json"
+    done = subprocess.run([sys.executable, "-m", "fieldops.cli", "solve", str(problem_file),
+                           "-o", str(plan_file), "--time-limit", "3"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "(validated)" in done.stderr
+    plan = load_plan(plan_file)
+    assert plan.kpis.jobs_assigned == 6
+    assert_valid(load_problem(problem_file), plan)
+
+
+def test_every_command_is_registered_by_the_group_the_table_names() -> None:
+    import argparse
+
+    from fieldops.cli import COMMANDS, build_parser
+
+    full = build_parser()
+    actions = [a for a in full._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(actions[0].choices) == set(COMMANDS)
+    for command in COMMANDS:
+        alone = build_parser(command)
+        sub = [a for a in alone._actions if isinstance(a, argparse._SubParsersAction)]
+        assert command in sub[0].choices
+
+
+def test_process_started_is_before_now() -> None:
+    import time
+
+    from fieldops.cli.live import process_started
+
+    assert process_started() <= time.monotonic()
+
+
 def test_validate_catches_a_tampered_plan(problem_file: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     plan_file = tmp_path / "plan.json"

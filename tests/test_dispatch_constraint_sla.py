@@ -68,3 +68,41 @@ def test_sla_breach_is_reported_when_unavoidable() -> None:
     plan = solve(w.problem([a], [job], tiers=[tier]))
     assert job_step(plan, "J").sla_lateness == mins(20)
     assert plan.kpis.sla_breached == 1 and plan.penalties["sla"] > 0
+
+
+def test_a_breach_costs_its_weight_times_the_travel_bound_once_served_or_left_out() -> None:
+    from fieldops.domain import Priority, Unassigned, UnassignedReason
+    from fieldops.solver.dispatch.constraints import priority
+
+    from dispatch_timed import context_of
+
+    w = LineWorld()
+    a = w.technician("A", 0)
+    gold = ContractTier("gold", response_time=timedelta(hours=1), lateness_weight=4.0)
+    late = w.job("LATE", 10, contract_tier="gold", created_at=t(0))  # due at minute 60
+    left = w.job("LEFT", 20, contract_tier="gold", created_at=t(0), priority=Priority.LOW)
+    # Created well after the horizon's end: due tomorrow, not a breach when left out.
+    later = w.job("LATER", 30, contract_tier="gold", created_at=t(24 * 60))
+    weights = ObjectiveWeights(sla_breach=0.5)
+    problem = w.problem([a], [late, left, later], tiers=[gold], weights=weights)
+    out = [Unassigned(j.id, j.priority, UnassignedReason.NOT_ENOUGH_CAPACITY, "")
+           for j in (left, later)]
+    got = sla.breach_penalty(problem, [late], out, travel_bound=1000.0)
+    assert got.amount == 2  # LATE served late, LEFT left out though due today
+    assert got.cost == 2 * 0.5 * 4.0 * 1000.0
+    # In the integer model: a left-out job due today carries the breach in its drop.
+    ctx = context_of(problem)
+    breach = round(0.5 * 4.0 * ctx.travel_bound)
+    assert sla.dropped_breach_cost(ctx, left) == breach
+    assert sla.dropped_breach_cost(ctx, later) == 0
+    low = round(weights.unassigned[Priority.LOW] * ctx.travel_bound)
+    assert priority.drop_penalty(ctx, left) == low + breach
+
+
+def test_the_default_breach_ranks_a_late_gold_visit_above_a_low_job_left_out() -> None:
+    from fieldops.domain import Priority
+
+    weights = ObjectiveWeights()
+    gold_weight = 4.0  # the sample data's gold tier
+    assert weights.sla_breach * gold_weight > weights.unassigned[Priority.LOW]
+    assert weights.sla_breach * gold_weight < weights.unassigned[Priority.NORMAL]

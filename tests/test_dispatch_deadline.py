@@ -10,8 +10,11 @@ from fieldops.solver.dispatch.deadline import (
     EXTRACTION_BASE_SECONDS,
     EXTRACTION_MAX_SHARE,
     EXTRACTION_SECONDS_PER_JOB,
+    MIN_SOLVE_SECONDS,
+    OUTPUT_BASE_SECONDS,
     Deadline,
     extraction_margin,
+    output_margin,
 )
 
 
@@ -51,3 +54,16 @@ def test_extraction_margin_grows_with_jobs_up_to_a_share_of_the_limit() -> None:
     assert extraction_margin(1000, 60.0) == pytest.approx(
         EXTRACTION_BASE_SECONDS + 1000 * EXTRACTION_SECONDS_PER_JOB)
     assert extraction_margin(1000, 2.0) == pytest.approx(EXTRACTION_MAX_SHARE * 2.0)
+
+
+def test_output_margin_grows_with_the_jobs_from_its_base() -> None:
+    assert output_margin(0) == OUTPUT_BASE_SECONDS
+    assert output_margin(5000) > output_margin(1000) > output_margin(0)
+    assert output_margin(1000, per_job=0.002) == pytest.approx(OUTPUT_BASE_SECONDS + 2.0)
+
+
+def test_solve_limit_is_what_is_left_less_what_follows_the_solve() -> None:
+    now = time.monotonic()
+    assert Deadline(now - 3.0, 10.0).solve_limit(2.0) == pytest.approx(5.0, abs=0.05)
+    # The input took the whole limit: the solve still gets its minimum.
+    assert Deadline(now - 30.0, 10.0).solve_limit(2.0) == MIN_SOLVE_SECONDS

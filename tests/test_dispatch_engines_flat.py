@@ -29,3 +29,17 @@ def test_flat_view_carries_the_modelled_day(monkeypatch: pytest.MonkeyPatch) -> 
     # Travel in whole seconds between model nodes: 1 km per minute on the road.
     a_home = flat.vehicles[0].start_node
     assert flat.travel[a_home, ids.index("GAS")] == 20 * 60
+
+
+def test_windows_are_cut_at_the_due_time_unless_none_starts_by_then() -> None:
+    from fieldops.solver.dispatch.engines.flat import FlatJob
+
+    def job(windows: tuple[tuple[int, int], ...], due: int | None) -> FlatJob:
+        return FlatJob(service=60, windows=windows, load=0, allowed=None, priority=2,
+                       drop_cost=10, pinned=False, has_soft_terms=True, due=due)
+
+    assert job(((0, 100), (200, 300)), None).windows_by_due() == ((0, 100), (200, 300))
+    assert job(((0, 100), (200, 300)), 250).windows_by_due() == ((0, 100), (200, 250))
+    assert job(((0, 100), (200, 300)), 50).windows_by_due() == ((0, 50),)
+    # No window starts by the deadline: the job can only be late, keep its windows.
+    assert job(((200, 300),), 100).windows_by_due() == ((200, 300),)

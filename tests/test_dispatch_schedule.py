@@ -6,7 +6,9 @@ worked out by hand from the rules in the module doc.
 
 from __future__ import annotations
 
-from fieldops.domain import LunchBreak, StepKind, TimeWindow
+from datetime import timedelta
+
+from fieldops.domain import ContractTier, LunchBreak, StepKind, TimeWindow
 from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS
 from fieldops.solver.dispatch.context import COST_SCALE
 from fieldops.solver.dispatch.schedule import (
@@ -90,6 +92,30 @@ def test_eager_lunch_when_putting_it_off_misses_a_window() -> None:
     assert sched is not None
     assert sched.break_start == minute(ctx, 60)
     assert sched.starts == [minute(ctx, m) for m in (10, 100, 150)]
+
+
+def test_lunch_comes_early_when_putting_it_off_makes_an_sla_job_late() -> None:
+    # J1 10-60; J2 opens at 90 (arrives at 70); GOLD's SLA deadline is minute 150.
+    # Lazy: J2 90-120, the break put off until before leaving J2 (120-150), GOLD
+    # starts at 160: 10 minutes late. Eager: the break after J1 (60-90), J2 100-130,
+    # GOLD at 140, on time, for the same travel: the evaluator takes the eager one.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    gold = ContractTier("gold", response_time=timedelta(hours=1))
+    jobs = [w.job("J1", 10, duration=50),
+            w.job("J2", 20, windows=(TimeWindow(t(90), t(200)),)),
+            w.job("GOLD", 30, contract_tier="gold", created_at=t(90))]
+    problem = w.problem([a], jobs, shifts=[shift("A", lunch=_lunch(60, 150))], tiers=[gold])
+    ctx = context_of(problem)
+    evaluator = RouteEvaluator(ctx)
+    lazy = evaluator._schedule(0, evaluator.vehicles[0], [0, 1, 2], eager=False)
+    assert lazy is not None and lazy.late
+    assert lazy.starts == [minute(ctx, m) for m in (10, 90, 160)]
+    sched = evaluator.schedule(0, [0, 1, 2])
+    assert sched is not None and not sched.late
+    assert sched.break_start == minute(ctx, 60)
+    assert sched.starts == [minute(ctx, m) for m in (10, 100, 140)]
+    assert sched.cost < lazy.cost
 
 
 def test_overtime_is_priced_per_second_and_its_limit_is_hard() -> None:

@@ -496,3 +496,18 @@ def test_docs_examples_run():
     assert blocks, "docs/travel.md has no python example"
     for block in blocks:
         exec(compile(block.split("```")[0], "docs/travel.md", "exec"), {})
+
+
+def test_adopted_arrays_are_not_copied_and_become_read_only() -> None:
+    from fieldops.geo import TravelTimes
+
+    durations, distances = np.zeros((3, 3)), np.ones((3, 3))
+    times = TravelTimes.adopt(durations, distances)
+    assert times.durations is durations and times.distances is distances
+    with pytest.raises(ValueError):
+        durations[0, 1] = 5.0
+    # Anything else goes the checking, copying way.
+    copied = TravelTimes.adopt(np.zeros((3, 3), dtype=np.int64), distances)  # type: ignore[arg-type]
+    assert copied.durations.dtype == np.float64
+    with pytest.raises(ValueError):
+        TravelTimes.adopt(np.zeros((2, 3)), np.zeros((2, 3)))

@@ -252,3 +252,32 @@ def test_horizon_days_are_the_utc_dates_touched() -> None:
     utc_day = parse_instant("2026-03-02T00:00:00Z", "t")
     assert [d.isoformat() for d in horizon_days(utc_day, utc_day + timedelta(days=1))] == [
         "2026-03-02"]  # the end is excluded
+
+
+def test_a_plan_job_gives_the_solver_its_limit_less_reading_and_writing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``params.time_limit`` bounds the job up to its plan serialised: the solver gets
+    what is left after reading the problem, less the margin for writing the plan."""
+    import threading
+
+    import fieldops.solver.dispatch as dispatch
+    from fieldops.schemas import problem_to_json
+    from fieldops.solver.dispatch.deadline import output_margin
+
+    from line_world import LineWorld
+
+    w = LineWorld()
+    problem = w.problem([w.technician("A", 0)], [w.job(f"J{i}", 5 * i) for i in range(3)])
+    given: list[float] = []
+    real = dispatch.solve_dispatch
+
+    def spy(p: Any, params: Any, **kw: Any) -> Any:
+        given.append(params.time_limit)
+        return real(p, params, **kw)
+
+    monkeypatch.setattr(dispatch, "solve_dispatch", spy)
+    store = plans._solve_plan(problem_to_json(problem), {"time_limit": 4}, lambda p: None,
+                              threading.Event())
+    assert callable(store)
+    margin = output_margin(3, per_job=plans.STORE_SECONDS_PER_JOB)
+    assert 0 < given[0] <= 4 - margin

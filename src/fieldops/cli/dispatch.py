@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from fieldops.schemas import (
     plan_to_json,
 )
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+from fieldops.solver.dispatch.deadline import Deadline, output_margin
 from fieldops.validators.dispatch import validate_plan
 
 
@@ -55,12 +57,25 @@ def solve_with_display(
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    """Solve, validate, write: all of it within ``--time-limit`` from process start.
+
+    The clock starts with the process when run from the shell (``args.started``,
+    set by :func:`fieldops.cli.main`). The solver gets what is left of the limit
+    once the problem is read, less
+    :func:`~fieldops.solver.dispatch.deadline.output_margin` for validating the
+    plan, writing it, printing the summary and ending the process.
+    """
+    clock = Deadline(getattr(args, "started", None) or time.monotonic(), args.time_limit)
     console = Console(stderr=True)
     problem = load_problem(args.problem)
-    plan = solve_with_display(problem, solve_params(args), console)
+    params = dataclasses.replace(
+        solve_params(args),
+        time_limit=clock.solve_limit(output_margin(len(problem.requests))))
+    plan = solve_with_display(problem, params, console)
     violations = validate_plan(problem, plan)
     dump_json(plan_to_json(plan), args.output)
     console.file.write(render_summary(plan))
+    args.end_now = True  # see fieldops.cli.main
     if violations:
         console.print(f"[red]{len(violations)} validation problems:[/red]")
         for v in violations:
@@ -90,7 +105,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     solve = subparsers.add_parser("solve", help="solve a dispatch problem (JSON) into a plan")
     solve.add_argument("problem", type=Path, help="problem JSON (docs/json-format.md)")
     solve.add_argument("-o", "--output", type=Path, required=True, help="plan JSON to write")
-    solve.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
+    solve.add_argument(
+        "--time-limit", type=float, default=10.0,
+        help="seconds for the whole command, from its start to the plan written "
+             "(default 10)")
     solve.add_argument("--seed", type=int, default=0)
     solve.add_argument("--workers", type=int, default=1,
                        help="parallel searches (processes); the best plan wins")

@@ -111,6 +111,14 @@ class ObjectiveWeights:
         amount of travel, and each level costs ten times the level below.
     sla_lateness_per_hour
         Cost per hour a job starts after its SLA deadline (× the tier's weight).
+    sla_breach
+        Cost of each job that starts after its SLA deadline, on top of the hourly
+        cost, as a multiple of the travel bound (like ``unassigned``) × the tier's
+        ``lateness_weight``; a job left out whose deadline falls within the horizon
+        pays it too (it will be late). Default 0.75: with the sample tiers a late
+        gold (weight 4) or silver (2) visit costs more than leaving a low-priority
+        job for another day, a late bronze (1) visit a little less, and any late
+        visit less than leaving a normal job out. 0 prices lateness by the hour only.
     overtime_per_hour
         Cost per hour a route returns after its shift end.
     non_preferred
@@ -143,6 +151,7 @@ class ObjectiveWeights:
         }
     )
     sla_lateness_per_hour: float = 3600.0
+    sla_breach: float = 0.75
     overtime_per_hour: float = 7200.0
     non_preferred: float = 1800.0
     labour: float = 0.0
@@ -156,6 +165,7 @@ class ObjectiveWeights:
             "travel_time",
             "travel_distance",
             "sla_lateness_per_hour",
+            "sla_breach",
             "overtime_per_hour",
             "non_preferred",
             "labour",

@@ -82,7 +82,7 @@ def matrix_with_dedup(provider: MatrixProvider, locations: Sequence[Location]) -
     if len(unique) == len(locations):
         return times
     grid = np.ix_(inverse, inverse)
-    return TravelTimes(durations=times.durations[grid], distances=times.distances[grid])
+    return TravelTimes.adopt(times.durations[grid], times.distances[grid])
 
 
 def build_matrix(settings: TravelSettings, locations: Sequence[Location]) -> TravelTimes:

@@ -30,6 +30,10 @@ WGS84_A = 6_378_137.0
 WGS84_F = 1.0 / 298.257223563
 
 
+# Rows of the all-pairs matrix computed together (see geodesic_matrix).
+BLOCK_ROWS = 256
+
+
 def _half_angle_terms(
     lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
 ) -> tuple[FloatMatrix, ...]:
@@ -88,9 +92,14 @@ def geodesic_matrix(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatMatrix:
     to float64 rounding (the angle-addition products commute exactly).
     """
     terms = _half_angle_terms(lat, lon)
-    rows = [t[:, None] for t in terms]
     cols = [t[None, :] for t in terms]
-    dist = _lambert(*rows, *cols)
+    n = terms[0].size
+    dist = np.empty((n, n))
+    # A block of rows at a time: the formula's dozen temporaries are then a block's
+    # size, not n² each (several gigabytes at 6 000 locations), and stay in cache.
+    for first in range(0, n, BLOCK_ROWS):
+        rows = [t[first:first + BLOCK_ROWS, None] for t in terms]
+        dist[first:first + BLOCK_ROWS] = _lambert(*rows, *cols)
     np.fill_diagonal(dist, 0.0)
     return dist
 
@@ -124,4 +133,4 @@ class GeodesicProvider:
         distances = geodesic_matrix(lat, lon)
         distances *= self.detour_factor
         durations = distances / (self.speed_kmh / 3.6)
-        return TravelTimes(durations=durations, distances=distances)
+        return TravelTimes.adopt(durations, distances)

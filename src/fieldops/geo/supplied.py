@@ -56,4 +56,4 @@ class SuppliedMatrixProvider:
                 )
             index[i] = k
         grid = np.ix_(index, index)
-        return TravelTimes(durations=self._durations[grid], distances=self._distances[grid])
+        return TravelTimes.adopt(self._durations[grid], self._distances[grid])

@@ -218,6 +218,7 @@ class WeightsSchema(DomainSchema):
     travel_distance = Num()
     unassigned = Mapping_(metadata={"description": "{priority: weight}, merged with defaults"})
     sla_lateness_per_hour = Num()
+    sla_breach = Num()
     overtime_per_hour = Num()
     non_preferred = Num()
     labour = Num()

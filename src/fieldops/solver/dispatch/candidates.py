@@ -70,7 +70,7 @@ def find_candidates(state: SolveState) -> Candidate:
             target=lambda: early.update(result=run_engine(state, [])),
             name="fieldops-engine", daemon=True)
         early_thread.start()
-    routes_built = builder.build()
+    routes_built = builder.build(stop_at=state.search.end)
     chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
     state.report.construction_objective = chosen.cost / COST_SCALE
     state.report.construction_seconds = round(state.deadline.elapsed(), 3)
@@ -93,7 +93,8 @@ def find_candidates(state: SolveState) -> Candidate:
 def _repaired(state: SolveState, builder: Constructor, engine: EngineResult,
               chosen: Candidate) -> Candidate:
     """The engine's routes re-timed and repaired by ``builder``; the better one."""
-    repaired = priced(state.model, builder, engine.engine, builder.build(initial=engine.routes))
+    repaired = priced(state.model, builder, engine.engine,
+                      builder.build(initial=engine.routes, stop_at=state.search.end))
     assert state.report.engines is not None
     run = state.report.engines[engine.engine]
     run.objective_internal = repaired.cost / COST_SCALE

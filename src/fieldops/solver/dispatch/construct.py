@@ -17,6 +17,7 @@ break); capacity is checked here on the summed loads.
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,8 @@ NEAREST = 10
 # job) and walks, the first ``FIRST_NODES`` before the rest.
 NEAREST_NODES = 256
 FIRST_NODES = 64
+# Jobs inserted between two looks at the clock (each takes a millisecond or so).
+CLOCK_EVERY = 16
 IntArray = npt.NDArray[np.int64]
 _Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
 
@@ -62,15 +65,17 @@ class Constructor(RouteEvaluator):
         self._arrays: dict[int, tuple[Schedule, _Arrays]] = {}
 
     # ----------------------------------------------------------- insertion
-    def build(self, initial: list[list[int]] | None = None, *, insert: bool = True
-              ) -> list[list[int]]:
+    def build(self, initial: list[list[int]] | None = None, *, insert: bool = True,
+              stop_at: float | None = None) -> list[list[int]]:
         """Routes per vehicle; their exact schedules are left in ``self.schedules``.
 
         With ``initial`` (routes from another engine) each route is first re-timed
         with this class's exact schedule; a job that does not fit there (window,
         break, shift end, capacity, allowed vehicle) is taken out, keeping the
         order of the rest. Every job not routed then goes through the insertion
-        (unless ``insert`` is false).
+        (unless ``insert`` is false). Past ``stop_at`` (a ``time.monotonic()``
+        instant) the jobs not inserted yet stay out: a valid plan in time rather
+        than a better one late (the largest days on a loaded machine).
         """
         ctx = self.ctx
         n = ctx.n_jobs
@@ -96,7 +101,10 @@ class Constructor(RouteEvaluator):
         for v, route in enumerate(routes):
             for j in route:
                 where[j] = v
-        for j in order:
+        for count, j in enumerate(order):
+            if (stop_at is not None and count % CLOCK_EVERY == 0
+                    and time.monotonic() >= stop_at):
+                break
             best = self.best_insertion(j, routes, schedules, loads, where=where)
             if best is None or best[0] >= drop_penalty(ctx, ctx.jobs[j]):
                 continue
@@ -105,7 +113,7 @@ class Constructor(RouteEvaluator):
             where[j] = v
             schedules[v] = trial
             loads[v] += self.load[j]
-        if insert:
+        if insert and (stop_at is None or time.monotonic() < stop_at):
             self._eject_for_priority(routes, schedules, loads)
         self.schedules = schedules
         return routes
@@ -329,7 +337,16 @@ class Constructor(RouteEvaluator):
         ranked = self._nearest_nodes.get(j)
         if ranked is None:
             nodes = np.concatenate([np.arange(n), n + 2 * np.arange(len(self.vehicles))])
-            order = np.argsort(self.travel[nodes, j], kind="stable")[:NEAREST_NODES]
+            seconds = self.travel[nodes, j]
+            if nodes.size > NEAREST_NODES:
+                # The nearest few hundred of thousands of nodes: a partition, then a
+                # sort of those alone (ties by node, as a stable sort of all gives).
+                near = np.argpartition(seconds, NEAREST_NODES - 1)[:NEAREST_NODES]
+                cut = seconds[near].max()
+                near = np.flatnonzero(seconds <= cut)
+                order = near[np.lexsort((near, seconds[near]))][:NEAREST_NODES]
+            else:
+                order = np.argsort(seconds, kind="stable")
             ranked = nodes[order].astype(np.int32)
             self._nearest_nodes[j] = ranked
         allowed = self._allowed(j)

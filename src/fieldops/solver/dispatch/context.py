@@ -48,6 +48,10 @@ class ModelContext:
     travel_bound: int
     time_dimension: pywrapcp.RoutingDimension | None = None
     break_intervals: dict[int, object] = field(default_factory=dict)
+    constrained: bool = False  # the constraint modules are in ``routing``
+    # Integer travel cost of every arc, kept by constraints.travel.base_cost_matrix:
+    # the routing model, the route evaluator and the engines share one copy.
+    arc_cost: np.ndarray | None = None
 
     @property
     def n_jobs(self) -> int:

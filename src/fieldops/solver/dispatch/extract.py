@@ -24,8 +24,14 @@ from fieldops.domain.plan import (
     Unassigned,
 )
 from fieldops.domain.problem import DispatchProblem
-from fieldops.domain.requests import Priority
-from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS, disruption, priority
+from fieldops.domain.requests import Priority, ServiceRequest
+from fieldops.solver.dispatch.constraints import (
+    MODULE_KEYS,
+    PLAN_KEYS,
+    disruption,
+    priority,
+    sla,
+)
 from fieldops.solver.dispatch.schedule import price_route, time_route
 from fieldops.solver.dispatch.timed import (
     ZERO,
@@ -169,14 +175,20 @@ def build_plan(
     keys (see :func:`.schedule.time_route`)."""
     penalties = dict.fromkeys(PLAN_KEYS, 0.0)
     routes: list[Route] = []
+    late: list[ServiceRequest] = []
     for raw in raw_routes:
         timed = time_route(problem, raw, leg)
+        late += [stop.request for stop in timed.stops
+                 if (due := problem.sla_deadline(stop.request)) is not None
+                 and stop.start > due]
         priced = price_route(problem, timed)
         for penalty in priced:
             penalties[MODULE_KEYS[penalty.constraint]] += penalty.cost
         routes.append(_route(problem, timed, priced))
     penalties[MODULE_KEYS[priority.NAME]] += priority.penalty(
         problem, unassigned, travel_bound).cost
+    penalties[MODULE_KEYS[sla.NAME]] += sla.breach_penalty(
+        problem, late, unassigned, travel_bound).cost
     penalties[MODULE_KEYS[disruption.NAME]] += disruption.dropped_penalty(
         problem, unassigned, travel_bound).cost
     return DispatchPlan(

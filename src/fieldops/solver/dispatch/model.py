@@ -22,9 +22,9 @@ from fieldops.domain.location import Location
 from fieldops.domain.plan import DispatchPlan, PlanStatus, Unassigned, UnassignedReason
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.resources import Shift
-from fieldops.geo import TravelTimes, build_matrix
+from fieldops.geo import TravelTimes, build_matrix, unique_locations
 from fieldops.solver.dispatch import constraints
-from fieldops.solver.dispatch.constraints import priority
+from fieldops.solver.dispatch.constraints import priority, sla
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 from fieldops.solver.dispatch.diagnosis import Diagnosis, diagnose
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
@@ -44,6 +44,7 @@ class Model:
     ctx: ModelContext | None
     start_loc: np.ndarray  # matrix row of each shift's start
     end_loc: np.ndarray
+    job_loc: np.ndarray  # matrix row of each request's location
     shift_index: dict[str, int]  # shift id -> index in problem.shifts
     travel_bound: float = 0.0  # most travel any plan can hold, in objective units
 
@@ -59,7 +60,9 @@ class Model:
         They are outside the routing model, so its cost lacks this term; adding it
         puts the search's progress on the scale of the plan's ``objective``.
         """
-        return priority.penalty(self.problem, self.unassigned, self.travel_bound).cost
+        left = self.unassigned
+        return (priority.penalty(self.problem, left, self.travel_bound).cost
+                + sla.breach_penalty(self.problem, [], left, self.travel_bound).cost)
 
     @property
     def context(self) -> ModelContext:
@@ -79,7 +82,7 @@ class Model:
     def _row(self, key: tuple[str, object]) -> int:
         kind, ident = key
         if kind == "j":
-            return int(ident)  # type: ignore[call-overload]
+            return int(self.job_loc[int(ident)])  # type: ignore[call-overload]
         k = self.shift_index[str(ident)]
         return int(self.start_loc[k] if kind == "s" else self.end_loc[k])
 
@@ -117,23 +120,33 @@ class Model:
                           self.travel_bound, solver)
 
 
-def build_model(problem: DispatchProblem) -> Model:
-    """Matrix, diagnosis and routing model of ``problem`` (phase 1)."""
-    # Travel between every location the day touches: jobs, then shift start/end.
+def build_model(problem: DispatchProblem, *, search_jobs: int | None = None) -> Model:
+    """Matrix, diagnosis and routing model of ``problem`` (phase 1).
+
+    With more modelled jobs than ``search_jobs`` the constraint modules are not
+    added to the OR-Tools model yet: :func:`add_constraints` adds them when a
+    search needs them. A day that large never gets an OR-Tools search from a warm
+    start (``EngineParams.warm_start_max_jobs``), and its model costs seconds and
+    gigabytes (at 5 000 jobs the arc costs alone become 30 million Python ints).
+    """
+    # Travel between every distinct location the day touches (jobs, shift starts
+    # and ends): a shift usually starts and ends at one home, so the matrix is not
+    # expanded to one row per use (at 5 000 jobs that is 700 MB less to copy).
     locations: list[Location] = [r.location for r in problem.requests]
     locations += [problem.shift_start_location(s) for s in problem.shifts]
     locations += [problem.shift_end_location(s) for s in problem.shifts]
-    travel = build_matrix(problem.travel, locations)
+    unique, row = unique_locations(locations)
+    travel = build_matrix(problem.travel, unique)
     n_req, n_shift = len(problem.requests), len(problem.shifts)
-    job_loc = np.arange(n_req)
-    start_loc = n_req + np.arange(n_shift)
-    end_loc = n_req + n_shift + np.arange(n_shift)
+    job_loc = row[:n_req]
+    start_loc = row[n_req:n_req + n_shift]
+    end_loc = row[n_req + n_shift:]
     diagnosis = diagnose(problem, travel.durations, job_loc, start_loc, end_loc)
     job_ids = [i for i, allowed in enumerate(diagnosis.allowed) if allowed]
     used_shifts = sorted({k for i in job_ids for k in diagnosis.allowed[i]})
     model = Model(problem=problem, travel=travel, diagnosis=diagnosis, job_ids=job_ids,
                   vehicles=[problem.shifts[k] for k in used_shifts], ctx=None,
-                  start_loc=start_loc, end_loc=end_loc,
+                  start_loc=start_loc, end_loc=end_loc, job_loc=job_loc,
                   shift_index={s.id: k for k, s in enumerate(problem.shifts)})
     if job_ids:
         node_location = np.concatenate([
@@ -141,17 +154,32 @@ def build_model(problem: DispatchProblem) -> Model:
             np.ravel(np.column_stack([start_loc[used_shifts], end_loc[used_shifts]])),
         ])
         model.ctx, model.travel_bound = _routing_context(model, used_shifts, node_location)
+        if search_jobs is None or len(job_ids) <= search_jobs:
+            add_constraints(model.ctx)
     return model
+
+
+def add_constraints(ctx: ModelContext) -> None:
+    """Every constraint module's part of the OR-Tools model, once."""
+    if ctx.constrained:
+        return
+    for add in constraints.HARD + constraints.SOFT:
+        add(ctx)
+    ctx.constrained = True
 
 
 def _routing_context(model: Model, used_shifts: list[int], node_location: np.ndarray,
                      ) -> tuple[ModelContext, float]:
-    """The routing model with every constraint module added, and the travel bound."""
+    """The routing model (its constraints not added yet), and the travel bound."""
     problem, travel, vehicles = model.problem, model.travel, model.vehicles
     job_ids = model.job_ids
     shift_pos = {k: v for v, k in enumerate(used_shifts)}
-    travel_seconds = np.ceil(travel.durations[np.ix_(node_location, node_location)] - 1e-9)
-    travel_seconds = travel_seconds.astype("int64")
+    # Whole seconds, rounded up; in place, as n² temporaries are large at 5 000 jobs.
+    seconds = travel.durations[np.ix_(node_location, node_location)]
+    seconds -= 1e-9
+    np.ceil(seconds, out=seconds)
+    travel_seconds = seconds.astype("int64")
+    del seconds
     origin = min([problem.horizon.start] + [s.start for s in vehicles])
     last = max([problem.horizon.end] + [s.latest_end for s in vehicles])
     horizon = math.ceil((last - origin).total_seconds())
@@ -185,6 +213,4 @@ def _routing_context(model: Model, used_shifts: list[int], node_location: np.nda
         + [0] * (2 * len(vehicles)),
         travel_bound=round(travel_bound * COST_SCALE),
     )
-    for add in constraints.HARD + constraints.SOFT:
-        add(ctx)
     return ctx, travel_bound

@@ -50,7 +50,11 @@ def solve_single(
         pool = EnginePool(engine_threads, warm_up=decompose.warm_up)
     try:
         deadline = deadline or Deadline.starting_now(params.time_limit)
-        model = build_model(problem)
+        # OR-Tools never searches a day over warm_start_max_jobs from a candidate:
+        # its model's constraints are left out there unless a search needs them.
+        search_jobs = (params.engines.warm_start_max_jobs
+                       if params.first_solution is FirstSolution.AUTOMATIC else None)
+        model = build_model(problem, search_jobs=search_jobs)
         report = new_report(params, deadline, model)
         if model.ctx is None:
             return model.plan([], PlanStatus.OPTIMAL, timedelta(seconds=deadline.elapsed()),

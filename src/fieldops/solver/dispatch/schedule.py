@@ -16,10 +16,12 @@ Two views of the same rules:
 
 Lunch. It is taken where it costs no time: on site while waiting for a window
 when it fits there; otherwise it is put off as long as it can still start after
-the next job (lazy) or, when that schedule fails, taken at the first stop
-finished after its window opens (eager); after the last job, after return when
-its window allows, else at the last site. Routes another engine built may need
-it before any leg (:meth:`RouteEvaluator.schedule` with ``thorough``). The plan
+the next job (lazy) or, when that schedule fails or makes an SLA job late,
+taken at the first stop finished after its window opens (eager) if that is
+cheaper; after the last job, after return when its window allows, else at the
+last site. Routes another engine built may need it before any leg
+(:meth:`RouteEvaluator.schedule` with ``thorough``, which also tries every
+placement when an SLA job is still late). The plan
 keeps the break the search chose and moves it, within the same gap, on site
 after arrival or else before leaving the previous stop (:func:`place_break`).
 """
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fieldops.domain.problem import DispatchProblem
+from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.resources import LunchBreak, Shift
 from fieldops.solver.dispatch import constraints
 from fieldops.solver.dispatch.constraints.capacity import demand, vehicle_capacity
@@ -39,7 +42,7 @@ from fieldops.solver.dispatch.constraints.disruption import term as disruption_t
 from fieldops.solver.dispatch.constraints.labour import labour_coefficient
 from fieldops.solver.dispatch.constraints.preferences import penalty_of
 from fieldops.solver.dispatch.constraints.shifts import overtime_coefficient
-from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.sla import breach_cost, lateness_term
 from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
 from fieldops.solver.dispatch.timed import Legs, Penalty, RawRoute, TimedRoute, TimedStop
@@ -51,6 +54,22 @@ LegOf = Callable[[tuple[str, object], tuple[str, object]], Legs]
 
 
 # ------------------------------------------------------------ integer model view
+SlaTerm = tuple[int, int, int]  # deadline, cost per second late, breach (model units)
+
+
+def sla_term(ctx: ModelContext, job: ServiceRequest) -> SlaTerm | None:
+    """``job``'s SLA as the evaluator prices it (:mod:`.constraints.sla`), or ``None``
+    when being late costs nothing."""
+    hourly, breach = lateness_term(ctx, job), breach_cost(ctx, job)
+    if hourly is None and breach == 0:
+        return None
+    if hourly is not None:
+        return hourly[0], hourly[1], breach
+    deadline = ctx.problem.sla_deadline(job)
+    assert deadline is not None  # a breach cost needs a deadline
+    return ctx.seconds(deadline), 0, breach
+
+
 @dataclass
 class VehicleTimes:
     """One shift in model seconds and integer costs."""
@@ -111,6 +130,7 @@ class Schedule:
     break_start: int | None
     end: int
     cost: int
+    late: bool = False  # some job starts after its SLA deadline
 
 
 class RouteEvaluator:
@@ -127,7 +147,7 @@ class RouteEvaluator:
         self.service = ctx.service_seconds
         self.vehicles = vehicle_times(ctx)
         self.windows = job_windows(ctx)
-        self.sla: list[tuple[int, int] | None] = [lateness_term(ctx, job) for job in ctx.jobs]
+        self.sla: list[SlaTerm | None] = [sla_term(ctx, job) for job in ctx.jobs]
         self.load: list[int] = [demand(job) for job in ctx.jobs]
         penalty = penalty_of(ctx)
         self.preferred: list[set[int] | None] = []
@@ -166,21 +186,26 @@ class RouteEvaluator:
 
         The break goes on site while waiting for a window when it fits there;
         otherwise it is put off as long as it can still start after the next job
-        (lazy) — or, if that schedule fails, taken at the first stop finished after
-        its window opens (eager). After the last job it is taken after return when
-        possible. ``thorough``: when both rules fail, try the break at every stop
-        (:meth:`_break_anywhere`; a route another engine built may need that).
+        (lazy) — or, if that schedule fails or makes an SLA job late, taken at the
+        first stop finished after its window opens (eager) when that is cheaper.
+        After the last job it is taken after return when possible. ``thorough``:
+        when both rules fail or leave an SLA job late, also try the break at every
+        stop (:meth:`_break_anywhere`; a route another engine built may need that).
         """
         veh = self.vehicles[v]
         if not route:
             return Schedule([], None, veh.start, 0)
         lazy = self._schedule(v, veh, route, eager=False)
-        if lazy is not None or veh.lunch is None:
+        if veh.lunch is None or (lazy is not None and not lazy.late):
             return lazy
+        # Lunch put off as long as possible can make an SLA job late where an
+        # earlier lunch (in a wait, or before a stop with slack) would not: then the
+        # cheaper of the two, and with ``thorough`` of every placement.
         eager = self._schedule(v, veh, route, eager=True)
-        if eager is not None or not thorough:
-            return eager
-        return self._break_anywhere(v, route)
+        best = _cheaper(lazy, eager)
+        if thorough and (best is None or best.late):
+            best = _cheaper(best, self._break_anywhere(v, route))
+        return best
 
     def _schedule(self, v: int, veh: VehicleTimes, route: list[int], *, eager: bool,
                   break_before: int | None = None, on_arrival: bool = False
@@ -196,6 +221,7 @@ class RouteEvaluator:
         t = veh.start
         here = veh.start_node
         cost = 0
+        late = False
         starts: list[int] = []
         for k, job in enumerate(route):
             drive = int(travel[here, job])
@@ -229,7 +255,8 @@ class RouteEvaluator:
             # The soft terms, inline: sla (lateness), preferences, disruption, travel.
             sla = self.sla[job]
             if sla is not None and start > sla[0]:
-                cost += (start - sla[0]) * sla[1]
+                cost += (start - sla[0]) * sla[1] + sla[2]
+                late = True
             pref = self.preferred[job]
             if pref is not None and v not in pref:
                 cost += self.penalty
@@ -256,7 +283,7 @@ class RouteEvaluator:
             return INFEASIBLE
         if end > veh.soft_end:  # shifts (overtime)
             cost += (end - veh.soft_end) * veh.overtime_cost
-        return Schedule(starts, break_start, end, cost)
+        return Schedule(starts, break_start, end, cost, late)
 
     def _break_anywhere(self, v: int, route: list[int]) -> Schedule | None:
         """The cheapest schedule of ``route`` with the break before one of its legs.
@@ -274,6 +301,13 @@ class RouteEvaluator:
                 if trial is not None and (best is None or trial.cost < best.cost):
                     best = trial
         return best
+
+
+def _cheaper(a: Schedule | None, b: Schedule | None) -> Schedule | None:
+    """The cheaper feasible schedule (``a`` on a tie), ``None`` when neither is."""
+    if a is None or (b is not None and b.cost < a.cost):
+        return b
+    return a
 
 
 # ------------------------------------------------------------ real units

@@ -81,7 +81,7 @@ def evaluate_routes(problem: DispatchProblem,
     to compare another solver's routes under fieldops' full objective.
     """
     deadline = Deadline.starting_now(EVALUATION_TIME_LIMIT)
-    model = build_model(problem)
+    model = build_model(problem, search_jobs=0)  # nothing searches: no OR-Tools model
     report = new_report(SolveParams(time_limit=EVALUATION_TIME_LIMIT), deadline, model)
     if model.ctx is None:
         return model.plan([], PlanStatus.OPTIMAL, timedelta(seconds=deadline.elapsed()),

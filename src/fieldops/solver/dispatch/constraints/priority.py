@@ -6,7 +6,8 @@ problem (the costliest arc times the number of arcs a plan can have). So with th
 default weights dropping even a low job costs more than any amount of travel, and
 each priority level costs ten times the one below. Pinned jobs cost ten times a
 critical job. A job the published plan held also carries the disruption family's
-drop term (:func:`.disruption.drop_term`) in its disjunction.
+drop term (:func:`.disruption.drop_term`) in its disjunction, and a job due within
+the horizon its SLA breach (:func:`.sla.dropped_breach_cost`).
 
 Plan penalty key: ``unassigned``.
 """
@@ -19,6 +20,7 @@ from fieldops.domain.plan import Unassigned
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import Priority, ServiceRequest
 from fieldops.solver.dispatch.constraints.disruption import drop_term
+from fieldops.solver.dispatch.constraints.sla import dropped_breach_cost
 from fieldops.solver.dispatch.context import ModelContext
 from fieldops.solver.dispatch.timed import Penalty
 
@@ -32,7 +34,8 @@ def drop_penalty(ctx: ModelContext, job: ServiceRequest) -> int:
     factor = weights[job.priority]
     if job.pinned_technician is not None:
         factor = PIN_FACTOR * weights[Priority.CRITICAL]
-    return max(1, round(factor * ctx.travel_bound) + drop_term(ctx, job))
+    return max(1, round(factor * ctx.travel_bound) + drop_term(ctx, job)
+               + dropped_breach_cost(ctx, job))
 
 
 def apply(ctx: ModelContext) -> None:

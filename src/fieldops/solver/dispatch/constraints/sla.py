@@ -2,13 +2,25 @@
 
 A job under a contract tier has a deadline (creation time + response time, or the
 next business day's end). Each second its service starts after the deadline costs
-``weights.sla_lateness_per_hour / 3600 × tier.lateness_weight``.
+``weights.sla_lateness_per_hour / 3600 × tier.lateness_weight``; a late job also
+costs ``weights.sla_breach × tier.lateness_weight × travel bound`` once (the
+breach), and so does a job left out whose deadline falls within the horizon. The
+breach is what lets a dispatcher's ranking hold: with the default weights a late
+gold visit costs more than a low-priority job left for another day.
+
+The routing model (OR-Tools) carries the hourly cost as a soft upper bound and the
+breach of left-out jobs in their disjunction; the breach of a late visit is priced
+by the route evaluator (:mod:`..schedule`) that construction, ruin and recreate
+and the final comparison of candidates use.
 
 Plan penalty key: ``sla``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from fieldops.domain.plan import Unassigned
 from fieldops.domain.problem import DispatchProblem
 from fieldops.domain.requests import ServiceRequest
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
@@ -27,6 +39,29 @@ def lateness_term(ctx: ModelContext, job: ServiceRequest) -> tuple[int, int] | N
     per_second = ctx.problem.weights.sla_lateness_per_hour / 3600 * COST_SCALE
     coefficient = round(per_second * weight)
     return (ctx.seconds(deadline), coefficient) if coefficient > 0 else None
+
+
+def breach_factor(problem: DispatchProblem, job: ServiceRequest) -> float:
+    """``sla_breach × tier.lateness_weight`` of ``job`` (0 without a contract tier)."""
+    if job.contract_tier is None or problem.sla_deadline(job) is None:
+        return 0.0
+    return problem.weights.sla_breach * problem.tier_by_name[job.contract_tier].lateness_weight
+
+
+def breach_cost(ctx: ModelContext, job: ServiceRequest) -> int:
+    """Integer cost of ``job`` starting after its deadline, once (the breach)."""
+    return round(breach_factor(ctx.problem, job) * ctx.travel_bound)
+
+
+def due_in_horizon(problem: DispatchProblem, job: ServiceRequest) -> bool:
+    """Whether ``job``'s deadline falls before the horizon ends: left out, it is late."""
+    deadline = problem.sla_deadline(job)
+    return deadline is not None and deadline < problem.horizon.end
+
+
+def dropped_breach_cost(ctx: ModelContext, job: ServiceRequest) -> int:
+    """The breach a left-out ``job`` pays (its disjunction's share of this module)."""
+    return breach_cost(ctx, job) if due_in_horizon(ctx.problem, job) else 0
 
 
 def apply(ctx: ModelContext) -> None:
@@ -56,3 +91,16 @@ def penalty(problem: DispatchProblem, route: TimedRoute) -> Penalty:
         late += lateness
         why.append(f"{stop.request.id} starts {lateness} after its {tier.name} deadline")
     return Penalty(NAME, cost, late.total_seconds() / SECONDS_PER_HOUR, "h late", tuple(why))
+
+
+def breach_penalty(problem: DispatchProblem, late: Sequence[ServiceRequest],
+                   unassigned: Sequence[Unassigned], travel_bound: float) -> Penalty:
+    """The plan's breaches: ``sla_breach × tier weight × travel_bound`` per job in
+    ``late`` (served after its deadline) and per left-out job due within the horizon
+    (``travel_bound`` in objective units)."""
+    left = [problem.request_by_id[u.request_id] for u in unassigned]
+    left = [r for r in left if due_in_horizon(problem, r)]
+    breached = [*late, *left]
+    cost = sum(breach_factor(problem, r) for r in breached) * travel_bound
+    why = tuple(f"{r.id} breaches its {r.contract_tier} SLA" for r in breached)
+    return Penalty(NAME, cost, len(breached), "breaches", why)

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from fieldops.domain.requests import Priority
 from fieldops.solver.dispatch.constraints.capacity import demand
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
-from fieldops.solver.dispatch.constraints.sla import lateness_term
+from fieldops.solver.dispatch.constraints.sla import breach_cost, lateness_term
 from fieldops.solver.dispatch.constraints.travel import base_cost_matrix
 from fieldops.solver.dispatch.context import ModelContext
 from fieldops.solver.dispatch.schedule import job_windows, vehicle_times
@@ -54,6 +55,18 @@ class FlatJob:
     drop_cost: int  # the integer penalty for leaving the job out
     pinned: bool  # pinned technician or pinned start
     has_soft_terms: bool  # SLA lateness or preferred technicians (priced later)
+    # The SLA deadline (model seconds) of a job whose breach costs more than leaving
+    # a low-priority job out: an engine that cannot price lateness may treat it as
+    # the end of the job's windows (:meth:`windows_by_due`).
+    due: int | None = None
+
+    def windows_by_due(self) -> tuple[tuple[int, int], ...]:
+        """The windows cut at ``due``; the windows as they are when none starts by
+        then (the job can only be late: better late than left out)."""
+        if self.due is None:
+            return self.windows
+        kept = tuple((a, min(b, self.due)) for a, b in self.windows if a <= self.due)
+        return kept or self.windows
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,12 @@ def flat_from_context(ctx: ModelContext) -> FlatProblem:
         overtime_cost=veh.overtime_cost,
     ) for veh in vehicle_times(ctx))
     n_vehicles = len(vehicles)
+    low_drop = round(ctx.problem.weights.unassigned[Priority.LOW] * ctx.travel_bound)
     jobs = []
     for j, (job, windows) in enumerate(zip(ctx.jobs, job_windows(ctx), strict=True)):
+        deadline = ctx.problem.sla_deadline(job)
+        due = (ctx.seconds(deadline) if deadline is not None
+               and breach_cost(ctx, job) > low_drop else None)
         allowed = ctx.allowed[j]
         jobs.append(FlatJob(
             service=ctx.service_seconds[j],
@@ -101,6 +118,7 @@ def flat_from_context(ctx: ModelContext) -> FlatProblem:
             drop_cost=drop_penalty(ctx, job),
             pinned=job.pinned_start is not None or job.pinned_technician is not None,
             has_soft_terms=lateness_term(ctx, job) is not None or bool(job.preferred_technicians),
+            due=due,
         ))
     return FlatProblem(
         travel=np.asarray(ctx.travel_seconds, dtype=np.int64),

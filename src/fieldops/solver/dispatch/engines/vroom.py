@@ -55,8 +55,18 @@ CROWDED_EXPLORATION = 2
 UINT32_MAX = 2**32 - 1
 # How long past its budget the child may take to hand its routes back before it
 # is killed (VROOM's timeout covers the search, not reading the input).
+# A share of the budget at least: on a loaded machine (8 searches on 2 cores) the
+# child was seen 3-4 s late at a 17 s budget, and a plan killed that late is lost
+# whole, which costs far more than the seconds ruin and recreate gives up.
 CHILD_GRACE_SECONDS = 2.0
+CHILD_GRACE_SHARE = 0.1
 TIMEOUT_FRACTION = 0.9  # of its budget that VROOM is given as its own timeout
+# VROOM checks its timeout between search phases, and on a crowded machine a phase
+# runs many times longer: with 8 searches on 2 cores (load 18) it missed a 15 s
+# budget by more than 4 s at 350 jobs, and a plan killed late is lost whole. Past
+# one runnable process per CPU the child aims at its budget ÷ √(load per CPU),
+# while the parent still waits for the whole budget plus the grace.
+CROWDING_EXPONENT = 0.5
 
 
 def exploration_for(n_jobs: int, time_limit: float) -> int:
@@ -87,7 +97,8 @@ def solve(
     if not isolated:
         return _solve_here(flat, time_limit, threads=threads, exploration=exploration)
     started = time.monotonic()
-    payload = pickle.dumps((flat, time_limit, threads, exploration, time.time()),
+    aim = aimed_budget(time_limit, os.getloadavg()[0], os.cpu_count() or 1)
+    payload = pickle.dumps((flat, aim, threads, exploration, time.time()),
                            protocol=pickle.HIGHEST_PROTOCOL)
     child = subprocess.Popen(
         # Our pid: the child dies with this process (see engines.lifetime).
@@ -101,7 +112,8 @@ def solve(
 
     talker = threading.Thread(target=talk, daemon=True, name="vroom-child")
     talker.start()
-    deadline = started + time_limit + CHILD_GRACE_SECONDS
+    grace = child_grace(time_limit)
+    deadline = started + time_limit + grace
     while talker.is_alive():
         stopped = should_stop is not None and should_stop()
         if stopped or time.monotonic() > deadline:
@@ -110,7 +122,7 @@ def solve(
             if stopped:
                 raise EngineStopped("stopped by the caller")
             raise RuntimeError(f"VROOM did not answer within {time_limit:.1f} s "
-                               f"+ {CHILD_GRACE_SECONDS:g} s")
+                               f"+ {grace:.1f} s")
         talker.join(0.05)
     if child.returncode != 0:
         tail = answer.get("err", b"").decode(errors="replace").strip().splitlines()[-3:]
@@ -119,6 +131,18 @@ def solve(
     result.elapsed = time.monotonic() - started
     result.details["isolated"] = True
     return result
+
+
+def aimed_budget(time_limit: float, load: float, cpus: int) -> float:
+    """The budget the child aims at: ``time_limit`` on a machine with a CPU to spare,
+    less as more processes compete for each CPU (see ``CROWDING_EXPONENT``)."""
+    crowding = max(1.0, load / max(1, cpus))
+    return time_limit / crowding ** CROWDING_EXPONENT
+
+
+def child_grace(time_limit: float) -> float:
+    """How long past ``time_limit`` the child may answer before it is killed."""
+    return max(CHILD_GRACE_SECONDS, CHILD_GRACE_SHARE * time_limit)
 
 
 def child_timeout(time_limit: float, sent_at: float, now: float) -> float:
@@ -201,7 +225,9 @@ def _solve_here(
             delivery=vroom.Amount([job.load] if has_capacity else []),
             skills={skill_of_set[job.allowed]} if job.allowed is not None else set(),
             priority=PINNED_PRIORITY if job.pinned else PRIORITY[job.priority],
-            time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows],
+            # VROOM cannot price lateness: an SLA whose breach outweighs a low job
+            # left out is a hard latest start for it (FlatJob.due).
+            time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows_by_due()],
         ))
     problem.add_job(jobs)
     solution = problem.solve(

@@ -1,0 +1,145 @@
+"""Does ``fieldops solve --time-limit T`` hold its clock, from process start to plan written?
+
+Run ``python -m benchmarks.clock --time-limit 60 --sizes 350 1000 2000 5000``. Each
+size is a generated field day (:func:`fieldops.data.sample.generate_field_day`, the
+technician ratios of ``benchmarks.field_days``) written as problem JSON; the
+command is then run as a user runs it, in a fresh process, and timed from the
+moment it is spawned: until the plan file is written, and until the process has
+ended. The interpreter's start, the imports, reading the problem, the matrix, the
+diagnosis, the solve, validating the plan, writing it and printing the summary all
+count. Every plan is checked again here by
+:func:`fieldops.validators.dispatch.validate_plan`. Writes
+``benchmarks/results/clock.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import _harness as h
+
+# Technicians per size (issue 3's ratios; 5 000 jobs with 600 technicians, issue 21).
+TECHNICIANS = {100: 14, 350: 50, 1000: 120, 2000: 240, 5000: 600}
+JOBS_PER_TECHNICIAN = 8
+# How often the plan file is looked for while the command runs.
+POLL_SECONDS = 0.02
+KIB_PER_MIB = 1024
+
+
+def _write_day(n_jobs: int, seed: int, folder: Path) -> Path:
+    from fieldops.data.sample import generate_field_day
+    from fieldops.schemas import dump_json, problem_to_json
+
+    techs = TECHNICIANS.get(n_jobs, max(1, n_jobs // JOBS_PER_TECHNICIAN))
+    path = folder / f"day-{n_jobs}.json"
+    dump_json(problem_to_json(generate_field_day(n_jobs, techs, seed=seed)), path)
+    return path
+
+
+def run_command(problem: Path, plan: Path, time_limit: float) -> dict[str, Any]:
+    """``fieldops solve`` in a fresh process: seconds to the plan file and to exit."""
+    command = [sys.executable, "-m", "fieldops.cli", "solve", str(problem), "-o", str(plan),
+               "--time-limit", f"{time_limit:g}"]
+    plan.unlink(missing_ok=True)
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    written: float | None = None
+    while True:
+        # wait4 reaps the child and gives its own peak memory (Linux: KiB).
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if written is None and plan.exists():
+            written = time.monotonic() - start
+        time.sleep(POLL_SECONDS)
+    ended = time.monotonic() - start
+    return {"returncode": os.waitstatus_to_exitcode(status),
+            "plan_written_s": written if written is not None else ended,
+            "ended_s": ended, "peak_rss_mib": usage.ru_maxrss / KIB_PER_MIB}
+
+
+def _check(problem_path: Path, plan_path: Path) -> dict[str, Any]:
+    from fieldops.schemas import load_plan, load_problem
+    from fieldops.validators.dispatch import validate_plan
+
+    problem, plan = load_problem(problem_path), load_plan(plan_path)
+    violations = validate_plan(problem, plan)
+    return {"validated": not violations, "n_violations": len(violations),
+            "assigned": plan.kpis.jobs_assigned, "jobs": len(problem.requests),
+            "solve_time_s": plan.solve_time.total_seconds(),
+            "solver_time_limit": plan.solver.get("time_limit"),
+            "engine": plan.solver.get("engine")}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[350, 1000, 2000])
+    parser.add_argument("--runs", type=int, default=1, help="runs per size (median shown)")
+    parser.add_argument("--day-seed", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    console = Console(width=max(Console().width, 130))
+    machine = h.machine_info()
+    console.print(f"[bold]clock[/]: fieldops solve --time-limit {args.time_limit:g} at "
+                  f"{args.sizes} jobs — {machine['cpu']} ({machine['cpu_count']} CPUs), "
+                  f"load {machine['load_average']}")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="fieldops-clock-") as tmp:
+        folder = Path(tmp)
+        for n in args.sizes:
+            problem = _write_day(n, args.day_seed, folder)
+            for run in range(args.runs):
+                plan = folder / f"plan-{n}.json"
+                row = {"jobs": n, "run": run, "time_limit": args.time_limit,
+                       "problem_mib": problem.stat().st_size / 2**20,
+                       "load_average": os.getloadavg()[0],
+                       **run_command(problem, plan, args.time_limit)}
+                row.update(_check(problem, plan) if plan.exists() else {"validated": False})
+                row["over_limit_s"] = row["ended_s"] - args.time_limit
+                rows.append(row)
+                console.print(f"  {n} jobs run {run}: plan written at "
+                              f"{row['plan_written_s']:.1f} s, ended at {row['ended_s']:.1f} s")
+    console.print(_table(rows, args.time_limit))
+    payload = {"suite": "clock", "machine": machine,
+               "parameters": {"time_limit": args.time_limit, "sizes": args.sizes,
+                              "runs": args.runs, "day_seed": args.day_seed},
+               "runs": rows}
+    target = h.write_results("clock", payload, args.output)
+    console.print(f"results written to {target}")
+    return payload
+
+
+def _table(rows: list[dict[str, Any]], time_limit: float) -> Table:
+    table = Table(title=f"fieldops solve --time-limit {time_limit:g}: wall time from spawn")
+    for col in ("jobs", "runs", "plan written s", "process ended s", "over limit s",
+                "solver limit s", "solve s", "assigned", "peak MiB", "validated"):
+        table.add_column(col, justify="right")
+    for n in dict.fromkeys(r["jobs"] for r in rows):
+        mine = [r for r in rows if r["jobs"] == n]
+
+        def med(key: str, runs: list[dict[str, Any]] = mine) -> float:
+            values = [float(r[key]) for r in runs if r.get(key) is not None]
+            return statistics.median(values) if values else float("nan")
+        table.add_row(
+            str(n), str(len(mine)), f"{med('plan_written_s'):.1f}", f"{med('ended_s'):.1f}",
+            f"{med('over_limit_s'):+.1f}", f"{med('solver_time_limit'):.1f}",
+            f"{med('solve_time_s'):.1f}", f"{med('assigned'):.0f}/{n}",
+            f"{med('peak_rss_mib'):.0f}",
+            "yes" if all(r.get("validated") for r in mine) else "NO")
+    return table
+
+
+if __name__ == "__main__":
+    main()
