@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from fieldops.domain import Skill, TimeWindow
+from fieldops.solver.live.insert import may_take
 from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
-from fieldops.solver.slots.offer import may_take
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
 

@@ -102,7 +102,9 @@ class Insertion:
 
 
 # ---------------------------------------------------------------- candidates
-def _may_take(problem: DispatchProblem, shift: Shift, req: ServiceRequest) -> bool:
+def may_take(problem: DispatchProblem, shift: Shift, req: ServiceRequest) -> bool:
+    """Whether ``shift``'s technician may serve ``req``: skills, exclusions, required
+    and pinned technicians, and a window that meets the shift."""
     tech = problem.technician_by_id[shift.technician_id]
     if not tech.qualifies_for(req.required_skills) or tech.id in req.excluded_technicians:
         return False
@@ -114,8 +116,9 @@ def _may_take(problem: DispatchProblem, shift: Shift, req: ServiceRequest) -> bo
     return not req.windows or any(w.overlaps(window) for w in req.windows)
 
 
-def _nearness(problem: DispatchProblem, shift: Shift, route: Route | None,
-              req: ServiceRequest) -> float:
+def nearness(problem: DispatchProblem, shift: Shift, route: Route | None,
+             req: ServiceRequest) -> float:
+    """Squared straight-line distance from ``req`` to the shift's start or stops."""
     places = [problem.shift_start_location(shift)]
     if route is not None:
         places += [problem.request_by_id[rid].location for rid in route.request_ids]
@@ -130,9 +133,9 @@ def _candidates(problem: DispatchProblem, plan: DispatchPlan, req: ServiceReques
     to ``count`` with the nearest that may not (room for the jobs a repair takes
     out). None when no shift may take it."""
     def near(s: Shift) -> float:
-        return _nearness(problem, s, plan.route_for(s.id), req)
+        return nearness(problem, s, plan.route_for(s.id), req)
 
-    able = sorted((s for s in problem.shifts if _may_take(problem, s, req)), key=near)[:count]
+    able = sorted((s for s in problem.shifts if may_take(problem, s, req)), key=near)[:count]
     if not others or not able or len(able) >= count:
         return able
     taken = {s.id for s in able}

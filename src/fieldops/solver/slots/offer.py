@@ -54,7 +54,7 @@ from fieldops.domain.timewindow import TimeWindow
 from fieldops.geo import build_matrix
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
-from fieldops.solver.live.insert import InsertParams
+from fieldops.solver.live.insert import InsertParams, may_take, nearness
 from fieldops.solver.slots.grid import DEFAULT_GRID, slot_id, slot_windows
 
 SECONDS_PER_HOUR = 3600
@@ -93,31 +93,6 @@ class SlotOffer:
 
 
 # ---------------------------------------------------------------- candidates
-def may_take(problem: DispatchProblem, shift: Shift, req: ServiceRequest) -> bool:
-    """Whether ``shift``'s technician may serve ``req`` (the rule of insert_job)."""
-    tech = problem.technician_by_id[shift.technician_id]
-    if not tech.qualifies_for(req.required_skills) or tech.id in req.excluded_technicians:
-        return False
-    if req.required_technicians and tech.id not in req.required_technicians:
-        return False
-    if req.pinned_technician not in (None, tech.id):
-        return False
-    window = TimeWindow(shift.start, shift.latest_end)
-    return not req.windows or any(w.overlaps(window) for w in req.windows)
-
-
-def nearness(problem: DispatchProblem, plan: DispatchPlan, shift: Shift,
-             req: ServiceRequest) -> float:
-    """Squared straight-line distance from ``req`` to the shift's start or stops."""
-    route = plan.route_for(shift.id)
-    places = [problem.shift_start_location(shift)]
-    if route is not None:
-        places += [problem.request_by_id[rid].location for rid in route.request_ids]
-    scale = math.cos(math.radians(req.location.lat))
-    return min((p.lat - req.location.lat) ** 2 + ((p.lon - req.location.lon) * scale) ** 2
-               for p in places)
-
-
 # ---------------------------------------------------------------- the day's model
 def light_context(problem: DispatchProblem, jobs: list[ServiceRequest],
                   shifts: list[Shift]) -> ModelContext:
@@ -344,7 +319,7 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
     wanted = [s for s in slots if (params.not_before is None or s.start >= params.not_before)
               and slot_windows(request, s)]
     able = [s for s in problem.shifts if may_take(problem, s, request)]
-    able.sort(key=lambda s: nearness(problem, plan, s, request))
+    able.sort(key=lambda s: nearness(problem, s, plan.route_for(s.id), request))
     per_slot: list[tuple[TimeWindow, tuple[TimeWindow, ...], list[Shift]]] = []
     for slot in wanted:
         windows = slot_windows(request, slot)
