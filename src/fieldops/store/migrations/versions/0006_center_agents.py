@@ -1,6 +1,6 @@
 """Contact-center agents as a resource (issue 20): ``agents``.
 
-Revision ID: 0004_center_agents
+Revision ID: 0006_center_agents
 Revises: 0005_key_last_used
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0004_center_agents"
+revision: str = "0006_center_agents"
 down_revision: str | None = "0005_key_last_used"
 branch_labels: str | None = None
 depends_on: str | None = None
