@@ -167,13 +167,14 @@ def _check(resp: requests.Response, *codes: int) -> Any:
     return resp.json() if resp.content else None
 
 
-def set_up_day(server: Server, publishes: int, solve_seconds: float) -> dict[str, Any]:
-    """Load, solve and publish the day; returns the paths the load phases hit."""
+def solve_day(server: Server, day: dict[str, Any], solve_seconds: float
+              ) -> tuple[requests.Session, str, dict[str, Any]]:
+    """Post the day's resources through the API and solve it: the signed-in HTTP
+    session, the API root and the finished plan's JSON."""
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {server.key}"
     api = f"{server.url}/api/v1"
-    day = _tomorrow_day()
-    for tier in day["contract_tiers"]:
+    for tier in day.get("contract_tiers", []):
         _check(http.post(f"{api}/contract-tiers", json=tier), 201)
     for tech in day["technicians"]:
         _check(http.post(f"{api}/technicians", json=tech), 201)
@@ -191,6 +192,12 @@ def set_up_day(server: Server, publishes: int, solve_seconds: float) -> dict[str
         plan = _check(http.get(f"{api}/plans/{plan['id']}"), 200)
     if plan["status"] != "done":
         raise RuntimeError(f"plan {plan['status']}: {plan.get('error')}")
+    return http, api, plan
+
+
+def set_up_day(server: Server, publishes: int, solve_seconds: float) -> dict[str, Any]:
+    """Load, solve and publish the day; returns the paths the load phases hit."""
+    http, api, plan = solve_day(server, _tomorrow_day(), solve_seconds)
     publish_s = []
     for _ in range(publishes):
         t0 = time.perf_counter()

@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._board_browser import board_page
-from benchmarks.api_load import SOLVE_TIMEOUT_S, Server, _check, _machine, start_server
+from benchmarks.api_load import Server, _check, _machine, solve_day, start_server
 from fieldops.data.sample import demo_day_json_on, generate_field_day
 from fieldops.schemas import problem_to_json
 
@@ -61,29 +61,9 @@ def day_json(jobs: int, technicians: int, seed: int, demo: bool) -> dict[str, An
 
 def publish_day(server: Server, day: dict[str, Any], solve_seconds: float) -> dict[str, Any]:
     """Post the day's resources, solve, publish (dispatched); the plan's JSON."""
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {server.key}"
-    api = f"{server.url}/api/v1"
-    for tier in day.get("contract_tiers", []):
-        _check(http.post(f"{api}/contract-tiers", json=tier), 201)
-    for tech in day["technicians"]:
-        _check(http.post(f"{api}/technicians", json=tech), 201)
-    for shift in day["shifts"]:
-        _check(http.post(f"{api}/shifts", json=shift), 201)
-    _check(http.post(f"{api}/requests/import", json=day["requests"]), 201)
-    plan = _check(http.post(f"{api}/plans", json={
-        "timezone": day["timezone"], "horizon": day["horizon"],
-        "params": {"time_limit": solve_seconds}}), 202)
-    deadline = time.monotonic() + SOLVE_TIMEOUT_S
-    while plan["status"] not in ("done", "failed", "cancelled"):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the plan did not finish in time")
-        time.sleep(1)
-        plan = _check(http.get(f"{api}/plans/{plan['id']}"), 200)
-    if plan["status"] != "done":
-        raise RuntimeError(f"plan {plan['status']}: {plan.get('error')}")
+    http, api, plan = solve_day(server, day, solve_seconds)
     _check(http.post(f"{api}/plans/{plan['id']}/publish", json={"dispatch": True}), 200)
-    return plan  # type: ignore[no-any-return]
+    return plan
 
 
 def _one_load(board: Any, url: str) -> dict[str, float]:
