@@ -170,9 +170,8 @@ class Execution:
         shift = self.problem.shift_by_id[route.shift_id]
         out = [e for e in self.reports if isinstance(e, Unavailability)
                and e.technician_id == route.technician_id]
-        steps = [s for s in route.steps if s.kind is not StepKind.BREAK]
-        ready = planned_ready = steps[0].end
-        for step in steps[1:-1]:
+        ready = planned_ready = route.start_step.end
+        for step in route.jobs:
             rid = step.request_id
             assert rid is not None
             if rid in self.actual:
@@ -238,7 +237,7 @@ def republish(ex: Execution, built: Replan, plan: DispatchPlan) -> None:
         old = ex.published.route_for(shift.id)
         mine = sorted((r for r in plan.routes
                        if r.shift_id == shift.id or r.shift_id.startswith(f"{shift.id}@")),
-                      key=lambda r: r.steps[0].start)
+                      key=lambda r: r.start_step.start)
         done = []
         if old is not None:
             expected = built.states[shift.id].expected
@@ -257,7 +256,7 @@ def republish(ex: Execution, built: Replan, plan: DispatchPlan) -> None:
         tail = mine[-1] if mine else old
         assert head is not None and tail is not None
         routes.append(Route(shift.id, shift.technician_id,
-                            (head.steps[0], *done, *middle, tail.steps[-1]),
+                            (head.start_step, *done, *middle, tail.end_step),
                             (mine[0] if mine else head).kpis))
     ex.problem = dataclasses.replace(
         ex.problem, requests=(*ex.problem.requests, *(e.request for e in ex.pending)))
@@ -279,9 +278,9 @@ def summary_of(ex: Execution, emergencies: list[ServiceRequest], sla: timedelta
         shift = ex.problem.shift_by_id[route.shift_id]
         ends = [ex.actual[s.request_id][1] for s in route.jobs if s.request_id in ex.actual]
         if ends:
-            home = max(ends) + route.steps[-1].travel_time
+            home = max(ends) + route.end_step.travel_time
             overtime += max(timedelta(0), home - shift.end)
-            travel += route.steps[-1].travel_time
+            travel += route.end_step.travel_time
     return {"completed": completed, "completed_total": len(ex.actual),
             "emergencies": len(emergencies), "sla_met": met,
             "travel_hours": round(travel.total_seconds() / 3600, 1),

@@ -101,6 +101,19 @@ class Route:
     def request_ids(self) -> tuple[str, ...]:
         return tuple(s.request_id for s in self.steps if s.request_id is not None)
 
+    # A lunch break taken before leaving comes before the START step, and one taken
+    # after return after the END step: the first and last steps are not always them.
+    @property
+    def start_step(self) -> Step:
+        """The departure (``START``) step; the first step when there is none."""
+        return next((s for s in self.steps if s.kind is StepKind.START), self.steps[0])
+
+    @property
+    def end_step(self) -> Step:
+        """The return (``END``) step; the last step when there is none."""
+        return next((s for s in reversed(self.steps) if s.kind is StepKind.END),
+                    self.steps[-1])
+
 
 @dataclass(frozen=True, slots=True)
 class Unassigned:

@@ -224,7 +224,7 @@ def _pieces(plan: DispatchPlan, shift_id: str) -> list[Route]:
     """The routes of a re-planning plan on the pieces of one original shift."""
     return sorted((r for r in plan.routes
                    if r.shift_id == shift_id or r.shift_id.startswith(f"{shift_id}@")),
-                  key=lambda r: r.steps[0].start)
+                  key=lambda r: r.start_step.start)
 
 
 def _merged_route(day: LiveDay, shift_id: str, technician_id: str, proposal: DispatchPlan,
@@ -241,7 +241,9 @@ def _merged_route(day: LiveDay, shift_id: str, technician_id: str, proposal: Dis
         work = _after_history(kept[-1], pieces[0], work)
     first = old or pieces[0]
     last = pieces[-1] if pieces else first
-    return Route(shift_id, technician_id, (first.steps[0], *kept, *work, last.steps[-1]),
+    # START and END by kind: a lunch before leaving or after return is a first or
+    # last step of its piece, and is already among ``work``.
+    return Route(shift_id, technician_id, (first.start_step, *kept, *work, last.end_step),
                  first.kpis)
 
 
@@ -253,7 +255,7 @@ def _after_history(last: Step, piece: Route, work: list[Step]) -> list[Step]:
     k = next((i for i, st in enumerate(work) if st.kind is StepKind.JOB), None)
     if k is None:
         return work
-    travel = max(work[k].arrival - piece.steps[0].end, timedelta(0))
+    travel = max(work[k].arrival - piece.start_step.end, timedelta(0))
     arrival = min(last.end + travel, work[k].arrival)
     return [*work[:k], dataclasses.replace(work[k], arrival=arrival), *work[k + 1:]]
 

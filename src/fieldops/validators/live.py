@@ -88,7 +88,7 @@ class _LiveCheck:
         free_at = day.as_of
         place = None
         first = 0
-        ready = route.steps[0].end  # the planned end of the step before
+        ready = route.start_step.end  # the planned end of the step before
         for k, step in enumerate(route.jobs):
             gap, ready = step.arrival - ready, step.end
             rid = step.request_id
@@ -114,7 +114,9 @@ class _LiveCheck:
         tech = route.technician_id
         own = [r for r in self.plan.routes if r.technician_id == tech and r.jobs]
         if own:
-            start = min(own, key=lambda r: r.steps[0].start).steps[0]
+            # The departure, not the first step: a lunch taken where the technician
+            # is free, before leaving, comes first in a route.
+            start = min(own, key=lambda r: r.start_step.start).start_step
             if start.start < free_at - TOLERANCE:
                 self.add("wrong_free_start", f"leaves {start.start:%H:%M:%S}, free only at "
                          f"{free_at:%H:%M:%S}", shift_id=route.shift_id)
@@ -124,7 +126,7 @@ class _LiveCheck:
         jobs = route.jobs
         pushed = False
         if first < len(jobs):
-            prev_end = jobs[first - 1].end if first > 0 else route.steps[0].end
+            prev_end = jobs[first - 1].end if first > 0 else route.start_step.end
             gap = jobs[first].arrival - prev_end
             pushed = free_at + gap > jobs[first].start + TOLERANCE
         for step in jobs[first:]:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from fieldops.domain.live import JobStatus, LiveDay
 from fieldops.domain.location import Location
-from fieldops.domain.plan import Route, StepKind
+from fieldops.domain.plan import Route
 from fieldops.domain.resources import Shift
 
 
@@ -46,10 +46,12 @@ class RouteState:
 def _walk(day: LiveDay, route: Route, shift: Shift, state: RouteState) -> None:
     as_of = day.as_of
     requests = day.requests()
-    steps = [s for s in route.steps if s.kind is not StepKind.BREAK]
-    ready, planned_ready = steps[0].end, steps[0].end  # the departure
+    # The departure is the START step, not the first step (a lunch taken before
+    # leaving comes first), and the jobs are the JOB steps, not the steps between
+    # the first and the last (a lunch taken after return comes last).
+    ready = planned_ready = route.start_step.end
     idle = True  # the technician waits at the last place until told otherwise
-    for step in steps[1:-1]:
+    for step in route.jobs:
         rid = step.request_id
         assert rid is not None
         req = requests[rid]
