@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest
 from fieldops.domain.errors import FieldError
@@ -107,7 +107,10 @@ def local_days(start: datetime, end: datetime, timezone: str) -> list[date]:
 
 def day_row(s: Session, day: date, *, lock: bool = False) -> LiveDayRow:
     """The live state of ``day``; :class:`NotFound` (``no-published-plan``) without one."""
-    q = select(LiveDayRow).where(LiveDayRow.day == day)
+    # The day's problem and plan (about 1 MB of JSON each at 1 000 jobs) are read
+    # only when used: most calls find them decoded already (:func:`_decoded`).
+    q = select(LiveDayRow).where(LiveDayRow.day == day).options(
+        defer(LiveDayRow.problem), defer(LiveDayRow.plan))
     if lock:
         q = q.with_for_update()
     row = s.scalars(q.execution_options(populate_existing=True)).first()
