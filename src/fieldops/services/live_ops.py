@@ -124,7 +124,7 @@ def _original_shift(state: LiveDay, shift_id: str) -> str:
 #: marshmallow took about half a second per proposal. Entries are shared between
 #: rows, never changed.
 _JSON: dict[object, Any] = {}
-JSON_KEPT = 50_000  # entries; the cache starts again empty beyond this
+JSON_KEPT = 10_000  # entries (a 1 000-job day: 1 120); starts again empty beyond this
 
 
 def _cached_json(value: object, dump: Callable[[Any], Any]) -> Any:
