@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from fieldops.services import jobs
@@ -166,6 +167,62 @@ def test_a_job_reaped_during_its_solve_keeps_the_reapers_verdict(db: Database,
     jobs.run_job(db, kind(model, body), "j1", heartbeat=WAIT)
     row = row_of(db, model)
     assert (row.status, row.error, row.result) == ("failed", "worker lost", None)
+
+
+def _before_update_of(db: Database, model: Any, marker: str,
+                      action: Callable[[], None]) -> Callable[[], None]:
+    """Run ``action`` once, from another thread (another connection), just before
+    the first UPDATE of ``model``'s table whose SQL contains ``marker``; returns the
+    function that removes the hook."""
+    done = threading.Event()
+
+    def hook(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if (not done.is_set() and statement.lstrip().upper().startswith("UPDATE")
+                and model.__tablename__ in statement and marker in statement):
+            done.set()
+            other = threading.Thread(target=action)
+            other.start()
+            other.join(WAIT)
+
+    event.listen(db.engine, "before_cursor_execute", hook)
+    return lambda: event.remove(db.engine, "before_cursor_execute", hook)
+
+
+@MODELS
+def test_a_job_finishing_as_the_reaper_looks_stays_done(db: Database, model: Any) -> None:
+    # The reaper read the job as solving with a stale heartbeat; the solve ends
+    # before its UPDATE: compare-and-set on the status leaves the result alone.
+    new_row(db, model, status="solving", heartbeat_at=utcnow() - timedelta(hours=1))
+
+    def finished() -> None:
+        assert jobs.finish(db, model, "j1", lambda s, row: setattr(row, "status", "done"))
+
+    unhook = _before_update_of(db, model, "heartbeat_at <", finished)
+    try:
+        assert jobs.reap_stale(db, model, lease=60) == 0
+    finally:
+        unhook()
+    row = row_of(db, model)
+    assert (row.status, row.error) == ("done", None) and row.finished_at is not None
+
+
+@MODELS
+def test_a_job_reaped_as_it_finishes_keeps_the_reapers_verdict(db: Database,
+                                                               model: Any) -> None:
+    # The reaper writes first: the finishing solve must not turn the failed job done.
+    new_row(db, model, status="solving", heartbeat_at=utcnow() - timedelta(hours=1))
+
+    def reaped() -> None:
+        assert jobs.reap_stale(db, model, lease=60) == 1
+
+    unhook = _before_update_of(db, model, "finished_at", reaped)
+    try:
+        assert not jobs.finish(db, model, "j1",
+                               lambda s, row: setattr(row, "status", "done"))
+    finally:
+        unhook()
+    row = row_of(db, model)
+    assert row.status == "failed" and "no heartbeat" in row.error
 
 
 # ---------------------------------------------------------------- heartbeat
