@@ -119,6 +119,16 @@ def _insert_live(api: Api) -> Any:
     return api.post(f"/api/v1/plans/{plan['id']}/publish", json={})
 
 
+def _event(**body: Any) -> Callable[[Api], Any]:
+    return lambda api: api.post(f"/api/v1/days/{_day(1).isoformat()}/events", json=body)
+
+
+CHANGES["delay reported"] = _event(type="delay", request_id="r5",
+                                   expected_end=_at(_day(1), "16:30"),
+                                   reported_at=_at(_day(1), "07:00"))
+CHANGES["technician unavailable (jobs released)"] = _event(
+    type="unavailable", technician_id="t2", start=_at(_day(1), "07:00"), end=None,
+    reason="ill", reported_at=_at(_day(1), "07:00"))
 CHANGES["live insertion published"] = _insert_live
 
 
