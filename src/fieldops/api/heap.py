@@ -3,13 +3,13 @@
 A worker of ``fieldops serve`` holds about 250 000 GC-tracked objects once its app
 is built (Flask, SQLAlchemy, OR-Tools, pandas, matplotlib, ... modules, classes and
 functions), none of which will ever be garbage. CPython's oldest-generation
-collection walks every one of them: 130-200 ms of CPU each time, during which every
+collection walks every one of them: 130-230 ms of CPU each time, during which every
 thread of the worker waits for the GIL. Under the load benchmark that came every
 10-30 s per worker: the few-hundred-millisecond stalls behind the p99 misses of the
 three-phase run (issue 19, benchmarks/README.md). Requests leave few long-lived
 objects, so once the start-up heap is out of the collector's sight
 (:func:`gc.freeze`) a full collection
-walks 10-30 000 objects: 3-23 ms measured under the same benchmark.
+walks 10-30 000 objects: 3-25 ms measured under the same benchmark.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
             app = create_app(config)
             apps.append(app)
             # The start-up heap out of the cyclic GC's walks: each full collection
-            # of it stalled the worker 130-200 ms (fieldops.api.heap).
+            # of it stalled the worker 130-230 ms (fieldops.api.heap).
             freeze_startup_heap(app)
             return app
 
