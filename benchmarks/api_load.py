@@ -19,6 +19,7 @@ Prints a table (p50, p99, errors per endpoint and rate) and writes
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import queue
@@ -49,6 +50,8 @@ DEMO_DAY = "2026-03-03"
 READY_TIMEOUT_S = 60.0
 SOLVE_TIMEOUT_S = 300.0
 LOAD_THREADS = 48
+#: How many of the slowest requests each phase lists (with when they were due).
+SLOWEST = 20
 #: Goals of issue 19 (p99, milliseconds) per endpoint.
 GOALS_MS = {"feed": 50.0, "plan": 100.0, "requests": 100.0}
 
@@ -59,10 +62,14 @@ class Phase:
     path: str
     rate: float
     latencies_ms: list[float] = field(default_factory=list)
+    #: (seconds after the phase's start, latency ms) of every answered request.
+    timeline: list[tuple[float, float]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
     unanswered: int = 0
     server_cpu_s: float = 0.0
+    #: Wall-clock (epoch seconds) of the phase's first scheduled request.
+    started: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
@@ -70,8 +77,12 @@ class Phase:
                 "ok": len(self.latencies_ms), "errors": sum(self.errors.values()),
                 "error_kinds": self.errors, "unanswered": self.unanswered,
                 "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
-                "max_ms": float(np.max(lat)), "goal_p99_ms": GOALS_MS.get(self.name),
-                "server_cpu_ms_per_request": 1000 * self.server_cpu_s / max(self.sent, 1)}
+                "max_ms": float(np.max(lat)), "started": self.started,
+                "goal_p99_ms": GOALS_MS.get(self.name),
+                "server_cpu_ms_per_request": 1000 * self.server_cpu_s / max(self.sent, 1),
+                # When the slowest requests were due: stalls show as clusters.
+                "slowest": [{"at_s": round(at, 3), "ms": round(ms, 1)} for at, ms in
+                            sorted(self.timeline, key=lambda x: -x[1])[:SLOWEST]]}
 
 
 # ---------------------------------------------------------------- the server
@@ -219,6 +230,7 @@ def run_phase(server: Server, phase: Phase, seconds: float, timeout: float,
     """Send ``rate × seconds`` GETs at their scheduled times from ``threads`` threads."""
     total = int(phase.rate * seconds)
     start = time.perf_counter() + 0.2
+    phase.started = time.time() + 0.2
     schedule: queue.Queue[float | None] = queue.Queue()
     for i in range(total):
         schedule.put(start + i / phase.rate)
@@ -249,6 +261,7 @@ def run_phase(server: Server, phase: Phase, seconds: float, timeout: float,
                 phase.sent += 1
                 if error is None:
                     phase.latencies_ms.append(elapsed)
+                    phase.timeline.append((due - start, elapsed))
                 else:
                     phase.errors[error] = phase.errors.get(error, 0) + 1
 
@@ -338,6 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         console.print(f"fieldops serve on {server.url} ({kind}); setting up the day …")
         day = set_up_day(server, args.publishes, args.solve_seconds)
+        # The generator's own start-up heap out of its GC's walks: a full collection
+        # of it pauses every sending thread (70-290 ms seen here), which would count
+        # as the server's latency (the server does the same, fieldops.api.heap).
+        gc.collect()
+        gc.freeze()
         wanted = set(args.endpoints.split(","))
         phases = [p for p in (Phase("feed", day["feed"], args.feed_rate),
                               Phase("plan", day["plan"], args.plan_rate),

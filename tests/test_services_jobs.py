@@ -1,5 +1,6 @@
 """The one solve-job runner (claim, heartbeat, finish, fail, reap, cancel), called
-directly on SQLite with stand-in solves, for plan and roster rows alike."""
+directly on SQLite (the reaper races on PostgreSQL too) with stand-in solves, for plan
+and roster rows alike."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from api.conftest import BACKENDS, create_pg_schema, drop_pg_schema
 from fieldops.services import jobs
 from fieldops.services.errors import Conflict, Unavailable
 from fieldops.services.plans import PLAN_JOB
@@ -29,6 +32,23 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The jobs database on SQLite, and on PostgreSQL (a schema of its own) when
+    ``FIELDOPS_TEST_DATABASE_URL`` is set: where the locking differs."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
+        schema = None
+    else:
+        schema, url = create_pg_schema("fo_jobs")
+        database = Database(url)
+    database.upgrade()
+    yield database
+    database.dispose()
+    if schema is not None:
+        drop_pg_schema(schema)
 
 
 def new_row(db: Database, model: Any, job_id: str = "j1", status: str = "queued",
@@ -166,6 +186,75 @@ def test_a_job_reaped_during_its_solve_keeps_the_reapers_verdict(db: Database,
     jobs.run_job(db, kind(model, body), "j1", heartbeat=WAIT)
     row = row_of(db, model)
     assert (row.status, row.error, row.result) == ("failed", "worker lost", None)
+
+
+def _before_update_of(db: Database, model: Any, marker: str, action: Callable[[], None],
+                      outcome: list[BaseException | None]) -> Callable[[], None]:
+    """Run ``action`` once, from another thread (another connection), just before
+    the first UPDATE of ``model``'s table whose SQL contains ``marker``, appending
+    its exception (or None) to ``outcome``; returns the function removing the hook."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            action()
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    def hook(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if (not done.is_set() and statement.lstrip().upper().startswith("UPDATE")
+                and model.__tablename__ in statement and marker in statement):
+            done.set()
+            other = threading.Thread(target=run)
+            other.start()
+            other.join(WAIT)
+
+    event.listen(db.engine, "before_cursor_execute", hook)
+    return lambda: event.remove(db.engine, "before_cursor_execute", hook)
+
+
+@MODELS
+def test_a_job_finishing_as_the_reaper_looks_stays_done(any_db: Database, model: Any) -> None:
+    db = any_db
+    # The reaper read the job as solving with a stale heartbeat; the solve ends
+    # before its UPDATE: compare-and-set on the status leaves the result alone.
+    new_row(db, model, status="solving", heartbeat_at=utcnow() - timedelta(hours=1))
+
+    def finished() -> None:
+        assert jobs.finish(db, model, "j1", lambda s, row: setattr(row, "status", "done"))
+
+    outcome: list[BaseException | None] = []
+    unhook = _before_update_of(db, model, "heartbeat_at <", finished, outcome)
+    try:
+        assert jobs.reap_stale(db, model, lease=60) == 0
+    finally:
+        unhook()
+    assert outcome == [None]
+    row = row_of(db, model)
+    assert (row.status, row.error) == ("done", None) and row.finished_at is not None
+
+
+@MODELS
+def test_a_job_reaped_as_it_finishes_keeps_the_reapers_verdict(any_db: Database,
+                                                               model: Any) -> None:
+    db = any_db
+    # The reaper writes first: the finishing solve must not turn the failed job done.
+    new_row(db, model, status="solving", heartbeat_at=utcnow() - timedelta(hours=1))
+
+    def reaped() -> None:
+        assert jobs.reap_stale(db, model, lease=60) == 1
+
+    outcome: list[BaseException | None] = []
+    unhook = _before_update_of(db, model, "finished_at", reaped, outcome)
+    try:
+        assert not jobs.finish(db, model, "j1",
+                               lambda s, row: setattr(row, "status", "done"))
+    finally:
+        unhook()
+    assert outcome == [None]
+    row = row_of(db, model)
+    assert row.status == "failed" and "no heartbeat" in row.error
 
 
 # ---------------------------------------------------------------- heartbeat

@@ -14,6 +14,7 @@ import dataclasses
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -431,6 +432,34 @@ def test_lunch_on_site_is_not_waiting() -> None:
     # Counting the lunch as waiting too shows the half hour twice.
     problem, plan = _lunch_at_r2(minutes(30))
     assert codes(problem, plan) == {"wrong_wait"}
+
+
+def test_a_stored_plan_counting_lunch_as_waiting_is_accepted_as_stored() -> None:
+    # Plans stored before lunch on site stopped counting as waiting have r2's wait
+    # = start - arrival = 30 min: valid when re-validated as a stored plan ...
+    problem, old = _lunch_at_r2(minutes(30))
+    assert validate_plan(problem, old, legacy_wait=True) == []
+    # ... the current convention too ...
+    problem, new = _lunch_at_r2(timedelta(0))
+    assert validate_plan(problem, new, legacy_wait=True) == []
+    # ... but not a wait that follows neither convention.
+    problem, wrong = _lunch_at_r2(minutes(20))
+    assert {v.code for v in validate_plan(problem, wrong, legacy_wait=True)} == {"wrong_wait"}
+    # Fresh solver output is held to the current convention.
+    assert {v.code for v in validate_plan(problem, old)} == {"wrong_wait"}
+
+
+def test_fieldops_validate_accepts_a_saved_plan_of_either_convention(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fieldops.cli import main
+    from fieldops.schemas import dump_json, problem_to_json
+
+    for wait, code in ((minutes(30), 0), (timedelta(0), 0), (minutes(20), 1)):
+        problem, plan = _lunch_at_r2(wait)
+        dump_json(problem_to_json(problem), tmp_path / "problem.json")
+        dump_json(plan_to_json(plan), tmp_path / "plan.json")
+        assert main(["validate", str(tmp_path / "problem.json"),
+                     str(tmp_path / "plan.json")]) == code, capsys.readouterr().out
 
 
 def test_wrong_service_duration() -> None:

@@ -88,7 +88,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     problem = load_problem(args.problem)
     plan = load_plan(args.plan)
-    violations = validate_plan(problem, plan)
+    # A saved plan may predate lunch-on-site-is-not-waiting: either convention per route.
+    violations = validate_plan(problem, plan, legacy_wait=True)
     if args.json:
         print(json.dumps([dataclasses.asdict(v) for v in violations], indent=2))
     elif not violations:

@@ -146,9 +146,17 @@ def finish(db: Database, model: Any, job_id: str,
     verdict already reported is kept.
     """
     with db.session() as s:
-        row = s.get(model, job_id, with_for_update=True)
-        if row is None or row.status != "solving":
+        # Compare-and-set first: the conditional UPDATE takes the row's lock (the
+        # database's write lock on SQLite, where FOR UPDATE does nothing) before the
+        # result is written, so a reaper that failed the job after a plain read here
+        # cannot be overwritten, and a reaper after it finds the job no longer solving.
+        mine = s.execute(update(model).where(model.id == job_id, model.status == "solving")
+                         .values(finished_at=utcnow())
+                         .execution_options(synchronize_session=False))
+        if getattr(mine, "rowcount", 0) != 1:
             return False
+        row = s.get(model, job_id)
+        assert row is not None
         write(s, row)
         row.finished_at = utcnow()
         return True

@@ -23,7 +23,9 @@ Semantics enforced
    ``b.start - a.end >= travel(a, b) + (durations of BREAK steps between them)``;
    ``b.arrival >= a.end + travel(a, b)``; ``b.start >= b.arrival``;
    ``b.wait == b.start - b.arrival`` less the part of it a BREAK step between them
-   covers (lunch on site while waiting is a break, not waiting); a job's
+   covers (lunch on site while waiting is a break, not waiting; with
+   ``legacy_wait``, for stored plans, a route may instead have every
+   ``b.wait == b.start - b.arrival``, the convention before); a job's
    ``end == start + duration``; START and END have ``arrival == start == end``. The
    reported ``travel_time`` and ``travel_distance`` of ``b`` equal the recomputed leg
    (zero on START and BREAK).
@@ -152,17 +154,25 @@ class Violation:
         return f"[{self.code}]{f' ({where})' if where else ''} {self.message}"
 
 
-def assert_valid(problem: DispatchProblem, plan: DispatchPlan) -> None:
+def assert_valid(problem: DispatchProblem, plan: DispatchPlan, *,
+                 legacy_wait: bool = False) -> None:
     """Raise ``AssertionError`` listing every violation of ``plan`` (no-op if none)."""
-    violations = validate_plan(problem, plan)
+    violations = validate_plan(problem, plan, legacy_wait=legacy_wait)
     if violations:
         lines = "\n".join(f"  {v}" for v in violations)
         raise AssertionError(f"plan has {len(violations)} violation(s):\n{lines}")
 
 
-def validate_plan(problem: DispatchProblem, plan: DispatchPlan) -> list[Violation]:
-    """Check ``plan`` against ``problem``; an empty list means the plan is valid."""
-    return _Checker(problem, plan).run()
+def validate_plan(problem: DispatchProblem, plan: DispatchPlan, *,
+                  legacy_wait: bool = False) -> list[Violation]:
+    """Check ``plan`` against ``problem``; an empty list means the plan is valid.
+
+    ``legacy_wait``: the plan was stored earlier (a file, a database row) and may
+    count lunch taken on site while waiting as waiting, as plans did before that
+    time became a break: a route whose every ``wait`` is ``start - arrival`` is
+    then accepted too. Fresh solver output is checked without it (rule 3 as is).
+    """
+    return _Checker(problem, plan, legacy_wait).run()
 
 
 def _on_break(step: Step, between: list[Step]) -> timedelta:
@@ -200,9 +210,11 @@ def _is(step: Step, kind: StepKind) -> bool:
 
 
 class _Checker:
-    def __init__(self, problem: DispatchProblem, plan: DispatchPlan) -> None:
+    def __init__(self, problem: DispatchProblem, plan: DispatchPlan,
+                 legacy_wait: bool = False) -> None:
         self.problem = problem
         self.plan = plan
+        self.legacy_wait = legacy_wait
         self.out: list[Violation] = []
 
     def add(
@@ -424,6 +436,8 @@ class _Checker:
         sid = shift.id
         steps = route.steps
         legs = self.legs(shift, [steps[i] for i in main])
+        wrong_wait: list[Violation] = []
+        legacy_ok = True
         for (ia, ib), leg in zip(itertools.pairwise(main), legs, strict=True):
             if leg is None:
                 continue  # unknown request: already reported, no leg to recompute
@@ -445,15 +459,22 @@ class _Checker:
                          f"starts {_fmt(b.start)} before arriving {_fmt(b.arrival)}", sid, rid)
             idle = b.start - b.arrival - _on_break(b, [steps[k] for k in range(ia + 1, ib)])
             if not _same_time(b.wait, idle):
-                self.add("wrong_wait",
-                         f"wait {_fmt(b.wait)}, start - arrival less breaks is {_fmt(idle)}",
-                         sid, rid)
+                wrong_wait.append(Violation(
+                    "wrong_wait",
+                    f"wait {_fmt(b.wait)}, start - arrival less breaks is {_fmt(idle)}",
+                    sid, rid))
+            legacy_ok = legacy_ok and _same_time(b.wait, b.start - b.arrival)
             if not _same_time(b.travel_time, travel) or not _same_distance(
                 b.travel_distance, distance
             ):
                 self.add("wrong_travel",
                          f"reports {_fmt(b.travel_time)} / {b.travel_distance:g} m, leg is "
                          f"{_fmt(travel)} / {distance:g} m", sid, rid)
+        # A plan stored before lunch on site stopped counting as waiting has, on the
+        # routes where lunch fell in a wait, every wait equal to start - arrival:
+        # accepted for stored plans (legacy_wait), whole routes only, never mixed.
+        if not (self.legacy_wait and legacy_ok):
+            self.out.extend(wrong_wait)
 
     def check_breaks(self, route: Route, shift: Shift, main: list[int]) -> None:
         sid = shift.id
