@@ -124,3 +124,15 @@ def test_pooled_staffing_per_interval_never_needs_more_than_per_queue_erlang() -
     assert (frame["per_queue_agents"] == 16).all()  # 8 + 8: email is not simulated
     assert (frame["pooled_agents"] < frame["per_queue_agents"]).all()
     assert (frame["saved"] == frame["per_queue_agents"] - frame["pooled_agents"]).all()
+
+
+def test_a_learner_takes_longer_as_erlang_c_with_its_handle_time() -> None:
+    # 5 Erlangs at the forecast's 3 minutes; learners (capacity 0.5) take 6 minutes,
+    # so 14 learners face 10 Erlangs: Erlang C with the doubled handle time.
+    learners = [RoutedAgent(f"l{k}", {"v": 1}, ALWAYS) for k in range(14)]
+    frame = simulate_routing([steady("v", 50)], learners, HALF_HOUR, replications=8, seed=3)
+    expected = erlang_c(14, 50 / HALF_HOUR, 360.0, 20.0).sl_offered
+    assert mean_sl(frame, "v") == pytest.approx(expected, abs=0.04)
+    experts = simulate_routing([steady("v", 50)], team(14, "v"), HALF_HOUR, replications=8,
+                               seed=3)
+    assert mean_sl(experts, "v") > mean_sl(frame, "v") + 0.05

@@ -6,7 +6,10 @@ times with the interval's AHT, exponential patience when the queue has one).
 Routing, as an automatic call distributor does it:
 
 * an arriving contact goes to an idle agent with the queue's skill: the most
-  proficient first, then the one idle the longest;
+  proficient first, then the one idle the longest; the agent handles it in the
+  contact's handle time ÷ the agent's capacity on the queue
+  (:data:`~fieldops.domain.roster.PROFICIENCY_CAPACITY`: a learner takes twice as
+  long), as the predicted service level counts the agent;
 * an agent who becomes free takes the oldest waiting contact of the
   highest-priority queue among its skills (``RoutedQueue.priority``, lower first);
 * agents come on duty and leave at the edges of their duty periods (a roster's
@@ -35,7 +38,7 @@ import simpy
 from scipy import stats
 
 from fieldops.domain.errors import FieldError
-from fieldops.domain.roster import Roster, RosterProblem
+from fieldops.domain.roster import PROFICIENCY_CAPACITY, Roster, RosterProblem
 from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingTarget
 
 #: Student-t quantile of a two-sided 95 % confidence interval.
@@ -107,6 +110,8 @@ class _Run:
         self.state = _State()
         index = {q.id: k for k, q in enumerate(queues)}
         self.skill = [{index[q]: p for q, p in a.skills.items() if q in index} for a in agents]
+        self.capacity = [{k: PROFICIENCY_CAPACITY.get(p, 1.0) for k, p in s.items()}
+                         for s in self.skill]
         # Among an agent's queues, the order it looks for work in: priority, then listed.
         self.order = [sorted(s, key=lambda k: (queues[k].priority, k)) for s in self.skill]
 
@@ -162,7 +167,7 @@ class _Run:
         self.t.wait[c.slot, c.queue] += wait
         if wait <= self.answer_time:
             self.t.within[c.slot, c.queue] += 1
-        self.env.process(self._handle(a, c.handle))
+        self.env.process(self._handle(a, c.handle / self.capacity[a][c.queue]))
 
     def _handle(self, a: int, seconds: float) -> simpy.events.ProcessGenerator:
         yield self.env.timeout(seconds)
