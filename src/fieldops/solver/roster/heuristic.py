@@ -48,8 +48,8 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     return need, wu, wo, qi
 
 
-#: Per-agent solve time when the pace is spent (s), and the one retry's cap when an
-#: agent's solve ends without an answer (a loaded machine gives it less CPU).
+#: Per-agent solve time when the pace is spent (s), and the first retry's cap when an
+#: agent's solve ends without an answer (retries double it until the deadline).
 MIN_AGENT_SECONDS = 0.05
 RETRY_SECONDS = 1.0
 
@@ -90,9 +90,11 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = 
         share = (pace or deadline).left() / (len(order) - done)
         solver.parameters.max_time_in_seconds = max(MIN_AGENT_SECONDS, min(2.0, share))
         code = solver.solve(m.model)
-        if code == cp_model.UNKNOWN and deadline.left() > 0 and not deadline.stopped():
-            solver.parameters.max_time_in_seconds = min(RETRY_SECONDS, deadline.left())
+        retry = RETRY_SECONDS  # doubled per retry: a loaded machine gives little CPU
+        while code == cp_model.UNKNOWN and deadline.left() > 0 and not deadline.stopped():
+            solver.parameters.max_time_in_seconds = min(retry, deadline.left())
             code = solver.solve(m.model)
+            retry *= 2
         if code == cp_model.INFEASIBLE:
             infeasible.append(a)
             continue
