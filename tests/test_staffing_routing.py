@@ -136,3 +136,14 @@ def test_a_learner_takes_longer_as_erlang_c_with_its_handle_time() -> None:
     experts = simulate_routing([steady("v", 50)], team(14, "v"), HALF_HOUR, replications=8,
                                seed=3)
     assert mean_sl(experts, "v") > mean_sl(frame, "v") + 0.05
+
+
+def test_a_team_of_specialists_needs_more_agents_than_a_cross_skilled_one() -> None:
+    # Two queues of 1 Erlang: specialists (skills alternate q0, q1) cannot pool.
+    queues = [steady(f"q{k}", 10, intervals=4) for k in range(2)]
+    full, _ = pooled_agents(queues, 0.8, 20.0, HALF_HOUR, start=2, replications=2, seed=2)
+    split, frame = pooled_agents(queues, 0.8, 20.0, HALF_HOUR, start=2, replications=2,
+                                 seed=2, skills=[("q0",), ("q1",)])
+    assert split > full
+    measured = frame[frame["interval"] >= 1].groupby("queue")["service_level"].mean()
+    assert (measured >= 0.8).all()

@@ -331,13 +331,20 @@ def simulate_roster(roster: Roster, problem: RosterProblem, demand: ContactVolum
 # ---------------------------------------------------------------- staffing by simulation
 def pooled_agents(queues: Sequence[RoutedQueue], service_level: float, answer_time: float,
                   interval: float, *, start: int, replications: int = 5, seed: int = 0,
-                  warmup_intervals: int = 1) -> tuple[int, pd.DataFrame]:
-    """The smallest team of agents with every skill that meets ``service_level`` on
-    every queue (mean over replications, intervals after the warm-up), searched
-    upward from ``start``; returns it and its simulated frame."""
+                  warmup_intervals: int = 1,
+                  skills: Sequence[Sequence[str]] | None = None) -> tuple[int, pd.DataFrame]:
+    """The smallest team that meets ``service_level`` on every queue (mean over
+    replications, intervals after the warm-up), searched upward from ``start``;
+    returns it and its simulated frame.
+
+    Every agent holds every queue's skill, or with ``skills`` agent ``k`` holds
+    ``skills[k % len(skills)]`` (a partly cross-skilled team, e.g. a chain of
+    queue pairs), all at proficiency 3.
+    """
+    pattern = [list(s) for s in skills] if skills else [[q.id for q in queues]]
     n = max(1, start)
     while True:
-        agents = [RoutedAgent(f"a{k}", {q.id: 3 for q in queues},
+        agents = [RoutedAgent(f"a{k}", dict.fromkeys(pattern[k % len(pattern)], 3),
                               ((0.0, math.inf),)) for k in range(n)]
         frame = simulate_routing(queues, agents, interval, answer_time, replications, seed)
         measured = frame[frame["interval"] >= warmup_intervals]
