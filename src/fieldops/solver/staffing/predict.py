@@ -14,7 +14,8 @@ so "meets target" here means exactly what "required" means in ``staff()``.
 Erlang models whole agents: the productive heads are rounded **down** (0.7 of
 an agent answers no call on its own). With ``staffed ≥ ⌈agents / (1 −
 shrinkage)⌉`` the floor is still at least ``agents``, so a roster covering the
-staffing's ``scheduled`` column always predicts a met target.
+staffing's ``scheduled`` column with agents of full capacity (proficiency 3 or
+more) always predicts a met target; learners may leave the same heads short.
 """
 
 from __future__ import annotations
