@@ -62,6 +62,8 @@ FINISH_SHARE = 0.1
 #: The CP-SAT model is built only while this share of the time is left: on the
 #: realistic center at load 10 the build alone took a fifth of 120 s.
 BUILD_SHARE = 1 / 3
+#: ... and while BUILD_FACTOR × the heuristic's time (plus FINISH_SHARE) is left.
+BUILD_FACTOR = 1.25
 #: CP-SAT overshoots its limit by up to a second or two on a large model: it is
 #: stopped this share of the time limit early, at most MAX_MARGIN seconds.
 MARGIN_SHARE = 0.02
@@ -203,8 +205,9 @@ def _first_roster(ctx: RosterContext, deadline: Deadline, limit: float,
         start.hint_objective = sum(plan_penalties(light, start.fallback).values())
         callback.report(start.hint_objective)
     # Building the model takes about as long as the heuristic on a large center (25 s
-    # after 36 s at load 10): skip it when that would overrun the deadline.
-    needed = max(BUILD_SHARE * limit, start.hint_seconds)
+    # after 36 s at load 10, 58 s after 54 s at load 20): skip it when that, and
+    # finishing the roster, would overrun the deadline.
+    needed = max(BUILD_SHARE * limit, BUILD_FACTOR * start.hint_seconds + FINISH_SHARE * limit)
     if hint.infeasible or deadline.stopped() or deadline.left() < needed:
         return start, light
     m, _ = build_model(ctx.problem, ctx)
