@@ -63,8 +63,11 @@ class StaffingOut(Strict):
 
 
 class IntradayIn(Strict):
-    forecast = fields.List(fields.Dict(), required=True, metadata={
+    forecast = fields.List(fields.Dict(), load_default=None, allow_none=True, metadata={
         "description": "the day-ahead forecast of today: " + RECORD["description"]})
+    forecast_id = fields.String(allow_none=True, metadata={
+        "description": "instead of forecast: a forecast kept by POST /forecasts (the "
+                       "local day of now is used)"})
     actuals = fields.List(fields.Dict(), required=True, metadata={
         "description": "today's contacts so far: " + RECORD["description"]})
     now = fields.String(required=True, metadata={"format": "date-time", "description":
