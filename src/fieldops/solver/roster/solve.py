@@ -7,8 +7,9 @@ The solve is a short wiring of named phases sharing one :class:`Deadline`:
    agent or gives a complete roster, reported at once and priced without the
    CP-SAT model (:func:`.plan.construction_model`);
 2. :func:`build_model` — every constraint family adds itself to the model, unless
-   less than :data:`BUILD_SHARE` of the time, or less than the heuristic took, is
-   left (the heuristic's roster is then the result: the deadline holds under load);
+   less than :data:`BUILD_SHARE` of the time, or less than :data:`BUILD_FACTOR` ×
+   the heuristic's time plus :data:`FINISH_SHARE`, is left (the heuristic's roster
+   is then the result: the deadline holds under load);
 3. :func:`_search` — CP-SAT on the whole model, then our LNS (:mod:`.lns`) on
    what time is left;
 4. :func:`_result` — the best roster's assignments, coverage and exact penalties.
