@@ -6,9 +6,18 @@ staffing is :func:`fieldops.solver.staffing.required_agents` on each queue alone
 summed; pooled staffing is
 :func:`fieldops.solver.staffing.routing.pooled_agents`: the smallest team of
 agents holding every skill that meets the target on every queue under
-skill-based routing (simpy), searched upward. The pooled search is repeated on
-``--batches`` independent seeds; the saving is reported as the mean over the
-batches with a 95 % Student-t half-width.
+skill-based routing (simpy), searched upward; a partly cross-skilled scenario
+gives each agent two adjacent queues of four (a chain). The pooled search is
+repeated on ``--batches`` independent seeds; the saving is reported as the mean
+over the batches with a 95 % Student-t half-width.
+
+The roster part staffs a one-day, two-queue center per queue with Erlang C,
+rosters cross-skilled agents, and compares the roster's predicted service level
+(Erlang per queue) with its simulated one under skill-based routing: per queue,
+the contact-weighted service level of the day with a 95 % half-width over
+independent replications, and the intervals below the 80 % target. A second
+variant makes a quarter of the agents learners (proficiency 1, half capacity),
+whom both the prediction and the simulation count at half.
 
 Results go to ``benchmarks/results/pooling.json``.
 """
@@ -41,10 +50,16 @@ SCENARIOS = {
     "2 queues × 15 Erlangs": (15.0, 15.0),
     "4 queues × 5 Erlangs": (5.0, 5.0, 5.0, 5.0),
     "4 queues, 2-8 Erlangs": (2.0, 4.0, 6.0, 8.0),
+    "4 queues × 5 Erlangs, chained": (5.0, 5.0, 5.0, 5.0),
+}
+#: Skills per agent (cycled) of the partly cross-skilled scenarios; others: every skill.
+PATTERNS = {
+    "4 queues × 5 Erlangs, chained": (("q0", "q1"), ("q1", "q2"), ("q2", "q3"), ("q3", "q0")),
 }
 
 
-def scenario(loads: tuple[float, ...], batches: int, replications: int) -> dict[str, Any]:
+def scenario(loads: tuple[float, ...], batches: int, replications: int,
+             skills: tuple[tuple[str, ...], ...] | None = None) -> dict[str, Any]:
     from fieldops.domain.workforce import StaffingTarget
     from fieldops.solver.staffing import required_agents
     from fieldops.solver.staffing.routing import RoutedQueue, pooled_agents
@@ -59,23 +74,24 @@ def scenario(loads: tuple[float, ...], batches: int, replications: int) -> dict[
         began = time.perf_counter()
         n, _frame = pooled_agents(queues, SERVICE_LEVEL, ANSWER_TIME, INTERVAL,
                                  start=max(1, merged - 2), replications=replications,
-                                 seed=1000 * batch)
+                                 seed=1000 * batch, skills=skills)
         seconds.append(time.perf_counter() - began)
         found.append(n)
     pooled = np.array(found, dtype=float)
     half = (float(stats.t.ppf(0.975, batches - 1) * pooled.std(ddof=1) / math.sqrt(batches))
             if batches > 1 else math.nan)
-    return {"loads": list(loads), "per_queue_erlang": per_queue,
+    return {"loads": list(loads), "skills": skills, "per_queue_erlang": per_queue,
             "per_queue_total": int(sum(per_queue)), "merged_erlang": merged,
             "pooled_per_batch": found, "pooled_mean": float(pooled.mean()),
             "pooled_ci": half, "saving_mean": float(sum(per_queue) - pooled.mean()),
             "saving_ci": half, "seconds_per_batch_median": float(np.median(seconds))}
 
 
-def roster_scenario(time_limit: float, replications: int) -> dict[str, Any]:
+def roster_scenario(time_limit: float, replications: int, learners: int = 0) -> dict[str, Any]:
     """A one-day, two-queue center of cross-skilled agents: staffed per queue with
     Erlang C, rostered, then its service level predicted (Erlang, per queue) and
-    simulated under skill-based routing, against the 80/20 target."""
+    simulated under skill-based routing, against the 80/20 target. Every
+    ``learners``-th agent has proficiency 1 (0: none)."""
     from datetime import date, timedelta
     from datetime import time as clock
 
@@ -107,7 +123,9 @@ def roster_scenario(time_limit: float, replications: int) -> dict[str, Any]:
     target = StaffingTarget(service_level=SERVICE_LEVEL)
     plan = staff(demand, target)
     templates = tuple(ShiftTemplate(f"s{h}", clock(h), timedelta(hours=6)) for h in (8, 10, 14))
-    agents = tuple(Agent(f"a{k}", "c", (QueueSkill("voice/en"), QueueSkill("voice/de")))
+    level = [1 if learners and k % learners == 0 else 3 for k in range(40)]
+    agents = tuple(Agent(f"a{k}", "c", (QueueSkill("voice/en", level[k]),
+                                        QueueSkill("voice/de", level[k])))
                    for k in range(40))
     base = RosterProblem(start=day, days=1, queues=queues, templates=templates,
                          contracts=(Contract("c"),), agents=agents, requirements=(),
@@ -118,21 +136,48 @@ def roster_scenario(time_limit: float, replications: int) -> dict[str, Any]:
     assert_roster_valid(problem, roster)
     predicted = predict_service_level(roster, demand, target, problem=problem)
     simulated = simulate_roster(roster, problem, demand, replications=replications)
+    # The day's service level per replication (each its own seed): its 95 % CI.
+    runs = [simulate_roster(roster, problem, demand, replications=1, seed=1000 + r)
+            for r in range(replications)]
     rows = []
     for q in queues:
         pred, sim = predicted[predicted["queue"] == q], simulated[simulated["queue"] == q]
         w = pred["offered"].to_numpy()
+        days = np.array([float((run[run["queue"] == q]["service_level"].to_numpy() * w).sum()
+                               / w.sum()) for run in runs])
+        half = (float(stats.t.ppf(0.975, len(days) - 1) * days.std(ddof=1)
+                      / math.sqrt(len(days))) if len(days) > 1 else math.nan)
         rows.append({"queue": q, "erlang_sl": float((pred["service_level"] * w).sum() / w.sum()),
                      "erlang_below": int((~pred["meets_target"]).sum()),
+                     "capacity_mean": float(pred["capacity"].mean()),
+                     "staffed_mean": float(pred["staffed"].mean()),
                      "simulated_sl": float((sim["service_level"].to_numpy() * w).sum() / w.sum()),
+                     "simulated_day_sl": float(days.mean()), "simulated_day_ci": half,
                      "simulated_ci_mean": float(sim["service_level_ci"].mean()),
                      "simulated_below": int((sim["service_level"] < SERVICE_LEVEL).sum()),
                      "intervals": len(pred)})
     multi = sum(len({a.queue for a in s.activities if a.kind == "work"}) > 1
                 for s in roster.assignments)
-    return {"status": roster.status.value, "verdict": roster.verdict,
+    return {"learners": sum(v == 1 for v in level), "status": roster.status.value,
+            "verdict": roster.verdict,
             "shifts": len(roster.assignments), "multi_queue_shifts": multi,
             "short": roster.short, "queues": rows}
+
+
+def _roster_table(roster: dict[str, Any]) -> Table:
+    who = (f"{roster['learners']} of 40 agents learners" if roster["learners"]
+           else "no learners")
+    t2 = Table(title=f"A cross-skilled roster (1 day, 2 queues, {who}): {roster['verdict']}; "
+               f"{roster['multi_queue_shifts']} of {roster['shifts']} shifts on both queues")
+    for col in ("queue", "heads / capacity", "Erlang SL", "below target (Erlang)",
+                "simulated SL (routing, 95 % CI)", "below target (simulated)"):
+        t2.add_column(col, justify="left" if col == "queue" else "right")
+    for r in roster["queues"]:
+        t2.add_row(r["queue"], f"{r['staffed_mean']:.1f} / {r['capacity_mean']:.1f}",
+                   f"{r['erlang_sl']:.1%}", f"{r['erlang_below']}/{r['intervals']}",
+                   f"{r['simulated_day_sl']:.1%} ± {r['simulated_day_ci']:.1%}",
+                   f"{r['simulated_below']}/{r['intervals']}")
+    return t2
 
 
 def main() -> None:
@@ -146,7 +191,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     console = Console(width=120)
-    results = {name: scenario(loads, args.batches, args.replications)
+    results = {name: scenario(loads, args.batches, args.replications, PATTERNS.get(name))
                for name, loads in SCENARIOS.items()}
     table = Table(title="Pooling: agents needed for 80/20, per-queue Erlang C vs a "
                   "cross-skilled team under skill-based routing (simulated)")
@@ -160,20 +205,13 @@ def main() -> None:
                       f"{r['saving_mean']:.1f} ± {r['saving_ci']:.1f}",
                       f"{r['seconds_per_batch_median']:.1f}")
     console.print(table)
-    roster = roster_scenario(args.roster_time_limit, args.replications)
-    t2 = Table(title=f"A cross-skilled roster (1 day, 2 queues): {roster['verdict']}; "
-               f"{roster['multi_queue_shifts']} of {roster['shifts']} shifts on both queues")
-    for col in ("queue", "Erlang SL", "below target (Erlang)", "simulated SL (routing)",
-                "mean 95 % half-width", "below target (simulated)"):
-        t2.add_column(col, justify="left" if col == "queue" else "right")
-    for r in roster["queues"]:
-        t2.add_row(r["queue"], f"{r['erlang_sl']:.1%}", f"{r['erlang_below']}/{r['intervals']}",
-                   f"{r['simulated_sl']:.1%}", f"{r['simulated_ci_mean']:.1%}",
-                   f"{r['simulated_below']}/{r['intervals']}")
-    console.print(t2)
+    rosters = [roster_scenario(args.roster_time_limit, args.replications, learners)
+               for learners in (0, 4)]
+    for roster in rosters:
+        console.print(_roster_table(roster))
     payload = {"suite": "pooling", "machine": machine_info(), "batches": args.batches,
                "replications": args.replications, "intervals": INTERVALS,
-               "scenarios": results, "roster": roster}
+               "scenarios": results, "roster": rosters[0], "roster_learners": rosters[1]}
     console.print(f"results written to {write_results('pooling', payload, args.output)}")
 
 

@@ -180,3 +180,24 @@ def test_assignments_without_activities_need_a_single_queue() -> None:
     with pytest.raises(FieldError) as exc:
         predict_service_level(bare, volumes(), TARGET, SPECS, problem=problem())
     assert exc.value.field == "roster.assignments[0].activities"
+
+
+def test_a_learner_counts_with_its_capacity_as_the_routing_serves_it() -> None:
+    # Agents a0-a5 learn voice (proficiency 1: half capacity), a6-a7 are at level 2.
+    skills = {0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2}
+    base = problem()
+    agents = tuple(Agent(a.id, "c", tuple(QueueSkill(q, skills.get(i, 3)) for q in QUEUES))
+                   for i, a in enumerate(base.agents))
+    learners = RosterProblem(start=base.start, days=1, queues=QUEUES,
+                             templates=base.templates, contracts=base.contracts,
+                             agents=agents, requirements=(), timezone=base.timezone)
+    out = predict_service_level(sample_roster(), volumes(), TARGET, SPECS, problem=learners)
+    full = predict_service_level(sample_roster(), volumes(), TARGET, SPECS, problem=problem())
+    voice, voice_full = (f[f["queue"] == "voice/en"].reset_index(drop=True) for f in (out, full))
+    # 08:00: 15 heads, of which a0-a5 count 0.5 and a6, a7 0.75: capacity 7 x 1 + 3 + 1.5.
+    assert voice.loc[0, "staffed"] == voice_full.loc[0, "staffed"] == 15
+    assert voice.loc[0, "capacity"] == pytest.approx(11.5)
+    assert voice.loc[0, "productive"] == pytest.approx(11.5 * 0.7)  # 8.05 -> 8 agents answer
+    assert voice_full.loc[0, "capacity"] == pytest.approx(15)
+    # 8 Erlangs on 8 agents is unstable: no call within 20 s.
+    assert voice.loc[0, "service_level"] == 0.0 < voice_full.loc[0, "service_level"]

@@ -124,3 +124,26 @@ def test_pooled_staffing_per_interval_never_needs_more_than_per_queue_erlang() -
     assert (frame["per_queue_agents"] == 16).all()  # 8 + 8: email is not simulated
     assert (frame["pooled_agents"] < frame["per_queue_agents"]).all()
     assert (frame["saved"] == frame["per_queue_agents"] - frame["pooled_agents"]).all()
+
+
+def test_a_learner_takes_longer_as_erlang_c_with_its_handle_time() -> None:
+    # 5 Erlangs at the forecast's 3 minutes; learners (capacity 0.5) take 6 minutes,
+    # so 14 learners face 10 Erlangs: Erlang C with the doubled handle time.
+    learners = [RoutedAgent(f"l{k}", {"v": 1}, ALWAYS) for k in range(14)]
+    frame = simulate_routing([steady("v", 50)], learners, HALF_HOUR, replications=8, seed=3)
+    expected = erlang_c(14, 50 / HALF_HOUR, 360.0, 20.0).sl_offered
+    assert mean_sl(frame, "v") == pytest.approx(expected, abs=0.04)
+    experts = simulate_routing([steady("v", 50)], team(14, "v"), HALF_HOUR, replications=8,
+                               seed=3)
+    assert mean_sl(experts, "v") > mean_sl(frame, "v") + 0.05
+
+
+def test_a_team_of_specialists_needs_more_agents_than_a_cross_skilled_one() -> None:
+    # Two queues of 1 Erlang: specialists (skills alternate q0, q1) cannot pool.
+    queues = [steady(f"q{k}", 10, intervals=4) for k in range(2)]
+    full, _ = pooled_agents(queues, 0.8, 20.0, HALF_HOUR, start=2, replications=2, seed=2)
+    split, frame = pooled_agents(queues, 0.8, 20.0, HALF_HOUR, start=2, replications=2,
+                                 seed=2, skills=[("q0",), ("q1",)])
+    assert split > full
+    measured = frame[frame["interval"] >= 1].groupby("queue")["service_level"].mean()
+    assert (measured >= 0.8).all()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from .conftest import Api, assert_problem
@@ -155,13 +156,14 @@ def _volumes(problem: dict[str, Any], calls: float) -> list[dict[str, Any]]:
              "aht_seconds": 180} for r in problem["requirements"]]
 
 
-def _predicted(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+def _predicted(api: Api, body: dict[str, Any], rows: int | None = None) -> dict[str, Any]:
     resp = api.post("/api/v1/rosters", role="manager", json=body)
     assert resp.status_code == 202, resp.get_json()
     done = wait_roster(api, resp.headers["Location"])
     assert done["status"] == "done", done
     predicted: dict[str, Any] = done["result"]["predicted"]
-    assert done["predict"]["volumes"] == len(body["volumes"])
+    assert done["predict"]["volumes"] == (len(body["volumes"]) if rows is None else rows)
+    assert done["predict"]["forecast_id"] == body.get("forecast_id")
     assert "predict" not in done["params"]
     return predicted
 
@@ -275,3 +277,71 @@ def test_racing_imports_of_the_same_agents_all_succeed(api: Api) -> None:
         [a.get_data(as_text=True) for a in answers]
     assert api.count("agents") == 20
     assert sum(a.get_json()["created"] for a in answers) >= 20  # each counts what it saw
+
+
+# ---------------------------------------------------------------- a stored forecast
+def test_a_stored_forecast_is_named_by_id_and_what_if_applies(api: Api) -> None:
+    from fieldops.data.workforce_sample import sample_history
+    from fieldops.solver.forecast import volumes_from_frame, volumes_to_records
+
+    # A real forecast of the problem's first day from four weeks of hourly history.
+    day = first_day()
+    hourly = sample_history(days=28, start=day - timedelta(days=28)).frame
+    hourly = (hourly[hourly["queue"] == "voice/en"]
+              .set_index("interval_start").resample("1h")
+              .agg({"offered": "sum", "aht_seconds": "mean"}).reset_index())
+    hourly["queue"] = "voice"
+    history = volumes_to_records(volumes_from_frame(hourly, timedelta(hours=1)))
+    resp = api.post("/api/v1/forecasts", role="manager", json={
+        "history": history, "interval": "PT1H",
+        "settings": {"horizon_days": 1, "backtest_weeks": 1,
+                     "methods": ["seasonal_profile"]}})  # Holt-Winters costs seconds
+    assert resp.status_code == 200, resp.get_json()
+    made = resp.get_json()
+    assert resp.headers["Location"] == f"/api/v1/forecasts/{made['id']}"
+    kept = api.get(resp.headers["Location"], role="manager").get_json()
+    assert kept == made and made["forecast"][0]["interval_start"].startswith(day.isoformat())
+
+    problem = roster_problem(days=1)
+    params = {"time_limit": 0.5, "workers": 1}
+    named = _predicted(api, {"problem": problem, "params": params, "forecast_id": made["id"]},
+                       rows=len(made["forecast"]))
+    # The forecast named is the one predicted against: its contacts, hour by hour.
+    offered = {pd.Timestamp(r["interval_start"]): r["offered"] for r in made["forecast"]}
+    assert named["intervals"]
+    for row in named["intervals"]:
+        assert row["offered"] == pytest.approx(offered[pd.Timestamp(row["interval_start"])],
+                                               abs=1e-3)
+    more = _predicted(api, {"problem": problem, "params": params, "forecast_id": made["id"],
+                            "what_if": {"volume_factor": 2}}, rows=len(made["forecast"]))
+    for a, b in zip(named["intervals"], more["intervals"], strict=True):
+        assert b["offered"] == pytest.approx(2 * a["offered"], abs=1e-3)
+
+
+def test_a_bad_forecast_id_is_422_naming_it(api: Api) -> None:
+    stored = api.post("/api/v1/forecasts", role="manager", json={
+        "history": _quarter_hour_history(), "settings": {"horizon_days": 1,
+                                                         "backtest_weeks": 1,
+                                                         "methods": ["seasonal_profile"]}})
+    assert stored.status_code == 200, stored.get_json()
+    quarter_hourly = stored.get_json()["id"]
+    for extra, message in [
+        ({"forecast_id": "no-such-forecast"}, "no stored forecast"),
+        ({"forecast_id": "x" * 300}, "no stored forecast"),
+        ({"forecast_id": quarter_hourly, "volumes": []}, "not both"),
+        ({"forecast_id": quarter_hourly}, "interval"),   # the problem is hourly
+    ]:
+        body = {"problem": roster_problem(days=1), **extra}
+        found = assert_problem(api.post("/api/v1/rosters", role="manager", json=body), 422,
+                               field="forecast_id")
+        assert message in found["detail"], found
+    assert api.count("rosters") == 0
+    assert_problem(api.get("/api/v1/forecasts/no-such-forecast", role="manager"), 404)
+
+
+def _quarter_hour_history() -> list[dict[str, Any]]:
+    from fieldops.data.workforce_sample import sample_history
+    from fieldops.solver.forecast import volumes_to_records
+
+    rows = volumes_to_records(sample_history(days=21))
+    return [r for r in rows if r["queue"] == "voice/en"]

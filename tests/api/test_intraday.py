@@ -107,3 +107,33 @@ def test_no_actuals_yet_keep_the_day_ahead_forecast(api: Api) -> None:
     assert out["ratios"][0]["observed_intervals"] == 0
     assert all(r["offered"] == r["day_ahead"] for r in out["intervals"])
     assert len(out["intervals"]) == 48  # 08:00-20:00, the current interval included
+
+
+def test_a_stored_forecast_is_the_day_ahead_of_the_day_of_now(api: Api) -> None:
+    from fieldops.data.workforce_sample import sample_history
+    from fieldops.solver.forecast import volumes_to_records
+
+    day = first_day()
+    history = [r for r in volumes_to_records(sample_history(
+        days=21, start=day - timedelta(days=21))) if r["queue"] == "voice/en"]
+    made = api.post("/api/v1/forecasts", role="manager", json={
+        "history": history, "settings": {"horizon_days": 2, "backtest_weeks": 1,
+                                         "methods": ["seasonal_profile"]}}).get_json()
+    today = [r for r in made["forecast"] if r["interval_start"].startswith(day.isoformat())]
+    assert 0 < len(today) < len(made["forecast"])  # two days forecast, one is today
+    now = datetime.combine(day, time(12), tzinfo=TZ)
+    actuals = [dict(r, offered=1.5 * r["offered"]) for r in today
+               if datetime.fromisoformat(r["interval_start"]) + QUARTER <= now]
+    sent = api.post("/api/v1/intraday", role="manager", json={
+        "forecast": today, "actuals": actuals, "now": now.isoformat()})
+    named = api.post("/api/v1/intraday", role="manager", json={
+        "forecast_id": made["id"], "actuals": actuals, "now": now.isoformat()})
+    assert sent.status_code == named.status_code == 200, named.get_json()
+    assert named.get_json()["intervals"] == sent.get_json()["intervals"]
+    assert named.get_json()["ratios"][0]["volume_ratio"] > 1.2
+    for body, field in [({"forecast_id": "nope"}, "forecast_id"),
+                        ({"forecast_id": made["id"], "forecast": today}, "forecast_id"),
+                        ({"forecast_id": made["id"], "interval": "PT30M"}, "forecast_id"),
+                        ({}, "forecast")]:
+        assert_problem(api.post("/api/v1/intraday", role="manager", json={
+            "actuals": [], "now": now.isoformat(), **body}), 422, field=field)

@@ -130,8 +130,9 @@ def _plan_head(row: PlanRow, *, with_result: bool) -> dict[str, Any]:
 def _predict_options(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     if spec is None:
         return None
-    return {"volumes": len(spec.get("volumes") or ()), "target": spec.get("target"),
-            "queues": spec.get("queues"), "what_if": spec.get("what_if")}
+    return {"volumes": len(spec.get("volumes") or ()), "forecast_id": spec.get("forecast_id"),
+            "target": spec.get("target"), "queues": spec.get("queues"),
+            "what_if": spec.get("what_if")}
 
 
 def roster_json(row: RosterRow, *, with_result: bool = True) -> dict[str, Any]:

@@ -439,12 +439,16 @@ class RosterCreateSchema(Strict):
         "description": "forecast records {interval_start, queue, offered, aht | "
                        "aht_seconds} on the problem's interval: the result then has "
                        "`predicted`, the service level per interval and queue"})
+    forecast_id = fields.String(allow_none=True, metadata={
+        "description": "instead of volumes: the id of a forecast made by POST /forecasts "
+                       "(on the problem's interval)"})
     target = fields.Dict(allow_none=True, metadata={"description": "StaffingTarget "
-                                                     "(with volumes)"})
+                                                     "(with volumes or forecast_id)"})
     queues = fields.Dict(allow_none=True, metadata={"description": "{queue id: QueueSpec} "
-                                                     "(with volumes)"})
+                                                     "(with volumes or forecast_id)"})
     what_if = fields.Dict(allow_none=True, metadata={
-        "description": "scenario {volume_factor, aht_factor, shrinkage} (with volumes)"})
+        "description": "scenario {volume_factor, aht_factor, shrinkage} (with volumes or "
+                       "forecast_id)"})
 
 
 class RosterProgressSchema(Schema):
@@ -482,7 +486,8 @@ class RosterOutSchema(Schema):
     horizon = fields.Nested(HorizonSchema)
     params = fields.Dict()
     predict = fields.Dict(allow_none=True, metadata={
-        "description": "with volumes: {volumes (row count), target, queues, what_if}"})
+        "description": "with volumes or forecast_id: {volumes (row count), forecast_id, "
+                       "target, queues, what_if}"})
     progress = fields.Nested(RosterProgressSchema)
     error = fields.String(allow_none=True)
     solver_status = fields.String(allow_none=True, metadata={

@@ -42,13 +42,21 @@ MAX_WORKERS = 64  # CP-SAT search workers a roster solve may ask for
 WEEKDAYS = frozenset(range(7))  # 0 = Monday … 6 = Sunday, as date.weekday()
 
 
+#: Throughput of an agent per proficiency level, as a share of the forecast's: a
+#: learner (1) takes twice the forecast handle time, level 2 a third longer. Levels
+#: 3-5 work at the forecast handle time: the forecast's AHT is what the center's
+#: agents achieve, so nobody counts as more than one agent.
+PROFICIENCY_CAPACITY: dict[int, float] = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.0, 5: 1.0}
+
+
 @dataclass(frozen=True, slots=True)
 class QueueSkill:
     """A queue an agent can serve, with a proficiency from 1 (learning) to 5 (expert).
 
-    Every skilled agent counts as one head toward the queue's coverage; the solver
+    Every skilled agent counts as one head toward the roster's coverage; the solver
     prefers the more proficient agent when it has the choice
-    (``RosterWeights.proficiency``).
+    (``RosterWeights.proficiency``). The predicted service level and the routing
+    simulation count the agent's :attr:`capacity` instead (handle time ÷ capacity).
     """
 
     queue: str
@@ -57,6 +65,11 @@ class QueueSkill:
     def __post_init__(self) -> None:
         require_id("queue", self.queue, segment=False)
         require_int("proficiency", self.proficiency, minimum=1, maximum=5)
+
+    @property
+    def capacity(self) -> float:
+        """Share of a fully proficient agent's throughput (:data:`PROFICIENCY_CAPACITY`)."""
+        return PROFICIENCY_CAPACITY[self.proficiency]
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +305,11 @@ class Agent:
             if skill.queue == queue:
                 return skill.proficiency
         return 0
+
+    def capacity(self, queue: str) -> float:
+        """Throughput on ``queue`` as a share of the forecast's (0 when not skilled)."""
+        level = self.proficiency(queue)
+        return PROFICIENCY_CAPACITY[level] if level else 0.0
 
 
 @dataclass(frozen=True, slots=True)

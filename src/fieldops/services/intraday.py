@@ -1,9 +1,10 @@
 """Intraday: the rest of today re-forecast from today's actuals, the staff it needs,
 and what the published roster gives (docs/workforce.md, Intraday).
 
-The day-ahead forecast and today's actuals are sent with the request (nothing of
-them is stored); the roster compared is the one named, else the one published
-last whose horizon covers ``now``.
+The day-ahead forecast is sent with the request, or named by ``forecast_id`` (a
+forecast kept by ``POST /forecasts``, of which the local day of ``now`` is used);
+today's actuals are sent with it (nothing of them is stored). The roster compared
+is the one named, else the one published last whose horizon covers ``now``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from fieldops.schemas.workforce import (
 )
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict
-from fieldops.services.workforce import interval
+from fieldops.services.workforce import interval, stored_forecast
 from fieldops.store.models import RosterPublish, RosterRow
 
 #: Decimals of the contact and handle-time figures answered.
@@ -107,12 +108,39 @@ def _summary(frame: pd.DataFrame, has_roster: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _day_ahead_records(s: Session, body: dict[str, Any], step: Any, now: datetime
+                       ) -> tuple[list[dict[str, Any]], str]:
+    """The day-ahead records (sent, or the stored forecast's day of ``now``) and the
+    request field their errors are named under."""
+    from fieldops.schemas import parse_duration
+
+    if body.get("forecast_id") is None:
+        if body.get("forecast") is None:
+            raise FieldError("forecast", "is required (or forecast_id, a stored forecast)")
+        return list(body["forecast"]), "forecast"
+    if body.get("forecast") is not None:
+        raise FieldError("forecast_id", "give forecast or forecast_id, not both")
+    row = stored_forecast(s, body["forecast_id"], "forecast_id")
+    if parse_duration(row.interval, "forecast_id") != step:
+        raise FieldError("forecast_id", f"is a forecast per {row.interval}; the request's "
+                         "interval differs")
+    local = pd.Timestamp(now).tz_convert(row.timezone or "UTC")
+    day = (local.normalize(), local.normalize() + pd.DateOffset(days=1))
+    records = [r for r in row.document.get("forecast") or []
+               if day[0] <= pd.Timestamp(r["interval_start"]) < day[1]]
+    if not records:
+        raise FieldError("forecast_id", f"has no interval on {local.date().isoformat()}, "
+                         "the day of now")
+    return records, "forecast_id"
+
+
 def intraday(s: Session, body: dict[str, Any]) -> dict[str, Any]:
     """Re-forecast the rest of today and compare the staff it needs with the roster.
 
-    ``body``: ``forecast`` and ``actuals`` (volume records), ``now``, ``interval``,
-    and optionally ``settings`` (:class:`~fieldops.domain.workforce.IntradaySettings`),
-    ``target``, ``queues``, ``what_if`` and ``roster_id``.
+    ``body``: ``forecast`` (or ``forecast_id``) and ``actuals`` (volume records),
+    ``now``, ``interval``, and optionally ``settings``
+    (:class:`~fieldops.domain.workforce.IntradaySettings`), ``target``, ``queues``,
+    ``what_if`` and ``roster_id``.
     """
     from fieldops.solver.forecast import volumes_from_records
     from fieldops.solver.forecast.intraday import reforecast
@@ -124,7 +152,8 @@ def intraday(s: Session, body: dict[str, Any]) -> dict[str, Any]:
     scenario = what_if_from_json(body.get("what_if"), "what_if")
     target = scenario.target(staffing_target_from_json(body.get("target"), "target"))
     queues = queue_specs_from_json(body.get("queues"), "queues")
-    day_ahead = volumes_from_records(body["forecast"], step, "forecast")
+    records, source = _day_ahead_records(s, body, step, now)
+    day_ahead = volumes_from_records(records, step, source)
     # Before the first interval has ended there is nothing to send: no actuals yet.
     actuals = (volumes_from_records(body["actuals"], step, "actuals") if body["actuals"]
                else ContactVolumes(day_ahead.frame.iloc[0:0], step))

@@ -81,7 +81,7 @@ def params_json(params: RosterParams, predict: dict[str, Any] | None = None
     return out
 
 
-#: Request keys that only mean something with ``volumes``.
+#: Request keys that only mean something with ``volumes`` (or ``forecast_id``).
 PREDICTION_OPTIONS = ("target", "queues", "what_if")
 
 
@@ -108,30 +108,63 @@ def prediction_inputs(spec: dict[str, Any], problem: RosterProblem) -> Predictio
 
     scenario = what_if_from_json(spec.get("what_if"), "what_if")
     target = scenario.target(staffing_target_from_json(spec.get("target"), "target"))
-    demand = volumes_from_records(spec["volumes"], problem.interval, "volumes")
+    # A stored forecast's rows are ours: a fault in them is the forecast named.
+    source = "forecast_id" if spec.get("forecast_id") is not None else "volumes"
+    demand = volumes_from_records(spec["volumes"], problem.interval, source)
     not_rostered = tuple(q for q in demand.queues if q not in problem.queues)
     frame = demand.frame[demand.frame["queue"].isin(problem.queues)].reset_index(drop=True)
     if frame.empty:
-        raise FieldError("volumes", "has no row for a queue of the problem "
+        raise FieldError(source, "has no row for a queue of the problem "
                          f"({', '.join(problem.queues)})")
     demand = scenario.volumes(ContactVolumes(frame, demand.interval))
     queues = queue_specs_from_json(spec.get("queues"), "queues")
     for queue_id in queues:
         if queue_id not in demand.queues:
-            raise FieldError(f"queues.{queue_id}", "is not a queue of volumes and the problem")
+            raise FieldError(f"queues.{queue_id}", f"is not a queue of {source} and the problem")
     return Prediction(demand, target, queues, scenario, not_rostered)
 
 
-def prediction_request(body: dict[str, Any], problem: RosterProblem) -> dict[str, Any] | None:
+def _stored_volumes(s: Session, forecast_id: object, problem: RosterProblem
+                    ) -> list[dict[str, Any]]:
+    """The records of the stored forecast named by ``forecast_id``, on the problem's
+    interval grid (422 naming ``forecast_id`` otherwise)."""
+    from fieldops.schemas import format_duration, parse_duration
+    from fieldops.services.workforce import stored_forecast
+
+    row = stored_forecast(s, forecast_id, "forecast_id")
+    if parse_duration(row.interval, "forecast_id") != problem.interval:
+        raise FieldError("forecast_id", f"is a forecast per {row.interval}; the problem's "
+                         f"interval is {format_duration(problem.interval)}")
+    return list(row.document.get("forecast") or [])
+
+
+def prediction_request(body: dict[str, Any], problem: RosterProblem,
+                       s: Session | None = None) -> dict[str, Any] | None:
     """The ``predict`` spec of a ``POST /rosters`` body, checked now (422 before
-    anything is stored), or ``None`` without ``volumes``."""
-    if body.get("volumes") is None:
+    anything is stored), or ``None`` without ``volumes`` or ``forecast_id``.
+
+    ``forecast_id`` names a forecast kept by ``POST /forecasts`` (looked up in
+    ``s``); its records are copied into the spec, so the solve needs no database
+    and a later change to the forecast cannot change the roster's prediction.
+    """
+    forecast_id = body.get("forecast_id")
+    if forecast_id is not None and body.get("volumes") is not None:
+        raise FieldError("forecast_id", "give volumes or forecast_id, not both")
+    if body.get("volumes") is None and forecast_id is None:
         for key in PREDICTION_OPTIONS:
             if body.get(key) is not None:
-                raise FieldError(key, "only applies with volumes (the forecast to predict "
-                                 "the service level against)")
+                raise FieldError(key, "only applies with volumes or forecast_id (the "
+                                 "forecast to predict the service level against)")
         return None
-    spec = {"volumes": body["volumes"], **{k: body.get(k) for k in PREDICTION_OPTIONS}}
+    if forecast_id is not None:
+        if s is None:
+            raise FieldError("forecast_id", "stored forecasts need the server's database")
+        volumes = _stored_volumes(s, forecast_id, problem)
+    else:
+        volumes = body["volumes"]
+    spec = {"volumes": volumes, **{k: body.get(k) for k in PREDICTION_OPTIONS}}
+    if forecast_id is not None:
+        spec["forecast_id"] = forecast_id
     prediction_inputs(spec, problem)
     return spec
 

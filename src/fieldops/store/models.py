@@ -558,6 +558,25 @@ class AgentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ForecastRow(Base):
+    """A forecast made by ``POST /api/v1/forecasts``, kept so a roster request can name
+    it (``forecast_id``) instead of sending its volumes again.
+
+    ``document`` is the endpoint's answer (``forecast_to_json``: the forecast records,
+    back-test, missing intervals); ``interval`` its ISO 8601 interval length.
+    """
+
+    __tablename__ = "forecasts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    interval: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class PublicationDay(Base):
     """One row per UTC date some published plan covers: the lock publishing takes.
 

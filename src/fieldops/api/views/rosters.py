@@ -6,8 +6,9 @@ the roster with its coverage, penalties and the independent validator's verdict;
 ``DELETE`` stops the search and keeps the best roster found; ``publish`` puts the
 agents' shifts on their calendar feeds. A roster's problem is sent whole in the
 request (contracts, templates, coverage); its agents are objects or ids of stored
-agents (:mod:`fieldops.api.views.agents`). With ``volumes`` the result carries the
-predicted service level per interval and queue.
+agents (:mod:`fieldops.api.views.agents`). With ``volumes``, or ``forecast_id``
+naming a forecast kept by ``POST /forecasts``, the result carries the predicted
+service level per interval and queue.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def create_roster(args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, 
     with session() as s:
         raw = agents.resolve_agents(s, args["problem"])
         problem = rosters.roster_problem(raw)
-        predict = rosters.prediction_request(args, problem)
+        predict = rosters.prediction_request(args, problem, s)
         roster_id = rosters.queue_roster(s, problem, raw, params, predict=predict,
                                          name=args.get("name"), created_by=principal().key_id)
     jobs.submit(state().db, rosters.ROSTER_JOB, roster_id, state().backend.submit_roster)

@@ -1,7 +1,9 @@
 """Contact-center demand: forecasts, required staff and intraday (docs/workforce.md).
 
 All run synchronously: a forecast of a few weeks of 15-minute history takes
-seconds, staffing and the intraday re-forecast well under a second.
+seconds, staffing and the intraday re-forecast well under a second. A forecast is
+kept under the ``id`` it is answered with (``GET /forecasts/<id>``), so a roster
+request can name it (``forecast_id``) instead of sending its volumes.
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from fieldops.api.auth import roles
+from fieldops.api.auth import principal, roles
 from fieldops.api.ext import session
 from fieldops.api.schemas import Duration, Strict
+from fieldops.services.crud import get
 from fieldops.services.intraday import intraday
-from fieldops.services.workforce import forecast_records, staffing_records
+from fieldops.services.workforce import (
+    forecast_json,
+    forecast_records,
+    staffing_records,
+    store_forecast,
+)
+from fieldops.store.models import ForecastRow
 
 blp = Blueprint("workforce", __name__, url_prefix="/api/v1",
                 description="Contact-center forecasts and staffing (manager role).")
@@ -30,6 +39,8 @@ class ForecastIn(Strict):
 
 
 class ForecastOut(Strict):
+    id = fields.String(metadata={"description": "the stored forecast's id: name it as "
+                                                "`forecast_id` in POST /rosters"})
     timezone = fields.String()
     interval = fields.String()
     forecast = fields.List(fields.Dict())
@@ -52,8 +63,11 @@ class StaffingOut(Strict):
 
 
 class IntradayIn(Strict):
-    forecast = fields.List(fields.Dict(), required=True, metadata={
+    forecast = fields.List(fields.Dict(), load_default=None, allow_none=True, metadata={
         "description": "the day-ahead forecast of today: " + RECORD["description"]})
+    forecast_id = fields.String(allow_none=True, metadata={
+        "description": "instead of forecast: a forecast kept by POST /forecasts (the "
+                       "local day of now is used)"})
     actuals = fields.List(fields.Dict(), required=True, metadata={
         "description": "today's contacts so far: " + RECORD["description"]})
     now = fields.String(required=True, metadata={"format": "date-time", "description":
@@ -89,9 +103,23 @@ class IntradayOut(Strict):
 @roles("admin", "manager")
 @blp.arguments(ForecastIn)
 @blp.response(200, ForecastOut)
-def create_forecast(body: dict[str, Any]) -> dict[str, Any]:
-    """Forecast contact volume per interval and queue from history."""
-    return forecast_records(body["history"], body["interval"], body.get("settings"))
+def create_forecast(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Forecast contact volume per interval and queue from history; the forecast is
+    kept under the ``id`` answered (``Location``), for roster requests to name."""
+    document = forecast_records(body["history"], body["interval"], body.get("settings"))
+    with session() as s:
+        forecast_id = store_forecast(s, document, created_by=principal().key_id)
+    return ({"id": forecast_id, **document}, 200,
+            {"Location": f"/api/v1/forecasts/{forecast_id}"})
+
+
+@blp.route("/forecasts/<string:forecast_id>", methods=["GET"])
+@roles("admin", "manager")
+@blp.response(200, ForecastOut)
+def get_forecast(forecast_id: str) -> dict[str, Any]:
+    """A forecast made by ``POST /forecasts``, as it was answered."""
+    with session() as s:
+        return forecast_json(get(s, ForecastRow, forecast_id, "forecast"))
 
 
 @blp.route("/staffing", methods=["POST"])

@@ -48,8 +48,19 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     return need, wu, wo, qi
 
 
-def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
-    """Build the agent-by-agent roster until ``deadline`` (or its stop event)."""
+#: Per-agent solve time when the pace is spent (s), and the first retry's cap when an
+#: agent's solve ends without an answer (retries double it until the deadline).
+MIN_AGENT_SECONDS = 0.05
+RETRY_SECONDS = 1.0
+
+
+def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = None) -> Hint:
+    """Build the agent-by-agent roster until ``deadline`` (or its stop event).
+
+    ``pace`` (default ``deadline``) is the budget the agents' solve times are
+    shared from; past it each agent still gets :data:`MIN_AGENT_SECONDS` until
+    ``deadline``, so a slow machine delays the roster instead of losing it.
+    """
     p = ctx.problem
     need, wu, wo, qi = _demand(ctx)
     n = ctx.n_intervals
@@ -76,8 +87,14 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
         m.model.maximize(sum(terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.05, min(2.0, left / (len(order) - done)))
+        share = (pace or deadline).left() / (len(order) - done)
+        solver.parameters.max_time_in_seconds = max(MIN_AGENT_SECONDS, min(2.0, share))
         code = solver.solve(m.model)
+        retry = RETRY_SECONDS  # doubled per retry: a loaded machine gives little CPU
+        while code == cp_model.UNKNOWN and deadline.left() > 0 and not deadline.stopped():
+            solver.parameters.max_time_in_seconds = min(retry, deadline.left())
+            code = solver.solve(m.model)
+            retry *= 2
         if code == cp_model.INFEASIBLE:
             infeasible.append(a)
             continue

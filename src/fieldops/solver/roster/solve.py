@@ -2,9 +2,14 @@
 
 The solve is a short wiring of named phases sharing one :class:`Deadline`:
 
-1. :func:`_first_roster` — the per-agent heuristic (up to :data:`HINT_SHARE` of the
-   time) proves infeasibility agent by agent or hands CP-SAT a complete roster;
-2. :func:`build_model` — every constraint family adds itself to the model;
+1. :func:`_first_roster` — the per-agent heuristic (paced to :data:`HINT_SHARE` of
+   the time, allowed to run late on a loaded machine) proves infeasibility agent by
+   agent or gives a complete roster, reported at once and priced without the
+   CP-SAT model (:func:`.plan.construction_model`);
+2. :func:`build_model` — every constraint family adds itself to the model, unless
+   less than :data:`BUILD_SHARE` of the time, or less than :data:`BUILD_FACTOR` ×
+   the heuristic's time plus :data:`FINISH_SHARE`, is left (the heuristic's roster
+   is then the result: the deadline holds under load);
 3. :func:`_search` — CP-SAT on the whole model, then our LNS (:mod:`.lns`) on
    what time is left;
 4. :func:`_result` — the best roster's assignments, coverage and exact penalties.
@@ -37,6 +42,7 @@ from fieldops.solver.roster.model import RosterModel
 from fieldops.solver.roster.plan import (
     Aggregates,
     add_full_hint,
+    construction_model,
     from_shifts,
     from_values,
     rebalance_blocks,
@@ -50,8 +56,15 @@ from fieldops.solver.roster.plan import penalties as plan_penalties
 #: runs on a loaded machine: 927 685 and 891 274 alone, 929 742 with 20 % LNS).
 FULL_SHARE = 0.3
 FULL_SHARE_LARGE = 1.0
-#: The per-agent heuristic gets up to this share of the whole time limit.
+#: The per-agent heuristic is paced to this share of the whole time limit ...
 HINT_SHARE = 1 / 3
+#: ... and may run late until this share is left (to finish the roster in).
+FINISH_SHARE = 0.1
+#: The CP-SAT model is built only while this share of the time is left: on the
+#: realistic center at load 10 the build alone took a fifth of 120 s.
+BUILD_SHARE = 1 / 3
+#: ... and while BUILD_FACTOR × the heuristic's time (plus FINISH_SHARE) is left.
+BUILD_FACTOR = 1.25
 #: CP-SAT overshoots its limit by up to a second or two on a large model: it is
 #: stopped this share of the time limit early, at most MAX_MARGIN seconds.
 MARGIN_SHARE = 0.02
@@ -93,6 +106,7 @@ class _Start:
     build_seconds: float
     fallback: Aggregates | None = None  # the heuristic's complete roster
     hint_objective: int | None = None
+    built: bool = False  # False: no time was left to build the CP-SAT model
 
 
 @dataclass
@@ -142,13 +156,22 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
     params = _checked(problem, params)
     deadline = Deadline.after(params.time_limit, stop)
     ctx = RosterContext(problem)
-    start, m = _first_roster(ctx, deadline)
+    callback = _Callback(deadline, progress)
+    start, m = _first_roster(ctx, deadline, params.time_limit, callback)
     if start.hint.infeasible:
         proof = {"engine": "heuristic", "infeasible_agents":
                  [problem.agents[a].id for a in start.hint.infeasible]}
         return _result(m, None, RosterStatus.INFEASIBLE, deadline, proof)
-    callback = _Callback(deadline, progress)
-    _hint_model(m, start, callback)
+    if not start.built:
+        status = (RosterStatus.CANCELLED if deadline.stopped() else
+                  RosterStatus.TIME_LIMIT if start.fallback is not None else
+                  RosterStatus.NO_SOLUTION)
+        return _result(m, start.fallback, status, deadline,
+                       {"engine": "heuristic", "hint_objective": start.hint_objective,
+                        "hint_complete": start.hint.complete,
+                        "hint_seconds": round(start.hint_seconds, 3),
+                        "solutions": callback.solutions, "model_built": False})
+    _hint_model(m, start)
     if deadline.stopped():
         return _result(m, start.fallback, RosterStatus.CANCELLED, deadline,
                        {"engine": "heuristic", "hint_objective": start.hint_objective,
@@ -169,22 +192,34 @@ def _checked(problem: RosterProblem, params: RosterParams | None) -> RosterParam
     return params
 
 
-def _first_roster(ctx: RosterContext, deadline: Deadline) -> tuple[_Start, RosterModel]:
-    """Phase 1 and 2: the heuristic's roster, then the full model."""
-    hint = greedy_hint(ctx, deadline.share(HINT_SHARE))
-    hint_seconds = deadline.elapsed()
+def _first_roster(ctx: RosterContext, deadline: Deadline, limit: float,
+                  callback: _Callback) -> tuple[_Start, RosterModel]:
+    """Phase 1 and 2: the heuristic's roster, reported as the first roster found,
+    then the full model when there is time to build it (else the model returned
+    has no variables and the heuristic's roster is the result)."""
+    hint = greedy_hint(ctx, deadline.shortened(FINISH_SHARE * limit),
+                       pace=deadline.share(HINT_SHARE))
+    start = _Start(hint, deadline.elapsed(), 0.0)
+    light = construction_model(ctx)
+    if hint.complete and not hint.infeasible:
+        start.fallback = rebalance_blocks(light, from_shifts(light, hint.shifts))
+        start.hint_objective = sum(plan_penalties(light, start.fallback).values())
+        callback.report(start.hint_objective)
+    # Building the model takes about as long as the heuristic on a large center (25 s
+    # after 36 s at load 10, 58 s after 54 s at load 20): skip it when that, and
+    # finishing the roster, would overrun the deadline.
+    needed = max(BUILD_SHARE * limit, BUILD_FACTOR * start.hint_seconds + FINISH_SHARE * limit)
+    if hint.infeasible or deadline.stopped() or deadline.left() < needed:
+        return start, light
     m, _ = build_model(ctx.problem, ctx)
-    return _Start(hint, hint_seconds, deadline.elapsed() - hint_seconds), m
+    start.build_seconds, start.built = deadline.elapsed() - start.hint_seconds, True
+    return start, m
 
 
-def _hint_model(m: RosterModel, start: _Start, callback: _Callback) -> None:
-    """Hint the heuristic's complete roster, reported as the first roster found."""
-    if not start.hint.complete:
-        return
-    start.fallback = rebalance_blocks(m, from_shifts(m, start.hint.shifts))
-    add_full_hint(m, start.fallback)
-    start.hint_objective = sum(plan_penalties(m, start.fallback).values())
-    callback.report(start.hint_objective)
+def _hint_model(m: RosterModel, start: _Start) -> None:
+    """Hint the heuristic's complete roster to CP-SAT."""
+    if start.fallback is not None:
+        add_full_hint(m, start.fallback)
 
 
 def _search_deadline(m: RosterModel, deadline: Deadline, params: RosterParams) -> Deadline:

@@ -1,8 +1,11 @@
 """Predicted service level of a roster: what the staffed heads achieve per interval.
 
-A roster puts *scheduled* heads on each queue; shrinkage (absence, coaching,
-unplanned breaks) takes its share, so ``productive = staffed × (1 − shrinkage)``
-agents actually take contacts. Each interval is then evaluated with the same
+A roster puts *scheduled* heads on each queue. A head counts with its agent's
+``capacity`` on the queue (:data:`~fieldops.domain.roster.PROFICIENCY_CAPACITY`:
+a learner at proficiency 1 takes twice the handle time, so counts half), as the
+routing simulation serves it; shrinkage (absence, coaching, unplanned breaks)
+takes its share, so ``productive = capacity × (1 − shrinkage)`` agents actually
+take contacts. Each interval is then evaluated with the same
 Erlang C / Erlang A functions the staffing uses (``erlang_c`` / ``erlang_a``,
 chat as ``concurrency`` slots per agent), and checked against every part of the
 :class:`~fieldops.domain.workforce.StaffingTarget` by the staffing's own test,
@@ -11,7 +14,8 @@ so "meets target" here means exactly what "required" means in ``staff()``.
 Erlang models whole agents: the productive heads are rounded **down** (0.7 of
 an agent answers no call on its own). With ``staffed ≥ ⌈agents / (1 −
 shrinkage)⌉`` the floor is still at least ``agents``, so a roster covering the
-staffing's ``scheduled`` column always predicts a met target.
+staffing's ``scheduled`` column with agents of full capacity (proficiency 3 or
+more) always predicts a met target; learners may leave the same heads short.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from fieldops.solver.staffing.plan import staff
 from fieldops.solver.staffing.required import _meets
 
 PREDICT_COLUMNS = (
-    "interval_start", "queue", "offered", "required", "staffed", "productive",
+    "interval_start", "queue", "offered", "required", "staffed", "capacity", "productive",
     "service_level", "asa_seconds", "occupancy", "abandon_rate", "meets_target",
 )
 _TOL = 1e-6
@@ -46,29 +50,36 @@ MIN_AHT_SECONDS = 1e-9  # a zero handle time would divide by zero in Erlang
 
 
 def _work_stretches(roster: Roster, problem: RosterProblem | None) -> pd.DataFrame:
-    """One row per stretch of work: ``start``, ``end`` (UTC) and ``queue``.
+    """One row per stretch of work: ``start``, ``end`` (UTC), ``queue`` and the
+    agent's ``capacity`` on it (1 without ``problem``, which holds the skills).
 
     Taken from the assignments' activities. An assignment without activities is
     read as work from start to end minus its break, on the agent's only queue
     (which needs ``problem``; with several queues the roster must say which).
     """
-    rows: list[tuple[datetime, datetime, str]] = []
+    rows: list[tuple[datetime, datetime, str, float]] = []
     agents = problem.agent_by_id if problem is not None else {}
+
+    def capacity(agent_id: str, queue: str) -> float:
+        agent = agents.get(agent_id)
+        return agent.capacity(queue) if agent is not None else 1.0
+
     for i, a in enumerate(roster.assignments):
         if a.activities:
-            rows.extend((x.start, x.end, x.queue) for x in a.activities
-                        if x.kind == "work" and x.queue is not None)
+            rows.extend((x.start, x.end, x.queue, capacity(a.agent_id, x.queue))
+                        for x in a.activities if x.kind == "work" and x.queue is not None)
             continue
         agent = agents.get(a.agent_id)
         if agent is None or len(agent.queues) != 1:
             raise FieldError(f"roster.assignments[{i}].activities",
                              "are needed to tell which queue the agent works")
         (queue,) = agent.queues
+        c = agent.capacity(queue)
         if a.break_start is not None and a.break_end is not None:
-            rows.extend([(a.start, a.break_start, queue), (a.break_end, a.end, queue)])
+            rows.extend([(a.start, a.break_start, queue, c), (a.break_end, a.end, queue, c)])
         else:
-            rows.append((a.start, a.end, queue))
-    frame = pd.DataFrame(rows, columns=["start", "end", "queue"])
+            rows.append((a.start, a.end, queue, c))
+    frame = pd.DataFrame(rows, columns=["start", "end", "queue", "capacity"])
     for col in ("start", "end"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame
@@ -80,12 +91,15 @@ def staffed_heads(
     queues: pd.Series,
     interval: timedelta,
     problem: RosterProblem | None = None,
+    *,
+    capacity: bool = False,
 ) -> np.ndarray:
     """Heads working on ``queues[i]`` for the whole interval starting ``starts[i]``.
 
     An agent counts in an interval only when a work stretch on that queue covers
     it entirely, as the roster's coverage counts (a break or a shift edge inside
-    the interval takes the agent out of it).
+    the interval takes the agent out of it). With ``capacity`` each head counts
+    its agent's capacity on the queue (``problem`` gives the skills).
     """
     stretches = _work_stretches(roster, problem)
     starts = pd.to_datetime(starts, utc=True).reset_index(drop=True)
@@ -108,13 +122,15 @@ def staffed_heads(
         last = np.floor(e / step).astype(np.int64)  # exclusive
         keep = last > first
         first, last = first[keep], last[keep]
+        weight = (rows["capacity"].to_numpy(dtype=float)[keep] if capacity
+                  else np.ones(len(first)))
         if not len(first):
             continue
         lo = int(min(first.min(), index.min()))
         hi = int(max(last.max(), index.max() + 1))
-        diff = np.zeros(hi - lo + 1, dtype=np.int64)
-        np.add.at(diff, first - lo, 1)
-        np.add.at(diff, last - lo, -1)
+        diff = np.zeros(hi - lo + 1, dtype=float)
+        np.add.at(diff, first - lo, weight)
+        np.add.at(diff, last - lo, -weight)
         heads = np.cumsum(diff)
         mask = (queues == str(queue)).to_numpy()
         out[mask] = heads[index[mask] - lo]
@@ -181,7 +197,9 @@ def predict_service_level(
     pandas.DataFrame
         Columns ``interval_start`` (UTC), ``queue``, ``offered``, ``required``
         (heads the staffing asks for: ⌈scheduled⌉), ``staffed`` (heads the roster
-        puts there), ``productive`` (staffed × (1 − shrinkage)), ``service_level``
+        puts there), ``capacity`` (those heads weighted by their agents'
+        capacity on the queue; needs ``problem``, else equal to ``staffed``),
+        ``productive`` (capacity × (1 − shrinkage)), ``service_level``
         (on the target's basis), ``asa_seconds``, ``occupancy``, ``abandon_rate``
         and ``meets_target`` (bool). Service level, ASA and abandonment are NaN
         for deferred queues (email, back office), which meet the target when the
@@ -197,7 +215,9 @@ def predict_service_level(
     frame = frame.reset_index(drop=True)
     staffed = staffed_heads(roster, frame["interval_start"], frame["queue"], plan.interval,
                             problem)
-    productive = staffed * (1 - target.shrinkage)
+    capacity = staffed_heads(roster, frame["interval_start"], frame["queue"], plan.interval,
+                             problem, capacity=True)
+    productive = capacity * (1 - target.shrinkage)
     agents = np.floor(productive + _TOL).astype(int)
     sl, asa, occ, ab, meets = _interval_kpis(frame, plan, agents, target)
     return pd.DataFrame({
@@ -206,6 +226,7 @@ def predict_service_level(
         "offered": frame["offered"].astype(float),
         "required": np.ceil(frame["scheduled"].to_numpy(dtype=float) - _TOL).astype(int),
         "staffed": staffed,
+        "capacity": capacity,
         "productive": productive,
         "service_level": sl,
         "asa_seconds": asa,

@@ -6,7 +6,10 @@ times with the interval's AHT, exponential patience when the queue has one).
 Routing, as an automatic call distributor does it:
 
 * an arriving contact goes to an idle agent with the queue's skill: the most
-  proficient first, then the one idle the longest;
+  proficient first, then the one idle the longest; the agent handles it in the
+  contact's handle time ÷ the agent's capacity on the queue
+  (:data:`~fieldops.domain.roster.PROFICIENCY_CAPACITY`: a learner takes twice as
+  long), as the predicted service level counts the agent;
 * an agent who becomes free takes the oldest waiting contact of the
   highest-priority queue among its skills (``RoutedQueue.priority``, lower first);
 * agents come on duty and leave at the edges of their duty periods (a roster's
@@ -35,7 +38,7 @@ import simpy
 from scipy import stats
 
 from fieldops.domain.errors import FieldError
-from fieldops.domain.roster import Roster, RosterProblem
+from fieldops.domain.roster import PROFICIENCY_CAPACITY, Roster, RosterProblem
 from fieldops.domain.workforce import ContactVolumes, QueueSpec, StaffingTarget
 
 #: Student-t quantile of a two-sided 95 % confidence interval.
@@ -107,6 +110,8 @@ class _Run:
         self.state = _State()
         index = {q.id: k for k, q in enumerate(queues)}
         self.skill = [{index[q]: p for q, p in a.skills.items() if q in index} for a in agents]
+        self.capacity = [{k: PROFICIENCY_CAPACITY.get(p, 1.0) for k, p in s.items()}
+                         for s in self.skill]
         # Among an agent's queues, the order it looks for work in: priority, then listed.
         self.order = [sorted(s, key=lambda k: (queues[k].priority, k)) for s in self.skill]
 
@@ -162,7 +167,7 @@ class _Run:
         self.t.wait[c.slot, c.queue] += wait
         if wait <= self.answer_time:
             self.t.within[c.slot, c.queue] += 1
-        self.env.process(self._handle(a, c.handle))
+        self.env.process(self._handle(a, c.handle / self.capacity[a][c.queue]))
 
     def _handle(self, a: int, seconds: float) -> simpy.events.ProcessGenerator:
         yield self.env.timeout(seconds)
@@ -326,13 +331,20 @@ def simulate_roster(roster: Roster, problem: RosterProblem, demand: ContactVolum
 # ---------------------------------------------------------------- staffing by simulation
 def pooled_agents(queues: Sequence[RoutedQueue], service_level: float, answer_time: float,
                   interval: float, *, start: int, replications: int = 5, seed: int = 0,
-                  warmup_intervals: int = 1) -> tuple[int, pd.DataFrame]:
-    """The smallest team of agents with every skill that meets ``service_level`` on
-    every queue (mean over replications, intervals after the warm-up), searched
-    upward from ``start``; returns it and its simulated frame."""
+                  warmup_intervals: int = 1,
+                  skills: Sequence[Sequence[str]] | None = None) -> tuple[int, pd.DataFrame]:
+    """The smallest team that meets ``service_level`` on every queue (mean over
+    replications, intervals after the warm-up), searched upward from ``start``;
+    returns it and its simulated frame.
+
+    Every agent holds every queue's skill, or with ``skills`` agent ``k`` holds
+    ``skills[k % len(skills)]`` (a partly cross-skilled team, e.g. a chain of
+    queue pairs), all at proficiency 3.
+    """
+    pattern = [list(s) for s in skills] if skills else [[q.id for q in queues]]
     n = max(1, start)
     while True:
-        agents = [RoutedAgent(f"a{k}", {q.id: 3 for q in queues},
+        agents = [RoutedAgent(f"a{k}", dict.fromkeys(pattern[k % len(pattern)], 3),
                               ((0.0, math.inf),)) for k in range(n)]
         frame = simulate_routing(queues, agents, interval, answer_time, replications, seed)
         measured = frame[frame["interval"] >= warmup_intervals]
