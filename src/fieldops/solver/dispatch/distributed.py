@@ -3,8 +3,10 @@
 With ``SolveParams.distribute.enabled`` (:class:`~.params.DistributeParams`)
 :func:`~.solve.solve_dispatch` hands the day to :func:`solve_distributed`:
 
-1. **Split.** The jobs are clustered by place (k-means on their coordinates,
-   ``ceil(jobs / territory_jobs)`` territories); each territory gets technicians
+1. **Split.** The jobs are cut by place into ``ceil(jobs / territory_jobs)``
+   territories of equal size (recursive bisection of their coordinates across the
+   longer side: compact parts, and equal ones, so that every task takes as long
+   and solves as well as the others); each territory gets technicians
    in proportion to its hours of work, the nearest ones first (by where their
    shift starts). A job pinned to, or requiring, a technician goes to that
    technician's territory.
@@ -157,6 +159,7 @@ def run_task(payload: str, solvers: Solvers, time_limit: float | None = None,
         "routes": [_raw_json(r) for r in plan.routes],
         "unassigned": [[u.request_id, u.reason.value, u.detail] for u in plan.unassigned],
         "objective": plan.objective,
+        "left_out": len(plan.unassigned),
         "jobs": len(problem.requests),
         "shifts": len(problem.shifts),
     }
@@ -196,13 +199,17 @@ def _xy(locations: Sequence[Location]) -> np.ndarray:
     return np.column_stack([lon * scale * _KM_PER_DEG, lat * _KM_PER_DEG])
 
 
-def _kmeans(points: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Cluster label of each point, labels numbered from 0 without gaps."""
-    from scipy.cluster.vq import kmeans2
-
-    _, labels = kmeans2(points, k, minit="++", seed=seed)
-    _, dense = np.unique(labels, return_inverse=True)
-    return np.asarray(dense, dtype=int)
+def _bisect(points: np.ndarray, members: np.ndarray, k: int) -> list[np.ndarray]:
+    """``members`` (indices into ``points``) in ``k`` compact parts of equal size:
+    recursive bisection across the longer side of each part's bounding box."""
+    if k == 1:
+        return [members]
+    box = points[members]
+    axis = int(np.argmax(box.max(0) - box.min(0)))
+    order = members[np.argsort(box[:, axis], kind="stable")]
+    half = k // 2
+    cut = round(len(order) * half / k)
+    return _bisect(points, order[:cut], half) + _bisect(points, order[cut:], k - half)
 
 
 def _quotas(work: np.ndarray, n: int) -> list[int]:
@@ -216,7 +223,7 @@ def _quotas(work: np.ndarray, n: int) -> list[int]:
     return [int(b) + 1 for b in base]
 
 
-def split(problem: DispatchProblem, territory_jobs: int, seed: int = 0) -> list[Territory]:
+def split(problem: DispatchProblem, territory_jobs: int) -> list[Territory]:
     """The day cut into territories (module doc, step 1); every job and every
     shift is in exactly one. Fewer territories than asked when technicians are few."""
     n_req, n_shift = len(problem.requests), len(problem.shifts)
@@ -225,8 +232,9 @@ def split(problem: DispatchProblem, territory_jobs: int, seed: int = 0) -> list[
     if k == 1:
         return [Territory(list(range(n_req)), list(range(n_shift)))]
     points = _xy([r.location for r in problem.requests])
-    labels = _kmeans(points, k, seed)
-    k = int(labels.max()) + 1
+    labels = np.empty(n_req, dtype=int)
+    for j, part in enumerate(_bisect(points, np.arange(n_req), k)):
+        labels[part] = j
     centres = np.array([points[labels == j].mean(0) for j in range(k)])
     work = np.bincount(labels, [r.duration.total_seconds() for r in problem.requests], k)
     quota = _quotas(work, len(techs))
@@ -405,7 +413,7 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
                  runner: TaskRunner | None, solvers: Solvers, end: float,
                  stats: Stats) -> None:
     d = params.distribute
-    territories = split(problem, d.territory_jobs, params.seed)
+    territories = split(problem, d.territory_jobs)
     seconds = _territory_seconds(params, len(territories))
     payloads = [_payload(sub_problem(problem, t.requests, t.shifts,
                                      f"{problem.name or 'day'}-territory-{n}"),
@@ -417,7 +425,7 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
     for t, result in zip(territories, results, strict=True):
         merged.take(result, t.requests, t.shifts)
         stats.territories.append({k: result[k] for k in (
-            "jobs", "shifts", "seconds", "worker", "peak_rss_mib", "objective")})
+            "jobs", "shifts", "left_out", "seconds", "worker", "peak_rss_mib", "objective")})
 
 
 # ----------------------------------------------------------------- boundary
