@@ -27,6 +27,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -183,8 +184,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     console = Console(width=max(Console().width, 160))
     machine = h.machine_info()
     runs: list[dict[str, Any]] = []
-    logs = ROOT / "benchmarks" / "results" / "distributed-logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = Path(tempfile.mkdtemp(prefix="fieldops-distributed-"))
+    console.print(f"worker logs in {logs}")
     for n in args.worker_counts:
         queue = f"fieldops-bench-{uuid.uuid4().hex[:8]}"
         settings = {**vars(args), "workers": n}

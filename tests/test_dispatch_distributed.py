@@ -27,6 +27,7 @@ from fieldops.solver.dispatch.distributed import (
     travel_bound,
 )
 from fieldops.solver.dispatch.model import build_model
+from fieldops.solver.dispatch.params import DistributeParams
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.validators.dispatch import validate_plan
 
@@ -41,9 +42,9 @@ def day() -> DispatchProblem:
 
 
 def _fast(**distribute: Any) -> SolveParams:
-    return SolveParams(time_limit=5, distribute={
+    return SolveParams(time_limit=5, distribute=DistributeParams(**{
         "enabled": True, "territory_jobs": 12, "workers": 1, "territory_seconds": 0.5,
-        "boundary_seconds": 1.0, **distribute})
+        "boundary_seconds": 1.0, **distribute}))
 
 
 def test_split_puts_every_job_and_shift_in_one_compact_territory(
@@ -160,12 +161,13 @@ class Failing:
 
 def test_failed_tasks_are_solved_here_and_the_plan_is_kept(day: DispatchProblem) -> None:
     runner = Failing()
-    plan = solve_distributed(day, _fast(boundary_share=0.01), local_solvers(), runner=runner)
+    plan = solve_distributed(day, _fast(boundary_share=0.01, territory_jobs=24),
+                             local_solvers(), runner=runner)
     info: Any = plan.solver["distributed"]
-    assert runner.sent == 2 and info["local_fallbacks"] == 2
+    assert runner.sent == 1 and info["local_fallbacks"] == 1
     assert any("worker lost" in e for e in info["errors"])
     assert validate_plan(day, plan) == []
-    assert plan.kpis.jobs_assigned >= 8  # both territories' routes are in
+    assert plan.kpis.jobs_assigned >= 8
 
 
 def test_merging_a_result_replaces_only_what_it_held(day: DispatchProblem) -> None:
@@ -187,7 +189,7 @@ def test_a_live_replan_is_not_distributed(day: DispatchProblem) -> None:
     reqs[0] = dataclasses.replace(reqs[0], baseline_technician=day.shifts[0].technician_id,
                                   baseline_start=day.shifts[0].start)
     problem = dataclasses.replace(day, requests=tuple(reqs))
-    plan = solve_dispatch(problem, _fast())
+    plan = solve_dispatch(problem, dataclasses.replace(_fast(), time_limit=0.5))
     assert "live re-plan" in plan.solver["distributed"]["skipped"]  # type: ignore[index]
     assert plan.solver["engine"] != "distributed"
     assert validate_plan(problem, plan) == []
