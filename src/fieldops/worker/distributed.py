@@ -92,7 +92,10 @@ class CeleryRunner:
                 try:
                     if not result.ready():
                         continue
-                    value = result.get(timeout=10, propagate=True)
+                    # Ready already, so get() does not wait; inside a Celery task
+                    # (a worker coordinating a plan) Celery refuses it otherwise.
+                    value = result.get(timeout=10, propagate=True,
+                                       disable_sync_subtasks=False)
                     future.set_result(value)
                 except Exception as exc:  # the task failed, or the backend did
                     if not future.done():

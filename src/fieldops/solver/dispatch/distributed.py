@@ -168,6 +168,9 @@ def run_task(payload: str, solvers: Solvers, time_limit: float | None = None,
     out["seconds"] = round(time.monotonic() - began, 3)
     out["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The engine's child process (VROOM runs in one): the largest that has ended.
+    out["peak_child_rss_mib"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     return out
 
 
@@ -425,7 +428,8 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
     for t, result in zip(territories, results, strict=True):
         merged.take(result, t.requests, t.shifts)
         stats.territories.append({k: result[k] for k in (
-            "jobs", "shifts", "left_out", "seconds", "worker", "peak_rss_mib", "objective")})
+            "jobs", "shifts", "left_out", "seconds", "worker", "peak_rss_mib",
+            "peak_child_rss_mib", "objective")})
 
 
 # ----------------------------------------------------------------- boundary
