@@ -427,7 +427,8 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
     results = _gather(runner, solvers, payloads, give_up, end, stats)
     for t, result in zip(territories, results, strict=True):
         merged.take(result, t.requests, t.shifts)
-        stats.territories.append({k: result[k] for k in (
+        # .get: a worker of another version may not report every figure.
+        stats.territories.append({k: result.get(k) for k in (
             "jobs", "shifts", "left_out", "seconds", "worker", "peak_rss_mib",
             "peak_child_rss_mib", "objective")})
 
