@@ -35,14 +35,6 @@ pytestmark = [
 ]
 
 
-def test_the_result_backend_follows_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FIELDOPS_RESULT_BACKEND", raising=False)
-    assert celery_app.result_backend("redis://h:6379/3") == "redis://h:6379/3"
-    assert celery_app.result_backend("amqp://guest@h//") == "rpc://"
-    monkeypatch.setenv("FIELDOPS_RESULT_BACKEND", "redis://other/1")
-    assert celery_app.result_backend("amqp://guest@h//") == "redis://other/1"
-
-
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     import redis

@@ -103,6 +103,11 @@ def result_backend(broker_url: str) -> str:
     return broker_url if broker_url.startswith(("redis://", "rediss://")) else "rpc://"
 
 
+def max_memory_kib() -> int:
+    """``FIELDOPS_WORKER_MAX_MEMORY_MIB`` (default 2048) in KiB, Celery's unit."""
+    return int(float(os.environ.get("FIELDOPS_WORKER_MAX_MEMORY_MIB", "2048")) * 1024)
+
+
 def make_celery(broker_url: str, queue: str | None = None) -> Celery:
     app = Celery("fieldops", broker=broker_url, backend=result_backend(broker_url))
     app.conf.update(
@@ -116,6 +121,10 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
         task_ignore_result=True,
         # Territory results are read once by their coordinator, then forgotten.
         result_expires=3600,
+        # A prefork child that has grown past this (KiB) is replaced after its task:
+        # a worker solving territory after territory grew by about 100 MB per
+        # 500-job task in the 10 000-job benchmark (benchmarks/README.md).
+        worker_max_memory_per_child=max_memory_kib(),
     )
 
     @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
