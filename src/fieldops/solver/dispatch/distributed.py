@@ -47,7 +47,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -372,23 +372,29 @@ class Stats:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def _gather(runner: TaskRunner | None, solvers: Solvers, payloads: Sequence[str],
-            give_up: float, finish_by: float, stats: Stats) -> list[dict[str, Any]]:
-    """Each payload's result: from ``runner`` until ``give_up`` (``time.monotonic``),
-    then solved here with an equal share of the time left before ``finish_by``."""
+def _gather(runner: TaskRunner | None, solvers: Solvers, stream: Iterable[str],
+            give_up: Callable[[], float], finish_by: float, stats: Stats,
+            ) -> list[dict[str, Any]]:
+    """Each payload's result: from ``runner`` until ``give_up()`` (``time.monotonic``,
+    asked once every payload is sent), then solved here with an equal share of the
+    time left before ``finish_by``. Payloads are sent as ``stream`` yields them, so
+    workers start on the first while the others are still being encoded."""
     futures: list[Future[dict[str, Any]] | None] = []
-    for payload in payloads:
+    payloads: list[str] = []
+    for payload in stream:
+        payloads.append(payload)
         try:
             futures.append(runner.submit(payload) if runner is not None else None)
         except Exception as exc:  # a broker that refuses: this task runs here
             stats.errors.append(f"submit: {type(exc).__name__}: {exc}")
             futures.append(None)
     results: list[dict[str, Any] | None] = [None] * len(payloads)
+    until = give_up()
     for i, future in enumerate(futures):
         if future is None:
             continue
         try:
-            results[i] = future.result(timeout=max(0.0, give_up - time.monotonic()))
+            results[i] = future.result(timeout=max(0.0, until - time.monotonic()))
         except Exception as exc:
             stats.errors.append(f"task {i}: {type(exc).__name__}: {exc}"[:300])
             if runner is not None:
@@ -418,12 +424,15 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
     d = params.distribute
     territories = split(problem, d.territory_jobs)
     seconds = _territory_seconds(params, len(territories))
-    payloads = [_payload(sub_problem(problem, t.requests, t.shifts,
+    payloads = (_payload(sub_problem(problem, t.requests, t.shifts,
                                      f"{problem.name or 'day'}-territory-{n}"),
                          seconds, params.seed)
-                for n, t in enumerate(territories)]
-    rounds = math.ceil(len(payloads) / d.workers)
-    give_up = time.monotonic() + rounds * seconds * LATE_FACTOR + LATE_SECONDS
+                for n, t in enumerate(territories))
+    rounds = math.ceil(len(territories) / d.workers)
+
+    def give_up() -> float:
+        return time.monotonic() + rounds * seconds * LATE_FACTOR + LATE_SECONDS
+
     results = _gather(runner, solvers, payloads, give_up, end, stats)
     for t, result in zip(territories, results, strict=True):
         merged.take(result, t.requests, t.shifts)
@@ -510,8 +519,10 @@ def _boundary(problem: DispatchProblem, params: SolveParams, merged: Merged,
                                          f"boundary-{stats.boundary_tasks + n}"),
                              seconds, params.seed, merged.current(shifts))
                     for n, (reqs, shifts) in enumerate(groups)]
-        give_up = time.monotonic() + seconds * LATE_FACTOR + LATE_SECONDS / 4
-        results = _gather(runner, solvers, payloads, give_up, end, stats)
+        late = seconds * LATE_FACTOR + LATE_SECONDS / 4
+        results = _gather(runner, solvers, payloads,
+                          lambda late=late: time.monotonic() + late,  # type: ignore[misc]
+                          end, stats)
         for (reqs, shifts), result in zip(groups, results, strict=True):
             stats.boundary_tasks += 1
             if result["objective"] < result["current_objective"] - 1e-6:
