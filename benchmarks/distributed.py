@@ -94,7 +94,7 @@ def coordinate(args: dict[str, Any], queue: str) -> dict[str, Any]:
     from fieldops.worker.distributed import CeleryRunner, local_solvers
 
     began = time.monotonic()
-    problem = build_day("metro", args["jobs"], args["technicians"], args["day_seed"])
+    problem = build_day("metro", args["jobs"], args["technicians"], args["day_seed"])  # fd10000
     out: dict[str, Any] = {"generate_s": round(time.monotonic() - began, 1)}
     params = SolveParams(time_limit=args["time_limit"], seed=args["seed"], distribute={  # type: ignore[arg-type]
         "enabled": True, "territory_jobs": args["territory_jobs"], "workers": args["workers"],
