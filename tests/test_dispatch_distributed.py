@@ -14,6 +14,7 @@ import pytest
 
 from fieldops.data.sample import generate_field_day
 from fieldops.domain import DispatchProblem
+from fieldops.domain.plan import UnassignedReason
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.dispatch.distributed import (
     Merged,
@@ -180,6 +181,11 @@ def test_merging_a_result_replaces_only_what_it_held(day: DispatchProblem) -> No
                 [5, 6, 7], [0])
     assert merged.routes[0].jobs == [5]
     assert set(merged.unassigned) == {6, 7}  # 7 was sent but came back nowhere
+    assert merged.unassigned[7].reason is UnassignedReason.NOT_ENOUGH_CAPACITY
+    pinned = dataclasses.replace(merged.unassigned[7], reason=UnassignedReason.PIN_INFEASIBLE)
+    merged.unassigned[7] = pinned
+    merged.take({"routes": [], "unassigned": []}, [7], [])  # not posed: keeps its reason
+    assert merged.unassigned[7] is pinned
     merged.take({"routes": [], "unassigned": []}, [], [0])
     assert 0 not in merged.routes and set(merged.unassigned) == {6, 7}
 

@@ -327,8 +327,7 @@ class Merged:
         """Put a task's result in place of what ``requests`` and ``shifts`` had."""
         for k in shifts:
             self.routes.pop(k, None)
-        for i in requests:
-            self.unassigned.pop(i, None)
+        before = {i: self.unassigned.pop(i) for i in requests if i in self.unassigned}
         for r in result["routes"]:
             k = self.shift_index[r["shift"]]
             self.routes[k] = RawRoute(
@@ -341,14 +340,15 @@ class Merged:
             i = self.request_index[rid]
             self.unassigned[i] = Unassigned(rid, self.problem.requests[i].priority,
                                             UnassignedReason(reason), detail)
-        # A request the task could not be posed (pinned elsewhere) stays left out.
+        # A request the task could not be posed (pinned elsewhere) stays left out,
+        # for the reason it had.
         routed = {i for r in self.routes.values() for i in r.jobs}
         for i in requests:
             if i not in routed and i not in self.unassigned:
                 req = self.problem.requests[i]
-                self.unassigned[i] = Unassigned(req.id, req.priority,
-                                                UnassignedReason.NOT_ENOUGH_CAPACITY,
-                                                "no room found in its territory")
+                self.unassigned[i] = before.get(i) or Unassigned(
+                    req.id, req.priority, UnassignedReason.NOT_ENOUGH_CAPACITY,
+                    "no room found in its territory")
 
     def current(self, shifts: Sequence[int]) -> dict[str, list[str]]:
         """The routes of ``shifts`` as request ids (what a boundary task compares to)."""
