@@ -199,3 +199,34 @@ def test_a_live_replan_is_not_distributed(day: DispatchProblem) -> None:
     assert "live re-plan" in plan.solver["distributed"]["skipped"]  # type: ignore[index]
     assert plan.solver["engine"] != "distributed"
     assert validate_plan(problem, plan) == []
+
+
+class Silent:
+    """A runner whose workers never answer."""
+
+    def __init__(self) -> None:
+        self.cancelled = 0
+
+    def submit(self, payload: str) -> Future[dict[str, Any]]:
+        return Future()
+
+    def cancel(self, future: Future[dict[str, Any]]) -> None:
+        self.cancelled += 1
+
+
+def test_a_stop_ends_the_wait_for_territories_with_a_valid_plan(day: DispatchProblem) -> None:
+    import threading
+
+    from fieldops.domain.plan import PlanStatus
+
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    runner = Silent()
+    began = time.monotonic()
+    plan = solve_distributed(day, _fast(territory_seconds=30), local_solvers(), stop=stop,
+                             runner=runner)
+    assert time.monotonic() - began < 5  # not the 30 s per territory, nor a local solve
+    assert plan.status is PlanStatus.CANCELLED and runner.cancelled == 2
+    assert plan.kpis.jobs_assigned == 0 and len(plan.unassigned) == 24
+    assert all("stopped" in u.detail for u in plan.unassigned)
+    assert validate_plan(day, plan) == []

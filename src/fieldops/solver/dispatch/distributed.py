@@ -49,6 +49,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -322,8 +323,8 @@ class Merged:
         self.request_index = {r.id: i for i, r in enumerate(self.problem.requests)}
         self.shift_index = {s.id: k for k, s in enumerate(self.problem.shifts)}
 
-    def take(self, result: dict[str, Any], requests: Sequence[int],
-             shifts: Sequence[int]) -> None:
+    def take(self, result: dict[str, Any], requests: Sequence[int], shifts: Sequence[int],
+             detail: str = "no room found in its territory") -> None:
         """Put a task's result in place of what ``requests`` and ``shifts`` had."""
         for k in shifts:
             self.routes.pop(k, None)
@@ -347,8 +348,7 @@ class Merged:
             if i not in routed and i not in self.unassigned:
                 req = self.problem.requests[i]
                 self.unassigned[i] = before.get(i) or Unassigned(
-                    req.id, req.priority, UnassignedReason.NOT_ENOUGH_CAPACITY,
-                    "no room found in its territory")
+                    req.id, req.priority, UnassignedReason.NOT_ENOUGH_CAPACITY, detail)
 
     def current(self, shifts: Sequence[int]) -> dict[str, list[str]]:
         """The routes of ``shifts`` as request ids (what a boundary task compares to)."""
@@ -374,11 +374,12 @@ class Stats:
 
 def _gather(runner: TaskRunner | None, solvers: Solvers, stream: Iterable[str],
             give_up: Callable[[], float], finish_by: float, stats: Stats,
-            ) -> list[dict[str, Any]]:
+            stop: threading.Event | None = None) -> list[dict[str, Any] | None]:
     """Each payload's result: from ``runner`` until ``give_up()`` (``time.monotonic``,
     asked once every payload is sent), then solved here with an equal share of the
     time left before ``finish_by``. Payloads are sent as ``stream`` yields them, so
-    workers start on the first while the others are still being encoded."""
+    workers start on the first while the others are still being encoded. Once
+    ``stop`` is set nothing more is waited for or solved: those results are ``None``."""
     futures: list[Future[dict[str, Any]] | None] = []
     payloads: list[str] = []
     for payload in stream:
@@ -394,19 +395,35 @@ def _gather(runner: TaskRunner | None, solvers: Solvers, stream: Iterable[str],
         if future is None:
             continue
         try:
-            results[i] = future.result(timeout=max(0.0, until - time.monotonic()))
+            results[i] = _result(future, until, stop)
         except Exception as exc:
             stats.errors.append(f"task {i}: {type(exc).__name__}: {exc}"[:300])
             if runner is not None:
                 runner.cancel(future)
     missing = [i for i, r in enumerate(results) if r is None]
+    if stop is not None and stop.is_set():
+        return results
     for n, i in enumerate(missing):
         if runner is not None:
             stats.local_fallbacks += 1
         share = (finish_by - time.monotonic()) / (len(missing) - n)
         limit = min(float(decode(payloads[i])["time_limit"]), share)
         results[i] = run_task(payloads[i], solvers, limit)
-    return [r for r in results if r is not None]
+    return results
+
+
+def _result(future: Future[dict[str, Any]], until: float,
+            stop: threading.Event | None) -> dict[str, Any]:
+    """``future``'s result by ``until`` (``time.monotonic``), looking at ``stop``
+    twice a second; :class:`TimeoutError` past ``until`` or once stopped."""
+    while True:
+        left = until - time.monotonic()
+        if left <= 0 or (stop is not None and stop.is_set()):
+            raise TimeoutError("not back in time" if left <= 0 else "the solve was stopped")
+        try:
+            return future.result(timeout=min(left, 0.5))
+        except FutureTimeout:
+            continue
 
 
 def _territory_seconds(params: SolveParams, n: int) -> float:
@@ -420,7 +437,7 @@ def _territory_seconds(params: SolveParams, n: int) -> float:
 
 def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
                  runner: TaskRunner | None, solvers: Solvers, end: float,
-                 stats: Stats) -> None:
+                 stats: Stats, stop: threading.Event | None) -> None:
     d = params.distribute
     territories = split(problem, d.territory_jobs)
     seconds = _territory_seconds(params, len(territories))
@@ -433,8 +450,12 @@ def _territories(problem: DispatchProblem, params: SolveParams, merged: Merged,
     def give_up() -> float:
         return time.monotonic() + rounds * seconds * LATE_FACTOR + LATE_SECONDS
 
-    results = _gather(runner, solvers, payloads, give_up, end, stats)
+    results = _gather(runner, solvers, payloads, give_up, end, stats, stop)
     for t, result in zip(territories, results, strict=True):
+        if result is None:  # stopped before it came back: its jobs stay out
+            merged.take({"routes": [], "unassigned": []}, t.requests, t.shifts,
+                        "the solve was stopped before its territory was solved")
+            continue
         merged.take(result, t.requests, t.shifts)
         # .get: a worker of another version may not report every figure.
         stats.territories.append({k: result.get(k) for k in (
@@ -522,10 +543,10 @@ def _boundary(problem: DispatchProblem, params: SolveParams, merged: Merged,
         late = seconds * LATE_FACTOR + LATE_SECONDS / 4
         results = _gather(runner, solvers, payloads,
                           lambda late=late: time.monotonic() + late,  # type: ignore[misc]
-                          end, stats)
+                          end, stats, stop)
         for (reqs, shifts), result in zip(groups, results, strict=True):
             stats.boundary_tasks += 1
-            if result["objective"] < result["current_objective"] - 1e-6:
+            if result is not None and result["objective"] < result["current_objective"] - 1e-6:
                 merged.take(result, reqs, shifts)
                 stats.boundary_improved += 1
 
@@ -643,7 +664,7 @@ def solve_distributed(problem: DispatchProblem, params: SolveParams, solvers: So
     end = began + params.time_limit - FINISH_SECONDS * min(1.0, params.time_limit / 60)
     stats = Stats()
     merged = Merged(problem)
-    _territories(problem, params, merged, runner, solvers, end, stats)
+    _territories(problem, params, merged, runner, solvers, end, stats, stop)
     stats.phases["territories"] = round(time.monotonic() - began, 3)
     boundary_end = min(end, time.monotonic() + params.distribute.boundary_share
                        * params.time_limit)
