@@ -230,3 +230,20 @@ def test_a_stop_ends_the_wait_for_territories_with_a_valid_plan(day: DispatchPro
     assert plan.kpis.jobs_assigned == 0 and len(plan.unassigned) == 24
     assert all("stopped" in u.detail for u in plan.unassigned)
     assert validate_plan(day, plan) == []
+
+
+def test_a_boundary_group_has_technicians_who_may_serve_its_seed(
+        day: DispatchProblem) -> None:
+    from fieldops.solver.dispatch.distributed import _group_shifts, _Near
+
+    order = [int(k) for k in _Near(day).shifts_near(0)]
+    far = order[-1]
+    others = tuple(s.technician_id for k, s in enumerate(day.shifts) if k != far)
+    reqs = list(day.requests)
+    reqs[0] = dataclasses.replace(reqs[0], excluded_technicians=others, required_skills=(),
+                                  preferred_technicians=(), pinned_technician=None,
+                                  pinned_start=None, required_technicians=())
+    problem = dataclasses.replace(day, requests=tuple(reqs))
+    near = _Near(problem)
+    assert _group_shifts(problem, near, 0, set(), 2) == [order[0], far]
+    assert _group_shifts(problem, near, 0, {far}, 2) == order[:2]  # busy: the nearest

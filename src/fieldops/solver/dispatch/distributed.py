@@ -486,6 +486,25 @@ class _Near:
 Group = tuple[list[int], list[int]]  # (request indices, shift indices) of a sub-problem
 
 
+def _group_shifts(problem: DispatchProblem, near: _Near, seed: int, busy: set[int],
+                  size: int) -> list[int]:
+    """``size`` free shifts for a group around job ``seed``: the nearest, but half of
+    them at least among those whose technician may serve it (a left-out job with a
+    rare skill has no such technician among its nearest)."""
+    req = problem.requests[seed]
+    techs = problem.technician_by_id
+    order = [int(k) for k in near.shifts_near(seed) if int(k) not in busy]
+
+    def serves(k: int) -> bool:
+        shift = problem.shifts[k]
+        return (shift.technician_id not in req.excluded_technicians
+                and techs[shift.technician_id].qualifies_for(req.required_skills))
+
+    able = [k for k in order[: 20 * size] if serves(k)][: size // 2]
+    rest = [k for k in order[:size] if k not in able]
+    return sorted(able + rest[: size - len(able)], key=order.index)
+
+
 def _boundary_groups(merged: Merged, near: _Near, params: SolveParams,
                      rng: np.random.Generator, tried: set[int]) -> list[Group]:
     """Disjoint (requests, shifts) groups for one boundary round: around left-out
@@ -505,8 +524,7 @@ def _boundary_groups(merged: Merged, near: _Near, params: SolveParams,
         if seed in busy_jobs:
             continue
         tried.add(seed)
-        shifts = [int(k) for k in near.shifts_near(seed)[: 3 * d.boundary_routes]
-                  if int(k) not in busy_shifts][: d.boundary_routes]
+        shifts = _group_shifts(merged.problem, near, seed, busy_shifts, d.boundary_routes)
         if not shifts:
             continue
         free_left = [i for i in left if i not in busy_jobs]
