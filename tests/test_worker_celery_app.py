@@ -77,3 +77,22 @@ def test_the_last_retry_fails_the_job_when_the_database_answers(
 
 def test_task_kinds_are_the_runners() -> None:
     assert {"plan", "roster"} == set(runner.KINDS)
+
+
+def test_the_result_backend_follows_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIELDOPS_RESULT_BACKEND", raising=False)
+    assert celery_app.result_backend("redis://h:6379/3") == "redis://h:6379/3"
+    assert celery_app.result_backend("amqp://guest@h//") == "rpc://"
+    monkeypatch.setenv("FIELDOPS_RESULT_BACKEND", "redis://other/1")
+    assert celery_app.result_backend("amqp://guest@h//") == "redis://other/1"
+    app = celery_app.make_celery("redis://h:6379/3", "q")
+    assert app.conf.result_backend == "redis://other/1"
+
+
+def test_a_worker_child_is_replaced_past_its_memory_cap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIELDOPS_WORKER_MAX_MEMORY_MIB", "512")
+    assert celery_app.make_celery("redis://h:6379/3").conf.worker_max_memory_per_child == (
+        512 * 1024)
+    monkeypatch.delenv("FIELDOPS_WORKER_MAX_MEMORY_MIB")
+    assert celery_app.max_memory_kib() == 2048 * 1024

@@ -319,6 +319,9 @@ class SolveParamsSchema(Strict):
     workers = fields.Integer()
     first_solution = fields.String()
     metaheuristic = fields.String()
+    distribute = fields.Dict(metadata={
+        "description": "territory decomposition over the Celery workers, e.g. "
+                       "{\"enabled\": true, \"territory_jobs\": 500} (docs/scaling.md)"})
 
 
 class PlanCreateSchema(Strict):

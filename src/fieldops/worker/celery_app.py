@@ -6,6 +6,10 @@ worker``). It reads ``FIELDOPS_BROKER_URL`` and ``FIELDOPS_DATABASE_URL``.
 lost silently; the plan's heartbeat lease (see :mod:`fieldops.services.jobs`) turns
 such a plan (or roster) into ``failed`` instead of leaving it ``solving``.
 
+``fieldops.solve_territory`` solves one territory of a distributed plan
+(:mod:`fieldops.worker.distributed`); its result comes back through the result
+backend (:func:`result_backend`).
+
 A task that cannot reach the database (down, restarting, failing over) is retried
 with exponential backoff (:func:`retry_countdown`) instead of failing: the message
 would be acked and the plan left ``queued`` forever. Claiming is one conditional
@@ -22,6 +26,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from sqlalchemy import exc as sa_exc
 
 from fieldops.store.db import Database, default_url
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "fieldops.solve_plan"
 ROSTER_TASK_NAME = "fieldops.solve_roster"
+TERRITORY_TASK_NAME = "fieldops.solve_territory"
 # One queue per deployment; tests use their own so parallel runs never share tasks.
 QUEUE = os.environ.get("FIELDOPS_CELERY_QUEUE", "fieldops")
 
@@ -87,8 +93,23 @@ def run_task(task: Task, kind: str, job_id: str) -> str | None:
         raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES) from None
 
 
+def result_backend(broker_url: str) -> str:
+    """Where territory results come back (plans and rosters store theirs in the
+    database): ``FIELDOPS_RESULT_BACKEND``, else the broker itself when it is Redis,
+    else Celery's RPC backend (results as messages, e.g. over RabbitMQ)."""
+    configured = os.environ.get("FIELDOPS_RESULT_BACKEND")
+    if configured:
+        return configured
+    return broker_url if broker_url.startswith(("redis://", "rediss://")) else "rpc://"
+
+
+def max_memory_kib() -> int:
+    """``FIELDOPS_WORKER_MAX_MEMORY_MIB`` (default 2048) in KiB, Celery's unit."""
+    return int(float(os.environ.get("FIELDOPS_WORKER_MAX_MEMORY_MIB", "2048")) * 1024)
+
+
 def make_celery(broker_url: str, queue: str | None = None) -> Celery:
-    app = Celery("fieldops", broker=broker_url)
+    app = Celery("fieldops", broker=broker_url, backend=result_backend(broker_url))
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -98,6 +119,12 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
         task_default_queue=queue or QUEUE,
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
+        # Territory results are read once by their coordinator, then forgotten.
+        result_expires=3600,
+        # A prefork child that has grown past this (KiB) is replaced after its task:
+        # a worker solving territory after territory grew by about 100 MB per
+        # 500-job task in the 10 000-job benchmark (benchmarks/README.md).
+        worker_max_memory_per_child=max_memory_kib(),
     )
 
     @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -107,6 +134,25 @@ def make_celery(broker_url: str, queue: str | None = None) -> Celery:
     @app.task(name=ROSTER_TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
     def solve_roster(self: Any, roster_id: str) -> str | None:
         return run_task(self, "roster", roster_id)
+
+    @app.task(name=TERRITORY_TASK_NAME, acks_late=True, reject_on_worker_lost=True,
+              ignore_result=False)
+    def solve_territory(payload: str) -> dict[str, Any]:
+        # A failure is the coordinator's to handle (it solves the territory itself).
+        from fieldops.worker.distributed import solve_territory as run
+
+        return run(payload)
+
+    @worker_init.connect(weak=False)
+    def _register(sender: Any = None, **_: Any) -> None:
+        # In a worker process only: its distributed plans send their territories
+        # to the (first) queue it consumes (the API process never solves).
+        from fieldops.worker.distributed import register_in_worker
+
+        if getattr(sender, "app", None) is not app:
+            return
+        consumed = list(sender.app.amqp.queues.consume_from or ())
+        register_in_worker(app, consumed[0] if consumed else queue or QUEUE)
 
     return app
 

@@ -7,7 +7,9 @@ tuning of each phase, with the values the benchmarks chose as defaults:
   ruin and recreate get, and up to which size OR-Tools polishes their plan;
 * :class:`RuinParams` — ruin and recreate's sizes and temperatures (:mod:`.improve`);
 * :class:`DecomposeParams` — when and how PyVRP's large runs are split into
-  sub-problems (:mod:`.engines.decompose`).
+  sub-problems (:mod:`.engines.decompose`);
+* :class:`DistributeParams` — a day split by territory over task workers
+  (:mod:`.distributed`).
 """
 
 from __future__ import annotations
@@ -186,7 +188,54 @@ class DecomposeParams:
         _check_fractions(self, "whole_share")
 
 
-_NESTED = {"engines": EngineParams, "ruin": RuinParams, "decompose": DecomposeParams}
+@dataclass(frozen=True, slots=True)
+class DistributeParams:
+    """Territory decomposition over task workers (:mod:`.distributed`).
+
+    Attributes
+    ----------
+    enabled
+        Split the day by territory and solve each territory as a task (on Celery
+        workers when a broker is configured, else here one after the other).
+    territory_jobs
+        Jobs per territory, about: the day is cut into ``ceil(jobs / territory_jobs)``.
+    workers
+        Task slots expected to take territories at once; with ``territory_seconds``
+        unset it sizes each territory's time so that every round fits the limit.
+    territory_seconds
+        Each territory's time limit; 0 derives it from ``time_limit`` and ``workers``.
+    boundary_share
+        Share of the time limit kept for the boundary phase (jobs left out by
+        their territory re-inserted across territories, routes near the borders
+        re-solved together).
+    boundary_routes
+        Routes per boundary sub-problem.
+    boundary_seconds
+        Time limit of each boundary sub-problem.
+    """
+
+    enabled: bool = False
+    territory_jobs: int = 500
+    workers: int = 2
+    territory_seconds: float = 0.0
+    boundary_share: float = 0.15
+    boundary_routes: int = 8
+    boundary_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise FieldError("enabled", "must be true or false")
+        _check_positive_ints(self, "territory_jobs", "boundary_routes")
+        _check_positive_ints(self, "workers")
+        for name in ("territory_seconds", "boundary_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise FieldError(name, "must be a non-negative number of seconds")
+        _check_fractions(self, "boundary_share")
+
+
+_NESTED = {"engines": EngineParams, "ruin": RuinParams, "decompose": DecomposeParams,
+           "distribute": DistributeParams}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +260,8 @@ class SolveParams:
         Ruin and recreate's search (:class:`RuinParams`).
     decompose
         PyVRP's decomposition of large days (:class:`DecomposeParams`).
+    distribute
+        Territory decomposition over task workers (:class:`DistributeParams`).
     """
 
     time_limit: float = 10.0
@@ -221,6 +272,7 @@ class SolveParams:
     engines: EngineParams = field(default_factory=EngineParams)
     ruin: RuinParams = field(default_factory=RuinParams)
     decompose: DecomposeParams = field(default_factory=DecomposeParams)
+    distribute: DistributeParams = field(default_factory=DistributeParams)
 
     def __post_init__(self) -> None:
         if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, int | float):

@@ -30,6 +30,7 @@ from fieldops.solver.dispatch.choice import EngineChoice, hgs_candidate
 from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.context import COST_SCALE
 from fieldops.solver.dispatch.deadline import Deadline
+from fieldops.solver.dispatch.distributed import Solvers, solve_distributed
 from fieldops.solver.dispatch.model import build_model
 from fieldops.solver.dispatch.params import FirstSolution, Progress, SolveParams
 from fieldops.solver.dispatch.pipeline import new_report, solve_single
@@ -53,9 +54,13 @@ def solve_dispatch(
     ``progress`` is called each time a better plan is found. Setting ``stop`` ends
     the search early; the best plan so far is returned with status ``cancelled``.
     With ``params.workers > 1`` several searches run in parallel processes and the
-    best plan wins (:mod:`.portfolio`).
+    best plan wins (:mod:`.portfolio`); with ``params.distribute.enabled`` the day is
+    split by territory and solved as tasks (:mod:`.distributed`).
     """
     params = params or SolveParams()
+    if params.distribute.enabled:
+        return solve_distributed(problem, params, Solvers(solve_dispatch, evaluate_routes),
+                                 progress=progress, stop=stop)
     choice = EngineChoice.of(problem)
     if (params.workers > 1 and params.first_solution is FirstSolution.AUTOMATIC
             and (not choice.pyvrp or len(problem.requests) >= params.decompose.min_jobs)):
