@@ -298,7 +298,11 @@ def live_rest(s: Session, day: date, now: datetime) -> Day | None:
 
     if s.get(LiveDayRow, day) is None:
         return None
-    ctx = live_ops.context(s, day, now)
+    # To the minute: the live context (a re-planning problem and the carried-over
+    # plan, the slow part at 1 000 jobs) is kept per day version and instant, so the
+    # offers and the booking of one call within a minute share it; every slot starts
+    # an hour (the lead) later anyway, and any change of the day moves its version.
+    ctx = live_ops.context(s, day, now.replace(second=0, microsecond=0))
     # Jobs the carried-over plan lists unassigned (released, or pushed out by a
     # delay) stay so, as in the dispatcher's insertion: a booking never places them.
     return Day(day, ctx.built.problem, ctx.plan, ctx.row.plan_id, live=ctx)
@@ -527,16 +531,18 @@ def get_booking(s: Session, request_id: str) -> BookingRow:
 
 
 def _store_and_publish(s: Session, day: Day, problem: DispatchProblem, plan: DispatchPlan,
-                       name: str, who: Actor, now: datetime) -> str:
+                       name: str, who: Actor) -> str:
     """Store ``plan`` as a finished plan row and publish it (statuses, feeds).
 
-    Today (``day.live``) it is a live insertion built on the day's version at
-    ``now``: publishing merges it into the plan in force (history kept) under the
+    Today (``day.live``) it is a live insertion built on the day's version at its
+    instant: publishing merges it into the plan in force (history kept) under the
     live-day rules (:func:`fieldops.services.live.check_proposal`)."""
     if day.live is not None:
         from fieldops.services import live_ops
 
-        row = live_ops._store(s, day.live, "insertion", problem, plan, now, who.key_id)
+        # Checked at publish against the day as of the instant it was built from.
+        row = live_ops._store(s, day.live, "insertion", problem, plan, day.live.day.as_of,
+                              who.key_id)
         row.name, row.params = name, {"booking": name, "base_plan_id": day.plan_id}
     else:
         row = _plan_row(problem, plan, day.plan_id, name, who)
@@ -637,7 +643,7 @@ def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | No
     _checked(s, d, problem, plan, {request_id: slot})
     _set_windows(row, problem.request_by_id[request_id].windows)
     s.flush()
-    plan_id = _store_and_publish(s, day, problem, plan, f"booking {request_id}", who, now)
+    plan_id = _store_and_publish(s, day, problem, plan, f"booking {request_id}", who)
     b = existing or BookingRow(request_id=request_id)
     b.status, b.day, b.start, b.end, b.plan_id = BOOKED, d, slot.start, slot.end, plan_id
     b.booked_at, b.actor = now, who.label
