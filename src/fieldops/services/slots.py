@@ -285,35 +285,62 @@ def thaw(day: Day, problem: DispatchProblem) -> DispatchProblem:
         day.thawed.get(r.id, r) for r in problem.requests))
 
 
-def live_rest(s: Session, day: date, now: datetime) -> Day | None:
-    """Today as the live day has it at ``now``, or ``None`` without a live state.
+#: Today's live rest per (day, version, plan in force, published at, minute): the
+#: offers of one minute share it (a change of the day moves its version).
+_LIVE: OrderedDict[tuple[Any, ...], Day] = OrderedDict()
+LIVE_KEPT = 4
+
+
+def live_rest(s: Session, day: date, now: datetime, *, cached: bool = False) -> Day | None:
+    """Today as the live day has it at ``now`` (to the minute), or ``None`` without
+    a live state.
 
     The rest of the day (:func:`fieldops.solver.live.replan_problem`): done and
     under-way work out, each shift starting where and when its technician is next
     free (expected ends, delays), cut by ``unavailable`` periods, published work
     inside the freeze horizon pinned, released and cancelled jobs out; the plan is
     the published one carried over (:func:`fieldops.solver.live.current_plan`).
+    ``cached``: an offer may reuse the rest built this minute for the same day
+    version (only the version is read; the day's JSON is a megabyte at 1 000 jobs);
+    a booking builds it from the locked rows.
     """
     from fieldops.services import live_ops
 
-    if s.get(LiveDayRow, day) is None:
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id, LiveDayRow.published_at)
+                     .where(LiveDayRow.day == day)).first()
+    if head is None:
         return None
     # To the minute: the live context (a re-planning problem and the carried-over
     # plan, the slow part at 1 000 jobs) is kept per day version and instant, so the
-    # offers and the booking of one call within a minute share it; every slot starts
-    # an hour (the lead) later anyway, and any change of the day moves its version.
-    ctx = live_ops.context(s, day, now.replace(second=0, microsecond=0))
+    # offers and the booking of one minute share it; every slot starts an hour (the
+    # lead) later anyway, and any change of the day moves its version.
+    at = now.replace(second=0, microsecond=0)
+    key = (day, *head, at)
+    if cached:
+        with _cache_lock:
+            found = _LIVE.get(key)
+        if found is not None:
+            return found
+    ctx = live_ops.context(s, day, at)
     # Jobs the carried-over plan lists unassigned (released, or pushed out by a
     # delay) stay so, as in the dispatcher's insertion: a booking never places them.
-    return Day(day, ctx.built.problem, ctx.plan, ctx.row.plan_id, live=ctx)
+    found = Day(day, ctx.built.problem, ctx.plan, ctx.row.plan_id, live=ctx)
+    if cached:
+        with _cache_lock:
+            _LIVE[key] = found
+            while len(_LIVE) > LIVE_KEPT:
+                _LIVE.popitem(last=False)
+    return found
 
 
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
-                  params: SlotParams, lead: timedelta = DEFAULT_LEAD) -> Day | None:
+                  params: SlotParams, lead: timedelta = DEFAULT_LEAD, *,
+                  cached: bool = False) -> Day | None:
     """The day as the request competes for it: the plan in force (today: the rest of
-    the live day, :func:`live_rest`), minus the request itself, its work starting
-    within ``lead`` frozen, plus every other live hold."""
-    found = live_rest(s, day, now) if day == now.astimezone(tz).date() else None
+    the live day, :func:`live_rest`; ``cached`` for offers), minus the request
+    itself, its work starting within ``lead`` frozen, plus every other live hold."""
+    found = live_rest(s, day, now, cached=cached) \
+        if day == now.astimezone(tz).date() else None
     found = found or load_day(s, day, tz)
     if found is None:
         return None
@@ -391,7 +418,7 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
     found: list[tuple[date, SlotOffer]] = []
     days: list[dict[str, Any]] = []
     for d in working_days(s, first, query.days, tz):
-        day = competing_day(s, d, tz, request_id, now, params, settings.lead)
+        day = competing_day(s, d, tz, request_id, now, params, settings.lead, cached=True)
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
