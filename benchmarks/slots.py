@@ -321,9 +321,16 @@ def part_oracle(args: argparse.Namespace) -> dict[str, Any]:
     # Published is a local optimum of the oracle's own search: else every re-solve
     # also collects what the day could have saved without the job (a time-limited
     # solve on a loaded machine leaves plenty), which is not the job's cost.
-    polished = _warm_resolve(problem, plan, args.oracle_polish, args.seed)
-    if polished.routed == _routed(plan) and polished.cost < polished.published:
-        plan = evaluate_routes(problem, polished.routes)
+    kept = cache.with_suffix(".published.pkl") if cache is not None else None
+    if kept is not None and kept.exists():  # the same published day as an earlier run
+        plan = evaluate_routes(problem, pickle.loads(kept.read_bytes()))
+    else:
+        polished = _warm_resolve(problem, plan, args.oracle_polish, args.seed)
+        if polished.routed == _routed(plan) and polished.cost < polished.published:
+            plan = evaluate_routes(problem, polished.routes)
+        if kept is not None:
+            kept.write_bytes(pickle.dumps(
+                {r.shift_id: list(r.request_ids) for r in plan.routes}))
     assert _routed(plan) == _routed(solved)
     problem = _baselined(problem, plan)
     days = [(days[0][0], problem, plan, days[0][3])]
@@ -471,8 +478,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="requests timed through services.slots.offers on SQLite")
     parser.add_argument("--service-db", type=Path, default=Path("slots-bench.sqlite3"))
     parser.add_argument("--days-cache", type=Path, default=None,
-                        help="pickle of the solved days (and of the oracle's day, beside it"
-                             " as .oracle.pkl): read if present, else written")
+                        help="pickle of the solved days (and of the oracle's day and its"
+                             " polished routes, beside it): read if present, else written")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
