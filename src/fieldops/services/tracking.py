@@ -257,8 +257,9 @@ def _day_state(s: Session, day: date) -> _DayState | None:
     if (row.version, row.plan_id, row.published_at) != tuple(head):
         return None  # changed in between: this view computes without the cache
     state = live.live_day(s, row, row.published_at or utcnow())
-    routes = {rid: dataclasses.replace(state.published, routes=(r,))
-              for r in state.published.routes for rid in r.request_ids}
+    cut = [(r, dataclasses.replace(state.published, routes=(r,)))
+           for r in state.published.routes]
+    routes = {rid: one for r, one in cut for rid in r.request_ids}
     found = _DayState(state, routes)
     with _STATES_LOCK:
         _STATES[key] = found
