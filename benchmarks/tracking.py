@@ -7,9 +7,13 @@ live) is stored through the API of an in-process app on a fresh SQLite file
 (``--database-url`` for another), solved with ``POST /plans`` (the plan checked by
 the dispatch validator, not timed) and published; one job of each of up to
 ``--links`` technicians gets a tracking link. Timed, end to end through Flask,
-SQLAlchemy and the database: the page as JSON and as HTML (its live ETA is computed
-on each view, no cache). Prints a table and writes
-``benchmarks/results/tracking-<jobs>j.json``.
+SQLAlchemy and the database: the page as JSON and as HTML, its live ETA from the
+per-(day, version) state cache (``services.tracking.live_eta``: the day's state is
+built once per change of the day, each view walks its own route); then, in the same
+run, the same views **uncached** (the ETA rebuilt from the stored day on every view,
+``services.live.tracking_eta``, as before the cache) and **cold** views (the cache
+emptied before each: the first view after a change of the day). Prints a table and
+writes ``benchmarks/results/tracking-<jobs>j.json``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,35 @@ def _time_views(api: Client, paths: list[str], accept: str, views: int) -> list[
     return seconds
 
 
+def _uncached(api: Client, paths: list[str], views: int) -> list[float]:
+    """JSON views with the ETA rebuilt from the stored day each time (no cache)."""
+    from fieldops.services import live
+    from fieldops.services import tracking as svc
+
+    cached = svc.live_eta
+    svc.live_eta = live.tracking_eta
+    try:
+        return _time_views(api, paths, FORMATS["json"], views)
+    finally:
+        svc.live_eta = cached
+
+
+def _cold(api: Client, paths: list[str], views: int) -> list[float]:
+    """JSON views each right after the cache was emptied (a change of the day)."""
+    from fieldops.services import tracking as svc
+
+    seconds = []
+    for path in itertools.islice(itertools.cycle(paths), views):
+        svc._STATES.clear()
+        seconds += _time_views(api, [path], FORMATS["json"], 1)
+    return seconds
+
+
+def _row(seconds: list[float]) -> dict[str, Any]:
+    return {"views": len(seconds), "median_ms": statistics.median(seconds) * 1e3,
+            "p95_ms": _percentile(seconds, P95) * 1e3}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=1000)
@@ -72,22 +105,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         api = Client(args.database_url or f"sqlite:///{Path(tmp) / 'tracking.db'}")
         # The views below are the measurement: no per-token limit in the way.
-        api.app.config["TRACK_RATE_LIMIT"] = args.views * len(FORMATS) + 1
+        api.app.config["TRACK_RATE_LIMIT"] = args.views * (len(FORMATS) + 2) + 1
         _store_day(api, problem)
         plan = _morning(api, problem, args.time_limit)
         snapshot = api.call("GET", f"/api/v1/plans/{plan['id']}/problem").get_json()
         assert_valid(problem_from_json(snapshot), plan_from_json(plan["result"]))
         paths = _links(api, plan["result"], args.links)
-        rows = {}
-        for name, accept in FORMATS.items():
-            seconds = _time_views(api, paths, accept, args.views)
-            rows[name] = {"views": len(seconds), "median_ms": statistics.median(seconds) * 1e3,
-                          "p95_ms": _percentile(seconds, P95) * 1e3}
+        rows = {name: _row(_time_views(api, paths, accept, args.views))
+                for name, accept in FORMATS.items()}
+        rows["json uncached"] = _row(_uncached(api, paths, args.views))
+        rows["json cold"] = _row(_cold(api, paths, max(1, args.views // 4)))
         api.app.extensions["fieldops"].db.dispose()
     print(f"tracking page, {args.jobs} jobs / {args.techs} technicians, {len(paths)} links")
-    print(f"{'format':<8}{'views':>7}{'median ms':>12}{'p95 ms':>10}")
+    print(f"{'format':<15}{'views':>7}{'median ms':>12}{'p95 ms':>10}")
     for name, row in rows.items():
-        print(f"{name:<8}{row['views']:>7}{row['median_ms']:>12.1f}{row['p95_ms']:>10.1f}")
+        print(f"{name:<15}{row['views']:>7}{row['median_ms']:>12.1f}{row['p95_ms']:>10.1f}")
     payload = {"jobs": args.jobs, "techs": args.techs, "links": len(paths), "formats": rows,
                "machine": machine_info()}
     print(f"written {write_results(f'tracking-{args.jobs}j', payload)}")

@@ -99,3 +99,22 @@ def test_booking_offered_slots_until_none_is_left_never_overbooks() -> None:
     kept = starts(plan)
     # Nobody published was taken out or handed to another technician.
     assert all(kept[rid][0] == tech for rid, (tech, _) in starts(d.published).items())
+
+
+def test_a_day_with_baselines_prices_the_disruption_once() -> None:
+    # A live day's jobs carry their published technician and start as baselines:
+    # the objective prices pushing them itself, so the offer must not add it again.
+    d = Day()
+    where = starts(d.published)
+    problem = dataclasses.replace(d.problem, requests=tuple(
+        dataclasses.replace(r, baseline_technician=where[r.id][0],
+                            baseline_start=where[r.id][1]) for r in d.problem.requests))
+    new = d.request("N", "G", duration=120)
+    offers = offer_slots(problem, d.published, new, _slots())
+    pushing = [o for o in offers if o.disruption > 0]
+    assert pushing, "the fixture must push someone beyond the tolerance"
+    for o in offers:
+        booked = book_slot(problem, d.published, new, o.slot)
+        assert booked is not None, o.id
+        objective = booked.insertion.plan.objective - d.published.objective
+        assert abs(objective - o.added_cost) < 0.5, o.id

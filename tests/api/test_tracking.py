@@ -317,3 +317,37 @@ def test_eta_follows_the_live_day(api: Api) -> None:
     assert after > before and after >= datetime.fromisoformat(late)
     staff = api.get(f"/api/v1/requests/{second}/tracking").get_json()
     assert datetime.fromisoformat(staff["eta"]) == after
+
+
+def test_views_share_the_days_state_until_the_day_changes(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fieldops.services import live
+    from fieldops.services import tracking as svc
+    from fieldops.store.models import RequestRow
+
+    day = _day(1)
+    _published_day(api, "r1", "r2", window=("08:00", "16:00"))
+    first, second = sorted(("r1", "r2"), key=lambda r: api.get(
+        f"/api/v1/requests/{r}/tracking").get_json()["planned_start"])
+    path = _link(api, second)
+    built: list[date] = []
+    real = live.live_day
+    monkeypatch.setattr(live, "live_day", lambda s, row, as_of: (
+        built.append(row.day), real(s, row, as_of))[1])
+    svc._STATES.clear()
+    etas = {_page(api, path)["eta"] for _ in range(3)}
+    assert len(etas) == 1 and len(built) == 1  # three views, one state
+    monkeypatch.setattr(live, "live_day", real)
+    api.add_key("tech", "technician", "t1")
+    assert api.post(f"/api/v1/requests/{first}/status", role="tech",
+                    json={"status": "en_route"}).status_code == 200
+    _page(api, path)
+    versions = sorted(key[1] for key in svc._STATES)
+    assert len(versions) == 2 and versions[0] < versions[1]  # the status: a new state
+    # The cached state at any instant gives the uncached ETA (the walk depends on it).
+    with api.app.extensions["fieldops"].db.session() as s:
+        row = s.get(RequestRow, second)
+        assert row is not None
+        for hhmm in ("07:00", "12:00", "15:50"):
+            at = datetime.fromisoformat(_at(day, hhmm))
+            assert svc.live_eta(s, row, at) == live.tracking_eta(s, row, at), hhmm

@@ -46,6 +46,7 @@ from fieldops.services import day_version
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.live import remove_from_plans
+from fieldops.services.live_ops import LiveContext
 from fieldops.services.plans import OPEN_STATUSES, insert_assignments, publish_plan
 from fieldops.services.publishing import ALL_DAYS, horizon_days, lock_days
 from fieldops.services.requests import change_status
@@ -113,6 +114,9 @@ class Day:
     thawed: dict[str, ServiceRequest] = dataclasses.field(default_factory=dict)
     # Other requests' live holds, booked into this copy only (never published).
     held: tuple[str, ...] = ()
+    # Today: the live day (statuses, events, positions) the day is the rest of; a
+    # booking into it publishes as a live insertion (docs/live-day.md).
+    live: LiveContext | None = None
 
 
 # ---------------------------------------------------------------- reading days
@@ -281,11 +285,63 @@ def thaw(day: Day, problem: DispatchProblem) -> DispatchProblem:
         day.thawed.get(r.id, r) for r in problem.requests))
 
 
+#: Today's live rest per (day, version, plan in force, published at, minute): the
+#: offers of one minute share it (a change of the day moves its version).
+_LIVE: OrderedDict[tuple[Any, ...], Day] = OrderedDict()
+LIVE_KEPT = 4
+
+
+def live_rest(s: Session, day: date, now: datetime, *, cached: bool = False) -> Day | None:
+    """Today as the live day has it at ``now`` (to the minute), or ``None`` without
+    a live state.
+
+    The rest of the day (:func:`fieldops.solver.live.replan_problem`): done and
+    under-way work out, each shift starting where and when its technician is next
+    free (expected ends, delays), cut by ``unavailable`` periods, published work
+    inside the freeze horizon pinned, released and cancelled jobs out; the plan is
+    the published one carried over (:func:`fieldops.solver.live.current_plan`).
+    ``cached``: an offer may reuse the rest built this minute for the same day
+    version (only the version is read; the day's JSON is a megabyte at 1 000 jobs);
+    a booking builds it from the locked rows.
+    """
+    from fieldops.services import live_ops
+
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id, LiveDayRow.published_at)
+                     .where(LiveDayRow.day == day)).first()
+    if head is None:
+        return None
+    # To the minute: the live context (a re-planning problem and the carried-over
+    # plan, the slow part at 1 000 jobs) is kept per day version and instant, so the
+    # offers and the booking of one minute share it; every slot starts an hour (the
+    # lead) later anyway, and any change of the day moves its version.
+    at = now.replace(second=0, microsecond=0)
+    key = (day, *head, at)
+    if cached:
+        with _cache_lock:
+            found = _LIVE.get(key)
+        if found is not None:
+            return found
+    ctx = live_ops.context(s, day, at)
+    # Jobs the carried-over plan lists unassigned (released, or pushed out by a
+    # delay) stay so, as in the dispatcher's insertion: a booking never places them.
+    found = Day(day, ctx.built.problem, ctx.plan, ctx.row.plan_id, live=ctx)
+    if cached:
+        with _cache_lock:
+            _LIVE[key] = found
+            while len(_LIVE) > LIVE_KEPT:
+                _LIVE.popitem(last=False)
+    return found
+
+
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
-                  params: SlotParams, lead: timedelta = DEFAULT_LEAD) -> Day | None:
-    """The day as the request competes for it: the plan in force, minus the request
+                  params: SlotParams, lead: timedelta = DEFAULT_LEAD, *,
+                  cached: bool = False) -> Day | None:
+    """The day as the request competes for it: the plan in force (today: the rest of
+    the live day, :func:`live_rest`; ``cached`` for offers), minus the request
     itself, its work starting within ``lead`` frozen, plus every other live hold."""
-    found = load_day(s, day, tz)
+    found = live_rest(s, day, now, cached=cached) \
+        if day == now.astimezone(tz).date() else None
+    found = found or load_day(s, day, tz)
     if found is None:
         return None
     frozen = _freeze(_without(found, request_id), now + lead)
@@ -362,7 +418,7 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
     found: list[tuple[date, SlotOffer]] = []
     days: list[dict[str, Any]] = []
     for d in working_days(s, first, query.days, tz):
-        day = competing_day(s, d, tz, request_id, now, params, settings.lead)
+        day = competing_day(s, d, tz, request_id, now, params, settings.lead, cached=True)
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
@@ -501,22 +557,25 @@ def get_booking(s: Session, request_id: str) -> BookingRow:
     return b
 
 
-def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
-                       base: str | None, name: str, who: Actor) -> str:
-    """Store ``plan`` as a finished plan row and publish it (statuses, feeds)."""
-    result = plan_to_json(plan)
-    row = PlanRow(
-        id=str(uuid.uuid4()), name=name, status="done", timezone=problem.timezone,
-        horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
-        params={"booking": name, "base_plan_id": base},
-        problem=problem_to_json(problem), result=result,
-        result_text=json.dumps(result, separators=(",", ":")),
-        best_objective=plan.objective, assigned=plan.kpis.jobs_assigned, solutions=1,
-        elapsed=plan.solve_time.total_seconds(), created_by=who.key_id,
-        finished_at=utcnow())
-    s.add(row)
-    s.flush()
-    insert_assignments(s, row.id, plan)
+def _store_and_publish(s: Session, day: Day, problem: DispatchProblem, plan: DispatchPlan,
+                       name: str, who: Actor) -> str:
+    """Store ``plan`` as a finished plan row and publish it (statuses, feeds).
+
+    Today (``day.live``) it is a live insertion built on the day's version at its
+    instant: publishing merges it into the plan in force (history kept) under the
+    live-day rules (:func:`fieldops.services.live.check_proposal`)."""
+    if day.live is not None:
+        from fieldops.services import live_ops
+
+        # Checked at publish against the day as of the instant it was built from.
+        row = live_ops._store(s, day.live, "insertion", problem, plan, day.live.day.as_of,
+                              who.key_id)
+        row.name, row.params = name, {"booking": name, "base_plan_id": day.plan_id}
+    else:
+        row = _plan_row(problem, plan, day.plan_id, name, who)
+        s.add(row)
+        s.flush()
+        insert_assignments(s, row.id, plan)
     s.flush()
     ids = [r.id for r in problem.requests]
     dispatched = bool(s.scalar(select(func.count()).select_from(RequestRow).where(
@@ -525,11 +584,26 @@ def _store_and_publish(s: Session, problem: DispatchProblem, plan: DispatchPlan,
     # anybody whose jobs the insertion re-timed); nobody else's status moves.
     publish_plan(s, row.id, dispatch=dispatched, actor=who.label, published_by=who.key_id,
                  url_root=who.url_root, live_change=True)
-    # The next offer of this day reads this plan: it need not decode it again (a
-    # key of a transaction that rolls back is simply never asked for).
-    for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
-        _remember(_key(live.day, live.version), (problem, plan))
+    if day.live is None:
+        # The next offer of this day reads this plan: it need not decode it again (a
+        # key of a transaction that rolls back is simply never asked for).
+        for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
+            _remember(_key(live.day, live.version), (problem, plan))
     return row.id
+
+
+def _plan_row(problem: DispatchProblem, plan: DispatchPlan, base: str | None, name: str,
+              who: Actor) -> PlanRow:
+    result = plan_to_json(plan)
+    return PlanRow(
+        id=str(uuid.uuid4()), name=name, status="done", timezone=problem.timezone,
+        horizon_start=problem.horizon.start, horizon_end=problem.horizon.end,
+        params={"booking": name, "base_plan_id": base},
+        problem=problem_to_json(problem), result=result,
+        result_text=json.dumps(result, separators=(",", ":")),
+        best_objective=plan.objective, assigned=plan.kpis.jobs_assigned, solutions=1,
+        elapsed=plan.solve_time.total_seconds(), created_by=who.key_id,
+        finished_at=utcnow())
 
 
 def _promises(s: Session, day: date, plan: DispatchPlan) -> dict[str, TimeWindow]:
@@ -596,7 +670,7 @@ def book(s: Session, request_id: str, slot: TimeWindow | None, hold_id: str | No
     _checked(s, d, problem, plan, {request_id: slot})
     _set_windows(row, problem.request_by_id[request_id].windows)
     s.flush()
-    plan_id = _store_and_publish(s, problem, plan, day.plan_id, f"booking {request_id}", who)
+    plan_id = _store_and_publish(s, day, problem, plan, f"booking {request_id}", who)
     b = existing or BookingRow(request_id=request_id)
     b.status, b.day, b.start, b.end, b.plan_id = BOOKED, d, slot.start, slot.end, plan_id
     b.booked_at, b.actor = now, who.label

@@ -11,10 +11,13 @@ rescheduled job keeps its link. Every way a token can be wrong raises the same
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,15 +25,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldops.domain.errors import FieldError
+from fieldops.domain.live import LiveDay
+from fieldops.domain.plan import DispatchPlan
 from fieldops.domain.satisfaction import MAX_COMMENT, Rating, check_score
 from fieldops.domain.timewindow import TimeWindow
-from fieldops.services import live, slots
+from fieldops.services import day_version, live, slots
 from fieldops.services.crud import get
 from fieldops.services.errors import Conflict, NotFound
 from fieldops.services.requests import ETA_STATUSES, change_status
+from fieldops.solver.live import etas
 from fieldops.store.keys import hash_secret
 from fieldops.store.models import (
     BookingRow,
+    LiveDayRow,
     PlanRow,
     RatingRow,
     RequestRow,
@@ -207,12 +214,81 @@ def appointment_window(row: RequestRow) -> tuple[datetime, datetime] | None:
 
 def expected_start(s: Session, row: RequestRow, now: datetime) -> datetime | None:
     """The live expected start of service while the job is ahead (statuses and delays
-    of its day applied, no solve: :func:`fieldops.services.live.tracking_eta`), never
-    before its window opens (the planned arrival can be earlier: the technician then
-    waits)."""
+    of its day applied, no solve), never before its window opens (the planned
+    arrival can be earlier: the technician then waits). The same instant as
+    :func:`fieldops.services.live.tracking_eta` (the staff ``/tracking``), from
+    :func:`live_eta`'s cache."""
     if row.status not in ETA_STATUSES or row.planned_start is None:
         return None
-    return live.tracking_eta(s, row, now)
+    return live_eta(s, row, now)
+
+
+@dataclass(frozen=True)
+class _DayState:
+    """A live day's state without its instant: the published plan in force, the
+    events (reported and status history), and the route of each request."""
+
+    day: LiveDay
+    routes: dict[str, DispatchPlan]  # request id -> the plan in force cut to its route
+
+
+#: Day states per (day, version, plan in force, published at): every change of a
+#: day (a publish, an event, a status of one of its requests) moves its version,
+#: so a state is never stale; the views of a day between two changes share it.
+_STATES: OrderedDict[tuple[Any, ...], _DayState] = OrderedDict()
+_STATES_LOCK = threading.Lock()
+STATES_KEPT = 8
+
+
+def _day_state(s: Session, day: date) -> _DayState | None:
+    """The cached state of ``day``: only the version is read when it is known (the
+    day's JSON, a megabyte at 1 000 jobs, is not loaded again)."""
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id, LiveDayRow.published_at)
+                     .where(LiveDayRow.day == day)).first()
+    if head is None:
+        return None
+    key = (day, *head)
+    with _STATES_LOCK:
+        found = _STATES.get(key)
+        if found is not None:
+            _STATES.move_to_end(key)
+            return found
+    row = live.day_row(s, day)
+    if (row.version, row.plan_id, row.published_at) != tuple(head):
+        return None  # changed in between: this view computes without the cache
+    state = live.live_day(s, row, row.published_at or utcnow())
+    cut = [(r, dataclasses.replace(state.published, routes=(r,)))
+           for r in state.published.routes]
+    routes = {rid: one for r, one in cut for rid in r.request_ids}
+    found = _DayState(state, routes)
+    with _STATES_LOCK:
+        _STATES[key] = found
+        while len(_STATES) > STATES_KEPT:
+            _STATES.popitem(last=False)
+    return found
+
+
+def live_eta(s: Session, row: RequestRow, as_of: datetime) -> datetime | None:
+    """:func:`fieldops.services.live.tracking_eta` of a planned request, walking only
+    its own route (the ETA walk of a route reads nothing of the others) on the
+    cached state of its day at ``as_of``."""
+    if row.planned_start is None:
+        return None
+    eta = row.planned_start
+    for day in sorted(day_version.days_of_instants(s, [row.planned_start])):
+        state = _day_state(s, day)
+        if state is None:
+            return live.tracking_eta(s, row, as_of)
+        plan = state.routes.get(row.id)
+        if plan is None:
+            continue
+        base = state.day
+        found = etas(LiveDay(base.problem, plan, as_of, base.events)).get(row.id)
+        if found is not None:
+            eta = found
+            break
+    # The one rule of services.live (never before the window opens), not a copy.
+    return live._not_before_window(row, eta)
 
 
 def first_name(name: str | None) -> str | None:

@@ -24,7 +24,8 @@ what booking it there would cost. It is the emergency insertion
 An offer's ``added_cost`` is the objective delta of that insertion (travel,
 overtime, SLA lateness, preferences) plus the disruption family's re-timing
 cost of the jobs it pushes (beyond ``retime_tolerance``, priced at
-``retimed_per_hour``). Its ``earliest_arrival`` is the start of service the
+``retimed_per_hour``; a job with a baseline, as on a live day, is priced once,
+by the objective's own disruption term). Its ``earliest_arrival`` is the start of service the
 insertion plans; ``latest_arrival`` the latest start in the slot that the same
 route still allows (to ``arrival_step``), so a later booking nearby may move it
 that far without breaking the promise. The repair step of :func:`insert_job`
@@ -264,18 +265,23 @@ class DaySearch:
         weights = ctx.problem.weights
         tolerance = weights.retime_tolerance.total_seconds()
         old = dict(zip(self.routes[place.v], base.starts, strict=True))
-        moved, disruption = [], 0.0
+        moved, disruption, priced = [], 0.0, 0.0
         for j, start in zip(place.route, place.schedule.starts, strict=True):
             if j != self.NEW and old[j] != start:
                 moved.append(ctx.jobs[j].id)
                 late = max(0.0, abs(start - old[j]) - tolerance)
-                disruption += late / SECONDS_PER_HOUR * weights.retimed_per_hour
+                cost = late / SECONDS_PER_HOUR * weights.retimed_per_hour
+                disruption += cost
+                if ctx.jobs[j].baseline_technician is not None:
+                    # The evaluator's disruption term already priced this one (a
+                    # live day's job, from its published start): not twice.
+                    priced += cost
         end = max(self.ctx.seconds(w.end) for w in windows)
         latest = self.latest_start(place, end, max(1, int(params.arrival_step.total_seconds())))
         return SlotOffer(
             slot=slot, earliest_arrival=_at(ctx, place.schedule.starts[place.position]),
             latest_arrival=_at(ctx, latest),
-            added_cost=round(place.cost / COST_SCALE + disruption, 3),
+            added_cost=round(place.cost / COST_SCALE + disruption - priced, 3),
             added_travel=timedelta(seconds=self._travel_on(place.v, place.route)
                                    - self._travel_on(place.v, self.routes[place.v])),
             disruption=round(disruption, 3), shift_id=self.shifts[place.v].id,
