@@ -217,7 +217,7 @@ class RouteEvaluator:
         # Bound ``item`` lookups: a Python int at a third of the cost of indexing
         # and converting (this loop is most of the construction's time).
         travel, arc_cost, service = self.travel.item, self.arc_cost.item, self.service
-        first_start = self._first_start
+        first_start, windows = self._first_start, self.windows
         slas, preferred, disruption = self.sla, self.preferred, self.disruption
         lunch = veh.lunch
         taken = lunch is None
@@ -239,10 +239,15 @@ class RouteEvaluator:
                     t = break_start + length
                 if break_start > latest:
                     return INFEASIBLE
-            start = first_start(job, t + drive)
+            arrival = t + drive
+            for a, b in windows[job]:  # _first_start, inline: the hottest line
+                if arrival <= b:
+                    start = arrival if arrival > a else a
+                    break
+            else:
+                start = -1
             if not taken and lunch is not None and break_before is None:
                 earliest, latest, length = lunch
-                arrival = t + drive
                 on_site = max(arrival, earliest)
                 if start >= 0 and on_site <= latest and on_site + length <= start:
                     break_start, taken = on_site, True  # while waiting for the window
