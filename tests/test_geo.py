@@ -119,7 +119,8 @@ def test_geodesic_matrix_in_blocks_is_each_pair_exactly(monkeypatch: pytest.Monk
     pairs = geodesic_distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     np.fill_diagonal(pairs, 0.0)
     assert np.array_equal(m, pairs) and np.array_equal(m, m.T)
-    times = GeodesicProvider(1.3, 30.0).matrix([Location(a, b) for a, b in zip(lat, lon)])
+    times = GeodesicProvider(1.3, 30.0).matrix(
+        [Location(a, b) for a, b in zip(lat, lon, strict=True)])
     assert np.array_equal(times.distances, pairs * 1.3)
     assert np.array_equal(times.durations, pairs * 1.3 / (30.0 / 3.6))
 
