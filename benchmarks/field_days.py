@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                            shape=shape, day_seed=day_seed)
                 runs.append(run)
                 first = ""
-                if run.get("first_solution") is not None:
+                if run.get("first_solution_cpu") is not None:  # fieldops runs
                     first = (f"first plan {run['first_solution']:.1f} s (CPU "
                              f"{run['first_solution_cpu']:.1f} s, load "
                              f"{run['load_at_first_solution']:.1f}) ")
