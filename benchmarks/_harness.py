@@ -155,15 +155,19 @@ class Stopwatch:
 
 def timed_solve(problem: Any, time_limit: float, workers: int, seed: int,
                 out: dict[str, Any]) -> Any:
-    """Run fieldops' solver; record ``elapsed`` and ``first_solution`` (seconds) in ``out``."""
+    """Run fieldops' solver; record ``elapsed`` and ``first_solution`` (seconds, wall
+    and CPU) and the load average in ``out``."""
     from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 
     first: list[float] = []
     clock = Stopwatch()
+    cpu = time.process_time()
 
     def on_progress(p: Progress) -> None:
         if not first:
-            first.append(clock())
+            # Wall and CPU seconds (this process, every thread): on a crowded
+            # machine the wall time is mostly waiting for a core, the CPU time not.
+            first.extend((clock(), time.process_time() - cpu, os.getloadavg()[0]))
 
     plan = solve_dispatch(
         problem,
@@ -171,5 +175,9 @@ def timed_solve(problem: Any, time_limit: float, workers: int, seed: int,
         progress=on_progress,
     )
     out["elapsed"] = clock()
+    out["cpu_seconds"] = time.process_time() - cpu
     out["first_solution"] = first[0] if first else None
+    out["first_solution_cpu"] = first[1] if first else None
+    out["load_at_first_solution"] = first[2] if first else None
+    out["load_at_end"] = os.getloadavg()[0]
     return plan

@@ -231,10 +231,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 run.update(instance=name, solver=solver, technicians=n_techs,
                            shape=shape, day_seed=day_seed)
                 runs.append(run)
+                first = ""
+                if run.get("first_solution_cpu") is not None:  # fieldops runs
+                    first = (f"first plan {run['first_solution']:.1f} s (CPU "
+                             f"{run['first_solution_cpu']:.1f} s, load "
+                             f"{run['load_at_first_solution']:.1f}) ")
                 console.print(
                     f"  {name:<12} seed {day_seed} {solver:<15} assigned {run.get('assigned')} "
                     f"travel {run.get('travel_h', float('nan')):.1f} h "
-                    f"SLA late {run.get('sla_late', {}).get('all', 0)} {run.get('error', '')}")
+                    f"SLA late {run.get('sla_late', {}).get('all', 0)} {first}"
+                    f"{run.get('error', '')}")
     console.print(_table(runs, args.time_limit))
     payload = {
         "suite": "field_days",

@@ -123,3 +123,41 @@ def test_engine_share_comes_from_the_params(monkeypatch: pytest.MonkeyPatch) -> 
                                                engines=EngineParams(vroom_share=0.2)))
     assert_valid(problem, plan)
     assert 0 < calls[0]["time_limit"] < 2 * 0.2
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_ruin_and_recreate_runs_beside_vroom_on_large_days_only(
+        monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
+    # While VROOM's child runs (here: a stand-in that takes 0.8 s and finds
+    # nothing), a day past warm_start_max_jobs has its construction improved in
+    # this process; a smaller day waits for VROOM as before. The plan is valid.
+    import time
+
+    from fieldops.solver.dispatch import candidates
+    from fieldops.solver.dispatch.improve import RuinRecreate
+
+    problem = lunch_day()
+    engine_alive = threading.Event()
+
+    def slow_engine(state: Any, constructed: Any) -> None:
+        engine_alive.set()
+        time.sleep(0.8)
+        engine_alive.clear()
+
+    beside: list[bool] = []
+    original = RuinRecreate.run
+
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        beside.append(engine_alive.is_set())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(candidates, "run_engine", slow_engine)
+    monkeypatch.setattr(RuinRecreate, "run", run)
+    monkeypatch.setattr(candidates.os, "cpu_count", lambda: 2)  # a core to spare
+    limit = 0 if large else len(problem.requests)
+    plan = solve_dispatch(problem, SolveParams(
+        time_limit=2, engines=EngineParams(warm_start_max_jobs=limit)))
+    assert_valid(problem, plan)
+    assert beside and beside[0] is large
+    stats = solver_info(plan)["ruin_recreate"]
+    assert stats["iterations"] > 0 and stats["best_objective"] <= stats["start_objective"]

@@ -92,3 +92,53 @@ def test_construction_and_plan_price_the_same_objective() -> None:
     assert plan.penalties["overtime"] == 0
     assert plan.solver["construction_objective"] == pytest.approx(plan.objective)
     assert plan.objective == 30 * 60  # 30 minutes of driving at 1 per second
+
+
+def _line_day(jobs: int = 24, techs: int = 5, hours: float = 0.5):  # type: ignore[no-untyped-def]
+    """Jobs and homes on the line, several at the same kilometre (ties in travel)."""
+    from fieldops.solver.dispatch.model import build_model
+
+    w = LineWorld()
+    technicians = [w.technician(f"T{k}", k % 11) for k in range(techs)]
+    requests = [w.job(f"J{i}", (7 * i) % 13, duration=60 * hours) for i in range(jobs)]
+    return build_model(w.problem(technicians, requests), search_jobs=0)
+
+
+@pytest.mark.parametrize("kept", [5, 64])
+def test_nearest_nodes_of_every_job_are_ranked_by_travel_then_node(
+        monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    # The table of each job's nearest job and start nodes, built for all jobs at
+    # once in blocks (of 7 here): nearest first by travel towards the job, ties by
+    # node, the first NEAREST_NODES of them (5: a partition; 64: every node).
+    from fieldops.solver.dispatch import construct
+
+    monkeypatch.setattr(construct, "NEAREST_NODES", kept)
+    monkeypatch.setattr(construct, "NEAREST_BLOCK", 7)
+    model = _line_day()
+    builder = Constructor(model.context)
+    n, vehicles = model.n_jobs, len(model.vehicles)
+    nodes = [*range(n), *(n + 2 * v for v in range(vehicles))]
+    table = builder._nearest_table()
+    assert table.shape == (n, min(kept, len(nodes)))
+    for j in range(n):
+        ranked = sorted(nodes, key=lambda x: (int(builder.travel[x, j]), x))
+        assert table[j].tolist() == ranked[:kept]
+    ties = [j for j in range(n) if len({int(builder.travel[x, j]) for x in nodes}) < len(nodes)]
+    assert ties, "the day must have ties to break"
+
+
+def test_scanned_routes_are_the_nearest_used_allowed_routes() -> None:
+    # Every used route the job may join, ranked by its stop (or start) nearest the
+    # job, ties by vehicle; the first NEAREST of them.
+    from fieldops.solver.dispatch import construct
+
+    model = _line_day(jobs=40, techs=24, hours=3.5)  # two jobs a day each
+    builder = Constructor(model.context)
+    routes = builder.build()
+    assert sum(1 for r in routes if r) > construct.NEAREST
+    for j in range(model.n_jobs):
+        trial = [[k for k in r if k != j] for r in routes]
+        expected = sorted(
+            (min(int(builder.travel[x, j]) for x in [builder.vehicles[v].start_node, *r]), v)
+            for v, r in enumerate(trial) if r and v in builder.ctx.allowed[j])
+        assert builder._scanned_routes(j, trial) == [v for _, v in expected[:construct.NEAREST]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+import pytest
+
 from fieldops.solver.dispatch.model import build_model
 
 from dispatch_timed import context_of
@@ -57,3 +60,22 @@ def test_the_built_model_keeps_only_jobs_some_shift_can_take() -> None:
     assert [s.id for s in ctx.vehicles] == ["S-A"]
     assert ctx.allowed == [[0], [0]]
     assert ctx.service_seconds[:2] == [30 * 60, 30 * 60]
+
+
+def test_node_seconds_are_rounded_up_a_block_of_rows_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Travel between model nodes in whole seconds, rounded up, float noise below a
+    # nanosecond ignored; rows gathered in blocks (of 3 here) across block edges,
+    # repeated locations (a shift's start and end) included.
+    from fieldops.solver.dispatch import model
+
+    durations = np.array([[0.0, 5.0, 5.0000000001, 7.2],
+                          [5.0, 0.0, 59.999999, 1.0 + 1e-12],
+                          [4.0, 60.0, 0.0, 3.5],
+                          [7.2, 0.5, 2.0, 0.0]])
+    nodes = np.array([3, 0, 2, 2, 1, 0, 3])
+    monkeypatch.setattr(model, "SECONDS_BLOCK_ROWS", 3)
+    seconds = model.whole_seconds(durations, nodes)
+    expected = np.ceil(durations - 1e-9).astype(np.int64)[np.ix_(nodes, nodes)]
+    assert seconds.dtype == np.int64 and np.array_equal(seconds, expected)
+    assert seconds[1, 0] == 8 and seconds[4, 6] == 1 and seconds[2, 4] == 60

@@ -87,3 +87,27 @@ def test_first_failing_check_is_the_one_reported() -> None:
     job = w.job("J", 1, required_skills=(Skill("gas", 1),), windows=(_window(600, 660),))
     plan = solve(w.problem([a], [job], shifts=[shift("A")]))
     assert reasons(plan) == {"J": "no_qualified_technician"}
+
+
+def test_jobs_sharing_skills_keep_their_own_technician_restrictions() -> None:
+    # The candidate shifts are worked out once per skill requirement and set of
+    # technician restrictions: jobs with the same skills but another exclusion,
+    # requirement or pin must not get each other's shifts.
+    from fieldops.solver.dispatch.model import build_model
+
+    w = LineWorld()
+    gas = (Skill("gas", 1),)
+    techs = [w.technician(k, 0, [Skill("gas", 2 if k == "C" else 1)]) for k in "ABC"]
+    techs.append(w.technician("D", 0))  # no gas
+    jobs = [w.job("ANY", 1, required_skills=gas),
+            w.job("NOT-A", 2, required_skills=gas, excluded_technicians=("A",)),
+            w.job("ONLY-C", 3, required_skills=gas, required_technicians=("C", "D")),
+            w.job("PIN-B", 4, required_skills=gas, pinned_technician="B"),
+            w.job("ANY-2", 5, required_skills=gas),
+            w.job("LEVEL-2", 6, required_skills=(Skill("gas", 2),))]
+    model = build_model(w.problem(techs, jobs), search_jobs=0)
+    shifts = w.problem(techs, jobs).shifts
+    allowed = {jobs[i].id: [shifts[k].technician_id for k in ks]
+               for i, ks in enumerate(model.diagnosis.allowed)}
+    assert allowed == {"ANY": ["A", "B", "C"], "NOT-A": ["B", "C"], "ONLY-C": ["C"],
+                       "PIN-B": ["B"], "ANY-2": ["A", "B", "C"], "LEVEL-2": ["C"]}

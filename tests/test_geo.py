@@ -103,6 +103,28 @@ def test_geodesic_matrix_is_symmetric_with_zero_diagonal_and_matches_pairs():
         assert m[i, j] == pytest.approx(ref, rel=REL_TOL, abs=ABS_TOL_M)
 
 
+@pytest.mark.parametrize("n", [1, 7, 9, 16])
+def test_geodesic_matrix_in_blocks_is_each_pair_exactly(monkeypatch: pytest.MonkeyPatch, n: int):
+    # The matrix is filled from the diagonal on, a block of rows at a time, and
+    # mirrored below it (blocks of 4 here, so that n crosses block edges): every
+    # entry must be the formula on that pair, bitwise, in either order; and the
+    # provider's durations the distances divided by the speed, as computed alone.
+    from fieldops.geo import geodesic
+
+    rng = np.random.default_rng(n)
+    lat = 45.7 + rng.uniform(-0.2, 0.2, n)
+    lon = 4.8 + rng.uniform(-0.3, 0.3, n)
+    monkeypatch.setattr(geodesic, "BLOCK_ROWS", 4)
+    m = geodesic_matrix(lat, lon)
+    pairs = geodesic_distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    np.fill_diagonal(pairs, 0.0)
+    assert np.array_equal(m, pairs) and np.array_equal(m, m.T)
+    times = GeodesicProvider(1.3, 30.0).matrix(
+        [Location(a, b) for a, b in zip(lat, lon, strict=True)])
+    assert np.array_equal(times.distances, pairs * 1.3)
+    assert np.array_equal(times.durations, pairs * 1.3 / (30.0 / 3.6))
+
+
 def test_geodesic_provider_applies_detour_and_speed():
     locs = [Location(48.8566, 2.3522), Location(48.8606, 2.3376), Location(48.8738, 2.2950)]
     straight = np.array(

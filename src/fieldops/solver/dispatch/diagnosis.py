@@ -61,10 +61,16 @@ class _Day:
     shift_start: np.ndarray
     shift_end: np.ndarray
     shifts_of: dict[str, list[int]]
+    capacity: np.ndarray  # each shift's van capacity (inf: none)
     # Qualified technicians per skill requirement: a day's jobs share a handful of
     # requirements, and checking every technician for every job dominated the
     # evaluation of a 1 000-job live plan (120 technicians).
     qualified: dict[tuple[Skill, ...], list[str]] = field(default_factory=dict)
+    levels: dict[str, np.ndarray] = field(default_factory=dict)  # per skill name
+    # The candidate shifts (or the failure) per skill requirement and technician
+    # restrictions: jobs share these too, and building the array of a few hundred
+    # shifts per job was most of the diagnosis of a 5 000-job day.
+    shifts_for: dict[tuple[object, ...], np.ndarray | _Fail] = field(default_factory=dict)
 
 
 def diagnose(
@@ -86,7 +92,7 @@ def diagnose(
     day = _Day(problem, travel_seconds, job_loc, shift_start_loc, shift_end_loc,
                np.array([_epoch(s.start) for s in shifts], dtype=float),
                np.array([_epoch(s.latest_end) for s in shifts], dtype=float),
-               shifts_of)
+               shifts_of, _capacities(problem))
     allowed: list[list[int]] = []
     unassigned: list[Unassigned] = []
     for i, job in enumerate(problem.requests):
@@ -99,15 +105,23 @@ def diagnose(
     return Diagnosis(allowed=allowed, unassigned=unassigned)
 
 
+def _capacities(problem: DispatchProblem) -> np.ndarray:
+    """Each shift's van capacity (``inf`` where its technician has none)."""
+    caps = [problem.technician_by_id[s.technician_id].capacity for s in problem.shifts]
+    return np.array([np.inf if c is None else c for c in caps], dtype=float)
+
+
 def _candidate_technicians(problem: DispatchProblem, job: ServiceRequest,
                            known: dict[tuple[Skill, ...], list[str]] | None = None,
+                           levels: dict[str, np.ndarray] | None = None,
                            ) -> list[str] | _Fail:
     """Technicians with the skills, not excluded, among the required / pinned ones
-    (``known``: the qualified technicians of requirements already met, filled in)."""
+    (``known``: the qualified technicians of requirements already met, ``levels``:
+    every technician's level per skill name asked so far; both filled in)."""
     known = {} if known is None else known
     qualified = known.get(job.required_skills)
     if qualified is None:
-        qualified = [t.id for t in problem.technicians if t.qualifies_for(job.required_skills)]
+        qualified = _qualified(problem, job.required_skills, {} if levels is None else levels)
         known[job.required_skills] = qualified
     if not qualified:
         needs = ", ".join(f"{s.name}≥{s.level}" for s in job.required_skills)
@@ -125,14 +139,51 @@ def _candidate_technicians(problem: DispatchProblem, job: ServiceRequest,
     return candidates
 
 
+def _qualified(problem: DispatchProblem, required: tuple[Skill, ...],
+               levels: dict[str, np.ndarray]) -> list[str]:
+    """The technicians holding every skill of ``required`` at its level, in order.
+
+    One comparison per skill over every technician's level (``levels``, by skill
+    name, filled in): a 5 000-job day has nearly two hundred distinct requirements,
+    and asking each of 600 technicians about each took most of a second.
+    """
+    technicians = problem.technicians
+    ok = np.ones(len(technicians), dtype=bool)
+    for skill in required:
+        held = levels.get(skill.name)
+        if held is None:
+            held = levels[skill.name] = np.fromiter(
+                (t.skill_level(skill.name) for t in technicians), dtype=float,
+                count=len(technicians))
+        ok &= held >= skill.level
+    return [technicians[k].id for k in np.flatnonzero(ok).tolist()]
+
+
+def _shifts_of_candidates(day: _Day, job: ServiceRequest) -> np.ndarray | _Fail:
+    """The shifts of the technicians who may take ``job`` (shared by every job with
+    the same skills and technician restrictions), or why there are none."""
+    key = (job.required_skills, job.excluded_technicians, job.required_technicians,
+           job.pinned_technician)
+    found = day.shifts_for.get(key)
+    if found is None:
+        candidates = _candidate_technicians(day.problem, job, day.qualified, day.levels)
+        if isinstance(candidates, _Fail):
+            found = candidates
+        else:
+            found = np.array([k for t in candidates for k in day.shifts_of.get(t, [])],
+                             dtype=np.intp)
+            if found.size == 0:
+                found = _Fail(UnassignedReason.UNREACHABLE_IN_TIME,
+                              "no qualified technician has a shift")
+        day.shifts_for[key] = found
+    return found
+
+
 def _allowed_shifts(day: _Day, i: int, job: ServiceRequest) -> list[int] | _Fail:
     """The shifts that could serve ``job`` (request ``i``), or the first check failed."""
-    candidates = _candidate_technicians(day.problem, job, day.qualified)
-    if isinstance(candidates, _Fail):
-        return candidates
-    ks = np.array([k for t in candidates for k in day.shifts_of.get(t, [])], dtype=int)
-    if ks.size == 0:
-        return _Fail(UnassignedReason.UNREACHABLE_IN_TIME, "no qualified technician has a shift")
+    ks = _shifts_of_candidates(day, job)
+    if isinstance(ks, _Fail):
+        return ks
     windows = [(_epoch(w.start), _epoch(w.end)) for w in job.windows]
     if job.pinned_start is not None:
         at = _epoch(job.pinned_start)
@@ -152,15 +203,12 @@ def _allowed_shifts(day: _Day, i: int, job: ServiceRequest) -> list[int] | _Fail
                   else UnassignedReason.UNREACHABLE_IN_TIME)
         return _Fail(reason, "no allowed shift can reach the job, do it and return in time")
     if job.load > 0:
-        shifts = day.problem.shifts
-        capacities = [day.problem.technician_by_id[shifts[k].technician_id].capacity
-                      for k in ks]
-        caps = np.array([np.inf if c is None else c for c in capacities])
-        ks = ks[caps >= job.load]
+        ks = ks[day.capacity[ks] >= job.load]
         if ks.size == 0:
             return _Fail(UnassignedReason.EXCEEDS_CAPACITY,
                          f"load {job.load:g} exceeds every allowed van's capacity")
-    return [int(k) for k in ks]
+    allowed: list[int] = ks.tolist()
+    return allowed
 
 
 def _reachable(day: _Day, i: int, ks: np.ndarray, windows: list[tuple[float, float]],

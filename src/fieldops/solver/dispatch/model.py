@@ -29,6 +29,8 @@ from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
 from fieldops.solver.dispatch.diagnosis import Diagnosis, diagnose
 from fieldops.solver.dispatch.extract import Legs, RawRoute, build_plan
 
+# Rows of the node matrix rounded to whole seconds together (see whole_seconds).
+SECONDS_BLOCK_ROWS = 128
 NO_ROOM = "no room next to the other work within the shifts and windows"
 
 
@@ -143,7 +145,10 @@ def build_model(problem: DispatchProblem, *, search_jobs: int | None = None) -> 
     end_loc = row[n_req + n_shift:]
     diagnosis = diagnose(problem, travel.durations, job_loc, start_loc, end_loc)
     job_ids = [i for i, allowed in enumerate(diagnosis.allowed) if allowed]
-    used_shifts = sorted({k for i in job_ids for k in diagnosis.allowed[i]})
+    used = np.zeros(n_shift, dtype=bool)
+    for i in job_ids:
+        used[diagnosis.allowed[i]] = True
+    used_shifts: list[int] = np.flatnonzero(used).tolist()
     model = Model(problem=problem, travel=travel, diagnosis=diagnosis, job_ids=job_ids,
                   vehicles=[problem.shifts[k] for k in used_shifts], ctx=None,
                   start_loc=start_loc, end_loc=end_loc, job_loc=job_loc,
@@ -168,18 +173,34 @@ def add_constraints(ctx: ModelContext) -> None:
     ctx.constrained = True
 
 
+def whole_seconds(durations: np.ndarray, node_location: np.ndarray) -> np.ndarray:
+    """Travel between model nodes (``node_location``: each node's matrix row) in whole
+    seconds, rounded up, as int64.
+
+    A block of rows at a time: gathering, rounding and converting the whole n × n
+    square in turn made two float temporaries of 300 MB at 5 000 jobs and read and
+    wrote each three times (seconds of the model's build); a block stays in cache.
+    """
+    n = len(node_location)
+    out = np.empty((n, n), dtype=np.int64)
+    for first in range(0, n, SECONDS_BLOCK_ROWS):
+        rows = node_location[first:first + SECONDS_BLOCK_ROWS]
+        block = durations[rows][:, node_location]
+        block -= 1e-9
+        np.ceil(block, out=block)
+        np.copyto(out[first:first + SECONDS_BLOCK_ROWS], block, casting="unsafe")
+    return out
+
+
 def _routing_context(model: Model, used_shifts: list[int], node_location: np.ndarray,
                      ) -> tuple[ModelContext, float]:
     """The routing model (its constraints not added yet), and the travel bound."""
     problem, travel, vehicles = model.problem, model.travel, model.vehicles
     job_ids = model.job_ids
-    shift_pos = {k: v for v, k in enumerate(used_shifts)}
-    # Whole seconds, rounded up; in place, as n² temporaries are large at 5 000 jobs.
-    seconds = travel.durations[np.ix_(node_location, node_location)]
-    seconds -= 1e-9
-    np.ceil(seconds, out=seconds)
-    travel_seconds = seconds.astype("int64")
-    del seconds
+    # Vehicle index of each used shift (-1: unused), to renumber the allowed lists.
+    shift_pos = np.full(len(problem.shifts), -1, dtype=np.int64)
+    shift_pos[used_shifts] = np.arange(len(used_shifts))
+    travel_seconds = whole_seconds(travel.durations, node_location)
     origin = min([problem.horizon.start] + [s.start for s in vehicles])
     last = max([problem.horizon.end] + [s.latest_end for s in vehicles])
     horizon = math.ceil((last - origin).total_seconds())
@@ -201,7 +222,7 @@ def _routing_context(model: Model, used_shifts: list[int], node_location: np.nda
         problem=problem,
         jobs=jobs,
         vehicles=vehicles,
-        allowed=[[shift_pos[k] for k in model.diagnosis.allowed[i]] for i in job_ids],
+        allowed=[shift_pos[model.diagnosis.allowed[i]].tolist() for i in job_ids],
         travel=travel,
         node_location=node_location,
         origin=origin,
