@@ -48,8 +48,15 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     return need, wu, wo, qi
 
 
-def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
-    """Build the agent-by-agent roster until ``deadline`` (or its stop event)."""
+def greedy_hint(ctx: RosterContext, deadline: Deadline, share: Deadline | None = None) -> Hint:
+    """Build the agent-by-agent roster until ``deadline`` (or its stop event).
+
+    The agents' solves share the time up to ``share`` (default ``deadline``);
+    once it has passed, each agent still gets a short solve until ``deadline``:
+    on a loaded machine the share can pass before the last agents, and without a
+    complete roster the whole solve may end with none at all.
+    """
+    share = share or deadline
     p = ctx.problem
     need, wu, wo, qi = _demand(ctx)
     n = ctx.n_intervals
@@ -74,10 +81,7 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
             if lit is not None:
                 terms.append((w if wanted else -w) * lit)
         m.model.maximize(sum(terms))
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.05, min(2.0, left / (len(order) - done)))
-        code = solver.solve(m.model)
+        code, solver = _solve_agent(m, deadline, share.left() / (len(order) - done))
         if code == cp_model.INFEASIBLE:
             infeasible.append(a)
             continue
@@ -90,6 +94,26 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline) -> Hint:
                 if q >= 0:
                     need[slot.first:min(slot.last, n), q] -= 1
     return Hint(chosen, infeasible, complete=True)
+
+
+def _solve_agent(m: RosterModel, deadline: Deadline, share: float
+                 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+    """Solve one agent's model in about ``share`` seconds (0.05 to 2).
+
+    A search that found nothing in its time retries with twice the time, up to
+    all of ``deadline``: on a loaded machine the share can pass before CP-SAT's
+    first solution, and one agent without shifts leaves the hint incomplete.
+    """
+    limit = max(0.05, min(2.0, share))
+    while True:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = limit
+        code = solver.solve(m.model)
+        left = deadline.left()
+        if code != cp_model.UNKNOWN or left <= limit or deadline.stopped():
+            return code, solver
+        limit = min(left, 2 * limit)
 
 
 def _value(slot: ShiftSlot, group: tuple[tuple[str, int], ...], need: np.ndarray,

@@ -32,7 +32,14 @@ from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.heuristic import Hint, greedy_hint
-from fieldops.solver.roster.lns import LARGE_MODEL, LINEARIZATION, Incumbent, LnsStats, improve
+from fieldops.solver.roster.lns import (
+    LARGE_MODEL,
+    LINEARIZATION,
+    MIN_LEFT,
+    Incumbent,
+    LnsStats,
+    improve,
+)
 from fieldops.solver.roster.model import RosterModel
 from fieldops.solver.roster.plan import (
     Aggregates,
@@ -50,7 +57,8 @@ from fieldops.solver.roster.plan import penalties as plan_penalties
 #: runs on a loaded machine: 927 685 and 891 274 alone, 929 742 with 20 % LNS).
 FULL_SHARE = 0.3
 FULL_SHARE_LARGE = 1.0
-#: The per-agent heuristic gets up to this share of the whole time limit.
+#: The per-agent heuristic's solves share this part of the whole time limit; an
+#: unfinished heuristic then goes on with short solves (a complete roster first).
 HINT_SHARE = 1 / 3
 #: CP-SAT overshoots its limit by up to a second or two on a large model: it is
 #: stopped this share of the time limit early, at most MAX_MARGIN seconds.
@@ -171,7 +179,7 @@ def _checked(problem: RosterProblem, params: RosterParams | None) -> RosterParam
 
 def _first_roster(ctx: RosterContext, deadline: Deadline) -> tuple[_Start, RosterModel]:
     """Phase 1 and 2: the heuristic's roster, then the full model."""
-    hint = greedy_hint(ctx, deadline.share(HINT_SHARE))
+    hint = greedy_hint(ctx, deadline, deadline.share(HINT_SHARE))
     hint_seconds = deadline.elapsed()
     m, _ = build_model(ctx.problem, ctx)
     return _Start(hint, hint_seconds, deadline.elapsed() - hint_seconds), m
@@ -235,6 +243,11 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
     lns_stats = None
     with _stopping(deadline, current):
         code = solver.solve(m.model, callback)
+        while code == cp_model.UNKNOWN and deadline.left() > MIN_LEFT and not deadline.stopped():
+            # nothing found in the share (a loaded machine, no complete hint):
+            # an empty result is worse than any roster, so keep searching
+            sp.max_time_in_seconds = deadline.left()
+            code = solver.solve(m.model, callback)
         if code == cp_model.MODEL_INVALID:
             raise RuntimeError(f"roster model invalid: {m.model.validate()}")
         has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
