@@ -24,6 +24,9 @@ from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
 
 SUB_TIME = 1.0  # seconds per sub-solve
+#: CP-SAT's deterministic time a sub-solve should take at most (about a second's
+#: search on an idle core): below half of it a proven neighbourhood grows
+SUB_DTIME = 0.1
 LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
@@ -66,7 +69,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         by_day[d].append(var.index)
         cell.setdefault((a, d), []).append(var.index)
     variables = m.model.proto.variables
-    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 4)),
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
     kinds = ("days", "block", "days", "agents")
     sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
@@ -119,7 +122,10 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
         limit = n_days if kind == "days" else len(agents)
-        if code == cp_model.OPTIMAL and solver.wall_time < sub_time / 2:
+        # proven optimal: the neighbourhood was too easy, grow it; judged by the
+        # search's own deterministic time, not the wall clock, which on a loaded
+        # machine is mostly waiting and would shrink every neighbourhood to one
+        if code == cp_model.OPTIMAL and solver.deterministic_time < SUB_DTIME / 2:
             size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)
