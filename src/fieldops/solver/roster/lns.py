@@ -24,9 +24,10 @@ from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
 
 SUB_TIME = 1.0  # seconds per sub-solve
-#: CP-SAT's deterministic time a sub-solve should take at most (about a second's
-#: search on an idle core): below half of it a proven neighbourhood grows
+#: CP-SAT's deterministic time of a sub-solve on a model under LARGE_MODEL (about
+#: a second's search on an idle core); below half of it a proven neighbourhood grows
 SUB_DTIME = 0.1
+WALL_SLACK = 5.0  # × SUB_TIME: the wall-clock cap of such a sub-solve
 LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
@@ -101,7 +102,14 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         set_hint(m.model, best.values)
         solver = cp_model.CpSolver()
         sp = solver.parameters
-        sp.max_time_in_seconds = min(sub_time, left)
+        if len(m.x) < LARGE_MODEL:
+            # a budget of search, not of wall clock: on a loaded machine a second
+            # of wall clock is a fraction of a second of search, and every
+            # sub-solve would stop early, unproven, and shrink its neighbourhood
+            sp.max_deterministic_time = SUB_DTIME
+            sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
+        else:
+            sp.max_time_in_seconds = min(sub_time, left)
         sp.num_workers = 1
         sp.random_seed = params.seed + stats.iterations
         sp.linearization_level = LINEARIZATION
