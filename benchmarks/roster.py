@@ -2,7 +2,9 @@
 
 Run ``python -m benchmarks.roster --instances 1-12 --time-limit 60 --workers 2`` for
 the Curtois–Qu instances (:mod:`benchmarks.curtois_qu`; 1–15 fit our six-week
-horizon) or ``python -m benchmarks.roster --realistic --time-limit 120`` for the
+horizon; ``--beyond-horizon`` also poses 16–24, 56 to 364 days, by raising the
+domain's cap in the benchmark's worker process only) or
+``python -m benchmarks.roster --realistic --time-limit 120`` for the
 realistic contact center of :func:`fieldops.data.roster_sample.realistic_center`.
 
 Every roster goes through :func:`fieldops.validators.roster.validate_roster`.
