@@ -108,6 +108,11 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             # sub-solve would stop early, unproven, and shrink its neighbourhood
             sp.max_deterministic_time = SUB_DTIME
             sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
+            # a light presolve: most variables are fixed, and a full one (probing,
+            # symmetry, repeated passes) cost more wall clock than the search
+            sp.cp_model_probing_level = 0
+            sp.symmetry_level = 0
+            sp.max_presolve_iterations = 1
         else:
             sp.max_time_in_seconds = min(sub_time, left)
         sp.num_workers = 1
