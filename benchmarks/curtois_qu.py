@@ -33,7 +33,9 @@ How it is posed to fieldops (:func:`to_roster_problem`)
 * Horizon: ``EPOCH`` (Monday 2026-01-05) for the instance's days, time zone UTC
   (no daylight-saving day), 15-minute intervals. Our horizon is at most 42 days,
   so instances 1–15 can be posed and 16–24 (56–364 days) cannot
-  (:func:`to_roster_problem` raises ``FieldError("days", …)``).
+  (:func:`to_roster_problem` raises ``FieldError("days", …)``) unless the
+  benchmark's ``--beyond-horizon`` raised the cap in its worker process
+  (:func:`benchmarks.roster.lift_horizon`).
 * One queue per shift type (queue id = shift id) and one :class:`ShiftTemplate`
   per shift type, restricted to its own queue (``queues={id}``), paid length =
   the file's minutes, no break, ``forbidden_successors`` from the file. The

@@ -136,6 +136,17 @@ def test_horizons_beyond_six_weeks_are_refused() -> None:
     assert err.value.field == "days"
 
 
+def test_beyond_horizon_poses_instance_16_in_this_process_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import fieldops.domain.roster as domain
+    from benchmarks.roster import lift_horizon
+
+    monkeypatch.setattr(domain, "MAX_HORIZON_DAYS", domain.MAX_HORIZON_DAYS)
+    lift_horizon(56)
+    problem = to_roster_problem(load_instance(16))
+    assert problem.days == 56 and len(problem.agents) == 20
+
+
 def test_objective_of_a_hand_made_roster(one: CurtoisQuInstance) -> None:
     roster = shifts({"B": {0: "D", 1: "D", 2: "D", 3: "D", 4: "D"}, "H": {2: "D", 3: "D"},
                      "A": {10: "D"}, "C": {10: "D"}, "D": {10: "D"}, "E": {10: "D"}})
@@ -207,3 +218,6 @@ def test_instance_ranges_of_the_command() -> None:
     for bad in (["16"], ["14-17"], ["0"], ["x"]):
         with pytest.raises(SystemExit):
             parse_numbers(bad)
+    assert parse_numbers(["14-17"], beyond_horizon=True) == [14, 15, 16, 17]
+    with pytest.raises(SystemExit):
+        parse_numbers(["25"], beyond_horizon=True)

@@ -56,3 +56,16 @@ def test_a_stopped_deadline_leaves_the_first_roster_incomplete() -> None:
     stop.set()
     hint = greedy_hint(RosterContext(_busy()), Deadline.after(30.0, stop))
     assert not hint.complete and hint.shifts == {}
+
+
+def test_a_passed_share_still_ends_with_a_complete_first_roster() -> None:
+    # the share is used up before the first agent (a loaded machine): every agent
+    # still gets a short solve while the whole deadline lasts
+    p = _busy()
+    ctx = RosterContext(p)
+    hint = greedy_hint(ctx, Deadline.after(30.0), Deadline.after(0.0))
+    assert hint.complete and hint.infeasible == []
+    m, _ = build_model(p, ctx)
+    roster = to_roster(m, from_shifts(m, hint.shifts), RosterStatus.FEASIBLE, 0.0, {})
+    assert_roster_valid(p, roster)
+    assert {a for a, _d, _t in hint.shifts} == {0, 1, 2, 3}

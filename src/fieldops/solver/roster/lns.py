@@ -24,6 +24,10 @@ from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
 
 SUB_TIME = 1.0  # seconds per sub-solve
+#: CP-SAT's deterministic time of a sub-solve on a model under LARGE_MODEL (about
+#: a second's search on an idle core); below half of it a proven neighbourhood grows
+SUB_DTIME = 0.1
+WALL_SLACK = 5.0  # × SUB_TIME: the wall-clock cap of such a sub-solve
 LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
@@ -66,7 +70,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         by_day[d].append(var.index)
         cell.setdefault((a, d), []).append(var.index)
     variables = m.model.proto.variables
-    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 4)),
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
     kinds = ("days", "block", "days", "agents")
     sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
@@ -98,7 +102,19 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         set_hint(m.model, best.values)
         solver = cp_model.CpSolver()
         sp = solver.parameters
-        sp.max_time_in_seconds = min(sub_time, left)
+        if len(m.x) < LARGE_MODEL:
+            # a budget of search, not of wall clock: on a loaded machine a second
+            # of wall clock is a fraction of a second of search, and every
+            # sub-solve would stop early, unproven, and shrink its neighbourhood
+            sp.max_deterministic_time = SUB_DTIME
+            sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
+            # a light presolve: most variables are fixed, and a full one (probing,
+            # symmetry, repeated passes) cost more wall clock than the search
+            sp.cp_model_probing_level = 0
+            sp.symmetry_level = 0
+            sp.max_presolve_iterations = 1
+        else:
+            sp.max_time_in_seconds = min(sub_time, left)
         sp.num_workers = 1
         sp.random_seed = params.seed + stats.iterations
         sp.linearization_level = LINEARIZATION
@@ -119,7 +135,10 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
         limit = n_days if kind == "days" else len(agents)
-        if code == cp_model.OPTIMAL and solver.wall_time < sub_time / 2:
+        # proven optimal: the neighbourhood was too easy, grow it; judged by the
+        # search's own deterministic time, not the wall clock, which on a loaded
+        # machine is mostly waiting and would shrink every neighbourhood to one
+        if code == cp_model.OPTIMAL and solver.deterministic_time < SUB_DTIME / 2:
             size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)

@@ -37,7 +37,14 @@ from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.heuristic import Hint, greedy_hint
-from fieldops.solver.roster.lns import LARGE_MODEL, LINEARIZATION, Incumbent, LnsStats, improve
+from fieldops.solver.roster.lns import (
+    LARGE_MODEL,
+    LINEARIZATION,
+    MIN_LEFT,
+    Incumbent,
+    LnsStats,
+    improve,
+)
 from fieldops.solver.roster.model import RosterModel
 from fieldops.solver.roster.plan import (
     Aggregates,
@@ -270,6 +277,11 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
     lns_stats = None
     with _stopping(deadline, current):
         code = solver.solve(m.model, callback)
+        while code == cp_model.UNKNOWN and deadline.left() > MIN_LEFT and not deadline.stopped():
+            # nothing found in the share (a loaded machine, no complete hint):
+            # an empty result is worse than any roster, so keep searching
+            sp.max_time_in_seconds = deadline.left()
+            code = solver.solve(m.model, callback)
         if code == cp_model.MODEL_INVALID:
             raise RuntimeError(f"roster model invalid: {m.model.validate()}")
         has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
