@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from benchmarks._board_browser import CHROMIUM, Board, board_page, serve
 
@@ -156,8 +157,9 @@ def test_clicking_a_job_shows_details_and_customer_history(
     b.page.click('.tl-job[data-id="job-1"]')
     assert "job-1" in details.inner_text()
     assert "cust-1" in details.inner_text()
-    b.page.wait_for_selector("#history:not(:has-text('loading'))")
-    assert "job-4" in b.page.inner_text("#history")
+    # The history is fetched after the click: wait for it (it reads "loading…" until
+    # then, and the previous selection's history may still show for a moment).
+    expect(b.page.locator("#history")).to_contain_text("job-4", timeout=10_000)
 
 
 def test_keyboard_reaches_a_job_and_its_move_dialog(
