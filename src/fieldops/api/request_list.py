@@ -36,6 +36,11 @@ from fieldops.store.models import RequestRow
 LISTED_CACHE_SIZE = 10_000
 _cache: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _lock = threading.Lock()
+#: Held while a page renders its misses: the threads of a worker asking for the same
+#: cold rows at once (the first pages after a publish) render them once between
+#: them instead of once each, which under the GIL cost each of them all the others'
+#: work (issue 19: the p99 misses at the start of the benchmark's list phase).
+_render_lock = threading.Lock()
 _NAMES = tuple(c.key for c in LIST_COLUMNS)
 _ID = _NAMES.index("id")
 #: Columns a page reads as JSON text (decoded only to render a row not cached yet).
@@ -84,8 +89,14 @@ def listed_items(listed: ListedPage) -> list[str]:
         for k, text in zip(keys, texts, strict=True):
             if text is not None:
                 _cache.move_to_end(k)
-    return [text if text is not None else _render(k)
-            for k, text in zip(keys, texts, strict=True)]
+    if all(text is not None for text in texts):
+        return cast(list[str], texts)
+    with _render_lock:
+        with _lock:  # rendered by another thread while this one waited?
+            texts = [text if text is not None else _cache.get(k)
+                     for k, text in zip(keys, texts, strict=True)]
+        return [text if text is not None else _render(k)
+                for k, text in zip(keys, texts, strict=True)]
 
 
 # ---------------------------------------------------------------- keyset cursors
