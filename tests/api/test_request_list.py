@@ -108,3 +108,40 @@ def test_the_list_has_an_etag_and_answers_304_until_a_row_changes(api: Api) -> N
                     ).status_code == 200
     changed = api.get("/api/v1/requests", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_threads_asking_for_the_same_cold_rows_render_each_row_once(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from fieldops.api.ext import session
+    from fieldops.services import requests as svc
+
+    ids = _seed(api, 6)
+    with api.app.app_context(), session() as s:
+        listed = svc.list_page(s, [], per_page=50)
+    views._cache.clear()
+    built: list[str] = []
+    real = views.request_json
+
+    def slow(row: Any) -> dict[str, Any]:  # slow enough for the threads to overlap
+        built.append(row.id)
+        time.sleep(0.01)
+        return real(row)
+
+    monkeypatch.setattr(views, "request_json", slow)
+    start = threading.Barrier(4)
+    pages: list[list[str]] = []
+
+    def ask() -> None:
+        start.wait()
+        pages.append(views.listed_items(listed))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(built) == sorted(ids)  # once each, not once per thread
+    assert len(pages) == 4 and all(page == pages[0] for page in pages)
