@@ -100,24 +100,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             variables[i].domain[0] = v
             variables[i].domain[1] = v
         set_hint(m.model, best.values)
-        solver = cp_model.CpSolver()
-        sp = solver.parameters
-        if len(m.x) < LARGE_MODEL:
-            # a budget of search, not of wall clock: on a loaded machine a second
-            # of wall clock is a fraction of a second of search, and every
-            # sub-solve would stop early, unproven, and shrink its neighbourhood
-            sp.max_deterministic_time = SUB_DTIME
-            sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
-            # a light presolve: most variables are fixed, and a full one (probing,
-            # symmetry, repeated passes) cost more wall clock than the search
-            sp.cp_model_probing_level = 0
-            sp.symmetry_level = 0
-            sp.max_presolve_iterations = 1
-        else:
-            sp.max_time_in_seconds = min(sub_time, left)
-        sp.num_workers = 1
-        sp.random_seed = params.seed + stats.iterations
-        sp.linearization_level = LINEARIZATION
+        solver = _sub_solver(len(m.x), params.seed + stats.iterations, left, sub_time)
         current[0] = solver
         try:
             code = solver.solve(m.model)
@@ -142,3 +125,26 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)
+
+
+def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:
+    """A CP-SAT solver for one neighbourhood's sub-solve, ``left`` seconds at most."""
+    solver = cp_model.CpSolver()
+    sp = solver.parameters
+    if n_vars < LARGE_MODEL:
+        # a budget of search, not of wall clock: on a loaded machine a second
+        # of wall clock is a fraction of a second of search, and every
+        # sub-solve would stop early, unproven, and shrink its neighbourhood
+        sp.max_deterministic_time = SUB_DTIME
+        sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
+        # a light presolve: most variables are fixed, and a full one (probing,
+        # symmetry, repeated passes) cost more wall clock than the search
+        sp.cp_model_probing_level = 0
+        sp.symmetry_level = 0
+        sp.max_presolve_iterations = 1
+    else:
+        sp.max_time_in_seconds = min(sub_time, left)
+    sp.num_workers = 1
+    sp.random_seed = seed
+    sp.linearization_level = LINEARIZATION
+    return solver
