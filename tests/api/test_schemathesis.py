@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from . import jsonschema_memo
 from .conftest import (
     PG_URL,
     Api,
@@ -39,6 +40,8 @@ from .conftest import (
     wait_plan,
 )
 from .roster_fixtures import roster_problem, solved
+
+jsonschema_memo.install()
 
 #: Generated requests per operation (issue 19: at least 100).
 EXAMPLES = 100
