@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from fieldops.api import create_app
-from fieldops.store.db import database_url
+from fieldops.store.db import Database, database_url
+from fieldops.store.models import Base
+
+from .conftest import BACKENDS
 
 
 def test_default_database_is_the_commands_one(tmp_path: Path,
@@ -21,3 +24,20 @@ def test_default_database_is_the_commands_one(tmp_path: Path,
         assert (tmp_path / "instance" / "fieldops.sqlite3").exists()
     finally:
         app.extensions["fieldops"].db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_warm_leaves_a_connection_per_thread_in_the_pool(backend: str, request:
+                                                         pytest.FixtureRequest) -> None:
+    """`fieldops serve` warms its pool to its threads: a pool left at the default
+    five would close the extra connections as they come back, and a cold one opens
+    them under the first burst of requests."""
+    url = request.getfixturevalue("_session_databases")[backend]
+    db = Database(url, pool_size=7)
+    try:
+        assert db.engine.pool.checkedin() == 0
+        db.warm(7, Base.metadata)
+        assert db.engine.pool.checkedin() == 7
+        assert db.engine.pool.checkedout() == 0
+    finally:
+        db.dispose()

@@ -81,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
         "security": [{"bearerAuth": []}],
     },
     "WORKER_MODE": "process",
+    # Pooled database connections kept open per process; `fieldops serve` sets it
+    # to its threads per worker plus the background threads (reaper, solve results).
+    "DB_POOL_SIZE": 5,
     "WORKER_COUNT": 2,
     "LEASE_SECONDS": DEFAULT_LEASE_SECONDS,
     "REAPER": True,
@@ -220,7 +223,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         # The same file every `fieldops` command uses, however the app is started.
         app.config["DATABASE_URL"] = default_url()
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], pool_size=int(app.config["DB_POOL_SIZE"]))
     db.upgrade()
     app.extensions["fieldops"] = State(
         db=db, backend=_backend(app, db), lease_seconds=float(app.config["LEASE_SECONDS"]),

@@ -38,6 +38,9 @@ _SECRET_PATH = re.compile(r"(/track/)[^/?#\s\"]+")
 REDACTED = "[redacted]"
 #: Seconds gunicorn lets a worker finish its requests on shutdown.
 GRACEFUL_TIMEOUT_SECONDS = 10
+#: Threads of a serving process besides gunicorn's request threads that use the
+#: database: the lease reaper and the local pool's solve-result handler.
+SERVE_BACKGROUND_THREADS = 2
 
 
 def redact(text: str) -> str:
@@ -82,7 +85,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     # Not the Flask instance folder: that is beside the package (src/instance in a
     # checkout), while `fieldops keys create` writes under the current directory.
-    config = {"DATABASE_URL": _db_url(args), **_app_settings(args)}
+    config = {"DATABASE_URL": _db_url(args), **_app_settings(args),
+              "DB_POOL_SIZE": args.threads + SERVE_BACKGROUND_THREADS}
     try:
         settings_from_env()  # a bad FIELDOPS_… variable stops here, not in every worker
     except ValueError as exc:
@@ -124,6 +128,11 @@ def _serve(args: argparse.Namespace) -> int:
             # The start-up heap out of the cyclic GC's walks: each full collection
             # of it stalled the worker 130-230 ms (fieldops.api.heap).
             freeze_startup_heap(app)
+            # Connections (and each PostgreSQL backend's catalog) ready before the
+            # first burst of requests, not opened under it.
+            from fieldops.store.models import Base
+
+            app.extensions["fieldops"].db.warm(args.threads, Base.metadata)
             return app
 
     Server().run()

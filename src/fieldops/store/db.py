@@ -14,11 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PG_CONNECT_TIMEOUT_SECONDS = 5
+#: SQLAlchemy's default number of pooled connections kept open; a serving process
+#: keeps at least one per request thread (see :func:`make_engine`).
+DEFAULT_POOL_SIZE = 5
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -52,24 +55,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """The engine for ``url``; ``pool_size`` connections stay open in the pool.
+
+    A pool smaller than the threads that use it closes the extra connections when
+    they come back and opens new ones under the next burst: size it to the threads.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, pool_size=max(pool_size, 1),
+                               connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre-ping: a pooled connection that died with a database restart is replaced
     # before use instead of failing the request; connect_timeout bounds how long a
     # request waits for a database that is away (it is answered 503, see api.errors).
-    return create_engine(url, pool_pre_ping=True,
+    return create_engine(url, pool_pre_ping=True, pool_size=max(pool_size, 1),
                          connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
 
 
 class Database:
     """One engine plus its session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         #: Set by :meth:`dispose`: the owner is done with this database (a periodic
         #: task such as the reaper stops instead of reconnecting).
@@ -83,6 +92,24 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade(self.engine, revision)
+
+    def warm(self, connections: int, metadata: MetaData) -> None:
+        """Open ``connections`` pooled connections at once and read every table of
+        ``metadata`` on each, so a serving process's first burst of requests neither
+        waits for new database connections nor for each new PostgreSQL backend to
+        load the tables' catalog entries (issue 19: the slow first requests of each
+        phase of the PostgreSQL load benchmark)."""
+        held = []
+        try:
+            for _ in range(connections):
+                conn = self.engine.connect()
+                held.append(conn)
+                for table in metadata.sorted_tables:
+                    conn.execute(select(text("1")).select_from(table).limit(0)).all()
+                conn.rollback()
+        finally:
+            for conn in held:
+                conn.close()
 
     def dispose(self) -> None:
         self.closed = True
