@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -68,16 +69,22 @@ def report_event(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int]:
     return {"event": done.event, "released": done.released, "version": done.version}, 201
 
 
+def _proposed(propose: Callable[..., dict[str, Any]], body: dict[str, Any],
+              date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A live proposal made by ``propose`` (insertion or move), answered 201."""
+    day = live.parse_day(date)
+    with session() as s:
+        out = propose(s, day, body, created_by=principal().key_id)
+    return out, 201, {"Location": f"/api/v1/plans/{out['plan_id']}"}
+
+
 @blp.route("/<string:date>/insertions", methods=["POST"])
 @roles(*WRITERS)
 @blp.arguments(InsertionInSchema)
 @blp.response(201, ProposalSchema)
 def insert(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Place a new request into the live plan (cheapest, moving nobody when possible)."""
-    day = live.parse_day(date)
-    with session() as s:
-        out = live_ops.propose_insertion(s, day, body, created_by=principal().key_id)
-    return out, 201, {"Location": f"/api/v1/plans/{out['plan_id']}"}
+    return _proposed(live_ops.propose_insertion, body, date)
 
 
 @blp.route("/<string:date>/moves", methods=["POST"])
@@ -86,10 +93,7 @@ def insert(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[s
 @blp.response(201, ProposalSchema)
 def move(body: dict[str, Any], date: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Pin a job on a technician (at a start), re-timing the rest of their route."""
-    day = live.parse_day(date)
-    with session() as s:
-        out = live_ops.propose_move(s, day, body, created_by=principal().key_id)
-    return out, 201, {"Location": f"/api/v1/plans/{out['plan_id']}"}
+    return _proposed(live_ops.propose_move, body, date)
 
 
 @blp.route("/<string:date>/replans", methods=["POST"])
