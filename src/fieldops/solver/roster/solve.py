@@ -84,15 +84,17 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     """Counts improving rosters, keeps their history and reports progress."""
 
     def __init__(self, deadline: Deadline,
-                 progress: Callable[[RosterProgress], None] | None) -> None:
+                 progress: Callable[[RosterProgress], None] | None, unit: int = 1) -> None:
         super().__init__()
         self.deadline = deadline
+        #: the model's objective counts in 1/unit of a penalty unit (RosterContext.unit)
+        self.unit = unit
         self.progress = progress
         self.solutions = 0
         self.history: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
-        self.report(self.objective_value)
+        self.report(self.objective_value / self.unit)
         if self.deadline.stopped():
             self.stop_search()
 
@@ -112,7 +114,7 @@ class _Start:
     hint_seconds: float
     build_seconds: float
     fallback: Aggregates | None = None  # the heuristic's complete roster
-    hint_objective: int | None = None
+    hint_objective: float | None = None
     built: bool = False  # False: no time was left to build the CP-SAT model
 
 
@@ -163,7 +165,7 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
     params = _checked(problem, params)
     deadline = Deadline.after(params.time_limit, stop)
     ctx = RosterContext(problem)
-    callback = _Callback(deadline, progress)
+    callback = _Callback(deadline, progress, ctx.unit)
     start, m = _first_roster(ctx, deadline, params.time_limit, callback)
     if start.hint.infeasible:
         proof = {"engine": "heuristic", "infeasible_agents":
@@ -292,7 +294,7 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
             incumbent = Incumbent(values, objective)
 
             def improved(best: Incumbent) -> None:
-                callback.report(best.objective)
+                callback.report(best.objective / m.ctx.unit)
 
             lns_stats = improve(m, incumbent, deadline, params, improved, current)
             values, objective = incumbent.values, incumbent.objective
@@ -314,11 +316,16 @@ def _status(search: _Search, agg: Aggregates | None, deadline: Deadline) -> Rost
 
 def _info(m: RosterModel, start: _Start, search: _Search,
           callback: _Callback) -> dict[str, Any]:
+    unit = m.ctx.unit  # the model counts in 1/unit of a penalty unit
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else value / unit
+
     info: dict[str, Any] = {
         "engine": "cp-sat" if search.lns is None else "cp-sat+lns",
         "cp_sat_status": search.status_name,
-        "best_bound": search.best_bound,
-        "cp_sat_objective": search.objective,
+        "best_bound": scaled(search.best_bound),
+        "cp_sat_objective": scaled(search.objective),
         "solutions": callback.solutions,
         "history": callback.history,
         "build_seconds": round(start.build_seconds, 3),
