@@ -100,9 +100,15 @@ def build_heads(m: RosterModel) -> dict[tuple[int, str], list[cp_model.LinearExp
 def _block_capacity(m: RosterModel, members: dict[tuple[int, int, Group], list[cp_model.IntVar]]
                     ) -> dict[tuple[int, int, str, int], cp_model.LinearExprT]:
     """One capacity sum per (shift, queue, block), shared by the block's intervals."""
-    block_terms = _build_blocks(m, members)
-    return {key: terms[0] if len(terms) == 1 else sum(terms)
-            for key, terms in block_terms.items()}
+    out: dict[tuple[int, int, str, int], cp_model.LinearExprT] = {}
+    for key, (vars_, caps) in _build_blocks(m, members).items():
+        if len(vars_) == 1 and caps[0] == 1:
+            out[key] = vars_[0]
+        elif all(c == 1 for c in caps):
+            out[key] = cp_model.LinearExpr.sum(vars_)
+        else:  # one weighted sum: far cheaper to build than c * z terms added up
+            out[key] = cp_model.LinearExpr.weighted_sum(vars_, caps)
+    return out
 
 
 def _block_of(slot: ShiftSlot) -> dict[int, int]:
@@ -112,42 +118,48 @@ def _block_of(slot: ShiftSlot) -> dict[int, int]:
 
 def _build_blocks(m: RosterModel,
                   members: dict[tuple[int, int, Group], list[cp_model.IntVar]]
-                  ) -> dict[tuple[int, int, str, int], list[cp_model.LinearExprT]]:
+                  ) -> dict[tuple[int, int, str, int], tuple[list[cp_model.IntVar], list[int]]]:
     """``block[d, t, g, q, b]``: the group's agents on queue ``q`` in block ``b``.
 
     Every agent of the group works the whole block (blocks avoid the break
     window). Only queues with a requirement row in the block get a term (heads
     elsewhere count toward nothing): the terms sum to at most ``count[d, t, g]``,
     the rest of the group serving its other queues; a one-queue group's term is
-    the count itself. Returns the capacity terms (heads × the group's capacity on
-    the queue, in units) per (d, t, queue, block).
+    the count itself. Returns the terms per (d, t, queue, block) as variables and
+    their capacities (heads × the group's capacity on the queue, in units).
     """
     ctx = m.ctx
     model = m.model
-    terms: dict[tuple[int, int, str, int], list[cp_model.LinearExprT]] = defaultdict(list)
+    queues_at: dict[int, set[str]] = defaultdict(set)
+    for i, q in ctx.rows_at:
+        queues_at[i].add(q)
+    demanded: dict[tuple[int, int], list[set[str]]] = {}  # queues with a row, per block
+    terms: dict[tuple[int, int, str, int], tuple[list[cp_model.IntVar], list[int]]] = {}
     for (d, t, g), vars_ in members.items():
         if not g:
             continue
         n = m.count[(d, t, g)]
-        cap = {q: ctx.capacity(level) for q, level in g}
-        for b, (lo, hi) in enumerate(ctx.slots[(d, t)].blocks):
-            wanted = [q for q, _ in g
-                      if any((i, q) in ctx.rows_at for i in range(lo, hi))]
+        if (d, t) not in demanded:
+            demanded[(d, t)] = [set().union(*(queues_at.get(i, ()) for i in range(lo, hi)))
+                                for lo, hi in ctx.slots[(d, t)].blocks]
+        for b, in_block in enumerate(demanded[(d, t)]):
+            wanted = [(q, ctx.capacity(level)) for q, level in g if q in in_block]
             if len(g) == 1:
-                for q in wanted:
-                    m.block[(d, t, g, q, b)] = n
-                    terms[(d, t, q, b)].append(_weighted(cap[q], n))
-                continue
-            parts = [model.new_int_var(0, len(vars_), f"z_{d}_{t}_{q}_{b}") for q in wanted]
-            if not parts:
-                continue
-            if len(wanted) == len(g):
-                model.add(sum(parts) == n)
+                parts = [n] * len(wanted)
             else:
-                model.add(sum(parts) <= n)
-            for q, z in zip(wanted, parts, strict=True):
+                parts = [model.new_int_var(0, len(vars_), f"z_{d}_{t}_{q}_{b}")
+                         for q, _ in wanted]
+                if not parts:
+                    continue
+                if len(wanted) == len(g):
+                    model.add(sum(parts) == n)
+                else:
+                    model.add(sum(parts) <= n)
+            for (q, c), z in zip(wanted, parts, strict=True):
                 m.block[(d, t, g, q, b)] = z
-                terms[(d, t, q, b)].append(_weighted(cap[q], z))
+                vs, cs = terms.setdefault((d, t, q, b), ([], []))
+                vs.append(z)
+                cs.append(c)
     return terms
 
 
