@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from fieldops.domain.roster import RosterProblem, RosterStatus
+from fieldops.domain.roster import RosterProblem, RosterStatus, whole
 from fieldops.solver.roster.constraints import coverage
 from fieldops.solver.roster.constraints.base import Family
 from fieldops.solver.roster.context import RosterContext
@@ -28,8 +28,8 @@ Shift = tuple[str, int, str]
 
 @dataclass
 class Verdict:
-    penalty: dict[str, int]
-    encoded: int | None
+    penalty: dict[str, float]
+    encoded: float | None
     violations: list[str]
 
 
@@ -58,8 +58,10 @@ def verify(family: Family, problem: RosterProblem, shifts: Iterable[Shift],
     solver.parameters.num_workers = 1
     code = solver.solve(m.model)
     assert code in (cp_model.OPTIMAL, cp_model.INFEASIBLE), solver.status_name(code)
-    encoded = round(solver.objective_value) if code == cp_model.OPTIMAL else None
+    # the model counts in 1/unit of a penalty unit (capacity units, RosterContext.unit)
+    encoded = (whole(round(solver.objective_value) / ctx.unit) if code == cp_model.OPTIMAL
+               else None)
     agg = from_shifts(m, served)
     roster = to_roster(m, agg, RosterStatus.TIME_LIMIT, 0.0, {})
-    return Verdict(family.penalty(ctx, agg), encoded,
+    return Verdict(dict(family.penalty(ctx, agg)), encoded,
                    [v.code for v in validate_roster(problem, roster)])

@@ -25,6 +25,7 @@ from benchmarks.curtois_qu import (
 )
 from fieldops.domain.errors import FieldError
 from fieldops.domain.roster import RosterAssignment, RosterParams, RosterProblem
+from fieldops.solver.roster.context import RosterContext
 
 # Instances 1-16 are copied into tests/data (the suites read all 24 from the data dir).
 DATA = Path(__file__).resolve().parent / "data" / "benchmarks"
@@ -104,6 +105,8 @@ def test_mapping_of_instance_5(five: CurtoisQuInstance) -> None:
     assert c.min_rest is None and c.max_work_per_week is None
     for agent in p.agents:
         assert agent.queues == {"E", "L"} and agent.contract == agent.id
+        # full capacity: coverage counts whole heads, so the objective is the instance's
+        assert {s.proficiency for s in agent.skills} == {3}
         off = five.days_off.get(agent.id, frozenset())
         assert agent.days_off == {EPOCH + timedelta(days=d) for d in off}
     prefs = [(a.id, pref) for a in p.agents for pref in a.preferences]
@@ -121,6 +124,7 @@ def test_mapping_of_instance_5(five: CurtoisQuInstance) -> None:
     w = p.weights
     assert (w.preference, w.fairness_weekends, w.fairness_nights, w.fairness_hours,
             w.proficiency) == (1, 0, 0, 0, 0)
+    assert RosterContext(p).unit == 1
 
 
 def test_start_times_add_no_overlap_on_every_poseable_instance() -> None:

@@ -471,7 +471,9 @@ class RosterResultSchema(rs.RosterSchema):
 
     problem_name = Text(allow_none=True)
     timezone = Text(allow_none=True)
-    totals = Mapping_(metadata={"description": "{shifts, required, staffed, short, over}"})
+    totals = Mapping_(metadata={"description": "{shifts, required, staffed, short, over}; "
+                                "staffed, short and over count capacity (a learner "
+                                "half an agent), so may be fractions"})
     verdict = Text(metadata={"description": "the status in words, with the shortfall: "
                              "'optimal for the agents available, 334 agent-intervals short'"})
     agents = List(Mapping_(), metadata={

@@ -53,10 +53,10 @@ PROFICIENCY_CAPACITY: dict[int, float] = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.0, 5: 1.
 class QueueSkill:
     """A queue an agent can serve, with a proficiency from 1 (learning) to 5 (expert).
 
-    Every skilled agent counts as one head toward the roster's coverage; the solver
-    prefers the more proficient agent when it has the choice
-    (``RosterWeights.proficiency``). The predicted service level and the routing
-    simulation count the agent's :attr:`capacity` instead (handle time ÷ capacity).
+    The agent counts its :attr:`capacity` toward the roster's coverage, as in the
+    predicted service level and the routing simulation (handle time ÷ capacity):
+    two learners staff one required agent. The solver also prefers the more
+    proficient agent when it has the choice (``RosterWeights.proficiency``).
     """
 
     queue: str
@@ -511,7 +511,17 @@ _STATUS_WORDS = {
 }
 
 
-def roster_verdict(status: RosterStatus | str, short: int) -> str:
+def agents_text(value: float) -> str:
+    """A count of agents (or agent-intervals) of capacity: ``334``, ``12.5``, ``0.75``."""
+    return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0")
+
+
+def whole(value: float) -> float:
+    """``value`` as an int when it is whole (head counts print as before)."""
+    return int(value) if value == int(value) else float(value)
+
+
+def roster_verdict(status: RosterStatus | str, short: float) -> str:
     """The solver status in words that do not hide a shortfall.
 
     A roster proven optimal may still leave required agent-intervals unstaffed:
@@ -525,7 +535,8 @@ def roster_verdict(status: RosterStatus | str, short: int) -> str:
     status
         The solver's status (a :class:`RosterStatus` or its value).
     short
-        Required agent-intervals not staffed (``Roster.short``).
+        Required agent-intervals not staffed (``Roster.short``), in agents of
+        capacity: a learner's half leaves half an agent-interval short.
     """
     status = RosterStatus(status)
     if status in (RosterStatus.INFEASIBLE, RosterStatus.NO_SOLUTION):
@@ -533,9 +544,10 @@ def roster_verdict(status: RosterStatus | str, short: int) -> str:
     unit = "agent-interval" if short == 1 else "agent-intervals"
     if status is RosterStatus.OPTIMAL:
         if short:
-            return f"optimal for the agents available, {short} {unit} short"
+            return f"optimal for the agents available, {agents_text(short)} {unit} short"
         return "optimal, every required agent-interval staffed"
-    coverage = f"{short} {unit} short" if short else "every required agent-interval staffed"
+    coverage = (f"{agents_text(short)} {unit} short" if short
+                else "every required agent-interval staffed")
     return f"{_STATUS_WORDS[status]}, {coverage}"
 
 
@@ -599,16 +611,20 @@ class Roster:
     """The answer to a :class:`RosterProblem`.
 
     ``coverage`` is a DataFrame with one row per requirement row (``interval_start``,
-    ``queue``, ``required``, ``staffed``, ``short``, ``over``). ``penalties`` is the
-    objective split per soft-constraint family (same units as the weights);
-    ``objective`` their sum. ``info`` holds solver details (bound, engine, phases).
+    ``queue``, ``required``, ``staffed``, ``short``, ``over``); ``staffed`` is
+    capacity in agents, each agent counting its proficiency's share
+    (:data:`PROFICIENCY_CAPACITY`: two learners staff one required agent), so it,
+    ``short`` and ``over`` may be fractions. ``penalties`` is the objective split
+    per soft-constraint family (same units as the weights; coverage penalties may
+    be fractions too); ``objective`` their sum. ``info`` holds solver details
+    (bound, engine, phases).
     """
 
     status: RosterStatus
     assignments: tuple[RosterAssignment, ...]
     coverage: pd.DataFrame
-    penalties: Mapping[str, int]
-    objective: int
+    penalties: Mapping[str, float]
+    objective: float
     elapsed: float
     info: Mapping[str, Any] = field(default_factory=dict)
 
@@ -617,9 +633,10 @@ class Roster:
                       key=lambda a: a.start)
 
     @property
-    def short(self) -> int:
-        """Required agent-intervals left unstaffed (the coverage table's ``short``)."""
-        return int(self.coverage["short"].sum()) if len(self.coverage) else 0
+    def short(self) -> float:
+        """Required agent-intervals left unstaffed, in agents of capacity (the coverage
+        table's ``short``; an int when whole)."""
+        return whole(float(self.coverage["short"].sum())) if len(self.coverage) else 0
 
     @property
     def verdict(self) -> str:
@@ -631,12 +648,13 @@ class Roster:
         cov = self.coverage
         required = int(cov["required"].sum()) if len(cov) else 0
         short = self.short
+        over = float(cov["over"].sum()) if len(cov) else 0
         lines = [
             f"roster {self.verdict}: {len(self.assignments)} shifts, "
-            f"objective {self.objective} in {self.elapsed:.1f} s",
-            f"coverage: {required - short}/{required} required agent-intervals staffed "
-            f"({short} short, {int(cov['over'].sum()) if len(cov) else 0} over)",
+            f"objective {agents_text(self.objective)} in {self.elapsed:.1f} s",
+            f"coverage: {agents_text(required - short)}/{required} required agent-intervals "
+            f"staffed ({agents_text(short)} short, {agents_text(over)} over)",
         ]
         for family, value in sorted(self.penalties.items()):
-            lines.append(f"  {family}: {value}")
+            lines.append(f"  {family}: {agents_text(value)}")
         return "\n".join(lines)

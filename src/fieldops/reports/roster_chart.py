@@ -1,8 +1,8 @@
 """Roster outputs for people: a coverage chart (PNG) and a per-agent table (CSV).
 
-The chart draws, per queue, the heads required and the heads staffed over time
-as steps, with the shortfall shaded red and the surplus shaded light blue;
-intervals predicted below the service-level target (when a prediction is
+The chart draws, per queue, the agents required and the capacity staffed (a
+learner counts half) over time as steps, with the shortfall shaded red and the
+surplus shaded light blue; intervals predicted below the service-level target (when a prediction is
 given) are marked along the bottom. Matplotlib's object API is used (no pyplot
 state), so it is safe in threads and workers.
 """
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from fieldops.domain.roster import Roster, RosterProblem
+from fieldops.domain.roster import Roster, RosterProblem, agents_text
 from fieldops.domain.spreadsheet import escape_frame
 
 DPI = 100
@@ -37,7 +37,7 @@ def coverage_chart_png(
     *,
     days: int | None = 7,
 ) -> bytes:
-    """Required vs staffed heads per queue (one panel each) as PNG bytes.
+    """Required agents vs staffed capacity per queue (one panel each) as PNG bytes.
 
     ``days`` limits the chart to the first days of the horizon (``None``: all);
     a 96-interval day stays readable up to about two weeks. ``predicted`` is the
@@ -81,9 +81,11 @@ def coverage_chart_png(
                         linewidth=0)
         ax.plot(times, req, color=REQUIRED_COLOR, lw=1.0)
         ax.plot(times, got, color=STAFFED_COLOR, lw=1.0)
-        short = int(rows["short"].sum())
-        ax.set_ylabel(f"{queue}\nheads")
-        ax.set_title(f"{queue}: {short} agent-intervals short, {int(rows['over'].sum())} over",
+        short = agents_text(float(rows["short"].sum()))
+        over = agents_text(float(rows["over"].sum()))
+        # staffed is capacity: a learner counts half an agent
+        ax.set_ylabel(f"{queue}\nagents")
+        ax.set_title(f"{queue}: {short} agent-intervals short, {over} over",
                      fontsize=9, loc="left")
         if predicted is not None and len(predicted):
             p_start = pd.to_datetime(predicted["interval_start"], utc=True)
@@ -95,7 +97,7 @@ def coverage_chart_png(
                 ax.plot(bt, [0] * len(bt), "|", color=SHORT_COLOR, ms=10, mew=1.5,
                         clip_on=False)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # heads are whole people
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # requirements are whole agents
         ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     locator = mdates.AutoDateLocator(tz=problem.tz)
     axes[-1].xaxis.set_major_locator(locator)

@@ -38,6 +38,7 @@ from fieldops.domain.roster import (
     ShiftTemplate,
     Unavailability,
     roster_verdict,
+    whole,
 )
 from fieldops.schemas._base import (
     Bool,
@@ -299,9 +300,10 @@ class CoverageRowSchema(_RosterSchema):
     interval_start = Instant(required=True)
     queue = Text(required=True)
     required = Int(required=True)
-    staffed = Int(required=True)
-    short = Int(required=True)
-    over = Int(required=True)
+    # capacity in agents: a learner (proficiency 1) counts half, level 2 three quarters
+    staffed = Num(required=True)
+    short = Num(required=True)
+    over = Num(required=True)
 
 
 class RosterSchema(_RosterSchema):
@@ -311,7 +313,7 @@ class RosterSchema(_RosterSchema):
     timezone = Text(load_only=True, allow_none=True)
     status = EnumText(RosterStatus, required=True)
     verdict = Text(load_only=True)
-    objective = Int(required=True)
+    objective = Num(required=True)
     elapsed = Num()
     penalties = Mapping_()
     totals = Mapping_(load_only=True)
@@ -332,7 +334,7 @@ class RosterSchema(_RosterSchema):
             status=data["status"],
             assignments=tuple(data.get("assignments", ())),
             coverage=frame,
-            penalties={str(k): int(v) for k, v in data.get("penalties", {}).items()},
+            penalties={str(k): whole(v) for k, v in data.get("penalties", {}).items()},
             objective=data["objective"],
             elapsed=float(data.get("elapsed", 0.0)),
             info=dict(data.get("info", {})),
@@ -507,9 +509,9 @@ def coverage_to_records(coverage: pd.DataFrame, tz: Any = None) -> list[Json]:
             "interval_start": format_instant(_in_zone(start, tz)),  # type: ignore[arg-type]
             "queue": str(row.queue),
             "required": int(row.required),
-            "staffed": int(row.staffed),
-            "short": int(row.short),
-            "over": int(row.over),
+            "staffed": whole(row.staffed),
+            "short": whole(row.short),
+            "over": whole(row.over),
         })
     return records
 
@@ -525,8 +527,8 @@ def roster_to_json(roster: Roster, problem: RosterProblem | None = None) -> Json
     cov = roster.coverage
     has_rows = len(cov) > 0
     required = int(cov["required"].sum()) if has_rows else 0
-    short = int(cov["short"].sum()) if has_rows else 0
-    over = int(cov["over"].sum()) if has_rows else 0
+    short = whole(cov["short"].sum()) if has_rows else 0
+    over = whole(cov["over"].sum()) if has_rows else 0
     out: Json = {}
     if problem is not None:
         out["problem_name"] = problem.name
@@ -535,11 +537,11 @@ def roster_to_json(roster: Roster, problem: RosterProblem | None = None) -> Json
     out.update({
         "status": roster.status.value,
         "verdict": roster_verdict(roster.status, short),
-        "objective": int(roster.objective),
+        "objective": whole(roster.objective),
         "elapsed": round(float(roster.elapsed), 3),
-        "penalties": {str(k): int(v) for k, v in sorted(roster.penalties.items())},
+        "penalties": {str(k): whole(v) for k, v in sorted(roster.penalties.items())},
         "totals": {"shifts": len(roster.assignments), "required": required,
-                   "staffed": required - short, "short": short, "over": over},
+                   "staffed": whole(required - short), "short": short, "over": over},
         "info": _jsonable(dict(roster.info)),
         "assignments": _ASSIGNMENT.dump([_assignment_in_zone(a, tz) for a in assignments],
                                         many=True),

@@ -80,6 +80,12 @@ def _minutes(td: timedelta) -> int:
     return int(td.total_seconds()) // 60
 
 
+def _close(a: float, b: float) -> bool:
+    """Equal up to float rounding (capacities are quarters: exact in binary, but the
+    claimed and recomputed sums may add them in another order)."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
 class _Checker:
     def __init__(self, problem: RosterProblem, roster: Roster) -> None:
         self.p = problem
@@ -260,7 +266,11 @@ class _Checker:
 
     # -- coverage and penalties ----------------------------------------------
     def coverage(self) -> dict[tuple[int, str], list[str]]:
-        """Agents counted per (interval, queue): work stretches covering it fully."""
+        """Agents counted per (interval, queue): work stretches covering it fully.
+
+        Each agent counts its capacity on the queue (:meth:`Agent.capacity`) in
+        :meth:`penalties`.
+        """
         counted: dict[tuple[int, str], list[str]] = defaultdict(list)
         for s in self.r.assignments:
             for act in s.activities:
@@ -273,13 +283,15 @@ class _Checker:
                     counted[(i, act.queue)].append(s.agent_id)
         return counted
 
-    def penalties(self, counted: dict[tuple[int, str], list[str]]) -> dict[str, int]:
+    def penalties(self, counted: dict[tuple[int, str], list[str]]) -> dict[str, float]:
         p, w = self.p, self.p.weights
-        pen = dict.fromkeys(FAMILIES, 0)
+        pen: dict[str, float] = dict.fromkeys(FAMILIES, 0)
         rows = []
         for req in p.requirements:
             i = (_u(req.start) - self.h0) // self.step
-            staffed = len(counted.get((i, req.queue), []))
+            # capacity, not heads: a learner (proficiency 1) answers half the calls
+            staffed = sum(self.agents[a].capacity(req.queue)
+                          for a in counted.get((i, req.queue), []))
             short, over = max(0, req.required - staffed), max(0, staffed - req.required)
             rows.append((_u(req.start), req.queue, req.required, staffed, short, over))
             under, over_price = req.prices(w)
@@ -318,7 +330,8 @@ class _Checker:
                         5 - self.agents[s.agent_id].proficiency(queue))
         return pen
 
-    def compare_coverage(self, rows: list[tuple[datetime, str, int, int, int, int]]) -> None:
+    def compare_coverage(self, rows: list[tuple[datetime, str, int, float, float, float]]
+                         ) -> None:
         cov = self.r.coverage
         cols = ["interval_start", "queue", "required", "staffed", "short", "over"]
         if list(cov.columns) != cols or len(cov) != len(rows):
@@ -327,8 +340,9 @@ class _Checker:
             return
         for k, (claimed, expected) in enumerate(zip(
                 cov.itertuples(index=False, name=None), rows, strict=True)):
-            got = (_u(claimed[0]), *claimed[1:2], *(int(v) for v in claimed[2:]))
-            if got != expected:
+            got = (_u(claimed[0]), *claimed[1:2], *(float(v) for v in claimed[2:]))
+            if len(got) != len(expected) or got[:2] != expected[:2] or any(
+                    not _close(a, b) for a, b in zip(got[2:], expected[2:], strict=True)):
                 self.add("coverage_mismatch", f"row {k}: roster says {got}, "
                          f"recomputed {expected}")
 
@@ -356,11 +370,11 @@ def validate_roster(problem: RosterProblem, roster: Roster) -> list[RosterViolat
     if len(known) == len(roster.assignments):
         pen = ch.penalties(ch.coverage())
         for family in FAMILIES:
-            claimed = int(roster.penalties.get(family, 0))
-            if claimed != pen[family]:
+            claimed = float(roster.penalties.get(family, 0))
+            if not _close(claimed, pen[family]):
                 ch.add("penalty_mismatch", f"{family}: roster says {claimed}, "
                        f"recomputed {pen[family]}")
-        if roster.objective != sum(pen.values()):
+        if not _close(float(roster.objective), sum(pen.values())):
             ch.add("objective_mismatch", f"objective {roster.objective}, recomputed "
                    f"{sum(pen.values())}")
     return ch.out

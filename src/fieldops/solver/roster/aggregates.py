@@ -16,7 +16,7 @@ from fieldops.solver.roster.context import Group, ShiftSlot
 
 @dataclass
 class Aggregates:
-    """Shifts chosen, agents per queue and break option, staffed heads.
+    """Shifts chosen, agents per queue and break option, staffed capacity.
 
     Attributes
     ----------
@@ -26,10 +26,11 @@ class Aggregates:
         ``(d, t, group, queue)`` → agents of the group on shift ``(d, t)`` serving
         the queue.
     break_counts
-        ``(d, t, queue)`` → agents serving the queue on the shift per break option.
+        ``(d, t, queue, capacity)`` → agents of that capacity (units, see
+        ``RosterContext.unit``) serving the queue on the shift per break option.
     staffed
-        ``(interval, queue)`` → heads working the queue in the interval (only where
-        a requirement row exists).
+        ``(interval, queue)`` → capacity working the queue in the interval, in units
+        (only where a requirement row exists).
     blocks
         ``(d, t, group, queue, block)`` → agents of the group on shift ``(d, t)``
         serving the queue in the slot's block (``ShiftSlot.blocks``); a missing
@@ -38,6 +39,6 @@ class Aggregates:
 
     chosen: list[tuple[int, ShiftSlot, Group]]
     assigned: dict[tuple[int, int, Group, str], int]
-    break_counts: dict[tuple[int, int, str], list[int]]
+    break_counts: dict[tuple[int, int, str, int], list[int]]
     staffed: dict[tuple[int, str], int]
     blocks: dict[tuple[int, int, Group, str, int], int] = field(default_factory=dict)

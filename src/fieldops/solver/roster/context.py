@@ -11,9 +11,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from fieldops.domain.roster import Agent, Contract, RosterProblem, ShiftTemplate
+from fieldops.domain.roster import (
+    PROFICIENCY_CAPACITY,
+    Agent,
+    Contract,
+    RosterProblem,
+    ShiftTemplate,
+)
 
 #: A skill group: the (queue, proficiency) pairs an agent may serve during a template.
+#: Unless proficiency is priced, the level is the lowest of its capacity class
+#: (:meth:`RosterContext.level`), so agents of equal capacity share a group.
 Group = tuple[tuple[str, int], ...]
 #: Longest stretch of a shift during which a multi-skilled agent stays on one queue:
 #: outside the break window a shift is cut into blocks of at most this length, and
@@ -57,6 +65,17 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def capacity_unit(problem: RosterProblem) -> int:
+    """The smallest number of units per agent that counts every skill's capacity whole."""
+    levels = {s.proficiency for a in problem.agents for s in a.skills}
+    unit = 1
+    for level in levels:
+        cap = PROFICIENCY_CAPACITY[level]
+        while cap * unit != int(cap * unit):
+            unit *= 2
+    return unit
+
+
 @dataclass
 class RosterContext:
     """Index tables for one problem (built once per solve)."""
@@ -72,6 +91,11 @@ class RosterContext:
     week_days: dict[int, list[int]] = field(init=False)
     rows_at: dict[tuple[int, str], list[int]] = field(init=False)
     row_interval: list[int] = field(init=False)
+    #: capacity units per agent: coverage counts each agent's capacity on a queue
+    #: (``PROFICIENCY_CAPACITY``) in 1/unit of an agent, so the CP-SAT model stays
+    #: integer: 4 (quarters) when some agent is at level 2, 2 when the lowest is a
+    #: learner, 1 when everyone counts fully (then the model is the head count)
+    unit: int = field(init=False)
     #: (min_rest, d, t) → conflicting later slots, shared by every model of the solve
     conflict_cache: dict[tuple[timedelta | None, int, int], list[tuple[int, int]]] = field(
         init=False, default_factory=dict)
@@ -96,6 +120,7 @@ class RosterContext:
         self.weekend_of_day = [
             self.week_of_day[d] if day.weekday() >= 5 else None for d, day in enumerate(self.days)
         ]
+        self.unit = capacity_unit(p)
         self.rows_at = defaultdict(list)
         self.row_interval = []
         for r, req in enumerate(p.requirements):
@@ -161,15 +186,26 @@ class RosterContext:
     def group(self, agent: Agent, tpl: ShiftTemplate) -> Group:
         """The queues ``agent`` may serve while working ``tpl``, with proficiency.
 
-        Proficiency is part of the key only when it is priced: agents with the same
-        queues are then interchangeable for coverage, which keeps the number of
-        groups (and variables) small.
+        The full proficiency is part of the key only when it is priced; otherwise
+        only its capacity class is (:meth:`level`): agents with the same queues and
+        capacities are then interchangeable for coverage, which keeps the number
+        of groups (and variables) small.
         """
         priced = self.problem.weights.proficiency > 0
         return tuple(sorted(
-            (s.queue, s.proficiency if priced else 0) for s in agent.skills
-            if tpl.queues is None or s.queue in tpl.queues
+            (s.queue, s.proficiency if priced else self.level(s.proficiency))
+            for s in agent.skills if tpl.queues is None or s.queue in tpl.queues
         ))
+
+    @staticmethod
+    def level(proficiency: int) -> int:
+        """The lowest proficiency of the same capacity (3 for 3-5, which count fully)."""
+        cap = PROFICIENCY_CAPACITY[proficiency]
+        return min(k for k, c in PROFICIENCY_CAPACITY.items() if c == cap)
+
+    def capacity(self, level: int) -> int:
+        """Capacity of an agent at ``level`` on a queue, in units (:attr:`unit`)."""
+        return int(PROFICIENCY_CAPACITY[level] * self.unit)
 
     def options(self, a: int) -> list[ShiftSlot]:
         """Slots agent ``a`` may work: template, weekday, days off and time off allow it."""

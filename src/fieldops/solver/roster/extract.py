@@ -19,14 +19,15 @@ def build_assignments(
     ctx: RosterContext,
     chosen: list[tuple[int, ShiftSlot, Group]],
     assigned: dict[tuple[int, int, Group, str], int],
-    break_counts: dict[tuple[int, int, str], list[int]],
+    break_counts: dict[tuple[int, int, str, int], list[int]],
     blocks: dict[tuple[int, int, Group, str, int], int] | None = None,
 ) -> list[RosterAssignment]:
     """Assignments for the chosen (agent, slot, group) triples.
 
     ``assigned[d, t, g, q]`` agents of group ``g`` on shift ``(d, t)`` serve
-    ``q`` around the break (their home queue); ``break_counts[d, t, q][k]`` of the
-    agents serving ``q`` on that shift take break option ``k``; ``blocks[d, t, g,
+    ``q`` around the break (their home queue); ``break_counts[d, t, q, c][k]`` of
+    the agents of capacity ``c`` serving ``q`` on that shift take break option ``k``
+    (``RosterContext.capacity``); ``blocks[d, t, g,
     q, b]`` of the group's agents serve ``q`` in the slot's block ``b`` (missing:
     the home queues).
     """
@@ -36,22 +37,22 @@ def build_assignments(
         by_group[(slot.d, slot.t, group)].append(agent)
         slot_of[agent * 10_000 + slot.d] = slot
     queue_of: dict[tuple[int, int], str | None] = {}  # (agent, d) → queue
-    by_queue: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    by_queue: dict[tuple[int, int, str, int], list[int]] = defaultdict(list)
     for (d, t, g), agents in sorted(by_group.items(), key=lambda kv: kv[0][:2]):
         it = iter(sorted(agents))
-        for q, _ in g:
+        for q, level in g:
             for _ in range(assigned.get((d, t, g, q), 0)):
                 a = next(it)
                 queue_of[(a, d)] = q
-                by_queue[(d, t, q)].append(a)
+                by_queue[(d, t, q, ctx.capacity(level))].append(a)
         for a in it:  # no queue (the group serves none); counts toward nothing
             queue_of[(a, d)] = g[0][0] if g else None
     break_of: dict[tuple[int, int], BreakOption] = {}
-    for (d, t, q), agents in by_queue.items():
+    for (d, t, q, c), agents in by_queue.items():
         slot = ctx.slots[(d, t)]
         if not slot.breaks:
             continue
-        counts = break_counts.get((d, t, q), [])
+        counts = break_counts.get((d, t, q, c), [])
         it = iter(agents)
         for k, c in enumerate(counts):
             for _ in range(c):

@@ -3,9 +3,10 @@
 Every hard rule concerns one agent only (coverage is soft), so a roster that
 keeps each agent's rules keeps them all. The heuristic therefore solves one
 tiny CP-SAT model per agent, in turn: maximise the residual coverage the
-agent's shifts would fill (the under-weight per interval still short, minus the
-over-weight per interval already met, on the best queue the agent can serve
-there) plus met preferences; then subtract the chosen shifts from the residual
+agent's shifts would fill (the under-weight per unit of capacity still short,
+minus the over-weight per unit beyond the demand, on the best queue the agent
+can serve there; a learner fills half of what an expert does) plus met
+preferences; then subtract the chosen shifts from the residual
 demand. Specialists go first, as they have the fewest ways to be useful. An
 agent whose own model is infeasible proves the whole problem infeasible.
 """
@@ -41,7 +42,7 @@ def _demand(ctx: RosterContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     wo = np.zeros(shape, dtype=np.int64)
     for r, req in enumerate(p.requirements):
         i, k = ctx.row_interval[r], qi[req.queue]
-        need[i, k] = max(need[i, k], req.required)
+        need[i, k] = max(need[i, k], ctx.unit * req.required)  # capacity units
         under, over = req.prices(p.weights)
         wu[i, k] = max(wu[i, k], under)
         wo[i, k] = max(wo[i, k], over)
@@ -72,14 +73,18 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = 
             family.add(m)
         best_q: dict[tuple[int, int], int] = {}
         terms = []
+        caps: dict[tuple[int, int], int] = {}
         for slot, var in m.by_agent[a]:
-            value, q = _value(slot, m.group_of[(a, slot.t)], need, wu, wo, qi, n)
+            group = m.group_of[(a, slot.t)]
+            value, q, caps[(slot.d, slot.t)] = _value(
+                slot, [(qi[q], ctx.capacity(level)) for q, level in group], need, wu, wo, n)
             best_q[(slot.d, slot.t)] = q
             if value:
                 terms.append(value * var)
         for w, wanted, lit in preferences.wishes(m, a):
             if lit is not None:
-                terms.append((w if wanted else -w) * lit)
+                # coverage values are in capacity units (ctx.unit per agent)
+                terms.append(ctx.unit * (w if wanted else -w) * lit)
         m.model.maximize(sum(terms))
         code, solver = _solve_agent(m, deadline, share.left() / (len(order) - done))
         if code == cp_model.INFEASIBLE:
@@ -92,7 +97,7 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = 
                 q = best_q[(slot.d, slot.t)]
                 chosen[(a, slot.d, slot.t)] = p.queues[q] if q >= 0 else None
                 if q >= 0:
-                    need[slot.first:min(slot.last, n), q] -= 1
+                    need[slot.first:min(slot.last, n), q] -= caps[(slot.d, slot.t)]
     return Hint(chosen, infeasible, complete=True)
 
 
@@ -119,17 +124,22 @@ def _solve_agent(m: RosterModel, deadline: Deadline, share: float
         limit = min(left, 2 * limit)
 
 
-def _value(slot: ShiftSlot, group: tuple[tuple[str, int], ...], need: np.ndarray,
-           wu: np.ndarray, wo: np.ndarray, qi: dict[str, int], n: int) -> tuple[int, int]:
-    """Best (value, queue index) of working ``slot`` for an agent of ``group``."""
+def _value(slot: ShiftSlot, skills: list[tuple[int, int]], need: np.ndarray,
+           wu: np.ndarray, wo: np.ndarray, n: int) -> tuple[int, int, int]:
+    """Best (value, queue index, capacity) of working ``slot`` for an agent serving
+    ``skills`` (queue index, capacity in units).
+
+    The value is the coverage penalty the agent's capacity would remove, in units:
+    the part of it that fills a shortfall at the under-weight, minus the part
+    beyond the demand at the over-weight.
+    """
     lo, hi = slot.first, min(slot.last, n)
-    best, best_q = 0, -1
-    for q, _ in group:
-        k = qi[q]
-        short = need[lo:hi, k] > 0
-        value = int(np.where(short, wu[lo:hi, k], -wo[lo:hi, k]).sum())
+    best, best_q, best_c = 0, -1, 0
+    for k, c in skills:
+        short = np.clip(need[lo:hi, k], 0, c)
+        value = int((wu[lo:hi, k] * short - wo[lo:hi, k] * (c - short)).sum())
         if best_q < 0 or value > best:
-            best, best_q = value, k
+            best, best_q, best_c = value, k, c
     # a shift is worth a little even where nobody is short: the contract's
     # minimum hours must be met somewhere, better where the cost is lowest
-    return best, best_q
+    return best, best_q, best_c

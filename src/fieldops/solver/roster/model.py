@@ -4,9 +4,9 @@ The core decision is ``x[a, d, t]``: agent ``a`` works template ``t`` on day ``d
 Only the options availability allows get a variable. ``work[a, d]`` is 1 when the
 agent works any shift that day (at most one: the sum of the day's ``x``).
 Coverage does not look at agents at all: it counts heads per (day, template,
-skill group) in ``count[d, t, g]``, splits them over queues, and the
-per-interval sums stay as short as the number of templates overlapping the
-interval, whatever the number of agents.
+skill group) in ``count[d, t, g]``, splits them over queues, weighs them by the
+group's capacity on the queue, and the per-interval sums stay as short as the
+number of templates overlapping the interval, whatever the number of agents.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ class RosterModel:
     #: (``ShiftSlot.blocks``: outside the break window, the queue may change per block)
     block: dict[tuple[int, int, Group, str, int], cp_model.LinearExprT] = field(
         default_factory=dict)
-    #: (d, t, q) → agents on shift (d, t) serving q, and their split over break options
-    on_queue: dict[tuple[int, int, str], cp_model.IntVar] = field(default_factory=dict)
-    breaks: dict[tuple[int, int, str], list[cp_model.IntVar]] = field(default_factory=dict)
+    #: (d, t, q, c) → agents of capacity c (units) on shift (d, t) serving q, and their
+    #: split over break options
+    on_queue: dict[tuple[int, int, str, int], cp_model.IntVar] = field(default_factory=dict)
+    breaks: dict[tuple[int, int, str, int], list[cp_model.IntVar]] = field(
+        default_factory=dict)
+    #: (i, q) → capacity staffed, in units (``ctx.unit``)
     staffed: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     weekend: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     short: dict[int, cp_model.IntVar] = field(default_factory=dict)  # requirement row →
@@ -74,9 +77,15 @@ class RosterModel:
                 m.add(w == sum(per_day[d]))
                 self.work[(a, d)] = w
 
-    def add_penalty(self, key: str, expr: cp_model.LinearExprT) -> None:
-        """Add a soft family's objective term, reported under ``key``."""
-        self.penalties.append((key, expr))
+    def add_penalty(self, key: str, expr: cp_model.LinearExprT, *, in_units: bool = False
+                    ) -> None:
+        """Add a soft family's objective term, reported under ``key``.
+
+        The objective counts in 1/``ctx.unit`` of a penalty unit, as coverage counts
+        capacity in units of an agent (``in_units``); every other term is scaled up.
+        """
+        unit = self.ctx.unit
+        self.penalties.append((key, expr if in_units or unit == 1 else unit * expr))
 
     def minimize_penalties(self) -> None:
         """Minimise the sum of every term added with :meth:`add_penalty`."""

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from fieldops.domain.roster import Roster, RosterAssignment, RosterStatus
 from fieldops.solver.roster.aggregates import Aggregates
 from fieldops.solver.roster.constraints import PENALTY_KEYS, SOFT
+from fieldops.solver.roster.constraints.coverage import in_agents
 from fieldops.solver.roster.context import Group, RosterContext
 from fieldops.solver.roster.extract import build_assignments
 from fieldops.solver.roster.model import RosterModel
@@ -62,27 +63,28 @@ def from_shifts(m: RosterModel, shifts: dict[tuple[int, int, int], str | None]) 
     ctx = m.ctx
     chosen = []
     assigned: dict[tuple[int, int, Group, str], int] = defaultdict(int)
-    on_queue: dict[tuple[int, int, str], int] = defaultdict(int)
+    on_queue: dict[tuple[int, int, str, int], int] = defaultdict(int)
     for (a, d, t), q in sorted(shifts.items()):
         g = m.group_of[(a, t)]
         chosen.append((a, ctx.slots[(d, t)], g))
         if q is not None and g:
             assigned[(d, t, g, q)] += 1
-            on_queue[(d, t, q)] += 1
+            on_queue[(d, t, q, ctx.capacity(dict(g)[q]))] += 1
     for akey in m.assign:
         assigned.setdefault(akey, 0)
-    counts: dict[tuple[int, int, str], list[int]] = {}
+    counts: dict[tuple[int, int, str, int], list[int]] = {}
     staffed: dict[tuple[int, str], int] = defaultdict(int)
-    for (d, t, q), n in on_queue.items():
+    for (d, t, q, cap), n in on_queue.items():
         slot = ctx.slots[(d, t)]
         k = len(slot.breaks)
         split = [n // k + (j < n % k) for j in range(k)] if k else []
         if k:
-            counts[(d, t, q)] = split
+            counts[(d, t, q, cap)] = split
         for i in range(slot.first, min(slot.last, ctx.n_intervals)):
             if (i, q) in ctx.rows_at:
-                staffed[(i, q)] += n - sum(c for c, opt in zip(split, slot.breaks, strict=True)
-                                           if opt.first <= i < opt.last)
+                staffed[(i, q)] += cap * (n - sum(
+                    c for c, opt in zip(split, slot.breaks, strict=True)
+                    if opt.first <= i < opt.last))
     for bkey, opts in m.breaks.items():
         counts.setdefault(bkey, [0] * len(opts))
     # Every block follows the home queues: the heuristic picks one queue per shift.
@@ -101,7 +103,7 @@ def rebalance_blocks(m: RosterModel, agg: Aggregates) -> Aggregates:
     price: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
     for r, req in enumerate(ctx.problem.requirements):
         wu, wo = req.prices(ctx.problem.weights)
-        price[(ctx.row_interval[r], req.queue)].append((req.required, wu, wo))
+        price[(ctx.row_interval[r], req.queue)].append((ctx.unit * req.required, wu, wo))
     staffed = dict(agg.staffed)
     blocks = dict(agg.blocks)
 
@@ -123,9 +125,10 @@ def rebalance_blocks(m: RosterModel, agg: Aggregates) -> Aggregates:
         held = {q: blocks.get((d, t, g, q, b), agg.assigned.get((d, t, g, q), 0))
                 for q in wanted}
         spare = count - sum(held.values())  # serving queues without demand here
+        cap = {q: ctx.capacity(level) for q, level in g}
         while True:
-            moves = [(sum(cost(i, dst, 1) for i in span)
-                      + (sum(cost(i, src, -1) for i in span) if src else 0), src, dst)
+            moves = [(sum(cost(i, dst, cap[dst]) for i in span)
+                      + (sum(cost(i, src, -cap[src]) for i in span) if src else 0), src, dst)
                      for src in [*wanted, None] if (held[src] if src else spare) > 0
                      for dst in wanted if dst != src]
             best = min(moves, default=None)
@@ -137,7 +140,7 @@ def rebalance_blocks(m: RosterModel, agg: Aggregates) -> Aggregates:
             else:
                 spare -= 1
             held[dst] += 1
-            changes: list[tuple[str | None, int]] = [(src, -1), (dst, 1)]
+            changes = [(src, -cap[src] if src else 0), (dst, cap[dst])]
             for i in span:
                 for moved, change in changes:
                     if moved and (i, moved) in ctx.rows_at:
@@ -159,9 +162,9 @@ def _block_keys(ctx: RosterContext, agg: Aggregates) -> list[tuple[int, int, Gro
     return keys
 
 
-def penalties(m: RosterModel, agg: Aggregates) -> dict[str, int]:
+def penalties(m: RosterModel, agg: Aggregates) -> dict[str, float]:
     """Exact penalty per key, as each soft constraint family prices ``agg``."""
-    out: dict[str, int] = {}
+    out: dict[str, float] = {}
     for family in SOFT:
         out.update(family.penalty(m.ctx, agg))
     return out
@@ -181,13 +184,15 @@ def to_roster(m: RosterModel, agg: Aggregates | None, status: RosterStatus,
                                         agg.blocks)
     else:
         agg = from_shifts(m, {})  # nothing rostered: priced as the empty roster
-    per_family = dict.fromkeys(PENALTY_KEYS, 0)
+    per_family: dict[str, float] = dict.fromkeys(PENALTY_KEYS, 0)
     per_family.update(penalties(m, agg))
     rows = []
+    unit = ctx.unit
     for r, req in enumerate(problem.requirements):
         s = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
-        rows.append((req.start, req.queue, req.required, s, max(0, req.required - s),
-                     max(0, s - req.required)))
+        need = unit * req.required
+        rows.append((req.start, req.queue, req.required, in_agents(s, unit),
+                     in_agents(max(0, need - s), unit), in_agents(max(0, s - need), unit)))
     coverage = pd.DataFrame(rows, columns=["interval_start", "queue", "required", "staffed",
                                            "short", "over"])
     return Roster(status=status, assignments=tuple(assignments), coverage=coverage,
@@ -230,9 +235,9 @@ def add_full_hint(m: RosterModel, agg: Aggregates) -> None:
         if len(zkey[2]) > 1:  # single-queue groups' block term is the count itself
             assert isinstance(zexpr, cp_model.IntVar)
             model.add_hint(zexpr, agg.blocks.get(zkey, agg.assigned.get(zkey[:4], 0)))
-    per_queue: dict[tuple[int, int, str], int] = defaultdict(int)
-    for (d, t, _g, q), n in agg.assigned.items():
-        per_queue[(d, t, q)] += n
+    per_queue: dict[tuple[int, int, str, int], int] = defaultdict(int)
+    for (d, t, g, q), n in agg.assigned.items():
+        per_queue[(d, t, q, ctx.capacity(dict(g)[q]))] += n
     for qkey, qvar in m.on_queue.items():
         model.add_hint(qvar, per_queue[qkey])
     for bkey, bs in m.breaks.items():
@@ -243,12 +248,12 @@ def add_full_hint(m: RosterModel, agg: Aggregates) -> None:
         model.add_hint(svar, agg.staffed.get(skey, 0))
     for r, var in m.short.items():
         req = p.requirements[r]
-        heads = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
-        model.add_hint(var, max(0, req.required - heads))
+        units = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        model.add_hint(var, max(0, ctx.unit * req.required - units))
     for r, var in m.over.items():
         req = p.requirements[r]
-        heads = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
-        model.add_hint(var, max(0, heads - req.required))
+        units = agg.staffed.get((ctx.row_interval[r], req.queue), 0)
+        model.add_hint(var, max(0, units - ctx.unit * req.required))
     spreads: dict[int, int] = {}
     for kind, agents, hi, lo, spread in m.fair:
         values = [len(weekends[a]) if kind == "weekends" else

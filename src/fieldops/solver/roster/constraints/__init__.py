@@ -13,7 +13,7 @@ A constraint family owns its whole rule in one module and exports it as
     adds the rule to the model: a hard rule as constraints, a soft rule also as
     objective terms through ``m.add_penalty(key, expr)``. Nothing is returned:
     the model collects the objective (:meth:`RosterModel.minimize_penalties`).
-``penalty(ctx, roster) -> dict[str, int]``
+``penalty(ctx, roster) -> Mapping[str, float]``
     the exact penalty of a concrete roster (:class:`Aggregates`) per key, in
     the penalty units of :class:`RosterWeights`; ``{}`` for a hard family, as a
     roster that breaks a hard rule is invalid (the validator says so).

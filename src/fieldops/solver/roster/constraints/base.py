@@ -36,7 +36,7 @@ class Family:
 
     name: str
     add: Callable[[RosterModel], None]
-    penalty: Callable[[RosterContext, Aggregates], dict[str, int]]
+    penalty: Callable[[RosterContext, Aggregates], Mapping[str, float]]
     explanations: Mapping[str, str]
 
     @property
