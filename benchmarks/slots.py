@@ -299,7 +299,8 @@ def _oracle_row(days: list[Any], req: Any, gain: int, args: argparse.Namespace
     ours = top.added_cost
     return {"request": req.id, "ours": ours, "ours_repriced": repriced,
             "oracle": round(oracle, 2), "gap": round((ours - oracle) / max(oracle, 1.0), 4),
-            "offers": len(found), "oracle_of_our_slot": costs.get(top.slot.start)}
+            "offers": len(found), "oracle_of_our_slot": costs.get(top.slot.start),
+            "relocated": list(top.relocated)}
 
 
 def part_oracle(args: argparse.Namespace) -> dict[str, Any]:
