@@ -88,8 +88,9 @@ class InsertParams:
     meets the new job's SLA deadline beats one that moves nobody but misses it
     (always so for a critical job; otherwise moving nobody comes first);
     ``relocate``: when the best place costs more than a reassignment (or there is
-    none), also try moving one job of a candidate route to another candidate route
-    (:mod:`.relocate`, the rule of the slot offers; ``None``: never)."""
+    none), also try moving planned jobs of the nearest candidate routes to other
+    routes of the sub-problem (:mod:`.relocate`, the rule of the slot offers; a
+    booking's setting; ``None``: never, the dispatcher's insertion)."""
 
     candidates: int = 12
     time_budget: float = 0.5

@@ -32,6 +32,8 @@ on the same routes in the same order, so a booking lands where the offer said.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -116,10 +118,20 @@ def may_fit(ev: RouteEvaluator, v: int, route: list[int], starts: list[int], job
     return done + int(ev.travel[job, nxt]) <= ev.windows[nxt][-1][1]
 
 
-def cheapest(ev: RouteEvaluator, v: int, route: list[int], base: Schedule, job: int
-             ) -> tuple[int, list[int], Schedule, int] | None:
+def without_lunch(ev: RouteEvaluator) -> RouteEvaluator:
+    """``ev`` with no lunch break (sharing its windows): a route that fails so fails
+    with lunch too (no break only makes every start earlier), and timing it spares
+    the exact break-anywhere timing of most positions that cannot work."""
+    free = copy.copy(ev)
+    free.vehicles = [dataclasses.replace(veh, lunch=None) for veh in ev.vehicles]
+    return free
+
+
+def cheapest(ev: RouteEvaluator, v: int, route: list[int], base: Schedule, job: int,
+             quick: RouteEvaluator | None = None) -> tuple[int, list[int], Schedule, int] | None:
     """(cost delta, route, schedule, position) of ``job``'s cheapest position on
-    ``route`` (timed ``base``), the first on a tie; ``None`` when none fits."""
+    ``route`` (timed ``base``), the first on a tie; ``None`` when none fits.
+    ``quick``: :func:`without_lunch` of ``ev``, to rule positions out first."""
     if not _fits_load(ev, v, [*route, job]):
         return None
     best: tuple[int, list[int], Schedule, int] | None = None
@@ -127,7 +139,11 @@ def cheapest(ev: RouteEvaluator, v: int, route: list[int], base: Schedule, job: 
         if not may_fit(ev, v, route, base.starts, job, p):
             continue
         trial = [*route[:p], job, *route[p:]]
-        sched = ev.schedule(v, trial, thorough=True)
+        if quick is not None and quick.schedule(v, trial) is None:
+            continue
+        # Lazy and eager breaks only (not the break-anywhere timing): most of the
+        # work here is positions that fail, and offer and booking time alike.
+        sched = ev.schedule(v, trial)
         if sched is not None and (best is None or sched.cost - base.cost < best[0]):
             best = (sched.cost - base.cost, trial, sched, p)
     return best
@@ -144,12 +160,15 @@ def _leave_bound(ev: RouteEvaluator, j: int, v: int, price: int) -> int:
 def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
                     base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
                     targets: Sequence[int], may_host: Callable[[int, int], bool],
-                    below: float, limits: RelocateLimits) -> Relocation | None:
+                    below: float, limits: RelocateLimits,
+                    quick: RouteEvaluator | None = None) -> Relocation | None:
     """The cheapest relocation (by :attr:`Relocation.total`) that costs less than
     ``below``, or ``None``. ``vehicles``: the candidate routes of the new job,
     nearest first; ``targets``: where a moved job may go (any other of them that
-    ``may_host(job, vehicle)``), in a fixed order."""
+    ``may_host(job, vehicle)``), in a fixed order; ``quick``: :func:`without_lunch`
+    of ``ev`` when the caller keeps one."""
     price = reassign_price(ev)
+    quick = quick or without_lunch(ev)
     pairs: list[tuple[int, int, int, list[int], Schedule, int]] = []
     for order, v in enumerate(vehicles[:limits.routes]):
         sched_v = base[v]
@@ -162,7 +181,7 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
             # Without j every other job may start as it does now (none earlier).
             held = sched_v.starts[:k] + sched_v.starts[k + 1:]
             rest_base = Schedule(held, None, sched_v.end, sched_v.cost)
-            found = cheapest(ev, v, rest, rest_base, new)
+            found = cheapest(ev, v, rest, rest_base, new, quick)
             if found is not None:
                 pairs.append((found[0], order, k, found[1], found[2], found[3]))
     pairs.sort(key=lambda x: (x[0], x[1], x[2]))
@@ -176,7 +195,7 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
             sched_w = base[w]
             if w == v or sched_w is None or not may_host(j, w):
                 continue
-            found = cheapest(ev, w, routes[w], sched_w, j)
+            found = cheapest(ev, w, routes[w], sched_w, j, quick)
             if found is not None and (single is None or cost_a + found[0] < single.cost):
                 single = Relocation(v, route, sched, p, [j], {w: (found[1], found[2])},
                                     cost_a + found[0], extra)
@@ -187,13 +206,13 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
     # move's pushes often cost more than moving one of the pushed jobs.
     for single in singles[:limits.refine]:
         for _ in range(limits.moves - 1):
-            if not _move_one_more(ev, routes, base, new, targets, may_host, single):
+            if not _move_one_more(ev, quick, routes, base, new, targets, may_host, single):
                 break
     best = min(singles, key=lambda r: r.total, default=None)
     return best if best is not None and best.total < below else None
 
 
-def _move_one_more(ev: RouteEvaluator, routes: Sequence[list[int]],
+def _move_one_more(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
                    base: Sequence[Schedule | None], new: int, targets: Sequence[int],
                    may_host: Callable[[int, int], bool], found: Relocation) -> bool:
     """Move the one more job off a route ``found`` changed that saves the most (the
@@ -208,7 +227,7 @@ def _move_one_more(ev: RouteEvaluator, routes: Sequence[list[int]],
             if job == new or job in found.jobs or not movable(ev, job):
                 continue
             rest = route_u[:k] + route_u[k + 1:]
-            sched = ev.schedule(u, rest, thorough=True)
+            sched = ev.schedule(u, rest)
             if sched is None:
                 continue
             saved = sched.cost - sched_u.cost
@@ -219,7 +238,7 @@ def _move_one_more(ev: RouteEvaluator, routes: Sequence[list[int]],
                 now = changed.get(w) or (routes[w], base[w])
                 if w in (u, found.v) or now[1] is None or not may_host(job, w):
                     continue
-                placed = cheapest(ev, w, now[0], now[1], job)
+                placed = cheapest(ev, w, now[0], now[1], job, quick)
                 if placed is not None and saved + placed[0] + extra < (best[0] if best else 0):
                     best = (saved + placed[0] + extra, job, u, rest, sched, w, placed[1],
                             placed[2], saved + placed[0])

@@ -31,6 +31,14 @@ route still allows (to ``arrival_step``), so a later booking nearby may move it
 that far without breaking the promise. The repair step of :func:`insert_job`
 (taking another job out) is never used: a slot is offered only when nobody
 already booked loses their place.
+
+* **Relocation.** When the best place costs more than a reassignment (or there is
+  none), moving planned jobs to other routes is tried too
+  (:func:`~fieldops.solver.live.relocate.best_relocation`, the call the booking's
+  ``insert_job(relocate=...)`` makes on the same routes in the same order), and
+  wins when it costs less; it is priced with ``reassigned`` per moved job.
+* **SLA breaches** are priced at the whole day's travel bound (with the new job),
+  as the day's objective prices them, not at the candidate routes' smaller one.
 """
 
 from __future__ import annotations
@@ -74,9 +82,9 @@ class SlotParams:
     """``grid``: slot length; ``candidates``: routes tried per slot, nearest first
     (that of :class:`~fieldops.solver.live.InsertParams`); ``not_before``: no slot
     starts earlier (``as_of`` plus a lead time); ``arrival_step``: precision of
-    ``latest_arrival``; ``relocate``: the bounds of the relocation repair (moving one
-    planned job to another candidate route when the new job's best place costs
-    more than a reassignment; ``None``: never)."""
+    ``latest_arrival``; ``relocate``: the bounds of the relocation repair (moving
+    planned jobs to other candidate routes when the new job's best place costs
+    more than a reassignment, :mod:`fieldops.solver.live.relocate`; ``None``: never)."""
 
     grid: timedelta = DEFAULT_GRID
     candidates: int = InsertParams().candidates
@@ -248,7 +256,7 @@ class DaySearch:
 
         below = place.cost if place is not None else math.inf
         found = best_relocation(self.eval, self.routes, self.base, self.NEW, vehicles,
-                                targets, may_host, below, limits)
+                                targets, may_host, below, limits, self.free)
         if found is None:
             return place
         return _Place(found.v, found.position, found.route, found.schedule, found.cost, True,
@@ -361,11 +369,15 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
         raise FieldError("request.id", f"request {request.id!r} already exists")
     wanted = [s for s in slots if (params.not_before is None or s.start >= params.not_before)
               and slot_windows(request, s)]
-    near = {s.id: nearness(problem, s, plan.route_for(s.id), request)
-            for s in problem.shifts}
-    able = sorted((s for s in problem.shifts if may_take(problem, s, request)),
-                  key=lambda s: near[s.id])
-    everyone = sorted(problem.shifts, key=lambda s: near[s.id])
+    near: dict[str, float] = {}
+
+    def key(s: Shift) -> float:
+        if s.id not in near:
+            near[s.id] = nearness(problem, s, plan.route_for(s.id), request)
+        return near[s.id]
+
+    able = sorted((s for s in problem.shifts if may_take(problem, s, request)), key=key)
+    everyone: list[Shift] = []
     per_slot: list[tuple[TimeWindow, tuple[TimeWindow, ...], list[Shift], list[Shift]]] = []
     for slot in wanted:
         windows = slot_windows(request, slot)
@@ -378,6 +390,7 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
         # topped up with the nearest others), in its order.
         targets = shifts
         if params.relocate is not None and len(shifts) < params.candidates:
+            everyone = everyone or sorted(problem.shifts, key=key)
             ids = {s.id for s in shifts}
             targets = shifts + [s for s in everyone
                                 if s.id not in ids][:params.candidates - len(shifts)]
@@ -387,7 +400,7 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
         return []
     # SLA breaches priced as the whole day's objective prices them (its travel
     # bound, with the new job), not by the candidate routes' smaller bound.
-    bound = travel_bound(dataclasses.replace(problem, requests=(*problem.requests, request)))
+    bound = travel_bound(problem, [request])
     search = DaySearch(problem, plan, used, request, bound)
     index = {s.id: v for v, s in enumerate(used)}
     out = []
