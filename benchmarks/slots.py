@@ -134,6 +134,9 @@ def part_offers(days: list[Any], reqs: list[Any]) -> tuple[dict[str, Any], list[
                "cpu_p95_s": round(_percentile(cpu, 0.95), 4),
                "with_offers": sum(1 for f in offered if f),
                "offers_per_request": round(statistics.mean(len(f) for f in offered), 2),
+               # Offers that move planned jobs to other technicians (the relocation).
+               "relocating_offers": sum(1 for f in offered for _, o in f
+                                        if getattr(o, "relocated", ())),
                "goal_p95_met": _percentile(latencies, 0.95) <= GOAL_P95_S}
     return summary, offered
 
@@ -149,7 +152,7 @@ def part_booking(days: list[Any], reqs: list[Any], offered: list[Any], seed: int
     state = {i: (problem, plan) for i, (_, problem, plan, _) in enumerate(days)}
     promises: dict[int, dict[str, Any]] = {i: {} for i in state}
     booked: set[str] = set()
-    taken = failures = validated = 0
+    taken = failures = validated = relocated = 0
     seconds: list[float] = []
     for req, i, offer in pairs:
         if req.id in booked:
@@ -166,12 +169,14 @@ def part_booking(days: list[Any], reqs: list[Any], offered: list[Any], seed: int
                 failures += 1
             continue
         state[i] = (result.insertion.problem, result.insertion.plan)
+        relocated += result.insertion.mode == "relocate"
         booked.add(req.id)
         promises[i][req.id] = offer.slot
         assert_valid(*state[i])
         assert_promises_kept(state[i][1], promises[i])
         validated += 1
     return {"requests": len(reqs), "offered_pairs": len(pairs), "booked": len(booked),
+            "booked_by_relocation": relocated,
             "taken_by_earlier_booking": taken, "failures": failures,
             "plans_validated": validated,
             "book_p50_s": round(statistics.median(seconds), 4) if seconds else None,
@@ -299,7 +304,8 @@ def _oracle_row(days: list[Any], req: Any, gain: int, args: argparse.Namespace
     ours = top.added_cost
     return {"request": req.id, "ours": ours, "ours_repriced": repriced,
             "oracle": round(oracle, 2), "gap": round((ours - oracle) / max(oracle, 1.0), 4),
-            "offers": len(found), "oracle_of_our_slot": costs.get(top.slot.start)}
+            "offers": len(found), "oracle_of_our_slot": costs.get(top.slot.start),
+            "relocated": list(getattr(top, "relocated", ()))}
 
 
 def part_oracle(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """solver/slots/offer.py: slot offers against a day's published plan.
 
 The day is the live-day fixture (tests/live_fixtures.py): A serves km 10, 20, 30
-from 08:10, B km 40 and 60; shifts 08:00–17:00, driving 1 km takes a minute.
+from 08:10, B km 40 and 60; shifts 08:00–17:00, driving 1 km takes a minute. The
+relocation tests use the full morning of tests/test_live_relocate.py.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ import dataclasses
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from fieldops.domain import Skill, TimeWindow
+import pytest
+
+from fieldops.domain import ContractTier, Skill, TimeWindow
+from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live.insert import may_take
 from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
+from test_live_relocate import FullDay
 
 from line_world import t
-from live_fixtures import Day, starts
+from live_fixtures import ROUTES, Day, starts
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = date(2026, 3, 2)
@@ -118,3 +123,76 @@ def test_a_day_with_baselines_prices_the_disruption_once() -> None:
         assert booked is not None, o.id
         objective = booked.insertion.plan.objective - d.published.objective
         assert abs(objective - o.added_cost) < 0.5, o.id
+
+
+def _full_day_slots() -> list[TimeWindow]:
+    return day_slots(DAY, PARIS, timedelta(hours=4))  # 08:00-12:00 is one slot
+
+
+def test_a_full_route_is_offered_by_relocating_a_job_and_books_as_offered() -> None:
+    # The relocation repair: the new gas job fits only if A3 moves to B; the offer
+    # says so, the booking does it, at the offered cost (no baselines here: the
+    # reassignment is disruption, outside the plan's objective).
+    d = FullDay()
+    new = d.request()
+    assert offer_slots(d.problem, d.plan, new, _full_day_slots(),
+                       SlotParams(relocate=None)) == []
+    offers = offer_slots(d.problem, d.plan, new, _full_day_slots())
+    assert [o.relocated for o in offers] == [("A3",)]
+    o = offers[0]
+    assert o.disruption >= d.problem.weights.reassigned
+    booked = book_slot(d.problem, d.plan, new, o.slot)
+    assert booked is not None
+    assert booked.insertion.mode == "relocate"
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert_promises_kept(booked.insertion.plan, {"N": o.slot})
+    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    assert starts(booked.insertion.plan)["A3"][0] == "B"
+    objective = booked.insertion.plan.objective - d.plan.objective
+    assert abs(objective - (o.added_cost - o.disruption)) < 0.5
+    assert tuple(sorted(booked.insertion.moved)) == o.moved
+
+
+def test_a_relocation_on_a_day_with_baselines_books_at_its_added_cost() -> None:
+    # A live day's jobs carry baselines: the objective itself charges moving A3 to
+    # B, so the booked objective delta is the whole added cost.
+    d = FullDay()
+    where = starts(d.plan)
+    problem = dataclasses.replace(d.problem, requests=tuple(
+        dataclasses.replace(r, baseline_technician=where[r.id][0],
+                            baseline_start=where[r.id][1]) for r in d.problem.requests))
+    new = d.request()
+    offers = offer_slots(problem, d.plan, new, _full_day_slots())
+    assert [o.relocated for o in offers] == [("A3",)]
+    booked = book_slot(problem, d.plan, new, offers[0].slot)
+    assert booked is not None
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    objective = booked.insertion.plan.objective - d.plan.objective
+    assert objective >= problem.weights.reassigned
+    assert abs(objective - offers[0].added_cost) < 0.5
+
+
+def test_an_sla_breach_is_offered_at_what_the_whole_days_objective_charges() -> None:
+    # A gold request due before the day starts breaches in every slot. The breach is
+    # sla_breach x weight x the travel bound; offers and bookings see only the
+    # candidate routes (one here), whose bound is smaller than the day's: they
+    # used to price the breach below what the objective charges for it.
+    d = Day()
+    gold = ContractTier("gold", response_time=timedelta(hours=1), lateness_weight=4)
+    problem = dataclasses.replace(d.problem, contract_tiers=(gold,))
+    published = evaluate_routes(problem, ROUTES)
+    new = d.request("N", "E", contract_tier="gold", created_at=t(-180))
+    params = SlotParams(candidates=1)
+    offers = offer_slots(problem, published, new, _slots(), params)
+    assert offers
+    for o in offers:
+        booked = book_slot(problem, published, new, o.slot, params)
+        assert booked is not None, o.id
+        assert_valid(booked.insertion.problem, booked.insertion.plan)
+        plan = booked.insertion.plan
+        whole = evaluate_routes(booked.insertion.problem,
+                                {r.shift_id: list(r.request_ids) for r in plan.routes})
+        assert whole.penalties["sla"] > 0
+        assert plan.penalties["sla"] == pytest.approx(whole.penalties["sla"], rel=1e-6)
+        objective = plan.objective - published.objective
+        assert objective == pytest.approx(o.added_cost - o.disruption, abs=0.5)

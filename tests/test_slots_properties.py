@@ -4,7 +4,8 @@ Customers ask for offers against the same published day (the live-day fixture), 
 book in a random order, some several offers each. Every booking either succeeds — and
 the plan stays valid (dispatch validator) with every earlier promise kept (promise
 validator) and nobody taken out — or fails only because an earlier booking took the
-room: the first booking of all always succeeds (the offer was bookable).
+room: the first booking of all always succeeds (the offer was bookable). The same
+on a full morning where offers move planned jobs to another technician.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fieldops.domain import ServiceRequest, TimeWindow
 from fieldops.solver.slots import book_slot, day_slots, offer_slots
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
+from test_live_relocate import FullDay
 
 from line_world import t
 from live_fixtures import Day
@@ -67,3 +69,45 @@ def test_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
     assert routed == len(DAY.problem.requests) + len(promises)
     assert {dataclasses.astuple(w) for w in promises.values()} <= {
         dataclasses.astuple(s) for s in SLOTS}
+
+
+FULL = FullDay()
+MORNING = day_slots(date(2026, 3, 2), ZoneInfo("Europe/Paris"), timedelta(hours=1))
+
+
+@st.composite
+def gas_customers(draw: st.DrawFn) -> list[ServiceRequest]:
+    """Customers of the full morning (tests/test_live_relocate.py): some need the
+    skill only A holds, so their offers come from moving A's jobs to B."""
+    out = []
+    for k in range(draw(st.integers(min_value=2, max_value=5))):
+        req = FULL.request(f"G{k}")
+        minutes = draw(st.sampled_from([20, 30, 45, 60]))
+        skills = req.required_skills if draw(st.booleans()) else ()
+        out.append(dataclasses.replace(req, id=f"G{k}", duration=timedelta(minutes=minutes),
+                                       required_skills=skills))
+    return out
+
+
+@given(gas_customers(), st.randoms(use_true_random=False))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_relocating_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
+                                                              rng: object) -> None:
+    wishes = [(r, o) for r in reqs for o in offer_slots(FULL.problem, FULL.plan, r, MORNING)]
+    rng.shuffle(wishes)  # type: ignore[attr-defined]
+    problem, plan = FULL.problem, FULL.plan
+    promises: dict[str, TimeWindow] = {}
+    for req, offer in wishes:
+        if req.id in promises:
+            continue
+        booked = book_slot(problem, plan, req, offer.slot)
+        if booked is None:
+            assert promises, f"{offer.id} was offered to {req.id} on the untouched day"
+            continue
+        problem, plan = booked.insertion.problem, booked.insertion.plan
+        promises[req.id] = offer.slot
+        assert_valid(problem, plan)
+        assert_promises_kept(plan, promises)
+        assert not plan.unassigned
+    routed = sum(len(r.jobs) for r in plan.routes)
+    assert routed == len(FULL.problem.requests) + len(promises)

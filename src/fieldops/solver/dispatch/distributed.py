@@ -602,14 +602,16 @@ class _Legs:
         return self.cache[(self.location(a), self.location(b))]
 
 
-def travel_bound(problem: DispatchProblem) -> float:
-    """The whole day's travel bound (:func:`.model.build_model`'s) without its matrix.
+def travel_bound(problem: DispatchProblem, extra: Sequence[ServiceRequest] = ()) -> float:
+    """The whole day's travel bound (:func:`.model.build_model`'s) without its matrix;
+    ``extra``: requests counted as if ``problem`` held them too (a new job: no
+    problem is rebuilt, which re-validates every request).
 
     The costliest leg of a region joins two points of the convex hull of its
     locations, so the matrix is computed over the hull's corners only (exact for
     straight-line travel on a plane, close for geodesic; an estimate for road times).
     """
-    locations = [r.location for r in problem.requests]
+    locations = [r.location for r in (*problem.requests, *extra)]
     locations += [problem.shift_start_location(s) for s in problem.shifts]
     locations += [problem.shift_end_location(s) for s in problem.shifts]
     corners = [locations[i] for i in _hull(_xy(locations))]
@@ -617,7 +619,7 @@ def travel_bound(problem: DispatchProblem) -> float:
     w = problem.weights
     seconds = np.ceil(times.durations - 1e-9).max()
     max_arc = float(w.travel_time * seconds + w.travel_distance * times.distances.max() / 1000)
-    return max(1.0, max_arc) * (len(problem.requests) + len(problem.shifts))
+    return max(1.0, max_arc) * (len(problem.requests) + len(extra) + len(problem.shifts))
 
 
 def _hull(points: np.ndarray) -> list[int]:

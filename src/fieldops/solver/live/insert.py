@@ -51,11 +51,19 @@ from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.resources import Shift
 from fieldops.domain.timewindow import TimeWindow
 from fieldops.solver.dispatch.constraints.priority import drop_penalty
+from fieldops.solver.dispatch.constraints.sla import breach_penalty
+from fieldops.solver.dispatch.context import COST_SCALE
+from fieldops.solver.dispatch.distributed import travel_bound
 from fieldops.solver.dispatch.extract import _plan_kpis
 from fieldops.solver.dispatch.model import Model, build_model
 from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 from fieldops.solver.dispatch.timed import RawRoute
 from fieldops.solver.live.diff import DEFAULT_TOLERANCE, PlanDiff, plan_diff
+from fieldops.solver.live.relocate import (
+    RelocateLimits,
+    best_relocation,
+    reassign_price,
+)
 
 ENGINE = "fieldops-live-insertion"
 UNASSIGNED_KEY = "unassigned"
@@ -66,6 +74,7 @@ class InsertMode:
     NO_MOVE = "no_move"
     PUSH = "push"
     REPAIR = "repair"
+    RELOCATE = "relocate"
     UNPLACED = "unplaced"
 
 
@@ -77,7 +86,11 @@ class InsertParams:
     consecutive lower-priority jobs the repair may take off one route;
     ``tolerance``: the diff's re-timing tolerance; ``sla_first``: a position that
     meets the new job's SLA deadline beats one that moves nobody but misses it
-    (always so for a critical job; otherwise moving nobody comes first)."""
+    (always so for a critical job; otherwise moving nobody comes first);
+    ``relocate``: when the best place costs more than a reassignment (or there is
+    none), also try moving planned jobs of the nearest candidate routes to other
+    routes of the sub-problem (:mod:`.relocate`, the rule of the slot offers; a
+    booking's setting; ``None``: never, the dispatcher's insertion)."""
 
     candidates: int = 12
     time_budget: float = 0.5
@@ -85,6 +98,7 @@ class InsertParams:
     sla_first: bool = False
     wide_candidates: int = 40
     repair_depth: int = 2
+    relocate: RelocateLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +275,31 @@ class _Search:
                 best = _better(best, self.best_on(v, self.new, self.routes[v], base))
         return best
 
+    def relocate(self, problem: DispatchProblem, placed: _Trial | None,
+                 limits: RelocateLimits) -> _Trial | None:
+        """A relocation cheaper than ``placed`` (tried only when ``placed`` costs
+        more than a reassignment or there is none), else ``None``."""
+        if self.new is None or (placed is not None
+                                and placed.cost <= reassign_price(self.eval)):
+            return None
+        jobs, shifts = self.ctx.jobs, self.model.vehicles
+
+        def may_host(j: int, w: int) -> bool:
+            return may_take(problem, shifts[w], problem.request_by_id[jobs[j].id])
+
+        below = placed.cost if placed is not None else math.inf
+        # The sub-problem's routes: the new job's candidates first (nearest first),
+        # then the nearest others (``_candidates(others=True)``), as the offers see them.
+        new_job = problem.request_by_id[jobs[self.new].id]
+        able = [v for v, shift in enumerate(shifts) if may_take(problem, shift, new_job)]
+        found = best_relocation(self.eval, self.routes, self.base, self.new, able,
+                                range(len(self.base)), may_host, below, limits)
+        if found is None:
+            return None
+        late = self._late(self.new, found.schedule.starts[found.position])
+        return _Trial(found.total, found.v, found.route, found.schedule, True, late,
+                      [(w, route, sched) for w, (route, sched) in found.others.items()])
+
     def _blocks(self, depth: int) -> list[tuple[int, int, int]]:
         """(vehicle, first, count): runs of up to ``depth`` consecutive jobs of lower
         priority than the new job, none pinned to the minute."""
@@ -361,10 +400,14 @@ def _merge(problem: DispatchProblem, plan: DispatchPlan, search: _Search, trial:
     delta = {k: new_plan.penalties.get(k, 0.0) - old_plan.penalties.get(k, 0.0)
              for k in set(plan.penalties) | set(new_plan.penalties)}
     # The sub-model's plan before the insertion left the new job out; the input
-    # plan did not hold it at all.
+    # plan did not hold it at all: neither its drop nor (due within the horizon)
+    # its SLA breach is the insertion's saving.
     new_job = model.problem.requests[0]
     delta[UNASSIGNED_KEY] = delta.get(UNASSIGNED_KEY, 0.0) + (
         problem.weights.unassigned[new_job.priority] * model.travel_bound)
+    left = Unassigned(new_job.id, new_job.priority, UnassignedReason.NOT_ENOUGH_CAPACITY, "")
+    breach = breach_penalty(model.problem, [], [left], model.travel_bound)
+    delta[breach.constraint] = delta.get(breach.constraint, 0.0) + breach.cost
     penalties = {k: round(plan.penalties.get(k, 0.0) + d, 3) for k, d in delta.items()}
     solver = {"engine": ENGINE, "mode": mode, "seconds": round(seconds, 4),
               "base_engine": plan.solver.get("engine")}
@@ -420,7 +463,9 @@ def _search(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
             count: int, params: InsertParams, out: _Placed) -> _Placed:
     """Insertion on the ``count`` nearest routes (for a second try, ``out`` is the
     first: kept when this finds nothing better ranked)."""
-    shifts = _candidates(full, plan, request, count, others=out.search is not None)
+    # A relocation may move a job to a route that may not take the new one.
+    others = out.search is not None or params.relocate is not None
+    shifts = _candidates(full, plan, request, count, others=others)
     if not shifts:
         if out.search is None:
             skilled = any(t.qualifies_for(request.required_skills) for t in full.technicians)
@@ -430,6 +475,11 @@ def _search(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
                                  "nobody holds the skills"))
         return out
     model = build_model(_sub_problem(full, plan, shifts, request))
+    if model.ctx is not None:
+        # SLA breaches (and the new job's drop) priced as the whole day's objective
+        # prices them: its travel bound, not the candidate routes' smaller one.
+        model.travel_bound = travel_bound(full)
+        model.ctx.travel_bound = round(model.travel_bound * COST_SCALE)
     if model.ctx is None or 0 not in model.job_ids:
         found = [u for u in model.unassigned if u.request_id == request.id]
         if found and out.search is None:
@@ -457,6 +507,10 @@ def _place(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
             and time.perf_counter() < deadline:
         placed = _search(full, plan, request, params.wide_candidates, params, placed)
     search = placed.search
+    if params.relocate is not None and search is not None:
+        moved = search.relocate(full, placed.trial, params.relocate)
+        if moved is not None:
+            placed.trial, placed.mode = moved, InsertMode.RELOCATE
     if not _good(placed) and search is not None:
         fixed = search.repair(deadline, params.repair_depth)
         if fixed is not None and (placed.trial is None or (placed.trial.late and not fixed.late)):

@@ -2,7 +2,9 @@
 
 :func:`book_slot` is :func:`fieldops.solver.live.insert_job` with the request's
 windows set to the slot (cut by its own windows), the candidates of the offer,
-and no repair: a booking never takes another job out of the plan. It answers
+the offer's relocation (one planned job moved to another candidate route when
+that costs less, :mod:`fieldops.solver.live.relocate`) and no repair: a booking
+never takes another job out of the plan. It answers
 ``None`` when the slot has no room (taken by an earlier booking), so the caller
 can answer with fresh offers.
 """
@@ -24,7 +26,7 @@ from fieldops.solver.slots.offer import SlotParams
 #: Seconds the repair step of insert_job may take: none (a booking never takes
 #: another job out).
 NO_REPAIR = 0.0
-BOOKABLE_MODES = (InsertMode.NO_MOVE, InsertMode.PUSH)
+BOOKABLE_MODES = (InsertMode.NO_MOVE, InsertMode.PUSH, InsertMode.RELOCATE)
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def book_slot(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRequ
     job = booked_request(request, slot)
     if not job.windows:
         return None
-    found = insert_job(problem, plan, job, InsertParams(candidates=params.candidates,
-                                                        time_budget=NO_REPAIR))
+    found = insert_job(problem, plan, job, InsertParams(
+        candidates=params.candidates, time_budget=NO_REPAIR, relocate=params.relocate))
     if found.mode not in BOOKABLE_MODES:
         return None
     for route in found.plan.routes:

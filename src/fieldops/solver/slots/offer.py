@@ -31,6 +31,14 @@ route still allows (to ``arrival_step``), so a later booking nearby may move it
 that far without breaking the promise. The repair step of :func:`insert_job`
 (taking another job out) is never used: a slot is offered only when nobody
 already booked loses their place.
+
+* **Relocation.** When the best place costs more than a reassignment (or there is
+  none), moving planned jobs to other routes is tried too
+  (:func:`~fieldops.solver.live.relocate.best_relocation`, the call the booking's
+  ``insert_job(relocate=...)`` makes on the same routes in the same order), and
+  wins when it costs less; it is priced with ``reassigned`` per moved job.
+* **SLA breaches** are priced at the whole day's travel bound (with the new job),
+  as the day's objective prices them, not at the candidate routes' smaller one.
 """
 
 from __future__ import annotations
@@ -54,8 +62,16 @@ from fieldops.domain.resources import Shift
 from fieldops.domain.timewindow import TimeWindow
 from fieldops.geo import build_matrix
 from fieldops.solver.dispatch.context import COST_SCALE, ModelContext
+from fieldops.solver.dispatch.distributed import travel_bound
 from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 from fieldops.solver.live.insert import InsertParams, may_take, nearness
+from fieldops.solver.live.relocate import (
+    DEFAULT_RELOCATE,
+    RelocateLimits,
+    best_relocation,
+    may_fit,
+    reassign_price,
+)
 from fieldops.solver.slots.grid import DEFAULT_GRID, slot_id, slot_windows
 
 SECONDS_PER_HOUR = 3600
@@ -66,12 +82,15 @@ class SlotParams:
     """``grid``: slot length; ``candidates``: routes tried per slot, nearest first
     (that of :class:`~fieldops.solver.live.InsertParams`); ``not_before``: no slot
     starts earlier (``as_of`` plus a lead time); ``arrival_step``: precision of
-    ``latest_arrival``."""
+    ``latest_arrival``; ``relocate``: the bounds of the relocation repair (moving
+    planned jobs to other candidate routes when the new job's best place costs
+    more than a reassignment, :mod:`fieldops.solver.live.relocate`; ``None``: never)."""
 
     grid: timedelta = DEFAULT_GRID
     candidates: int = InsertParams().candidates
     not_before: datetime | None = None
     arrival_step: timedelta = timedelta(minutes=5)
+    relocate: RelocateLimits | None = DEFAULT_RELOCATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +105,8 @@ class SlotOffer:
     added_travel: timedelta
     disruption: float  # objective units, part of added_cost
     shift_id: str
-    moved: tuple[str, ...] = ()  # other jobs whose start the insertion pushes
+    moved: tuple[str, ...] = ()  # other jobs whose start or technician the booking changes
+    relocated: tuple[str, ...] = ()  # of those, the jobs moved to another technician
 
     @property
     def id(self) -> str:
@@ -96,10 +116,12 @@ class SlotOffer:
 # ---------------------------------------------------------------- candidates
 # ---------------------------------------------------------------- the day's model
 def light_context(problem: DispatchProblem, jobs: list[ServiceRequest],
-                  shifts: list[Shift]) -> ModelContext:
+                  shifts: list[Shift], bound: float | None = None) -> ModelContext:
     """The integer model of ``jobs`` on ``shifts`` that the route evaluator needs
     (matrix, origin, service times), without an OR-Tools routing model: node
-    layout and units as :func:`fieldops.solver.dispatch.model.build_model`."""
+    layout and units as :func:`fieldops.solver.dispatch.model.build_model`.
+    ``bound``: the travel bound (objective units) to price SLA breaches with; by
+    default that of ``jobs`` and ``shifts`` alone."""
     locations = [j.location for j in jobs]
     for s in shifts:
         locations += [problem.shift_start_location(s), problem.shift_end_location(s)]
@@ -110,7 +132,8 @@ def light_context(problem: DispatchProblem, jobs: list[ServiceRequest],
     w = problem.weights
     max_arc = float(w.travel_time * seconds.max() + w.travel_distance
                     * travel.distances.max() / 1000)
-    bound = max(1.0, max_arc) * (len(jobs) + len(shifts))
+    if bound is None:
+        bound = max(1.0, max_arc) * (len(jobs) + len(shifts))
     # The whole problem stands for the sub-problem: the evaluator reads only its
     # weights, tiers, time zone and technicians (copying would re-validate it).
     return ModelContext(
@@ -129,8 +152,12 @@ class _Place:
     position: int
     route: list[int]
     schedule: Schedule
-    cost: int
+    cost: int  # the evaluator's delta of every changed route
     moves: bool
+    # A relocation: the other routes it changes (vehicle -> route, schedule) and
+    # the jobs it moves to them.
+    others: dict[int, tuple[list[int], Schedule]] = dataclasses.field(default_factory=dict)
+    relocated: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def rank(self) -> tuple[bool, int]:
@@ -143,7 +170,7 @@ class DaySearch:
     NEW = 0
 
     def __init__(self, problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shift],
-                 request: ServiceRequest) -> None:
+                 request: ServiceRequest, bound: float | None = None) -> None:
         jobs = [request]
         self.routes: list[list[int]] = []
         kept: list[tuple[int, datetime]] = []  # node, current start
@@ -157,7 +184,7 @@ class DaySearch:
                 jobs.append(problem.request_by_id[step.request_id])
             self.routes.append(nodes)
         self.shifts = shifts
-        self.ctx = light_context(problem, jobs, shifts)
+        self.ctx = light_context(problem, jobs, shifts, bound)
         self.eval = RouteEvaluator(self.ctx)
         self._hold(kept)
         # The same routes without lunch: a position that fails even so fails with
@@ -192,29 +219,6 @@ class DaySearch:
         cap = self.eval.vehicles[v].capacity
         return cap is None or sum(self.eval.load[j] for j in route) <= cap
 
-    def _may_fit(self, v: int, route: list[int], base: Schedule, p: int) -> bool:
-        """A necessary condition for the new job at position ``p``, in O(1): every
-        routed job starts no earlier than it does now, so the new job is reached no
-        sooner than from the previous job's current end, and the next job (or the
-        return) no sooner than after the new job's earliest start."""
-        ev, new = self.eval, self.NEW
-        veh = ev.vehicles[v]
-        if p == 0:
-            ready, here = veh.start, veh.start_node
-        else:
-            here = route[p - 1]
-            ready = base.starts[p - 1] + ev.service[here]
-        windows = ev.windows[new]
-        arrival = ready + int(ev.travel[here, new])
-        if arrival > windows[-1][1]:
-            return False
-        start = max(arrival, min(a for a, b in windows if b >= arrival))
-        done = start + ev.service[new]
-        if p == len(route):
-            return done + int(ev.travel[new, veh.end_node]) <= veh.latest_end
-        nxt = route[p]
-        return done + int(ev.travel[new, nxt]) <= ev.windows[nxt][-1][1]
-
     def best(self, vehicles: Sequence[int]) -> _Place | None:
         """The position :func:`insert_job` would choose among ``vehicles``."""
         best: _Place | None = None
@@ -223,7 +227,7 @@ class DaySearch:
             if base is None or not self._fits_load(v, [*route, self.NEW]):
                 continue
             for p in range(len(route) + 1):
-                if not self._may_fit(v, route, base, p):
+                if not may_fit(self.eval, v, route, base.starts, self.NEW, p):
                     continue
                 trial = [*route[:p], self.NEW, *route[p:]]
                 if self.free.schedule(v, trial) is None:
@@ -237,6 +241,26 @@ class DaySearch:
                 if best is None or found.rank < best.rank:
                     best = found
         return best
+
+    def relocated(self, vehicles: Sequence[int], targets: Sequence[int], place: _Place | None,
+                  limits: RelocateLimits) -> _Place | None:
+        """``place``, or a relocation that costs less (tried only when ``place``
+        costs more than a reassignment or there is none): the rule of
+        :func:`fieldops.solver.live.insert_job` with ``relocate``."""
+        if place is not None and place.cost <= reassign_price(self.eval):
+            return place
+        problem, jobs = self.ctx.problem, self.ctx.jobs
+
+        def may_host(j: int, w: int) -> bool:
+            return may_take(problem, self.shifts[w], jobs[j])
+
+        below = place.cost if place is not None else math.inf
+        found = best_relocation(self.eval, self.routes, self.base, self.NEW, vehicles,
+                                targets, may_host, below, limits, self.free)
+        if found is None:
+            return place
+        return _Place(found.v, found.position, found.route, found.schedule, found.cost, True,
+                      found.others, found.jobs)
 
     def latest_start(self, place: _Place, window_end: int, step: int) -> int:
         """The latest start of the new job (to ``step`` s) its route still allows."""
@@ -257,35 +281,56 @@ class DaySearch:
             self.eval.windows[self.NEW] = saved
         return low
 
-    def offer(self, slot: TimeWindow, place: _Place, windows: Sequence[TimeWindow],
-              params: SlotParams) -> SlotOffer:
-        """The :class:`SlotOffer` of ``place`` (the new job's windows set)."""
-        ctx, base = self.ctx, self.base[place.v]
-        assert base is not None
+    def _changes(self, place: _Place) -> list[tuple[int, list[int], list[int]]]:
+        """(vehicle, new route, new starts) of every route the place changes."""
+        return [(place.v, place.route, place.schedule.starts),
+                *((w, route, sched.starts) for w, (route, sched) in place.others.items())]
+
+    def _disruption(self, place: _Place) -> tuple[list[str], float, float]:
+        """(jobs moved, their disruption cost, the part the evaluator priced): a
+        start moved beyond the tolerance, and serving a job on another technician."""
+        ctx = self.ctx
         weights = ctx.problem.weights
         tolerance = weights.retime_tolerance.total_seconds()
-        old = dict(zip(self.routes[place.v], base.starts, strict=True))
+        old: dict[int, tuple[int, int]] = {}
+        for v, _, _ in self._changes(place):
+            base = self.base[v]
+            assert base is not None
+            old.update((j, (v, at)) for j, at in zip(self.routes[v], base.starts, strict=True))
         moved, disruption, priced = [], 0.0, 0.0
-        for j, start in zip(place.route, place.schedule.starts, strict=True):
-            if j != self.NEW and old[j] != start:
+        for v, route, starts in self._changes(place):
+            for j, start in zip(route, starts, strict=True):
+                if j == self.NEW or old[j] == (v, start):
+                    continue
                 moved.append(ctx.jobs[j].id)
-                late = max(0.0, abs(start - old[j]) - tolerance)
+                late = max(0.0, abs(start - old[j][1]) - tolerance)
                 cost = late / SECONDS_PER_HOUR * weights.retimed_per_hour
+                if old[j][0] != v:
+                    cost += weights.reassigned
                 disruption += cost
                 if ctx.jobs[j].baseline_technician is not None:
                     # The evaluator's disruption term already priced this one (a
                     # live day's job, from its published start): not twice.
                     priced += cost
+        return moved, disruption, priced
+
+    def offer(self, slot: TimeWindow, place: _Place, windows: Sequence[TimeWindow],
+              params: SlotParams) -> SlotOffer:
+        """The :class:`SlotOffer` of ``place`` (the new job's windows set)."""
+        ctx = self.ctx
+        moved, disruption, priced = self._disruption(place)
         end = max(self.ctx.seconds(w.end) for w in windows)
         latest = self.latest_start(place, end, max(1, int(params.arrival_step.total_seconds())))
+        travel = sum(self._travel_on(v, route) - self._travel_on(v, self.routes[v])
+                     for v, route, _ in self._changes(place))
+        relocated = tuple(sorted(ctx.jobs[j].id for j in place.relocated))
         return SlotOffer(
             slot=slot, earliest_arrival=_at(ctx, place.schedule.starts[place.position]),
             latest_arrival=_at(ctx, latest),
             added_cost=round(place.cost / COST_SCALE + disruption - priced, 3),
-            added_travel=timedelta(seconds=self._travel_on(place.v, place.route)
-                                   - self._travel_on(place.v, self.routes[place.v])),
+            added_travel=timedelta(seconds=travel),
             disruption=round(disruption, 3), shift_id=self.shifts[place.v].id,
-            moved=tuple(sorted(moved)))
+            moved=tuple(sorted(moved)), relocated=relocated)
 
     def _travel_on(self, v: int, route: list[int]) -> int:
         veh = self.eval.vehicles[v]
@@ -324,25 +369,48 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
         raise FieldError("request.id", f"request {request.id!r} already exists")
     wanted = [s for s in slots if (params.not_before is None or s.start >= params.not_before)
               and slot_windows(request, s)]
-    able = [s for s in problem.shifts if may_take(problem, s, request)]
-    able.sort(key=lambda s: nearness(problem, s, plan.route_for(s.id), request))
-    per_slot: list[tuple[TimeWindow, tuple[TimeWindow, ...], list[Shift]]] = []
+    near: dict[str, float] = {}
+
+    def key(s: Shift) -> float:
+        if s.id not in near:
+            near[s.id] = nearness(problem, s, plan.route_for(s.id), request)
+        return near[s.id]
+
+    able = sorted((s for s in problem.shifts if may_take(problem, s, request)), key=key)
+    everyone: list[Shift] = []
+    per_slot: list[tuple[TimeWindow, tuple[TimeWindow, ...], list[Shift], list[Shift]]] = []
     for slot in wanted:
         windows = slot_windows(request, slot)
         # may_take with the slot as the request's windows: only the overlap differs.
         shifts = [s for s in able if any(w.start <= s.latest_end and s.start <= w.end
                                          for w in windows)][:params.candidates]
-        if shifts:
-            per_slot.append((slot, windows, shifts))
-    used = list({s.id: s for _, _, shifts in per_slot for s in shifts}.values())
+        if not shifts:
+            continue
+        # A relocation's targets: the booking's sub-problem (insert_job's candidates
+        # topped up with the nearest others), in its order.
+        targets = shifts
+        if params.relocate is not None and len(shifts) < params.candidates:
+            everyone = everyone or sorted(problem.shifts, key=key)
+            ids = {s.id for s in shifts}
+            targets = shifts + [s for s in everyone
+                                if s.id not in ids][:params.candidates - len(shifts)]
+        per_slot.append((slot, windows, shifts, targets))
+    used = list({s.id: s for *_, targets in per_slot for s in targets}.values())
     if not used:
         return []
-    search = DaySearch(problem, plan, used, request)
+    # SLA breaches priced as the whole day's objective prices them (its travel
+    # bound, with the new job), not by the candidate routes' smaller bound.
+    bound = travel_bound(problem, [request])
+    search = DaySearch(problem, plan, used, request, bound)
     index = {s.id: v for v, s in enumerate(used)}
     out = []
-    for slot, windows, shifts in per_slot:
+    for slot, windows, shifts, targets in per_slot:
         search.set_window(windows)
-        place = search.best([index[s.id] for s in shifts])
+        vehicles = [index[s.id] for s in shifts]
+        place = search.best(vehicles)
+        if params.relocate is not None:
+            place = search.relocated(vehicles, [index[s.id] for s in targets], place,
+                                     params.relocate)
         if place is not None:
             out.append(search.offer(slot, place, windows, params))
     out.sort(key=lambda o: (o.added_cost, o.slot.start))
