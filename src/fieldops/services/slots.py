@@ -157,8 +157,12 @@ def _consistent(problem: DispatchProblem, plan: DispatchPlan
         r for r in problem.requests if r.id in held)), plan
 
 
-def _key(day: date, version: int) -> str:
-    return f"{day.isoformat()}@{version}"
+def _key(day: date, version: int, plan_id: str | None, published_at: datetime | None) -> str:
+    """The cache key of one state of a day: its version alone repeats across
+    databases (and across a day deleted and published again), the plan in force and
+    its publishing instant with it do not."""
+    at = published_at.isoformat() if published_at is not None else ""
+    return f"{day.isoformat()}@{version}/{plan_id}/{at}"
 
 
 def business_tz(s: Session, settings: SlotSettings) -> ZoneInfo:
@@ -180,11 +184,11 @@ def load_day(s: Session, day: date, tz: ZoneInfo) -> Day | None:
 
     # The version first: the day's JSON (megabytes at 1 000 jobs) is read only when
     # this process has not decoded that version yet.
-    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id)
+    head = s.execute(select(LiveDayRow.version, LiveDayRow.plan_id, LiveDayRow.published_at)
                      .where(LiveDayRow.day == day)).first()
     if head is not None:
-        version, plan_id = head
-        key = _key(day, version)
+        version, plan_id, published_at = head
+        key = _key(day, version, plan_id, published_at)
         with _cache_lock:
             found = _cache.get(key)
         if found is None:
@@ -588,7 +592,8 @@ def _store_and_publish(s: Session, day: Day, problem: DispatchProblem, plan: Dis
         # The next offer of this day reads this plan: it need not decode it again (a
         # key of a transaction that rolls back is simply never asked for).
         for live in s.scalars(select(LiveDayRow).where(LiveDayRow.plan_id == row.id)):
-            _remember(_key(live.day, live.version), (problem, plan))
+            _remember(_key(live.day, live.version, live.plan_id, live.published_at),
+                      (problem, plan))
     return row.id
 
 
