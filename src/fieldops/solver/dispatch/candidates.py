@@ -65,18 +65,22 @@ def find_candidates(state: SolveState) -> Candidate:
     builder = Constructor(state.model.context)
     early: dict[str, EngineResult | None] = {}
     early_thread: threading.Thread | None = None
+    deferred = not state.choice.pyvrp and _first_plan_first(state)
     if not state.choice.pyvrp:
-        # VROOM needs no start plan: it runs in its child interpreter while the
-        # construction is built here, so that it gets the construction's seconds.
+        # VROOM needs no start plan: it runs in its child interpreter beside the
+        # construction, so that it gets the construction's seconds.
         early_thread = threading.Thread(
             target=lambda: early.update(result=run_engine(state, [])),
             name="fieldops-engine", daemon=True)
-        early_thread.start()
+        if not deferred:
+            early_thread.start()
     routes_built = builder.build(stop_at=state.search.end)
     chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
     state.report.construction_objective = chosen.cost / COST_SCALE
     state.report.construction_seconds = round(state.deadline.elapsed(), 3)
     state.tell(chosen.cost, chosen.assigned)
+    if early_thread is not None and deferred:
+        early_thread.start()
     search: RuinRecreate | None = None
     if early_thread is not None:
         chosen, search = _improve_while_engine_runs(state, builder, chosen, early_thread)
@@ -92,6 +96,20 @@ def find_candidates(state: SolveState) -> Candidate:
         chosen = ruin_and_recreate(state, builder, chosen, search)
     _adopt(state, chosen)
     return chosen
+
+
+def _first_plan_first(state: SolveState) -> bool:
+    """Whether VROOM's child waits for the construction's plan to be reported.
+
+    Past ``EngineParams.warm_start_max_jobs``: handing the day to the child
+    (its integer view, a pickle of two n × n matrices) and the child's own start
+    on the other core slowed the construction beside it by half or more (5 000
+    jobs at load 8: the first plan 21–25 s wall with the child started first,
+    13–16 s without it). The construction is the plan a caller sees first there;
+    VROOM at that size rarely answers within the limit at all. Below, VROOM's
+    plan is the better start and the construction takes a second or two.
+    """
+    return state.model.n_jobs > state.params.engines.warm_start_max_jobs
 
 
 def _improve_while_engine_runs(state: SolveState, builder: Constructor, chosen: Candidate,
