@@ -36,6 +36,10 @@ def test_vroom_explores_less_when_its_searches_cannot_finish() -> None:
     assert vroom_engine.exploration_for(1000, 8.0) == vroom_engine.CROWDED_EXPLORATION
     assert vroom_engine.exploration_for(2000, 300.0) == vroom_engine.EXPLORATION
     assert vroom_engine.CROWDED_EXPLORATION < vroom_engine.EXPLORATION
+    # Past HUGE_JOBS the least exploration, however long the budget.
+    assert vroom_engine.exploration_for(5000, 300.0) == vroom_engine.HUGE_EXPLORATION
+    assert vroom_engine.exploration_for(3000, 300.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.HUGE_EXPLORATION < vroom_engine.CROWDED_EXPLORATION
     # The engine uses the rule unless told a level; the level reaches VROOM.
     flat = tiny_flat()
     default = vroom_engine.solve(flat, 0.5)
