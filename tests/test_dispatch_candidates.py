@@ -185,3 +185,20 @@ def test_vroom_waits_for_the_first_plan_on_large_days_only(
         progress=lambda p: reported.set())
     assert_valid(problem, plan)
     assert seen_at_start == [large]
+
+
+@pytest.mark.parametrize("huge", [True, False])
+def test_vroom_is_asked_for_its_first_plan_only_on_huge_days(
+        monkeypatch: pytest.MonkeyPatch, huge: bool) -> None:
+    # Past HUGE_JOBS VROOM's start heuristics are most of its work: it is asked
+    # for a short timeout (its first plan, early) while the parent waits up to
+    # the whole budget; a smaller day keeps the crowding rule (aim left to it).
+    from fieldops.solver.dispatch import candidates
+
+    problem = lunch_day()
+    monkeypatch.setattr(vroom_engine, "HUGE_JOBS", 0 if huge else len(problem.requests))
+    calls = spy(monkeypatch, vroom_engine)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    assert calls[0]["aim"] == (candidates.HUGE_VROOM_TIMEOUT if huge else None)
+    assert calls[0]["time_limit"] > candidates.HUGE_VROOM_TIMEOUT

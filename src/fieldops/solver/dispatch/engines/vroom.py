@@ -93,6 +93,7 @@ def solve(
     exploration: int | None = None,
     should_stop: Callable[[], bool] | None = None,
     isolated: bool = True,
+    aim: float | None = None,
 ) -> EngineResult:
     """Run VROOM on ``flat`` with its own timeout of ``time_limit`` seconds.
 
@@ -100,13 +101,17 @@ def solve(
     time. With ``isolated`` (the default) VROOM runs in a child interpreter, so
     that this process's other threads keep running (see the module doc); the
     call raises :class:`EngineStopped` as soon as ``should_stop()`` turns true.
+    ``aim``: the timeout the child asks VROOM for (default :func:`aimed_budget`);
+    the child is still awaited up to ``time_limit`` and its grace.
     """
     if exploration is None:
         exploration = exploration_for(flat.n_jobs, time_limit)
     if not isolated:
         return _solve_here(flat, time_limit, threads=threads, exploration=exploration)
     started = time.monotonic()
-    aim = aimed_budget(time_limit, os.getloadavg()[0], os.cpu_count() or 1)
+    if aim is None:
+        aim = aimed_budget(time_limit, os.getloadavg()[0], os.cpu_count() or 1)
+    aim = min(aim, time_limit)
     payload = pickle.dumps((flat, aim, threads, exploration, time.time()),
                            protocol=pickle.HIGHEST_PROTOCOL)
     child = subprocess.Popen(
