@@ -197,8 +197,7 @@ def test_vroom_is_asked_for_its_first_plan_only_on_huge_days(
 
     problem = lunch_day()
     monkeypatch.setattr(vroom_engine, "HUGE_JOBS", 0 if huge else len(problem.requests))
-    calls = spy(monkeypatch, vroom_engine)
-    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    calls = spy(monkeypatch, vroom_engine, replace=lambda *args, **kwargs: None)
+    plan = solve_dispatch(problem, SolveParams(time_limit=1))
     assert_valid(problem, plan)
     assert calls[0]["aim"] == (candidates.HUGE_VROOM_TIMEOUT if huge else None)
-    assert calls[0]["time_limit"] > candidates.HUGE_VROOM_TIMEOUT
