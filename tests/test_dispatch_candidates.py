@@ -161,3 +161,43 @@ def test_ruin_and_recreate_runs_beside_vroom_on_large_days_only(
     assert beside and beside[0] is large
     stats = solver_info(plan)["ruin_recreate"]
     assert stats["iterations"] > 0 and stats["best_objective"] <= stats["start_objective"]
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_vroom_waits_for_the_first_plan_on_large_days_only(
+        monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
+    # Past warm_start_max_jobs VROOM's child starts once the construction's plan
+    # has been reported (handing it the day slowed the first plan by half); on a
+    # smaller day it starts first, to get the construction's seconds.
+    from fieldops.solver.dispatch import candidates
+
+    problem = lunch_day()
+    reported = threading.Event()
+    seen_at_start: list[bool] = []
+
+    def engine(state: Any, constructed: Any) -> None:
+        seen_at_start.append(reported.is_set())
+
+    monkeypatch.setattr(candidates, "run_engine", engine)
+    limit = 0 if large else len(problem.requests)
+    plan = solve_dispatch(problem, SolveParams(
+        time_limit=1, engines=EngineParams(warm_start_max_jobs=limit)),
+        progress=lambda p: reported.set())
+    assert_valid(problem, plan)
+    assert seen_at_start == [large]
+
+
+@pytest.mark.parametrize("huge", [True, False])
+def test_vroom_is_asked_for_its_first_plan_only_on_huge_days(
+        monkeypatch: pytest.MonkeyPatch, huge: bool) -> None:
+    # Past HUGE_JOBS VROOM's start heuristics are most of its work: it is asked
+    # for a short timeout (its first plan, early) while the parent waits up to
+    # the whole budget; a smaller day keeps the crowding rule (aim left to it).
+    from fieldops.solver.dispatch import candidates
+
+    problem = lunch_day()
+    monkeypatch.setattr(vroom_engine, "HUGE_JOBS", 0 if huge else len(problem.requests))
+    calls = spy(monkeypatch, vroom_engine, replace=lambda *args, **kwargs: None)
+    plan = solve_dispatch(problem, SolveParams(time_limit=1))
+    assert_valid(problem, plan)
+    assert calls[0]["aim"] == (candidates.HUGE_VROOM_TIMEOUT if huge else None)

@@ -41,6 +41,10 @@ def test_vroom_explores_less_when_its_searches_cannot_finish() -> None:
     assert vroom_engine.exploration_for(1000, 8.0) == vroom_engine.CROWDED_EXPLORATION
     assert vroom_engine.exploration_for(2000, 300.0) == vroom_engine.EXPLORATION
     assert vroom_engine.CROWDED_EXPLORATION < vroom_engine.EXPLORATION
+    # Past HUGE_JOBS the least exploration, however long the budget.
+    assert vroom_engine.exploration_for(5000, 300.0) == vroom_engine.HUGE_EXPLORATION
+    assert vroom_engine.exploration_for(3000, 300.0) == vroom_engine.EXPLORATION
+    assert vroom_engine.HUGE_EXPLORATION < vroom_engine.CROWDED_EXPLORATION
     # The engine uses the rule unless told a level; the level reaches VROOM.
     flat = tiny_flat()
     default = vroom_engine.solve(flat, TINY_BUDGET)
@@ -122,3 +126,23 @@ def test_the_child_aims_early_on_a_crowded_machine_and_the_grace_grows_with_the_
     assert vroom_engine.child_grace(5.0) == vroom_engine.CHILD_GRACE_SECONDS
     assert vroom_engine.child_grace(100.0) == pytest.approx(
         vroom_engine.CHILD_GRACE_SHARE * 100.0)
+
+
+def test_the_child_asks_vroom_for_the_aim_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``aim`` is the timeout handed to the child (never more than the budget); the
+    # default is the crowding rule's.
+    import pickle
+
+    sent: list[float] = []
+    real = pickle.dumps
+
+    def dumps(obj: object, *args: object, **kwargs: object) -> bytes:
+        if isinstance(obj, tuple) and len(obj) == 5:
+            sent.append(obj[1])
+        return real(obj, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vroom_engine.pickle, "dumps", dumps)
+    flat = tiny_flat()
+    check_flat_routes(flat, vroom_engine.solve(flat, 3.0, aim=0.3).routes)
+    check_flat_routes(flat, vroom_engine.solve(flat, 0.5, aim=2.0).routes)
+    assert sent == [0.3, 0.5]

@@ -35,6 +35,15 @@ MIN_ENGINE_SECONDS = 0.1
 MIN_RUIN_SECONDS = 0.2
 EXACT_REASON = "PyVRP's objective is the full objective"
 RUIN_SUFFIX = "+ruin-recreate"
+# The timeout VROOM is asked for past ``vroom.HUGE_JOBS`` jobs. Its start heuristics,
+# which no timeout interrupts, are most of its work there (5 000 jobs, level 0: 28
+# CPU s, 56 s wall at load 5 with a 1 s timeout; 60.8 s with 60 s; with 120 s a
+# plan no better). Alone, ruin and recreate went further in 40 s from that plan,
+# re-timed and repaired, than from the construction (44.5 × 10⁹ against 54.6 ×
+# 10⁹), so the plan is asked for as early as it comes: in a 300 s solve it came
+# at 94 s instead of 154 s (benchmarks/README.md), though on both runs the
+# construction improved beside it was still the better plan by then.
+HUGE_VROOM_TIMEOUT = 1.0
 
 
 def priced(model: Model, builder: Constructor, name: str,
@@ -65,18 +74,22 @@ def find_candidates(state: SolveState) -> Candidate:
     builder = Constructor(state.model.context)
     early: dict[str, EngineResult | None] = {}
     early_thread: threading.Thread | None = None
+    deferred = not state.choice.pyvrp and _first_plan_first(state)
     if not state.choice.pyvrp:
-        # VROOM needs no start plan: it runs in its child interpreter while the
-        # construction is built here, so that it gets the construction's seconds.
+        # VROOM needs no start plan: it runs in its child interpreter beside the
+        # construction, so that it gets the construction's seconds.
         early_thread = threading.Thread(
             target=lambda: early.update(result=run_engine(state, [])),
             name="fieldops-engine", daemon=True)
-        early_thread.start()
+        if not deferred:
+            early_thread.start()
     routes_built = builder.build(stop_at=state.search.end)
     chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
     state.report.construction_objective = chosen.cost / COST_SCALE
     state.report.construction_seconds = round(state.deadline.elapsed(), 3)
     state.tell(chosen.cost, chosen.assigned)
+    if early_thread is not None and deferred:
+        early_thread.start()
     search: RuinRecreate | None = None
     if early_thread is not None:
         chosen, search = _improve_while_engine_runs(state, builder, chosen, early_thread)
@@ -92,6 +105,20 @@ def find_candidates(state: SolveState) -> Candidate:
         chosen = ruin_and_recreate(state, builder, chosen, search)
     _adopt(state, chosen)
     return chosen
+
+
+def _first_plan_first(state: SolveState) -> bool:
+    """Whether VROOM's child waits for the construction's plan to be reported.
+
+    Past ``EngineParams.warm_start_max_jobs``: handing the day to the child
+    (its integer view, a pickle of two n × n matrices) and the child's own start
+    on the other core slowed the construction beside it by half or more (5 000
+    jobs at load 8: the first plan 21–25 s wall with the child started first,
+    13–16 s without it). The construction is the plan a caller sees first there;
+    VROOM at that size rarely answers within the limit at all. Below, VROOM's
+    plan is the better start and the construction takes a second or two.
+    """
+    return state.model.n_jobs > state.params.engines.warm_start_max_jobs
 
 
 def _improve_while_engine_runs(state: SolveState, builder: Constructor, chosen: Candidate,
@@ -219,8 +246,11 @@ def _run_vroom(state: SolveState, flat: FlatProblem, remaining: float,
     budget = remaining * state.params.engines.vroom_share
     if budget < MIN_ENGINE_SECONDS:
         return None
+    # Past HUGE_JOBS VROOM is asked for its first plan only (a short timeout), the
+    # parent still waiting up to the whole budget: see HUGE_VROOM_TIMEOUT.
+    aim = HUGE_VROOM_TIMEOUT if flat.n_jobs > vroom_engine.HUGE_JOBS else None
     return vroom_engine.solve(flat, budget, threads=state.engine_threads,
-                              should_stop=state.should_stop)
+                              should_stop=state.should_stop, aim=aim)
 
 
 def _engine_run(flat: FlatProblem, result: EngineResult, reason: str | None) -> EngineRun:
