@@ -61,7 +61,7 @@ from fieldops.solver.roster.plan import penalties as plan_penalties
 #: before the LNS takes over. A large model spends seconds in every sub-solve's
 #: presolve, and the LNS did not help there (realistic center, 120 s, single
 #: runs on a loaded machine: 927 685 and 891 274 alone, 929 742 with 20 % LNS).
-FULL_SHARE = 0.1
+FULL_SHARE = 0.3
 FULL_SHARE_LARGE = 1.0
 #: The per-agent heuristic is paced to this share of the whole time limit ...
 HINT_SHARE = 1 / 3
