@@ -10,7 +10,7 @@ from fieldops.domain.roster import Contract, RosterParams, RosterProblem, Roster
 from fieldops.solver.roster import solve_roster
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
-from fieldops.solver.roster.heuristic import Hint, greedy_hint, sweep
+from fieldops.solver.roster.heuristic import greedy_hint
 from fieldops.solver.roster.plan import from_shifts, to_roster
 from fieldops.solver.roster.solve import build_model
 from fieldops.validators.roster import assert_roster_valid, validate_roster
@@ -69,37 +69,3 @@ def test_a_passed_share_still_ends_with_a_complete_first_roster() -> None:
     roster = to_roster(m, from_shifts(m, hint.shifts), RosterStatus.FEASIBLE, 0.0, {})
     assert_roster_valid(p, roster)
     assert {a for a, _d, _t in hint.shifts} == {0, 1, 2, 3}
-
-
-def _two_shifts_each() -> RosterProblem:
-    """Demand on Monday–Thursday only; two agents of two shifts each can cover it."""
-    return problem(days=7, agents=(agent("a0"), agent("a1")),
-                   requirements=tuple(need(d, 9) for d in range(4)),
-                   contracts=(Contract("c", max_work_total=timedelta(hours=16)),))
-
-
-def _misplaced() -> Hint:
-    # a valid roster with every shift on a day nobody is needed
-    return Hint({(0, 4, 0): "q", (0, 5, 0): "q", (1, 5, 0): "q", (1, 6, 0): "q"}, [],
-                complete=True)
-
-
-def test_a_sweep_moves_shifts_to_where_they_are_missing() -> None:
-    p = _two_shifts_each()
-    ctx = RosterContext(p)
-    m, _ = build_model(p, ctx)
-    before = to_roster(m, from_shifts(m, _misplaced().shifts), RosterStatus.FEASIBLE, 0.0, {})
-    assert before.penalties["coverage_under"] > 0
-    swept = sweep(ctx, _misplaced(), Deadline.after(10.0))
-    assert swept.complete and swept.infeasible == []
-    roster = to_roster(m, from_shifts(m, swept.shifts), RosterStatus.FEASIBLE, 0.0, {})
-    assert_roster_valid(p, roster)
-    assert roster.penalties["coverage_under"] == 0
-    assert sorted(d for _, d, _ in swept.shifts) == [0, 1, 2, 3]
-
-
-def test_a_sweep_without_time_or_a_complete_roster_changes_nothing() -> None:
-    ctx = RosterContext(_two_shifts_each())
-    assert sweep(ctx, _misplaced(), Deadline.after(0.0)).shifts == _misplaced().shifts
-    partial = Hint({(0, 4, 0): "q"}, [], complete=False)
-    assert sweep(ctx, partial, Deadline.after(10.0)) is partial

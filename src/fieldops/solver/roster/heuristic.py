@@ -59,118 +59,41 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = 
     share = pace or deadline
     p = ctx.problem
     need, wu, wo, qi = _demand(ctx)
+    n = ctx.n_intervals
     order = sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a))
     chosen: dict[tuple[int, int, int], str | None] = {}
     infeasible: list[int] = []
     for done, a in enumerate(order):
-        if deadline.left() <= 0 or deadline.stopped():
+        left = deadline.left()
+        if left <= 0 or deadline.stopped():
             return Hint(chosen, infeasible, complete=False)
-        m, best_q = _agent_model(ctx, a, need, wu, wo, qi)
+        m = RosterModel(ctx, agent_ids=[a])
+        for family in HARD:
+            family.add(m)
+        best_q: dict[tuple[int, int], int] = {}
+        terms = []
+        for slot, var in m.by_agent[a]:
+            value, q = _value(slot, m.group_of[(a, slot.t)], need, wu, wo, qi, n)
+            best_q[(slot.d, slot.t)] = q
+            if value:
+                terms.append(value * var)
+        for w, wanted, lit in preferences.wishes(m, a):
+            if lit is not None:
+                terms.append((w if wanted else -w) * lit)
+        m.model.maximize(sum(terms))
         code, solver = _solve_agent(m, deadline, share.left() / (len(order) - done))
         if code == cp_model.INFEASIBLE:
             infeasible.append(a)
             continue
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return Hint(chosen, infeasible, complete=False)
-        _take(m, best_q, a, solver, need, chosen)
-    return Hint(chosen, infeasible, complete=True)
-
-
-def _agent_model(ctx: RosterContext, a: int, need: np.ndarray, wu: np.ndarray,
-                 wo: np.ndarray, qi: dict[str, int],
-                 ) -> tuple[RosterModel, dict[tuple[int, int], int]]:
-    """Agent ``a``'s hard rules, maximising the residual coverage its shifts fill
-    plus its met preferences; also the best queue index per ``(d, t)``."""
-    m = RosterModel(ctx, agent_ids=[a])
-    best_q: dict[tuple[int, int], int] = {}
-    for family in HARD:
-        family.add(m)
-    terms = []
-    n = ctx.n_intervals
-    for slot, var in m.by_agent[a]:
-        value, q = _value(slot, m.group_of[(a, slot.t)], need, wu, wo, qi, n)
-        best_q[(slot.d, slot.t)] = q
-        if value:
-            terms.append(value * var)
-    for w, wanted, lit in preferences.wishes(m, a):
-        if lit is not None:
-            terms.append((w if wanted else -w) * lit)
-    m.model.maximize(sum(terms))
-    return m, best_q
-
-
-def _take(m: RosterModel, best_q: dict[tuple[int, int], int], a: int,
-          solver: cp_model.CpSolver, need: np.ndarray,
-          chosen: dict[tuple[int, int, int], str | None]) -> None:
-    """Record agent ``a``'s solved shifts in ``chosen`` and take them off ``need``."""
-    queues = m.ctx.problem.queues
-    n = m.ctx.n_intervals
-    for slot, var in m.by_agent[a]:
-        if solver.boolean_value(var):
-            q = best_q[(slot.d, slot.t)]
-            chosen[(a, slot.d, slot.t)] = queues[q] if q >= 0 else None
-            if q >= 0:
-                need[slot.first:min(slot.last, n), q] -= 1
-
-
-def sweep(ctx: RosterContext, hint: Hint, until: Deadline) -> Hint:
-    """``hint`` (complete) with each agent re-solved in turn against what the
-    others leave uncovered, its current shifts hinted, until a sweep changes
-    nothing or ``until`` passes.
-
-    The first pass fills the early agents' favourite shifts and leaves the last
-    ones, bound by their minimum hours, only shifts nobody needs (Curtois–Qu 8:
-    53 rows short and 43 over after it); re-solving an agent with everyone
-    else fixed moves its shifts to where they are missing. An agent's re-solve
-    that finds nothing in time keeps its shifts, so the result stays complete.
-    """
-    if not hint.complete or hint.infeasible:
-        return hint
-    need, wu, wo, qi = _demand(ctx)
-    n = ctx.n_intervals
-    slots = ctx.slots
-    chosen = dict(hint.shifts)
-    for (_, d, t), queue in chosen.items():
-        if queue is not None:
-            need[slots[(d, t)].first:min(slots[(d, t)].last, n), qi[queue]] -= 1
-    order = sorted(range(len(ctx.problem.agents)),
-                   key=lambda a: (len(ctx.problem.agents[a].skills), a))
-    while not until.stopped() and until.left() > 0:
-        if not _sweep_once(ctx, order, chosen, (need, wu, wo, qi), until):
-            break
-    return Hint(chosen, [], complete=True)
-
-
-def _sweep_once(ctx: RosterContext, order: list[int],
-                chosen: dict[tuple[int, int, int], str | None],
-                demand: tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]],
-                until: Deadline) -> bool:
-    """One sweep of :func:`sweep` over ``order``; True when an agent's shifts changed."""
-    need, wu, wo, qi = demand
-    n = ctx.n_intervals
-    slots = ctx.slots
-    changed = False
-    for a in order:
-        if until.left() <= 0 or until.stopped():
-            return False
-        mine = {key: q for key, q in chosen.items() if key[0] == a}
-        for (_, d, t), queue in mine.items():
-            if queue is not None:
-                need[slots[(d, t)].first:min(slots[(d, t)].last, n), qi[queue]] += 1
-            del chosen[(a, d, t)]
-        m, best_q = _agent_model(ctx, a, need, wu, wo, qi)
         for slot, var in m.by_agent[a]:
-            m.model.add_hint(var, (a, slot.d, slot.t) in mine)
-        code, solver = _solve_agent(m, until, min(until.left(), 0.5))
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            _take(m, best_q, a, solver, need, chosen)
-            changed |= {k for k in chosen if k[0] == a} != set(mine)
-        else:  # keep the agent's shifts
-            for (_, d, t), queue in mine.items():
-                chosen[(a, d, t)] = queue
-                if queue is not None:
-                    need[slots[(d, t)].first:min(slots[(d, t)].last, n), qi[queue]] -= 1
-    return changed
+            if solver.boolean_value(var):
+                q = best_q[(slot.d, slot.t)]
+                chosen[(a, slot.d, slot.t)] = p.queues[q] if q >= 0 else None
+                if q >= 0:
+                    need[slot.first:min(slot.last, n), q] -= 1
+    return Hint(chosen, infeasible, complete=True)
 
 
 def _solve_agent(m: RosterModel, deadline: Deadline, share: float

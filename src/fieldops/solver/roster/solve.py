@@ -36,7 +36,7 @@ from fieldops.domain.roster import (
 from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
-from fieldops.solver.roster.heuristic import Hint, greedy_hint, sweep
+from fieldops.solver.roster.heuristic import Hint, greedy_hint
 from fieldops.solver.roster.lns import (
     LARGE_MODEL,
     LINEARIZATION,
@@ -67,11 +67,6 @@ FULL_SHARE_LARGE = 1.0
 HINT_SHARE = 1 / 3
 #: ... and may run late until this share is left (to finish the roster in).
 FINISH_SHARE = 0.1
-#: A complete roster of a model under LARGE_MODEL is then swept (each agent
-#: re-solved against the others, :func:`.heuristic.sweep`) until this share of the
-#: time limit: Curtois–Qu 8 from 5 498 to 3 975 in 2 s, where the LNS needed
-#: about 5 s for as much (load 3.5).
-SWEEP_SHARE = 0.1
 #: The CP-SAT model is built only while this share of the time is left: on the
 #: realistic center at load 10 the build alone took a fifth of 120 s.
 BUILD_SHARE = 1 / 3
@@ -214,33 +209,18 @@ def _first_roster(ctx: RosterContext, deadline: Deadline, limit: float,
     start = _Start(hint, deadline.elapsed(), 0.0)
     light = construction_model(ctx)
     if hint.complete and not hint.infeasible:
-        _take_hint(light, start, hint, callback)
-        if _shift_options(ctx) <= LARGE_MODEL:
-            _take_hint(light, start, sweep(ctx, hint, deadline.share(SWEEP_SHARE)), callback)
+        start.fallback = rebalance_blocks(light, from_shifts(light, hint.shifts))
+        start.hint_objective = sum(plan_penalties(light, start.fallback).values())
+        callback.report(start.hint_objective)
     # Building the model takes about as long as the heuristic on a large center (25 s
     # after 36 s at load 10, 58 s after 54 s at load 20): skip it when that, and
     # finishing the roster, would overrun the deadline.
     needed = max(BUILD_SHARE * limit, BUILD_FACTOR * start.hint_seconds + FINISH_SHARE * limit)
     if hint.infeasible or deadline.stopped() or deadline.left() < needed:
         return start, light
-    built_from = deadline.elapsed()
     m, _ = build_model(ctx.problem, ctx)
-    start.build_seconds, start.built = deadline.elapsed() - built_from, True
+    start.build_seconds, start.built = deadline.elapsed() - start.hint_seconds, True
     return start, m
-
-
-def _take_hint(light: RosterModel, start: _Start, hint: Hint, callback: _Callback) -> None:
-    """Make the complete ``hint`` the fallback roster when it is the first or better."""
-    agg = rebalance_blocks(light, from_shifts(light, hint.shifts))
-    objective = sum(plan_penalties(light, agg).values())
-    if start.hint_objective is None or objective < start.hint_objective:
-        start.hint, start.fallback, start.hint_objective = hint, agg, objective
-        callback.report(objective)
-
-
-def _shift_options(ctx: RosterContext) -> int:
-    """The number of shift variables the full model will have."""
-    return sum(len(ctx.options(a)) for a in range(len(ctx.problem.agents)))
 
 
 def _hint_model(m: RosterModel, start: _Start) -> None:
