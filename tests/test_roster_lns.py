@@ -3,18 +3,17 @@ or improves it, and its result is a valid roster."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
 from fieldops.domain.roster import Contract, RosterParams, RosterStatus
 from fieldops.solver.roster.deadline import Deadline
-from fieldops.solver.roster.lns import Incumbent, _Neighbourhoods, improve, set_hint
+from fieldops.solver.roster.lns import Incumbent, improve, set_hint
 from fieldops.solver.roster.plan import from_values, to_roster
 from fieldops.solver.roster.solve import build_model
 from fieldops.validators.roster import assert_roster_valid
-from roster_fixtures import MONDAY, agent, need, problem, template
+from roster_fixtures import agent, need, problem, template
 
 
 def _problem():  # type: ignore[no-untyped-def]
@@ -69,23 +68,3 @@ def test_improve_returns_at_once_when_no_time_is_left() -> None:
     stats = improve(m, best, Deadline.after(0.0), RosterParams(time_limit=1, workers=1),
                     lambda inc: None, [None])
     assert stats.iterations == 0 and best.values == values
-
-
-def test_the_shortage_neighbourhood_frees_an_agent_who_can_fill_a_short_row() -> None:
-    # one head wanted on Monday; only a5 may work Monday (the others have it off)
-    monday = frozenset({MONDAY})
-    agents = (*tuple(agent(f"a{k}", days_off=monday) for k in range(5)), agent("a5"))
-    p = problem(days=2, agents=agents, requirements=(need(0, 9),))
-    m, _ = build_model(p)
-    for var in m.x.values():  # nobody works: the row is short
-        m.model.add(var == 0)
-    solver = cp_model.CpSolver()
-    assert solver.solve(m.model) == cp_model.OPTIMAL
-    values = list(solver.response_proto.solution)
-    assert values[m.short[0].index] == 1
-    for seed in range(10):
-        hoods = _Neighbourhoods(m, random.Random(seed))
-        hoods.size["short"] = 1
-        fixed = set(hoods.fixed("short", values))
-        free = [a for a in range(6) if not set(hoods.by_agent[a]) <= fixed]
-        assert free == [5]  # a random agent would be a5 one time in six

@@ -32,8 +32,6 @@ LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
 MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
-#: the neighbourhoods in turn (``_Neighbourhoods.fixed``)
-KINDS = ("days", "block", "short", "days", "agents", "short")
 
 
 @dataclass
@@ -56,95 +54,25 @@ def set_hint(model: cp_model.CpModel, values: list[int]) -> None:
     hint.values.extend(values)
 
 
-class _Neighbourhoods:
-    """Index tables of the shift variables and the choice of each neighbourhood.
-
-    ``fixed(kind, values)`` returns the indices of the shift variables to fix.
-    """
-
-    def __init__(self, m: RosterModel, rng: random.Random) -> None:
-        self.m, self.rng = m, rng
-        self.agents = m.agents
-        self.n_days = m.ctx.problem.days
-        self.by_agent: dict[int, list[int]] = {a: [] for a in self.agents}
-        self.by_day: dict[int, list[int]] = {d: [] for d in range(self.n_days)}
-        self.cell: dict[tuple[int, int], list[int]] = {}
-        for (a, d, _t), var in m.x.items():
-            self.by_agent[a].append(var.index)
-            self.by_day[d].append(var.index)
-            self.cell.setdefault((a, d), []).append(var.index)
-        self.size = {"agents": max(1, min(len(self.agents), 3)),
-                     "days": max(1, min(self.n_days, 7)),
-                     "block": max(1, min(len(self.agents), max(2, len(self.agents) // 4))),
-                     "short": max(1, min(len(self.agents), 3))}
-        self.helpers = _helpers(m)
-
-    def limit(self, kind: str) -> int:
-        return self.n_days if kind == "days" else len(self.agents)
-
-    def fixed(self, kind: str, values: list[int]) -> list[int]:
-        rng, agents, n_days = self.rng, self.agents, self.n_days
-        if kind == "short":
-            free_agents = self._around_shortage(values)
-            return [i for a in agents if a not in free_agents for i in self.by_agent[a]]
-        if kind == "agents":
-            free_agents = set(rng.sample(agents, self.size["agents"]))
-            return [i for a in agents if a not in free_agents for i in self.by_agent[a]]
-        if kind == "block":
-            free_agents = set(rng.sample(agents, self.size["block"]))
-            span = min(n_days, 14)
-            first = rng.randrange(0, n_days - span + 1)
-            return [i for (a, d), idx in self.cell.items()
-                    if a not in free_agents or not first <= d < first + span for i in idx]
-        first = rng.randrange(0, max(1, n_days - self.size["days"] + 1))
-        free_days = set(range(first, first + self.size["days"]))
-        return [i for d in range(n_days) if d not in free_days for i in self.by_day[d]]
-
-    def _around_shortage(self, values: list[int]) -> set[int]:
-        """Agents who could fill one short requirement row (they are off then and
-        have a shift option covering it), topped up with random agents: the
-        coverage penalty dominates, and a random set of agents rarely holds
-        the chain of swaps that fills a given gap."""
-        k = self.size["short"]
-        short = [r for r, var in self.m.short.items() if values[var.index] > 0]
-        free: set[int] = set()
-        if short:
-            options = self.helpers.get(self.rng.choice(short), [])
-            idle = [a for a, i in options if values[i] == 0]
-            free = set(self.rng.sample(idle, min(len(idle), max(1, k // 2 + 1))))
-        rest = [a for a in self.agents if a not in free]
-        free.update(self.rng.sample(rest, min(len(rest), k - len(free))) if k > len(free)
-                    else [])
-        return free
-
-
-def _helpers(m: RosterModel) -> dict[int, list[tuple[int, int]]]:
-    """Requirement row → (agent, shift variable index) of every shift option that
-    covers the row's interval on a queue the agent may serve there."""
-    ctx = m.ctx
-    rows_by_interval: dict[int, list[int]] = {}
-    for r in m.short:
-        rows_by_interval.setdefault(ctx.row_interval[r], []).append(r)
-    out: dict[int, list[tuple[int, int]]] = {}
-    reqs = ctx.problem.requirements
-    for a in m.agents:
-        for slot, var in m.by_agent[a]:
-            queues = {q for q, _ in m.group_of[(a, slot.t)]}
-            for i in range(slot.first, slot.last):
-                for r in rows_by_interval.get(i, ()):
-                    if reqs[r].queue in queues:
-                        out.setdefault(r, []).append((a, var.index))
-    return out
-
-
 def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
             current: list[cp_model.CpSolver | None]) -> LnsStats:
     """Improve ``best`` in place until ``deadline`` (or its stop event)."""
+    rng = random.Random(params.seed)
     stats = LnsStats()
-    hoods = _Neighbourhoods(m, random.Random(params.seed))
-    size = hoods.size
+    agents = m.agents
+    n_days = m.ctx.problem.days
+    by_agent: dict[int, list[int]] = {a: [] for a in agents}
+    by_day: dict[int, list[int]] = {d: [] for d in range(n_days)}
+    cell: dict[tuple[int, int], list[int]] = {}
+    for (a, d, _t), var in m.x.items():
+        by_agent[a].append(var.index)
+        by_day[d].append(var.index)
+        cell.setdefault((a, d), []).append(var.index)
     variables = m.model.proto.variables
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
+            "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
+    kinds = ("days", "block", "days", "agents")
     sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
     while True:
         left = deadline.left()
@@ -152,8 +80,20 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             return stats
         # day windows improve most often on the benchmark instances; a block
         # (some agents over two weeks) lets them swap work within the block
-        kind = KINDS[stats.iterations % len(KINDS)]
-        fixed = hoods.fixed(kind, best.values)
+        kind = kinds[stats.iterations % len(kinds)]
+        if kind == "agents":
+            free_agents = set(rng.sample(agents, size["agents"]))
+            fixed = [i for a in agents if a not in free_agents for i in by_agent[a]]
+        elif kind == "block":
+            free_agents = set(rng.sample(agents, size["block"]))
+            span = min(n_days, 14)
+            first = rng.randrange(0, n_days - span + 1)
+            fixed = [i for (a, d), idx in cell.items()
+                     if a not in free_agents or not first <= d < first + span for i in idx]
+        else:
+            first = rng.randrange(0, max(1, n_days - size["days"] + 1))
+            free_days = set(range(first, first + size["days"]))
+            fixed = [i for d in range(n_days) if d not in free_days for i in by_day[d]]
         # shift variables are booleans: their domain is the interval [0, 1]
         for i in fixed:
             v = best.values[i]
@@ -177,11 +117,12 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             stats.improvements += 1
             stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
+        limit = n_days if kind == "days" else len(agents)
         # proven optimal: the neighbourhood was too easy, grow it; judged by the
         # search's own deterministic time, not the wall clock, which on a loaded
         # machine is mostly waiting and would shrink every neighbourhood to one
         if code == cp_model.OPTIMAL and solver.deterministic_time < SUB_DTIME / 2:
-            size[kind] = min(hoods.limit(kind), size[kind] + 1)
+            size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)
 
