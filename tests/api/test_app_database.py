@@ -36,8 +36,33 @@ def test_warm_leaves_a_connection_per_thread_in_the_pool(backend: str, request:
     db = Database(url, pool_size=7)
     try:
         assert db.engine.pool.checkedin() == 0
-        db.warm(7, Base.metadata)
+        assert db.warm(7, Base.metadata) is True
         assert db.engine.pool.checkedin() == 7
         assert db.engine.pool.checkedout() == 0
     finally:
         db.dispose()
+
+
+def test_warm_with_the_database_away_leaves_the_pool_to_fill_on_demand(
+        tmp_path: Path) -> None:
+    # A directory where the SQLite file should be: every connection attempt fails.
+    (tmp_path / "db").mkdir()
+    db = Database(f"sqlite:///{tmp_path / 'db'}", pool_size=3)
+    try:
+        assert db.warm(3, Base.metadata) is False
+        assert db.engine.pool.checkedout() == 0
+    finally:
+        db.dispose()
+
+
+def test_a_serve_worker_builds_its_app_with_the_database_away(tmp_path: Path) -> None:
+    """`fieldops serve` migrates before forking; its workers do not, so one re-forked
+    during a database outage boots (gunicorn stops the whole server when a worker
+    fails to boot)."""
+    (tmp_path / "db").mkdir()  # a directory where the SQLite file should be
+    away = f"sqlite:///{tmp_path / 'db'}"
+    config = {"DATABASE_URL": away, "REAPER": False, "WORKER_MODE": "thread"}
+    app = create_app({**config, "MIGRATE": False})
+    app.extensions["fieldops"].db.dispose()
+    with pytest.raises(Exception, match="unable to open database file"):
+        create_app(config)

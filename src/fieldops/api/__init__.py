@@ -84,6 +84,11 @@ DEFAULTS: dict[str, Any] = {
     # Pooled database connections kept open per process; `fieldops serve` sets it
     # to its threads per worker plus the background threads (reaper, solve results).
     "DB_POOL_SIZE": 5,
+    # Bring the schema up to date when the app is built. `fieldops serve` migrates
+    # once before forking and turns this off in its workers: a worker re-forked
+    # while the database is away then boots (and answers 503) instead of failing
+    # to boot, which makes gunicorn stop the whole server.
+    "MIGRATE": True,
     "WORKER_COUNT": 2,
     "LEASE_SECONDS": DEFAULT_LEASE_SECONDS,
     "REAPER": True,
@@ -224,7 +229,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # The same file every `fieldops` command uses, however the app is started.
         app.config["DATABASE_URL"] = default_url()
     db = Database(app.config["DATABASE_URL"], pool_size=int(app.config["DB_POOL_SIZE"]))
-    db.upgrade()
+    if app.config["MIGRATE"]:
+        db.upgrade()
     app.extensions["fieldops"] = State(
         db=db, backend=_backend(app, db), lease_seconds=float(app.config["LEASE_SECONDS"]),
         import_max_rows=int(app.config["IMPORT_MAX_ROWS"]),

@@ -86,7 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Not the Flask instance folder: that is beside the package (src/instance in a
     # checkout), while `fieldops keys create` writes under the current directory.
     config = {"DATABASE_URL": _db_url(args), **_app_settings(args),
-              "DB_POOL_SIZE": args.threads + SERVE_BACKGROUND_THREADS}
+              "DB_POOL_SIZE": args.threads + SERVE_BACKGROUND_THREADS, "MIGRATE": False}
     try:
         settings_from_env()  # a bad FIELDOPS_… variable stops here, not in every worker
     except ValueError as exc:

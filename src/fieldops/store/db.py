@@ -8,6 +8,7 @@ PostgreSQL URLs use psycopg 3: ``postgresql+psycopg://user@host:5432/db``.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 PG_CONNECT_TIMEOUT_SECONDS = 5
 #: SQLAlchemy's default number of pooled connections kept open; a serving process
@@ -93,12 +96,17 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         upgrade(self.engine, revision)
 
-    def warm(self, connections: int, metadata: MetaData) -> None:
+    def warm(self, connections: int, metadata: MetaData) -> bool:
         """Open ``connections`` pooled connections at once and read every table of
         ``metadata`` on each, so a serving process's first burst of requests neither
         waits for new database connections nor for each new PostgreSQL backend to
         load the tables' catalog entries (issue 19: the slow first requests of each
-        phase of the PostgreSQL load benchmark)."""
+        phase of the PostgreSQL load benchmark).
+
+        Only a head start: with the database away (a worker re-forked during an
+        outage) it logs, leaves the pool to fill on demand and returns False, so the
+        worker still boots and answers 503 until the database is back.
+        """
         held = []
         try:
             for _ in range(connections):
@@ -107,9 +115,13 @@ class Database:
                 for table in metadata.sorted_tables:
                     conn.execute(select(text("1")).select_from(table).limit(0)).all()
                 conn.rollback()
+        except SQLAlchemyError as exc:
+            log.warning("database pool not warmed: %s", type(exc).__name__)
+            return False
         finally:
             for conn in held:
                 conn.close()
+        return True
 
     def dispose(self) -> None:
         self.closed = True
