@@ -11,13 +11,14 @@ on a full morning where offers move planned jobs to another technician.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldops.domain import ServiceRequest, TimeWindow
+from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest, TimeWindow
 from fieldops.solver.slots import book_slot, day_slots, offer_slots
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
@@ -45,13 +46,15 @@ def customers(draw: st.DrawFn) -> list[ServiceRequest]:
     return out
 
 
-@given(customers(), st.randoms(use_true_random=False))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
-                                                    rng: object) -> None:
-    wishes = [(r, o) for r in reqs for o in offer_slots(DAY.problem, DAY.published, r, SLOTS)]
+def _book_in_random_order(problem: DispatchProblem, plan: DispatchPlan,
+                          reqs: list[ServiceRequest], slots: Sequence[TimeWindow],
+                          rng: object) -> dict[str, TimeWindow]:
+    """Book every customer's offers in ``rng``'s order, one booking per customer:
+    each booking is valid and keeps every promise made so far, an offer is refused
+    only once an earlier booking took its room, and nobody is left out."""
+    wishes = [(r, o) for r in reqs for o in offer_slots(problem, plan, r, slots)]
     rng.shuffle(wishes)  # type: ignore[attr-defined]
-    problem, plan = DAY.problem, DAY.published
+    day_jobs = len(problem.requests)
     promises: dict[str, TimeWindow] = {}
     for req, offer in wishes:
         if req.id in promises:
@@ -65,8 +68,15 @@ def test_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
         assert_valid(problem, plan)
         assert_promises_kept(plan, promises)
         assert not plan.unassigned
-    routed = sum(len(r.jobs) for r in plan.routes)
-    assert routed == len(DAY.problem.requests) + len(promises)
+    assert sum(len(r.jobs) for r in plan.routes) == day_jobs + len(promises)
+    return promises
+
+
+@given(customers(), st.randoms(use_true_random=False))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
+                                                    rng: object) -> None:
+    promises = _book_in_random_order(DAY.problem, DAY.published, reqs, SLOTS, rng)
     assert {dataclasses.astuple(w) for w in promises.values()} <= {
         dataclasses.astuple(s) for s in SLOTS}
 
@@ -93,21 +103,4 @@ def gas_customers(draw: st.DrawFn) -> list[ServiceRequest]:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_relocating_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
                                                               rng: object) -> None:
-    wishes = [(r, o) for r in reqs for o in offer_slots(FULL.problem, FULL.plan, r, MORNING)]
-    rng.shuffle(wishes)  # type: ignore[attr-defined]
-    problem, plan = FULL.problem, FULL.plan
-    promises: dict[str, TimeWindow] = {}
-    for req, offer in wishes:
-        if req.id in promises:
-            continue
-        booked = book_slot(problem, plan, req, offer.slot)
-        if booked is None:
-            assert promises, f"{offer.id} was offered to {req.id} on the untouched day"
-            continue
-        problem, plan = booked.insertion.problem, booked.insertion.plan
-        promises[req.id] = offer.slot
-        assert_valid(problem, plan)
-        assert_promises_kept(plan, promises)
-        assert not plan.unassigned
-    routed = sum(len(r.jobs) for r in plan.routes)
-    assert routed == len(FULL.problem.requests) + len(promises)
+    _book_in_random_order(FULL.problem, FULL.plan, reqs, MORNING, rng)
