@@ -220,7 +220,12 @@ def cmd_staff(args: argparse.Namespace) -> int:
 def cmd_intraday(args: argparse.Namespace) -> int:
     """``fieldops intraday``: re-forecast, staff and compare; writes CSV or JSON."""
     from fieldops.domain.workforce import IntradaySettings
-    from fieldops.schemas import parse_instant, read_json_file, roster_from_json
+    from fieldops.schemas import (
+        parse_instant,
+        read_json_file,
+        roster_from_json,
+        roster_problem_from_json,
+    )
     from fieldops.solver.forecast import read_volumes
     from fieldops.solver.forecast.intraday import reforecast
     from fieldops.solver.staffing.predict import intraday_staffing
@@ -233,9 +238,11 @@ def cmd_intraday(args: argparse.Namespace) -> int:
     day_ahead = read_volumes(args.forecast, field="forecast")
     actuals = read_volumes(args.actuals, interval=day_ahead.interval, field="actuals")
     roster = roster_from_json(read_json_file(args.roster)) if args.roster else None
+    problem = (roster_problem_from_json(read_json_file(args.problem))
+               if args.problem else None)
     result = reforecast(day_ahead, actuals, now, settings)
     frame = intraday_staffing(scenario.volumes(result.volumes), result.day_ahead, target,
-                              queue_specs(args, result.volumes.queues), roster)
+                              queue_specs(args, result.volumes.queues), roster, problem)
     out = Path(args.output)
     written = frame.copy()
     written["interval_start"] = written["interval_start"].map(
@@ -248,6 +255,11 @@ def cmd_intraday(args: argparse.Namespace) -> int:
     console.print(intraday_table(result.ratios, frame, roster is not None))
     console.print(f"rest of the day from {now.isoformat()} written to {out}")
     return 0
+
+
+def _agents(value: float) -> str:
+    """Agent-intervals of capacity: quarters of an agent where learners work."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def intraday_table(ratios: pd.DataFrame, frame: pd.DataFrame, with_roster: bool) -> Table:
@@ -263,7 +275,7 @@ def intraday_table(ratios: pd.DataFrame, frame: pd.DataFrame, with_roster: bool)
                f"{r.aht_ratio:.3f}", f"{part['day_ahead'].sum():,.0f}",
                f"{part['offered'].sum():,.0f}", f"{int(part['required'].sum()):,}"]
         if with_roster:
-            row += [f"{int(part['rostered'].sum()):,}", f"{int(part['short'].sum()):,}",
+            row += [_agents(part["rostered"].sum()), _agents(part["short"].sum()),
                     str(int((~part["meets_target"].astype(bool)).sum()))]
         table.add_row(*row)
     return table
@@ -362,6 +374,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "2026-12-07T12:00:00+01:00")
     p.add_argument("-o", "--output", required=True, help="intraday CSV (or .json)")
     p.add_argument("--roster", help="roster JSON (fieldops roster -o) to compare with")
+    p.add_argument("--problem", help="the roster's problem JSON: its agents' proficiency, so "
+                                     "a learner counts at its capacity (without it every "
+                                     "rostered agent counts as one)")
     p.add_argument("--half-life", default="3h", help="weight halves with this age (3h)")
     p.add_argument("--prior-contacts", type=float, default=20.0,
                    help="pseudo-count shrinking the ratio toward 1 (default 20)")

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -78,15 +79,21 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _agents(value: Any) -> Any:
+    """A count of agents: whole when whole, else to the quarter agent a learner's
+    capacity makes (``None`` stays)."""
+    if isinstance(value, float | np.floating) and math.isfinite(value):
+        return int(value) if float(value).is_integer() else round(float(value), DECIMALS)
+    return value
+
+
 def _records(frame: pd.DataFrame, tz: str | None) -> list[dict[str, Any]]:
     out = []
     for rec in frame.to_dict(orient="records"):
         stamp = pd.Timestamp(rec["interval_start"])
         rec["interval_start"] = (stamp.tz_convert(tz) if tz else stamp).isoformat()
         for key in ("required", "rostered", "short"):
-            value = rec.get(key)
-            if isinstance(value, float) and math.isfinite(value):
-                rec[key] = int(value)
+            rec[key] = _agents(rec.get(key))
         out.append({k: _number(v) for k, v in rec.items()})
     return out
 
@@ -101,8 +108,8 @@ def _summary(frame: pd.DataFrame, has_roster: bool) -> list[dict[str, Any]]:
             "required_agent_intervals": int(part["required"].sum()),
         }
         if has_roster:
-            row["rostered_agent_intervals"] = int(part["rostered"].sum())
-            row["short_agent_intervals"] = int(part["short"].sum())
+            row["rostered_agent_intervals"] = _agents(float(part["rostered"].sum()))
+            row["short_agent_intervals"] = _agents(float(part["short"].sum()))
             row["intervals_below_target"] = int((~part["meets_target"].astype(bool)).sum())
         out.append(row)
     return out

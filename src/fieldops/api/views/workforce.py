@@ -96,7 +96,8 @@ class IntradayOut(Strict):
     summary = fields.List(fields.Dict())
     intervals = fields.List(fields.Dict(), metadata={
         "description": "rest of today per interval and queue: day_ahead, offered (re-forecast), "
-                       "aht_seconds, required, rostered, short, service_level, meets_target"})
+                       "aht_seconds, required, rostered (capacity: a learner is half an agent), "
+                       "short, service_level, meets_target"})
 
 
 @blp.route("/forecasts", methods=["POST"])

@@ -305,7 +305,7 @@ def intraday_staffing(
     target, queues
         As for :func:`fieldops.solver.staffing.staff`.
     roster, problem
-        The published roster (and its problem) whose heads are compared; without
+        The published roster (and its problem) whose staff is compared; without
         one, ``rostered``, ``short``, ``service_level`` and ``meets_target`` are
         empty.
 
@@ -314,15 +314,19 @@ def intraday_staffing(
     pandas.DataFrame
         :data:`INTRADAY_COLUMNS`: contacts ``day_ahead`` and re-forecast
         ``offered``, ``required`` heads (⌈scheduled⌉ of ``staff()``), the roster's
-        heads ``rostered`` and ``short`` = max(0, required − rostered), the
-        predicted ``service_level`` with the rostered heads and ``meets_target``.
+        ``rostered`` capacity on the queue (heads weighted by proficiency, as the
+        roster's coverage counts them: a learner is half an agent) and ``short`` =
+        max(0, required − rostered), the predicted ``service_level`` with that
+        staff and ``meets_target``.
     """
     target = target or StaffingTarget()
     keys = ["interval_start", "queue"]
     if roster is not None:
         pred = predict_service_level(roster, rest_of_day, target, queues, problem=problem)
-        frame = pred.rename(columns={"staffed": "rostered"})
-        frame["short"] = np.maximum(frame["required"] - frame["rostered"], 0)
+        # capacity, as the roster's own coverage counts it: two learners (0.5 each)
+        # fill one required place
+        frame = pred.drop(columns="staffed").rename(columns={"capacity": "rostered"})
+        frame["short"] = np.maximum(frame["required"] - frame["rostered"], 0.0)
     else:
         plan = staff(rest_of_day, target, queues).frame
         frame = plan[[*keys, "offered"]].copy()
