@@ -183,3 +183,14 @@ def test_a_solved_plan_priced_again_gives_its_penalties_and_breaks_no_hard_rule(
     for key, value in totals.items():
         if key != "unassigned":
             assert round(value, 3) == plan.penalties[key]
+
+
+def test_fits_load_holds_a_route_to_the_van_and_an_open_van_takes_anything() -> None:
+    # The one capacity check of the live insertion, the slot offers and relocation.
+    w = LineWorld()
+    van, open_van = w.technician("A", 0, capacity=10.0), w.technician("B", 0)
+    jobs = [w.job("J1", 5, load=4.0), w.job("J2", 10, load=6.0), w.job("J3", 15, load=1.0)]
+    ev = RouteEvaluator(context_of(w.problem([van, open_van], jobs)))
+    assert ev.fits_load(0, [0, 1])  # 10 of 10
+    assert not ev.fits_load(0, [0, 1, 2])  # 11 of 10
+    assert ev.fits_load(1, [0, 1, 2])

@@ -160,6 +160,11 @@ class RouteEvaluator:
         self.penalty = penalty
         self.disruption: list[Term | None] = [disruption_term(ctx, job) for job in ctx.jobs]
 
+    def fits_load(self, v: int, route: list[int]) -> bool:
+        """Whether ``route``'s jobs fit vehicle ``v``'s capacity (none: always)."""
+        cap = self.vehicles[v].capacity
+        return cap is None or sum(self.load[j] for j in route) <= cap
+
     def empty(self, v: int) -> Schedule:
         """The schedule of vehicle ``v`` with no job."""
         return Schedule([], None, self.vehicles[v].start, 0)

@@ -242,14 +242,10 @@ class _Search:
         critical = self.new is not None and self.ctx.jobs[self.new].priority.rank == 0
         self.sla_first = sla_first or critical
 
-    def fits_load(self, v: int, route: list[int]) -> bool:
-        cap = self.eval.vehicles[v].capacity
-        return cap is None or sum(self.eval.load[j] for j in route) <= cap
-
     def best_on(self, v: int, job: int, route: list[int], base: Schedule
                 ) -> _Trial | None:
         """The best ranked position of ``job`` on vehicle ``v``."""
-        if v not in self.ctx.allowed[job] or not self.fits_load(v, [*route, job]):
+        if v not in self.ctx.allowed[job] or not self.eval.fits_load(v, [*route, job]):
             return None
         best: _Trial | None = None
         for p in range(len(route) + 1):

@@ -89,11 +89,6 @@ def movable(ev: RouteEvaluator, j: int) -> bool:
     return job.pinned_start is None and job.pinned_technician is None
 
 
-def _fits_load(ev: RouteEvaluator, v: int, route: list[int]) -> bool:
-    cap = ev.vehicles[v].capacity
-    return cap is None or sum(ev.load[j] for j in route) <= cap
-
-
 def may_fit(ev: RouteEvaluator, v: int, route: list[int], starts: list[int], job: int,
             p: int) -> bool:
     """A necessary condition for ``job`` at position ``p`` of ``route`` (timed
@@ -132,7 +127,7 @@ def cheapest(ev: RouteEvaluator, v: int, route: list[int], base: Schedule, job: 
     """(cost delta, route, schedule, position) of ``job``'s cheapest position on
     ``route`` (timed ``base``), the first on a tie; ``None`` when none fits.
     ``quick``: :func:`without_lunch` of ``ev``, to rule positions out first."""
-    if not _fits_load(ev, v, [*route, job]):
+    if not ev.fits_load(v, [*route, job]):
         return None
     best: tuple[int, list[int], Schedule, int] | None = None
     for p in range(len(route) + 1):

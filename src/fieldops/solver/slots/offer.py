@@ -215,16 +215,12 @@ class DaySearch:
         self.eval.windows[self.NEW] = [(self.ctx.seconds(w.start), self.ctx.seconds(w.end))
                                        for w in windows]
 
-    def _fits_load(self, v: int, route: list[int]) -> bool:
-        cap = self.eval.vehicles[v].capacity
-        return cap is None or sum(self.eval.load[j] for j in route) <= cap
-
     def best(self, vehicles: Sequence[int]) -> _Place | None:
         """The position :func:`insert_job` would choose among ``vehicles``."""
         best: _Place | None = None
         for v in vehicles:
             base, route = self.base[v], self.routes[v]
-            if base is None or not self._fits_load(v, [*route, self.NEW]):
+            if base is None or not self.eval.fits_load(v, [*route, self.NEW]):
                 continue
             for p in range(len(route) + 1):
                 if not may_fit(self.eval, v, route, base.starts, self.NEW, p):
