@@ -281,8 +281,26 @@ def _routed(plan: Any) -> set[str]:
     return {rid for r in plan.routes for rid in r.request_ids}
 
 
-def _oracle_row(days: list[Any], req: Any, gain: int, args: argparse.Namespace
-                ) -> dict[str, Any] | None:
+def _held_day(problem: Any, plan: Any) -> Any:
+    """``problem`` with every routed job starting no earlier than it does in
+    ``plan`` (its windows cut there, as the insertion holds them): the rule offers
+    and bookings keep, so ``--oracle-hold`` re-solves under it too."""
+    import dataclasses
+
+    from fieldops.solver.live.insert import _held
+
+    where = {st.request_id: (r.technician_id, st.start) for r in plan.routes for st in r.jobs}
+    end = max([problem.horizon.end] + [s.latest_end for s in problem.shifts])
+    held = tuple(_held(q, *where[q.id], end) if q.id in where else q
+                 for q in problem.requests)
+    # _held pins frozen work to its technician; nothing is pinned on this day.
+    return dataclasses.replace(problem, requests=held)
+
+
+def _oracle_row(days: list[Any], req: Any, gain: int, args: argparse.Namespace,
+                oracle_problem: Any) -> dict[str, Any] | None:
+    """Our top offer on ``days[0]`` against the oracle's re-solves of
+    ``oracle_problem`` (that day, held with ``--oracle-hold``)."""
     from fieldops.solver.slots import book_slot, day_slots, open_slots
 
     d, problem, plan, _ = days[0]
@@ -295,7 +313,7 @@ def _oracle_row(days: list[Any], req: Any, gain: int, args: argparse.Namespace
     costs, repriced = {}, None
     for s in open_slots(day_slots(d, problem.tz), problem.shifts, req):
         mine = booked.insertion.plan if s.start == top.slot.start else None
-        costs[s.start], again = _oracle_cost(problem, plan, req, s, args, gain, mine)
+        costs[s.start], again = _oracle_cost(oracle_problem, plan, req, s, args, gain, mine)
         repriced = again if mine is not None else repriced
     feasible = [c for c in costs.values() if c is not None]
     if not feasible:
@@ -339,11 +357,12 @@ def part_oracle(args: argparse.Namespace) -> dict[str, Any]:
                 {r.shift_id: list(r.request_ids) for r in plan.routes}))
     assert _routed(plan) == _routed(solved)
     problem = _baselined(problem, plan)
+    oracle_problem = _held_day(problem, plan) if args.oracle_hold else problem
     days = [(days[0][0], problem, plan, days[0][3])]
     # The same search without the job: what re-solving alone finds is not the
     # job's cost (its gain is taken off every oracle; 0 when the published plan is
     # a local optimum of the search, as it was in every run so far).
-    alone = _warm_resolve(problem, plan, args.oracle_time_limit, args.seed)
+    alone = _warm_resolve(oracle_problem, plan, args.oracle_time_limit, args.seed)
     gain = max(0, alone.published - alone.cost) if alone.routed >= _routed(plan) else 0
     rng = random.Random(args.seed + 1)
     rows: list[dict[str, Any]] = []
@@ -351,12 +370,12 @@ def part_oracle(args: argparse.Namespace) -> dict[str, Any]:
     while len(rows) < args.oracle_sample and k < args.oracle_sample * 4:
         req = _request(rng, days, 10_000 + k)
         k += 1
-        row = _oracle_row(days, req, gain, args)
+        row = _oracle_row(days, req, gain, args, oracle_problem)
         if row is not None:
             rows.append(row)
     gaps = [r["gap"] for r in rows]
     return {"jobs": args.oracle_jobs, "technicians": args.oracle_techs,
-            "sample": len(rows), "drawn": k,
+            "hold": args.oracle_hold, "sample": len(rows), "drawn": k,
             "resolve_gain_without_job": round(gain / COST_SCALE, 2),
             "median_gap": round(statistics.median(gaps), 4) if gaps else None,
             "p10_gap": round(_percentile(gaps, 0.10), 4) if gaps else None,
@@ -479,6 +498,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--oracle-time-limit", type=float, default=5.0)
     parser.add_argument("--oracle-polish", type=float, default=20.0,
                         help="seconds of ruin and recreate on the oracle's published day")
+    parser.add_argument("--oracle-hold", action="store_true",
+                        help="the oracle's re-solves start no published job earlier than"
+                             " published (the rule of offers and bookings)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--service", type=int, default=50,
                         help="requests timed through services.slots.offers on SQLite")

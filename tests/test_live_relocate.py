@@ -102,3 +102,52 @@ def test_a_cheap_place_is_kept_without_trying_a_relocation() -> None:
                        InsertParams(time_budget=0, relocate=RelocateLimits()))
     assert found.mode in (InsertMode.NO_MOVE, InsertMode.PUSH)
     assert {k: v for k, v in where(found.plan).items() if k != "N"} == where(d.plan)
+
+
+WATER = Skill("water", 1)
+CHAIN_ROUTES = {"S-A": ["A1", "A2", "A3"], "S-B": ["B1", "B2", "B3"], "S-C": []}
+
+
+class ChainDay:
+    """Only an ejection chain makes room. A (km 0, gas and water) serves A1-A3 as
+    in :class:`FullDay`; B (km 20, water) serves B1 (km 25), B2 (km 30) and B3
+    (km 35), an hour each, in the same full morning; C (km 40, no skill) is free
+    all day. A's jobs need water: only B may take one, and B is full; C may take
+    B3 (no skill). So the new gas job at km 8 fits only if A3 goes to B and B3
+    to C."""
+
+    def __init__(self) -> None:
+        w = LineWorld()
+        techs = [w.technician("A", 0, skills=[GAS, WATER]), w.technician("B", 20, skills=[WATER]),
+                 w.technician("C", 40)]
+        jobs = [w.job(rid, km, 60, required_skills=(WATER,))
+                for rid, km in (("A1", 5), ("A2", 10), ("A3", 15))]
+        jobs += [w.job("B1", 25, 60), w.job("B2", 30, 60), w.job("B3", 35, 60)]
+        self.new_place = w.at(8, "new")
+        shifts = [shift("A", 0, 240), shift("B", 0, 240), shift("C", 0, 540)]
+        self.problem: DispatchProblem = w.problem(techs, jobs, shifts=shifts)
+        self.plan: DispatchPlan = evaluate_routes(
+            self.problem, {k: v for k, v in CHAIN_ROUTES.items() if v})
+        assert_valid(self.problem, self.plan)
+
+    def request(self, rid: str = "N") -> ServiceRequest:
+        return ServiceRequest(id=rid, location=self.new_place, duration=timedelta(hours=1),
+                              required_skills=(GAS,))
+
+
+def test_only_an_ejection_chain_makes_room() -> None:
+    d = ChainDay()
+    single = insert_job(d.problem, d.plan, d.request(),
+                        InsertParams(time_budget=0, relocate=RelocateLimits(chains=0)))
+    assert single.mode == InsertMode.UNPLACED  # no single move (nor two) makes room
+    found = insert_job(d.problem, d.plan, d.request(),
+                       InsertParams(time_budget=0, relocate=RelocateLimits()))
+    assert found.mode == InsertMode.RELOCATE
+    assert_valid(found.problem, found.plan)
+    moved = {rid: tech for rid, tech in where(found.plan).items()
+             if where(d.plan).get(rid) != tech}
+    # A job of A went to B, and a job of B to C; the new job is A's.
+    assert moved.pop("N") == "A"
+    assert sorted(moved.values()) == ["B", "C"]
+    assert {rid[0] for rid in moved} == {"A", "B"}
+    assert not found.plan.unassigned

@@ -19,7 +19,7 @@ from fieldops.solver.live.insert import may_take
 from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
-from test_live_relocate import FullDay
+from test_live_relocate import ChainDay, FullDay
 
 from line_world import t
 from live_fixtures import ROUTES, Day, starts
@@ -148,6 +148,28 @@ def test_a_full_route_is_offered_by_relocating_a_job_and_books_as_offered() -> N
     assert_promises_kept(booked.insertion.plan, {"N": o.slot})
     assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
     assert starts(booked.insertion.plan)["A3"][0] == "B"
+    objective = booked.insertion.plan.objective - d.plan.objective
+    assert abs(objective - (o.added_cost - o.disruption)) < 0.5
+    assert tuple(sorted(booked.insertion.moved)) == o.moved
+
+
+def test_an_ejection_chain_is_offered_and_books_as_offered() -> None:
+    # Only a chain makes room (tests/test_live_relocate.py): a job of A goes to B,
+    # which hands a job to C; the offer says so and the booking does it, at its cost.
+    d = ChainDay()
+    new = d.request()
+    offers = offer_slots(d.problem, d.plan, new, _full_day_slots())
+    assert len(offers) == 1 and len(offers[0].relocated) == 2
+    o = offers[0]
+    assert o.disruption >= 2 * d.problem.weights.reassigned
+    booked = book_slot(d.problem, d.plan, new, o.slot)
+    assert booked is not None
+    assert booked.insertion.mode == "relocate"
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert_promises_kept(booked.insertion.plan, {"N": o.slot})
+    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    after = starts(booked.insertion.plan)
+    assert sorted(after[rid][0] for rid in o.relocated) == ["B", "C"]
     objective = booked.insertion.plan.objective - d.plan.objective
     assert abs(objective - (o.added_cost - o.disruption)) < 0.5
     assert tuple(sorted(booked.insertion.moved)) == o.moved

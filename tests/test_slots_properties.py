@@ -5,7 +5,8 @@ book in a random order, some several offers each. Every booking either succeeds 
 the plan stays valid (dispatch validator) with every earlier promise kept (promise
 validator) and nobody taken out — or fails only because an earlier booking took the
 room: the first booking of all always succeeds (the offer was bookable). The same
-on a full morning where offers move planned jobs to another technician.
+on a full morning where offers move planned jobs to another technician, and on one
+where they move a chain of two (an ejection chain).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fieldops.domain import DispatchPlan, DispatchProblem, ServiceRequest, TimeW
 from fieldops.solver.slots import book_slot, day_slots, offer_slots
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
-from test_live_relocate import FullDay
+from test_live_relocate import ChainDay, FullDay
 
 from line_world import t
 from live_fixtures import Day
@@ -104,3 +105,15 @@ def gas_customers(draw: st.DrawFn) -> list[ServiceRequest]:
 def test_relocating_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
                                                               rng: object) -> None:
     _book_in_random_order(FULL.problem, FULL.plan, reqs, MORNING, rng)
+
+
+CHAIN = ChainDay()
+
+
+@given(gas_customers(), st.randoms(use_true_random=False))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_chained_offers_booked_in_any_order_never_overbook(reqs: list[ServiceRequest],
+                                                           rng: object) -> None:
+    # The same customers on the day where the first gas job fits only by a chain.
+    chained = [dataclasses.replace(r, location=CHAIN.new_place) for r in reqs]
+    _book_in_random_order(CHAIN.problem, CHAIN.plan, chained, MORNING, rng)

@@ -17,6 +17,12 @@ offer stays cheap:
   off a changed route (not onto the new job's route) while that saves, up to
   ``moves`` jobs in all: the first move's pushes often cost more than moving one
   of the pushed jobs.
+* **An ejection chain**: when the best so far (the new job's own place, or the
+  relocation above) costs more than a chain could (the new job's place without a
+  job A plus two reassignments), A goes to a target route *without* one of its
+  jobs B, and B to a third route (neither the new job's nor A's): room on a full
+  target. Bounded: only the ``chains`` cheapest (route, A) pairs, and per pair the
+  ``ejections`` cheapest places of A (target, B) go on to place B.
 
 Every route is timed exactly by the one route evaluator, under every hard rule it
 knows (windows, shifts, lunch, capacity), every job no earlier than it starts now
@@ -27,13 +33,16 @@ the job has a baseline, else in ``extra``) and the re-timing beyond the toleranc
 
 Both the slot offer (:mod:`fieldops.solver.slots.offer`) and the booking
 (:func:`fieldops.solver.live.insert_job` with ``relocate``) call this one function
-on the same routes in the same order, so a booking lands where the offer said.
+on the same routes in the same order, so a booking lands where the offer said. The
+offer keeps the planned jobs' placements (:data:`Placements`) across its slots:
+only the new job's window changes from slot to slot, so the answer is the same.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,12 +55,19 @@ class RelocateLimits:
     """``routes``: nearest candidate routes the new job may take a job off;
     ``pairs``: (route, job) pairs whose moved job is re-placed, cheapest first;
     ``moves``: jobs moved at most (each after the first only when it saves);
-    ``refine``: the cheapest first moves that may go on moving."""
+    ``refine``: the cheapest first moves that may go on moving; ``chains``: the
+    cheapest (route, job) pairs whose moved job may eject a job of its target
+    (0: no ejection chain); ``gaps``: per such pair, the (target, ejected job)
+    gaps the moved job is timed in, the smallest shortfall first; ``ejections``:
+    the cheapest of those places whose ejected job is re-placed."""
 
     routes: int = 3
     pairs: int = 6
     moves: int = 2
     refine: int = 3
+    chains: int = 2
+    gaps: int = 12
+    ejections: int = 3
 
 
 #: The slot offers' bounds (measured by ``python -m benchmarks.slots``).
@@ -123,14 +139,17 @@ def without_lunch(ev: RouteEvaluator) -> RouteEvaluator:
 
 
 def cheapest(ev: RouteEvaluator, v: int, route: list[int], base: Schedule, job: int,
-             quick: RouteEvaluator | None = None) -> tuple[int, list[int], Schedule, int] | None:
+             quick: RouteEvaluator | None = None, around: int | None = None
+             ) -> tuple[int, list[int], Schedule, int] | None:
     """(cost delta, route, schedule, position) of ``job``'s cheapest position on
     ``route`` (timed ``base``), the first on a tie; ``None`` when none fits.
-    ``quick``: :func:`without_lunch` of ``ev``, to rule positions out first."""
+    ``quick``: :func:`without_lunch` of ``ev``, to rule positions out first;
+    ``around``: only positions ``around - 1`` and ``around`` (default: all)."""
     if not ev.fits_load(v, [*route, job]):
         return None
     best: tuple[int, list[int], Schedule, int] | None = None
-    for p in range(len(route) + 1):
+    first = 0 if around is None else max(0, around - 1)
+    for p in range(first, len(route) + 1 if around is None else min(around, len(route)) + 1):
         if not may_fit(ev, v, route, base.starts, job, p):
             continue
         trial = [*route[:p], job, *route[p:]]
@@ -152,19 +171,47 @@ def _leave_bound(ev: RouteEvaluator, j: int, v: int, price: int) -> int:
     return term.reassign_cost if term is not None and v in term.vehicles else 0
 
 
-def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
-                    base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
-                    targets: Sequence[int], may_host: Callable[[int, int], bool],
-                    below: float, limits: RelocateLimits,
-                    quick: RouteEvaluator | None = None) -> Relocation | None:
-    """The cheapest relocation (by :attr:`Relocation.total`) that costs less than
-    ``below``, or ``None``. ``vehicles``: the candidate routes of the new job,
-    nearest first; ``targets``: where a moved job may go (any other of them that
-    ``may_host(job, vehicle)``), in a fixed order; ``quick``: :func:`without_lunch`
-    of ``ev`` when the caller keeps one."""
-    price = reassign_price(ev)
-    quick = quick or without_lunch(ev)
-    pairs: list[tuple[int, int, int, list[int], Schedule, int]] = []
+#: Placements of planned jobs kept across the slots of one offer (the new job is on
+#: none of those routes, so they do not change from slot to slot): (job, vehicle,
+#: the job taken off that route or -1) -> :func:`cheapest`'s answer.
+Placements = dict[tuple[int, int, int], "tuple[int, list[int], Schedule, int] | None"]
+
+_Pair = tuple[int, int, int, list[int], Schedule, int]  # cost, order, k, route, sched, p
+_Ejection = tuple[int, int, int, int, int, tuple[int, list[int], Schedule, int]]
+
+
+def placed(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
+           base: Sequence[Schedule | None], job: int, w: int, memo: Placements | None,
+           without: int = -1) -> tuple[int, list[int], Schedule, int] | None:
+    """:func:`cheapest` place of planned ``job`` on route ``w`` as it stands, the
+    cost delta against the route as it stands; kept in ``memo``. With ``without``:
+    in place of that job, or just before its predecessor (every other start held:
+    the jobs after the gap start no earlier, so a place after it is one on the
+    route as it stands, which the relocation and its next move cover)."""
+    key = (job, w, without)
+    if memo is not None and key in memo:
+        return memo[key]
+    route, sched = routes[w], base[w]
+    assert sched is not None
+    gap = None
+    if without >= 0:
+        gap = route.index(without)
+        route = route[:gap] + route[gap + 1:]
+        # Without it every other job may start as it does now (none earlier).
+        sched = Schedule(sched.starts[:gap] + sched.starts[gap + 1:], None, sched.end,
+                         sched.cost)
+    found = cheapest(ev, w, route, sched, job, quick, gap)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def _pairs(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
+           base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
+           limits: RelocateLimits) -> list[_Pair]:
+    """The new job's cheapest place on each of the nearest candidate routes without
+    one of its movable jobs, cheapest first."""
+    pairs: list[_Pair] = []
     for order, v in enumerate(vehicles[:limits.routes]):
         sched_v = base[v]
         if sched_v is None:
@@ -180,6 +227,25 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
             if found is not None:
                 pairs.append((found[0], order, k, found[1], found[2], found[3]))
     pairs.sort(key=lambda x: (x[0], x[1], x[2]))
+    return pairs
+
+
+def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
+                    base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
+                    targets: Sequence[int], may_host: Callable[[int, int], bool],
+                    below: float, limits: RelocateLimits,
+                    quick: RouteEvaluator | None = None,
+                    memo: Placements | None = None) -> Relocation | None:
+    """The cheapest relocation (by :attr:`Relocation.total`) that costs less than
+    ``below``, or ``None``. ``vehicles``: the candidate routes of the new job,
+    nearest first; ``targets``: where a moved job may go (any other of them that
+    ``may_host(job, vehicle)``), in a fixed order; ``quick``: :func:`without_lunch`
+    of ``ev`` when the caller keeps one; ``memo``: placements of planned jobs kept
+    across calls on the same routes (the slots of one offer: the answer is the
+    same without it, only sooner)."""
+    price = reassign_price(ev)
+    quick = quick or without_lunch(ev)
+    pairs = _pairs(ev, quick, routes, base, new, vehicles, limits)
     singles: list[Relocation] = []
     for cost_a, order, k, route, sched, p in pairs[:limits.pairs]:
         v = vehicles[order]
@@ -187,10 +253,9 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
         extra = price if ev.ctx.jobs[j].baseline_technician is None else 0
         single: Relocation | None = None
         for w in targets:
-            sched_w = base[w]
-            if w == v or sched_w is None or not may_host(j, w):
+            if w == v or base[w] is None or not may_host(j, w):
                 continue
-            found = cheapest(ev, w, routes[w], sched_w, j, quick)
+            found = placed(ev, quick, routes, base, j, w, memo)
             if found is not None and (single is None or cost_a + found[0] < single.cost):
                 single = Relocation(v, route, sched, p, [j], {w: (found[1], found[2])},
                                     cost_a + found[0], extra)
@@ -204,7 +269,96 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
             if not _move_one_more(ev, quick, routes, base, new, targets, may_host, single):
                 break
     best = min(singles, key=lambda r: r.total, default=None)
-    return best if best is not None and best.total < below else None
+    if best is not None and best.total >= below:
+        best = None
+    if below < math.inf:
+        # The new job has a place of its own: a chain is not worth its time there
+        # (measured: it never won on the 1 000-job days).
+        return best
+    chain = _best_chain(ev, quick, routes, base, pairs[:limits.chains], vehicles, targets,
+                        may_host, best.total if best is not None else below, limits, memo)
+    return chain or best
+
+
+def _best_chain(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
+                base: Sequence[Schedule | None], pairs: list[_Pair], vehicles: Sequence[int],
+                targets: Sequence[int], may_host: Callable[[int, int], bool], below: float,
+                limits: RelocateLimits, memo: Placements | None) -> Relocation | None:
+    """The cheapest ejection chain that costs less than ``below``, else ``None``:
+    job A leaves the new job's route for a target route, whose job B leaves for a
+    third route (not the new job's: the offer times its latest arrival on it).
+    Tried only for the given pairs and only where a chain can pay: it moves two
+    jobs, so it costs at least the new job's place plus two reassignments (taken
+    as a bound: moving B alone saves nothing on a plan its solver left there). Per
+    pair A is timed in the ``gaps`` most promising gaps (:func:`_ejections`) and
+    the ``ejections`` cheapest of those places go on to place B."""
+    price = reassign_price(ev)
+    best: Relocation | None = None
+    for cost_a, order, k, route, sched, p in pairs:
+        v = vehicles[order]
+        a = routes[v][k]
+        extra_a = price if ev.ctx.jobs[a].baseline_technician is None else 0
+        # A's leaving (its reassignment, or ``extra_a``) and at least B's.
+        if cost_a + _leave_bound(ev, a, v, price) + price >= below:
+            continue
+        for d_a, _, _, w, b, found in _ejections(ev, quick, routes, base, a, v, targets,
+                                                  may_host, memo, limits.gaps
+                                                  )[:limits.ejections]:
+            extra_b = price if ev.ctx.jobs[b].baseline_technician is None else 0
+            fixed = cost_a + d_a + extra_a + extra_b
+            for r3 in targets:
+                if r3 in (v, w) or base[r3] is None or not may_host(b, r3):
+                    continue
+                there = placed(ev, quick, routes, base, b, r3, memo)
+                if there is None or fixed + there[0] >= below:
+                    continue
+                below = fixed + there[0]
+                best = Relocation(v, route, sched, p, [a, b],
+                                  {w: (found[1], found[2]), r3: (there[1], there[2])},
+                                  cost_a + d_a + there[0], extra_a + extra_b)
+    return best
+
+
+def _shortfall(ev: RouteEvaluator, w: int, route: list[int], starts: list[int], a: int,
+               k: int) -> int:
+    """How much later than now the job after ``route[k]`` would start if job ``a``
+    took ``route[k]``'s place straight (seconds; negative: room to spare). O(1)."""
+    veh = ev.vehicles[w]
+    here, ready = ((veh.start_node, veh.start) if k == 0
+                   else (route[k - 1], starts[k - 1] + ev.service[route[k - 1]]))
+    there, due = ((route[k + 1], starts[k + 1]) if k + 1 < len(route)
+                  else (veh.end_node, veh.latest_end))
+    windows = ev.windows[a]
+    arrival = ready + int(ev.travel[here, a])
+    opens = min((x for x, y in windows if y >= arrival), default=arrival)
+    return max(arrival, opens) + ev.service[a] + int(ev.travel[a, there]) - due
+
+
+def _ejections(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
+               base: Sequence[Schedule | None], a: int, v: int, targets: Sequence[int],
+               may_host: Callable[[int, int], bool], memo: Placements | None, gaps: int
+               ) -> list[_Ejection]:
+    """(cost delta, target order, position, target, ejected job, A's place) of job
+    ``a`` (now on ``v``) on the other targets without one of their movable jobs,
+    cheapest first: only the ``gaps`` gaps with the smallest shortfall
+    (:func:`_shortfall`) are timed, most gaps of a full day cannot take A."""
+    gapped: list[tuple[int, int, int, int, int]] = []
+    for order, w in enumerate(targets):
+        sched = base[w]
+        if w == v or sched is None or not may_host(a, w):
+            continue
+        for kb, b in enumerate(routes[w]):
+            if movable(ev, b):
+                short = _shortfall(ev, w, routes[w], sched.starts, a, kb)
+                gapped.append((short, order, kb, w, b))
+    gapped.sort()
+    out: list[_Ejection] = []
+    for _, order, kb, w, b in gapped[:gaps]:
+        found = placed(ev, quick, routes, base, a, w, memo, without=b)
+        if found is not None:
+            out.append((found[0], order, kb, w, b, found))
+    out.sort(key=lambda x: (x[0], x[1], x[2]))
+    return out
 
 
 def _move_one_more(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],

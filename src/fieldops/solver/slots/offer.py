@@ -67,6 +67,7 @@ from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 from fieldops.solver.live.insert import InsertParams, may_take, nearness
 from fieldops.solver.live.relocate import (
     DEFAULT_RELOCATE,
+    Placements,
     RelocateLimits,
     best_relocation,
     may_fit,
@@ -194,6 +195,10 @@ class DaySearch:
         self.free.vehicles = [dataclasses.replace(veh, lunch=None) for veh in self.eval.vehicles]
         self.base = [self.eval.schedule(v, r, thorough=True)
                      for v, r in enumerate(self.routes)]
+        # Where each planned job would go (with or without another job of the route
+        # there): the same for every slot, only the new job's window changes.
+        self.placements: Placements = {}
+        self.hosts: dict[tuple[int, int], bool] = {}  # (planned job, vehicle) -> may take
 
     def _hold(self, kept: list[tuple[int, datetime]]) -> None:
         """Every routed job starts no earlier than now (as insert_job holds them, on the
@@ -245,14 +250,19 @@ class DaySearch:
         :func:`fieldops.solver.live.insert_job` with ``relocate``."""
         if place is not None and place.cost <= reassign_price(self.eval):
             return place
-        problem, jobs = self.ctx.problem, self.ctx.jobs
+        problem, jobs, hosts = self.ctx.problem, self.ctx.jobs, self.hosts
 
         def may_host(j: int, w: int) -> bool:
-            return may_take(problem, self.shifts[w], jobs[j])
+            # Planned jobs only (never the new one): the same for every slot.
+            found = hosts.get((j, w))
+            if found is None:
+                found = hosts[j, w] = may_take(problem, self.shifts[w], jobs[j])
+            return found
 
         below = place.cost if place is not None else math.inf
         found = best_relocation(self.eval, self.routes, self.base, self.NEW, vehicles,
-                                targets, may_host, below, limits, self.free)
+                                targets, may_host, below, limits, self.free,
+                                self.placements)
         if found is None:
             return place
         return _Place(found.v, found.position, found.route, found.schedule, found.cost, True,
