@@ -39,6 +39,10 @@ Run ``python -m benchmarks.slots`` (``--jobs``, ``--techs``, ``--days``,
    slot. Goal: the top offer within 10 % of it,
    ``gap = (ours - oracle) / max(oracle, 1)`` ≤ 0.10 (one objective unit floors
    the denominator: an oracle that finds the job free would divide by zero).
+   With ``--oracle-hold`` the oracle's day starts every published job no earlier
+   than published (its windows cut there, as offers and bookings hold them): the
+   oracle then searches under the rule our offers keep, and re-times our booking
+   as we do (``ours_repriced``); without it, the issue's free re-solve.
 """
 
 from __future__ import annotations

@@ -91,6 +91,26 @@ def test_the_travel_bound_is_the_whole_models_without_its_matrix(
     assert per_node == pytest.approx(model.travel_bound / modelled, rel=1e-9)
 
 
+def test_the_travel_bound_with_extra_requests_is_that_of_the_problem_holding_them(
+        day: DispatchProblem) -> None:
+    # Extra requests are bounded from the day's kept hull corners plus their own
+    # places: the hull of both is the whole set's, so the bound is the same, and a
+    # far-away request (a new hull corner) raises it.
+    import dataclasses
+
+    from fieldops.domain import Location
+
+    near, far = day.requests[0], day.requests[1]
+    far = dataclasses.replace(far, id="FAR", location=Location(
+        lat=far.location.lat + 0.5, lon=far.location.lon + 0.5))
+    near = dataclasses.replace(near, id="NEAR")
+    for extra in ([near], [far], [near, far]):
+        whole = dataclasses.replace(day, requests=(*day.requests, *extra))
+        for _ in range(2):  # the second call reads the kept corners
+            assert travel_bound(day, extra) == pytest.approx(travel_bound(whole), rel=1e-12)
+    assert travel_bound(day, [far]) > travel_bound(day, [near])
+
+
 def test_a_territory_task_round_trips_and_prices_the_routes_it_replaces(
         day: DispatchProblem) -> None:
     from fieldops.schemas.dispatch import problem_to_json

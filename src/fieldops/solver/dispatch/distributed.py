@@ -611,15 +611,47 @@ def travel_bound(problem: DispatchProblem, extra: Sequence[ServiceRequest] = ())
     locations, so the matrix is computed over the hull's corners only (exact for
     straight-line travel on a plane, close for geodesic; an estimate for road times).
     """
-    locations = [r.location for r in (*problem.requests, *extra)]
-    locations += [problem.shift_start_location(s) for s in problem.shifts]
-    locations += [problem.shift_end_location(s) for s in problem.shifts]
-    corners = [locations[i] for i in _hull(_xy(locations))]
+    if extra:
+        # The hull of the day and a few more points is that of the day's corners
+        # and those points: the day's are kept (slot offers ask one day for many
+        # new jobs).
+        places = _day_corners(problem) + [r.location for r in extra]
+        corners = [places[i] for i in _hull(_xy(places))]
+    else:
+        corners = _corners(problem)
     times = build_matrix(problem.travel, corners)
     w = problem.weights
     seconds = np.ceil(times.durations - 1e-9).max()
     max_arc = float(w.travel_time * seconds + w.travel_distance * times.distances.max() / 1000)
     return max(1.0, max_arc) * (len(problem.requests) + len(extra) + len(problem.shifts))
+
+
+def _corners(problem: DispatchProblem) -> list[Location]:
+    """The corners of the convex hull of the problem's places (jobs, shift ends)."""
+    locations = [r.location for r in problem.requests]
+    locations += [problem.shift_start_location(s) for s in problem.shifts]
+    locations += [problem.shift_end_location(s) for s in problem.shifts]
+    return [locations[i] for i in _hull(_xy(locations))]
+
+
+#: :func:`_corners` of the last few problems asked with extra requests, by identity
+#: (the problem is kept with them, so its id is not reused meanwhile).
+_DAY_CORNERS: dict[int, tuple[DispatchProblem, list[Location]]] = {}
+_DAY_CORNERS_KEPT = 16
+_day_corners_lock = threading.Lock()
+
+
+def _day_corners(problem: DispatchProblem) -> list[Location]:
+    with _day_corners_lock:
+        found = _DAY_CORNERS.get(id(problem))
+    if found is not None and found[0] is problem:
+        return found[1]
+    corners = _corners(problem)
+    with _day_corners_lock:
+        _DAY_CORNERS[id(problem)] = (problem, corners)
+        while len(_DAY_CORNERS) > _DAY_CORNERS_KEPT:
+            del _DAY_CORNERS[next(iter(_DAY_CORNERS))]
+    return corners
 
 
 def _hull(points: np.ndarray) -> list[int]:
