@@ -17,6 +17,7 @@ peak memory. Every fieldops plan is checked by
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,15 @@ def travel_objective(problem: Any) -> Any:
     return dataclasses.replace(problem, weights=weights)
 
 
+def with_weights(problem: Any, weights: dict[str, float] | None) -> Any:
+    """``problem`` with some objective weights changed (``--weights``), for sweeps."""
+    import dataclasses
+
+    if not weights:
+        return problem
+    return dataclasses.replace(problem, weights=dataclasses.replace(problem.weights, **weights))
+
+
 def run_one(
     n_jobs: int,
     n_techs: int,
@@ -66,8 +76,10 @@ def run_one(
     time_limit: float,
     workers: int,
     seed: int,
+    weights: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Solve one generated day with one solver (runs inside a fresh process)."""
+    """Solve one generated day with one solver (runs inside a fresh process);
+    ``weights`` change fieldops' objective (not the peers', nor how plans are counted)."""
     from benchmarks.peers import flat_from_problem, route_travel, solve_with
 
     problem = build_day(shape, n_jobs, n_techs, day_seed)
@@ -77,7 +89,8 @@ def run_one(
         from fieldops.solver.dispatch.solve import evaluate_routes
         from fieldops.validators.dispatch import validate_plan
 
-        posed = problem if solver == "fieldops" else travel_objective(problem)
+        posed = (with_weights(problem, weights) if solver == "fieldops"
+                 else travel_objective(problem))
         plan = h.timed_solve(posed, time_limit, workers, seed, out)
         vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
         job = {rid: j for j, rid in enumerate(model.job_ids)}
@@ -208,6 +221,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--travel-objective", action="store_true",
         help="also run fieldops on the peers' objective (jobs by priority, then travel; "
              "SLA, overtime cost and preferences weighted zero) as 'fieldops-travel'")
+    parser.add_argument(
+        "--weights", type=json.loads, default=None,
+        help="JSON object of ObjectiveWeights fields to change for the fieldops run, e.g. "
+             "'{\"sla_breach_flat\": 7200}' (a sweep; the default objective otherwise)")
     args = parser.parse_args(argv)
     peers = h.peers_from(args.peers, ("ortools", "vroom"))
     solvers = ([] if args.no_fieldops else ["fieldops"]) + (
@@ -227,7 +244,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for day_seed in args.day_seed:
             for solver in solvers:
                 run = h.run_isolated(run_one, n_jobs, n_techs, shape, day_seed, solver,
-                                     args.time_limit, args.workers, args.seed)
+                                     args.time_limit, args.workers, args.seed, args.weights)
                 run.update(instance=name, solver=solver, technicians=n_techs,
                            shape=shape, day_seed=day_seed)
                 runs.append(run)
@@ -252,6 +269,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "day_seed": args.day_seed,
             "instances": {n: SIZES[n] for n in names},
             "solvers": solvers,
+            "weights": args.weights,
         },
         "runs": runs,
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fieldops.domain import (
     ContractTier,
     ObjectiveWeights,
@@ -11,7 +13,7 @@ from fieldops.domain import (
 from fieldops.solver.dispatch.constraints import sla
 
 from dispatch_timed import timed
-from line_world import LineWorld, job_step, mins, solve, t
+from line_world import LineWorld, assignment, job_step, mins, solve, t
 
 
 def test_each_late_job_pays_its_hours_late_times_its_tier_weight() -> None:
@@ -83,7 +85,7 @@ def test_a_breach_costs_its_weight_times_the_travel_bound_once_served_or_left_ou
     left = w.job("LEFT", 20, contract_tier="gold", created_at=t(0), priority=Priority.LOW)
     # Created well after the horizon's end: due tomorrow, not a breach when left out.
     later = w.job("LATER", 30, contract_tier="gold", created_at=t(24 * 60))
-    weights = ObjectiveWeights(sla_breach=0.5)
+    weights = ObjectiveWeights(sla_breach=0.5, sla_breach_flat=0.0)
     problem = w.problem([a], [late, left, later], tiers=[gold], weights=weights)
     out = [Unassigned(j.id, j.priority, UnassignedReason.NOT_ENOUGH_CAPACITY, "")
            for j in (left, later)]
@@ -99,10 +101,60 @@ def test_a_breach_costs_its_weight_times_the_travel_bound_once_served_or_left_ou
     assert priority.drop_penalty(ctx, left) == low + breach
 
 
-def test_the_default_breach_ranks_a_late_gold_visit_above_a_low_job_left_out() -> None:
-    from fieldops.domain import Priority
+def test_a_flat_breach_costs_the_same_hours_of_driving_whatever_the_days_size() -> None:
+    from fieldops.domain import Priority, Unassigned, UnassignedReason
+    from fieldops.solver.dispatch.constraints import priority
+    from fieldops.solver.dispatch.context import COST_SCALE
+
+    from dispatch_timed import context_of
+
+    w = LineWorld()
+    a = w.technician("A", 0)
+    gold = ContractTier("gold", response_time=timedelta(hours=1), lateness_weight=4.0)
+    late = w.job("LATE", 10, contract_tier="gold", created_at=t(0))
+    left = w.job("LEFT", 20, contract_tier="gold", created_at=t(0), priority=Priority.LOW)
+    weights = ObjectiveWeights(sla_breach=0.0, sla_breach_flat=900.0)
+    problem = w.problem([a], [late, left], tiers=[gold], weights=weights)
+    out = [Unassigned(left.id, left.priority, UnassignedReason.NOT_ENOUGH_CAPACITY, "")]
+    for bound in (1000.0, 1e6):  # a small day and a large one: the same price
+        got = sla.breach_penalty(problem, [late], out, travel_bound=bound)
+        assert got.amount == 2
+        assert got.cost == 2 * 900.0 * 4.0
+    ctx = context_of(problem)
+    breach = round(900.0 * 4.0 * COST_SCALE)
+    assert sla.dropped_breach_cost(ctx, left) == breach
+    low = round(weights.unassigned[Priority.LOW] * ctx.travel_bound)
+    assert priority.drop_penalty(ctx, left) == low + breach
+    # Both parts add up when both are set.
+    both = w.problem([a], [late], tiers=[gold],
+                     weights=ObjectiveWeights(sla_breach=0.5, sla_breach_flat=900.0))
+    assert sla.breach_penalty(both, [late], [], travel_bound=1000.0).cost == (
+        0.5 * 4.0 * 1000.0 + 900.0 * 4.0)
+
+
+@pytest.mark.parametrize(("b_home", "on_time"), [(50, True), (109, False)])
+def test_the_default_objective_drives_up_to_a_breachs_price_to_serve_gold_on_time(
+        b_home: float, on_time: bool) -> None:
+    # A (km 0) must serve E (km 30, starts 08:30-08:40, 30 min) and can then reach
+    # GOLD (km -10) at minute 100, one minute after its deadline (09:39). B, at
+    # km -b_home, can serve GOLD on time, for 2 × (b_home - 10) minutes of driving,
+    # while A's route shrinks from 80 to 60 minutes: 2 × b_home - 40 minutes more.
+    # The default prices the late visit at sla_breach_flat × 4 + a minute's lateness
+    # (about two hours): B goes when the detour is 60 minutes (b_home 50), not when
+    # it is 178 (b_home 109: B would still be on time, arriving at minute 99).
+    from fieldops.domain import TimeWindow
 
     weights = ObjectiveWeights()
-    gold_weight = 4.0  # the sample data's gold tier
-    assert weights.sla_breach * gold_weight > weights.unassigned[Priority.LOW]
-    assert weights.sla_breach * gold_weight < weights.unassigned[Priority.NORMAL]
+    price_min = (weights.sla_breach_flat * 4 + weights.sla_lateness_per_hour * 4 / 60) / 60
+    assert 60 < price_min < 178  # the documented default: a late gold visit ≈ 2 h
+    w = LineWorld()
+    a, b = w.technician("A", 0), w.technician("B", -b_home)
+    gold = ContractTier("gold", response_time=timedelta(hours=1), lateness_weight=4.0)
+    east = w.job("E", 30, windows=(TimeWindow(t(30), t(40)),))
+    urgent = w.job("GOLD", -10, contract_tier="gold", created_at=t(39))
+    plan = solve(w.problem([a, b], [east, urgent], tiers=[gold]))
+    assert not plan.unassigned
+    step = job_step(plan, "GOLD")
+    assert step.sla_deadline == t(99)
+    assert (step.sla_lateness == timedelta(0)) is on_time
+    assert assignment(plan)["GOLD"] == ("B" if on_time else "A")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fieldops.domain import ContractTier, Skill, TimeWindow
+from fieldops.domain import ContractTier, ObjectiveWeights, Skill, TimeWindow
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live.insert import may_take
 from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
@@ -194,14 +194,20 @@ def test_a_relocation_on_a_day_with_baselines_books_at_its_added_cost() -> None:
     assert abs(objective - offers[0].added_cost) < 0.5
 
 
-def test_an_sla_breach_is_offered_at_what_the_whole_days_objective_charges() -> None:
-    # A gold request due before the day starts breaches in every slot. The breach is
-    # sla_breach x weight x the travel bound; offers and bookings see only the
-    # candidate routes (one here), whose bound is smaller than the day's: they
-    # used to price the breach below what the objective charges for it.
+@pytest.mark.parametrize("weights", [
+    ObjectiveWeights(),  # the default: a breach is a fixed number of hours of driving
+    # contract-first: a breach is a share of the travel bound (docs/dispatch.md)
+    ObjectiveWeights(sla_breach=0.75, sla_breach_flat=0.0, sla_lateness_per_hour=3600.0),
+], ids=["default", "contract-first"])
+def test_an_sla_breach_is_offered_at_what_the_whole_days_objective_charges(
+        weights: ObjectiveWeights) -> None:
+    # A gold request due before the day starts breaches in every slot. With
+    # sla_breach the breach is sla_breach x weight x the travel bound; offers and
+    # bookings see only the candidate routes (one here), whose bound is smaller than
+    # the day's: they used to price the breach below what the objective charges.
     d = Day()
     gold = ContractTier("gold", response_time=timedelta(hours=1), lateness_weight=4)
-    problem = dataclasses.replace(d.problem, contract_tiers=(gold,))
+    problem = dataclasses.replace(d.problem, contract_tiers=(gold,), weights=weights)
     published = evaluate_routes(problem, ROUTES)
     new = d.request("N", "E", contract_tier="gold", created_at=t(-180))
     params = SlotParams(candidates=1)

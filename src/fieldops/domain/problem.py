@@ -111,14 +111,23 @@ class ObjectiveWeights:
         amount of travel, and each level costs ten times the level below.
     sla_lateness_per_hour
         Cost per hour a job starts after its SLA deadline (× the tier's weight).
+        Default 180: three minutes of driving per hour late (exact in the integer
+        model: 0.05 per second), so that of two late visits the later costs more,
+        without making the search buy shorter lateness with much travel (measured
+        on the field days: benchmarks/README.md, issue 21).
     sla_breach
         Cost of each job that starts after its SLA deadline, on top of the hourly
         cost, as a multiple of the travel bound (like ``unassigned``) × the tier's
         ``lateness_weight``; a job left out whose deadline falls within the horizon
-        pays it too (it will be late). Default 0.75: with the sample tiers a late
-        gold (weight 4) or silver (2) visit costs more than leaving a low-priority
-        job for another day, a late bronze (1) visit a little less, and any late
-        visit less than leaving a normal job out. 0 prices lateness by the hour only.
+        pays it too (it will be late). Default 0. 0.75 is the contract-first
+        ranking: with the sample tiers a late gold (weight 4) or silver (2) visit
+        then costs more than leaving a low-priority job for another day and more
+        than any amount of travel.
+    sla_breach_flat
+        The same breach priced in objective units (seconds of driving) × the tier's
+        ``lateness_weight``, whatever the size of the day; added to ``sla_breach``'s
+        part. Default 1 800: a late gold visit (weight 4) is worth two hours of
+        driving, silver one hour, bronze half an hour. See docs/dispatch.md.
     overtime_per_hour
         Cost per hour a route returns after its shift end.
     non_preferred
@@ -150,8 +159,9 @@ class ObjectiveWeights:
             Priority.LOW: 1.0,
         }
     )
-    sla_lateness_per_hour: float = 3600.0
-    sla_breach: float = 0.75
+    sla_lateness_per_hour: float = 180.0
+    sla_breach: float = 0.0
+    sla_breach_flat: float = 1800.0
     overtime_per_hour: float = 7200.0
     non_preferred: float = 1800.0
     labour: float = 0.0
@@ -166,6 +176,7 @@ class ObjectiveWeights:
             "travel_distance",
             "sla_lateness_per_hour",
             "sla_breach",
+            "sla_breach_flat",
             "overtime_per_hour",
             "non_preferred",
             "labour",

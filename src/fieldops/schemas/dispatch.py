@@ -219,6 +219,7 @@ class WeightsSchema(DomainSchema):
     unassigned = Mapping_(metadata={"description": "{priority: weight}, merged with defaults"})
     sla_lateness_per_hour = Num()
     sla_breach = Num()
+    sla_breach_flat = Num()
     overtime_per_hour = Num()
     non_preferred = Num()
     labour = Num()

@@ -3,10 +3,12 @@
 A job under a contract tier has a deadline (creation time + response time, or the
 next business day's end). Each second its service starts after the deadline costs
 ``weights.sla_lateness_per_hour / 3600 × tier.lateness_weight``; a late job also
-costs ``weights.sla_breach × tier.lateness_weight × travel bound`` once (the
-breach), and so does a job left out whose deadline falls within the horizon. The
-breach is what lets a dispatcher's ranking hold: with the default weights a late
-gold visit costs more than a low-priority job left for another day.
+costs ``(weights.sla_breach_flat + weights.sla_breach × travel bound) ×
+tier.lateness_weight`` once (the breach), and so does a job left out whose
+deadline falls within the horizon. With the default weights a breach is a fixed
+number of hours of driving per tier (a late gold visit two hours), so the search
+trades a breach for that much travel and no more; ``sla_breach`` > 0 makes it a
+share of the day's travel bound, above any travel (docs/dispatch.md, *Objective*).
 
 The routing model (OR-Tools) carries the hourly cost as a soft upper bound and the
 breach of left-out jobs in their disjunction; the breach of a late visit is priced
@@ -42,15 +44,31 @@ def lateness_term(ctx: ModelContext, job: ServiceRequest) -> tuple[int, int] | N
 
 
 def breach_factor(problem: DispatchProblem, job: ServiceRequest) -> float:
-    """``sla_breach × tier.lateness_weight`` of ``job`` (0 without a contract tier)."""
+    """``sla_breach × tier.lateness_weight`` of ``job``: the share of its breach that
+    is a multiple of the travel bound (0 without a contract tier)."""
     if job.contract_tier is None or problem.sla_deadline(job) is None:
         return 0.0
     return problem.weights.sla_breach * problem.tier_by_name[job.contract_tier].lateness_weight
 
 
+def breach_flat(problem: DispatchProblem, job: ServiceRequest) -> float:
+    """``sla_breach_flat × tier.lateness_weight`` of ``job``: the share of its breach
+    in objective units (seconds of driving), whatever the day's size."""
+    if job.contract_tier is None or problem.sla_deadline(job) is None:
+        return 0.0
+    return (problem.weights.sla_breach_flat
+            * problem.tier_by_name[job.contract_tier].lateness_weight)
+
+
+def breach_units(problem: DispatchProblem, job: ServiceRequest, travel_bound: float) -> float:
+    """What ``job`` starting late costs once, in objective units (``travel_bound`` too)."""
+    return breach_factor(problem, job) * travel_bound + breach_flat(problem, job)
+
+
 def breach_cost(ctx: ModelContext, job: ServiceRequest) -> int:
     """Integer cost of ``job`` starting after its deadline, once (the breach)."""
-    return round(breach_factor(ctx.problem, job) * ctx.travel_bound)
+    return round(breach_factor(ctx.problem, job) * ctx.travel_bound
+                 + breach_flat(ctx.problem, job) * COST_SCALE)
 
 
 def due_in_horizon(problem: DispatchProblem, job: ServiceRequest) -> bool:
@@ -95,12 +113,12 @@ def penalty(problem: DispatchProblem, route: TimedRoute) -> Penalty:
 
 def breach_penalty(problem: DispatchProblem, late: Sequence[ServiceRequest],
                    unassigned: Sequence[Unassigned], travel_bound: float) -> Penalty:
-    """The plan's breaches: ``sla_breach × tier weight × travel_bound`` per job in
-    ``late`` (served after its deadline) and per left-out job due within the horizon
-    (``travel_bound`` in objective units)."""
+    """The plan's breaches: ``(sla_breach × travel_bound + sla_breach_flat) × tier
+    weight`` per job in ``late`` (served after its deadline) and per left-out job due
+    within the horizon (``travel_bound`` in objective units)."""
     left = [problem.request_by_id[u.request_id] for u in unassigned]
     left = [r for r in left if due_in_horizon(problem, r)]
     breached = [*late, *left]
-    cost = sum(breach_factor(problem, r) for r in breached) * travel_bound
+    cost = sum(breach_units(problem, r, travel_bound) for r in breached)
     why = tuple(f"{r.id} breaches its {r.contract_tier} SLA" for r in breached)
     return Penalty(NAME, cost, len(breached), "breaches", why)
