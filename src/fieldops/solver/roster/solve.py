@@ -251,9 +251,9 @@ def _stopping(deadline: Deadline, current: list[cp_model.CpSolver | None]) -> It
     def watch() -> None:
         while not done.wait(STOP_POLL):
             if deadline.stopped():
-                for running in list(current):  # the search, or every LNS lane's
-                    if running is not None:
-                        running.stop_search()
+                running = current[0]
+                if running is not None:
+                    running.stop_search()
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
