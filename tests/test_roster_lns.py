@@ -3,13 +3,11 @@ or improves it, and its result is a valid roster."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
 from fieldops.domain.roster import Contract, RosterParams, RosterStatus
-from fieldops.solver.roster import lns
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.lns import Incumbent, improve, set_hint
 from fieldops.solver.roster.plan import from_values, to_roster
@@ -70,31 +68,3 @@ def test_improve_returns_at_once_when_no_time_is_left() -> None:
     stats = improve(m, best, Deadline.after(0.0), RosterParams(time_limit=1, workers=1),
                     lambda inc: None, [None])
     assert stats.iterations == 0 and best.values == values
-
-
-def test_budget_doubles_after_stale_sub_solves_and_stays_capped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """From an optimal roster nothing improves: every STALE_STEPS sub-solves the
-    deterministic budget doubles, never beyond MAX_DTIME."""
-    p = _problem()
-    m, _ = build_model(p)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.solve(m.model) == cp_model.OPTIMAL
-    best = Incumbent(list(solver.response_proto.solution), solver.objective_value)
-    budgets: list[float] = []
-    real = lns._sub_solver
-
-    def spy(n_vars, seed, left, sub_time, budget=lns.SUB_DTIME):  # type: ignore[no-untyped-def]
-        budgets.append(budget)
-        if len(budgets) >= 6 * lns.STALE_STEPS:
-            deadline_over.set()
-        return real(n_vars, seed, left, sub_time, budget)
-
-    deadline_over = threading.Event()
-    monkeypatch.setattr(lns, "_sub_solver", spy)
-    stats = improve(m, best, Deadline.after(60.0, deadline_over),
-                    RosterParams(time_limit=60, workers=1, seed=0), lambda inc: None, [None])
-    assert stats.improvements == 0 and len(budgets) == 6 * lns.STALE_STEPS
-    steps = [budgets[k * lns.STALE_STEPS] for k in range(6)]
-    assert steps == [min(lns.MAX_DTIME, lns.SUB_DTIME * 2 ** k) for k in range(6)]
-    assert all(budgets[k] == steps[k // lns.STALE_STEPS] for k in range(len(budgets)))

@@ -8,8 +8,7 @@ built once), hinting the incumbent so every sub-solve starts from it, and keeps
 any improvement. Neighbourhoods alternate between a random set of agents (all
 days) and a window of consecutive days (all agents); their size adapts: grown
 when a sub-solve proves its neighbourhood optimal fast, shrunk when it times
-out without improving. When many sub-solves in a row improve nothing, each gets
-more search (:func:`improve`), so larger neighbourhoods are proven.
+out without improving.
 """
 
 from __future__ import annotations
@@ -33,13 +32,6 @@ LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
 MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
-#: After this many sub-solves in a row without an improvement the budget of
-#: deterministic time doubles, up to MAX_DTIME (16 × SUB_DTIME).
-STALE_STEPS = 20
-MAX_DTIME = 1.6
-#: day windows improve most often on the benchmark instances; a block (some
-#: agents over two weeks) lets them swap work within the block
-KINDS = ("days", "block", "days", "agents")
 
 
 @dataclass
@@ -62,87 +54,53 @@ def set_hint(model: cp_model.CpModel, values: list[int]) -> None:
     hint.values.extend(values)
 
 
-@dataclass
-class _Neighbourhoods:
-    """The shift variables' indices per agent, day and cell, and the adaptive
-    neighbourhood sizes."""
-
-    m: RosterModel
-    by_agent: dict[int, list[int]] = field(default_factory=dict)
-    by_day: dict[int, list[int]] = field(default_factory=dict)
-    cell: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    size: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        agents, n_days = self.m.agents, self.m.ctx.problem.days
-        self.by_agent = {a: [] for a in agents}
-        self.by_day = {d: [] for d in range(n_days)}
-        for (a, d, _t), var in self.m.x.items():
-            self.by_agent[a].append(var.index)
-            self.by_day[d].append(var.index)
-            self.cell.setdefault((a, d), []).append(var.index)
-        self.size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
-                     "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
-
-    def fixed(self, kind: str, rng: random.Random) -> list[int]:
-        """The shift variables outside a random neighbourhood of ``kind``."""
-        agents, n_days, size = self.m.agents, self.m.ctx.problem.days, self.size[kind]
-        if kind == "agents":
-            free_agents = set(rng.sample(agents, size))
-            return [i for a in agents if a not in free_agents for i in self.by_agent[a]]
-        if kind == "block":  # some agents over two weeks: they swap work within it
-            free_agents = set(rng.sample(agents, size))
-            span = min(n_days, 14)
-            first = rng.randrange(0, n_days - span + 1)
-            return [i for (a, d), idx in self.cell.items()
-                    if a not in free_agents or not first <= d < first + span for i in idx]
-        first = rng.randrange(0, max(1, n_days - size + 1))
-        free_days = set(range(first, first + size))
-        return [i for d in range(n_days) if d not in free_days for i in self.by_day[d]]
-
-    def adapt(self, kind: str, code: cp_model.CpSolverStatus, dtime: float,
-              budget: float) -> None:
-        """Proven optimal in under half the budget: the neighbourhood was too easy,
-        grow it; not proven: shrink it. Judged by the search's own deterministic
-        time, not the wall clock, which on a loaded machine is mostly waiting and
-        would shrink every neighbourhood to one."""
-        limit = self.m.ctx.problem.days if kind == "days" else len(self.m.agents)
-        if code == cp_model.OPTIMAL and dtime < budget / 2:
-            self.size[kind] = min(limit, self.size[kind] + 1)
-        elif code != cp_model.OPTIMAL:
-            self.size[kind] = max(1, self.size[kind] - 1)
-
-
 def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
             current: list[cp_model.CpSolver | None]) -> LnsStats:
-    """Improve ``best`` in place until ``deadline`` (or its stop event).
-
-    Every :data:`STALE_STEPS` sub-solves in a row without an improvement double
-    the sub-solve's budget of deterministic time (up to :data:`MAX_DTIME`), so
-    larger neighbourhoods get proven and the search leaves the local optimum of
-    the small ones; the first improvement resets it to :data:`SUB_DTIME`.
-    """
+    """Improve ``best`` in place until ``deadline`` (or its stop event)."""
     rng = random.Random(params.seed)
     stats = LnsStats()
-    hoods = _Neighbourhoods(m)
+    agents = m.agents
+    n_days = m.ctx.problem.days
+    by_agent: dict[int, list[int]] = {a: [] for a in agents}
+    by_day: dict[int, list[int]] = {d: [] for d in range(n_days)}
+    cell: dict[tuple[int, int], list[int]] = {}
+    for (a, d, _t), var in m.x.items():
+        by_agent[a].append(var.index)
+        by_day[d].append(var.index)
+        cell.setdefault((a, d), []).append(var.index)
     variables = m.model.proto.variables
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
+            "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
+    kinds = ("days", "block", "days", "agents")
     sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
-    stale, budget = 0, SUB_DTIME
     while True:
         left = deadline.left()
         if left < MIN_LEFT or deadline.stopped():
             return stats
-        kind = KINDS[stats.iterations % len(KINDS)]
-        fixed = hoods.fixed(kind, rng)
+        # day windows improve most often on the benchmark instances; a block
+        # (some agents over two weeks) lets them swap work within the block
+        kind = kinds[stats.iterations % len(kinds)]
+        if kind == "agents":
+            free_agents = set(rng.sample(agents, size["agents"]))
+            fixed = [i for a in agents if a not in free_agents for i in by_agent[a]]
+        elif kind == "block":
+            free_agents = set(rng.sample(agents, size["block"]))
+            span = min(n_days, 14)
+            first = rng.randrange(0, n_days - span + 1)
+            fixed = [i for (a, d), idx in cell.items()
+                     if a not in free_agents or not first <= d < first + span for i in idx]
+        else:
+            first = rng.randrange(0, max(1, n_days - size["days"] + 1))
+            free_days = set(range(first, first + size["days"]))
+            fixed = [i for d in range(n_days) if d not in free_days for i in by_day[d]]
         # shift variables are booleans: their domain is the interval [0, 1]
         for i in fixed:
             v = best.values[i]
             variables[i].domain[0] = v
             variables[i].domain[1] = v
         set_hint(m.model, best.values)
-        ran = budget
-        solver = _sub_solver(len(m.x), params.seed + stats.iterations, left, sub_time, ran)
+        solver = _sub_solver(len(m.x), params.seed + stats.iterations, left, sub_time)
         current[0] = solver
         try:
             code = solver.solve(m.model)
@@ -157,18 +115,19 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             best.values = list(solver.response_proto.solution)
             best.objective = solver.objective_value
             stats.improvements += 1
-            stats.history.append((kind, hoods.size[kind], best.objective))
+            stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
-            stale, budget = 0, SUB_DTIME
-        else:
-            stale += 1
-            if stale >= STALE_STEPS:
-                stale, budget = 0, min(MAX_DTIME, 2 * budget)
-        hoods.adapt(kind, code, solver.deterministic_time, ran)
+        limit = n_days if kind == "days" else len(agents)
+        # proven optimal: the neighbourhood was too easy, grow it; judged by the
+        # search's own deterministic time, not the wall clock, which on a loaded
+        # machine is mostly waiting and would shrink every neighbourhood to one
+        if code == cp_model.OPTIMAL and solver.deterministic_time < SUB_DTIME / 2:
+            size[kind] = min(limit, size[kind] + 1)
+        elif code != cp_model.OPTIMAL:
+            size[kind] = max(1, size[kind] - 1)
 
 
-def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float,
-                budget: float = SUB_DTIME) -> cp_model.CpSolver:
+def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:
     """A CP-SAT solver for one neighbourhood's sub-solve, ``left`` seconds at most."""
     solver = cp_model.CpSolver()
     sp = solver.parameters
@@ -176,7 +135,7 @@ def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float,
         # a budget of search, not of wall clock: on a loaded machine a second
         # of wall clock is a fraction of a second of search, and every
         # sub-solve would stop early, unproven, and shrink its neighbourhood
-        sp.max_deterministic_time = budget
+        sp.max_deterministic_time = SUB_DTIME
         sp.max_time_in_seconds = min(WALL_SLACK * sub_time, left)
         # a light presolve: most variables are fixed, and a full one (probing,
         # symmetry, repeated passes) cost more wall clock than the search
