@@ -151,3 +151,25 @@ def test_only_an_ejection_chain_makes_room() -> None:
     assert sorted(moved.values()) == ["B", "C"]
     assert {rid[0] for rid in moved} == {"A", "B"}
     assert not found.plan.unassigned
+
+
+def test_a_job_of_the_same_route_changing_place_makes_room() -> None:
+    # A alone: A1 (km 5) then A2 (km 10, due to start by 09:20). The new job (km 8)
+    # is due by 09:00: first it pushes A1, and so A2, past 09:20; after A1 it is
+    # late. A1 served last makes room, and nobody changes technician.
+    w = LineWorld()
+    jobs = [w.job("A1", 5, 60),
+            dataclasses.replace(w.job("A2", 10, 60), windows=(TimeWindow(t(0), t(80)),))]
+    here = w.at(8, "new")
+    problem = w.problem([w.technician("A", 0, skills=[GAS])], jobs,
+                        shifts=[shift("A", 0, 300)])
+    plan = evaluate_routes(problem, {"S-A": ["A1", "A2"]})
+    new = ServiceRequest(id="N", location=here, duration=timedelta(hours=1),
+                         required_skills=(GAS,), windows=(TimeWindow(t(0), t(60)),))
+    plain = insert_job(problem, plan, new, InsertParams(time_budget=0))
+    assert plain.mode == InsertMode.UNPLACED
+    found = insert_job(problem, plan, new,
+                       InsertParams(time_budget=0, relocate=RelocateLimits()))
+    assert found.mode == InsertMode.RELOCATE
+    assert_valid(found.problem, found.plan)
+    assert [list(r.request_ids) for r in found.plan.routes] == [["N", "A2", "A1"]]

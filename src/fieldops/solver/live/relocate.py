@@ -13,6 +13,8 @@ offer stays cheap:
   may take it (the new job's candidates, topped up with the nearest routes that
   may not take the new job: a technician without its skills can still take over a
   plain job).
+* **Or back on its own route**: the moved job may also go back on the new job's
+  route at another position (a re-sequencing, no reassignment).
 * **A few more moves**: the ``refine`` cheapest of those go on moving one more job
   off a changed route (not onto the new job's route) while that saves, up to
   ``moves`` jobs in all: the first move's pushes often cost more than moving one
@@ -259,6 +261,9 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
             if found is not None and (single is None or cost_a + found[0] < single.cost):
                 single = Relocation(v, route, sched, p, [j], {w: (found[1], found[2])},
                                     cost_a + found[0], extra)
+        again = _reposition(ev, quick, v, route, sched, p, j, cost_a)
+        if again is not None and (single is None or again.total < single.total):
+            single = again
         if single is not None:
             singles.append(single)
     singles.sort(key=lambda r: r.total)  # stable: ties keep the pairs' order
@@ -278,6 +283,21 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
     chain = _best_chain(ev, quick, routes, base, pairs[:limits.chains], vehicles, targets,
                         may_host, best.total if best is not None else below, limits, memo)
     return chain or best
+
+
+def _reposition(ev: RouteEvaluator, quick: RouteEvaluator, v: int, route: list[int],
+                sched: Schedule, p: int, j: int, cost_a: int) -> Relocation | None:
+    """Job ``j``, taken off the new job's route ``v`` for it (``route`` timed
+    ``sched``, the new job at ``p``), back on the same route at its cheapest other
+    position: a re-sequencing that keeps every job with its technician (no
+    reassignment), as when the new job early in the day pushes a later job past its
+    window unless two of them change order."""
+    found = cheapest(ev, v, route, sched, j, quick)
+    if found is None:
+        return None
+    new = route[p]
+    return Relocation(v, found[1], found[2], found[1].index(new), [], {},
+                      cost_a + found[0], 0)
 
 
 def _best_chain(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
