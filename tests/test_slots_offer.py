@@ -146,16 +146,22 @@ def test_a_full_route_is_offered_by_relocating_a_job_and_books_as_offered() -> N
     assert [o.relocated for o in offers] == [("A3",)]
     o = offers[0]
     assert o.disruption >= d.problem.weights.reassigned
-    booked = book_slot(d.problem, d.plan, new, o.slot)
-    assert booked is not None
-    assert booked.insertion.mode == "relocate"
-    assert_valid(booked.insertion.problem, booked.insertion.plan)
-    assert_promises_kept(booked.insertion.plan, {"N": o.slot})
-    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    booked = _booked_by_relocation(d.problem, d.plan, new, o)
     assert starts(booked.insertion.plan)["A3"][0] == "B"
     objective = booked.insertion.plan.objective - d.plan.objective
     assert abs(objective - (o.added_cost - o.disruption)) < 0.5
     assert tuple(sorted(booked.insertion.moved)) == o.moved
+
+
+def _booked_by_relocation(problem, plan, new, o):  # type: ignore[no-untyped-def]
+    """Book offer ``o`` of ``new``: by relocation, valid, promise kept, where it said."""
+    booked = book_slot(problem, plan, new, o.slot)
+    assert booked is not None
+    assert booked.insertion.mode == "relocate"
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert_promises_kept(booked.insertion.plan, {new.id: o.slot})
+    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    return booked
 
 
 def test_an_ejection_chain_is_offered_and_books_as_offered() -> None:
@@ -167,12 +173,7 @@ def test_an_ejection_chain_is_offered_and_books_as_offered() -> None:
     assert len(offers) == 1 and len(offers[0].relocated) == 2
     o = offers[0]
     assert o.disruption >= 2 * d.problem.weights.reassigned
-    booked = book_slot(d.problem, d.plan, new, o.slot)
-    assert booked is not None
-    assert booked.insertion.mode == "relocate"
-    assert_valid(booked.insertion.problem, booked.insertion.plan)
-    assert_promises_kept(booked.insertion.plan, {"N": o.slot})
-    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    booked = _booked_by_relocation(d.problem, d.plan, new, o)
     after = starts(booked.insertion.plan)
     assert sorted(after[rid][0] for rid in o.relocated) == ["B", "C"]
     objective = booked.insertion.plan.objective - d.plan.objective
