@@ -111,14 +111,20 @@ def test_booking_offered_slots_until_none_is_left_never_overbooks() -> None:
     assert all(kept[rid][0] == tech or rid in handed for rid, (tech, _) in published.items())
 
 
+def _baselined(problem, plan):  # type: ignore[no-untyped-def]
+    """``problem`` as a live day sees it: each job's published technician and start
+    as its baseline."""
+    where = starts(plan)
+    return dataclasses.replace(problem, requests=tuple(
+        dataclasses.replace(r, baseline_technician=where[r.id][0],
+                            baseline_start=where[r.id][1]) for r in problem.requests))
+
+
 def test_a_day_with_baselines_prices_the_disruption_once() -> None:
     # A live day's jobs carry their published technician and start as baselines:
     # the objective prices pushing them itself, so the offer must not add it again.
     d = Day()
-    where = starts(d.published)
-    problem = dataclasses.replace(d.problem, requests=tuple(
-        dataclasses.replace(r, baseline_technician=where[r.id][0],
-                            baseline_start=where[r.id][1]) for r in d.problem.requests))
+    problem = _baselined(d.problem, d.published)
     new = d.request("N", "G", duration=120)
     offers = offer_slots(problem, d.published, new, _slots())
     pushing = [o for o in offers if o.disruption > 0]
@@ -185,10 +191,7 @@ def test_a_relocation_on_a_day_with_baselines_books_at_its_added_cost() -> None:
     # A live day's jobs carry baselines: the objective itself charges moving A3 to
     # B, so the booked objective delta is the whole added cost.
     d = FullDay()
-    where = starts(d.plan)
-    problem = dataclasses.replace(d.problem, requests=tuple(
-        dataclasses.replace(r, baseline_technician=where[r.id][0],
-                            baseline_start=where[r.id][1]) for r in d.problem.requests))
+    problem = _baselined(d.problem, d.plan)
     new = d.request()
     offers = offer_slots(problem, d.plan, new, _full_day_slots())
     assert [o.relocated for o in offers] == [("A3",)]
