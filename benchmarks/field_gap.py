@@ -13,6 +13,9 @@ SLA, overtime, preferences, jobs left out) compare one for one:
   and recreate under several objectives (``TRADES``): what each term buys with travel.
 * ``python -m benchmarks.field_gap posings ...``: VROOM's candidate posed several
   ways (``POSINGS``), re-timed and repaired, then ruin and recreate.
+* ``python -m benchmarks.field_gap aim --instances hubs1000``: whole solves, VROOM's
+  child aiming at its budget cut by the load (as shipped) or at all of it,
+  alternated.
 
 Writes ``benchmarks/results/field_gap_<experiment>.json`` (or ``--output``).
 """
@@ -293,9 +296,60 @@ def posings_main(argv: list[str] | None = None) -> None:
     Path(args.output).write_text(json.dumps({"runs": runs}, indent=1, default=str))
 
 
+def aim_run(name: str, day_seed: int, time_limit: float, full_aim: bool) -> dict[str, Any]:
+    """One fieldops solve; ``full_aim``: VROOM's child aims at its whole budget
+    whatever the load (``vroom.CROWDING_EXPONENT`` 0) instead of budget ÷ √(load
+    per CPU)."""
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+    from fieldops.solver.dispatch.engines import vroom as vroom_engine
+    from fieldops.validators.dispatch import validate_plan
+
+    n_jobs, n_techs, shape = SIZES[name]
+    problem = build_day(shape, n_jobs, n_techs, day_seed)
+    if full_aim:
+        vroom_engine.CROWDING_EXPONENT = 0.0
+    out: dict[str, Any] = {"instance": name, "day_seed": day_seed, "full_aim": full_aim,
+                           "load_start": os.getloadavg()[0]}
+    started = time.monotonic()
+    plan = solve_dispatch(problem, SolveParams(time_limit=time_limit, workers=1, seed=0))
+    out["elapsed"] = time.monotonic() - started
+    out["load_end"] = os.getloadavg()[0]
+    out["validated"] = not validate_plan(problem, plan)
+    engines: Any = plan.solver.get("engines") or {}
+    out["vroom_seconds"] = engines.get("vroom", {}).get("seconds")
+    out["ruin_recreate"] = plan.solver.get("ruin_recreate")
+    out["final"] = _summary(problem, plan)
+    return out
+
+
+def aim_main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="VROOM's aim on a loaded machine")
+    parser.add_argument("--instances", nargs="+", default=["hubs1000"])
+    parser.add_argument("--day-seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--output", default="benchmarks/results/field_gap_aim.json")
+    args = parser.parse_args(argv)
+    from benchmarks import _harness as h
+
+    runs = []
+    for name in args.instances:
+        for i in range(2 * args.pairs):  # alternating: base, full, full, base, ...
+            full = (i % 4) in (1, 2)
+            run = h.run_isolated(aim_run, name, args.day_seed, args.time_limit, full)
+            runs.append(run)
+            if "final" in run:
+                _print(f"{name} s{args.day_seed} load {run['load_start']:.1f} "
+                       f"{run['elapsed']:.1f} s vroom {run['vroom_seconds']} s "
+                       f"valid {run['validated']}", "full aim" if full else "base",
+                       run["final"])
+    Path(args.output).write_text(json.dumps({"runs": runs}, indent=1, default=str))
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    experiments = {"solve": solve_main, "trades": trades_main, "posings": posings_main}
+    experiments = {"solve": solve_main, "trades": trades_main, "posings": posings_main,
+                   "aim": aim_main}
     if not argv or argv[0] not in experiments:
         raise SystemExit(f"usage: python -m benchmarks.field_gap {{{','.join(experiments)}}} "
                          "[options]")
