@@ -117,6 +117,13 @@ class Day:
     # Today: the live day (statuses, events, positions) the day is the rest of; a
     # booking into it publishes as a live insertion (docs/live-day.md).
     live: LiveContext | None = None
+    # No work of the day has started (not the live day, before its first shift): its
+    # planned jobs may start earlier inside their windows for an offer or a booking.
+    future: bool = False
+
+    def params(self, params: SlotParams) -> SlotParams:
+        """``params`` with this day's rule (offers and bookings alike)."""
+        return dataclasses.replace(params, future=self.future)
 
 
 # ---------------------------------------------------------------- reading days
@@ -348,8 +355,14 @@ def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: dat
     found = found or load_day(s, day, tz)
     if found is None:
         return None
+    # A customer was promised a window, not a minute: before the day's work starts
+    # (no live state, before its first shift) a booking may start planned jobs
+    # earlier inside their windows; once it has started, never.
+    first = min((sh.start for sh in found.problem.shifts), default=None)
+    found = dataclasses.replace(found, future=found.live is None
+                                and (first is None or now < first))
     frozen = _freeze(_without(found, request_id), now + lead)
-    return _with_holds(s, frozen, now, request_id, params)
+    return _with_holds(s, frozen, now, request_id, frozen.params(params))
 
 
 # ---------------------------------------------------------------- the request
@@ -426,7 +439,8 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
-        got = offer_slots(day.problem, day.plan, req, slots, params) if slots else []
+        got = offer_slots(day.problem, day.plan, req, slots,
+                          day.params(params)) if slots else []
         found += [(d, o) for o in got]
         days.append({"date": d.isoformat(), "offers": len(got),
                      "published_plan_id": day.plan_id})
@@ -493,7 +507,8 @@ def _check_slot(s: Session, row: RequestRow, slot: TimeWindow, d: date, tz: Zone
     day = competing_day(s, d, tz, row.id, now, params, settings.lead)
     booked = None
     if day is not None and slot.start >= now:
-        booked = book_slot(day.problem, day.plan, customer_request(s, row), slot, params)
+        booked = book_slot(day.problem, day.plan, customer_request(s, row), slot,
+                           day.params(params))
     if day is None or booked is None:
         raise Conflict(f"slot {slot_id(slot)} can no longer be booked for {row.id!r}; "
                        "see the fresh offers", field="slot_id", kind="slot-taken",
