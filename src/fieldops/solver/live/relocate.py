@@ -203,6 +203,10 @@ def _leave_bound(ev: RouteEvaluator, j: int, v: int, price: int) -> int:
 #: the job taken off that route or -1) -> :func:`cheapest`'s answer.
 Placements = dict[tuple[int, int, int], "tuple[int, list[int], Schedule, int] | None"]
 
+#: The earliest starts of a route without one of its jobs (vehicle, job) -> starts
+#: (``None``: the rest does not fit), kept across the slots of one offer.
+Lows = dict[tuple[int, int], "list[int] | None"]
+
 _Pair = tuple[int, int, int, list[int], Schedule, int]  # cost, order, k, route, sched, p
 _Ejection = tuple[int, int, int, int, int, tuple[int, list[int], Schedule, int]]
 
@@ -235,10 +239,12 @@ def placed(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]
 
 def _pairs(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
            base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
-           limits: RelocateLimits, earlier: bool = False) -> list[_Pair]:
+           limits: RelocateLimits, earlier: bool = False,
+           lows: Lows | None = None) -> list[_Pair]:
     """The new job's cheapest place on each of the nearest candidate routes without
     one of its movable jobs, cheapest first (``earlier``: the jobs after the one
-    taken off may start earlier, see :func:`best_relocation`)."""
+    taken off may start earlier, see :func:`best_relocation`; ``lows`` keeps their
+    earliest starts across calls)."""
     pairs: list[_Pair] = []
     for order, v in enumerate(vehicles[:limits.routes]):
         sched_v = base[v]
@@ -253,10 +259,16 @@ def _pairs(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]
             # then, for may_fit (the delta is still against the route with j).
             starts = sched_v.starts[:k] + sched_v.starts[k + 1:]
             if earlier:
-                low = quick.schedule(v, rest)
-                if low is None:
+                if lows is None or (v, j) not in lows:
+                    low = quick.schedule(v, rest)
+                    found_low = None if low is None else low.starts
+                    if lows is not None:
+                        lows[v, j] = found_low
+                else:
+                    found_low = lows[v, j]
+                if found_low is None:
                     continue
-                starts = low.starts
+                starts = found_low
             rest_base = Schedule(starts, None, sched_v.end, sched_v.cost)
             found = cheapest(ev, v, rest, rest_base, new, quick)
             if found is not None:
@@ -270,8 +282,8 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
                     targets: Sequence[int], may_host: Callable[[int, int], bool],
                     below: float, limits: RelocateLimits,
                     quick: RouteEvaluator | None = None,
-                    memo: Placements | None = None, earlier: bool = False
-                    ) -> Relocation | None:
+                    memo: Placements | None = None, earlier: bool = False,
+                    lows: Lows | None = None) -> Relocation | None:
     """The cheapest relocation (by :attr:`Relocation.total`) that costs less than
     ``below``, or ``None``. ``vehicles``: the candidate routes of the new job,
     nearest first; ``targets``: where a moved job may go (any other of them that
@@ -279,10 +291,11 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
     of ``ev`` when the caller keeps one; ``memo``: placements of planned jobs kept
     across calls on the same routes (the slots of one offer: the answer is the
     same without it, only sooner); ``earlier``: ``ev``'s planned jobs may start
-    earlier than ``base`` (a future day), whose starts are then :func:`screens`'."""
+    earlier than ``base`` (a future day), whose starts are then :func:`screens`';
+    ``lows``: kept like ``memo``."""
     price = reassign_price(ev)
     quick = quick or without_lunch(ev)
-    pairs = _pairs(ev, quick, routes, base, new, vehicles, limits, earlier)
+    pairs = _pairs(ev, quick, routes, base, new, vehicles, limits, earlier, lows)
     singles: list[Relocation] = []
     for cost_a, order, k, route, sched, p in pairs[:limits.pairs]:
         v = vehicles[order]

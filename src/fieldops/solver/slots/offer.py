@@ -67,6 +67,7 @@ from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 from fieldops.solver.live.insert import InsertParams, may_take, nearness
 from fieldops.solver.live.relocate import (
     DEFAULT_RELOCATE,
+    Lows,
     Placements,
     RelocateLimits,
     best_relocation,
@@ -230,6 +231,7 @@ class DaySearch:
         # there): the same for every slot, only the new job's window changes.
         self.placements: Placements = {}
         self.hosts: dict[tuple[int, int], bool] = {}  # (planned job, vehicle) -> may take
+        self.lows: Lows = {}  # a route's earliest starts without one job (future day)
 
     def _held(self, kept: list[tuple[int, datetime]]) -> list[list[tuple[int, int]]]:
         """The evaluator's windows with every routed job starting no earlier than now
@@ -290,7 +292,7 @@ class DaySearch:
         below = place.cost if place is not None else math.inf
         found = best_relocation(self.eval, self.routes, self.screen, self.NEW, vehicles,
                                 targets, may_host, below, limits, self.free,
-                                self.placements, self.earlier)
+                                self.placements, self.earlier, self.lows)
         if found is None:
             return place
         return _Place(found.v, found.position, found.route, found.schedule, found.cost, True,
