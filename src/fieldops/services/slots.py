@@ -344,6 +344,15 @@ def live_rest(s: Session, day: date, now: datetime, *, cached: bool = False) -> 
     return found
 
 
+def not_started(day: Day, now: datetime) -> bool:
+    """Whether ``day``'s work has not started at ``now``: no live state, and ``now``
+    before its first shift. A customer was promised a window, not a minute: then an
+    offer or a booking may start planned jobs earlier inside their windows; once the
+    day has started (a technician may be on the way), never."""
+    first = min((sh.start for sh in day.problem.shifts), default=None)
+    return day.live is None and (first is None or now < first)
+
+
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
                   params: SlotParams, lead: timedelta = DEFAULT_LEAD, *,
                   cached: bool = False) -> Day | None:
@@ -355,12 +364,7 @@ def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: dat
     found = found or load_day(s, day, tz)
     if found is None:
         return None
-    # A customer was promised a window, not a minute: before the day's work starts
-    # (no live state, before its first shift) a booking may start planned jobs
-    # earlier inside their windows; once it has started, never.
-    first = min((sh.start for sh in found.problem.shifts), default=None)
-    found = dataclasses.replace(found, future=found.live is None
-                                and (first is None or now < first))
+    found = dataclasses.replace(found, future=not_started(found, now))
     frozen = _freeze(_without(found, request_id), now + lead)
     return _with_holds(s, frozen, now, request_id, frozen.params(params))
 
