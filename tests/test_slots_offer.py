@@ -287,11 +287,11 @@ def test_on_a_future_day_a_published_job_may_start_earlier_inside_its_window() -
 
 
 def test_on_the_live_day_no_published_job_starts_earlier() -> None:
-    # The same day once work has started (B1 under way, pinned): every job keeps its
-    # start or later, so the 10:00 slot has no room; so too when the caller says the
-    # day is live (the service does, from the live state).
-    for d, params in ((GapDay(started=True), SlotParams()),
-                      (GapDay(), SlotParams(future=False))):
+    # The same day once work has started (B1 under way, pinned; the service says
+    # so from the live state): every job keeps its start or later, so the 10:00
+    # slot has no room.
+    params = SlotParams(future=False)
+    for d in (GapDay(started=True), GapDay()):
         new = d.request()
         offered = [o.slot.start for o in offer_slots(d.problem, d.plan, new, _slots(), params)]
         assert offered == [t(0)]  # before A1 only

@@ -99,8 +99,8 @@ class InsertParams:
     routes of the sub-problem (:mod:`.relocate`, the rule of the slot offers; a
     booking's setting; ``None``: never, the dispatcher's insertion); ``earlier``:
     the day has not started, so planned jobs may start earlier than they do, inside
-    their own windows (a booking's setting, :func:`~fieldops.solver.slots.offer.
-    future_day`; the live day never)."""
+    their own windows (a slot booking's setting, ``SlotParams.future``; the live
+    day never)."""
 
     candidates: int = 12
     time_budget: float = 0.5

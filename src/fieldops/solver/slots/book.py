@@ -4,8 +4,8 @@
 windows set to the slot (cut by its own windows), the candidates of the offer,
 the offer's relocation (one planned job moved to another candidate route when
 that costs less, :mod:`fieldops.solver.live.relocate`), the offer's rule for the
-day (:func:`~fieldops.solver.slots.offer.future_day`: on a day not yet started a
-planned job may start earlier inside its windows) and no repair: a booking
+day (``SlotParams.future``: on a day not yet started a planned job may start
+earlier inside its windows) and no repair: a booking
 never takes another job out of the plan. It answers
 ``None`` when the slot has no room (taken by an earlier booking), so the caller
 can answer with fresh offers.
@@ -23,7 +23,7 @@ from fieldops.domain.requests import ServiceRequest
 from fieldops.domain.timewindow import TimeWindow
 from fieldops.solver.live.insert import Insertion, InsertMode, InsertParams, insert_job
 from fieldops.solver.slots.grid import slot_windows
-from fieldops.solver.slots.offer import SlotParams, future_day
+from fieldops.solver.slots.offer import SlotParams
 
 #: Seconds the repair step of insert_job may take: none (a booking never takes
 #: another job out).
@@ -62,7 +62,7 @@ def book_slot(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRequ
         return None
     found = insert_job(problem, plan, job, InsertParams(
         candidates=params.candidates, time_budget=NO_REPAIR, relocate=params.relocate,
-        earlier=future_day(problem, plan, params)))
+        earlier=params.future))
     if found.mode not in BOOKABLE_MODES:
         return None
     for route in found.plan.routes:

@@ -90,30 +90,19 @@ class SlotParams:
     ``latest_arrival``; ``relocate``: the bounds of the relocation repair (moving
     planned jobs to other candidate routes when the new job's best place costs
     more than a reassignment, :mod:`fieldops.solver.live.relocate`; ``None``: never);
-    ``future``: whether the day's work has not started, so a planned job may start
-    earlier than planned, inside its own windows (``None``: :func:`future_day`
-    decides; a live day's caller says ``False``)."""
+    ``future``: the day's work has not started, so a planned job may start earlier
+    than planned, inside its own windows (a customer was promised a window, not a
+    minute); a live day's caller says ``False`` (the service does, from the live
+    state): then every planned job starts no earlier than planned."""
 
     grid: timedelta = DEFAULT_GRID
     candidates: int = InsertParams().candidates
     not_before: datetime | None = None
     arrival_step: timedelta = timedelta(minutes=5)
     relocate: RelocateLimits | None = DEFAULT_RELOCATE
-    future: bool | None = None
-
-
-def future_day(problem: DispatchProblem, plan: DispatchPlan, params: SlotParams) -> bool:
-    """Whether offers and bookings on ``plan`` may start its jobs earlier than planned
-    (inside their own windows): ``params.future`` when given, else when no planned job
-    is pinned to a start (nothing under way or frozen: the day has not started).
-
-    A customer was promised a window, not a minute: before the day starts its jobs
-    may move up inside their windows to make room. Once work has started (the live
-    day) every job keeps its start or later, as the live insertion keeps it."""
-    if params.future is not None:
-        return params.future
-    planned = {rid for r in plan.routes for rid in r.request_ids}
-    return not any(problem.request_by_id[rid].pinned_start is not None for rid in planned)
+    # Not guessed from the problem: a job pinned to a start may be an appointment
+    # fixed to the minute (generate_field_day has one a day), not work under way.
+    future: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,8 +426,7 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
     # SLA breaches priced as the whole day's objective prices them (its travel
     # bound, with the new job), not by the candidate routes' smaller bound.
     bound = travel_bound(problem, [request])
-    search = DaySearch(problem, plan, used, request, bound,
-                       future_day(problem, plan, params))
+    search = DaySearch(problem, plan, used, request, bound, params.future)
     index = {s.id: v for v, s in enumerate(used)}
     out = []
     for slot, windows, shifts, targets in per_slot:
