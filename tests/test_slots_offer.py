@@ -16,7 +16,15 @@ import pytest
 from fieldops.domain import ContractTier, ObjectiveWeights, ServiceRequest, Skill, TimeWindow
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live.insert import may_take
-from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots, remove_job
+from fieldops.solver.slots import (
+    Booked,
+    SlotOffer,
+    SlotParams,
+    book_slot,
+    day_slots,
+    offer_slots,
+    remove_job,
+)
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
 from test_live_relocate import GAS, ChainDay, FullDay
@@ -296,3 +304,41 @@ def test_on_the_live_day_no_published_job_starts_earlier() -> None:
         offered = [o.slot.start for o in offer_slots(d.problem, d.plan, new, _slots(), params)]
         assert offered == [t(0)]  # before A1 only
         assert book_slot(d.problem, d.plan, new, TimeWindow(t(120), t(240)), params) is None
+
+
+def _push_or_drive(future: bool) -> tuple[SlotOffer, Booked]:
+    """A (km 0) serves A1 (km 10, two hours) from 08:10; B (km 30) has nothing. A new
+    half-hour job at A1's address in the 08:00 slot either goes before A1 on A,
+    pushing A1 by 30 minutes (the tolerance: no disruption cost, no travel), or to B
+    (40 minutes of driving, nobody moves). Returns the offer and the booking."""
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 30)]
+    a1 = w.job("A1", 10, 120)
+    problem = w.problem(techs, [a1], shifts=[shift("A", 0, 240), shift("B", 0, 240)])
+    plan = evaluate_routes(problem, {"S-A": ["A1"]})
+    new = ServiceRequest(id="N", location=a1.location, duration=timedelta(minutes=30))
+    params = SlotParams(future=future)
+    offers = [o for o in offer_slots(problem, plan, new, _slots(), params)
+              if o.slot.start == t(0)]
+    assert len(offers) == 1
+    booked = book_slot(problem, plan, new, offers[0].slot, params)
+    assert booked is not None
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert (booked.shift_id, booked.start) == (offers[0].shift_id, offers[0].earliest_arrival)
+    assert tuple(sorted(booked.insertion.moved)) == offers[0].moved
+    return offers[0], booked
+
+
+def test_on_a_future_day_the_cheapest_place_wins_even_when_it_pushes_a_job() -> None:
+    # Nothing has started: A1 moving inside its window is priced (here nothing:
+    # within the tolerance), not ranked behind a quiet but dear place.
+    offer, booked = _push_or_drive(future=True)
+    assert (offer.shift_id, offer.moved, offer.added_cost) == ("S-A", ("A1",), 0.0)
+    assert starts(booked.insertion.plan)["A1"] == ("A", t(40))
+
+
+def test_on_the_live_day_a_place_that_moves_nobody_still_comes_first() -> None:
+    offer, booked = _push_or_drive(future=False)
+    assert (offer.shift_id, offer.moved) == ("S-B", ())
+    assert offer.added_cost > 0
+    assert starts(booked.insertion.plan)["A1"] == ("A", t(10))

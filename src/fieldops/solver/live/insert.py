@@ -216,12 +216,13 @@ class _Trial:
     late: bool = False  # the new job starts after its SLA deadline (critical or sla_first)
     extra: list[Change] = field(default_factory=list)  # other routes changed (repair)
     dropped: list[int] = field(default_factory=list)  # jobs taken out and left out
+    quiet_first: bool = True  # moving nobody ranks first (not on a day not started)
 
     @property
     def rank(self) -> tuple[bool, bool, int]:
-        """Meeting the SLA (critical jobs, or ``sla_first``), then moving nobody,
-        then cost."""
-        return (self.late, self.moves, self.cost)
+        """Meeting the SLA (critical jobs, or ``sla_first``), then moving nobody
+        (``quiet_first``), then cost."""
+        return (self.late, self.moves and self.quiet_first, self.cost)
 
 
 def _better(a: _Trial | None, b: _Trial | None) -> _Trial | None:
@@ -283,9 +284,12 @@ class _Search:
             if sched is None:
                 continue
             others = sched.starts[:p] + sched.starts[p + 1:]
+            # On a day not started a push is priced (re-timing beyond the
+            # tolerance), not ranked behind a quiet place: the windows are the promise.
             best = _better(best, _Trial(sched.cost - base.cost, v, trial, sched,
                                         others != base.starts,
-                                        self._late(job, sched.starts[p])))
+                                        self._late(job, sched.starts[p]),
+                                        quiet_first=not self.earlier))
         return best
 
     def _late(self, job: int, start: int) -> bool:

@@ -170,10 +170,11 @@ class _Place:
     # the jobs it moves to them.
     others: dict[int, tuple[list[int], Schedule]] = dataclasses.field(default_factory=dict)
     relocated: list[int] = dataclasses.field(default_factory=list)
+    quiet_first: bool = True  # moving nobody ranks first (not on a day not started)
 
     @property
     def rank(self) -> tuple[bool, int]:
-        return (self.moves, self.cost)
+        return (self.moves and self.quiet_first, self.cost)
 
 
 class DaySearch:
@@ -256,8 +257,9 @@ class DaySearch:
                 if sched is None:
                     continue
                 others = sched.starts[:p] + sched.starts[p + 1:]
+                # As insert_job ranks: on a day not started the cheapest wins.
                 found = _Place(v, p, trial, sched, sched.cost - base.cost,
-                               others != base.starts)
+                               others != base.starts, quiet_first=not self.earlier)
                 if best is None or found.rank < best.rank:
                     best = found
         return best
