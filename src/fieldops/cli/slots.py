@@ -39,7 +39,8 @@ def _day_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", type=Path, help="the day's problem JSON")
     p.add_argument("plan", type=Path, help="its published plan JSON")
     p.add_argument("request", type=Path, help="the new request (one request object, JSON)")
-    p.add_argument("--started", action="store_true",
+    # Not ``args.started``: fieldops.cli.main sets that to the process's start time.
+    p.add_argument("--started", dest="day_started", action="store_true",
                    help="the day's work has started: no planned job starts earlier than"
                         " planned (default: it may, inside its own windows)")
 
@@ -75,7 +76,7 @@ def _offers(args: argparse.Namespace) -> list[SlotOffer]:
     day = args.date or problem.horizon.start.astimezone(problem.tz).date()
     slots = open_slots(day_slots(day, problem.tz, grid), problem.shifts, req)
     return offer_slots(problem, plan, req, slots,
-                       SlotParams(grid=grid, future=not args.started))
+                       SlotParams(grid=grid, future=not args.day_started))
 
 
 def cmd_offers(args: argparse.Namespace) -> int:
@@ -99,7 +100,7 @@ def cmd_offers(args: argparse.Namespace) -> int:
 def cmd_book(args: argparse.Namespace) -> int:
     problem, plan, req = _load(args)
     booked = book_slot(problem, plan, req, parse_slot_id(args.slot_id, "slot_id"),
-                       SlotParams(future=not args.started))
+                       SlotParams(future=not args.day_started))
     console = Console(stderr=True)
     if booked is None:
         console.print(f"[red]slot {args.slot_id} has no room for {req.id}[/red]")
