@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from typing import Any, cast
 
 from fieldops.domain import TimeWindow
-from fieldops.services.slots import Day, _freeze, thaw
-from fieldops.solver.slots import book_slot
+from fieldops.services.slots import Day, _freeze, not_started, thaw
+from fieldops.solver.slots import SlotParams, book_slot
 from fieldops.validators.dispatch import assert_valid
 
 from line_world import t
@@ -37,3 +39,15 @@ def test_nothing_to_freeze_leaves_the_day_alone() -> None:
     day = Day(date(2026, 3, 2), d.problem, d.published, None)
     assert _freeze(day, t(0)) is day
     assert thaw(day, d.problem) is d.problem
+
+
+def test_a_day_counts_as_started_at_its_first_shift_or_with_a_live_state() -> None:
+    # Offers and bookings start published jobs earlier only on a day not started.
+    d = LineDay()
+    day = Day(date(2026, 3, 2), d.problem, d.published, None)
+    assert not_started(day, t(-1))
+    assert not not_started(day, t(0))  # the shifts start at 08:00
+    live = dataclasses.replace(day, live=cast(Any, object()))
+    assert not not_started(live, t(-60))
+    assert day.params(SlotParams()).future is False  # the field's default
+    assert dataclasses.replace(day, future=True).params(SlotParams()).future is True

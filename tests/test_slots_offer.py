@@ -13,15 +13,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fieldops.domain import ContractTier, ObjectiveWeights, Skill, TimeWindow
+from fieldops.domain import ContractTier, ObjectiveWeights, ServiceRequest, Skill, TimeWindow
 from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.solver.live.insert import may_take
-from fieldops.solver.slots import SlotParams, book_slot, day_slots, offer_slots
+from fieldops.solver.slots import (
+    Booked,
+    SlotOffer,
+    SlotParams,
+    book_slot,
+    day_slots,
+    offer_slots,
+    remove_job,
+)
 from fieldops.validators.dispatch import assert_valid
 from fieldops.validators.promises import assert_promises_kept
-from test_live_relocate import ChainDay, FullDay
+from test_live_relocate import GAS, ChainDay, FullDay
 
-from line_world import t
+from line_world import LineWorld, shift, t
 from live_fixtures import ROUTES, Day, starts
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -233,3 +241,104 @@ def test_an_sla_breach_is_offered_at_what_the_whole_days_objective_charges(
         assert plan.penalties["sla"] == pytest.approx(whole.penalties["sla"], rel=1e-6)
         objective = plan.objective - published.objective
         assert objective == pytest.approx(o.added_cost - o.disruption, abs=0.5)
+
+
+class GapDay:
+    """A morning (08:00-12:00, no overtime) after a cancellation: A served X (km 5,
+    08:05-09:05) then A1 (km 10, window 08:00-10:00) at 09:10; X was cancelled and
+    nobody moved, so A1 still starts at 09:10 though it could start at 08:10. B
+    (km 40, without A's skill ``gas``: it can take neither A1 nor the new job)
+    serves B1 (km 45), which ``started`` pins as under way. A new gas job at A1's
+    address needs 110 minutes from 10:00: it fits after A1 only if A1 starts
+    earlier than published (09:10 + 60 + 110 + the drive home ends 12:10)."""
+
+    def __init__(self, started: bool = False) -> None:
+        w = LineWorld()
+        techs = [w.technician("A", 0, skills=[GAS]), w.technician("B", 40)]
+        b1 = w.job("B1", 45, 60, **({"pinned_start": t(5), "pinned_technician": "B"}
+                                    if started else {}))
+        jobs = [w.job("X", 5, 60), w.job("A1", 10, 60, windows=(TimeWindow(t(0), t(120)),),
+                                         required_skills=(GAS,)), b1]
+        self.place = jobs[1].location
+        problem = w.problem(techs, jobs, shifts=[shift("A", 0, 240), shift("B", 0, 240)])
+        plan = evaluate_routes(problem, {"S-A": ["X", "A1"], "S-B": ["B1"]})
+        self.problem, self.plan = remove_job(problem, plan, "X")
+        assert_valid(self.problem, self.plan)
+        assert starts(self.plan)["A1"] == ("A", t(70))
+
+    def request(self) -> ServiceRequest:
+        return ServiceRequest(id="N", location=self.place, duration=timedelta(minutes=110),
+                              required_skills=(GAS,))
+
+
+def test_on_a_future_day_a_published_job_may_start_earlier_inside_its_window() -> None:
+    # Nothing of the day has started: A1 moves up from 09:10 to 08:10 (its window
+    # is 08:00-10:00), which is the only way the 10:00 slot has room; the booking
+    # lands where and at the cost the offer said, A1 still inside its window.
+    d = GapDay()
+    new = d.request()
+    offers = [o for o in offer_slots(d.problem, d.plan, new, _slots())
+              if o.slot.start == t(120)]
+    assert len(offers) == 1
+    o = offers[0]
+    assert (o.shift_id, o.earliest_arrival, o.moved) == ("S-A", t(120), ("A1",))
+    assert o.disruption > 0  # A1 re-timed by an hour, beyond the tolerance
+    booked = book_slot(d.problem, d.plan, new, o.slot)
+    assert booked is not None
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert_promises_kept(booked.insertion.plan, {"N": o.slot})
+    assert (booked.shift_id, booked.start) == (o.shift_id, o.earliest_arrival)
+    assert starts(booked.insertion.plan)["A1"] == ("A", t(10))
+    objective = booked.insertion.plan.objective - d.plan.objective
+    assert abs(objective - (o.added_cost - o.disruption)) < 0.5
+    assert tuple(sorted(booked.insertion.moved)) == o.moved
+
+
+def test_on_the_live_day_no_published_job_starts_earlier() -> None:
+    # The same day once work has started (B1 under way, pinned; the service says
+    # so from the live state): every job keeps its start or later, so the 10:00
+    # slot has no room.
+    params = SlotParams(future=False)
+    for d in (GapDay(started=True), GapDay()):
+        new = d.request()
+        offered = [o.slot.start for o in offer_slots(d.problem, d.plan, new, _slots(), params)]
+        assert offered == [t(0)]  # before A1 only
+        assert book_slot(d.problem, d.plan, new, TimeWindow(t(120), t(240)), params) is None
+
+
+def _push_or_drive(future: bool) -> tuple[SlotOffer, Booked]:
+    """A (km 0) serves A1 (km 10, two hours) from 08:10; B (km 30) has nothing. A new
+    half-hour job at A1's address in the 08:00 slot either goes before A1 on A,
+    pushing A1 by 30 minutes (the tolerance: no disruption cost, no travel), or to B
+    (40 minutes of driving, nobody moves). Returns the offer and the booking."""
+    w = LineWorld()
+    techs = [w.technician("A", 0), w.technician("B", 30)]
+    a1 = w.job("A1", 10, 120)
+    problem = w.problem(techs, [a1], shifts=[shift("A", 0, 240), shift("B", 0, 240)])
+    plan = evaluate_routes(problem, {"S-A": ["A1"]})
+    new = ServiceRequest(id="N", location=a1.location, duration=timedelta(minutes=30))
+    params = SlotParams(future=future)
+    offers = [o for o in offer_slots(problem, plan, new, _slots(), params)
+              if o.slot.start == t(0)]
+    assert len(offers) == 1
+    booked = book_slot(problem, plan, new, offers[0].slot, params)
+    assert booked is not None
+    assert_valid(booked.insertion.problem, booked.insertion.plan)
+    assert (booked.shift_id, booked.start) == (offers[0].shift_id, offers[0].earliest_arrival)
+    assert tuple(sorted(booked.insertion.moved)) == offers[0].moved
+    return offers[0], booked
+
+
+def test_on_a_future_day_the_cheapest_place_wins_even_when_it_pushes_a_job() -> None:
+    # Nothing has started: A1 moving inside its window is priced (here nothing:
+    # within the tolerance), not ranked behind a quiet but dear place.
+    offer, booked = _push_or_drive(future=True)
+    assert (offer.shift_id, offer.moved, offer.added_cost) == ("S-A", ("A1",), 0.0)
+    assert starts(booked.insertion.plan)["A1"] == ("A", t(40))
+
+
+def test_on_the_live_day_a_place_that_moves_nobody_still_comes_first() -> None:
+    offer, booked = _push_or_drive(future=False)
+    assert (offer.shift_id, offer.moved) == ("S-B", ())
+    assert offer.added_cost > 0
+    assert starts(booked.insertion.plan)["A1"] == ("A", t(10))

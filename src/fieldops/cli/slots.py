@@ -39,6 +39,10 @@ def _day_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", type=Path, help="the day's problem JSON")
     p.add_argument("plan", type=Path, help="its published plan JSON")
     p.add_argument("request", type=Path, help="the new request (one request object, JSON)")
+    # Not ``args.started``: fieldops.cli.main sets that to the process's start time.
+    p.add_argument("--started", dest="day_started", action="store_true",
+                   help="the day's work has started: no planned job starts earlier than"
+                        " planned (default: it may, inside its own windows)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +75,8 @@ def _offers(args: argparse.Namespace) -> list[SlotOffer]:
     grid = parse_duration(args.grid, "--grid")
     day = args.date or problem.horizon.start.astimezone(problem.tz).date()
     slots = open_slots(day_slots(day, problem.tz, grid), problem.shifts, req)
-    return offer_slots(problem, plan, req, slots, SlotParams(grid=grid))
+    return offer_slots(problem, plan, req, slots,
+                       SlotParams(grid=grid, future=not args.day_started))
 
 
 def cmd_offers(args: argparse.Namespace) -> int:
@@ -94,7 +99,8 @@ def cmd_offers(args: argparse.Namespace) -> int:
 
 def cmd_book(args: argparse.Namespace) -> int:
     problem, plan, req = _load(args)
-    booked = book_slot(problem, plan, req, parse_slot_id(args.slot_id, "slot_id"))
+    booked = book_slot(problem, plan, req, parse_slot_id(args.slot_id, "slot_id"),
+                       SlotParams(future=not args.day_started))
     console = Console(stderr=True)
     if booked is None:
         console.print(f"[red]slot {args.slot_id} has no room for {req.id}[/red]")

@@ -117,6 +117,13 @@ class Day:
     # Today: the live day (statuses, events, positions) the day is the rest of; a
     # booking into it publishes as a live insertion (docs/live-day.md).
     live: LiveContext | None = None
+    # No work of the day has started (not the live day, before its first shift): its
+    # planned jobs may start earlier inside their windows for an offer or a booking.
+    future: bool = False
+
+    def params(self, params: SlotParams) -> SlotParams:
+        """``params`` with this day's rule (offers and bookings alike)."""
+        return dataclasses.replace(params, future=self.future)
 
 
 # ---------------------------------------------------------------- reading days
@@ -337,6 +344,15 @@ def live_rest(s: Session, day: date, now: datetime, *, cached: bool = False) -> 
     return found
 
 
+def not_started(day: Day, now: datetime) -> bool:
+    """Whether ``day``'s work has not started at ``now``: no live state, and ``now``
+    before its first shift. A customer was promised a window, not a minute: then an
+    offer or a booking may start planned jobs earlier inside their windows; once the
+    day has started (a technician may be on the way), never."""
+    first = min((sh.start for sh in day.problem.shifts), default=None)
+    return day.live is None and (first is None or now < first)
+
+
 def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: datetime,
                   params: SlotParams, lead: timedelta = DEFAULT_LEAD, *,
                   cached: bool = False) -> Day | None:
@@ -348,8 +364,9 @@ def competing_day(s: Session, day: date, tz: ZoneInfo, request_id: str, now: dat
     found = found or load_day(s, day, tz)
     if found is None:
         return None
+    found = dataclasses.replace(found, future=not_started(found, now))
     frozen = _freeze(_without(found, request_id), now + lead)
-    return _with_holds(s, frozen, now, request_id, params)
+    return _with_holds(s, frozen, now, request_id, frozen.params(params))
 
 
 # ---------------------------------------------------------------- the request
@@ -426,7 +443,8 @@ def offers(s: Session, request_id: str, query: OfferQuery, settings: SlotSetting
         if day is None:
             continue
         slots = open_slots(day_slots(d, tz, grid), day.problem.shifts, req, params.not_before)
-        got = offer_slots(day.problem, day.plan, req, slots, params) if slots else []
+        got = offer_slots(day.problem, day.plan, req, slots,
+                          day.params(params)) if slots else []
         found += [(d, o) for o in got]
         days.append({"date": d.isoformat(), "offers": len(got),
                      "published_plan_id": day.plan_id})
@@ -493,7 +511,8 @@ def _check_slot(s: Session, row: RequestRow, slot: TimeWindow, d: date, tz: Zone
     day = competing_day(s, d, tz, row.id, now, params, settings.lead)
     booked = None
     if day is not None and slot.start >= now:
-        booked = book_slot(day.problem, day.plan, customer_request(s, row), slot, params)
+        booked = book_slot(day.problem, day.plan, customer_request(s, row), slot,
+                           day.params(params))
     if day is None or booked is None:
         raise Conflict(f"slot {slot_id(slot)} can no longer be booked for {row.id!r}; "
                        "see the fresh offers", field="slot_id", kind="slot-taken",

@@ -12,7 +12,10 @@ plus that request:
    (:class:`~fieldops.solver.dispatch.schedule.RouteEvaluator`): every job on
    them stays on its route and may start no earlier than it does now (its
    windows are cut at its current start; frozen work keeps its technician and
-   pinned start). Every position of every candidate route is timed exactly.
+   pinned start) — unless ``earlier`` (a booking on a day not yet started): then
+   it may start as early as its own windows allow. Every position of every
+   candidate route is timed exactly; costs and moves are measured against the
+   routes as they are now.
 3. **No move first.** The cheapest position whose schedule leaves every other
    start where it was wins. Only when none exists does the cheapest position
    that pushes later jobs of that route (within their windows) win; its cost
@@ -37,6 +40,7 @@ input plan.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -62,7 +66,10 @@ from fieldops.solver.live.diff import DEFAULT_TOLERANCE, PlanDiff, plan_diff
 from fieldops.solver.live.relocate import (
     RelocateLimits,
     best_relocation,
+    held,
     reassign_price,
+    screens,
+    without_lunch,
 )
 
 ENGINE = "fieldops-live-insertion"
@@ -90,7 +97,10 @@ class InsertParams:
     ``relocate``: when the best place costs more than a reassignment (or there is
     none), also try moving planned jobs of the nearest candidate routes to other
     routes of the sub-problem (:mod:`.relocate`, the rule of the slot offers; a
-    booking's setting; ``None``: never, the dispatcher's insertion)."""
+    booking's setting; ``None``: never, the dispatcher's insertion); ``earlier``:
+    the day has not started, so planned jobs may start earlier than they do, inside
+    their own windows (a slot booking's setting, ``SlotParams.future``; the live
+    day never)."""
 
     candidates: int = 12
     time_budget: float = 0.5
@@ -99,6 +109,7 @@ class InsertParams:
     wide_candidates: int = 40
     repair_depth: int = 2
     relocate: RelocateLimits | None = None
+    earlier: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,7 +186,9 @@ def _held(req: ServiceRequest, tech: str, start: datetime, horizon_end: datetime
 
 
 def _sub_problem(problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shift],
-                 req: ServiceRequest) -> DispatchProblem:
+                 req: ServiceRequest, earlier: bool = False) -> DispatchProblem:
+    """The candidate routes' jobs and ``req``: each job held at its start, or with
+    ``earlier`` kept as it is (frozen work still pinned to its technician)."""
     held = [req]
     for shift in shifts:
         route = plan.route_for(shift.id)
@@ -184,8 +197,9 @@ def _sub_problem(problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shif
         end = max(shift.latest_end, problem.horizon.end)
         for step in route.jobs:
             assert step.request_id is not None
-            held.append(_held(problem.request_by_id[step.request_id], route.technician_id,
-                              step.start, end))
+            job = problem.request_by_id[step.request_id]
+            held.append(job if earlier and job.pinned_start is None
+                        else _held(job, route.technician_id, step.start, end))
     return dataclasses.replace(problem, shifts=tuple(shifts), requests=tuple(held))
 
 
@@ -202,12 +216,13 @@ class _Trial:
     late: bool = False  # the new job starts after its SLA deadline (critical or sla_first)
     extra: list[Change] = field(default_factory=list)  # other routes changed (repair)
     dropped: list[int] = field(default_factory=list)  # jobs taken out and left out
+    quiet_first: bool = True  # moving nobody ranks first (not on a day not started)
 
     @property
     def rank(self) -> tuple[bool, bool, int]:
-        """Meeting the SLA (critical jobs, or ``sla_first``), then moving nobody,
-        then cost."""
-        return (self.late, self.moves, self.cost)
+        """Meeting the SLA (critical jobs, or ``sla_first``), then moving nobody
+        (``quiet_first``), then cost."""
+        return (self.late, self.moves and self.quiet_first, self.cost)
 
 
 def _better(a: _Trial | None, b: _Trial | None) -> _Trial | None:
@@ -220,22 +235,37 @@ def _better(a: _Trial | None, b: _Trial | None) -> _Trial | None:
 class _Search:
     """Positions of the new job (node ``new``) on the sub-problem's routes."""
 
-    def __init__(self, model: Model, plan: DispatchPlan, sla_first: bool = False) -> None:
+    def __init__(self, model: Model, plan: DispatchPlan, sla_first: bool = False,
+                 earlier: bool = False) -> None:
         self.model = model
         self.ctx = model.context
         self.eval = RouteEvaluator(self.ctx)
+        self.earlier = earlier
         node_of = {i: j for j, i in enumerate(model.job_ids)}
         self.routes: list[list[int]] = []
         by_id = {r.id: k for k, r in enumerate(model.problem.requests)}
         whole: list[bool] = []  # every job of the route is modelled
+        # The day as it is: with ``earlier`` the model's jobs are not held, so the
+        # base (every delta and move is measured against it) holds them here.
+        at_start = copy.copy(self.eval)
+        at_start.windows = list(self.eval.windows)
         for shift in model.vehicles:
             route = plan.route_for(shift.id)
             ids = route.request_ids if route is not None else ()
             self.routes.append([node_of[by_id[rid]] for rid in ids if by_id[rid] in node_of])
             whole.append(len(self.routes[-1]) == len(ids))
+            for step in route.jobs if route is not None and earlier else ():
+                j = node_of.get(by_id[step.request_id or ""], -1)
+                if j >= 0 and self.ctx.jobs[j].pinned_start is None:
+                    at_start.windows[j] = held(at_start.windows[j], self.ctx.seconds(step.start),
+                                               self.ctx.horizon)
         # A route the evaluator cannot re-time as it stands is left alone.
-        self.base = [self.eval.schedule(v, r, thorough=True) if ok else None
+        self.base = [at_start.schedule(v, r, thorough=True) if ok else None
                      for v, (r, ok) in enumerate(zip(self.routes, whole, strict=True))]
+        # The relocation's O(1) screens need each job's earliest start: its start
+        # now, or (``earlier``) the earliest its windows allow on its route.
+        self.screen = (screens(without_lunch(self.eval), self.routes, self.base)
+                       if earlier else self.base)
         self.new = node_of.get(0)
         # A critical job's SLA comes before moving nobody: an emergency that can be
         # on time is, even when that pushes others (within their windows).
@@ -254,9 +284,12 @@ class _Search:
             if sched is None:
                 continue
             others = sched.starts[:p] + sched.starts[p + 1:]
+            # On a day not started a push is priced (re-timing beyond the
+            # tolerance), not ranked behind a quiet place: the windows are the promise.
             best = _better(best, _Trial(sched.cost - base.cost, v, trial, sched,
                                         others != base.starts,
-                                        self._late(job, sched.starts[p])))
+                                        self._late(job, sched.starts[p]),
+                                        quiet_first=not self.earlier))
         return best
 
     def _late(self, job: int, start: int) -> bool:
@@ -288,8 +321,9 @@ class _Search:
         # then the nearest others (``_candidates(others=True)``), as the offers see them.
         new_job = problem.request_by_id[jobs[self.new].id]
         able = [v for v, shift in enumerate(shifts) if may_take(problem, shift, new_job)]
-        found = best_relocation(self.eval, self.routes, self.base, self.new, able,
-                                range(len(self.base)), may_host, below, limits)
+        found = best_relocation(self.eval, self.routes, self.screen, self.new, able,
+                                range(len(self.base)), may_host, below, limits,
+                                earlier=self.earlier)
         if found is None:
             return None
         late = self._late(self.new, found.schedule.starts[found.position])
@@ -470,7 +504,7 @@ def _search(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
                 if skilled else (UnassignedReason.NO_QUALIFIED_TECHNICIAN,
                                  "nobody holds the skills"))
         return out
-    model = build_model(_sub_problem(full, plan, shifts, request))
+    model = build_model(_sub_problem(full, plan, shifts, request, params.earlier))
     if model.ctx is not None:
         # SLA breaches (and the new job's drop) priced as the whole day's objective
         # prices them: its travel bound, not the candidate routes' smaller one.
@@ -481,7 +515,7 @@ def _search(full: DispatchProblem, plan: DispatchPlan, request: ServiceRequest,
         if found and out.search is None:
             out.reason, out.detail = found[0].reason, found[0].detail
         return out
-    search = _Search(model, plan, params.sla_first)
+    search = _Search(model, plan, params.sla_first, params.earlier)
     trial = search.insert()
     if out.trial is not None and _better(out.trial, trial) is out.trial:
         return out

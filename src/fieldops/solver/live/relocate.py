@@ -28,10 +28,13 @@ offer stays cheap:
 
 Every route is timed exactly by the one route evaluator, under every hard rule it
 knows (windows, shifts, lunch, capacity), every job no earlier than it starts now
-(the insertion's hold): already-booked appointment windows are windows like any
-other, so they stay honoured. A move is priced as the disruption family prices
-it: ``reassigned`` for serving a job on another technician (by the evaluator when
-the job has a baseline, else in ``extra``) and the re-timing beyond the tolerance.
+(the insertion's hold) — or, on a future day (``earlier``: no work of the day has
+started), as early as its own windows allow, so a job taken off a route lets the
+later ones move up into the room it leaves: already-booked appointment windows are
+windows like any other, so they stay honoured either way. A move is priced as the
+disruption family prices it: ``reassigned`` for serving a job on another
+technician (by the evaluator when the job has a baseline, else in ``extra``) and
+the re-timing beyond the tolerance (earlier or later).
 
 Both the slot offer (:mod:`fieldops.solver.slots.offer`) and the booking
 (:func:`fieldops.solver.live.insert_job` with ``relocate``) call this one function
@@ -49,7 +52,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fieldops.solver.dispatch.context import COST_SCALE
-from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
+from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule, Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,8 @@ def movable(ev: RouteEvaluator, j: int) -> bool:
 def may_fit(ev: RouteEvaluator, v: int, route: list[int], starts: list[int], job: int,
             p: int) -> bool:
     """A necessary condition for ``job`` at position ``p`` of ``route`` (timed
-    ``starts``), in O(1): every routed job starts no earlier than it does now, so
+    ``starts``: the earliest each job may start, see :func:`screens`), in O(1):
+    every routed job starts no earlier than ``starts``, so
     ``job`` is reached no sooner than from the previous job's current end, and
     the next job (or the return) no sooner than after ``job``'s earliest start."""
     veh = ev.vehicles[v]
@@ -129,6 +133,27 @@ def may_fit(ev: RouteEvaluator, v: int, route: list[int], starts: list[int], job
         return done + int(ev.travel[job, veh.end_node]) <= veh.latest_end
     nxt = route[p]
     return done + int(ev.travel[job, nxt]) <= ev.windows[nxt][-1][1]
+
+
+def held(windows: list[Window], at: int, horizon: int) -> list[Window]:
+    """A routed job's windows cut at ``at``, its start now: the insertion's hold
+    (it starts no earlier than it does; a job without a window keeps the day)."""
+    return [(max(a, at), b) for a, b in windows if b >= at] or [(at, max(at, horizon))]
+
+
+def screens(quick: RouteEvaluator, routes: Sequence[list[int]],
+            base: Sequence[Schedule | None]) -> list[Schedule | None]:
+    """``base`` with, as starts, the earliest each job could start on its route
+    (``quick``: the evaluator without lunch, on windows that may start jobs earlier
+    than ``base`` does): what :func:`may_fit` needs to stay a necessary condition
+    when jobs may start earlier (a lunch, wherever it goes, only delays). The
+    costs stay ``base``'s, so every delta is still against the day as published."""
+    out: list[Schedule | None] = []
+    for v, (route, sched) in enumerate(zip(routes, base, strict=True)):
+        low = quick.schedule(v, route) if sched is not None else None
+        out.append(sched if sched is None or low is None
+                   else Schedule(low.starts, None, sched.end, sched.cost))
+    return out
 
 
 def without_lunch(ev: RouteEvaluator) -> RouteEvaluator:
@@ -178,6 +203,10 @@ def _leave_bound(ev: RouteEvaluator, j: int, v: int, price: int) -> int:
 #: the job taken off that route or -1) -> :func:`cheapest`'s answer.
 Placements = dict[tuple[int, int, int], "tuple[int, list[int], Schedule, int] | None"]
 
+#: The earliest starts of a route without one of its jobs (vehicle, job) -> starts
+#: (``None``: the rest does not fit), kept across the slots of one offer.
+Lows = dict[tuple[int, int], "list[int] | None"]
+
 _Pair = tuple[int, int, int, list[int], Schedule, int]  # cost, order, k, route, sched, p
 _Ejection = tuple[int, int, int, int, int, tuple[int, list[int], Schedule, int]]
 
@@ -210,9 +239,12 @@ def placed(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]
 
 def _pairs(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]],
            base: Sequence[Schedule | None], new: int, vehicles: Sequence[int],
-           limits: RelocateLimits) -> list[_Pair]:
+           limits: RelocateLimits, earlier: bool = False,
+           lows: Lows | None = None) -> list[_Pair]:
     """The new job's cheapest place on each of the nearest candidate routes without
-    one of its movable jobs, cheapest first."""
+    one of its movable jobs, cheapest first (``earlier``: the jobs after the one
+    taken off may start earlier, see :func:`best_relocation`; ``lows`` keeps their
+    earliest starts across calls)."""
     pairs: list[_Pair] = []
     for order, v in enumerate(vehicles[:limits.routes]):
         sched_v = base[v]
@@ -222,9 +254,22 @@ def _pairs(ev: RouteEvaluator, quick: RouteEvaluator, routes: Sequence[list[int]
             if not movable(ev, j):
                 continue
             rest = routes[v][:k] + routes[v][k + 1:]
-            # Without j every other job may start as it does now (none earlier).
-            held = sched_v.starts[:k] + sched_v.starts[k + 1:]
-            rest_base = Schedule(held, None, sched_v.end, sched_v.cost)
+            # Without j every other job may start as it does now (none earlier);
+            # on a future day the later ones may move up: their earliest starts
+            # then, for may_fit (the delta is still against the route with j).
+            starts = sched_v.starts[:k] + sched_v.starts[k + 1:]
+            if earlier:
+                if lows is None or (v, j) not in lows:
+                    low = quick.schedule(v, rest)
+                    found_low = None if low is None else low.starts
+                    if lows is not None:
+                        lows[v, j] = found_low
+                else:
+                    found_low = lows[v, j]
+                if found_low is None:
+                    continue
+                starts = found_low
+            rest_base = Schedule(starts, None, sched_v.end, sched_v.cost)
             found = cheapest(ev, v, rest, rest_base, new, quick)
             if found is not None:
                 pairs.append((found[0], order, k, found[1], found[2], found[3]))
@@ -237,17 +282,20 @@ def best_relocation(ev: RouteEvaluator, routes: Sequence[list[int]],
                     targets: Sequence[int], may_host: Callable[[int, int], bool],
                     below: float, limits: RelocateLimits,
                     quick: RouteEvaluator | None = None,
-                    memo: Placements | None = None) -> Relocation | None:
+                    memo: Placements | None = None, earlier: bool = False,
+                    lows: Lows | None = None) -> Relocation | None:
     """The cheapest relocation (by :attr:`Relocation.total`) that costs less than
     ``below``, or ``None``. ``vehicles``: the candidate routes of the new job,
     nearest first; ``targets``: where a moved job may go (any other of them that
     ``may_host(job, vehicle)``), in a fixed order; ``quick``: :func:`without_lunch`
     of ``ev`` when the caller keeps one; ``memo``: placements of planned jobs kept
     across calls on the same routes (the slots of one offer: the answer is the
-    same without it, only sooner)."""
+    same without it, only sooner); ``earlier``: ``ev``'s planned jobs may start
+    earlier than ``base`` (a future day), whose starts are then :func:`screens`';
+    ``lows``: kept like ``memo``."""
     price = reassign_price(ev)
     quick = quick or without_lunch(ev)
-    pairs = _pairs(ev, quick, routes, base, new, vehicles, limits)
+    pairs = _pairs(ev, quick, routes, base, new, vehicles, limits, earlier, lows)
     singles: list[Relocation] = []
     for cost_a, order, k, route, sched, p in pairs[:limits.pairs]:
         v = vehicles[order]

@@ -3,7 +3,9 @@
 :func:`book_slot` is :func:`fieldops.solver.live.insert_job` with the request's
 windows set to the slot (cut by its own windows), the candidates of the offer,
 the offer's relocation (one planned job moved to another candidate route when
-that costs less, :mod:`fieldops.solver.live.relocate`) and no repair: a booking
+that costs less, :mod:`fieldops.solver.live.relocate`), the offer's rule for the
+day (``SlotParams.future``: on a day not yet started a planned job may start
+earlier inside its windows) and no repair: a booking
 never takes another job out of the plan. It answers
 ``None`` when the slot has no room (taken by an earlier booking), so the caller
 can answer with fresh offers.
@@ -59,7 +61,8 @@ def book_slot(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRequ
     if not job.windows:
         return None
     found = insert_job(problem, plan, job, InsertParams(
-        candidates=params.candidates, time_budget=NO_REPAIR, relocate=params.relocate))
+        candidates=params.candidates, time_budget=NO_REPAIR, relocate=params.relocate,
+        earlier=params.future))
     if found.mode not in BOOKABLE_MODES:
         return None
     for route in found.plan.routes:

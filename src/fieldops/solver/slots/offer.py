@@ -67,11 +67,15 @@ from fieldops.solver.dispatch.schedule import RouteEvaluator, Schedule
 from fieldops.solver.live.insert import InsertParams, may_take, nearness
 from fieldops.solver.live.relocate import (
     DEFAULT_RELOCATE,
+    Lows,
     Placements,
     RelocateLimits,
     best_relocation,
+    held,
     may_fit,
     reassign_price,
+    screens,
+    without_lunch,
 )
 from fieldops.solver.slots.grid import DEFAULT_GRID, slot_id, slot_windows
 
@@ -85,13 +89,20 @@ class SlotParams:
     starts earlier (``as_of`` plus a lead time); ``arrival_step``: precision of
     ``latest_arrival``; ``relocate``: the bounds of the relocation repair (moving
     planned jobs to other candidate routes when the new job's best place costs
-    more than a reassignment, :mod:`fieldops.solver.live.relocate`; ``None``: never)."""
+    more than a reassignment, :mod:`fieldops.solver.live.relocate`; ``None``: never);
+    ``future``: the day's work has not started, so a planned job may start earlier
+    than planned, inside its own windows (a customer was promised a window, not a
+    minute); a live day's caller says ``False`` (the service does, from the live
+    state): then every planned job starts no earlier than planned."""
 
     grid: timedelta = DEFAULT_GRID
     candidates: int = InsertParams().candidates
     not_before: datetime | None = None
     arrival_step: timedelta = timedelta(minutes=5)
     relocate: RelocateLimits | None = DEFAULT_RELOCATE
+    # Not guessed from the problem: a job pinned to a start may be an appointment
+    # fixed to the minute (generate_field_day has one a day), not work under way.
+    future: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +170,11 @@ class _Place:
     # the jobs it moves to them.
     others: dict[int, tuple[list[int], Schedule]] = dataclasses.field(default_factory=dict)
     relocated: list[int] = dataclasses.field(default_factory=list)
+    quiet_first: bool = True  # moving nobody ranks first (not on a day not started)
 
     @property
     def rank(self) -> tuple[bool, int]:
-        return (self.moves, self.cost)
+        return (self.moves and self.quiet_first, self.cost)
 
 
 class DaySearch:
@@ -171,7 +183,8 @@ class DaySearch:
     NEW = 0
 
     def __init__(self, problem: DispatchProblem, plan: DispatchPlan, shifts: list[Shift],
-                 request: ServiceRequest, bound: float | None = None) -> None:
+                 request: ServiceRequest, bound: float | None = None,
+                 earlier: bool = False) -> None:
         jobs = [request]
         self.routes: list[list[int]] = []
         kept: list[tuple[int, datetime]] = []  # node, current start
@@ -185,35 +198,41 @@ class DaySearch:
                 jobs.append(problem.request_by_id[step.request_id])
             self.routes.append(nodes)
         self.shifts = shifts
+        self.earlier = earlier
         self.ctx = light_context(problem, jobs, shifts, bound)
         self.eval = RouteEvaluator(self.ctx)
-        self._hold(kept)
+        # The day as published: every routed job held at its start. Its schedules
+        # are the base every delta and every move is measured against; on a live
+        # day they are also the rule every insertion keeps.
+        at_start = copy.copy(self.eval)
+        at_start.windows = self._held(kept)
+        if not earlier:
+            self.eval.windows = at_start.windows
         # The same routes without lunch: a position that fails even so fails with
         # it (no break only makes every start earlier), which spares most exact
         # (break-anywhere) timings of a full day. The windows are shared.
-        self.free = copy.copy(self.eval)
-        self.free.vehicles = [dataclasses.replace(veh, lunch=None) for veh in self.eval.vehicles]
-        self.base = [self.eval.schedule(v, r, thorough=True)
+        self.free = without_lunch(self.eval)
+        self.base = [at_start.schedule(v, r, thorough=True)
                      for v, r in enumerate(self.routes)]
+        # What the O(1) screens take as each job's earliest start: its start now,
+        # or on a future day the earliest its windows allow on its route.
+        self.screen = screens(self.free, self.routes, self.base) if earlier else self.base
         # Where each planned job would go (with or without another job of the route
         # there): the same for every slot, only the new job's window changes.
         self.placements: Placements = {}
         self.hosts: dict[tuple[int, int], bool] = {}  # (planned job, vehicle) -> may take
+        self.lows: Lows = {}  # a route's earliest starts without one job (future day)
 
-    def _hold(self, kept: list[tuple[int, datetime]]) -> None:
-        """Every routed job starts no earlier than now (as insert_job holds them, on the
-        evaluator's windows: no request is copied)."""
+    def _held(self, kept: list[tuple[int, datetime]]) -> list[list[tuple[int, int]]]:
+        """The evaluator's windows with every routed job starting no earlier than now
+        (as insert_job holds them, on the evaluator's windows: no request is copied);
+        work pinned to a start keeps its instant."""
         ctx = self.ctx
+        windows = list(self.eval.windows)
         for j, start in kept:
-            job = ctx.jobs[j]
-            if job.pinned_start is not None:
-                continue
-            at = ctx.seconds(start)
-            if job.windows:
-                self.eval.windows[j] = [(max(a, at), b) for a, b in self.eval.windows[j]
-                                        if b >= at]
-            else:
-                self.eval.windows[j] = [(at, max(at, ctx.horizon))]
+            if ctx.jobs[j].pinned_start is None:
+                windows[j] = held(windows[j], ctx.seconds(start), ctx.horizon)
+        return windows
 
     def set_window(self, windows: Sequence[TimeWindow]) -> None:
         """The new job's start-of-service windows (one slot)."""
@@ -224,11 +243,12 @@ class DaySearch:
         """The position :func:`insert_job` would choose among ``vehicles``."""
         best: _Place | None = None
         for v in vehicles:
-            base, route = self.base[v], self.routes[v]
-            if base is None or not self.eval.fits_load(v, [*route, self.NEW]):
+            base, route, screen = self.base[v], self.routes[v], self.screen[v]
+            if base is None or screen is None \
+                    or not self.eval.fits_load(v, [*route, self.NEW]):
                 continue
             for p in range(len(route) + 1):
-                if not may_fit(self.eval, v, route, base.starts, self.NEW, p):
+                if not may_fit(self.eval, v, route, screen.starts, self.NEW, p):
                     continue
                 trial = [*route[:p], self.NEW, *route[p:]]
                 if self.free.schedule(v, trial) is None:
@@ -237,8 +257,9 @@ class DaySearch:
                 if sched is None:
                     continue
                 others = sched.starts[:p] + sched.starts[p + 1:]
+                # As insert_job ranks: on a day not started the cheapest wins.
                 found = _Place(v, p, trial, sched, sched.cost - base.cost,
-                               others != base.starts)
+                               others != base.starts, quiet_first=not self.earlier)
                 if best is None or found.rank < best.rank:
                     best = found
         return best
@@ -260,9 +281,9 @@ class DaySearch:
             return found
 
         below = place.cost if place is not None else math.inf
-        found = best_relocation(self.eval, self.routes, self.base, self.NEW, vehicles,
+        found = best_relocation(self.eval, self.routes, self.screen, self.NEW, vehicles,
                                 targets, may_host, below, limits, self.free,
-                                self.placements)
+                                self.placements, self.earlier, self.lows)
         if found is None:
             return place
         return _Place(found.v, found.position, found.route, found.schedule, found.cost, True,
@@ -407,7 +428,7 @@ def offer_slots(problem: DispatchProblem, plan: DispatchPlan, request: ServiceRe
     # SLA breaches priced as the whole day's objective prices them (its travel
     # bound, with the new job), not by the candidate routes' smaller bound.
     bound = travel_bound(problem, [request])
-    search = DaySearch(problem, plan, used, request, bound)
+    search = DaySearch(problem, plan, used, request, bound, params.future)
     index = {s.id: v for v, s in enumerate(used)}
     out = []
     for slot, windows, shifts, targets in per_slot:
