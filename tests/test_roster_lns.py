@@ -3,13 +3,11 @@ or improves it, and its result is a valid roster."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
 from fieldops.domain.roster import Contract, RosterParams, RosterStatus
-from fieldops.solver.roster import lns
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.lns import Incumbent, improve, set_hint
 from fieldops.solver.roster.plan import from_values, to_roster
@@ -70,53 +68,3 @@ def test_improve_returns_at_once_when_no_time_is_left() -> None:
     stats = improve(m, best, Deadline.after(0.0), RosterParams(time_limit=1, workers=1),
                     lambda inc: None, [None])
     assert stats.iterations == 0 and best.values == values
-
-
-def _swap_case():  # type: ignore[no-untyped-def]
-    """Two days; the late shift of day 0 and the early one of day 1 want a head each.
-    ``a0`` works at most one shift, ``a1`` only early ones, at most one."""
-    early, late = template("E", 6, 8, queues=frozenset({"e"})), template(
-        "L", 14, 8, queues=frozenset({"l"}))
-    return problem(days=2, queues=("e", "l"), templates=(early, late),
-                   agents=(agent("a0", "e", "l"),
-                           agent("a1", "e", "l", templates=frozenset({"E"}))),
-                   requirements=(need(0, 15, "l"), need(1, 7, "e")),
-                   contracts=(Contract("c", max_shifts=1),))
-
-
-def _roster_of(m, shifts):  # type: ignore[no-untyped-def]
-    """The model's values for exactly ``shifts`` ((agent, day, template) indices)."""
-    variables = m.model.proto.variables
-    for key, var in m.x.items():
-        variables[var.index].domain[0] = variables[var.index].domain[1] = int(key in shifts)
-    try:
-        return _first_solution(m)
-    finally:
-        for var in m.x.values():
-            variables[var.index].domain[0], variables[var.index].domain[1] = 0, 1
-
-
-def test_pair_frees_an_agent_off_where_a_row_is_short_and_swaps_shifts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # a0 on day 1's early shift leaves day 0's late row short; a0 moving to it
-    # leaves day 1 short, a1 taking day 1 alone is one head over: only the two
-    # moving together improve
-    p = _swap_case()
-    m, _ = build_model(p)
-    values, objective = _roster_of(m, {(0, 1, 0)})
-    assert lns.short_helpers(m, values) == [(0, 0)]
-    assert lns._Hoods(m).fixed("pair", values, random.Random(0)) == []
-    best = Incumbent(values, objective)
-    monkeypatch.setattr(lns, "KINDS", ("pair",))
-    improve(m, best, Deadline.after(2.0), RosterParams(time_limit=2, workers=1, seed=0),
-            lambda inc: None, [None])
-    roster = to_roster(m, from_values(m, best.values), RosterStatus.FEASIBLE, 2.0, {})
-    assert_roster_valid(p, roster)
-    assert {(s.agent_id, s.template_id) for s in roster.assignments} == {("a0", "L"), ("a1", "E")}
-    assert roster.penalties["coverage_under"] == 0 and best.objective < objective
-
-
-def test_no_helpers_when_no_row_is_short() -> None:
-    p = _swap_case()
-    m, _ = build_model(p)
-    values, _ = _roster_of(m, {(0, 0, 1), (1, 1, 0)})
-    assert lns.short_helpers(m, values) == []
