@@ -60,15 +60,40 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
     """Improve ``best`` in place until ``deadline`` (or its stop event)."""
     rng = random.Random(params.seed)
     stats = LnsStats()
-    hood = _Hoods(m)
+    agents = m.agents
+    n_days = m.ctx.problem.days
+    by_agent: dict[int, list[int]] = {a: [] for a in agents}
+    by_day: dict[int, list[int]] = {d: [] for d in range(n_days)}
+    cell: dict[tuple[int, int], list[int]] = {}
+    for (a, d, _t), var in m.x.items():
+        by_agent[a].append(var.index)
+        by_day[d].append(var.index)
+        cell.setdefault((a, d), []).append(var.index)
     variables = m.model.proto.variables
+    size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
+            "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
+    kinds = ("days", "block", "days", "agents")
     sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
     while True:
         left = deadline.left()
         if left < MIN_LEFT or deadline.stopped():
             return stats
-        kind = KINDS[stats.iterations % len(KINDS)]
-        fixed = hood.fixed(kind, best.values, rng)
+        # day windows improve most often on the benchmark instances; a block
+        # (some agents over two weeks) lets them swap work within the block
+        kind = kinds[stats.iterations % len(kinds)]
+        if kind == "agents":
+            free_agents = set(rng.sample(agents, size["agents"]))
+            fixed = [i for a in agents if a not in free_agents for i in by_agent[a]]
+        elif kind == "block":
+            free_agents = set(rng.sample(agents, size["block"]))
+            span = min(n_days, 14)
+            first = rng.randrange(0, n_days - span + 1)
+            fixed = [i for (a, d), idx in cell.items()
+                     if a not in free_agents or not first <= d < first + span for i in idx]
+        else:
+            first = rng.randrange(0, max(1, n_days - size["days"] + 1))
+            free_days = set(range(first, first + size["days"]))
+            fixed = [i for d in range(n_days) if d not in free_days for i in by_day[d]]
         # shift variables are booleans: their domain is the interval [0, 1]
         for i in fixed:
             v = best.values[i]
@@ -90,105 +115,16 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             best.values = list(solver.response_proto.solution)
             best.objective = solver.objective_value
             stats.improvements += 1
-            stats.history.append((kind, hood.size.get(kind, 2), best.objective))
+            stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
-        hood.adapt(kind, code, solver.deterministic_time)
-
-
-#: Day windows improve most often on the benchmark instances; a block (some
-#: agents over two weeks) lets them swap work within the block; a pair (two
-#: agents, every day, one of them off where a row is short) is a swap of shifts
-#: between two agents, solved exactly and about six times cheaper than a window.
-KINDS = ("days", "pair", "block", "days", "pair", "agents")
-
-
-class _Hoods:
-    """The neighbourhoods: which shift variables a sub-solve keeps fixed."""
-
-    def __init__(self, m: RosterModel) -> None:
-        self.m = m
-        self.agents = m.agents
-        self.n_days = m.ctx.problem.days
-        self.by_agent: dict[int, list[int]] = {a: [] for a in self.agents}
-        self.by_day: dict[int, list[int]] = {d: [] for d in range(self.n_days)}
-        self.cell: dict[tuple[int, int], list[int]] = {}
-        for (a, d, _t), var in m.x.items():
-            self.by_agent[a].append(var.index)
-            self.by_day[d].append(var.index)
-            self.cell.setdefault((a, d), []).append(var.index)
-        n_agents = len(self.agents)
-        self.size = {"agents": max(1, min(n_agents, 3)), "days": max(1, min(self.n_days, 7)),
-                     "block": max(1, min(n_agents, max(2, n_agents // 4)))}
-
-    def fixed(self, kind: str, values: list[int], rng: random.Random) -> list[int]:
-        agents, n_days = self.agents, self.n_days
-        if kind == "pair":
-            free_agents = set(self._pair(values, rng))
-            return [i for a in agents if a not in free_agents for i in self.by_agent[a]]
-        if kind == "agents":
-            free_agents = set(rng.sample(agents, self.size["agents"]))
-            return [i for a in agents if a not in free_agents for i in self.by_agent[a]]
-        if kind == "block":
-            free_agents = set(rng.sample(agents, self.size["block"]))
-            span = min(n_days, 14)
-            first = rng.randrange(0, n_days - span + 1)
-            return [i for (a, d), idx in self.cell.items()
-                    if a not in free_agents or not first <= d < first + span for i in idx]
-        first = rng.randrange(0, max(1, n_days - self.size["days"] + 1))
-        free_days = set(range(first, first + self.size["days"]))
-        return [i for d in range(n_days) if d not in free_days for i in self.by_day[d]]
-
-    def _pair(self, values: list[int], rng: random.Random) -> tuple[int, ...]:
-        """Two agents: one off on a day where one of its options would serve a
-        short row (any agent when no row is short), and one who works that day,
-        who may hand it that shift and take another of its days."""
-        helpers = short_helpers(self.m, values)
-        if len(self.agents) < 2:
-            return tuple(self.agents)
-        if not helpers:
-            return tuple(rng.sample(self.agents, 2))
-        a, d = rng.choice(helpers)
-        working = [b for b in self.agents
-                   if b != a and values[self.m.work[(b, d)].index]]
-        return a, rng.choice(working or [b for b in self.agents if b != a])
-
-    def adapt(self, kind: str, code: cp_model.CpSolverStatus, dtime: float) -> None:
-        """Proven optimal: the neighbourhood was too easy, grow it; judged by the
-        search's own deterministic time, not the wall clock, which on a loaded
-        machine is mostly waiting and would shrink every neighbourhood to one."""
-        if kind not in self.size:
-            return  # a pair is always two agents
-        limit = self.n_days if kind == "days" else len(self.agents)
-        if code == cp_model.OPTIMAL and dtime < SUB_DTIME / 2:
-            self.size[kind] = min(limit, self.size[kind] + 1)
+        limit = n_days if kind == "days" else len(agents)
+        # proven optimal: the neighbourhood was too easy, grow it; judged by the
+        # search's own deterministic time, not the wall clock, which on a loaded
+        # machine is mostly waiting and would shrink every neighbourhood to one
+        if code == cp_model.OPTIMAL and solver.deterministic_time < SUB_DTIME / 2:
+            size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
-            self.size[kind] = max(1, self.size[kind] - 1)
-
-
-def short_helpers(m: RosterModel, values: list[int]) -> list[tuple[int, int]]:
-    """(agent, day) where the agent is off in ``values`` and has a shift option
-    that day serving a queue at an interval some requirement row is short at."""
-    ctx = m.ctx
-    short_at: dict[int, set[str]] = {}
-    for r, var in m.short.items():
-        if values[var.index] > 0:
-            short_at.setdefault(ctx.row_interval[r], set()).add(ctx.problem.requirements[r].queue)
-    if not short_at:
-        return []
-    wanted: dict[tuple[int, int], set[str]] = {}  # (day, template) -> queues short in it
-    for (d, t), slot in ctx.slots.items():
-        qs: set[str] = set()
-        for i in range(slot.first, min(slot.last, ctx.n_intervals)):
-            qs |= short_at.get(i, set())
-        if qs:
-            wanted[(d, t)] = qs
-    out: set[tuple[int, int]] = set()
-    for (a, d, t) in m.x:
-        short_qs = wanted.get((d, t))
-        if short_qs and not values[m.work[(a, d)].index] and any(
-                q in short_qs for q, _ in m.group_of[(a, t)]):
-            out.add((a, d))
-    return sorted(out)
+            size[kind] = max(1, size[kind] - 1)
 
 
 def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:
