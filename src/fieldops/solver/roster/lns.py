@@ -81,8 +81,9 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         # day windows improve most often on the benchmark instances; a block
         # (some agents over two weeks) lets them swap work within the block; a
         # few agents over every day exchange shifts (benchmarks/roster_probe.py:
-        # after a loaded 60-s run of Curtois-Qu 8, random sets of three agents
-        # improved the most per second of all classes tried, pairs a third of that)
+        # after loaded 60-s runs of Curtois-Qu 8 and 12, random sets of three
+        # agents improved the most per second of all classes tried, pairs a third
+        # to a tenth of that)
         kind = kinds[stats.iterations % len(kinds)]
         if kind == "agents":
             free_agents = set(rng.sample(agents, size["agents"]))
