@@ -28,6 +28,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,25 +201,36 @@ def _print(prefix: str, label: str, s: dict[str, Any]) -> None:
           + " ".join(f"{k}={v:,.0f}" for k, v in s["penalties"].items() if v), flush=True)
 
 
-def trades_main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="ruin and recreate under several objectives")
+def _study_main(argv: list[str] | None, study: Callable[..., dict[str, Any]], *,
+                description: str, choices: str, vroom_seconds: float, ruin_seconds: float,
+                output: str) -> None:
+    """The command line of a study run per day and seed (``trades``, ``posings``):
+    ``study(name, seed, vroom_seconds, ruin_seconds, labels, rr_seeds)``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--instances", nargs="+", default=["fd350", "downtown350"])
     parser.add_argument("--day-seed", type=int, nargs="+", default=[1])
-    parser.add_argument("--vroom-seconds", type=float, default=30.0)
-    parser.add_argument("--ruin-seconds", type=float, default=25.0)
-    parser.add_argument("--trades", nargs="*", default=None, help="labels of TRADES to run")
+    parser.add_argument("--vroom-seconds", type=float, default=vroom_seconds)
+    parser.add_argument("--ruin-seconds", type=float, default=ruin_seconds)
+    parser.add_argument(f"--{choices}", dest="labels", nargs="*", default=None,
+                        help=f"labels of {choices.upper()} to run")
     parser.add_argument("--rr-seeds", type=int, default=1)
-    parser.add_argument("--output", default="benchmarks/results/field_gap_trades.json")
+    parser.add_argument("--output", default=output)
     args = parser.parse_args(argv)
     runs = []
     for name in args.instances:
         for seed in args.day_seed:
-            run = trades(name, seed, args.vroom_seconds, args.ruin_seconds, args.trades,
-                         args.rr_seeds)
+            run = study(name, seed, args.vroom_seconds, args.ruin_seconds, args.labels,
+                        args.rr_seeds)
             runs.append(run)
             for label, s in run["results"].items():
                 _print(f"{name} s{seed}", label, s)
     Path(args.output).write_text(json.dumps({"runs": runs}, indent=1, default=str))
+
+
+def trades_main(argv: list[str] | None = None) -> None:
+    _study_main(argv, trades, description="ruin and recreate under several objectives",
+                choices="trades", vroom_seconds=30.0, ruin_seconds=25.0,
+                output="benchmarks/results/field_gap_trades.json")
 
 
 # How VROOM's candidate is posed in ``--posings`` (what each posing does to the plan).
@@ -276,24 +288,9 @@ def posings(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
 
 
 def posings_main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="VROOM's candidate posed several ways")
-    parser.add_argument("--instances", nargs="+", default=["fd350", "downtown350"])
-    parser.add_argument("--day-seed", type=int, nargs="+", default=[1])
-    parser.add_argument("--vroom-seconds", type=float, default=20.0)
-    parser.add_argument("--ruin-seconds", type=float, default=20.0)
-    parser.add_argument("--posings", nargs="*", default=None, help="labels of POSINGS to run")
-    parser.add_argument("--rr-seeds", type=int, default=1)
-    parser.add_argument("--output", default="benchmarks/results/field_gap_posings.json")
-    args = parser.parse_args(argv)
-    runs = []
-    for name in args.instances:
-        for seed in args.day_seed:
-            run = posings(name, seed, args.vroom_seconds, args.ruin_seconds, args.posings,
-                          args.rr_seeds)
-            runs.append(run)
-            for label, s in run["results"].items():
-                _print(f"{name} s{seed}", label, s)
-    Path(args.output).write_text(json.dumps({"runs": runs}, indent=1, default=str))
+    _study_main(argv, posings, description="VROOM's candidate posed several ways",
+                choices="posings", vroom_seconds=20.0, ruin_seconds=20.0,
+                output="benchmarks/results/field_gap_posings.json")
 
 
 def aim_run(name: str, day_seed: int, time_limit: float, full_aim: bool) -> dict[str, Any]:
