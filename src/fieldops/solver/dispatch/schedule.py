@@ -279,9 +279,18 @@ class RouteEvaluator:
             starts.append(start)
             t = start + service[job]
             here = job
-        drive = travel(here, veh.end_node)
+        return self._home(veh, here, t, None if taken else lunch, break_start,
+                          starts, cost, late)
+
+    def _home(self, veh: VehicleTimes, here: int, t: int, lunch: Lunch | None,
+              break_start: int | None, starts: list[int], cost: int, late: bool
+              ) -> Schedule | None:
+        """The end of :meth:`_schedule`: the way home from ``here`` (free at ``t``)
+        with the break still to take (``lunch``) on it, then the shift's end and
+        overtime added to the route's ``cost`` so far."""
+        drive = self.travel.item(here, veh.end_node)
         end = t + drive
-        if not taken and lunch is not None:
+        if lunch is not None:
             earliest, latest, length = lunch
             if end <= latest:
                 break_start = max(end, earliest)  # after return, off the clock
@@ -290,7 +299,7 @@ class RouteEvaluator:
                 end = break_start + length + drive
             else:
                 return INFEASIBLE
-        cost += arc_cost(here, veh.end_node)
+        cost += self.arc_cost.item(here, veh.end_node)
         if end > veh.latest_end:
             return INFEASIBLE
         if end > veh.soft_end:  # shifts (overtime)
