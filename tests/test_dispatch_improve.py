@@ -349,3 +349,47 @@ def test_the_job_a_ruin_made_room_for_goes_back_first(spied) -> None:  # type: i
         spy._recreate([*higher, low], routes, schedules, loads, where, saved)  # type: ignore[arg-type]
     assert order[0] == low
     assert sorted(order[1:], key=lambda k: search.rank[k]) == order[1:]
+
+
+def _ruined_for(search, iterations: int, screen: bool,  # type: ignore[no-untyped-def]
+                patch: pytest.MonkeyPatch) -> tuple[list[list[int]], int, int]:
+    """Ruin and recreate from ``search``'s start for ``iterations`` iterations, with
+    or without the own-terms screen: (routes, best cost, exact schedules computed)."""
+    import time
+
+    from fieldops.solver.dispatch.construct import Constructor
+
+    calls = [0]
+    real = Constructor.schedule
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return real(self, *args, **kwargs)
+
+    patch.setattr(Constructor, "schedule", counted)
+    patch.setattr(Constructor, "screen_own_terms", screen)
+    fresh = RuinRecreate(Constructor(search.builder.ctx), seed=11, params=search.params)
+    seen = [0]
+
+    def enough() -> bool:
+        seen[0] += 1
+        return seen[0] > iterations
+
+    routes, stats = fresh.run(search.given, time.monotonic() + 120, should_stop=enough)
+    assert stats.iterations == iterations
+    return routes, stats.best_cost, calls[0]
+
+
+def test_the_own_terms_screen_keeps_the_plan_and_skips_schedules(spied) -> None:  # type: ignore[no-untyped-def]
+    # The floor of a job's own SLA and preference terms only skips positions that
+    # cannot beat the best found: the same search (same seed, same iterations) ends
+    # with the same routes, having timed fewer of them.
+    _, _, search = spied
+    jobs = search.builder.ctx.jobs
+    assert any(job.preferred_technicians for job in jobs)  # the screen has work here
+    with pytest.MonkeyPatch.context() as patch:
+        off = _ruined_for(search, 300, False, patch)
+    with pytest.MonkeyPatch.context() as patch:
+        on = _ruined_for(search, 300, True, patch)
+    assert on[:2] == off[:2]
+    assert on[2] < off[2]

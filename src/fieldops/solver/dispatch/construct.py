@@ -36,7 +36,7 @@ NEAREST_BLOCK = 128
 # Jobs inserted between two looks at the clock (each takes a millisecond or so).
 CLOCK_EVERY = 16
 IntArray = npt.NDArray[np.int64]
-_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
 __all__ = ["Constructor", "Schedule"]
@@ -49,6 +49,10 @@ class Constructor(RouteEvaluator):
     :meth:`~.schedule.RouteEvaluator.schedule`, which this class extends with the
     insertion.
     """
+
+    # Whether :meth:`best_insertion` skips positions on a floor of the job's own
+    # SLA and preference terms (a screen only: the same insertions either way).
+    screen_own_terms = True
 
     def __init__(self, ctx: ModelContext) -> None:
         # Times, windows, loads and costs: the route evaluator's (schedule.py).
@@ -154,8 +158,8 @@ class Constructor(RouteEvaluator):
         # Every candidate route's positions in one set of arrays: a few numpy calls
         # per job instead of a few per route.
         sizes = [len(a[0]) for a in parts]
-        prev, nxt, base, ready, latest_next = (
-            np.concatenate([a[k] for a in parts]) for k in range(5))
+        prev, nxt, base, ready, latest_next, early = (
+            np.concatenate([a[k] for a in parts]) for k in range(6))
         detour = arc[prev, j] + arc[j, nxt] - base
         # Earliest arrival at j after each position's predecessor, from the current
         # schedule (the prefix is unchanged by the insertion): a position where it
@@ -174,11 +178,20 @@ class Constructor(RouteEvaluator):
         order = np.lexsort((position, vehicle, bounds))
         options = zip(bounds[order].tolist(), vehicle[order].tolist(),
                       position[order].tolist(), strict=True)
+        sla, preferred = b.sla[j], b.preferred[j]
+        screen = self.screen_own_terms and (sla is not None or preferred is not None)
+        soonest = (arrive - early)[at][order] if screen else arrive
         best: tuple[int, int, int, Schedule] | None = None
-        for bound, v, p in options:
+        for i, (bound, v, p) in enumerate(options):
             if best is not None and bound >= best[0]:
                 break
             if blink and rng is not None and rng.random() < blink:
+                continue
+            # After the blink's draw, so that the random stream (and the plan) is the
+            # one without this screen: a position whose floor cannot beat the best
+            # found would only lose to it (ties keep the first).
+            if (screen and best is not None
+                    and bound + self._own_floor(j, v, soonest.item(i)) >= best[0]):
                 continue
             route = routes[v]
             trial = b.schedule(v, [*route[:p], j, *route[p:]])
@@ -189,11 +202,31 @@ class Constructor(RouteEvaluator):
                 best = (delta, v, p, trial)
         return best
 
+    def _own_floor(self, j: int, v: int, soonest: int) -> int:
+        """A floor of what ``j`` itself adds on vehicle ``v`` besides the detour,
+        reached no earlier than ``soonest``: its SLA lateness and breach from its
+        earliest possible start, and the penalty of a technician it does not
+        prefer, as :meth:`_schedule` prices them for ``j``'s start (never before
+        ``soonest`` nor its first window).
+        """
+        floor = 0
+        sla = self.sla[j]
+        if sla is not None:
+            late = max(soonest, self.windows[j][0][0]) - sla[0]
+            if late > 0:
+                floor += late * sla[1] + sla[2]
+        preferred = self.preferred[j]
+        if preferred is not None and v not in preferred:
+            floor += self.penalty
+        return floor
+
     def _route_arrays(self, v: int, route: list[int], schedule: Schedule
                       ) -> _Arrays:
         """Per insertion position of ``route``: predecessor and successor nodes, the
-        arc between them, the predecessor's ready time, and an upper bound on the
-        successor's latest start (then the route's end).
+        arc between them, the predecessor's ready time, an upper bound on the
+        successor's latest start (then the route's end), and how much earlier than
+        that ready time the predecessor may be ready in any re-timing (the break's
+        length when ``schedule`` took it before; see below).
 
         The bound comes from one backward pass over each job's last window and the
         shift's hard end; the lunch break and gaps between windows only make the
@@ -218,8 +251,14 @@ class Constructor(RouteEvaluator):
         ready = np.fromiter((veh.start, *(t + b.service[k] for t, k in
                                           zip(schedule.starts, route, strict=True))),
                             dtype=np.int64)
+        # ``schedule`` may have its break in the prefix where the re-timing after an
+        # insertion puts it later or not at all (eager against lazy, or a thorough
+        # placement): starts then move earlier, by at most the break's length.
+        early = np.zeros(len(ready), dtype=np.int64)
+        if veh.lunch is not None and schedule.break_start is not None:
+            early[ready > schedule.break_start] = veh.lunch[2]
         arrays: _Arrays = (prev, nxt, b.arc_cost[prev, nxt], ready,
-                  np.asarray(latest, dtype=np.int64))
+                           np.asarray(latest, dtype=np.int64), early)
         self._arrays[v] = (schedule, arrays)
         return arrays
 
