@@ -79,9 +79,13 @@ class EngineParams:
         than VROOM at 60 s).
     ruin_share
         Ruin and recreate's share of the time left after VROOM (OR-Tools polishes
-        in the rest; all of it past ``warm_start_max_jobs``). VROOM keeps its 90 %:
-        at 2 000 jobs giving it 60 % and ruin and recreate the rest ended with
-        227 h of travel, against 219 h with 90 % (same day, same machine).
+        in the rest, if any; all of it past ``warm_start_max_jobs``). All of it by
+        default: taken apart at 350 and 1 000 jobs, OR-Tools' polish of ruin and
+        recreate's plan gained nothing in its ~14 s, where ruin and recreate was
+        still improving (benchmarks/README.md, "Ruin and recreate gets the
+        polish's time"). VROOM keeps its 90 %: at 2 000 jobs giving it 60 % and
+        ruin and recreate the rest ended with 227 h of travel, against 219 h with
+        90 % (same day, same machine).
     warm_start_max_jobs
         Most modelled jobs OR-Tools polishes. Restoring a warm start is not
         bounded by OR-Tools' time limit and grows fast with size (about 2 s at
@@ -92,7 +96,7 @@ class EngineParams:
     hgs_share: float = 0.9
     exact_hgs_share: float = 0.99
     vroom_share: float = 0.9
-    ruin_share: float = 0.6
+    ruin_share: float = 1.0
     warm_start_max_jobs: int = 1400
 
     def __post_init__(self) -> None:
