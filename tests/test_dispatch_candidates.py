@@ -201,3 +201,25 @@ def test_vroom_is_asked_for_its_first_plan_only_on_huge_days(
     plan = solve_dispatch(problem, SolveParams(time_limit=1))
     assert_valid(problem, plan)
     assert calls[0]["aim"] == (candidates.HUGE_VROOM_TIMEOUT if huge else None)
+
+
+@pytest.mark.parametrize("share", [None, 0.6])
+def test_ruin_and_recreate_has_the_time_after_vroom(monkeypatch: pytest.MonkeyPatch,
+                                                    share: float | None) -> None:
+    # By default ruin and recreate runs to the search's deadline after the engine
+    # (ruin_share 1.0: OR-Tools' polish gained nothing after it on field days), so
+    # OR-Tools is not started; a smaller share still leaves it the rest. (VROOM's
+    # child is left out: on a loaded machine it may take the whole of a short limit.)
+    from fieldops.solver.dispatch import candidates
+
+    monkeypatch.setattr(candidates, "run_engine", lambda *args, **kwargs: None)
+    problem = lunch_day()
+    engines = EngineParams() if share is None else EngineParams(ruin_share=share)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3, engines=engines))
+    assert_valid(problem, plan)
+    info = solver_info(plan)
+    assert info["ruin_recreate"]["iterations"] > 0
+    if share is None:
+        assert info["routing_status"] == []
+    else:
+        assert info["routing_status"]  # OR-Tools ran in the rest
