@@ -4,6 +4,7 @@ and evaluate_routes, which prices given routes under the full model."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -18,21 +19,28 @@ from line_world import LineWorld, lunch_day, solve, solver_info
 def test_progress_reports_improving_objectives_and_stop_keeps_best(demo_problem) -> None:  # type: ignore[no-untyped-def]
     # Stop as soon as the third improving plan arrives: the solver must return
     # that best-so-far plan (valid, status cancelled) rather than nothing.
+    # The third plan may come only after VROOM's child has answered, whose time
+    # depends on the machine's load; what must hold is that the stop ends the solve
+    # promptly once set, well before the 60 s limit.
     seen: list[Progress] = []
     stop = threading.Event()
+    stopped_at: list[float] = []
 
     def on_progress(p: Progress) -> None:
         seen.append(p)
-        if len(seen) >= 3:
+        if len(seen) >= 3 and not stop.is_set():
+            stopped_at.append(time.monotonic())
             stop.set()
 
     plan = solve_dispatch(demo_problem, SolveParams(time_limit=60), progress=on_progress,
                           stop=stop)
+    returned = time.monotonic()
     assert plan.status is PlanStatus.CANCELLED
     assert len(seen) >= 3
     objectives = [p.objective for p in seen]
     assert objectives == sorted(objectives, reverse=True)
-    assert plan.solve_time.total_seconds() < 30  # stopped well before the 60 s limit
+    assert returned - stopped_at[0] < 10
+    assert plan.solve_time.total_seconds() < 55
     assert_valid(demo_problem, plan)
 
 
