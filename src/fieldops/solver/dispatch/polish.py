@@ -215,5 +215,6 @@ def _search(state: SolveState, seconds: float, statuses: list[int]) -> None:
         locks = state.model.as_nodes(state.incumbent.routes)
         if routing.ApplyLocksToAllVehicles(locks, False):
             state.report.second_phase = "locks"
-            routing.SolveWithParameters(search)
+            with state.report.phase("polish_second"):
+                routing.SolveWithParameters(search)
     statuses.append(int(routing.status()))
