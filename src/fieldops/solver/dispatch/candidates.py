@@ -261,7 +261,8 @@ def _run_vroom(state: SolveState, flat: FlatProblem, remaining: float,
     # parent still waiting up to the whole budget: see HUGE_VROOM_TIMEOUT.
     aim = HUGE_VROOM_TIMEOUT if flat.n_jobs > vroom_engine.HUGE_JOBS else None
     return vroom_engine.solve(flat, budget, threads=state.engine_threads,
-                              should_stop=state.should_stop, aim=aim)
+                              should_stop=state.should_stop, aim=aim,
+                              until=state.search.end)
 
 
 def _engine_run(flat: FlatProblem, result: EngineResult, reason: str | None) -> EngineRun:
