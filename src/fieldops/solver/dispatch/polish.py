@@ -202,7 +202,8 @@ def _search(state: SolveState, seconds: float, statuses: list[int]) -> None:
     else:
         routing.SolveWithParameters(search)
     statuses.append(int(routing.status()))
-    remaining = state.deadline.remaining()
+    # The search's clock, not the solve's: what is kept back builds the plan.
+    remaining = state.search.remaining()
     if (routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL
             and remaining > MIN_SECOND_PHASE_SECONDS and state.incumbent.routes is not None
             and not state.stopped()):
