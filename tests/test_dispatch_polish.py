@@ -88,6 +88,7 @@ class _FailingRouting:
     def __init__(self, routing: Any) -> None:
         self._routing = routing
         self.later_limits: list[float] = []
+        self.later_solutions: list[int] = []
         self.remaining_then: list[float] = []
         self.state: Any = None
 
@@ -105,6 +106,7 @@ class _FailingRouting:
 
     def SolveWithParameters(self, search: Any) -> Any:
         self.later_limits.append(search.time_limit.ToMilliseconds() / 1000)
+        self.later_solutions.append(search.solution_limit)
         self.remaining_then.append(self.state.search.remaining())
         return self._routing.SolveWithParameters(search)
 
@@ -123,4 +125,20 @@ def test_the_second_phase_leaves_the_plans_extraction_its_time() -> None:
     polish_module.polish(state)
     assert state.report.second_phase == "locks"
     assert routing.later_limits[0] <= routing.remaining_then[0] + 0.01
+    assert_valid(problem, finish(state))
+
+
+def test_the_second_phase_stops_at_its_first_plan() -> None:
+    # Its local search ran 9-24 s past every limit on 1 000-job days (OR-Tools
+    # checked neither its time limit nor _overdue meanwhile) and never found a
+    # better plan there; its first plan (left-out jobs inserted) is what it is for.
+    problem = _day()
+    state = state_of(problem, SolveParams(time_limit=4, engines={"hgs_share": 0.05}))  # type: ignore[arg-type]
+    find_candidates(state)
+    routing = _FailingRouting(state.model.context.routing)
+    routing.state = state
+    state.model.context.routing = routing
+    polish_module.polish(state)
+    assert routing.later_solutions == [1]
+    assert state.deadline.remaining() > 1.0  # it did not search on to the deadline
     assert_valid(problem, finish(state))
