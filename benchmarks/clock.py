@@ -17,6 +17,11 @@ count. Every plan is checked again here by
 run by run (a base and a head, alternating, on the same days). Each row keeps the
 plan's ``solver`` report (its ``phases``, where the solver records them) and the
 command's trace lines (``FIELDOPS_TRACE=1``: what it did when, from its process's start).
+
+``--in-process`` times :func:`~fieldops.solver.dispatch.solve_dispatch` alone
+instead, as a library caller runs it: a fresh process reads the problem, then
+calls it with ``time_limit`` and writes the plan; timed from the call to its
+return (the solver's own clock, with no margin for anything around it).
 """
 
 from __future__ import annotations
@@ -61,8 +66,20 @@ def _write_day(n_jobs: int, seed: int, folder: Path, shape: str | None = None) -
     return path
 
 
+def _solve_in_process(problem_path: str, plan_path: str, time_limit: str) -> None:
+    """The ``--in-process`` child: ``solve_dispatch`` timed around the call."""
+    from fieldops.schemas import dump_json, load_problem, plan_to_json
+    from fieldops.solver.dispatch import SolveParams, solve_dispatch
+
+    problem = load_problem(Path(problem_path))
+    start = time.monotonic()
+    plan = solve_dispatch(problem, SolveParams(time_limit=float(time_limit)))
+    sys.stderr.write(f"{TRACE_PREFIX} returned {time.monotonic() - start:.3f}\n")
+    dump_json(plan_to_json(plan), Path(plan_path))
+
+
 def run_command(problem: Path, plan: Path, time_limit: float,
-                src: str | None = None) -> dict[str, Any]:
+                src: str | None = None, in_process: bool = False) -> dict[str, Any]:
     """``fieldops solve`` in a fresh process: seconds to the plan file and to exit.
 
     ``src``: the ``src`` folder the command imports fieldops from (default: this
@@ -70,6 +87,9 @@ def run_command(problem: Path, plan: Path, time_limit: float,
     """
     command = [sys.executable, "-m", "fieldops.cli", "solve", str(problem), "-o", str(plan),
                "--time-limit", f"{time_limit:g}"]
+    if in_process:
+        command = [sys.executable, "-m", "benchmarks.clock", "--solve-one", str(problem),
+                   str(plan), f"{time_limit:g}"]
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
@@ -122,13 +142,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="day shapes of benchmarks.day_shapes (default: the generator's)")
     parser.add_argument("--src", nargs="+", default=None,
                         help="src folders to run the command from, alternating run by run")
+    parser.add_argument("--in-process", action="store_true",
+                        help="time solve_dispatch alone (see the module doc)")
+    parser.add_argument("--solve-one", nargs=3, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.solve_one:
+        _solve_in_process(*args.solve_one)
+        return {}
     console = Console(width=max(Console().width, 130))
     machine = h.machine_info()
     console.print(f"[bold]clock[/]: fieldops solve --time-limit {args.time_limit:g} at "
                   f"{args.sizes} jobs — {machine['cpu']} ({machine['cpu_count']} CPUs), "
                   f"load {machine['load_average']}")
+    payload: dict[str, Any] = {
+        "suite": "clock", "machine": machine,
+        "parameters": {"time_limit": args.time_limit, "sizes": args.sizes,
+                       "runs": args.runs, "day_seed": args.day_seed,
+                       "shapes": args.shapes, "src": args.src,
+                       "in_process": args.in_process}}
     rows: list[dict[str, Any]] = []
     sources: list[str | None] = list(args.src) if args.src else [None]
     with tempfile.TemporaryDirectory(prefix="fieldops-clock-") as tmp:
@@ -139,35 +171,39 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for run in range(args.runs):
                     for src in sources:
                         rows.append(_timed_run(problem, folder, n, shape, run, src,
-                                               args.time_limit))
+                                               args.time_limit, args.in_process))
                         row = rows[-1]
+                        # After every run, so that a long series leaves what it did.
+                        h.write_results("clock", {**payload, "runs": rows}, args.output)
                         console.print(f"  {row['day']} run {run} {src or ''}: plan written at "
                                       f"{row['plan_written_s']:.1f} s, ended at "
                                       f"{row['ended_s']:.1f} s, load "
                                       f"{row['load_average']:.1f}→{row['load_after']:.1f}")
     console.print(_table(rows, args.time_limit))
-    payload = {"suite": "clock", "machine": machine,
-               "parameters": {"time_limit": args.time_limit, "sizes": args.sizes,
-                              "runs": args.runs, "day_seed": args.day_seed,
-                              "shapes": args.shapes, "src": args.src},
-               "runs": rows}
+    payload["runs"] = rows
     target = h.write_results("clock", payload, args.output)
     console.print(f"results written to {target}")
     return payload
 
 
 def _timed_run(problem: Path, folder: Path, n: int, shape: str | None, run: int,
-               src: str | None, time_limit: float) -> dict[str, Any]:
+               src: str | None, time_limit: float, in_process: bool) -> dict[str, Any]:
     """One timed command on ``problem``, its plan checked."""
     plan = folder / "plan.json"
     row: dict[str, Any] = {
         "day": f"{shape or 'generated'}{n}", "jobs": n, "shape": shape, "run": run,
         "src": src, "time_limit": time_limit, "problem_mib": problem.stat().st_size / 2**20,
         "load_average": os.getloadavg()[0],
-        **run_command(problem, plan, time_limit, src)}
+        **run_command(problem, plan, time_limit, src, in_process)}
     row["load_after"] = os.getloadavg()[0]
+    if in_process:
+        # The call's own seconds, from the trace (the process's start does not count).
+        returned = [float(t.split()[1]) for t in row["trace"] if t.startswith("returned")]
+        row["returned_s"] = returned[0] if returned else None
     row.update(_check(problem, plan) if plan.exists() else {"validated": False})
-    row["over_limit_s"] = row["ended_s"] - time_limit
+    row["over_limit_s"] = (row["returned_s"] if in_process and row.get("returned_s")
+                           else row["ended_s"]) - time_limit
+    row["in_process"] = in_process
     return row
 
 
