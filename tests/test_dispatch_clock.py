@@ -83,3 +83,42 @@ def test_the_report_names_each_phase_with_its_start_and_end(demo_day: DispatchPr
         assert 0 <= start <= end <= plan.solve_time.total_seconds()
     assert phases["model"][1] <= phases["construction"][0]
     assert phases["polish"][1] <= phases["finish"][0]
+
+
+def test_the_swap_for_a_higher_priority_job_stops_at_the_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One van filled by an engine with three long low jobs; ten high jobs, each
+    # longer than two low ones, fit in its place by no swap. Each try of the swap
+    # (_eject_for_priority) times every position of every low job: made slow
+    # here, the ten tries took about 3 s.
+    from fieldops.domain import Priority
+    from fieldops.solver.dispatch.construct import Constructor
+
+    from line_world import LineWorld, state_of
+
+    w = LineWorld()
+    lows = [w.job(f"L{i}", 1 + i, duration=170, priority=Priority.LOW) for i in range(3)]
+    highs = [w.job(f"H{i}", 2, duration=400, priority=Priority.HIGH) for i in range(10)]
+    problem = w.problem([w.technician("A", 0)], [*lows, *highs])
+    builder = Constructor(state_of(problem).model.context)
+    slow = {"on": False}
+    real_schedule, real_eject = Constructor.schedule, Constructor._eject_for_priority
+
+    def schedule(self: Constructor, *args: Any, **kwargs: Any) -> Any:
+        if slow["on"]:
+            time.sleep(0.03)
+        return real_schedule(self, *args, **kwargs)
+
+    def eject(self: Constructor, *args: Any, **kwargs: Any) -> None:
+        slow["on"] = True
+        try:
+            real_eject(self, *args, **kwargs)
+        finally:
+            slow["on"] = False
+
+    monkeypatch.setattr(Constructor, "schedule", schedule)
+    monkeypatch.setattr(Constructor, "_eject_for_priority", eject)
+    started = time.monotonic()
+    routes = builder.build(initial=[[0, 1, 2]], stop_at=started + 0.3)
+    assert time.monotonic() - started < 0.3 + MARGIN
+    assert routes == [[0, 1, 2]]
