@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from ortools.constraint_solver import routing_enums_pb2
@@ -77,4 +78,67 @@ def test_a_warm_start_too_large_for_the_time_is_skipped() -> None:
     polish_module.polish(state)
     assert state.report.search_skipped is not None
     assert state.report.routing_status == []
+    assert_valid(problem, finish(state))
+
+
+class _FailingRouting:
+    """The routing model, but its first search ends in ``ROUTING_FAIL`` (as on large
+    days with breaks); the time limit of each later search is recorded."""
+
+    def __init__(self, routing: Any) -> None:
+        self._routing = routing
+        self.later_limits: list[float] = []
+        self.later_solutions: list[int] = []
+        self.remaining_then: list[float] = []
+        self.state: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._routing, name)
+
+    def status(self) -> int:
+        if not self.later_limits:
+            return int(routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL)
+        return int(self._routing.status())
+
+    def SolveFromAssignmentWithParameters(self, warm: Any, search: Any) -> Any:
+        search.time_limit.FromMilliseconds(100)  # fails early, as it does on such days
+        return self._routing.SolveFromAssignmentWithParameters(warm, search)
+
+    def SolveWithParameters(self, search: Any) -> Any:
+        self.later_limits.append(search.time_limit.ToMilliseconds() / 1000)
+        self.later_solutions.append(search.solution_limit)
+        self.remaining_then.append(self.state.search.remaining())
+        return self._routing.SolveWithParameters(search)
+
+
+def test_the_second_phase_leaves_the_plans_extraction_its_time() -> None:
+    # The second phase (route locks after ROUTING_FAIL) once ran to the solve's
+    # deadline: the seconds kept back to build the plan went to the search.
+    problem = _day()
+    # PyVRP (which takes this day) is given little, so the second phase has time.
+    state = state_of(problem, SolveParams(time_limit=4, engines={"hgs_share": 0.05}))  # type: ignore[arg-type]
+    state.search = state.deadline.keep_back(1.5)
+    find_candidates(state)
+    routing = _FailingRouting(state.model.context.routing)
+    routing.state = state
+    state.model.context.routing = routing
+    polish_module.polish(state)
+    assert state.report.second_phase == "locks"
+    assert routing.later_limits[0] <= routing.remaining_then[0] + 0.01
+    assert_valid(problem, finish(state))
+
+
+def test_the_second_phase_stops_at_its_first_plan() -> None:
+    # Its local search ran 9-24 s past every limit on 1 000-job days (OR-Tools
+    # checked neither its time limit nor _overdue meanwhile) and never found a
+    # better plan there; its first plan (left-out jobs inserted) is what it is for.
+    problem = _day()
+    state = state_of(problem, SolveParams(time_limit=4, engines={"hgs_share": 0.05}))  # type: ignore[arg-type]
+    find_candidates(state)
+    routing = _FailingRouting(state.model.context.routing)
+    routing.state = state
+    state.model.context.routing = routing
+    polish_module.polish(state)
+    assert routing.later_solutions == [1]
+    assert state.deadline.remaining() > 1.0  # it did not search on to the deadline
     assert_valid(problem, finish(state))

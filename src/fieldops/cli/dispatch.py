@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +27,22 @@ from fieldops.schemas import (
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
 from fieldops.solver.dispatch.deadline import Deadline, output_margin
 from fieldops.validators.dispatch import validate_plan
+
+# With this variable set, ``fieldops solve`` prints when each of its steps ended
+# (seconds from the process's start) on stderr: benchmarks/clock.py reads them.
+TRACE_VARIABLE = "FIELDOPS_TRACE"
+
+
+def _tracer(clock: Deadline) -> Callable[[str], None]:
+    """``trace(step)``: one ``[trace] step seconds`` line on stderr, when asked for."""
+    if not os.environ.get(TRACE_VARIABLE):
+        return lambda step: None
+
+    def trace(step: str) -> None:
+        sys.stderr.write(f"[trace] {step} {clock.elapsed():.3f}\n")
+        sys.stderr.flush()
+
+    return trace
 
 
 def solve_params(args: argparse.Namespace) -> SolveParams:
@@ -66,15 +85,22 @@ def cmd_solve(args: argparse.Namespace) -> int:
     plan, writing it, printing the summary and ending the process.
     """
     clock = Deadline(getattr(args, "started", None) or time.monotonic(), args.time_limit)
+    trace = _tracer(clock)
+    trace("imported")
     console = Console(stderr=True)
     problem = load_problem(args.problem)
     params = dataclasses.replace(
         solve_params(args),
         time_limit=clock.solve_limit(output_margin(len(problem.requests))))
+    trace("read")
     plan = solve_with_display(problem, params, console)
+    trace("solved")
     violations = validate_plan(problem, plan)
+    trace("validated")
     dump_json(plan_to_json(plan), args.output)
+    trace("written")
     console.file.write(render_summary(plan))
+    trace("summary")
     args.end_now = True  # see fieldops.cli.main
     if violations:
         console.print(f"[red]{len(violations)} validation problems:[/red]")

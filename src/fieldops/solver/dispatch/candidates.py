@@ -83,8 +83,9 @@ def find_candidates(state: SolveState) -> Candidate:
             name="fieldops-engine", daemon=True)
         if not deferred:
             early_thread.start()
-    routes_built = builder.build(stop_at=state.search.end)
-    chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
+    with state.report.phase("construction"):
+        routes_built = builder.build(stop_at=state.search.end)
+        chosen = priced(state.model, builder, "fieldops-insertion", routes_built)
     state.report.construction_objective = chosen.cost / COST_SCALE
     state.report.construction_seconds = round(state.deadline.elapsed(), 3)
     state.tell(chosen.cost, chosen.assigned)
@@ -92,18 +93,23 @@ def find_candidates(state: SolveState) -> Candidate:
         early_thread.start()
     search: RuinRecreate | None = None
     if early_thread is not None:
-        chosen, search = _improve_while_engine_runs(state, builder, chosen, early_thread)
-        early_thread.join()
+        with state.report.phase("beside_engine"):
+            chosen, search = _improve_while_engine_runs(state, builder, chosen, early_thread)
+        with state.report.phase("engine_wait"):
+            early_thread.join()
         engine = early.get("result")
     else:
         engine = run_engine(state, routes_built)
         if state.pool is not None:
             state.pool.close()  # the engine was its only user
     if engine is not None:
-        chosen = _repaired(state, builder, engine, chosen)
+        with state.report.phase("engine_repair"):
+            chosen = _repaired(state, builder, engine, chosen)
     if not state.choice.pyvrp:
-        chosen = ruin_and_recreate(state, builder, chosen, search)
-    _adopt(state, chosen)
+        with state.report.phase("ruin_recreate"):
+            chosen = ruin_and_recreate(state, builder, chosen, search)
+    with state.report.phase("adopt"):
+        _adopt(state, chosen)
     return chosen
 
 
@@ -198,6 +204,11 @@ def run_engine(state: SolveState, constructed: list[list[int]]) -> EngineResult 
     """
     if state.stopped():
         return None
+    with state.report.phase("engine"):
+        return _engine_result(state, constructed)
+
+
+def _engine_result(state: SolveState, constructed: list[list[int]]) -> EngineResult | None:
     flat = flat_from_context(state.model.context)
     remaining = state.search.remaining()
     runs: dict[str, EngineRun] = {}
@@ -250,7 +261,8 @@ def _run_vroom(state: SolveState, flat: FlatProblem, remaining: float,
     # parent still waiting up to the whole budget: see HUGE_VROOM_TIMEOUT.
     aim = HUGE_VROOM_TIMEOUT if flat.n_jobs > vroom_engine.HUGE_JOBS else None
     return vroom_engine.solve(flat, budget, threads=state.engine_threads,
-                              should_stop=state.should_stop, aim=aim)
+                              should_stop=state.should_stop, aim=aim,
+                              until=state.search.end)
 
 
 def _engine_run(flat: FlatProblem, result: EngineResult, reason: str | None) -> EngineRun:

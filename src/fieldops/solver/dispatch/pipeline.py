@@ -56,6 +56,7 @@ def solve_single(
                        if params.first_solution is FirstSolution.AUTOMATIC else None)
         model = build_model(problem, search_jobs=search_jobs)
         report = new_report(params, deadline, model)
+        report.mark("model", deadline.start)
         if model.ctx is None:
             return model.plan([], PlanStatus.OPTIMAL, timedelta(seconds=deadline.elapsed()),
                               report.to_dict())
@@ -66,7 +67,8 @@ def solve_single(
             engine_threads=engine_threads, pool=pool)
         if params.first_solution is FirstSolution.AUTOMATIC:
             find_candidates(state)
-        polish(state)
+        with report.phase("polish"):
+            polish(state)
         return finish(state)
     finally:
         if pool is not None:
@@ -82,4 +84,5 @@ def new_report(params: SolveParams, deadline: Deadline, model: Model) -> SolveRe
         seed=params.seed,
         jobs_modelled=model.n_jobs,
         vehicles_modelled=len(model.vehicles),
+        clock_start=deadline.start,
     )

@@ -9,6 +9,9 @@ record does not have.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,11 +84,33 @@ class SolveReport:
     routing_status: list[int] | None = None
     objective_internal: float | None = None
     ortools_objective_rejected: float | None = None
+    # Each phase's start and end, seconds after the solve's clock started: an
+    # overrun names its phase (``plan.solver["phases"]``).
+    phases: dict[str, list[float]] = field(default_factory=dict)
+    clock_start: float | None = field(default=None, repr=False)
+
+    def mark(self, name: str, start: float, end: float | None = None) -> None:
+        """Phase ``name`` ran from ``start`` (a ``time.monotonic()`` instant) to
+        ``end`` (default now); a phase that runs twice keeps its first start."""
+        origin = self.clock_start if self.clock_start is not None else start
+        end = time.monotonic() if end is None else end
+        earlier = self.phases.get(name)
+        first = earlier[0] if earlier else round(start - origin, 3)
+        self.phases[name] = [first, round(end - origin, 3)]
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Times the block as phase ``name`` (see :meth:`mark`)."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.mark(name, start)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in self.__dict__.items():
-            if value is None:
+            if value is None or key == "clock_start" or (key == "phases" and not value):
                 continue
             if key == "engines":
                 value = {name: run.to_dict() for name, run in value.items()}
@@ -93,5 +118,7 @@ class SolveReport:
                 value = ruin_record(value)
             elif key == "routing_status":
                 value = list(value)
+            elif key == "phases":
+                value = {name: list(span) for name, span in value.items()}
             out[key] = value
         return out

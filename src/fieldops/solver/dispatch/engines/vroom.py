@@ -94,6 +94,7 @@ def solve(
     should_stop: Callable[[], bool] | None = None,
     isolated: bool = True,
     aim: float | None = None,
+    until: float | None = None,
 ) -> EngineResult:
     """Run VROOM on ``flat`` with its own timeout of ``time_limit`` seconds.
 
@@ -102,7 +103,8 @@ def solve(
     that this process's other threads keep running (see the module doc); the
     call raises :class:`EngineStopped` as soon as ``should_stop()`` turns true.
     ``aim``: the timeout the child asks VROOM for (default :func:`aimed_budget`);
-    the child is still awaited up to ``time_limit`` and its grace.
+    the child is still awaited up to ``time_limit`` and its grace, but never past
+    ``until`` (a ``time.monotonic()`` instant: the caller's own deadline).
     """
     if exploration is None:
         exploration = exploration_for(flat.n_jobs, time_limit)
@@ -128,6 +130,10 @@ def solve(
     talker.start()
     grace = child_grace(time_limit)
     deadline = started + time_limit + grace
+    if until is not None:
+        # The grace is VROOM's, not the caller's: a child late past the caller's
+        # deadline is killed there, whatever its budget said.
+        deadline = min(deadline, until)
     while talker.is_alive():
         stopped = should_stop is not None and should_stop()
         if stopped or time.monotonic() > deadline:
@@ -135,8 +141,9 @@ def solve(
             talker.join()
             if stopped:
                 raise EngineStopped("stopped by the caller")
-            raise RuntimeError(f"VROOM did not answer within {time_limit:.1f} s "
-                               f"+ {grace:.1f} s")
+            raise RuntimeError(f"VROOM did not answer in {time.monotonic() - started:.1f} s "
+                               f"(budget {time_limit:.1f} s + {grace:.1f} s, or the "
+                               f"caller's deadline)")
         talker.join(0.05)
     if child.returncode != 0:
         tail = answer.get("err", b"").decode(errors="replace").strip().splitlines()[-3:]
