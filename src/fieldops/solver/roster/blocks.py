@@ -99,7 +99,8 @@ def roster_agent(ctx: RosterContext, a: int, gains: Gains, wishes: list[Wish],
     ``seconds``: ``OPTIMAL``/``FEASIBLE`` with the shifts, ``INFEASIBLE`` (the
     agent's rules cannot be kept) or ``UNKNOWN`` (out of time)."""
     spans = week_spans(ctx)
-    after = most_after(ctx, a, [hi for _, hi in spans])
+    options = ctx.options(a)  # asked once: it scans every slot of the horizon
+    after = most_after(ctx, a, [hi for _, hi in spans], options)
     chosen: dict[int, ShiftSlot] = {}
     share = Deadline.after(seconds)
     i = 0
@@ -108,7 +109,8 @@ def roster_agent(ctx: RosterContext, a: int, gains: Gains, wishes: list[Wish],
         code, picked = cp_model.UNKNOWN, list[ShiftSlot]()
         for pro_rata in (True, False):  # with the margins first, then without
             budget = max(0.0, share.left()) / (len(spans) - i)
-            model = block_model(ctx, a, (lo, hi), chosen, pro_rata=pro_rata, after=after[hi])
+            model = block_model(ctx, a, (lo, hi), chosen, pro_rata=pro_rata, after=after[hi],
+                                options=options)
             code, picked = _solve_block(model, (lo, hi), gains, wishes, solve, budget)
             if code != cp_model.INFEASIBLE:
                 break
@@ -147,13 +149,14 @@ def _solve_block(block: _Block, span: tuple[int, int], gains: Gains, wishes: lis
 
 def block_model(ctx: RosterContext, a: int, span: tuple[int, int],
                 chosen: dict[int, ShiftSlot], *, pro_rata: bool = True,
-                after: np.ndarray | None = None) -> _Block:
+                after: np.ndarray | None = None,
+                options: list[ShiftSlot] | None = None) -> _Block:
     """Agent ``a``'s hard rules over ``span`` after the shifts ``chosen`` (day →
     slot) on the days before it (see the module docstring); ``after`` bounds the
     minutes the days after it can give (:func:`.future.most_after`)."""
     lo, hi = span
     m = cp_model.CpModel()
-    slots = [s for s in ctx.options(a) if lo <= s.d < hi]
+    slots = [s for s in (ctx.options(a) if options is None else options) if lo <= s.d < hi]
     x = {(s.d, s.t): m.new_bool_var(f"x_{s.d}_{s.t}") for s in slots}
     work: dict[int, cp_model.IntVar] = {}
     per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -178,7 +181,7 @@ def _rest(ctx: RosterContext, a: int, block: _Block, chosen: dict[int, ShiftSlot
     cache = ctx.conflict_cache
     m, x = block.model, block.x
     # a shift before the block reaches into it by at most its length plus the rest
-    reach = max((s.end - s.start for s in ctx.slots.values()), default=timedelta(0))
+    reach = max((tpl.length for tpl in ctx.problem.templates), default=timedelta(0))
     back = 2 + (reach + (rest or timedelta(0))).days
     before = [chosen[d] for d in range(max(0, lo - back), lo) if d in chosen]
     for slot in before + block.slots:
@@ -230,6 +233,8 @@ def _weeks(ctx: RosterContext, a: int, block: _Block, lo: int, hi: int) -> None:
     """Weekly hours, as in :func:`.constraints.contracts.apply_hours` (a block holds
     whole weeks, so every week is inside it or before it)."""
     c = ctx.contract(ctx.problem.agents[a])
+    if c.max_work_per_week is None and c.min_work_per_week is None:
+        return
     for days in ctx.week_days.values():
         if not lo <= days[0] < hi:
             continue

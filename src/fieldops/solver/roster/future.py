@@ -18,23 +18,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from fieldops.solver.roster.context import RosterContext
+from fieldops.solver.roster.context import RosterContext, ShiftSlot
 
 #: stands for "no way to keep the rules" in the tables (minus infinity)
 NONE = -(10**9)
 
 
-def most_after(ctx: RosterContext, a: int, days: list[int]) -> dict[int, np.ndarray]:
+def most_after(ctx: RosterContext, a: int, days: list[int],
+               options: list[ShiftSlot] | None = None) -> dict[int, np.ndarray]:
     """``d → bound[r, o, w]`` for each ``d`` in ``days``: the most paid minutes from
     day ``d`` to the horizon's end when the days before end with a worked run of
     ``r`` days (``r > 0``, counted up to the larger of the longest run and the
     shortest) or ``o`` days off (up to the shortest rest), and ``w`` weekends are
-    already worked; ``NONE`` where the rules cannot be kept."""
+    already worked; ``NONE`` where the rules cannot be kept. ``options``: the agent's
+    (:meth:`RosterContext.options`), when the caller has them."""
     p = ctx.problem
     c = ctx.contract(p.agents[a])
     n = p.days
     longest = np.zeros(n, dtype=np.int64)
-    for s in ctx.options(a):
+    for s in ctx.options(a) if options is None else options:
         longest[s.d] = max(longest[s.d], s.paid_minutes)
     k = c.max_consecutive_days or n + 1
     on_min = c.min_consecutive_days or 1

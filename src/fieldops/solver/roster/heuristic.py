@@ -71,9 +71,9 @@ def greedy_hint(ctx: RosterContext, deadline: Deadline, pace: Deadline | None = 
         if left <= 0 or deadline.stopped():
             return Hint(chosen, infeasible, complete=False)
         seconds = share.left() / (len(order) - done)
-        values = {(s.d, s.t): _value(s, [(qi[q], ctx.capacity(level)) for q, level in
-                                         ctx.group(p.agents[a], s.template)], need, wu, wo, n)
-                  for s in ctx.options(a)}
+        skills = [[(qi[q], ctx.capacity(level)) for q, level in ctx.group(p.agents[a], tpl)]
+                  for tpl in p.templates]
+        values = {(s.d, s.t): _value(s, skills[s.t], need, wu, wo, n) for s in ctx.options(a)}
         solve = _by_blocks if long else _whole
         code, slots = solve(ctx, a, values, deadline, seconds)
         if code == cp_model.INFEASIBLE:
