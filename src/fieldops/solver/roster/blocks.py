@@ -31,6 +31,7 @@ block, without the share) may prove the agent infeasible.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -101,6 +102,7 @@ def roster_agent(ctx: RosterContext, a: int, gains: Gains, wishes: list[Wish],
     spans = week_spans(ctx)
     options = ctx.options(a)  # asked once: it scans every slot of the horizon
     after = most_after(ctx, a, [hi for _, hi in spans], options)
+    open_days = sorted({s.d for s in options})  # days the agent may work at all
     chosen: dict[int, ShiftSlot] = {}
     share = Deadline.after(seconds)
     i = 0
@@ -109,8 +111,9 @@ def roster_agent(ctx: RosterContext, a: int, gains: Gains, wishes: list[Wish],
         code, picked = cp_model.UNKNOWN, list[ShiftSlot]()
         for pro_rata in (True, False):  # with the margins first, then without
             budget = max(0.0, share.left()) / (len(spans) - i)
+            pace = bisect.bisect_left(open_days, hi) / max(1, len(open_days))
             model = block_model(ctx, a, (lo, hi), chosen, pro_rata=pro_rata, after=after[hi],
-                                options=options)
+                                options=options, pace=pace)
             code, picked = _solve_block(model, (lo, hi), gains, wishes, solve, budget)
             if code != cp_model.INFEASIBLE:
                 break
@@ -150,10 +153,12 @@ def _solve_block(block: _Block, span: tuple[int, int], gains: Gains, wishes: lis
 def block_model(ctx: RosterContext, a: int, span: tuple[int, int],
                 chosen: dict[int, ShiftSlot], *, pro_rata: bool = True,
                 after: np.ndarray | None = None,
-                options: list[ShiftSlot] | None = None) -> _Block:
+                options: list[ShiftSlot] | None = None, pace: float | None = None) -> _Block:
     """Agent ``a``'s hard rules over ``span`` after the shifts ``chosen`` (day →
     slot) on the days before it (see the module docstring); ``after`` bounds the
-    minutes the days after it can give (:func:`.future.most_after`)."""
+    minutes the days after it can give (:func:`.future.most_after`); ``pace``: the
+    share of the agent's workable days up to the block's end, whose share of the
+    minimum minutes the block must reach, less a slack, when ``pro_rata``."""
     lo, hi = span
     m = cp_model.CpModel()
     slots = [s for s in (ctx.options(a) if options is None else options) if lo <= s.d < hi]
@@ -169,7 +174,7 @@ def block_model(ctx: RosterContext, a: int, span: tuple[int, int],
     _rest(ctx, a, block, chosen, lo)
     _runs(ctx, a, block, chosen, lo, hi)
     _weeks(ctx, a, block, lo, hi)
-    _totals(ctx, a, block, chosen, (lo, hi), pro_rata, after)
+    _totals(ctx, a, block, chosen, (lo, hi), pro_rata, after, pace)
     return block
 
 
@@ -246,7 +251,8 @@ def _weeks(ctx: RosterContext, a: int, block: _Block, lo: int, hi: int) -> None:
 
 
 def _totals(ctx: RosterContext, a: int, block: _Block, chosen: dict[int, ShiftSlot],
-            span: tuple[int, int], pro_rata: bool, after: np.ndarray | None) -> None:
+            span: tuple[int, int], pro_rata: bool, after: np.ndarray | None,
+            pace: float | None = None) -> None:
     """Horizon-wide totals: what the days before used plus the block's own, within
     every maximum; the minimum minutes exactly on the last block and, on the others,
     within reach of what the days after can still give (``after``, by weekends worked
@@ -272,6 +278,11 @@ def _totals(ctx: RosterContext, a: int, block: _Block, chosen: dict[int, ShiftSl
             more = _after(block, hi, after, weekends if c.max_weekends is not None else 0)
             margin = MARGIN_DAYS * longest if pro_rata else 0
             m.add(minutes + more >= least + margin)
+        if not last and pro_rata and pace is not None:
+            # the bound above ignores the caps per template: where long shifts are
+            # capped (Curtois-Qu 24), it lets a block fall behind a pace the year
+            # can no longer make up; this keeps the block near its share
+            m.add(minutes >= int(least * pace) - SLACK_DAYS * longest)
     capped: list[tuple[cp_model.LinearExprT, int | None]] = [
         (len(chosen) + sum(x.values()), c.max_shifts),
         (sum(1 for s in chosen.values() if s.night)
