@@ -186,3 +186,18 @@ def test_the_bound_of_the_days_after_is_exact_for_the_day_rules() -> None:
     for (r, o, w), most in brute.items():
         assert table[r, o, w] == 60 * most  # one hour a day
     assert table[0, 0, 0] == NONE  # a day that neither follows work nor rest
+
+
+def test_a_block_keeps_its_share_of_the_minimum_until_the_margins_are_dropped() -> None:
+    ctx = RosterContext(_year_like())
+
+    def fewest(**kw: object) -> float:
+        block = blocks.block_model(ctx, 0, (0, 28), {}, **kw)  # type: ignore[arg-type]
+        block.model.minimize(sum(block.x.values()))
+        solver = cp_model.CpSolver()
+        assert solver.solve(block.model) == cp_model.OPTIMAL
+        return solver.objective_value
+
+    # a quarter of the workable days: 74 / 4 = 18.5 shifts, less a slack of three
+    assert fewest(pro_rata=True, pace=0.25) == 16
+    assert fewest(pro_rata=False, pace=0.25) == 0
