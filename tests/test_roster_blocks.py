@@ -25,7 +25,16 @@ WEEKS = 16  # 112 days: over blocks.LONG_HORIZON_DAYS
 @pytest.fixture(autouse=True)
 def _long_horizons(monkeypatch: pytest.MonkeyPatch) -> None:
     # the product caps a roster at six weeks; the solver itself does not
-    monkeypatch.setattr(domain, "MAX_HORIZON_DAYS", 7 * WEEKS)
+    monkeypatch.setattr(domain, "MAX_HORIZON_DAYS", 7 * 27)
+    # sixteen weeks stand for a year here (a test of a year's blocks would be slow)
+    monkeypatch.setattr(blocks, "LONG_HORIZON_DAYS", 7 * WEEKS - 1)
+
+
+def test_horizons_over_26_weeks_go_by_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()
+    monkeypatch.setattr(domain, "MAX_HORIZON_DAYS", 7 * 27)
+    assert blocks.is_long(RosterContext(problem(days=7 * 27)))
+    assert not blocks.is_long(RosterContext(problem(days=7 * 26)))
 
 
 def _contract(**kw: object) -> Contract:
@@ -62,7 +71,7 @@ def _roster(p: RosterProblem) -> tuple[heuristic.Hint, list[str]]:
 
 def test_a_long_horizon_goes_by_blocks_and_short_ones_do_not() -> None:
     assert blocks.is_long(RosterContext(_year_like()))
-    assert not blocks.is_long(RosterContext(_year_like(days=84)))
+    assert not blocks.is_long(RosterContext(_year_like(days=7 * WEEKS - 7)))
     assert blocks.week_spans(RosterContext(_year_like())) == [
         (0, 28), (28, 56), (56, 84), (84, 112)]
 
