@@ -120,8 +120,31 @@ def _by_blocks(ctx: RosterContext, a: int, values: Values, deadline: Deadline,
                None if pref.template is None else t_index[pref.template])
               for pref in p.agents[a].preferences]
     gains = {key: value for key, (value, _q, _c) in values.items()}
+    threshold = _threshold(ctx, a, gains)
+    gains = {key: value - threshold for key, value in gains.items()}
     return blocks.roster_agent(ctx, a, gains, wishes, deadline, seconds,
                                lambda model, budget: _solve_agent(model, deadline, budget))
+
+
+def _threshold(ctx: RosterContext, a: int, gains: dict[tuple[int, int], int]) -> int:
+    """The gain of the worst day among the most the agent may work (its maximum
+    minutes in shifts of median length), on the best option of each day.
+
+    One model over the year picks those days; a block sees only its own, and with
+    every gain below zero (over-cover) would work as little as it may and leave
+    the minimum to later blocks. Gains less this threshold make a block take a
+    day that is among the year's best for the agent when it comes.
+    """
+    c = ctx.contract(ctx.problem.agents[a])
+    if c.max_work_total is None or not gains:
+        return 0
+    best: dict[int, int] = {}
+    for (d, _t), value in gains.items():
+        best[d] = max(best.get(d, value), value)
+    lengths = sorted(ctx.problem.templates[t].paid for _d, t in gains)
+    k = int(c.max_work_total / lengths[len(lengths) // 2]) if lengths[0] else 0
+    ranked = sorted(best.values(), reverse=True)
+    return ranked[min(k, len(ranked)) - 1] if k > 0 else 0
 
 
 def _solve_agent(model: cp_model.CpModel, deadline: Deadline, share: float
