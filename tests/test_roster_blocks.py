@@ -210,3 +210,14 @@ def test_a_block_keeps_its_share_of_the_minimum_until_the_margins_are_dropped() 
     # a quarter of the workable days: 74 / 4 = 18.5 shifts, less a slack of three
     assert fewest(pro_rata=True, pace=0.25) == 16
     assert fewest(pro_rata=False, pace=0.25) == 0
+
+
+def test_a_block_weighs_a_day_against_the_agents_worst_day_of_the_year() -> None:
+    # at most three shifts of 8 h: the year's third-best day sets the threshold,
+    # so a block takes a day better than it even when every gain is negative
+    p = problem(days=6, templates=(template("E", 6, 8),),
+                contracts=(Contract("c", max_work_total=timedelta(hours=24)),))
+    gains = {(0, 0): -5, (1, 0): -1, (2, 0): -3, (3, 0): -2, (4, 0): -9, (5, 0): -4}
+    assert heuristic._threshold(RosterContext(p), 0, gains) == -3
+    free = problem(days=6, templates=(template("E", 6, 8),))
+    assert heuristic._threshold(RosterContext(free), 0, gains) == 0  # no maximum
