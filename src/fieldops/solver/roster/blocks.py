@@ -14,19 +14,21 @@ that carries the roster of the days before it:
   nights, worked weekends) added to the block's own, so the block can never
   exceed a maximum; weeks and weekends never straddle a block, as blocks are
   whole weeks;
-* a pro-rata share of the totals: after a block ending on day ``e`` of ``n``,
-  the paid minutes lie within ``e/n`` of the minimum and maximum, give or take
-  :data:`SLACK_DAYS` shifts, and the capped counts stay below ``e/n`` of their
-  cap plus that slack, so a block neither uses up a year's maximum nor falls
-  behind a year's minimum. The last block holds the exact totals.
+* the minimum minutes within reach: what the days after the block can still
+  give, from the state it leaves (trailing run, trailing rest, weekends worked;
+  :func:`.future.most_after`, an upper bound), must make up the rest of the
+  minimum, with :data:`MARGIN_DAYS` shifts to spare;
+* shares, as that bound ignores the caps per template: the block reaches its
+  share of the minimum minutes (by the agent's workable days) less
+  :data:`SLACK_DAYS` shifts, and each capped count stays below its pro-rata
+  share of the cap plus that slack. The last block holds the exact totals.
 
 Every constraint is one of the agent's hard rules restricted to the days seen
 so far, so the concatenation keeps every hard rule. When a block has no roster,
-it is solved again without the pro-rata share (only "the rest of the horizon
-can still reach the minimum", with an upper bound of what the remaining days
-allow), then joined with the block before it, and so on back to the whole
-horizon: only a model that is a relaxation of the whole problem (the first
-block, without the share) may prove the agent infeasible.
+it is solved again without the margin and the shares (only the bound), then
+joined with the block before it, and so on back to the whole horizon: only a
+model that is a relaxation of the whole problem (the first block, without the
+margin and shares) may prove the agent infeasible.
 """
 
 from __future__ import annotations
