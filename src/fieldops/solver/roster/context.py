@@ -231,11 +231,17 @@ class RosterContext:
         forbidden successor on the next day."""
         rest = min_rest or timedelta(0)
         out = []
-        for other in self.slots.values():
-            if other.d <= slot.d:
-                continue
-            gap = other.start - slot.end
-            if gap < rest or (other.d == slot.d + 1
-                              and other.template.id in slot.template.forbidden_successors):
-                out.append((other.d, other.t))
+        # A later day's slot starts at or after its local midnight (less an hour for
+        # a DST change), so past this many days the gap exceeds any rest: looking only
+        # that far keeps a year-long horizon's table linear in the days, not quadratic.
+        reach = 2 + (slot.end - slot.start + rest + timedelta(hours=1)).days
+        for d in range(slot.d + 1, min(self.problem.days, slot.d + reach + 1)):
+            for t in range(len(self.problem.templates)):
+                other = self.slots.get((d, t))
+                if other is None:
+                    continue
+                if other.start - slot.end < rest or (
+                        d == slot.d + 1
+                        and other.template.id in slot.template.forbidden_successors):
+                    out.append((d, t))
         return out
