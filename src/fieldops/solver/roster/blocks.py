@@ -43,6 +43,7 @@ from datetime import timedelta
 import numpy as np
 from ortools.sat.python import cp_model
 
+from fieldops.solver.roster.constraints.contracts import minutes
 from fieldops.solver.roster.constraints.sequences import forbid_short_runs
 from fieldops.solver.roster.context import RosterContext, ShiftSlot
 from fieldops.solver.roster.deadline import Deadline
@@ -249,9 +250,9 @@ def _weeks(ctx: RosterContext, a: int, block: _Block, lo: int, hi: int) -> None:
             continue
         worked = sum(s.paid_minutes * block.x[(s.d, s.t)] for s in block.slots if s.d in days)
         if c.max_work_per_week is not None:
-            block.model.add(worked <= _minutes(c.max_work_per_week))
+            block.model.add(worked <= minutes(c.max_work_per_week))
         if c.min_work_per_week is not None:
-            block.model.add(worked >= _minutes(c.min_work_per_week) * len(days) // 7)
+            block.model.add(worked >= minutes(c.min_work_per_week) * len(days) // 7)
 
 
 def _totals(ctx: RosterContext, a: int, block: _Block, chosen: dict[int, ShiftSlot],
@@ -267,26 +268,26 @@ def _totals(ctx: RosterContext, a: int, block: _Block, chosen: dict[int, ShiftSl
     m, x = block.model, block.x
     last = hi >= ctx.problem.days
     longest = max((s.paid_minutes for s in block.slots), default=0)
-    minutes = sum(s.paid_minutes for s in chosen.values()) + sum(
+    worked = sum(s.paid_minutes for s in chosen.values()) + sum(
         s.paid_minutes * x[(s.d, s.t)] for s in block.slots)
     if c.max_work_total is not None:
-        m.add(minutes <= _minutes(c.max_work_total))
+        m.add(worked <= minutes(c.max_work_total))
     weekends = _weekends(ctx, block, chosen, lo, hi)
     if c.max_weekends is not None:
         m.add(weekends <= c.max_weekends)
     if c.min_work_total is not None:
-        least = _minutes(c.min_work_total)
+        least = minutes(c.min_work_total)
         if last:
-            m.add(minutes >= least)
+            m.add(worked >= least)
         elif after is not None:
             more = _after(block, hi, after, weekends if c.max_weekends is not None else 0)
             margin = MARGIN_DAYS * longest if pro_rata else 0
-            m.add(minutes + more >= least + margin)
+            m.add(worked + more >= least + margin)
         if not last and pro_rata and pace is not None:
             # the bound above ignores the caps per template: where long shifts are
             # capped (Curtois-Qu 24), it lets a block fall behind a pace the year
             # can no longer make up; this keeps the block near its share
-            m.add(minutes >= int(least * pace) - SLACK_DAYS * longest)
+            m.add(worked >= int(least * pace) - SLACK_DAYS * longest)
     capped: list[tuple[cp_model.LinearExprT, int | None]] = [
         (len(chosen) + sum(x.values()), c.max_shifts),
         (sum(1 for s in chosen.values() if s.night)
@@ -346,10 +347,3 @@ def _weekends(ctx: RosterContext, block: _Block, chosen: dict[int, ShiftSlot],
         terms.append(var)
     return len(before) + sum(terms)
 
-
-def _minutes(value: timedelta) -> int:
-    return int(value.total_seconds()) // 60
-
-
-def _opt_minutes(value: timedelta | None) -> int | None:
-    return None if value is None else _minutes(value)

@@ -14,7 +14,7 @@ from fieldops.solver.roster.constraints.base import Family, no_penalty
 from fieldops.solver.roster.model import RosterModel
 
 
-def _minutes(value: timedelta) -> int:
+def minutes(value: timedelta) -> int:
     return int(value.total_seconds()) // 60
 
 
@@ -27,14 +27,14 @@ def apply_hours(m: RosterModel) -> None:
         for days in ctx.week_days.values():
             worked = m.paid_minutes(a, days)
             if c.max_work_per_week is not None:
-                m.model.add(worked <= _minutes(c.max_work_per_week))
+                m.model.add(worked <= minutes(c.max_work_per_week))
             if c.min_work_per_week is not None:
-                m.model.add(worked >= _minutes(c.min_work_per_week) * len(days) // 7)
+                m.model.add(worked >= minutes(c.min_work_per_week) * len(days) // 7)
         total = m.paid_minutes(a)
         if c.max_work_total is not None:
-            m.model.add(total <= _minutes(c.max_work_total))
+            m.model.add(total <= minutes(c.max_work_total))
         if c.min_work_total is not None:
-            m.model.add(total >= _minutes(c.min_work_total))
+            m.model.add(total >= minutes(c.min_work_total))
 
 
 def apply_counts(m: RosterModel) -> None:
