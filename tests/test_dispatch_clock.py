@@ -76,6 +76,7 @@ def test_a_solve_whose_vroom_child_never_answers_ends_on_time(
 def test_the_report_names_each_phase_with_its_start_and_end(demo_day: DispatchProblem,
                                                             ) -> None:
     plan = solve_dispatch(demo_day, SolveParams(time_limit=2))
+    assert_valid(demo_day, plan)
     phases = solver_info(plan)["phases"]
     for name in ("model", "construction", "engine", "engine_wait", "ruin_recreate",
                  "polish", "finish"):
