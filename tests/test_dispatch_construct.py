@@ -129,7 +129,8 @@ def test_nearest_nodes_of_every_job_are_ranked_by_travel_then_node(
 
 def test_scanned_routes_are_the_nearest_used_allowed_routes() -> None:
     # Every used route the job may join, ranked by its stop (or start) nearest the
-    # job, ties by vehicle; the first NEAREST of them.
+    # job, ties by that stop's place (jobs by index, then starts by vehicle: the
+    # walk's order); the first NEAREST of them.
     from fieldops.solver.dispatch import construct
 
     model = _line_day(jobs=40, techs=24, hours=3.5)  # two jobs a day each
@@ -139,6 +140,7 @@ def test_scanned_routes_are_the_nearest_used_allowed_routes() -> None:
     for j in range(model.n_jobs):
         trial = [[k for k in r if k != j] for r in routes]
         expected = sorted(
-            (min(int(builder.travel[x, j]) for x in [builder.vehicles[v].start_node, *r]), v)
+            (min((int(builder.travel[x, j]), place) for x, place in
+                 [(builder.vehicles[v].start_node, model.n_jobs + v), *((k, k) for k in r)]), v)
             for v, r in enumerate(trial) if r and v in builder.ctx.allowed[j])
         assert builder._scanned_routes(j, trial) == [v for _, v in expected[:construct.NEAREST]]

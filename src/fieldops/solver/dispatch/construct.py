@@ -364,8 +364,15 @@ class Constructor(RouteEvaluator):
 
     def _scanned_routes(self, j: int, routes: list[list[int]]) -> list[int]:
         """The ``NEAREST`` used allowed routes nearest ``j``, from every one's stops
-        (start included), ties by vehicle index."""
+        (start included).
+
+        Routes whose nearest stops tie are ranked by that stop's place in
+        :meth:`_nearest_table` (jobs by index, then starts by vehicle), the order
+        in which :meth:`_walked_routes` meets them, so both keep the same routes.
+        """
+        n = self.ctx.n_jobs
         nodes: list[int] = []
+        places: list[int] = []
         vehicles: list[int] = []
         sizes: list[int] = []
         for v in self.ctx.allowed[j]:
@@ -373,6 +380,8 @@ class Constructor(RouteEvaluator):
             if route:
                 nodes.append(self.vehicles[v].start_node)
                 nodes.extend(route)
+                places.append(n + v)
+                places.extend(route)
                 vehicles.append(v)
                 sizes.append(len(route) + 1)
         if not vehicles:
@@ -381,9 +390,12 @@ class Constructor(RouteEvaluator):
         # than a few numpy calls per route (a 5 000-job day has 150 routes per job).
         lengths = np.asarray(sizes, dtype=np.int64)
         offsets = np.cumsum(lengths) - lengths
-        nearest = np.minimum.reduceat(self.travel[nodes, j], offsets)
+        seconds = self.travel[nodes, j].astype(np.int64)
+        size = n + len(self.vehicles)
+        key = np.minimum(seconds, np.iinfo(np.int64).max // (2 * size)) * size + places
+        nearest = np.minimum.reduceat(key, offsets)
         owners = np.asarray(vehicles)
-        kept: list[int] = owners[np.lexsort((owners, nearest))[:NEAREST]].tolist()
+        kept: list[int] = owners[np.argsort(nearest, kind="stable")[:NEAREST]].tolist()
         return kept
 
     def _walked_routes(self, j: int, routes: list[list[int]], where: list[int]
