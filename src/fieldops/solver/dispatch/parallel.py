@@ -51,6 +51,9 @@ MIN_SPLIT_SECONDS = 2.0
 # The child's answer (routes, pickled back) after its epoch ends; the last epoch
 # ends this much before the search's deadline.
 HANDBACK_SECONDS = 0.3
+# How long past an epoch's end its answer is awaited (a crowded machine may not run
+# the child at once); a later answer is dropped, that half's epoch lost.
+LATE_SECONDS = 1.0
 # Past this many modelled jobs no child is started: it gets a pickled copy of the
 # model's matrices (45 MB at 1 000 jobs, growing with the square of the jobs).
 MAX_JOBS = 1400
@@ -69,6 +72,7 @@ class Task:
     owned: frozenset[int]  # left-out jobs it may put in
     until: float  # wall clock (``time.time()``): processes do not share a monotonic clock
     params: RuinParams
+    epoch: int = 0
 
 
 @dataclass
@@ -77,6 +81,7 @@ class Answer:
 
     routes: list[list[int]]
     stats: RuinStats
+    epoch: int = 0
 
 
 class HalfSearch:
@@ -101,7 +106,7 @@ class HalfSearch:
         search.params = task.params
         until = time.monotonic() + (task.until - time.time())
         routes, stats = search.run(task.routes, until, should_stop)
-        return Answer(routes, stats)
+        return Answer(routes, stats, task.epoch)
 
     def _restricted(self, half: frozenset[int], owned: frozenset[int],
                     where: list[int]) -> Constructor:
@@ -241,7 +246,8 @@ class Helper:
 
     def ask(self, task: Task) -> bool:
         self.starter.join()
-        if self.failed:
+        if self.failed or not self.process.is_alive():
+            self.failed = True
             return False
         try:
             self.conn.send(task)
@@ -249,16 +255,19 @@ class Helper:
             self.failed = True
         return not self.failed
 
-    def answer(self, wait_until: float) -> Answer | None:
-        """The child's answer, waited for until ``wait_until`` (monotonic)."""
+    def answer(self, epoch: int, wait_until: float) -> Answer | None:
+        """The child's answer to task ``epoch``, waited for until ``wait_until``
+        (monotonic); ``None`` when late (a late answer is dropped when it comes: the
+        child goes on with the next task) or when the child is gone (``failed``)."""
         try:
-            if self.conn.poll(max(0.0, wait_until - time.monotonic())):
+            while self.conn.poll(max(0.0, wait_until - time.monotonic())):
                 got = self.conn.recv()
-                if isinstance(got, Answer):
+                if isinstance(got, Answer) and got.epoch == epoch:
                     return got
         except (EOFError, OSError):
-            pass
-        self.failed = True
+            self.failed = True
+        if not self.process.is_alive():
+            self.failed = True
         return None
 
     def close(self) -> None:
@@ -307,11 +316,12 @@ def two_cores(state: SolveState, builder: Constructor, routes: list[list[int]], 
         if end - now < MIN_SPLIT_SECONDS:
             break
         until = end if INDEPENDENT or end - now < 1.5 * EPOCH_SECONDS else now + EPOCH_SECONDS
-        params = _epoch_params(state.params.ruin, start, deadline, now, until)
+        slot = _Slot(turn, until, min(until + LATE_SECONDS, deadline),
+                     _epoch_params(state.params.ruin, start, deadline, now, until))
         if INDEPENDENT:
-            _independent(state, here, helper, run, until, params)
+            _independent(state, here, helper, run, slot)
         else:
-            _epoch(state, here, helper, run, splitter.halves(run.routes, turn), until, params)
+            _epoch(state, here, helper, run, splitter.halves(run.routes, turn), slot)
         turn += 1
     state.report.mark("ruin_two_cores", start)
     if not state.stopped() and deadline - time.monotonic() >= MIN_SPLIT_SECONDS / 4:
@@ -326,17 +336,30 @@ def two_cores(state: SolveState, builder: Constructor, routes: list[list[int]], 
     return run.routes, run.stats
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """One epoch's number, end, how long its answer is awaited (both monotonic)
+    and its temperatures."""
+
+    epoch: int
+    until: float
+    wait: float
+    params: RuinParams
+
+
 def _epoch(state: SolveState, here: HalfSearch, helper: Helper, run: _Run,
            halves: tuple[frozenset[int], frozenset[int], frozenset[int], frozenset[int]],
-           until: float, params: RuinParams) -> None:
+           slot: _Slot) -> None:
     """One epoch: half A in the child, half B here; the union kept."""
     a, b, owned_a, owned_b = halves
     start = run.routes
-    asked = helper.ask(Task(start, a, owned_a, _wall(until), params))
-    mine = here.run(Task(start, b, owned_b, _wall(until), params), state.should_stop)
+    until = _wall(slot.until)
+    if not helper.ask(Task(start, a, owned_a, until, slot.params, slot.epoch)):
+        return  # the child is gone: the whole plan is searched here (two_cores)
+    mine = here.run(Task(start, b, owned_b, until, slot.params, slot.epoch), state.should_stop)
     if state.stopped():
         helper.stop.set()
-    theirs = helper.answer(until + HANDBACK_SECONDS) if asked else None
+    theirs = helper.answer(slot.epoch, slot.wait)
     gains = [mine] if theirs is None else [mine, theirs]
     merged = [list((theirs.routes if theirs is not None and v in a else mine.routes)[v])
               for v in range(len(start))]
@@ -353,14 +376,14 @@ def _epoch(state: SolveState, here: HalfSearch, helper: Helper, run: _Run,
 
 
 def _independent(state: SolveState, here: HalfSearch, helper: Helper, run: _Run,
-                 until: float, params: RuinParams) -> None:
+                 slot: _Slot) -> None:
     """Both searches over the whole plan with their own seeds; the better kept."""
-    task = Task(run.routes, None, frozenset(), _wall(until), params)
+    task = Task(run.routes, None, frozenset(), _wall(slot.until), slot.params, slot.epoch)
     asked = helper.ask(task)
     mine = here.run(task, state.should_stop)
     if state.stopped():
         helper.stop.set()
-    theirs = helper.answer(until + HANDBACK_SECONDS) if asked else None
+    theirs = helper.answer(slot.epoch, slot.wait) if asked else None
     for answer in (mine, theirs):
         if answer is not None:
             run.add(answer.stats)
