@@ -58,9 +58,11 @@ LATE_SECONDS = 1.0
 # model's matrices (45 MB at 1 000 jobs, growing with the square of the jobs).
 MAX_JOBS = 1400
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
-# Both searches run from the same plan with different seeds for the whole time,
-# the better wins (the simpler alternative, kept for measurement).
-INDEPENDENT = False
+# How the two processes share the work: "halves" (above), "independent" (both
+# search the whole plan with their own seeds for all the time, the better wins)
+# or "share" (the same, in epochs, both going on from the better plan). The last
+# two are the simpler alternatives, kept for measurement.
+MODE = "halves"
 
 
 @dataclass(frozen=True)
@@ -315,10 +317,11 @@ def two_cores(state: SolveState, builder: Constructor, routes: list[list[int]], 
         end = deadline - HANDBACK_SECONDS
         if end - now < MIN_SPLIT_SECONDS:
             break
-        until = end if INDEPENDENT or end - now < 1.5 * EPOCH_SECONDS else now + EPOCH_SECONDS
+        whole = MODE == "independent" or end - now < 1.5 * EPOCH_SECONDS
+        until = end if whole else now + EPOCH_SECONDS
         slot = _Slot(turn, until, min(until + LATE_SECONDS, deadline),
                      _epoch_params(state.params.ruin, start, deadline, now, until))
-        if INDEPENDENT:
+        if MODE != "halves":
             _independent(state, here, helper, run, slot)
         else:
             _epoch(state, here, helper, run, splitter.halves(run.routes, turn), slot)
