@@ -27,7 +27,6 @@ from fieldops.solver.dispatch.engines.flat import FlatProblem, flat_from_context
 from fieldops.solver.dispatch.extract import RawRoute
 from fieldops.solver.dispatch.improve import RuinRecreate, RuinStats
 from fieldops.solver.dispatch.model import Model
-from fieldops.solver.dispatch.parallel import Helper, two_cores
 from fieldops.solver.dispatch.report import EngineRun
 from fieldops.solver.dispatch.state import Candidate, SolveState
 
@@ -71,23 +70,7 @@ def priced(model: Model, builder: Constructor, name: str,
 
 def find_candidates(state: SolveState) -> Candidate:
     """The best candidate (construction, engine, ruin and recreate); it becomes the
-    incumbent and OR-Tools' warm start.
-
-    With two cores for the engine, a child process for ruin and recreate's second
-    half is started first (:mod:`.parallel`): it loads while the day is built and
-    VROOM runs, and ends with this phase.
-    """
-    # Started before the engine's thread: the model is pickled for the child here,
-    # while nothing else reads the problem (its cached properties fill on use).
-    helper = Helper.start(state)
-    try:
-        return _candidates(state, helper)
-    finally:
-        if helper is not None:
-            helper.close()
-
-
-def _candidates(state: SolveState, helper: Helper | None) -> Candidate:
+    incumbent and OR-Tools' warm start."""
     builder = Constructor(state.model.context)
     early: dict[str, EngineResult | None] = {}
     early_thread: threading.Thread | None = None
@@ -124,7 +107,7 @@ def _candidates(state: SolveState, helper: Helper | None) -> Candidate:
             chosen = _repaired(state, builder, engine, chosen)
     if not state.choice.pyvrp:
         with state.report.phase("ruin_recreate"):
-            chosen = ruin_and_recreate(state, builder, chosen, search, helper)
+            chosen = ruin_and_recreate(state, builder, chosen, search)
     with state.report.phase("adopt"):
         _adopt(state, chosen)
     return chosen
@@ -294,16 +277,13 @@ def _engine_run(flat: FlatProblem, result: EngineResult, reason: str | None) -> 
 
 
 def ruin_and_recreate(state: SolveState, builder: Constructor, chosen: Candidate,
-                      search: RuinRecreate | None = None, helper: Helper | None = None,
-                      ) -> Candidate:
+                      search: RuinRecreate | None = None) -> Candidate:
     """``chosen`` improved by ruin and recreate (:mod:`.improve`) for its share of time.
 
     Past ``EngineParams.warm_start_max_jobs`` it has all the time left (OR-Tools
     does not run); below, OR-Tools gets the rest. ``search``: the one that ran
     beside the engine (:func:`_improve_while_engine_runs`), whose statistics this
-    run's are added to. ``helper``: a child process that searches half of the plan
-    at a time beside this one (:func:`.parallel.two_cores`), when there is no
-    ``search`` to go on with.
+    run's are added to.
     """
     if state.stopped():
         return chosen
@@ -313,14 +293,9 @@ def ruin_and_recreate(state: SolveState, builder: Constructor, chosen: Candidate
     if budget < MIN_RUIN_SECONDS:
         return chosen
     earlier = state.report.ruin_recreate
-    deadline = time.monotonic() + budget
-    if helper is not None and search is None and not helper.failed:
-        improved, stats = two_cores(state, builder, chosen.nodes, chosen.cost, deadline,
-                                    helper)
-    else:
-        search = search or RuinRecreate(builder, seed=state.params.seed,
-                                        params=state.params.ruin)
-        improved, stats = search.run(chosen.nodes, deadline, state.should_stop, state.tell)
+    search = search or RuinRecreate(builder, seed=state.params.seed, params=state.params.ruin)
+    improved, stats = search.run(chosen.nodes, time.monotonic() + budget, state.should_stop,
+                                 state.tell)
     state.report.ruin_recreate = _merged(earlier, stats)
     if stats.best_cost >= chosen.cost:
         return chosen
