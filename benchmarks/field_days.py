@@ -117,7 +117,7 @@ def run_one(
         out["engines"] = plan.solver.get("engines")
         out["solver_info"] = {k: plan.solver.get(k) for k in (
             "construction_seconds", "construction_objective", "ruin_recreate",
-            "search_skipped", "routing_status", "objective_internal", "time_limit")}
+            "search_skipped", "routing_status", "objective_internal", "time_limit", "phases")}
     else:
         result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
         routes = result.routes
