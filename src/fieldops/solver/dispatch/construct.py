@@ -194,7 +194,8 @@ class Constructor(RouteEvaluator):
                     and bound + self._own_floor(j, v, soonest.item(i)) >= best[0]):
                 continue
             route = routes[v]
-            trial = b.schedule(v, [*route[:p], j, *route[p:]])
+            # Timed from position p on: the jobs before it are timed as they are.
+            trial = b.resume(v, [*route[:p], j, *route[p:]], p, route, schedules[v])
             if trial is None:
                 continue
             delta = trial.cost - schedules[v].cost
