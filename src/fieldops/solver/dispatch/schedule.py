@@ -8,8 +8,12 @@ Two views of the same rules:
   its windows allow; the route fails when a window is missed, the break cannot
   start in its window, or the vehicle is back after shift end plus overtime. It
   prices the route with the coefficients the constraint modules define for the
-  routing model, written out in one loop (:meth:`RouteEvaluator._schedule`; a
-  callback per constraint family there would cost the search its speed).
+  routing model, written out in one loop (:meth:`RouteEvaluator._run`; a
+  callback per constraint family there would cost the search its speed). Each
+  schedule keeps the state of both lunch rules before every job (a
+  :class:`Trace`), so that a trial route sharing its first jobs with a timed one
+  (an insertion, a string taken out) is timed from there
+  (:meth:`RouteEvaluator.resume`): the same schedule as from the route's start.
 * :func:`time_route` (aware datetimes, exact travel) fixes every time of a route
   whose starts of service are known, for the plan; :func:`price_route` prices it
   with each constraint module's own ``penalty`` in objective units.
