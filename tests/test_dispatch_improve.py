@@ -10,8 +10,11 @@ from typing import Any, ClassVar
 import pytest
 
 from fieldops.data.sample import load_demo_day
-from fieldops.solver.dispatch import SolveParams, candidates, solve_dispatch
+from fieldops.solver.dispatch import SolveParams, candidates, improve, solve_dispatch
+from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
+from fieldops.solver.dispatch.model import build_model
+from fieldops.solver.dispatch.schedule import Schedule, _cheaper
 from fieldops.validators.dispatch import assert_valid
 
 
@@ -393,3 +396,52 @@ def test_the_own_terms_screen_keeps_the_plan_and_skips_schedules(spied) -> None:
         on = _ruined_for(search, 300, True, patch)
     assert on[:2] == off[:2]
     assert on[2] < off[2]
+
+
+class _Ticks:
+    """``time`` for :mod:`.improve` whose clock is its count of looks: a search then
+    runs the same iterations at any machine speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def _from_scratch(builder: Constructor, v: int, route: list[int], p: int, old: list[int],
+                  old_schedule: Schedule, *, thorough: bool = False) -> Schedule | None:
+    """``resume`` as the search called ``schedule`` before: the whole route, both
+    lunch rules by the reference loop."""
+    veh = builder.vehicles[v]
+    if not route:
+        return builder.empty(v)
+    lazy = builder._schedule(v, veh, route, eager=False)
+    if veh.lunch is None or (lazy is not None and not lazy.late):
+        return lazy
+    best = _cheaper(lazy, builder._schedule(v, veh, route, eager=True))
+    if thorough and (best is None or best.late):
+        best = _cheaper(best, builder._break_anywhere(v, route))
+    return best
+
+
+def test_resumed_schedules_leave_the_search_s_decisions_unchanged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same seed and iterations give the same routes and costs with the trial
+    # routes timed from their unchanged prefix as timed whole from the start.
+    problem = load_demo_day()
+    model = build_model(problem, search_jobs=0)
+    assert model.ctx is not None
+    outcomes = []
+    for whole in (False, True):
+        with monkeypatch.context() as patch:
+            patch.setattr(improve, "time", _Ticks())
+            if whole:
+                patch.setattr(Constructor, "resume", _from_scratch)
+            builder = Constructor(model.context)
+            start = builder.build()
+            best, stats = RuinRecreate(builder, seed=5).run(start, 400.0)
+        outcomes.append((best, stats.iterations, stats.accepted, stats.best_cost))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][2] > 10  # accepted moves: the routes did change

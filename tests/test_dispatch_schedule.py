@@ -6,13 +6,19 @@ worked out by hand from the rules in the module doc.
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import timedelta
 
+from fieldops.data.sample import generate_field_day
 from fieldops.domain import ContractTier, LunchBreak, StepKind, TimeWindow
 from fieldops.solver.dispatch.constraints import MODULE_KEYS, PLAN_KEYS
 from fieldops.solver.dispatch.context import COST_SCALE
+from fieldops.solver.dispatch.model import build_model
 from fieldops.solver.dispatch.schedule import (
     RouteEvaluator,
+    Schedule,
+    _cheaper,
     check_route,
     price_route,
     time_route,
@@ -194,3 +200,95 @@ def test_fits_load_holds_a_route_to_the_van_and_an_open_van_takes_anything() -> 
     assert ev.fits_load(0, [0, 1])  # 10 of 10
     assert not ev.fits_load(0, [0, 1, 2])  # 11 of 10
     assert ev.fits_load(1, [0, 1, 2])
+
+
+# ------------------------------------------------------------ resuming a route's timing
+def _reference(ev: RouteEvaluator, v: int, route: list[int], thorough: bool = False
+               ) -> Schedule | None:
+    """:meth:`RouteEvaluator.schedule` as it was before it kept traces: both rules
+    from the route's start by the reference loop ``_schedule``."""
+    veh = ev.vehicles[v]
+    if not route:
+        return ev.empty(v)
+    lazy = ev._schedule(v, veh, route, eager=False)
+    if veh.lunch is None or (lazy is not None and not lazy.late):
+        return lazy
+    best = _cheaper(lazy, ev._schedule(v, veh, route, eager=True))
+    if thorough and (best is None or best.late):
+        best = _cheaper(best, ev._break_anywhere(v, route))
+    return best
+
+
+def _field_evaluator(seed: int) -> RouteEvaluator:
+    model = build_model(generate_field_day(60, 6, seed=seed), search_jobs=0)
+    assert model.ctx is not None
+    return RouteEvaluator(model.context)
+
+
+def test_resumed_schedules_are_the_reference_ones_on_random_insertions_and_removals() -> None:
+    # Routes grown by insertions at random positions and cut by taking strings out,
+    # each timed by resume from the previous route's trace (traces of traces, the
+    # eager run filled on first need) and by the reference from the start: the
+    # same schedule every time. The mix is checked to hold the cases resume tells
+    # apart (lazy or eager kept, diverging before the change or not, the eager
+    # run left for later; the lazy rule failing before the change: below).
+    seen: Counter[str] = Counter()
+    for seed in range(3):
+        ev = _field_evaluator(seed)
+        rng = random.Random(seed)
+        n = ev.ctx.n_jobs
+        for _ in range(150):
+            v = rng.randrange(len(ev.vehicles))
+            route: list[int] = []
+            sched = ev.empty(v)
+            for _ in range(rng.randint(4, 14)):
+                if route and rng.random() < 0.25:
+                    first = rng.randrange(len(route))
+                    trial_route = route[:first] + route[first + rng.randint(1, 3):]
+                    p, thorough = first, True
+                else:
+                    p = rng.randint(0, len(route))
+                    j = rng.choice([k for k in range(n) if k not in route])
+                    trial_route, thorough = [*route[:p], j, *route[p:]], False
+                got = ev.resume(v, trial_route, p, route, sched, thorough=thorough)
+                assert got == _reference(ev, v, trial_route, thorough)
+                assert got == ev.schedule(v, trial_route, thorough=thorough)
+                base = sched.trace
+                if base is not None:
+                    seen["lazy fails before p" if p >= len(base.lazy) else "lazy resumed"] += 1
+                    seen["diverged before p" if 0 <= base.diverge < p else "not before p"] += 1
+                if got is not None and trial_route:
+                    assert got.trace is not None
+                    seen["eager kept" if got.starts != got.trace.lazy_starts else "lazy kept"] += 1
+                    seen["diverges"] += got.trace.diverge >= 0
+                    if got.trace.diverge >= 0 and got.trace.eager is None:
+                        seen["eager left for later"] += 1
+                if got is not None:
+                    route, sched = trial_route, got
+    for case in ("lazy resumed", "diverged before p",
+                 "eager kept", "lazy kept", "diverges", "eager left for later"):
+        assert seen[case] > 0, (case, seen)
+
+
+def test_a_route_the_lazy_rule_fails_resumes_past_the_failure_with_the_eager_rule() -> None:
+    # The world of the eager-lunch test above and J4 after J3: the lazy rule fails
+    # at J3 on [J1, J2, J3], so on [J1, J2, J3, J4] too (J4 inserted after the
+    # failure); the eager one is timed from its state before J4.
+    w = LineWorld()
+    a = w.technician("A", 0)
+    jobs = [w.job("J1", 10, duration=50),
+            w.job("J2", 20, windows=(TimeWindow(t(90), t(200)),)),
+            w.job("J3", 30, windows=(TimeWindow(t(150), t(150)),)),
+            w.job("J4", 40)]
+    problem = w.problem([a], jobs, shifts=[shift("A", lunch=_lunch(60, 150))])
+    evaluator = RouteEvaluator(context_of(problem))
+    sched = evaluator.schedule(0, [0, 1, 2])
+    assert sched is not None and sched.trace is not None
+    assert len(sched.trace.lazy) == 3  # the states before J1, J2 and J3: fails at J3
+    longer = evaluator.resume(0, [0, 1, 2, 3], 3, [0, 1, 2], sched)
+    assert longer is not None
+    assert longer == _reference(evaluator, 0, [0, 1, 2, 3])
+    assert longer.starts[:3] == sched.starts
+    # Taking J3 out again (from position 2) gives the lazy rule's route back.
+    shorter = evaluator.resume(0, [0, 1, 3], 2, [0, 1, 2, 3], longer, thorough=True)
+    assert shorter == _reference(evaluator, 0, [0, 1, 3], thorough=True)

@@ -36,7 +36,6 @@ NEAREST_BLOCK = 128
 # Jobs inserted between two looks at the clock (each takes a millisecond or so).
 CLOCK_EVERY = 16
 IntArray = npt.NDArray[np.int64]
-_Arrays = tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
 __all__ = ["Constructor", "Schedule"]
@@ -71,7 +70,7 @@ class Constructor(RouteEvaluator):
         self.repaired = 0
         # Insertion arrays per vehicle, keyed by the schedule object they were
         # computed from (every change to a route installs a new schedule).
-        self._arrays: dict[int, tuple[Schedule, _Arrays]] = {}
+        self._arrays: dict[int, tuple[Schedule, IntArray]] = {}
 
     # ----------------------------------------------------------- insertion
     def build(self, initial: list[list[int]] | None = None, *, insert: bool = True,
@@ -142,45 +141,17 @@ class Constructor(RouteEvaluator):
         keeps one, makes finding the candidate routes much cheaper.
         """
         b = self
-        arc = b.arc_cost
-        latest = b.windows[j][-1][1]
-        earliest = b.windows[j][0][0]
-        vs: list[int] = []
-        parts: list[_Arrays] = []
+        parts: list[IntArray] = []
         for v in b._candidates(j, routes, where):
             cap = b.vehicles[v].capacity
             if cap is not None and loads[v] + b.load[j] > cap:
                 continue
-            vs.append(v)
             parts.append(self._route_arrays(v, routes[v], schedules[v]))
         if not parts:
             return None
-        # Every candidate route's positions in one set of arrays: a few numpy calls
-        # per job instead of a few per route.
-        sizes = [len(a[0]) for a in parts]
-        prev, nxt, base, ready, latest_next, early = (
-            np.concatenate([a[k] for a in parts]) for k in range(6))
-        detour = arc[prev, j] + arc[j, nxt] - base
-        # Earliest arrival at j after each position's predecessor, from the current
-        # schedule (the prefix is unchanged by the insertion): a position where it
-        # misses j's last window cannot hold j; nor one where the next stop would
-        # then be reached after the latest start that keeps the rest of the route
-        # on time.
-        arrive = ready + b.travel[prev, j]
-        fits = (arrive <= latest) & (
-            np.maximum(arrive, earliest) + b.service[j] + b.travel[j, nxt] <= latest_next)
-        at = np.flatnonzero(fits)
-        owner = np.repeat(np.arange(len(vs)), sizes)[at]
-        position = at - np.repeat(np.cumsum(sizes) - sizes, sizes)[at]
-        bounds = detour[at]
-        # Ordered by detour, then vehicle index and position (as sorting tuples would).
-        vehicle = np.asarray(vs)[owner]
-        order = np.lexsort((position, vehicle, bounds))
-        options = zip(bounds[order].tolist(), vehicle[order].tolist(),
-                      position[order].tolist(), strict=True)
+        options, soonest = self._positions(j, parts)
         sla, preferred = b.sla[j], b.preferred[j]
         screen = self.screen_own_terms and (sla is not None or preferred is not None)
-        soonest = (arrive - early)[at][order] if screen else arrive
         best: tuple[int, int, int, Schedule] | None = None
         for i, (bound, v, p) in enumerate(options):
             if best is not None and bound >= best[0]:
@@ -191,16 +162,47 @@ class Constructor(RouteEvaluator):
             # one without this screen: a position whose floor cannot beat the best
             # found would only lose to it (ties keep the first).
             if (screen and best is not None
-                    and bound + self._own_floor(j, v, soonest.item(i)) >= best[0]):
+                    and bound + self._own_floor(j, v, soonest[i]) >= best[0]):
                 continue
             route = routes[v]
-            trial = b.schedule(v, [*route[:p], j, *route[p:]])
+            # Timed from position p on: the jobs before it are timed as they are.
+            trial = b.resume(v, [*route[:p], j, *route[p:]], p, route, schedules[v])
             if trial is None:
                 continue
             delta = trial.cost - schedules[v].cost
             if best is None or delta < best[0]:
                 best = (delta, v, p, trial)
         return best
+
+    def _positions(self, j: int, parts: list[IntArray]
+                   ) -> tuple[list[tuple[int, int, int]], list[int]]:
+        """The positions of the candidate routes' arrays ``parts`` (see
+        :meth:`_route_arrays`) that may hold ``j``, as (detour, vehicle, position)
+        ordered by detour, then vehicle and position (as sorting the tuples would);
+        and per such position the earliest arrival at ``j`` in any re-timing."""
+        b = self
+        arc, travel = b.arc_cost, b.travel
+        # Every candidate route's positions in one array: a few numpy calls per job
+        # instead of a few per route.
+        prev, nxt, base, ready, latest_next, early, vehicle, position = (
+            np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
+        # Earliest arrival at j after each position's predecessor, from the current
+        # schedule (the prefix is unchanged by the insertion): a position where it
+        # misses j's last window cannot hold j; nor one where the next stop would
+        # then be reached after the latest start that keeps the rest of the route
+        # on time.
+        arrive = ready + travel[prev, j]
+        fits = (arrive <= b.windows[j][-1][1]) & (
+            np.maximum(arrive, b.windows[j][0][0]) + (b.service[j] + travel[j, nxt])
+            <= latest_next)
+        at = np.flatnonzero(fits)
+        prev, nxt, vehicle, position = prev[at], nxt[at], vehicle[at], position[at]
+        bounds = arc[prev, j] + arc[j, nxt] - base[at]
+        order = np.lexsort((position, vehicle, bounds))
+        options = list(zip(bounds[order].tolist(), vehicle[order].tolist(),
+                           position[order].tolist(), strict=True))
+        soonest: list[int] = (arrive[at] - early[at])[order].tolist()
+        return options, soonest
 
     def _own_floor(self, j: int, v: int, soonest: int) -> int:
         """A floor of what ``j`` itself adds on vehicle ``v`` besides the detour,
@@ -220,13 +222,13 @@ class Constructor(RouteEvaluator):
             floor += self.penalty
         return floor
 
-    def _route_arrays(self, v: int, route: list[int], schedule: Schedule
-                      ) -> _Arrays:
-        """Per insertion position of ``route``: predecessor and successor nodes, the
-        arc between them, the predecessor's ready time, an upper bound on the
-        successor's latest start (then the route's end), and how much earlier than
-        that ready time the predecessor may be ready in any re-timing (the break's
-        length when ``schedule`` took it before; see below).
+    def _route_arrays(self, v: int, route: list[int], schedule: Schedule) -> IntArray:
+        """Per insertion position of ``route`` (columns), in rows: predecessor and
+        successor nodes, the arc between them, the predecessor's ready time, an upper
+        bound on the successor's latest start (then the route's end), how much
+        earlier than that ready time the predecessor may be ready in any re-timing
+        (the break's length when ``schedule`` took it before; see below), the
+        vehicle and the position.
 
         The bound comes from one backward pass over each job's last window and the
         shift's hard end; the lunch break and gaps between windows only make the
@@ -238,27 +240,28 @@ class Constructor(RouteEvaluator):
             return cached[1]
         b = self
         veh = b.vehicles[v]
-        nodes = np.fromiter((veh.start_node, *route, veh.end_node), dtype=np.int64)
-        prev, nxt = nodes[:-1], nodes[1:]
-        latest = [0] * (len(route) + 1)
+        travel, arc, service = b.travel.item, b.arc_cost.item, b.service
+        nodes = [veh.start_node, *route, veh.end_node]
+        size = len(route) + 1
+        latest = [0] * size
         latest[-1] = veh.latest_end
         after = veh.end_node
         for i in range(len(route) - 1, -1, -1):
             k = route[i]
-            latest[i] = min(b.windows[k][-1][1],
-                            latest[i + 1] - b.service[k] - int(b.travel[k, after]))
+            latest[i] = min(b.windows[k][-1][1], latest[i + 1] - service[k] - travel(k, after))
             after = k
-        ready = np.fromiter((veh.start, *(t + b.service[k] for t, k in
-                                          zip(schedule.starts, route, strict=True))),
-                            dtype=np.int64)
+        ready = [veh.start, *(t + service[k] for t, k in zip(schedule.starts, route, strict=True))]
         # ``schedule`` may have its break in the prefix where the re-timing after an
         # insertion puts it later or not at all (eager against lazy, or a thorough
         # placement): starts then move earlier, by at most the break's length.
-        early = np.zeros(len(ready), dtype=np.int64)
+        early = [0] * size
         if veh.lunch is not None and schedule.break_start is not None:
-            early[ready > schedule.break_start] = veh.lunch[2]
-        arrays: _Arrays = (prev, nxt, b.arc_cost[prev, nxt], ready,
-                           np.asarray(latest, dtype=np.int64), early)
+            length, at = veh.lunch[2], schedule.break_start
+            early = [length if r > at else 0 for r in ready]
+        arrays = np.array([nodes[:-1], nodes[1:],
+                           [arc(nodes[i], nodes[i + 1]) for i in range(size)],
+                           ready, latest, early, [v] * size, list(range(size))],
+                          dtype=np.int64)
         self._arrays[v] = (schedule, arrays)
         return arrays
 

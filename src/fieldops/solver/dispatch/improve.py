@@ -203,7 +203,8 @@ class RuinRecreate:
             if not taken:
                 continue
             rest = [j for j in route if j not in taken]
-            sched = b.schedule(v, rest, thorough=True)
+            # Timed from ``first`` on: the jobs before the string keep their times.
+            sched = b.resume(v, rest, first, route, schedules[v], thorough=True)
             if sched is None:
                 continue
             saved[v] = (route, schedules[v], loads[v])

@@ -8,8 +8,12 @@ Two views of the same rules:
   its windows allow; the route fails when a window is missed, the break cannot
   start in its window, or the vehicle is back after shift end plus overtime. It
   prices the route with the coefficients the constraint modules define for the
-  routing model, written out in one loop (:meth:`RouteEvaluator._schedule`; a
-  callback per constraint family there would cost the search its speed).
+  routing model, written out in one loop (:meth:`RouteEvaluator._run`; a
+  callback per constraint family there would cost the search its speed). Each
+  schedule keeps the state of both lunch rules before every job (a
+  :class:`Trace`), so that a trial route sharing its first jobs with a timed one
+  (an insertion, a string taken out) is timed from there
+  (:meth:`RouteEvaluator.resume`): the same schedule as from the route's start.
 * :func:`time_route` (aware datetimes, exact travel) fixes every time of a route
   whose starts of service are known, for the plan; :func:`price_route` prices it
   with each constraint module's own ``penalty`` in objective units.
@@ -29,7 +33,7 @@ after arrival or else before leaving the previous stop (:func:`place_break`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fieldops.domain.problem import DispatchProblem
@@ -121,6 +125,32 @@ def job_windows(ctx: ModelContext) -> list[list[Window]]:
     return out
 
 
+# Before a route's k-th job: when the previous stop is left (or the shift starts),
+# the break's start (None: not taken yet), the cost so far, whether a job was late.
+State = tuple[int, int | None, int, bool]
+
+
+@dataclass(slots=True)
+class Trace:
+    """How the lazy and the eager lunch rule time a route, job by job, so that a
+    route sharing its first jobs with it is timed from there (:meth:`RouteEvaluator.resume`).
+
+    ``lazy[k]`` is the lazy rule's state before job ``k`` (shorter than the route
+    plus one when the rule fails at job ``len(lazy) - 1``), ``lazy_starts`` its
+    starts of service so far. Both rules decide alike until ``diverge``, the
+    first job before which the eager one takes the break and the lazy one does
+    not (-1: never, and the eager schedule is the lazy one). ``eager`` and
+    ``eager_starts`` likewise for the eager rule (every job, the shared prefix
+    included), filled when first needed.
+    """
+
+    lazy: list[State]
+    lazy_starts: list[int]
+    diverge: int
+    eager: list[State] | None = None
+    eager_starts: list[int] | None = None
+
+
 @dataclass
 class Schedule:
     """A route's exact timing on the integer model: start of service per job, the
@@ -131,6 +161,8 @@ class Schedule:
     end: int
     cost: int
     late: bool = False  # some job starts after its SLA deadline
+    # The route's lazy and eager runs (a cache for resume; not part of the timing).
+    trace: Trace | None = field(default=None, compare=False, repr=False)
 
 
 class RouteEvaluator:
@@ -200,17 +232,137 @@ class RouteEvaluator:
         veh = self.vehicles[v]
         if not route:
             return Schedule([], None, veh.start, 0)
-        lazy = self._schedule(v, veh, route, eager=False)
-        if veh.lunch is None or (lazy is not None and not lazy.late):
-            return lazy
-        # Lunch put off as long as possible can make an SLA job late where an
-        # earlier lunch (in a wait, or before a stop with slack) would not: then the
-        # cheaper of the two, and with ``thorough`` of every placement.
-        eager = self._schedule(v, veh, route, eager=True)
-        best = _cheaper(lazy, eager)
-        if thorough and (best is None or best.late):
-            best = _cheaper(best, self._break_anywhere(v, route))
+        trace = Trace([(veh.start, None, 0, False)], [], -1)
+        return self._timed(v, veh, route, 0, None, trace, thorough)
+
+    def resume(self, v: int, route: list[int], p: int, old: list[int], old_schedule: Schedule,
+               *, thorough: bool = False) -> Schedule | None:
+        """:meth:`schedule` of ``route`` on vehicle ``v``, whose first ``p`` jobs are
+        those of ``old`` (timed as ``old_schedule``): the timing resumes at job
+        ``p`` from the state ``old_schedule``'s trace kept there (an insertion
+        at ``p``, or jobs taken out from ``p`` on). The same schedule as
+        :meth:`schedule` in every case; from the start when there is no trace.
+        """
+        base = old_schedule.trace
+        if base is None or not route:
+            return self.schedule(v, route, thorough=thorough)
+        veh = self.vehicles[v]
+        if p < len(base.lazy):
+            trace = Trace(base.lazy[:p + 1], base.lazy_starts[:p],
+                          base.diverge if base.diverge < p else -1)
+        else:  # the lazy rule fails before job p, on ``route`` as on ``old``
+            trace = Trace(base.lazy, base.lazy_starts, base.diverge)
+        return self._timed(v, veh, route, p, (old, base), trace, thorough)
+
+    def _timed(self, v: int, veh: VehicleTimes, route: list[int], p: int,
+               base: tuple[list[int], Trace] | None, trace: Trace, thorough: bool
+               ) -> Schedule | None:
+        """:meth:`schedule` from job ``p`` on, ``trace`` holding the lazy rule's
+        states up to there (``base``: the route and trace they come from)."""
+        lazy: Schedule | None = None
+        if p < len(trace.lazy):
+            lazy, diverge = self._run(v, veh, route, p, trace.lazy, trace.lazy_starts, False)
+            if trace.diverge < 0:
+                trace.diverge = diverge
+        best = lazy
+        if veh.lunch is not None and (lazy is None or lazy.late):
+            # Lunch put off as long as possible can make an SLA job late where an
+            # earlier lunch (in a wait, or before a stop with slack) would not: then
+            # the cheaper of the two, and with ``thorough`` of every placement.
+            if trace.diverge >= 0:  # else the eager rule times the route as the lazy one
+                best = _cheaper(lazy, self._eager(v, veh, route, p, base, trace))
+            if thorough and (best is None or best.late):
+                best = _cheaper(best, self._break_anywhere(v, route))
+        if best is not None:
+            best.trace = trace
         return best
+
+    def _eager(self, v: int, veh: VehicleTimes, route: list[int], p: int,
+               base: tuple[list[int], Trace] | None, trace: Trace) -> Schedule | None:
+        """The eager rule's schedule of ``route`` (see :meth:`_timed`), its run kept
+        in ``trace``: from where it departs from the lazy rule, or from job ``p``
+        with the eager states of ``base`` when it departs before ``p``."""
+        d = trace.diverge
+        if base is None or d >= p:
+            states, starts, k = trace.lazy[:d + 1], trace.lazy_starts[:d], d
+        else:
+            old, old_trace = base
+            if old_trace.eager is None:
+                old_trace.eager = old_trace.lazy[:d + 1]
+                old_trace.eager_starts = old_trace.lazy_starts[:d]
+                self._run(v, veh, old, d, old_trace.eager, old_trace.eager_starts, True)
+            assert old_trace.eager_starts is not None
+            if p >= len(old_trace.eager):  # fails before job p, as on ``old``
+                trace.eager, trace.eager_starts = old_trace.eager, old_trace.eager_starts
+                return None
+            states, starts, k = old_trace.eager[:p + 1], old_trace.eager_starts[:p], p
+        trace.eager, trace.eager_starts = states, starts
+        return self._run(v, veh, route, k, states, starts, True)[0]
+
+    def _run(self, v: int, veh: VehicleTimes, route: list[int], k0: int,
+             states: list[State], starts: list[int], eager: bool
+             ) -> tuple[Schedule | None, int]:
+        """The lazy (or ``eager``) rule of :meth:`schedule` from job ``k0`` on, from
+        ``states[k0]``; appends each later state to ``states`` and each start to
+        ``starts``. Returns the schedule and the first job from ``k0`` on where the
+        eager rule would take the break and the lazy one does not (-1: none).
+
+        The same loop as :meth:`_schedule` without ``break_before`` (which stays
+        as the reference the tests compare this one with).
+        """
+        # Bound ``item`` lookups: a Python int at a third of the cost of indexing
+        # and converting (this loop is most of the search's time).
+        travel, arc_cost, service = self.travel.item, self.arc_cost.item, self.service
+        windows, slas, preferred, disruption = (self.windows, self.sla, self.preferred,
+                                                self.disruption)
+        t, break_start, cost, late = states[k0]
+        lunch = veh.lunch
+        taken = lunch is None or break_start is not None
+        earliest, latest, length = lunch if lunch is not None else (0, 0, 0)
+        here = route[k0 - 1] if k0 else veh.start_node
+        diverge = -1
+        for k in range(k0, len(route)):
+            job = route[k]
+            drive = travel(here, job)
+            arrival = t + drive
+            for a, b in windows[job]:
+                if arrival <= b:
+                    start = arrival if arrival > a else a
+                    break
+            else:
+                start = -1
+            if not taken:
+                on_site = arrival if arrival > earliest else earliest
+                if start >= 0 and on_site <= latest and on_site + length <= start:
+                    break_start, taken = on_site, True  # while waiting for the window
+                elif (start < 0 or start + service[job] > latest
+                      or (eager and t >= earliest)):
+                    before = t if t > earliest else earliest  # before leaving for job
+                    if before > latest:
+                        return INFEASIBLE, diverge
+                    break_start, taken = before, True
+                    start = self._first_start(job, before + length + drive)
+                elif diverge < 0 and t >= earliest:
+                    diverge = k
+            if start < 0:
+                return INFEASIBLE, diverge
+            sla = slas[job]  # the soft terms: sla, preferences, disruption, travel
+            if sla is not None and start > sla[0]:
+                cost += (start - sla[0]) * sla[1] + sla[2]
+                late = True
+            pref = preferred[job]
+            if pref is not None and v not in pref:
+                cost += self.penalty
+            moved = disruption[job]
+            if moved is not None:
+                cost += moved.cost(v, start)
+            cost += arc_cost(here, job)
+            starts.append(start)
+            t = start + service[job]
+            here = job
+            states.append((t, break_start, cost, late))
+        return self._home(veh, here, t, None if taken else lunch, break_start,
+                          starts, cost, late), diverge
 
     def _schedule(self, v: int, veh: VehicleTimes, route: list[int], *, eager: bool,
                   break_before: int | None = None, on_arrival: bool = False
