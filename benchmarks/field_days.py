@@ -67,6 +67,73 @@ def with_weights(problem: Any, weights: dict[str, float] | None) -> Any:
     return dataclasses.replace(problem, weights=dataclasses.replace(problem.weights, **weights))
 
 
+def _fieldops_side(problem: Any, model: Any, solver: str, run: tuple[float, int, int],
+                   weights: dict[str, float] | None, out: dict[str, Any]) -> list[list[int]]:
+    """fieldops' plan of the day (``run``: time limit, workers, seed), validated and
+    priced into ``out``; its routes as the model's indices."""
+    from fieldops.solver.dispatch.solve import evaluate_routes
+    from fieldops.validators.dispatch import validate_plan
+
+    time_limit, workers, seed = run
+    posed = (with_weights(problem, weights) if solver == "fieldops"
+             else travel_objective(problem))
+    plan = h.timed_solve(posed, time_limit, workers, seed, out)
+    vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
+    job = {rid: j for j, rid in enumerate(model.job_ids)}
+    routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
+    for route in plan.routes:
+        routes[vehicle[route.shift_id]] = [job[r] for r in route.request_ids]
+    violations = validate_plan(posed, plan)
+    out["n_violations"] = len(violations)
+    out["violations"] = [str(v) for v in violations[:5]]
+    out["validated"] = not violations
+    out["plan_travel_h"] = plan.kpis.travel_time.total_seconds() / 3600
+    out["status"] = str(plan.status)
+    if solver == "fieldops":
+        out["objective"] = plan.objective
+        out["penalties"] = dict(plan.penalties)
+        out["sla_late"] = sla_late(problem, plan)
+    else:  # priced on the day's full objective, like the peers
+        priced = evaluate_routes(problem, {r.shift_id: list(r.request_ids)
+                                           for r in plan.routes})
+        out["objective"] = priced.objective
+        out["penalties"] = dict(priced.penalties)
+        out["sla_late"] = sla_late(problem, priced)
+    out["engine"] = plan.solver.get("engine")
+    out["engines"] = plan.solver.get("engines")
+    out["solver_info"] = {k: plan.solver.get(k) for k in (
+        "construction_seconds", "construction_objective", "ruin_recreate",
+        "search_skipped", "routing_status", "objective_internal", "time_limit", "phases")}
+    return routes
+
+
+def _peer_side(problem: Any, model: Any, solver: str, run: tuple[float, int, int],
+               out: dict[str, Any]) -> list[list[int]]:
+    """A peer's plan of the day (``run``: time limit, workers, seed), priced under
+    fieldops' objective into ``out``; its routes as the model's indices."""
+    from benchmarks.peers import solve_with
+    from fieldops.solver.dispatch.solve import evaluate_routes
+
+    time_limit, workers, seed = run
+    result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
+    routes = result.routes
+    out["elapsed"] = result.elapsed
+    out["first_solution"] = result.first_solution
+    out["validated"] = None  # peers are not fieldops plans; see peers/__init__.py
+    out["status"] = result.status
+    # The same routes under fieldops' full objective (SLA lateness, overtime,
+    # preferences, unassigned penalties), re-timed by fieldops' scheduler; jobs
+    # that do not fit there (rounding, break placement) count as left out.
+    priced = evaluate_routes(problem, {
+        model.vehicle_ids[v]: [model.job_ids[j] for j in route]
+        for v, route in enumerate(result.routes) if route})
+    out["objective"] = priced.objective
+    out["penalties"] = dict(priced.penalties)
+    out["kept_by_fieldops_timing"] = priced.kpis.jobs_assigned
+    out["sla_late"] = sla_late(problem, priced)
+    return routes
+
+
 def run_one(
     n_jobs: int,
     n_techs: int,
@@ -80,63 +147,15 @@ def run_one(
 ) -> dict[str, Any]:
     """Solve one generated day with one solver (runs inside a fresh process);
     ``weights`` change fieldops' objective (not the peers', nor how plans are counted)."""
-    from benchmarks.peers import flat_from_problem, route_travel, solve_with
+    from benchmarks.peers import flat_from_problem, route_travel
 
     problem = build_day(shape, n_jobs, n_techs, day_seed)
     model = flat_from_problem(problem)
     out: dict[str, Any] = {"solver": solver, "time_limit": time_limit}
     if solver in ("fieldops", TRAVEL_OBJECTIVE):
-        from fieldops.solver.dispatch.solve import evaluate_routes
-        from fieldops.validators.dispatch import validate_plan
-
-        posed = (with_weights(problem, weights) if solver == "fieldops"
-                 else travel_objective(problem))
-        plan = h.timed_solve(posed, time_limit, workers, seed, out)
-        vehicle = {sid: v for v, sid in enumerate(model.vehicle_ids)}
-        job = {rid: j for j, rid in enumerate(model.job_ids)}
-        routes: list[list[int]] = [[] for _ in range(model.n_vehicles)]
-        for route in plan.routes:
-            routes[vehicle[route.shift_id]] = [job[r] for r in route.request_ids]
-        violations = validate_plan(posed, plan)
-        out["n_violations"] = len(violations)
-        out["violations"] = [str(v) for v in violations[:5]]
-        out["validated"] = not violations
-        out["plan_travel_h"] = plan.kpis.travel_time.total_seconds() / 3600
-        out["status"] = str(plan.status)
-        if solver == "fieldops":
-            out["objective"] = plan.objective
-            out["penalties"] = dict(plan.penalties)
-            out["sla_late"] = sla_late(problem, plan)
-        else:  # priced on the day's full objective, like the peers
-            priced = evaluate_routes(problem, {r.shift_id: list(r.request_ids)
-                                               for r in plan.routes})
-            out["objective"] = priced.objective
-            out["penalties"] = dict(priced.penalties)
-            out["sla_late"] = sla_late(problem, priced)
-        out["engine"] = plan.solver.get("engine")
-        out["engines"] = plan.solver.get("engines")
-        out["solver_info"] = {k: plan.solver.get(k) for k in (
-            "construction_seconds", "construction_objective", "ruin_recreate",
-            "search_skipped", "routing_status", "objective_internal", "time_limit", "phases")}
+        routes = _fieldops_side(problem, model, solver, (time_limit, workers, seed), weights, out)
     else:
-        result = solve_with(solver, model, time_limit, workers=workers, seed=seed)
-        routes = result.routes
-        out["elapsed"] = result.elapsed
-        out["first_solution"] = result.first_solution
-        out["validated"] = None  # peers are not fieldops plans; see peers/__init__.py
-        out["status"] = result.status
-        # The same routes under fieldops' full objective (SLA lateness, overtime,
-        # preferences, unassigned penalties), re-timed by fieldops' scheduler; jobs
-        # that do not fit there (rounding, break placement) count as left out.
-        from fieldops.solver.dispatch.solve import evaluate_routes
-
-        priced = evaluate_routes(problem, {
-            model.vehicle_ids[v]: [model.job_ids[j] for j in route]
-            for v, route in enumerate(result.routes) if route})
-        out["objective"] = priced.objective
-        out["penalties"] = dict(priced.penalties)
-        out["kept_by_fieldops_timing"] = priced.kpis.jobs_assigned
-        out["sla_late"] = sla_late(problem, priced)
+        routes = _peer_side(problem, model, solver, (time_limit, workers, seed), out)
     assigned = [j for r in routes for j in r]
     counts = Counter(model.job_priority[j] for j in assigned)
     totals = Counter(model.job_priority)
