@@ -35,7 +35,7 @@ LARGE_MODEL = 20_000  # shift variables
 #: in all still gets budgeted sub-solves: each presolves the whole model (most of it
 #: fixed), so its cost follows every variable, not only the shifts. Curtois-Qu 13
 #: (39 936 shifts, 46 297 variables): about a second a sub-solve at load 4-5; the
-#: realistic center (29 688 shifts but 165 454 variables, the coverage and breaks of
+#: realistic center (29 688 shifts but 433 877 variables, the coverage and breaks of
 #: 15-minute rows): its light presolve alone took 14 s.
 LNS_MAX_VARIABLES = 100_000
 MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
