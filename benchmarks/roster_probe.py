@@ -66,14 +66,14 @@ def _incumbent(number: int, time_limit: float, workers: int) -> tuple[Any, Any, 
 
 def _sub_solve(m: Any, values: list[int], free: Cells, budget: float) -> tuple[bool, float]:
     """(proven optimal, objective) of the model with every cell outside ``free`` fixed."""
-    from fieldops.solver.roster.lns import _sub_solver, set_hint
+    from fieldops.solver.roster.lns import _sub_solver, searchable, set_hint
 
     variables = m.model.proto.variables
     fixed = [var.index for (a, d, _t), var in m.x.items() if (a, d) not in free]
     for i in fixed:
         variables[i].domain[0] = variables[i].domain[1] = values[i]
     set_hint(m.model, values)
-    solver = _sub_solver(len(m.x), 0, 60.0, 1.0)
+    solver = _sub_solver(searchable(m), 0, 60.0, 1.0)
     solver.parameters.max_deterministic_time = budget
     solver.parameters.max_time_in_seconds = 30.0
     try:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from ortools.sat.python import cp_model
 
 from fieldops.domain.roster import Contract, RosterParams, RosterStatus
+from fieldops.solver.roster import lns
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.lns import Incumbent, improve, set_hint
 from fieldops.solver.roster.plan import from_values, to_roster
@@ -68,3 +70,17 @@ def test_improve_returns_at_once_when_no_time_is_left() -> None:
     stats = improve(m, best, Deadline.after(0.0), RosterParams(time_limit=1, workers=1),
                     lambda inc: None, [None])
     assert stats.iterations == 0 and best.values == values
+
+
+def test_a_model_over_large_model_shifts_but_few_variables_is_searched_on_a_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Curtois-Qu 13's case: more shift variables than LARGE_MODEL, few variables in
+    # all: its sub-solves get the deterministic budget, not the wall-clock one
+    m, _ = build_model(_problem())
+    monkeypatch.setattr(lns, "LARGE_MODEL", 1)
+    assert lns.searchable(m)
+    assert lns._sub_solver(True, 0, 60.0, 1.0).parameters.max_deterministic_time == lns.SUB_DTIME
+    # the realistic center's case: too many variables in all
+    monkeypatch.setattr(lns, "LNS_MAX_VARIABLES", len(m.model.proto.variables) - 1)
+    assert not lns.searchable(m)
+    assert lns._sub_solver(False, 0, 60.0, 1.0).parameters.max_time_in_seconds == 1.0

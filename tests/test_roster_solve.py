@@ -136,3 +136,18 @@ def test_an_understaffed_optimal_roster_says_how_short_it_is() -> None:
     assert r.verdict == "optimal for the agents available, 1 agent-interval short"
     assert r.summary().splitlines()[0].startswith(
         "roster optimal for the agents available, 1 agent-interval short:")
+
+
+def test_a_large_model_the_lns_can_search_leaves_it_most_of_the_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from fieldops.solver.roster import lns, solve
+    m, _ = solve.build_model(busy())
+    assert solve.full_share(m) == solve.FULL_SHARE
+    # over LARGE_MODEL shift variables: CP-SAT on the whole model had all the time,
+    # and on Curtois-Qu 13 only returned the heuristic's roster
+    monkeypatch.setattr(solve, "LARGE_MODEL", 1)
+    monkeypatch.setattr(lns, "LARGE_MODEL", 1)
+    assert solve.full_share(m) == solve.FULL_SHARE_MID < solve.FULL_SHARE
+    # ... unless the whole model is too large for the LNS's sub-solves
+    monkeypatch.setattr(lns, "LNS_MAX_VARIABLES", 1)
+    assert solve.full_share(m) == solve.FULL_SHARE_LARGE

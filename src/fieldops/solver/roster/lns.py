@@ -31,6 +31,13 @@ WALL_SLACK = 5.0  # × SUB_TIME: the wall-clock cap of such a sub-solve
 LINEARIZATION = 2
 SUB_TIME_LARGE = 10.0  # when the model has over LARGE_MODEL shift variables
 LARGE_MODEL = 20_000  # shift variables
+#: ... yet a model over LARGE_MODEL shift variables with at most this many variables
+#: in all still gets budgeted sub-solves: each presolves the whole model (most of it
+#: fixed), so its cost follows every variable, not only the shifts. Curtois-Qu 13
+#: (39 936 shifts, 46 297 variables): about a second a sub-solve at load 4-5; the
+#: realistic center (29 688 shifts but 433 877 variables, the coverage and breaks of
+#: 15-minute rows): its light presolve alone took 14 s.
+LNS_MAX_VARIABLES = 100_000
 MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
 
 
@@ -54,6 +61,11 @@ def set_hint(model: cp_model.CpModel, values: list[int]) -> None:
     hint.values.extend(values)
 
 
+def searchable(m: RosterModel) -> bool:
+    """Whether sub-solves of ``m`` are cheap enough for the LNS's budgeted loop."""
+    return len(m.x) < LARGE_MODEL or len(m.model.proto.variables) <= LNS_MAX_VARIABLES
+
+
 def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
             current: list[cp_model.CpSolver | None]) -> LnsStats:
@@ -73,7 +85,8 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
     size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
     kinds = ("days", "agents", "block", "days", "agents")
-    sub_time = SUB_TIME if len(m.x) < LARGE_MODEL else SUB_TIME_LARGE
+    budgeted = searchable(m)
+    sub_time = SUB_TIME if budgeted else SUB_TIME_LARGE
     while True:
         left = deadline.left()
         if left < MIN_LEFT or deadline.stopped():
@@ -104,7 +117,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             variables[i].domain[0] = v
             variables[i].domain[1] = v
         set_hint(m.model, best.values)
-        solver = _sub_solver(len(m.x), params.seed + stats.iterations, left, sub_time)
+        solver = _sub_solver(budgeted, params.seed + stats.iterations, left, sub_time)
         current[0] = solver
         try:
             code = solver.solve(m.model)
@@ -131,11 +144,12 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             size[kind] = max(1, size[kind] - 1)
 
 
-def _sub_solver(n_vars: int, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:
-    """A CP-SAT solver for one neighbourhood's sub-solve, ``left`` seconds at most."""
+def _sub_solver(budgeted: bool, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:
+    """A CP-SAT solver for one neighbourhood's sub-solve, ``left`` seconds at most
+    (``budgeted``: :func:`searchable` model, a deterministic budget)."""
     solver = cp_model.CpSolver()
     sp = solver.parameters
-    if n_vars < LARGE_MODEL:
+    if budgeted:
         # a budget of search, not of wall clock: on a loaded machine a second
         # of wall clock is a fraction of a second of search, and every
         # sub-solve would stop early, unproven, and shrink its neighbourhood
