@@ -14,8 +14,9 @@ from fieldops.solver.dispatch import SolveParams, candidates, improve, solve_dis
 from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
 from fieldops.solver.dispatch.model import build_model
-from fieldops.solver.dispatch.schedule import Schedule, _cheaper
+from fieldops.solver.dispatch.schedule import Schedule
 from fieldops.validators.dispatch import assert_valid
+from schedule_reference import reference_schedule
 
 
 class _Spy(RuinRecreate):
@@ -414,16 +415,7 @@ def _from_scratch(builder: Constructor, v: int, route: list[int], p: int, old: l
                   old_schedule: Schedule, *, thorough: bool = False) -> Schedule | None:
     """``resume`` as the search called ``schedule`` before: the whole route, both
     lunch rules by the reference loop."""
-    veh = builder.vehicles[v]
-    if not route:
-        return builder.empty(v)
-    lazy = builder._schedule(v, veh, route, eager=False)
-    if veh.lunch is None or (lazy is not None and not lazy.late):
-        return lazy
-    best = _cheaper(lazy, builder._schedule(v, veh, route, eager=True))
-    if thorough and (best is None or best.late):
-        best = _cheaper(best, builder._break_anywhere(v, route))
-    return best
+    return reference_schedule(builder, v, route, thorough)
 
 
 def test_resumed_schedules_leave_the_search_s_decisions_unchanged(

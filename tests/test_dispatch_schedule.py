@@ -17,13 +17,12 @@ from fieldops.solver.dispatch.context import COST_SCALE
 from fieldops.solver.dispatch.model import build_model
 from fieldops.solver.dispatch.schedule import (
     RouteEvaluator,
-    Schedule,
-    _cheaper,
     check_route,
     price_route,
     time_route,
 )
 from fieldops.solver.dispatch.timed import RawRoute
+from schedule_reference import reference_schedule
 
 from dispatch_timed import context_of, leg_of, minute, timed
 from line_world import LineWorld, mins, shift, solve, t
@@ -203,22 +202,6 @@ def test_fits_load_holds_a_route_to_the_van_and_an_open_van_takes_anything() -> 
 
 
 # ------------------------------------------------------------ resuming a route's timing
-def _reference(ev: RouteEvaluator, v: int, route: list[int], thorough: bool = False
-               ) -> Schedule | None:
-    """:meth:`RouteEvaluator.schedule` as it was before it kept traces: both rules
-    from the route's start by the reference loop ``_schedule``."""
-    veh = ev.vehicles[v]
-    if not route:
-        return ev.empty(v)
-    lazy = ev._schedule(v, veh, route, eager=False)
-    if veh.lunch is None or (lazy is not None and not lazy.late):
-        return lazy
-    best = _cheaper(lazy, ev._schedule(v, veh, route, eager=True))
-    if thorough and (best is None or best.late):
-        best = _cheaper(best, ev._break_anywhere(v, route))
-    return best
-
-
 def _field_evaluator(seed: int) -> RouteEvaluator:
     model = build_model(generate_field_day(60, 6, seed=seed), search_jobs=0)
     assert model.ctx is not None
@@ -251,7 +234,7 @@ def test_resumed_schedules_are_the_reference_ones_on_random_insertions_and_remov
                     j = rng.choice([k for k in range(n) if k not in route])
                     trial_route, thorough = [*route[:p], j, *route[p:]], False
                 got = ev.resume(v, trial_route, p, route, sched, thorough=thorough)
-                assert got == _reference(ev, v, trial_route, thorough)
+                assert got == reference_schedule(ev, v, trial_route, thorough)
                 assert got == ev.schedule(v, trial_route, thorough=thorough)
                 base = sched.trace
                 if base is not None:
@@ -287,8 +270,8 @@ def test_a_route_the_lazy_rule_fails_resumes_past_the_failure_with_the_eager_rul
     assert len(sched.trace.lazy) == 3  # the states before J1, J2 and J3: fails at J3
     longer = evaluator.resume(0, [0, 1, 2, 3], 3, [0, 1, 2], sched)
     assert longer is not None
-    assert longer == _reference(evaluator, 0, [0, 1, 2, 3])
+    assert longer == reference_schedule(evaluator, 0, [0, 1, 2, 3])
     assert longer.starts[:3] == sched.starts
     # Taking J3 out again (from position 2) gives the lazy rule's route back.
     shorter = evaluator.resume(0, [0, 1, 3], 2, [0, 1, 2, 3], longer, thorough=True)
-    assert shorter == _reference(evaluator, 0, [0, 1, 3], thorough=True)
+    assert shorter == reference_schedule(evaluator, 0, [0, 1, 3], thorough=True)
