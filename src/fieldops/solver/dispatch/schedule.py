@@ -312,9 +312,8 @@ class RouteEvaluator:
         """
         # Bound ``item`` lookups: a Python int at a third of the cost of indexing
         # and converting (this loop is most of the search's time).
-        travel, arc_cost, service = self.travel.item, self.arc_cost.item, self.service
-        windows, slas, preferred, disruption = (self.windows, self.sla, self.preferred,
-                                                self.disruption)
+        travel, service = self.travel.item, self.service
+        windows, soft = self.windows, self._soft
         t, break_start, cost, late = states[k0]
         lunch = veh.lunch
         taken = lunch is None or break_start is not None
@@ -346,17 +345,9 @@ class RouteEvaluator:
                     diverge = k
             if start < 0:
                 return INFEASIBLE, diverge
-            sla = slas[job]  # the soft terms: sla, preferences, disruption, travel
-            if sla is not None and start > sla[0]:
-                cost += (start - sla[0]) * sla[1] + sla[2]
-                late = True
-            pref = preferred[job]
-            if pref is not None and v not in pref:
-                cost += self.penalty
-            moved = disruption[job]
-            if moved is not None:
-                cost += moved.cost(v, start)
-            cost += arc_cost(here, job)
+            extra, was_late = soft(v, here, job, start)
+            cost += extra
+            late = late or was_late
             starts.append(start)
             t = start + service[job]
             here = job
@@ -373,9 +364,8 @@ class RouteEvaluator:
         as :meth:`schedule` does there)."""
         # Bound ``item`` lookups: a Python int at a third of the cost of indexing
         # and converting (this loop is most of the construction's time).
-        travel, arc_cost, service = self.travel.item, self.arc_cost.item, self.service
-        first_start, windows = self._first_start, self.windows
-        slas, preferred, disruption = self.sla, self.preferred, self.disruption
+        travel, service = self.travel.item, self.service
+        first_start, windows, soft = self._first_start, self.windows, self._soft
         lunch = veh.lunch
         taken = lunch is None
         break_start: int | None = None
@@ -416,23 +406,32 @@ class RouteEvaluator:
                     start = first_start(job, before + length + drive)
             if start < 0:
                 return INFEASIBLE
-            # The soft terms, inline: sla (lateness), preferences, disruption, travel.
-            sla = slas[job]
-            if sla is not None and start > sla[0]:
-                cost += (start - sla[0]) * sla[1] + sla[2]
-                late = True
-            pref = preferred[job]
-            if pref is not None and v not in pref:
-                cost += self.penalty
-            moved = disruption[job]
-            if moved is not None:
-                cost += moved.cost(v, start)
-            cost += arc_cost(here, job)
+            extra, was_late = soft(v, here, job, start)
+            cost += extra
+            late = late or was_late
             starts.append(start)
             t = start + service[job]
             here = job
         return self._home(veh, here, t, None if taken else lunch, break_start,
                           starts, cost, late)
+
+    def _soft(self, v: int, here: int, job: int, start: int) -> tuple[int, bool]:
+        """The soft terms of serving ``job`` on vehicle ``v`` at ``start`` after
+        ``here``: SLA lateness, preference, disruption and travel; and whether the
+        job is late."""
+        cost = self.arc_cost.item(here, job)
+        late = False
+        sla = self.sla[job]
+        if sla is not None and start > sla[0]:
+            cost += (start - sla[0]) * sla[1] + sla[2]
+            late = True
+        pref = self.preferred[job]
+        if pref is not None and v not in pref:
+            cost += self.penalty
+        moved = self.disruption[job]
+        if moved is not None:
+            cost += moved.cost(v, start)
+        return cost, late
 
     def _home(self, veh: VehicleTimes, here: int, t: int, lunch: Lunch | None,
               break_start: int | None, starts: list[int], cost: int, late: bool
