@@ -15,6 +15,7 @@ from fieldops.solver.dispatch.construct import Constructor
 from fieldops.solver.dispatch.improve import REPORT_EVERY, RuinParams, RuinRecreate
 from fieldops.solver.dispatch.model import build_model
 from fieldops.solver.dispatch.schedule import Schedule
+from fieldops.solver.dispatch.solve import evaluate_routes
 from fieldops.validators.dispatch import assert_valid
 from schedule_reference import reference_schedule
 
@@ -437,3 +438,8 @@ def test_resumed_schedules_leave_the_search_s_decisions_unchanged(
         outcomes.append((best, stats.iterations, stats.accepted, stats.best_cost))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][2] > 10  # accepted moves: the routes did change
+    ids = [r.id for r in problem.requests]
+    plan = evaluate_routes(problem, {model.vehicles[v].id: [ids[model.job_ids[j]] for j in route]
+                                     for v, route in enumerate(outcomes[0][0])})
+    assert plan.solver["repaired_jobs"] == 0
+    assert_valid(problem, plan)
