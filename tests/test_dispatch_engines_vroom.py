@@ -3,6 +3,10 @@ interpreter (other threads keep running, a stop ends it)."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -149,3 +153,28 @@ def test_the_child_asks_vroom_for_the_aim_given(monkeypatch: pytest.MonkeyPatch)
     # (VROOM answers a tiny day at once, whatever it is granted).
     check_flat_routes(flat, vroom_engine.solve(flat, 2.5, aim=4.0).routes)
     assert sent == [0.3, 2.5]
+
+
+def test_the_child_reads_its_input_without_importing_the_solver() -> None:
+    # The child interpreter's start-up counts against VROOM's budget: it imports
+    # this module, and unpickles a VroomInput, but not the model, OR-Tools or geo.
+    probe = ("import pickle, sys\n"
+             "from fieldops.solver.dispatch.engines import vroom\n"
+             "pickle.loads(sys.stdin.buffer.read())\n"
+             "heavy = ('ortools', 'fieldops.solver.dispatch.solve',\n"
+             "         'fieldops.solver.dispatch.engines.flat', 'fieldops.geo')\n"
+             "heavy = [m for m in heavy if m in sys.modules]\n"
+             "print(','.join(heavy))\n")
+    payload = pickle.dumps(vroom_engine.vroom_input(tiny_flat(breaks=True)))
+    done = subprocess.run([sys.executable, "-c", probe], input=payload, capture_output=True,
+                          check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.decode().strip() == ""
+
+
+def test_the_package_still_exports_its_names_on_first_use() -> None:
+    import fieldops.solver.dispatch as dispatch
+
+    assert dispatch.solve_dispatch is solve_dispatch
+    assert dispatch.SolveParams is SolveParams
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        dispatch.nothing  # noqa: B018

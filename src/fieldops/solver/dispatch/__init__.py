@@ -15,17 +15,39 @@ A day too large for one process is split by territory over task workers::
     SolveParams(time_limit=600, distribute=DistributeParams(enabled=True, workers=8))
 """
 
-from fieldops.solver.dispatch.params import (
-    DecomposeParams,
-    DistributeParams,
-    EngineParams,
-    FirstSolution,
-    Metaheuristic,
-    Progress,
-    RuinParams,
-    SolveParams,
-)
-from fieldops.solver.dispatch.solve import solve_dispatch
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fieldops.solver.dispatch.params import (
+        DecomposeParams,
+        DistributeParams,
+        EngineParams,
+        FirstSolution,
+        Metaheuristic,
+        Progress,
+        RuinParams,
+        SolveParams,
+    )
+    from fieldops.solver.dispatch.solve import solve_dispatch
 
 __all__ = ["DecomposeParams", "DistributeParams", "EngineParams", "FirstSolution",
            "Metaheuristic", "Progress", "RuinParams", "SolveParams", "solve_dispatch"]
+
+#: Where each public name lives. They are imported on first use (PEP 562), not with
+#: the package: a child interpreter that runs one engine module (VROOM's) would
+#: otherwise import the whole solver, OR-Tools and the geo layer included, before it
+#: could read its input — 0.5-1.1 s of its budget on a loaded machine.
+_HOMES = {name: "fieldops.solver.dispatch.params" for name in __all__[:-1]}
+_HOMES["solve_dispatch"] = "fieldops.solver.dispatch.solve"
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value

@@ -27,13 +27,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from fieldops.solver.dispatch.engines import EngineResult, EngineStopped, EngineUnavailable
-from fieldops.solver.dispatch.engines.flat import FlatProblem
 from fieldops.solver.dispatch.engines.lifetime import die_with_parent
+
+if TYPE_CHECKING:
+    # Only the parent reads a FlatProblem: the child gets a VroomInput, so that it
+    # imports numpy and pyvroom but not the model behind FlatProblem.
+    from fieldops.solver.dispatch.engines.flat import FlatProblem
 
 # VROOM priorities are 0..100; by rank critical, high, normal, low. Ten times per
 # level would not fit critical in 100 next to low, so the steps are uneven; pinned
@@ -109,12 +116,13 @@ def solve(
     if exploration is None:
         exploration = exploration_for(flat.n_jobs, time_limit)
     if not isolated:
-        return _solve_here(flat, time_limit, threads=threads, exploration=exploration)
+        return _solve_here(vroom_input(flat), time_limit, threads=threads,
+                           exploration=exploration)
     started = time.monotonic()
     if aim is None:
         aim = aimed_budget(time_limit, os.getloadavg()[0], os.cpu_count() or 1)
     aim = min(aim, time_limit)
-    payload = pickle.dumps((flat, aim, threads, exploration, time.time()),
+    payload = pickle.dumps((vroom_input(flat), aim, threads, exploration, time.time()),
                            protocol=pickle.HIGHEST_PROTOCOL)
     child = subprocess.Popen(
         # Our pid: the child dies with this process (see engines.lifetime).
@@ -181,35 +189,54 @@ def child_timeout(time_limit: float, sent_at: float, now: float) -> float:
 def _child_main() -> None:
     """Entry point of the child interpreter: pickled input on stdin, result on stdout."""
     die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else None)
-    flat, time_limit, threads, exploration, sent_at = pickle.load(sys.stdin.buffer)
+    given, time_limit, threads, exploration, sent_at = pickle.load(sys.stdin.buffer)
     budget = child_timeout(time_limit, sent_at, time.time())
-    result = _solve_here(flat, budget, threads=threads, exploration=exploration)
+    result = _solve_here(given, budget, threads=threads, exploration=exploration)
     pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
 
 
-def _solve_here(
-    flat: FlatProblem,
-    time_limit: float,
-    *,
-    threads: int,
-    exploration: int,
-) -> EngineResult:
-    """VROOM in this process (holds the GIL until it returns)."""
-    try:
-        import vroom
-    except ImportError as exc:  # pragma: no cover - pyvroom is a core dependency
-        raise EngineUnavailable("pyvroom is not installed") from exc
-    started = time.monotonic()
+@dataclass(frozen=True)
+class VroomVehicle:
+    """One vehicle as VROOM takes it (plain values: what the child unpickles)."""
+
+    start: int
+    end: int
+    window: tuple[int, int]
+    capacity: list[int]
+    skills: set[int]
+    lunch: tuple[int, int, int] | None  # earliest start, latest start, duration
+
+
+@dataclass(frozen=True)
+class VroomJob:
+    """One job as VROOM takes it; its location is its index."""
+
+    service: int
+    delivery: list[int]
+    skills: set[int]
+    priority: int
+    windows: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class VroomInput:
+    """A FlatProblem mapped onto VROOM's terms (see the module doc)."""
+
+    durations: npt.NDArray[np.uint32]
+    costs: npt.NDArray[np.uint32]
+    vehicles: list[VroomVehicle]
+    jobs: list[VroomJob]
+    skills: int
+
+
+def vroom_input(flat: FlatProblem) -> VroomInput:
+    """Map ``flat`` onto VROOM's vehicles, jobs, skills and matrices."""
     if flat.travel.max() > UINT32_MAX:
         raise EngineUnavailable("travel times do not fit VROOM's 32-bit matrix")
     costs = flat.cost
     if costs.max() > UINT32_MAX // 4:  # VROOM sums costs per route: keep headroom
         costs = np.ceil(costs / (costs.max() / (UINT32_MAX // 4))).astype(np.int64)
-    problem = vroom.Input()
-    problem.set_durations_matrix("car", np.asarray(flat.travel, dtype=np.uint32))
-    problem.set_costs_matrix("car", np.asarray(costs, dtype=np.uint32))
-
     skill_of_set: dict[frozenset[int], int] = {}
     for job in flat.jobs:
         if job.allowed is not None and job.allowed not in skill_of_set:
@@ -221,43 +248,64 @@ def _solve_here(
     has_capacity = any(v.capacity is not None for v in flat.vehicles) and any(
         j.load > 0 for j in flat.jobs)
     unlimited = sum(j.load for j in flat.jobs) + 1
-    for v, veh in enumerate(flat.vehicles):
+    vehicles = [VroomVehicle(
+        start=veh.start_node, end=veh.end_node, window=(veh.start, veh.latest_end),
+        capacity=([veh.capacity if veh.capacity is not None else unlimited]
+                  if has_capacity else []),
+        skills=vehicle_skills[v], lunch=veh.lunch,
+    ) for v, veh in enumerate(flat.vehicles)]
+    jobs = [VroomJob(
+        service=job.service,
+        delivery=[job.load] if has_capacity else [],
+        skills={skill_of_set[job.allowed]} if job.allowed is not None else set(),
+        priority=PINNED_PRIORITY if job.pinned else PRIORITY[job.priority],
+        # VROOM cannot price lateness: an SLA whose breach outweighs a low job
+        # left out is a hard latest start for it (FlatJob.due).
+        windows=list(job.windows_by_due()),
+    ) for job in flat.jobs]
+    return VroomInput(durations=np.asarray(flat.travel, dtype=np.uint32),
+                      costs=np.asarray(costs, dtype=np.uint32),
+                      vehicles=vehicles, jobs=jobs, skills=len(skill_of_set))
+
+
+def _solve_here(
+    given: VroomInput,
+    time_limit: float,
+    *,
+    threads: int,
+    exploration: int,
+) -> EngineResult:
+    """VROOM in this process (holds the GIL until it returns)."""
+    try:
+        import vroom
+    except ImportError as exc:  # pragma: no cover - pyvroom is a core dependency
+        raise EngineUnavailable("pyvroom is not installed") from exc
+    started = time.monotonic()
+    problem = vroom.Input()
+    problem.set_durations_matrix("car", given.durations)
+    problem.set_costs_matrix("car", given.costs)
+    for v, veh in enumerate(given.vehicles):
         breaks = []
         if veh.lunch is not None:
             earliest, latest, length = veh.lunch
             breaks = [vroom.Break(id=v + 1, time_windows=[vroom.TimeWindow(earliest, latest)],
                                   service=length)]
-        capacity = veh.capacity if veh.capacity is not None else unlimited
         problem.add_vehicle(vroom.Vehicle(
-            id=v,
-            start=veh.start_node,
-            end=veh.end_node,
-            capacity=[capacity] if has_capacity else [],
-            skills=vehicle_skills[v],
-            time_window=vroom.TimeWindow(veh.start, veh.latest_end),
-            breaks=breaks,
+            id=v, start=veh.start, end=veh.end, capacity=veh.capacity, skills=veh.skills,
+            time_window=vroom.TimeWindow(*veh.window), breaks=breaks,
         ))
-    jobs = []
-    for j, job in enumerate(flat.jobs):
-        jobs.append(vroom.Job(
-            id=j,
-            location=j,
-            default_service=job.service,
-            delivery=vroom.Amount([job.load] if has_capacity else []),
-            skills={skill_of_set[job.allowed]} if job.allowed is not None else set(),
-            priority=PINNED_PRIORITY if job.pinned else PRIORITY[job.priority],
-            # VROOM cannot price lateness: an SLA whose breach outweighs a low job
-            # left out is a hard latest start for it (FlatJob.due).
-            time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows_by_due()],
-        ))
-    problem.add_job(jobs)
+    problem.add_job([vroom.Job(
+        id=j, location=j, default_service=job.service, delivery=vroom.Amount(job.delivery),
+        skills=job.skills, priority=job.priority,
+        time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows],
+    ) for j, job in enumerate(given.jobs)])
     solution = problem.solve(
         exploration_level=exploration,
         nb_threads=max(1, threads),
         timeout=timedelta(seconds=max(0.05, time_limit)),
     )
     frame = solution.routes
-    routes: list[list[int]] = [[] for _ in flat.vehicles]
+    routes: list[list[int]] = [[] for _ in given.vehicles]
     served = frame[frame["type"] == "job"]
     for vehicle_id, job_id in zip(served["vehicle_id"], served["id"], strict=True):
         routes[int(vehicle_id)].append(int(job_id))
@@ -265,10 +313,11 @@ def _solve_here(
         engine="vroom",
         routes=routes,
         elapsed=time.monotonic() - started,
-        details={"threads": threads, "exploration": exploration,
-                 "skills": len(skill_of_set)},
+        details={"threads": threads, "exploration": exploration, "skills": given.skills},
     )
 
 
 if __name__ == "__main__":
+    # Unpickling the VroomInput imports this module once more under its own name:
+    # a few milliseconds now that the module imports numpy and little else.
     _child_main()
