@@ -22,7 +22,6 @@ from ortools.sat.python import cp_model
 from fieldops.domain.roster import RosterParams
 from fieldops.solver.roster.deadline import Deadline
 from fieldops.solver.roster.model import RosterModel
-from fieldops.solver.roster.relaxation import Relaxation
 
 SUB_TIME = 1.0  # seconds per sub-solve
 #: CP-SAT's deterministic time of a sub-solve on a model under LARGE_MODEL (about
@@ -41,7 +40,6 @@ LARGE_MODEL = 20_000  # shift variables
 #: variables) gained from it too: 24 276 against 43 996 at 600 s, side by side.
 LNS_MAX_VARIABLES = 150_000
 MIN_LEFT = 0.5  # seconds: less than this left is not worth a sub-solve
-FRACTIONAL = 0.01  # an LP value this far from 0 and 1 is fractional
 
 
 @dataclass
@@ -71,8 +69,7 @@ def searchable(m: RosterModel) -> bool:
 
 def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
-            current: list[cp_model.CpSolver | None],
-            guide: Relaxation | None = None) -> LnsStats:
+            current: list[cp_model.CpSolver | None]) -> LnsStats:
     """Improve ``best`` in place until ``deadline`` (or its stop event)."""
     rng = random.Random(params.seed)
     stats = LnsStats()
@@ -88,10 +85,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
     variables = m.model.proto.variables
     size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
-    kinds: tuple[str, ...] = ("days", "agents", "block", "days", "agents")
-    if guide is not None:
-        kinds = ("days", "agents", "lp", "block", "days", "agents", "lp")
-        size["lp"] = max(1, min(n_days, 14))
+    kinds = ("days", "agents", "block", "days", "agents")
     budgeted = searchable(m)
     sub_time = SUB_TIME if budgeted else SUB_TIME_LARGE
     while True:
@@ -105,9 +99,6 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         # agents improved the most per second of all classes tried, pairs a third
         # to a tenth of that)
         kind = kinds[stats.iterations % len(kinds)]
-        lp = guide.values() if guide is not None else None
-        if kind == "lp" and lp is None:
-            kind = "days"  # the relaxation is not solved (yet)
         if kind == "agents":
             free_agents = set(rng.sample(agents, size["agents"]))
             fixed = [i for a in agents if a not in free_agents for i in by_agent[a]]
@@ -117,12 +108,6 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             first = rng.randrange(0, n_days - span + 1)
             fixed = [i for (a, d), idx in cell.items()
                      if a not in free_agents or not first <= d < first + span for i in idx]
-        elif kind == "lp":
-            assert lp is not None
-            first = rng.randrange(0, max(1, n_days - size["lp"] + 1))
-            free = {c for c, idx in cell.items() if first <= c[1] < first + size["lp"]
-                    and _disagree(lp, best.values, idx)}
-            fixed = [i for c, idx in cell.items() if c not in free for i in idx]
         else:
             first = rng.randrange(0, max(1, n_days - size["days"] + 1))
             free_days = set(range(first, first + size["days"]))
@@ -150,7 +135,7 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             stats.improvements += 1
             stats.history.append((kind, size[kind], best.objective))
             on_improve(best)
-        limit = n_days if kind in ("days", "lp") else len(agents)
+        limit = n_days if kind == "days" else len(agents)
         # proven optimal: the neighbourhood was too easy, grow it; judged by the
         # search's own deterministic time, not the wall clock, which on a loaded
         # machine is mostly waiting and would shrink every neighbourhood to one
@@ -158,13 +143,6 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)
-
-
-def _disagree(lp: list[float], values: list[int], idx: list[int]) -> bool:
-    """Whether the LP relaxation's optimum leaves a cell's shifts other than the
-    incumbent's (a shift differs by over a half, or is fractional)."""
-    return any(abs(lp[i] - values[i]) > FRACTIONAL or FRACTIONAL < lp[i] < 1 - FRACTIONAL
-               for i in idx)
 
 
 def _sub_solver(budgeted: bool, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:

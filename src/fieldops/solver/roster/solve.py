@@ -57,7 +57,6 @@ from fieldops.solver.roster.plan import (
     to_roster,
 )
 from fieldops.solver.roster.plan import penalties as plan_penalties
-from fieldops.solver.roster.relaxation import Relaxation
 
 #: Share of the time left after building that CP-SAT gets on the whole model
 #: before the LNS takes over. A large model spends seconds in every sub-solve's
@@ -288,8 +287,6 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
         _light_presolve(sp)
     current: list[cp_model.CpSolver | None] = [solver]
     lns_stats = None
-    # the LP relaxation guides some of the LNS's neighbourhoods; solved meanwhile
-    guide = Relaxation(m, deadline.left()) if len(m.x) <= LARGE_MODEL else None
     with _stopping(deadline, current):
         code = solver.solve(m.model, callback)
         while code == cp_model.UNKNOWN and deadline.left() > MIN_LEFT and not deadline.stopped():
@@ -309,7 +306,7 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
             def improved(best: Incumbent) -> None:
                 callback.report(best.objective / m.ctx.unit)
 
-            lns_stats = improve(m, incumbent, deadline, params, improved, current, guide)
+            lns_stats = improve(m, incumbent, deadline, params, improved, current)
             values, objective = incumbent.values, incumbent.objective
     return _Search(code, solver.status_name(code), values, objective,
                    solver.best_objective_bound if has_solution else None, lns_stats)
