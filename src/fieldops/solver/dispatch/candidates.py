@@ -249,11 +249,8 @@ def _run_pyvrp(state: SolveState, flat: FlatProblem, constructed: list[list[int]
         state.report.search_skipped = EXACT_REASON
     if budget < MIN_ENGINE_SECONDS:
         return None
-    # EXPERIMENT (measured, reverted): odd seeds (the portfolio's helper) start
-    # PyVRP from its own start rather than the construction's plan.
     return hgs.solve(flat, budget, seed=state.params.seed, all_required=all_in,
-                     initial=None if state.params.seed % 2 else constructed,
-                     should_stop=state.should_stop,
+                     initial=constructed, should_stop=state.should_stop,
                      pool=state.pool, decompose=decompose)
 
 
