@@ -31,6 +31,22 @@ def test_pure_vrptw_goes_to_pyvrp_with_the_seed(monkeypatch: pytest.MonkeyPatch)
     assert report["assigned"] == len(problem.requests) == plan.kpis.jobs_assigned
 
 
+def test_small_day_pyvrp_models_in_full_gets_the_polish_time_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pure VRPTW under 400 jobs: PyVRP's objective is the full objective, so
+    # OR-Tools does not polish after it and PyVRP has its time (the 99 % share).
+    from fieldops.solver.dispatch import candidates
+
+    problem = vrptw_day(16)
+    calls = spy(monkeypatch, hgs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2))
+    assert_valid(problem, plan)
+    info = solver_info(plan)
+    assert info["search_skipped"] == candidates.EXACT_REASON
+    assert "ortools-routing" not in info["engine"]
+    assert calls[0]["time_limit"] > 2 * EngineParams().hgs_share
+
+
 def test_field_day_with_lunch_goes_to_vroom(monkeypatch: pytest.MonkeyPatch) -> None:
     problem = lunch_day()
     pyvrp_calls = spy(monkeypatch, hgs)

@@ -239,10 +239,12 @@ def _run_pyvrp(state: SolveState, flat: FlatProblem, constructed: list[list[int]
     # treat them as required (a much easier search than prizes).
     all_in = sum(len(r) for r in constructed) == flat.n_jobs
     budget = remaining * shares.hgs_share
-    if all_in and flat.n_jobs >= decompose.min_jobs and hgs.exact(flat):
-        # PyVRP optimises the full objective here, and its sub-problems gain more
-        # in OR-Tools' seconds than OR-Tools does (restoring a warm start alone
-        # takes seconds at this size).
+    if all_in and hgs.exact(flat):
+        # PyVRP optimises the full objective here: on large days its sub-problems
+        # gain more in OR-Tools' seconds than OR-Tools does (restoring a warm start
+        # alone takes seconds there); on Solomon's 100-customer days OR-Tools'
+        # polish bettered PyVRP's plan in 3 of 112 searches at 10 s, where PyVRP
+        # was still improving (benchmarks/README.md, "Solomon at 10 s").
         budget = remaining * shares.exact_hgs_share
         state.report.search_skipped = EXACT_REASON
     if budget < MIN_ENGINE_SECONDS:

@@ -65,12 +65,12 @@ class EngineParams:
     hgs_share
         PyVRP's share; OR-Tools polishes its plan (under the full model) in the rest.
     exact_hgs_share
-        PyVRP's share on large days (``DecomposeParams.min_jobs`` or more, every job
-        routed by the construction) whose objective it models in full (no SLA,
-        preferences or paid overtime): OR-Tools does not run after it; re-timing
-        and building the plan then fit in the extraction margin (at 0.97 every
-        1 000-customer run of a minute ended 2.5-2.9 s early, with nothing
-        searched in that time).
+        PyVRP's share on days (every job routed by the construction) whose
+        objective it models in full (no SLA, preferences or paid overtime): OR-Tools
+        does not run after it; re-timing and building the plan then fit in the
+        extraction margin (at 0.97 every 1 000-customer run of a minute ended
+        2.5-2.9 s early, with nothing searched in that time). Since 2026-12-07 on
+        days of any size, not only from ``DecomposeParams.min_jobs`` jobs on.
     vroom_share
         VROOM's share. VROOM stops by itself well before its timeout on small days
         (1 s at 100 jobs, 20 s at 350), which leaves the rest to the others; on
