@@ -161,7 +161,8 @@ class DecomposeParams:
         From this many jobs on, the whole-problem search gets ``whole_share`` of
         PyVRP's time and sub-problems of nearby routes the rest.
     whole_share
-        The whole-problem search's share of PyVRP's time on such days.
+        The whole-problem search's share of PyVRP's time on such days; 0 (the
+        default) starts the sub-problems from the construction's plan at once.
     sub_jobs
         Clients per sub-problem (whole routes are taken, so a few more).
     sub_routes
@@ -175,13 +176,19 @@ class DecomposeParams:
     plan: 300 clients, 8 routes and 1 s improved the plan on all six more than 200
     clients, 6 routes and 0.5 s (4.1 % against 3.6 % on average), and more on
     average than 200 / 1 s and 400 / 1.5 s (``benchmarks/README.md``).
+
+    ``whole_share`` 0 rather than 0.3: from the construction's plan of three
+    Gehring–Homberger instances (C2_10_2, R1_10_2, RC1_10_7), 56 s of sub-problems
+    on one core ended 0.1–1.4 % cheaper than 17 s of PyVRP on the whole day then 39 s
+    of sub-problems; with two cores the whole phase kept one of two seeds' plans
+    while sub-problems use both (``benchmarks/README.md``, branch gh).
     """
 
     sub_jobs: int = 300
     sub_routes: int = 8
     sub_seconds: float = 1.0
     min_jobs: int = 400
-    whole_share: float = 0.3
+    whole_share: float = 0.0
 
     def __post_init__(self) -> None:
         _check_positive_ints(self, "sub_jobs", "sub_routes", least=2)
@@ -189,7 +196,9 @@ class DecomposeParams:
         if isinstance(self.sub_seconds, bool) or not isinstance(
                 self.sub_seconds, int | float) or not self.sub_seconds > 0:
             raise FieldError("sub_seconds", "must be a positive number of seconds")
-        _check_fractions(self, "whole_share")
+        share = self.whole_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise FieldError("whole_share", "must be a number from 0 to 1")
 
 
 @dataclass(frozen=True, slots=True)
