@@ -232,8 +232,10 @@ def test_run_stops_when_asked() -> None:
 # ----------------------------------------------------------------- in the solver
 # Decomposition from 20 jobs on (400 by default), so the 48-job road days below use it.
 SMALL_DECOMPOSE = DecomposeParams(min_jobs=20)
-# The same with a whole-day phase first (30 % of PyVRP's time, the old default).
+# The same with the whole-day phase first stated (30 % of PyVRP's time, the default).
 WHOLE_FIRST = DecomposeParams(min_jobs=20, whole_share=0.3)
+# No whole-day phase: the construction's plan is decomposed at once.
+NO_WHOLE = DecomposeParams(min_jobs=20, whole_share=0)
 
 
 def long_road_day(n: int = 48, *, preference: bool = False) -> Any:
@@ -281,9 +283,9 @@ def test_large_day_uses_both_workers_on_one_plan() -> None:
     assert "errors" not in report["decomposition"]
 
 
-def test_large_day_by_default_decomposes_the_construction_on_both_workers() -> None:
+def test_whole_share_0_decomposes_the_construction_on_both_workers() -> None:
     problem = long_road_day()
-    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=6,
+    plan = solve_dispatch(problem, SolveParams(decompose=NO_WHOLE, time_limit=6,
                                                workers=2, seed=3))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == len(problem.requests)

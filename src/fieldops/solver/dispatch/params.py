@@ -161,8 +161,8 @@ class DecomposeParams:
         From this many jobs on, the whole-problem search gets ``whole_share`` of
         PyVRP's time and sub-problems of nearby routes the rest.
     whole_share
-        The whole-problem search's share of PyVRP's time on such days; 0 (the
-        default) starts the sub-problems from the construction's plan at once.
+        The whole-problem search's share of PyVRP's time on such days; 0 starts
+        the sub-problems from the construction's plan at once.
     sub_jobs
         Clients per sub-problem (whole routes are taken, so a few more).
     sub_routes
@@ -177,19 +177,17 @@ class DecomposeParams:
     clients, 6 routes and 0.5 s (4.1 % against 3.6 % on average), and more on
     average than 200 / 1 s and 400 / 1.5 s (``benchmarks/README.md``).
 
-    ``whole_share`` 0 rather than 0.3: from the construction's plan of three
-    Gehring–Homberger instances (C2_10_2, R1_10_2, RC1_10_7), 56 s of sub-problems
-    on one core ended 0.1–1.4 % cheaper than 17 s of PyVRP on the whole day then 39 s
-    of sub-problems; with two cores the whole phase kept one of two seeds' plans
-    while sub-problems use both. Two paired 60 s runs of 12 instances, two workers:
-    geo-mean gap 2.31 → 2.15 % and 2.46 → 2.16 % (``benchmarks/README.md``).
+    ``whole_share`` 0 was measured against 0.3 (three paired 60 s runs of 12
+    Gehring–Homberger instances, two workers: geo-mean gap 2.31 → 2.15 %,
+    2.46 → 2.16 % and 1.86 → 2.02 %, the last on the least loaded machine) and is
+    not the default (``benchmarks/README.md``).
     """
 
     sub_jobs: int = 300
     sub_routes: int = 8
     sub_seconds: float = 1.0
     min_jobs: int = 400
-    whole_share: float = 0.0
+    whole_share: float = 0.3
 
     def __post_init__(self) -> None:
         _check_positive_ints(self, "sub_jobs", "sub_routes", least=2)

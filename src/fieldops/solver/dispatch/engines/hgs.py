@@ -333,7 +333,7 @@ def solve(
     requirement can be met. With a ``pool`` of ``k`` workers, ``k - 1`` of them
     search the whole problem beside this process with seeds ``seed + 1``, … (the
     best solution goes on; from ``decompose.min_jobs`` jobs on only for
-    ``decompose.whole_share`` of the time, none by default), and then all ``k``
+    ``decompose.whole_share`` of the time, none when it is 0), and then all ``k``
     work on sub-problems of that one solution at once (:mod:`.decompose`).
     """
     reason = why_not(flat)
