@@ -232,6 +232,10 @@ def test_run_stops_when_asked() -> None:
 # ----------------------------------------------------------------- in the solver
 # Decomposition from 20 jobs on (400 by default), so the 48-job road days below use it.
 SMALL_DECOMPOSE = DecomposeParams(min_jobs=20)
+# The same with the whole-day phase first stated (30 % of PyVRP's time, the default).
+WHOLE_FIRST = DecomposeParams(min_jobs=20, whole_share=0.3)
+# No whole-day phase: the construction's plan is decomposed at once.
+NO_WHOLE = DecomposeParams(min_jobs=20, whole_share=0)
 
 
 def long_road_day(n: int = 48, *, preference: bool = False) -> Any:
@@ -265,7 +269,7 @@ def test_large_exact_day_is_decomposed_and_skips_ortools() -> None:
 def test_large_day_uses_both_workers_on_one_plan() -> None:
     problem = long_road_day()
     # 10 s: the whole phase (3 s) outlasts the workers' start on a busy machine.
-    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=10,
+    plan = solve_dispatch(problem, SolveParams(decompose=WHOLE_FIRST, time_limit=10,
                                                workers=2, seed=3))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == len(problem.requests)
@@ -277,6 +281,22 @@ def test_large_day_uses_both_workers_on_one_plan() -> None:
     assert report["decomposition"]["workers"] == 2
     assert report["decomposition"]["rounds"] >= 2
     assert "errors" not in report["decomposition"]
+
+
+def test_whole_share_0_decomposes_the_construction_on_both_workers() -> None:
+    problem = long_road_day()
+    plan = solve_dispatch(problem, SolveParams(decompose=NO_WHOLE, time_limit=6,
+                                               workers=2, seed=3))
+    assert_valid(problem, plan)
+    assert plan.kpis.jobs_assigned == len(problem.requests)
+    report = engine_report(plan)
+    # No whole-day phase: no helper was handed the day and PyVRP made no
+    # whole-problem iteration; both workers took sub-problems from the start.
+    assert "whole_costs" not in report and "helper_errors" not in report
+    assert report["iterations"] == 0
+    assert report["decomposition"]["workers"] == 2
+    assert report["decomposition"]["rounds"] >= 2
+    assert report["decomposition"]["best_cost"] <= report["decomposition"]["start_cost"]
 
 
 def test_best_whole_solution_is_feasible_first_then_cheapest() -> None:
@@ -294,7 +314,7 @@ def test_stop_during_the_whole_phase_ends_the_workers_search() -> None:
     stop = threading.Event()
     threading.Timer(2.0, stop.set).start()  # inside the 18 s whole phase of a 60 s solve
     began = time.monotonic()
-    plan = solve_dispatch(problem, SolveParams(decompose=SMALL_DECOMPOSE, time_limit=60,
+    plan = solve_dispatch(problem, SolveParams(decompose=WHOLE_FIRST, time_limit=60,
                                                workers=2), stop=stop)
     took = time.monotonic() - began
     assert_valid(problem, plan)

@@ -24,7 +24,8 @@ from fieldops.solver.dispatch.params import DecomposeParams, EngineParams, RuinP
         ({"ruin": {"blink": 2}}, "ruin.blink"),
         ({"ruin": {"strings": 3}}, "ruin.strings"),
         ({"decompose": {"sub_jobs": 1}}, "decompose.sub_jobs"),
-        ({"decompose": {"whole_share": 0}}, "decompose.whole_share"),
+        ({"decompose": {"whole_share": -0.1}}, "decompose.whole_share"),
+        ({"decompose": {"whole_share": 1.5}}, "decompose.whole_share"),
     ],
 )
 def test_bad_parameters_name_the_field(kwargs: dict[str, object], field: str) -> None:

@@ -161,7 +161,8 @@ class DecomposeParams:
         From this many jobs on, the whole-problem search gets ``whole_share`` of
         PyVRP's time and sub-problems of nearby routes the rest.
     whole_share
-        The whole-problem search's share of PyVRP's time on such days.
+        The whole-problem search's share of PyVRP's time on such days; 0 starts
+        the sub-problems from the construction's plan at once.
     sub_jobs
         Clients per sub-problem (whole routes are taken, so a few more).
     sub_routes
@@ -175,6 +176,11 @@ class DecomposeParams:
     plan: 300 clients, 8 routes and 1 s improved the plan on all six more than 200
     clients, 6 routes and 0.5 s (4.1 % against 3.6 % on average), and more on
     average than 200 / 1 s and 400 / 1.5 s (``benchmarks/README.md``).
+
+    ``whole_share`` 0 was measured against 0.3 (three paired 60 s runs of 12
+    Gehring–Homberger instances, two workers: geo-mean gap 2.31 → 2.15 %,
+    2.46 → 2.16 % and 1.86 → 2.02 %, the last on the least loaded machine) and is
+    not the default (``benchmarks/README.md``).
     """
 
     sub_jobs: int = 300
@@ -189,7 +195,9 @@ class DecomposeParams:
         if isinstance(self.sub_seconds, bool) or not isinstance(
                 self.sub_seconds, int | float) or not self.sub_seconds > 0:
             raise FieldError("sub_seconds", "must be a positive number of seconds")
-        _check_fractions(self, "whole_share")
+        share = self.whole_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise FieldError("whole_share", "must be a number from 0 to 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,8 +332,9 @@ def solve(
     for ``flat`` when ``all_required`` is set, which is how the caller knows the
     requirement can be met. With a ``pool`` of ``k`` workers, ``k - 1`` of them
     search the whole problem beside this process with seeds ``seed + 1``, … (the
-    best solution goes on), and then all ``k`` work on sub-problems of that one
-    solution at once (:mod:`.decompose`, from ``decompose.min_jobs`` jobs on).
+    best solution goes on; from ``decompose.min_jobs`` jobs on only for
+    ``decompose.whole_share`` of the time, none when it is 0), and then all ``k``
+    work on sub-problems of that one solution at once (:mod:`.decompose`).
     """
     reason = why_not(flat)
     if reason is not None:
@@ -348,8 +349,13 @@ def solve(
 
     stopped = stop_check(should_stop, pool)  # a stop ends the workers' searches too
     details: dict[str, object] = {}
-    best, iterations, pool = _whole_search(mapped.data, init, seed, whole_until, stopped,
-                                           pool, details)
+    if split and init is not None and params.whole_share == 0:
+        # Sub-problems from the construction's plan at once (an infeasible one gets
+        # the whole search in _decompose instead): no helper is handed the day.
+        best, iterations = init, 0
+    else:
+        best, iterations, pool = _whole_search(mapped.data, init, seed, whole_until,
+                                               stopped, pool, details)
     if split:
         best, more = _decompose(mapped.data, best, seed, deadline, stopped, pool, params,
                                 details)
