@@ -12,6 +12,7 @@ import pytest
 import pyvrp
 
 from fieldops.domain import TimeWindow
+from fieldops.domain.plan import DispatchPlan
 from fieldops.solver.dispatch import SolveParams, solve_dispatch
 from fieldops.solver.dispatch.engines import hgs
 from fieldops.solver.dispatch.engines.decompose import (
@@ -266,16 +267,21 @@ def test_large_exact_day_is_decomposed_and_skips_ortools() -> None:
     assert "ortools-routing" not in info["engine"]
 
 
-def test_large_day_uses_both_workers_on_one_plan() -> None:
+def _two_workers_on_long_road(decompose: DecomposeParams,
+                              time_limit: float) -> tuple[DispatchPlan, dict[str, Any]]:
+    """The long road day solved with two workers: valid, every job routed."""
     problem = long_road_day()
-    # 10 s: the whole phase (3 s) outlasts the workers' start on a busy machine.
-    plan = solve_dispatch(problem, SolveParams(decompose=WHOLE_FIRST, time_limit=10,
+    plan = solve_dispatch(problem, SolveParams(decompose=decompose, time_limit=time_limit,
                                                workers=2, seed=3))
     assert_valid(problem, plan)
     assert plan.kpis.jobs_assigned == len(problem.requests)
-    info = dict(plan.solver)
-    assert "portfolio" not in info  # one pipeline, not two that race
-    report = engine_report(plan)
+    return plan, engine_report(plan)
+
+
+def test_large_day_uses_both_workers_on_one_plan() -> None:
+    # 10 s: the whole phase (3 s) outlasts the workers' start on a busy machine.
+    plan, report = _two_workers_on_long_road(WHOLE_FIRST, 10)
+    assert "portfolio" not in dict(plan.solver)  # one pipeline, not two that race
     assert len(report["whole_costs"]) == 2  # seeds 3 and 4 on the whole day
     assert "helper_errors" not in report
     assert report["decomposition"]["workers"] == 2
@@ -284,12 +290,7 @@ def test_large_day_uses_both_workers_on_one_plan() -> None:
 
 
 def test_whole_share_0_decomposes_the_construction_on_both_workers() -> None:
-    problem = long_road_day()
-    plan = solve_dispatch(problem, SolveParams(decompose=NO_WHOLE, time_limit=6,
-                                               workers=2, seed=3))
-    assert_valid(problem, plan)
-    assert plan.kpis.jobs_assigned == len(problem.requests)
-    report = engine_report(plan)
+    _, report = _two_workers_on_long_road(NO_WHOLE, 6)
     # No whole-day phase: no helper was handed the day and PyVRP made no
     # whole-problem iteration; both workers took sub-problems from the start.
     assert "whole_costs" not in report and "helper_errors" not in report
