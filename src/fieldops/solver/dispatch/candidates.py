@@ -250,7 +250,8 @@ def _run_pyvrp(state: SolveState, flat: FlatProblem, constructed: list[list[int]
     if budget < MIN_ENGINE_SECONDS:
         return None
     return hgs.solve(flat, budget, seed=state.params.seed, all_required=all_in,
-                     initial=constructed, should_stop=state.should_stop,
+                     initial=constructed if shares.hgs_from_construction else None,
+                     should_stop=state.should_stop,
                      pool=state.pool, decompose=decompose)
 
 

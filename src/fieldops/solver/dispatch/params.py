@@ -91,6 +91,12 @@ class EngineParams:
         bounded by OR-Tools' time limit and grows fast with size (about 2 s at
         1 000 jobs, over 80 s at 2 000, with breaks): past this the best candidate
         is the answer, so that the time limit always holds.
+    hgs_from_construction
+        Whether PyVRP starts from the construction's plan (else from its own
+        start). The portfolio's helpers on PyVRP's days start from their own: with
+        both searches started from the same plan, the two processes ended with the
+        same objective on 15 of Solomon's 39 R and RC days at 10 s, so the second
+        core bought nothing there (benchmarks/README.md, "Solomon at 10 s").
     """
 
     hgs_share: float = 0.9
@@ -98,6 +104,7 @@ class EngineParams:
     vroom_share: float = 0.9
     ruin_share: float = 1.0
     warm_start_max_jobs: int = 1400
+    hgs_from_construction: bool = True
 
     def __post_init__(self) -> None:
         _check_fractions(self, "hgs_share", "exact_hgs_share", "vroom_share", "ruin_share")

@@ -134,10 +134,14 @@ class _Relay:
 
 def _helper_params(params: SolveParams, same_pipeline: bool) -> list[SolveParams]:
     """One helper per extra worker: the same pipeline with the next seeds when PyVRP
-    takes the day, which beats OR-Tools' own starts by far; else OR-Tools' starts."""
+    takes the day, which beats OR-Tools' own starts by far, its PyVRP started from
+    PyVRP's own start rather than the construction's plan the main search starts
+    from (see ``EngineParams.hgs_from_construction``); else OR-Tools' starts."""
+    engines = (dataclasses.replace(params.engines, hgs_from_construction=False)
+               if same_pipeline else params.engines)
     return [
         dataclasses.replace(
-            params, workers=1, seed=params.seed + i + 1,
+            params, workers=1, seed=params.seed + i + 1, engines=engines,
             first_solution=(FirstSolution.AUTOMATIC if same_pipeline
                             else PORTFOLIO[i % len(PORTFOLIO)]))
         for i in range(params.workers - 1)
