@@ -242,3 +242,14 @@ def test_ruin_and_recreate_has_the_time_after_vroom(monkeypatch: pytest.MonkeyPa
         assert info["routing_status"] == []
     else:
         assert info["routing_status"]  # OR-Tools ran in the rest
+
+
+@pytest.mark.parametrize("from_construction", [True, False])
+def test_pyvrp_starts_from_the_construction_unless_told_otherwise(
+        monkeypatch: pytest.MonkeyPatch, from_construction: bool) -> None:
+    problem = vrptw_day(12)
+    calls = spy(monkeypatch, hgs)
+    engines = EngineParams(hgs_from_construction=from_construction)
+    plan = solve_dispatch(problem, SolveParams(time_limit=2, engines=engines))
+    assert_valid(problem, plan)
+    assert (calls[0]["initial"] is not None) is from_construction

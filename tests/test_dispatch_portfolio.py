@@ -7,6 +7,7 @@ import threading
 import time
 
 from fieldops.solver.dispatch import Progress, SolveParams, solve_dispatch
+from fieldops.solver.dispatch.portfolio import _helper_params
 from fieldops.validators.dispatch import assert_valid
 
 from line_world import LineWorld, solver_info, vrptw_day
@@ -115,3 +116,15 @@ def test_a_stop_reaches_the_helper_and_its_plan_still_counts() -> None:
     assert took < 10  # the helper did not search on to its own deadline
     assert plan.solver.get("portfolio_errors") is None
     assert len(plan.solver["portfolio_objectives"]) == 2
+
+
+def test_on_pyvrp_days_the_helpers_start_pyvrp_from_its_own_start() -> None:
+    # The main search starts PyVRP from the construction's plan; a helper from the
+    # same plan often ended in the same plan, so the helpers start from PyVRP's own.
+    params = SolveParams(time_limit=5, workers=3)
+    same = _helper_params(params, same_pipeline=True)
+    assert [h.engines.hgs_from_construction for h in same] == [False, False]
+    assert params.engines.hgs_from_construction
+    # OR-Tools' starts (PyVRP does not take the day) are left as they were.
+    other = _helper_params(params, same_pipeline=False)
+    assert all(h.engines == params.engines for h in other)
