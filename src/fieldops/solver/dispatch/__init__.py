@@ -40,8 +40,8 @@ __all__ = ["DecomposeParams", "DistributeParams", "EngineParams", "FirstSolution
 #: the package: a child interpreter that runs one engine module (VROOM's) would
 #: otherwise import the whole solver, OR-Tools and the geo layer included, before it
 #: could read its input — 0.5-1.1 s of its budget on a loaded machine.
-_HOMES = {name: "fieldops.solver.dispatch.params" for name in __all__[:-1]}
-_HOMES["solve_dispatch"] = "fieldops.solver.dispatch.solve"
+_HOMES = {name: "fieldops.solver.dispatch." + ("solve" if name == "solve_dispatch" else "params")
+          for name in __all__}
 
 
 def __getattr__(name: str) -> Any:
