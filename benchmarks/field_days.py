@@ -40,7 +40,7 @@ SIZES: dict[str, tuple[int, int, str]] = {
     "fd10000": (10000, 1200, "metro"),
     **{f"{shape}{n}": (n, techs if shape != "rural" else technicians_for(shape, n), shape)
        for shape in ("river", "rural", "downtown", "hubs")
-       for n, techs in ((350, 50), (1000, 120))},
+       for n, techs in ((350, 50), (1000, 120), (2000, 240))},
 }
 PRIORITIES = ("critical", "high", "normal", "low")
 # fieldops posed with the objective the peers optimise: jobs by priority, then
