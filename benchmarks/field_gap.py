@@ -179,6 +179,7 @@ def _ruined(problem: Any, change: dict[str, Any], start_routes: list[list[int]],
     from fieldops.solver.dispatch.improve import RuinRecreate
     from fieldops.solver.dispatch.model import build_model
     from fieldops.solver.dispatch.solve import evaluate_routes
+    from fieldops.validators.dispatch import validate_plan
 
     posed = dataclasses.replace(problem, weights=dataclasses.replace(problem.weights, **change))
     m = build_model(posed, search_jobs=0)
@@ -186,8 +187,10 @@ def _ruined(problem: Any, change: dict[str, Any], start_routes: list[list[int]],
     start = priced(m, builder, "start", builder.build(initial=start_routes, insert=False))
     search = RuinRecreate(builder, seed=rr_seed)
     best, stats = search.run(start.nodes, time.monotonic() + ruin_seconds)
-    summary = _summary(problem, evaluate_routes(problem, _routes_of(m, problem, best)))
+    plan = evaluate_routes(problem, _routes_of(m, problem, best))
+    summary = _summary(problem, plan)
     summary["iterations"] = stats.iterations
+    summary["validated"] = not validate_plan(problem, plan)
     return summary
 
 
@@ -197,7 +200,8 @@ def _print(prefix: str, label: str, s: dict[str, Any]) -> None:
           f"jobs {'/'.join(str(byp.get(p, 0)) for p in PRIORITIES)} "
           f"travel {s['travel_h']:6.2f} h late {s['sla_late'].get('all', 0):3d} "
           f"gold {s['sla_late'].get('gold', 0):3d} "
-          f"ot {s['overtime_h'] or 0:5.1f} h pen "
+          f"ot {s['overtime_h'] or 0:5.1f} h "
+          + ("" if "validated" not in s else f"valid {s['validated']} ") + "pen "
           + " ".join(f"{k}={v:,.0f}" for k, v in s["penalties"].items() if v), flush=True)
 
 
