@@ -260,20 +260,26 @@ def posed_flat(flat: Any, model: Any, posing: str) -> Any:
     return flat
 
 
+def day_model(name: str, day_seed: int) -> tuple[Any, Any, Any]:
+    """The day ``name`` of seed ``day_seed``: the problem, its model (no OR-Tools
+    search model) and the model's integer view."""
+    from fieldops.solver.dispatch.engines.flat import flat_from_context
+    from fieldops.solver.dispatch.model import build_model
+
+    n_jobs, n_techs, shape = SIZES[name]
+    problem = build_day(shape, n_jobs, n_techs, day_seed)
+    model = build_model(problem, search_jobs=0)
+    return problem, model, flat_from_context(model.context)
+
+
 def posings(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
             labels: list[str] | None = None, seeds: int = 1) -> dict[str, Any]:
     """VROOM posed each way of ``POSINGS`` (``vroom_seconds``), re-timed and repaired,
     then ruin and recreate under the default objective (``ruin_seconds``)."""
     from fieldops.solver.dispatch.construct import Constructor
     from fieldops.solver.dispatch.engines import vroom as vroom_engine
-    from fieldops.solver.dispatch.engines.flat import flat_from_context
-    from fieldops.solver.dispatch.model import build_model
-    from fieldops.solver.dispatch.solve import evaluate_routes
 
-    n_jobs, n_techs, shape = SIZES[name]
-    problem = build_day(shape, n_jobs, n_techs, day_seed)
-    model = build_model(problem, search_jobs=0)
-    flat = flat_from_context(model.context)
+    problem, model, flat = day_model(name, day_seed)
     out: dict[str, Any] = {"instance": name, "day_seed": day_seed, "load_start":
                            os.getloadavg()[0], "vroom_seconds": vroom_seconds,
                            "ruin_seconds": ruin_seconds, "results": {}}
@@ -282,13 +288,27 @@ def posings(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
             continue
         engine = vroom_engine.solve(posed_flat(flat, model, posing), vroom_seconds, threads=1)
         start = Constructor(model.context).build(initial=engine.routes)
-        out["results"][f"{posing}: repaired"] = _summary(
-            problem, evaluate_routes(problem, _routes_of(model, problem, start)))
-        for rr_seed in range(seeds):
-            key = f"{posing}: +R&R" + ("" if seeds == 1 else f" #{rr_seed}")
-            out["results"][key] = _ruined(problem, {}, start, ruin_seconds, rr_seed)
+        out["results"].update(start_and_ruins(problem, model, start, posing, ruin_seconds,
+                                              seeds))
     out["load_end"] = os.getloadavg()[0]
     return out
+
+
+def start_and_ruins(problem: Any, model: Any, start: list[list[int]], label: str,
+                    ruin_seconds: float, seeds: int, suffix: str = ": +R&R",
+                    ) -> dict[str, dict[str, Any]]:
+    """``start`` priced and validated (``"<label>: repaired"``), then improved by
+    ruin and recreate for ``ruin_seconds`` once per seed (``"<label><suffix> #<seed>"``)."""
+    from fieldops.solver.dispatch.solve import evaluate_routes
+    from fieldops.validators.dispatch import validate_plan
+
+    plan = evaluate_routes(problem, _routes_of(model, problem, start))
+    results = {f"{label}: repaired": {**_summary(problem, plan),
+                                      "validated": not validate_plan(problem, plan)}}
+    for rr_seed in range(seeds):
+        key = f"{label}{suffix}" + ("" if seeds == 1 else f" #{rr_seed}")
+        results[key] = _ruined(problem, {}, start, ruin_seconds, rr_seed)
+    return results
 
 
 def posings_main(argv: list[str] | None = None) -> None:

@@ -32,9 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.day_shapes import build_day
-from benchmarks.field_days import SIZES
-from benchmarks.field_gap import _routes_of, _ruined, _study_main, _summary
+from benchmarks.field_gap import _study_main, day_model, start_and_ruins
 
 # Fraction of the lunch taken off each shift's end in PyVRP's view of the day.
 SHRINK = 0.5
@@ -132,15 +130,8 @@ def study(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
     default objective after the repair and after ruin and recreate."""
     from fieldops.solver.dispatch.construct import Constructor
     from fieldops.solver.dispatch.engines import vroom as vroom_engine
-    from fieldops.solver.dispatch.engines.flat import flat_from_context
-    from fieldops.solver.dispatch.model import build_model
-    from fieldops.solver.dispatch.solve import evaluate_routes
-    from fieldops.validators.dispatch import validate_plan
 
-    n_jobs, n_techs, shape = SIZES[name]
-    problem = build_day(shape, n_jobs, n_techs, day_seed)
-    model = build_model(problem, search_jobs=0)
-    flat = flat_from_context(model.context)
+    problem, model, flat = day_model(name, day_seed)
     out: dict[str, Any] = {"instance": name, "day_seed": day_seed, "load_start":
                            os.getloadavg()[0], "vroom_seconds": vroom_seconds,
                            "pyvrp_seconds": PYVRP_SECONDS, "ruin_seconds": ruin_seconds,
@@ -158,13 +149,10 @@ def study(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
                 None if from_scratch else vroom_routes)
             extra = 0.0
         start = Constructor(model.context).build(initial=routes)
-        plan = evaluate_routes(problem, _routes_of(model, problem, start))
-        out["results"][f"{variant}: repaired"] = {
-            **_summary(problem, plan), "validated": not validate_plan(problem, plan),
-            "pyvrp": info, "seconds": time.monotonic() - started}
-        for rr_seed in range(seeds):
-            key = f"{variant}" + ("" if seeds == 1 else f" #{rr_seed}")
-            out["results"][key] = _ruined(problem, {}, start, ruin_seconds + extra, rr_seed)
+        results = start_and_ruins(problem, model, start, variant, ruin_seconds + extra,
+                                  seeds, suffix="")
+        results[f"{variant}: repaired"].update(pyvrp=info, seconds=time.monotonic() - started)
+        out["results"].update(results)
     out["load_end"] = os.getloadavg()[0]
     return out
 
