@@ -126,8 +126,12 @@ def test_vroom_is_stopped_when_the_caller_asks() -> None:
 def test_the_child_aims_early_on_a_crowded_machine_and_the_grace_grows_with_the_budget(
 ) -> None:
     assert vroom_engine.aimed_budget(20.0, load=1.5, cpus=2) == 20.0
+    # Load 4.6 on 2 CPUs (the solve's two processes and two more): the whole budget.
+    assert vroom_engine.aimed_budget(49.0, load=4.6, cpus=2) == 49.0
     # Load 18 on 2 CPUs: 9 runnable per CPU, the child aims at a third of its budget.
     assert vroom_engine.aimed_budget(18.0, load=18.0, cpus=2) == pytest.approx(6.0)
+    # Just past the threshold the square-root cut applies in full.
+    assert vroom_engine.aimed_budget(10.0, load=6.0, cpus=2) == pytest.approx(10 / 3 ** 0.5)
     assert vroom_engine.child_grace(5.0) == vroom_engine.CHILD_GRACE_SECONDS
     assert vroom_engine.child_grace(100.0) == pytest.approx(
         vroom_engine.CHILD_GRACE_SHARE * 100.0)

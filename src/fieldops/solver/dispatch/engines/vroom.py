@@ -78,9 +78,14 @@ TIMEOUT_FRACTION = 0.9  # of its budget that VROOM is given as its own timeout
 # VROOM checks its timeout between search phases, and on a crowded machine a phase
 # runs many times longer: with 8 searches on 2 cores (load 18) it missed a 15 s
 # budget by more than 4 s at 350 jobs, and a plan killed late is lost whole. Past
-# one runnable process per CPU the child aims at its budget ÷ √(load per CPU),
-# while the parent still waits for the whole budget plus the grace.
+# ``CROWDED_LOAD_PER_CPU`` runnable processes per CPU the child aims at its budget
+# ÷ √(load per CPU), while the parent still waits for the whole budget plus the
+# grace. Below it the child aims at the whole budget: at load 4.3-4.7 on 2 CPUs
+# (the solve's own two processes and two more) it answered at 48.5 s of a 49 s
+# budget, and its 1 000-job plans came back 3-6 % shorter than with the cut, with
+# as many jobs or more (benchmarks/README.md, "Where the travel goes").
 CROWDING_EXPONENT = 0.5
+CROWDED_LOAD_PER_CPU = 2.5
 
 
 def exploration_for(n_jobs: int, time_limit: float) -> int:
@@ -163,9 +168,12 @@ def solve(
 
 
 def aimed_budget(time_limit: float, load: float, cpus: int) -> float:
-    """The budget the child aims at: ``time_limit`` on a machine with a CPU to spare,
-    less as more processes compete for each CPU (see ``CROWDING_EXPONENT``)."""
-    crowding = max(1.0, load / max(1, cpus))
+    """The budget the child aims at: ``time_limit`` up to ``CROWDED_LOAD_PER_CPU``
+    runnable processes per CPU, less past it as more compete for each CPU (see
+    ``CROWDING_EXPONENT``)."""
+    crowding = load / max(1, cpus)
+    if crowding <= CROWDED_LOAD_PER_CPU:
+        return time_limit
     return time_limit / crowding ** CROWDING_EXPONENT
 
 
