@@ -10,13 +10,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import field_pyvrp as fp
 from benchmarks.day_shapes import build_day
-from fieldops.solver.dispatch.engines.flat import flat_from_context
+from fieldops.solver.dispatch.engines.flat import FlatProblem, flat_from_context
 from fieldops.solver.dispatch.model import build_model
 
 DAY = ("metro", 40, 6, 3)
 
 
-def _flat():  # type: ignore[no-untyped-def]
+def _flat() -> FlatProblem:
     return flat_from_context(build_model(build_day(*DAY), search_jobs=0).context)
 
 
@@ -26,6 +26,7 @@ def test_lunch_goes_and_each_shift_ends_the_shrunk_lunch_earlier() -> None:
     relaxed = fp.without_lunch(flat, 0.5)
     assert not relaxed.has_breaks
     for before, after in zip(flat.vehicles, relaxed.vehicles, strict=True):
+        assert before.lunch is not None
         cut = before.lunch[2] // 2
         assert (after.soft_end, after.latest_end) == (before.soft_end - cut,
                                                       before.latest_end - cut)
