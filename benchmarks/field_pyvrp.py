@@ -67,7 +67,7 @@ def profiled(flat: Any) -> Any:
         tw_late=job.windows[0][1], required=False, prize=max(1, job.drop_cost // scale))
         for j, job in enumerate(flat.jobs)]
     profiles: dict[tuple[int, ...], int] = {}
-    duration_matrices: list[np.ndarray] = []
+    duration_matrices: list[np.ndarray[Any, Any]] = []
     types: dict[tuple[int, ...], list[int]] = {}
     for v, veh in enumerate(flat.vehicles):
         forbidden = tuple(n_depots + j for j, job in enumerate(flat.jobs)
@@ -89,8 +89,10 @@ def profiled(flat: Any) -> Any:
             type_of_vehicle[v] = t
     vehicle_types = [_vehicle_type(flat, key, len(vs), scale) for key, vs in types.items()]
     depots = [pyvrp.Depot(location=d, tw_early=0, tw_late=flat.horizon) for d in range(n_depots)]
+    distance_matrices = [costs] * len(duration_matrices)
     data = pyvrp.ProblemData([pyvrp.Location(0.0, 0.0) for _ in nodes], clients, depots,
-                             vehicle_types, [costs] * len(duration_matrices), duration_matrices)
+                             vehicle_types, distance_matrices,  # type: ignore[arg-type]
+                             duration_matrices)
     return hgs._Mapped(data, members, type_of_vehicle, n_depots, scale)
 
 
@@ -141,7 +143,7 @@ def study(name: str, day_seed: int, vroom_seconds: float, ruin_seconds: float,
         if labels and variant not in labels:
             continue
         started, extra = time.monotonic(), PYVRP_SECONDS
-        routes, info = vroom_routes, {}
+        routes, info = vroom_routes, dict[str, Any]()
         if "PyVRP" in variant:
             from_scratch = not variant.startswith("VROOM")
             routes, info = pyvrp_routes(
