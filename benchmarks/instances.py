@@ -272,6 +272,38 @@ def solomon_reference() -> dict[str, float]:
         }
 
 
+# The exact literature's distance-only optima of Solomon instances, each arc's length
+# truncated to one decimal (as tabulated on M. Solomon's benchmark pages; the C, R1
+# and RC classes). Truncating an arc never lengthens it and never makes a window
+# harder to meet, so such an optimum is a lower bound on the floating-point optimum.
+SOLOMON_OPTIMA = Path(__file__).with_name("solomon_optima.csv")
+
+
+@cache
+def solomon_truncated_optima() -> dict[str, float]:
+    """Proven optima under one-decimal truncation (:data:`SOLOMON_OPTIMA`), by name."""
+    with SOLOMON_OPTIMA.open() as fh:
+        return {row["instance"].upper(): float(row["truncated_optimum"])
+                for row in csv.DictReader(fh)}
+
+
+def solomon_reference_checked(name: str) -> tuple[float, str]:
+    """The Solomon reference for ``name`` and where it came from, checked against the
+    proven lower bound.
+
+    A listed reference below the instance's truncated optimum cannot be the length
+    of a plan feasible in floating point (R109's 1 101.37 against 1 146.9; RC103's
+    1 249.86 against 1 258.0): the bound replaces it. A gap against a lower bound
+    overstates the true gap, never understates it.
+    """
+    listed = solomon_reference()[name.upper()]
+    bound = solomon_truncated_optima().get(name.upper())
+    if bound is not None and listed < bound:
+        return bound, (f"solomon_optima.csv lower bound (the listed {listed:g} "
+                       "is below the proven truncated optimum)")
+    return listed, "solomon_distance_reference.csv"
+
+
 @cache
 def _bks() -> dict[str, dict[str, object]]:
     data: dict[str, dict[str, object]] = json.loads((vrptw_dir() / "bks.json").read_text())

@@ -108,6 +108,20 @@ def test_solomon_reference_values() -> None:
     assert ref["RC101"] == pytest.approx(1623.58)
 
 
+def test_a_listed_solomon_reference_below_the_proven_optimum_is_raised_to_it() -> None:
+    # R109's listed 1 101.37 and RC103's 1 249.86 lie below their proven optima
+    # under one-decimal truncation (1 146.9 and 1 258.0), a lower bound in floating
+    # point; every other listed value is at or above its bound, or has none.
+    assert bi.solomon_reference_checked("R109")[0] == pytest.approx(1146.9)
+    assert bi.solomon_reference_checked("rc103")[0] == pytest.approx(1258.0)
+    assert "below the proven truncated optimum" in bi.solomon_reference_checked("R109")[1]
+    assert bi.solomon_reference_checked("C101") == (
+        pytest.approx(828.94), "solomon_distance_reference.csv")
+    raised = sorted(name for name in bi.solomon_reference()
+                    if bi.solomon_reference_checked(name)[1] != "solomon_distance_reference.csv")
+    assert raised == ["R109", "RC103"]
+
+
 def test_select_by_glob() -> None:
     names = {n: Path(f"{n}.txt") for n in
              [f"C10{i}" for i in range(1, 10)] + ["C201", "R101", "R201", "RC101"]}
