@@ -252,7 +252,8 @@ def _run_pyvrp(state: SolveState, flat: FlatProblem, constructed: list[list[int]
     return hgs.solve(flat, budget, seed=state.params.seed, all_required=all_in,
                      initial=constructed if shares.hgs_from_construction else None,
                      should_stop=state.should_stop,
-                     pool=state.pool, decompose=decompose)
+                     pool=state.pool, decompose=decompose,
+                     restart_after=budget * shares.hgs_restart_share)
 
 
 def _run_vroom(state: SolveState, flat: FlatProblem, remaining: float,

@@ -97,6 +97,11 @@ class EngineParams:
         both searches started from the same plan, the two processes ended with the
         same objective on 15 of Solomon's 39 R and RC days at 10 s, so the second
         core bought nothing there (benchmarks/README.md, "Solomon at 10 s").
+    hgs_restart_share
+        On days too small to split into sub-problems, PyVRP starts afresh (its own
+        start, another seed) each time it has found nothing better for this share
+        of its budget (1: never). A stagnant search's rest is worth more as a new
+        one there (benchmarks/README.md, "Solomon at 10 s: restarts").
     """
 
     hgs_share: float = 0.9
@@ -105,9 +110,11 @@ class EngineParams:
     ruin_share: float = 1.0
     warm_start_max_jobs: int = 1400
     hgs_from_construction: bool = True
+    hgs_restart_share: float = 0.3
 
     def __post_init__(self) -> None:
-        _check_fractions(self, "hgs_share", "exact_hgs_share", "vroom_share", "ruin_share")
+        _check_fractions(self, "hgs_share", "exact_hgs_share", "vroom_share", "ruin_share",
+                         "hgs_restart_share")
         _check_positive_ints(self, "warm_start_max_jobs", least=0)
 
 
