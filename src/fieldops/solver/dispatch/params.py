@@ -101,7 +101,8 @@ class EngineParams:
         On days too small to split into sub-problems, PyVRP starts afresh (its own
         start, another seed) each time it has found nothing better for this share
         of its budget (1: never). A stagnant search's rest is worth more as a new
-        one there (benchmarks/README.md, "Solomon at 10 s: restarts").
+        one there (benchmarks/README.md, "Solomon at 10 s: two references below a
+        proven optimum, and restarts": 0.179 % → 0.138 % over all 56).
     """
 
     hgs_share: float = 0.9

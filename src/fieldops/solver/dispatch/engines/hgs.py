@@ -283,10 +283,10 @@ def _restarting_search(data: pyvrp.ProblemData, init: pyvrp.Solution | None, see
     improved for ``restart_after`` seconds, a new search from PyVRP's own start with
     another seed. The best solution of all and the iterations spent.
 
-    On Solomon's days a 10 s search finds its last improvement after 0.5-6.8 s and
-    the seeds end far apart (R211: 0 to 1.3 % over five seeds): the stagnant rest
-    is worth more as a fresh search (benchmarks/README.md, "Solomon at 10 s:
-    restarts").
+    On Solomon's days a 10 s search finds its last improvement after 0.25-10 s
+    (median about 3 s) and the seeds end far apart (R211: 0 to 1.3 % over five
+    seeds): the stagnant rest is worth more as a fresh search (benchmarks/README.md,
+    "Solomon at 10 s: two references below a proven optimum, and restarts").
     """
     best: pyvrp.Solution | None = None
     iterations = restarts = 0
