@@ -47,6 +47,23 @@ def test_small_day_pyvrp_models_in_full_gets_the_polish_time_too(
     assert calls[0]["time_limit"] > 2 * EngineParams().hgs_share
 
 
+def test_a_small_pyvrp_day_restarts_a_stagnant_search_and_its_plan_is_valid(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 16-job day converges at once: after 30 % of PyVRP's budget without a better
+    # plan the search starts afresh; with the share at 1 it never does.
+    problem = vrptw_day(16)
+    calls = spy(monkeypatch, hgs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=3))
+    assert_valid(problem, plan)
+    assert calls[0]["restart_after"] == pytest.approx(
+        calls[0]["time_limit"] * EngineParams().hgs_restart_share)
+    assert solver_info(plan)["engines"]["pyvrp-hgs"]["restarts"] >= 1
+    never = SolveParams(time_limit=2, engines=EngineParams(hgs_restart_share=1.0))
+    plan = solve_dispatch(problem, never)
+    assert_valid(problem, plan)
+    assert "restarts" not in solver_info(plan)["engines"]["pyvrp-hgs"]
+
+
 def test_field_day_with_lunch_goes_to_vroom(monkeypatch: pytest.MonkeyPatch) -> None:
     problem = lunch_day()
     pyvrp_calls = spy(monkeypatch, hgs)
