@@ -120,6 +120,7 @@ def run_curtois(number: int, time_limit: float, workers: int, seed: int,
         "roster_objective": roster.objective if roster.assignments else None,
         "best_bound": roster.info.get("best_bound"), "penalties": dict(roster.penalties),
         "pose_seconds": pose_seconds, "lns": roster.info.get("lns"),
+        "engine": roster.info.get("engine"), "columns": roster.info.get("columns"),
     }
     if not roster.assignments:
         out.update(objective=None, validated=False, problems=[f"no roster ({roster.status})"])

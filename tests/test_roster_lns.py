@@ -72,6 +72,19 @@ def test_improve_returns_at_once_when_no_time_is_left() -> None:
     assert stats.iterations == 0 and best.values == values
 
 
+def test_improve_stops_once_the_incumbent_reaches_a_proven_bound() -> None:
+    m, _ = build_model(_problem())
+    values, objective = _first_solution(m)
+    params = RosterParams(time_limit=5, workers=1)
+    best = Incumbent(list(values), objective)
+    start = Deadline.after(5.0)
+    stats = improve(m, best, start, params, lambda inc: None, [None], bound=objective)
+    assert stats.iterations == 0 and start.elapsed() < 1.0
+    below = improve(m, Incumbent(list(values), objective), Deadline.after(1.5), params,
+                    lambda inc: None, [None], bound=objective - 1)
+    assert below.iterations >= 1
+
+
 def test_a_model_over_large_model_shifts_but_few_variables_is_searched_on_a_budget(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Curtois-Qu 13's case: more shift variables than LARGE_MODEL, few variables in

@@ -69,8 +69,9 @@ def searchable(m: RosterModel) -> bool:
 
 def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterParams,
             on_improve: Callable[[Incumbent], None],
-            current: list[cp_model.CpSolver | None]) -> LnsStats:
-    """Improve ``best`` in place until ``deadline`` (or its stop event)."""
+            current: list[cp_model.CpSolver | None], bound: float | None = None) -> LnsStats:
+    """Improve ``best`` in place until ``deadline`` (or its stop event), or until it
+    reaches ``bound`` (a proven lower bound on the objective, model units)."""
     rng = random.Random(params.seed)
     stats = LnsStats()
     agents = m.agents
@@ -90,7 +91,8 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
     sub_time = SUB_TIME if budgeted else SUB_TIME_LARGE
     while True:
         left = deadline.left()
-        if left < MIN_LEFT or deadline.stopped():
+        if left < MIN_LEFT or deadline.stopped() or (
+                bound is not None and best.objective <= bound + 1e-9):
             return stats
         # day windows improve most often on the benchmark instances; a block
         # (some agents over two weeks) lets them swap work within the block; a

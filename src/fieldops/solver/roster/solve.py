@@ -11,7 +11,10 @@ The solve is a short wiring of named phases sharing one :class:`Deadline`:
    the heuristic's time plus :data:`FINISH_SHARE`, is left (the heuristic's roster
    is then the result: the deadline holds under load);
 3. :func:`_search` — CP-SAT on the whole model, then our LNS (:mod:`.lns`) on
-   what time is left;
+   what time is left; or, when a roster's cost separates by agent
+   (:func:`.columns.separable`) and the model is small, :func:`_column_search`:
+   column generation and a dive (:mod:`.columns`) give the LNS its start and the
+   solve its lower bound;
 4. :func:`_result` — the best roster's assignments, coverage and exact penalties.
 """
 
@@ -33,6 +36,7 @@ from fieldops.domain.roster import (
     RosterProgress,
     RosterStatus,
 )
+from fieldops.solver.roster import columns
 from fieldops.solver.roster.constraints import FAMILIES, Penalty
 from fieldops.solver.roster.context import RosterContext
 from fieldops.solver.roster.deadline import Deadline
@@ -45,6 +49,7 @@ from fieldops.solver.roster.lns import (
     LnsStats,
     improve,
     searchable,
+    set_hint,
 )
 from fieldops.solver.roster.model import RosterModel
 from fieldops.solver.roster.plan import (
@@ -87,6 +92,19 @@ MIN_CP_SAT_TIME = 0.1  # seconds
 #: is left for its search (seconds): the full one would take most of it.
 LIGHT_PRESOLVE_LEFT = 300.0
 STOP_POLL = 0.05  # seconds between two looks at the stop event during a search
+#: Column generation (:mod:`.columns`) replaces CP-SAT's whole-model phase on
+#: separable models of at most this many shift variables (Curtois-Qu 12: 13 773) ...
+COLUMNS_MAX_SHIFTS = 20_000
+#: ... with this share of the time left for the root's generation ...
+ROOT_SHARE = 0.45
+#: ... and this share for the root and the dive together ...
+DIVE_TIME_SHARE = 0.7
+#: ... then CP-SAT on the agents the dive left free, all others fixed, at most this
+#: share of the time left, before the LNS takes the rest
+FREE_SHARE = 0.1
+#: Before the generation, CP-SAT on the whole model gets this share of the time:
+#: it proves a small model optimal at once, and its roster seeds the columns
+PROOF_SHARE = 0.05
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -137,6 +155,7 @@ class _Search:
     objective: float | None
     best_bound: float | None
     lns: LnsStats | None
+    dive: columns.Dive | None = None
 
 
 def build_model(problem: RosterProblem, ctx: RosterContext | None = None,
@@ -194,7 +213,10 @@ def solve_roster(problem: RosterProblem, params: RosterParams | None = None, *,
         return _result(m, start.fallback, RosterStatus.CANCELLED, deadline,
                        {"engine": "heuristic", "hint_objective": start.hint_objective,
                         "solutions": callback.solutions})
-    search = _search(m, params, _search_deadline(m, deadline, params), callback)
+    if _columns_apply(m, start):
+        search = _column_search(m, start, params, deadline, callback)
+    else:
+        search = _search(m, params, _search_deadline(m, deadline, params), callback)
     agg = from_values(m, search.values) if search.values is not None else start.fallback
     info = _info(m, start, search, callback)
     return _result(m, agg, _status(search, agg, deadline), deadline, info)
@@ -312,6 +334,135 @@ def _search(m: RosterModel, params: RosterParams, deadline: Deadline,
                    solver.best_objective_bound if has_solution else None, lns_stats)
 
 
+def _columns_apply(m: RosterModel, start: _Start) -> bool:
+    return (start.fallback is not None and len(m.x) <= COLUMNS_MAX_SHIFTS
+            and columns.separable(m.ctx))
+
+
+@dataclass
+class _Solved:
+    """One CP-SAT solve of the whole model (some agents possibly held)."""
+
+    code: cp_model.CpSolverStatus
+    values: list[int] | None = None
+    objective: float | None = None
+    bound: float | None = None
+
+
+def _column_search(m: RosterModel, start: _Start, params: RosterParams, deadline: Deadline,
+                   callback: _Callback) -> _Search:
+    """Phase 3 on a separable model, in four steps.
+
+    1. CP-SAT on the whole model for :data:`PROOF_SHARE` of the time: it proves a
+       small model optimal at once, as the plain path does.
+    2. Column generation and a dive (:func:`.columns.dive`) from the heuristic's and
+       CP-SAT's rosters, for :data:`DIVE_TIME_SHARE` of the time left.
+    3. CP-SAT on the agents the dive left free, every other agent held to the dived
+       roster (:data:`FREE_SHARE` of the time left).
+    4. The LNS from the best roster, until the time is up or a roster reaches the
+       bound (the generation's or CP-SAT's, whichever is higher): it is then optimal.
+    """
+    current: list[cp_model.CpSolver | None] = [None]
+    with _stopping(deadline, current):
+        proof = _solve_held(m, params, PROOF_SHARE * deadline.left(), current)
+        if proof.code == cp_model.OPTIMAL or deadline.stopped():
+            return _Search(proof.code, "OPTIMAL" if proof.code == cp_model.OPTIMAL else
+                           "cancelled", proof.values, proof.objective, proof.bound, None)
+        dived = _dive(m, start, proof, params, deadline)
+        bound = max((b for b in (proof.bound, dived.bound) if b is not None), default=None)
+        best = _dived_start(m, start, proof, dived, callback)
+        if best.values is None and not deadline.stopped():
+            best = _solve_held(m, params, FREE_SHARE * deadline.left(), current, dived.free)
+        lns_stats = None
+        if best.values is not None and best.objective is not None and not deadline.stopped() \
+                and (bound is None or best.objective > bound):
+            incumbent = Incumbent(best.values, best.objective)
+
+            def improved(found: Incumbent) -> None:
+                callback.report(found.objective / m.ctx.unit)
+
+            lns_stats = improve(m, incumbent, deadline, params, improved, current, bound)
+            best.values, best.objective = incumbent.values, incumbent.objective
+    proven = best.objective is not None and bound is not None and best.objective <= bound
+    code = cp_model.OPTIMAL if proven else best.code
+    return _Search(code, "OPTIMAL" if proven else "column generation", best.values,
+                   best.objective, bound, lns_stats, dived)
+
+
+def _dive(m: RosterModel, start: _Start, proof: _Solved, params: RosterParams,
+          deadline: Deadline) -> columns.Dive:
+    """Step 2: the dive from the heuristic's roster and CP-SAT's, if it found one."""
+    starts = [start.hint.shifts]
+    if proof.values is not None:
+        starts.append(_shifts_of(m, from_values(m, proof.values)))
+    left = deadline.left()
+    return columns.dive(m.ctx, starts, deadline.shortened(left * (1 - DIVE_TIME_SHARE)),
+                        params.workers, root_deadline=deadline.shortened(left * (1 - ROOT_SHARE)))
+
+
+def _dived_start(m: RosterModel, start: _Start, proof: _Solved, dived: columns.Dive,
+                 callback: _Callback) -> _Solved:
+    """Hint the best of the dived, CP-SAT's and the heuristic's roster.
+
+    Returns CP-SAT's solution when it is the best (the LNS starts from it), else an
+    empty :class:`_Solved` with the hint set for step 3; when the heuristic's roster
+    is the best, every agent is left free there.
+    """
+    agg = from_shifts(m, dived.shifts)
+    cost = m.ctx.unit * sum(plan_penalties(m, agg).values())
+    if proof.objective is not None and proof.values is not None and proof.objective <= cost:
+        set_hint(m.model, proof.values)
+        return _Solved(cp_model.FEASIBLE, proof.values, proof.objective)
+    assert start.fallback is not None and start.hint_objective is not None
+    if m.ctx.unit * start.hint_objective < cost:
+        agg, dived.free = start.fallback, list(m.agents)
+    else:
+        callback.report(cost / m.ctx.unit)
+    add_full_hint(m, agg)
+    return _Solved(cp_model.UNKNOWN)
+
+
+def _shifts_of(m: RosterModel, agg: Aggregates) -> dict[tuple[int, int, int], str | None]:
+    """The ``(a, d, t) → queue`` shifts of a roster on a separable model."""
+    out: dict[tuple[int, int, int], str | None] = {}
+    for a, slot, group in agg.chosen:
+        out[(a, slot.d, slot.t)] = group[0][0] if group else None
+    return out
+
+
+def _solve_held(m: RosterModel, params: RosterParams, seconds: float,
+                current: list[cp_model.CpSolver | None], free: list[int] | None = None
+                ) -> _Solved:
+    """CP-SAT on the whole model for ``seconds``, from its hint; every agent not in
+    ``free`` (default: all are free) is held to the hint."""
+    free_set = set(m.agents if free is None else free)
+    hinted = dict(zip(m.model.proto.solution_hint.vars, m.model.proto.solution_hint.values,
+                      strict=True))
+    variables = m.model.proto.variables
+    held = [var.index for (a, _d, _t), var in m.x.items() if a not in free_set]
+    for i in held:
+        variables[i].domain[0] = variables[i].domain[1] = hinted[i]
+    solver = cp_model.CpSolver()
+    sp = solver.parameters
+    sp.max_time_in_seconds = max(MIN_CP_SAT_TIME, seconds)
+    sp.num_workers = params.workers
+    sp.random_seed = params.seed
+    sp.linearization_level = LINEARIZATION
+    current[0] = solver
+    try:
+        code = solver.solve(m.model)
+    finally:
+        current[0] = None
+        for i in held:
+            variables[i].domain[0], variables[i].domain[1] = 0, 1
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Solved(code)
+    values = list(solver.response_proto.solution)
+    # a bound of the model with agents held bounds nothing of the whole problem
+    return _Solved(code, values, solver.objective_value,
+                   solver.best_objective_bound if not held else None)
+
+
 def full_share(m: RosterModel) -> float:
     """The share of the time left that CP-SAT gets on the whole model before the LNS."""
     if len(m.x) <= LARGE_MODEL:
@@ -365,6 +516,10 @@ def _info(m: RosterModel, start: _Start, search: _Search,
     if search.lns is not None:
         info["lns"] = {"iterations": search.lns.iterations,
                        "improvements": search.lns.improvements}
+    if search.dive is not None:
+        info["engine"] = "columns+lns" if search.lns is not None else "columns"
+        info["columns"] = {"root_lp": scaled(search.dive.root), "columns": search.dive.columns,
+                           "rounds": search.dive.rounds, "free": len(search.dive.free)}
     if search.values is None and start.fallback is not None:
         # CP-SAT found nothing in time: the heuristic's roster is valid
         info["engine"] = "heuristic"
