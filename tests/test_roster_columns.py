@@ -151,6 +151,30 @@ def test_a_separable_roster_goes_through_the_columns_and_stops_at_the_proven_bou
     assert roster.info["best_bound"] == roster.objective
 
 
+def test_a_roster_above_the_bound_is_not_called_optimal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """CP-SAT proves the held sub-problem of step 3 optimal; that proves nothing of the
+    whole problem while the roster is above the bound."""
+    held, dive = solve._solve_held, columns.dive
+
+    def no_proof(m, params, seconds, current, free=None):  # type: ignore[no-untyped-def]
+        return solve._Solved(cp_model.UNKNOWN) if free is None else held(
+            m, params, seconds, current, free)
+
+    def low_bound(*args, **kw):  # type: ignore[no-untyped-def]
+        dived = dive(*args, **kw)
+        dived.bound = -1.0  # a valid bound no roster reaches
+        return dived
+
+    monkeypatch.setattr(solve, "_solve_held", no_proof)
+    monkeypatch.setattr(columns, "dive", low_bound)
+    p = _center()
+    roster = solve.solve_roster(p, RosterParams(time_limit=4, workers=1, seed=0))
+    assert_roster_valid(p, roster)
+    assert roster.info["engine"].startswith("columns")
+    assert roster.status == RosterStatus.TIME_LIMIT and roster.info["best_bound"] == -1.0
+
+
 def test_a_model_that_is_not_separable_keeps_cp_sat_s_path() -> None:
     two = (agent("a", "q"), agent("b", "q"))
     p = problem(agents=two, weights=FAIR, requirements=tuple(need(d, 9) for d in range(7)))

@@ -384,7 +384,9 @@ def _column_search(m: RosterModel, start: _Start, params: RosterParams, deadline
             lns_stats = improve(m, incumbent, deadline, params, improved, current, bound)
             best.values, best.objective = incumbent.values, incumbent.objective
     proven = best.objective is not None and bound is not None and best.objective <= bound
-    code = cp_model.OPTIMAL if proven else best.code
+    # CP-SAT's OPTIMAL with agents held proves nothing of the whole problem
+    code = (cp_model.OPTIMAL if proven else
+            cp_model.FEASIBLE if best.values is not None else best.code)
     return _Search(code, "OPTIMAL" if proven else "column generation", best.values,
                    best.objective, bound, lns_stats, dived)
 
