@@ -14,7 +14,7 @@ out without improving.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -83,7 +83,6 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
         by_agent[a].append(var.index)
         by_day[d].append(var.index)
         cell.setdefault((a, d), []).append(var.index)
-    variables = m.model.proto.variables
     size = {"agents": max(1, min(len(agents), 3)), "days": max(1, min(n_days, 7)),
             "block": max(1, min(len(agents), max(2, len(agents) // 4)))}
     kinds = ("days", "agents", "block", "days", "agents")
@@ -114,21 +113,9 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             first = rng.randrange(0, max(1, n_days - size["days"] + 1))
             free_days = set(range(first, first + size["days"]))
             fixed = [i for d in range(n_days) if d not in free_days for i in by_day[d]]
-        # shift variables are booleans: their domain is the interval [0, 1]
-        for i in fixed:
-            v = best.values[i]
-            variables[i].domain[0] = v
-            variables[i].domain[1] = v
         set_hint(m.model, best.values)
         solver = _sub_solver(budgeted, params.seed + stats.iterations, left, sub_time)
-        current[0] = solver
-        try:
-            code = solver.solve(m.model)
-        finally:
-            current[0] = None
-            for i in fixed:
-                variables[i].domain[0] = 0
-                variables[i].domain[1] = 1
+        code = solve_held(m, solver, fixed, best.values, current)
         stats.iterations += 1
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
                 solver.objective_value < best.objective - 1e-6:
@@ -145,6 +132,27 @@ def improve(m: RosterModel, best: Incumbent, deadline: Deadline, params: RosterP
             size[kind] = min(limit, size[kind] + 1)
         elif code != cp_model.OPTIMAL:
             size[kind] = max(1, size[kind] - 1)
+
+
+def solve_held(m: RosterModel, solver: cp_model.CpSolver, held: list[int],
+               values: Sequence[int] | Mapping[int, int],
+               current: list[cp_model.CpSolver | None]) -> cp_model.CpSolverStatus:
+    """Solve ``m`` with the shift variables ``held`` (indices) fixed to ``values``.
+
+    Their domains are narrowed in place and restored afterwards, so the model is
+    built once; ``current`` holds the running solver for the stop watcher.
+    """
+    variables = m.model.proto.variables
+    # shift variables are booleans: their domain is the interval [0, 1]
+    for i in held:
+        variables[i].domain[0] = variables[i].domain[1] = values[i]
+    current[0] = solver
+    try:
+        return solver.solve(m.model)
+    finally:
+        current[0] = None
+        for i in held:
+            variables[i].domain[0], variables[i].domain[1] = 0, 1
 
 
 def _sub_solver(budgeted: bool, seed: int, left: float, sub_time: float) -> cp_model.CpSolver:

@@ -50,6 +50,7 @@ from fieldops.solver.roster.lns import (
     improve,
     searchable,
     set_hint,
+    solve_held,
 )
 from fieldops.solver.roster.model import RosterModel
 from fieldops.solver.roster.plan import (
@@ -440,23 +441,14 @@ def _solve_held(m: RosterModel, params: RosterParams, seconds: float,
     free_set = set(m.agents if free is None else free)
     hinted = dict(zip(m.model.proto.solution_hint.vars, m.model.proto.solution_hint.values,
                       strict=True))
-    variables = m.model.proto.variables
     held = [var.index for (a, _d, _t), var in m.x.items() if a not in free_set]
-    for i in held:
-        variables[i].domain[0] = variables[i].domain[1] = hinted[i]
     solver = cp_model.CpSolver()
     sp = solver.parameters
     sp.max_time_in_seconds = max(MIN_CP_SAT_TIME, seconds)
     sp.num_workers = params.workers
     sp.random_seed = params.seed
     sp.linearization_level = LINEARIZATION
-    current[0] = solver
-    try:
-        code = solver.solve(m.model)
-    finally:
-        current[0] = None
-        for i in held:
-            variables[i].domain[0], variables[i].domain[1] = 0, 1
+    code = solve_held(m, solver, held, hinted, current)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _Solved(code)
     values = list(solver.response_proto.solution)
