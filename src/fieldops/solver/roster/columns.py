@@ -14,8 +14,9 @@ literature solves by branch and price.
   agent's roster of least reduced cost; a negative one joins the master. Agents are
   priced side by side, one CP-SAT search per worker (CP-SAT releases the GIL).
 * At convergence the LP's value bounds every roster from below; before it, the
-  Lagrangian bound (the LP's value plus every agent's least reduced cost) does,
-  when every pricing search was proven optimal. On Curtois–Qu 8 it is 1 297 against
+  Lagrangian bound does (the pricing duals times the requirements, plus each
+  agent's least cost less those duals on the rows it covers), when every pricing
+  search was proven optimal. On Curtois–Qu 8 it is 1 297 against
   CP-SAT's 1 227 and a best known 1 308.
 * The LP's solution is fractional. The **dive** (:func:`dive`) fixes the columns the
   LP uses most, generates columns for the agents still free, and repeats, until few
@@ -55,7 +56,8 @@ PRICE_TIME = 1.0
 SMOOTHING = 0.5
 #: columns kept from one pricing search: its last (best) rosters
 MAX_PER_SEARCH = 3
-#: generation stops when the LP fell by less than this share over TAIL_ROUNDS rounds
+#: a dive's generation stops when the LP fell by less than this share over
+#: TAIL_ROUNDS rounds
 TAIL = 0.002
 TAIL_ROUNDS = 5
 #: the dive fixes this share of the free agents per step (at least one) ...
