@@ -31,16 +31,23 @@ def test_pure_vrptw_goes_to_pyvrp_with_the_seed(monkeypatch: pytest.MonkeyPatch)
     assert report["assigned"] == len(problem.requests) == plan.kpis.jobs_assigned
 
 
+def _small_pyvrp_day(monkeypatch: pytest.MonkeyPatch, time_limit: float
+                     ) -> tuple[Any, list[dict[str, Any]], Any]:
+    """A 16-job pure VRPTW solved with PyVRP's calls spied on; the plan is validated."""
+    problem = vrptw_day(16)
+    calls = spy(monkeypatch, hgs)
+    plan = solve_dispatch(problem, SolveParams(time_limit=time_limit))
+    assert_valid(problem, plan)
+    return problem, calls, plan
+
+
 def test_small_day_pyvrp_models_in_full_gets_the_polish_time_too(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # A pure VRPTW under 400 jobs: PyVRP's objective is the full objective, so
     # OR-Tools does not polish after it and PyVRP has its time (the 99 % share).
     from fieldops.solver.dispatch import candidates
 
-    problem = vrptw_day(16)
-    calls = spy(monkeypatch, hgs)
-    plan = solve_dispatch(problem, SolveParams(time_limit=2))
-    assert_valid(problem, plan)
+    _problem, calls, plan = _small_pyvrp_day(monkeypatch, 2)
     info = solver_info(plan)
     assert info["search_skipped"] == candidates.EXACT_REASON
     assert "ortools-routing" not in info["engine"]
@@ -51,10 +58,7 @@ def test_a_small_pyvrp_day_restarts_a_stagnant_search_and_its_plan_is_valid(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # A 16-job day converges at once: after 30 % of PyVRP's budget without a better
     # plan the search starts afresh; with the share at 1 it never does.
-    problem = vrptw_day(16)
-    calls = spy(monkeypatch, hgs)
-    plan = solve_dispatch(problem, SolveParams(time_limit=3))
-    assert_valid(problem, plan)
+    problem, calls, plan = _small_pyvrp_day(monkeypatch, 3)
     assert calls[0]["restart_after"] == pytest.approx(
         calls[0]["time_limit"] * EngineParams().hgs_restart_share)
     assert solver_info(plan)["engines"]["pyvrp-hgs"]["restarts"] >= 1

@@ -114,14 +114,10 @@ class Pricer:
     def column(self, slots: Iterable[Slot]) -> Column:
         """The column of working ``slots`` (which must keep the agent's rules)."""
         chosen = frozenset(slots)
-        worked = {d: t for d, t in chosen}
+        templates = self.ctx.problem.templates
+        worked = {d: templates[t].id for d, t in chosen}
         cost = sum(self.shift_cost[key] for key in chosen)
-        p = self.ctx.problem
-        for pref in p.agents[self.a].preferences:
-            t = worked.get((pref.day - p.start).days)
-            hit = t is not None and (pref.template is None or p.templates[t].id == pref.template)
-            if hit != pref.wanted:
-                cost += self.ctx.unit * pref.weight * p.weights.preference
+        cost += self.ctx.unit * preferences.unmet(self.ctx, self.a, worked)
         cover: dict[int, int] = {}
         for key in chosen:
             for r, units in self.rows[key]:

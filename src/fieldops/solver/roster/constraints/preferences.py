@@ -7,7 +7,7 @@ one when the agent works it. ``RosterWeights.preference`` multiplies every weigh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ortools.sat.python import cp_model
 
@@ -47,18 +47,25 @@ def add(m: RosterModel) -> None:
     m.add_penalty("preferences", sum(terms))
 
 
+def unmet(ctx: RosterContext, a: int, worked: Mapping[int, str]) -> int:
+    """The priced weight of agent ``a``'s wishes that ``worked`` (day index →
+    template id of the agent's shift that day) does not meet."""
+    p = ctx.problem
+    total = 0
+    for wish in p.agents[a].preferences:
+        tpl = worked.get((wish.day - p.start).days)
+        hit = tpl is not None and (wish.template is None or wish.template == tpl)
+        if hit != wish.wanted:
+            total += wish.weight * p.weights.preference
+    return total
+
+
 def penalty(ctx: RosterContext, roster: Aggregates) -> dict[str, int]:
     """The weight of every preference the roster does not meet."""
-    p = ctx.problem
-    worked = {(a, s.d): s.template.id for a, s, _ in roster.chosen}
-    unmet = 0
-    for a, agent in enumerate(p.agents):
-        for wish in agent.preferences:
-            tpl = worked.get((a, (wish.day - p.start).days))
-            hit = tpl is not None and (wish.template is None or wish.template == tpl)
-            if hit != wish.wanted:
-                unmet += wish.weight * p.weights.preference
-    return {"preferences": unmet}
+    worked: dict[int, dict[int, str]] = {a: {} for a in range(len(ctx.problem.agents))}
+    for a, s, _ in roster.chosen:
+        worked[a][s.d] = s.template.id
+    return {"preferences": sum(unmet(ctx, a, days) for a, days in worked.items())}
 
 
 FAMILY = Family("preferences", add, penalty, {
